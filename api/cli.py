@@ -1,0 +1,19 @@
+"""`atlas-match`: the one command-line entry point. Each package contributes its own group."""
+from __future__ import annotations
+
+import typer
+
+from graph_schema.cli import db_app, neo4j_app
+
+app = typer.Typer(help="Competency atlas matcher: clients, occupations and vacancies in one competency language.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(db_app, name="db")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

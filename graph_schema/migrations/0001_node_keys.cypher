@@ -1,0 +1,19 @@
+// Uniqueness constraints: every node key in the atlas, the client side and the audit trail.
+CREATE CONSTRAINT occupation_uri IF NOT EXISTS FOR (n:Occupation) REQUIRE n.uri IS UNIQUE;
+CREATE CONSTRAINT competency_uri IF NOT EXISTS FOR (n:Competency) REQUIRE n.uri IS UNIQUE;
+CREATE CONSTRAINT isco_group_code IF NOT EXISTS FOR (n:IscoGroup) REQUIRE n.code IS UNIQUE;
+CREATE CONSTRAINT onet_occupation_code IF NOT EXISTS FOR (n:OnetOccupation) REQUIRE n.code IS UNIQUE;
+CREATE CONSTRAINT collection_id IF NOT EXISTS FOR (n:Collection) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT label_key IF NOT EXISTS FOR (n:Label) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT atlas_release_version IF NOT EXISTS FOR (n:AtlasRelease) REQUIRE n.version IS UNIQUE;
+CREATE CONSTRAINT instrument_id IF NOT EXISTS FOR (n:Instrument) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT scale_key IF NOT EXISTS FOR (n:Scale) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT client_key IF NOT EXISTS FOR (n:Client) REQUIRE n.key IS UNIQUE;
+CREATE CONSTRAINT client_identity_key IF NOT EXISTS FOR (n:ClientIdentity) REQUIRE n.client_key IS UNIQUE;
+CREATE CONSTRAINT measurement_id IF NOT EXISTS FOR (n:Measurement) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT vacancy_id IF NOT EXISTS FOR (n:Vacancy) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT coach_id IF NOT EXISTS FOR (n:Coach) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT decision_id IF NOT EXISTS FOR (n:Decision) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT ingest_run_id IF NOT EXISTS FOR (n:IngestRun) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT audit_entry_id IF NOT EXISTS FOR (n:AuditEntry) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT schema_migration_version IF NOT EXISTS FOR (n:SchemaMigration) REQUIRE n.version IS UNIQUE;

@@ -1,0 +1,304 @@
+"""The local Neo4j Community server that the project provisions for itself.
+
+The server JARs are resolved from Maven Central with Maven (pinned version, cached under
+`ATLAS_NEO4J_HOME/dist/<version>`), configured by this module (127.0.0.1 only, auth on with a
+generated password, usage reporting off, memory sized for the machine) and run as a child
+`java` process in its own session, so that stopping it never depends on the caller's terminal.
+
+Every failure is raised as `ServerError` with one paragraph naming the cause and the fix.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from graph_schema.settings import Settings
+
+POM_TEMPLATE = Path(__file__).with_name("neo4j-pom.xml")
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+MIN_JAVA = 17
+
+
+class ServerError(RuntimeError):
+    """A local-server failure, worded for the person who has to fix it."""
+
+
+class Status(str, Enum):
+    RUNNING = "running"
+    STOPPED = "stopped"
+    UNHEALTHY = "unhealthy"
+
+
+@dataclass(frozen=True)
+class StartResult:
+    already_running: bool
+    seconds: float
+    downloaded: bool
+
+
+class LocalServer:
+    def __init__(self, settings: Settings):
+        if not settings.provisions_local_server:
+            raise ServerError(
+                f"NEO4J_URI is set ({settings.neo4j_uri}): the project uses that server and provisions "
+                "nothing locally. Unset NEO4J_URI to use the local server."
+            )
+        self.s = settings
+        self.home = settings.neo4j_home
+        self.dist = self.home / "dist" / settings.neo4j_version
+        self.lib = self.dist / "lib"
+        self.conf_dir = self.home / "conf"
+        self.data_dir = self.home / "data"
+        self.logs_dir = self.home / "logs"
+        self.pid_file = self.home / "neo4j.pid"
+
+    # ---- provisioning -------------------------------------------------------------------
+    def java(self) -> str:
+        java = str(self.s.java_home / "bin" / "java") if self.s.java_home else shutil.which("java")
+        if not java or not Path(java).exists():
+            raise ServerError(
+                "Java was not found. Neo4j needs a JDK 17 or newer: install one (Debian: "
+                "`apt-get install openjdk-17-jdk-headless`) or set JAVA_HOME; or set NEO4J_URI to use "
+                "an existing Neo4j server instead."
+            )
+        out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+        match = re.search(r'version "(\d+)', out)
+        if not match or int(match.group(1)) < MIN_JAVA:
+            raise ServerError(
+                f"{java} is too old ({out.splitlines()[0] if out else 'unknown version'}); Neo4j "
+                f"{self.s.neo4j_version} needs Java {MIN_JAVA} or newer. Set JAVA_HOME to a newer JDK."
+            )
+        return java
+
+    def is_installed(self) -> bool:
+        return (self.dist / "COMPLETE").exists()
+
+    def install(self) -> bool:
+        """Resolves the server JARs with Maven. Returns True when it downloaded anything."""
+        if self.is_installed():
+            return False
+        mvn = shutil.which("mvn")
+        if not mvn:
+            raise ServerError(
+                "Maven (`mvn`) was not found. The Neo4j server JARs are resolved from Maven Central "
+                "with Maven: install it (Debian: `apt-get install maven`) or set NEO4J_URI to use an "
+                "existing server."
+            )
+        self.dist.mkdir(parents=True, exist_ok=True)
+        pom = self.dist / "pom.xml"
+        pom.write_text(POM_TEMPLATE.read_text().replace("@NEO4J_VERSION@", self.s.neo4j_version))
+        staging = self.dist / "lib.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        cmd = [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
+               f"-DoutputDirectory={staging}", "-DincludeScope=runtime"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line][:5]
+            raise ServerError(
+                f"Maven could not resolve Neo4j {self.s.neo4j_version} from Maven Central "
+                f"(exit {proc.returncode}): {' '.join(errors) or proc.stderr[-500:]}. Check the network "
+                "to Maven Central and ATLAS_NEO4J_VERSION, then run `atlas-match neo4j start` again."
+            )
+        shutil.rmtree(self.lib, ignore_errors=True)
+        staging.rename(self.lib)
+        (self.dist / "COMPLETE").write_text(self.s.neo4j_version + "\n")
+        return True
+
+    def _ensure_password(self) -> None:
+        """Generates the password once and sets it before the first start (never the default)."""
+        if self.s.password_file.exists():
+            return
+        if (self.data_dir / "databases").exists():
+            raise ServerError(
+                f"The data folder {self.data_dir} exists but the password file {self.s.password_file} "
+                "is gone, so the server cannot be reached. Restore the password file or delete "
+                f"{self.data_dir} to start from an empty database."
+            )
+        password = secrets.token_urlsafe(24)
+        proc = subprocess.run(
+            [self.java(), "-cp", f"{self.lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password],
+            capture_output=True, text=True, env=self._env(),
+        )
+        if proc.returncode != 0:
+            raise ServerError(f"Setting the initial Neo4j password failed: {proc.stderr.strip()[-500:]}")
+        self.s.password_file.write_text(password + "\n")
+        self.s.password_file.chmod(0o600)
+
+    def write_config(self) -> None:
+        for folder in (self.conf_dir, self.data_dir, self.logs_dir, self.home / "run"):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ServerError(
+                    f"Cannot create {folder}: {exc.strerror}. Make ATLAS_NEO4J_HOME ({self.home}) a "
+                    "writable folder."
+                ) from exc
+        if not os.access(self.data_dir, os.W_OK):
+            raise ServerError(f"The data folder {self.data_dir} is not writable. Fix its permissions or set ATLAS_NEO4J_HOME.")
+        lines = {
+            "server.default_listen_address": "127.0.0.1",
+            "server.default_advertised_address": "127.0.0.1",
+            "server.bolt.listen_address": f"127.0.0.1:{self.s.neo4j_bolt_port}",
+            "server.bolt.advertised_address": f"127.0.0.1:{self.s.neo4j_bolt_port}",
+            "server.http.listen_address": f"127.0.0.1:{self.s.neo4j_http_port}",
+            "server.http.enabled": "true",
+            "server.https.enabled": "false",
+            "dbms.security.auth_enabled": "true",
+            "dbms.usage_report.enabled": "false",
+            "server.memory.pagecache.size": self.s.neo4j_pagecache,
+            "server.directories.data": str(self.data_dir),
+            "server.directories.logs": str(self.logs_dir),
+            "server.directories.run": str(self.home / "run"),
+            "server.directories.import": str(self.home / "import"),
+            # Large atlas writes are batched; this keeps a runaway query from eating the heap.
+            "db.memory.transaction.total.max": "2g",
+        }
+        text = "# Written by graph_schema/server.py; edits are overwritten on start.\n"
+        text += "".join(f"{k}={v}\n" for k, v in lines.items())
+        (self.conf_dir / "neo4j.conf").write_text(text)
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.conf_dir)}
+
+    # ---- process control ---------------------------------------------------------------
+    def _pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        return pid if _is_our_java(pid) else None
+
+    def _port_free(self, port: int) -> bool:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+        return True
+
+    def ping(self, timeout: float = 5.0) -> bool:
+        try:
+            with GraphDatabase.driver(self.s.uri, auth=(self.s.neo4j_user, self.s.password()),
+                                      connection_timeout=timeout, max_transaction_retry_time=0) as driver:
+                driver.execute_query("RETURN 1", database_="neo4j")
+            return True
+        except (ServiceUnavailable, OSError, RuntimeError):
+            return False
+        except AuthError as exc:
+            raise ServerError(f"The local server refused the password in {self.s.password_file}: {exc.message}") from exc
+
+    def status(self) -> Status:
+        if self._pid() is None:
+            return Status.STOPPED
+        return Status.RUNNING if self.ping() else Status.UNHEALTHY
+
+    def start(self) -> StartResult:
+        began = time.monotonic()
+        if self._pid() is not None:
+            if self.ping():
+                return StartResult(already_running=True, seconds=time.monotonic() - began, downloaded=False)
+            self.stop()  # a leftover that no longer answers: replace it
+        downloaded = self.install()
+        for port in (self.s.neo4j_bolt_port, self.s.neo4j_http_port):
+            if not self._port_free(port):
+                raise ServerError(
+                    f"Port {port} on 127.0.0.1 is already taken by another process, so the local Neo4j "
+                    "cannot listen there. Stop that process or choose other ports with "
+                    "ATLAS_NEO4J_BOLT_PORT / ATLAS_NEO4J_HTTP_PORT."
+                )
+        self.write_config()
+        self._ensure_password()
+        java = self.java()
+        cmd = [java, f"-Xms{self.s.neo4j_heap}", f"-Xmx{self.s.neo4j_heap}", "-XX:+UseG1GC",
+               "-XX:+ExitOnOutOfMemoryError", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+               "--add-opens=java.base/java.lang=ALL-UNNAMED", "-Dfile.encoding=UTF-8",
+               "-cp", f"{self.lib}/*", ENTRY_POINT,
+               f"--home-dir={self.home}", f"--config-dir={self.conf_dir}"]
+        console = open(self.logs_dir / "console.log", "ab")
+        proc = subprocess.Popen(cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=self._env(), start_new_session=True)
+        console.close()
+        self.pid_file.write_text(f"{proc.pid}\n")
+        deadline = began + self.s.neo4j_start_timeout_s
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.pid_file.unlink(missing_ok=True)
+                raise ServerError(
+                    f"Neo4j exited during start-up (exit {proc.returncode}). Last log lines: "
+                    f"{self._log_tail()} Fix the cause above and run `atlas-match neo4j start` again."
+                )
+            if self.ping(timeout=2.0):
+                return StartResult(already_running=False, seconds=time.monotonic() - began, downloaded=downloaded)
+            time.sleep(0.5)
+        self.stop()
+        raise ServerError(
+            f"Neo4j did not answer a Cypher query within {self.s.neo4j_start_timeout_s:.0f} s and was "
+            f"stopped. Last log lines: {self._log_tail()} Raise ATLAS_NEO4J_START_TIMEOUT on a slow "
+            "machine, or look at the logs in " + str(self.logs_dir)
+        )
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Graceful shutdown (SIGTERM), escalating to SIGKILL. Returns False if nothing ran."""
+        pid = self._pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.2)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            while _alive(pid):
+                time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def _log_tail(self, lines: int = 6) -> str:
+        texts = []
+        for name in ("console.log", "neo4j.log"):
+            path = self.logs_dir / name
+            if path.exists():
+                texts += path.read_text(errors="replace").splitlines()[-lines:]
+        return " | ".join(t.strip() for t in texts if t.strip())[-1500:] or "(no log output)"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reap our own child so it does not linger as a zombie
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _is_our_java(pid: int) -> bool:
+    """A recycled PID must not be mistaken for the server."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the pid file
+    return ENTRY_POINT.encode() in cmdline

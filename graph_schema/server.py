@@ -1,7 +1,7 @@
 """The local Neo4j Community server that the project provisions for itself.
 
 The server JARs are resolved from Maven Central with Maven (pinned version, cached under
-`ATLAS_NEO4J_HOME/dist/<version>`), configured by this module (127.0.0.1 only, auth on with a
+`ATLAS_NEO4J_DIST/<version>`, default `ATLAS_NEO4J_HOME/dist`), configured by this module (127.0.0.1 only, auth on with a
 generated password, usage reporting off, memory sized for the machine) and run as a child
 `java` process in its own session, so that stopping it never depends on the caller's terminal.
 
@@ -9,6 +9,7 @@ Every failure is raised as `ServerError` with one paragraph naming the cause and
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -30,6 +31,10 @@ POM_TEMPLATE = Path(__file__).with_name("neo4j-pom.xml")
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 MIN_JAVA = 17
+
+# While the server boots, every poll fails with "Unable to retrieve routing information":
+# expected, so the driver's own warnings are kept out of the user's terminal.
+logging.getLogger("neo4j").setLevel(logging.CRITICAL)
 
 
 class ServerError(RuntimeError):
@@ -58,7 +63,7 @@ class LocalServer:
             )
         self.s = settings
         self.home = settings.neo4j_home
-        self.dist = self.home / "dist" / settings.neo4j_version
+        self.dist = settings.neo4j_dist
         self.lib = self.dist / "lib"
         self.conf_dir = self.home / "conf"
         self.data_dir = self.home / "data"
@@ -199,7 +204,8 @@ class LocalServer:
     def ping(self, timeout: float = 5.0) -> bool:
         try:
             with GraphDatabase.driver(self.s.uri, auth=(self.s.neo4j_user, self.s.password()),
-                                      connection_timeout=timeout, max_transaction_retry_time=0) as driver:
+                                      connection_timeout=timeout, max_transaction_retry_time=0,
+                                      notifications_min_severity="OFF") as driver:
                 driver.execute_query("RETURN 1", database_="neo4j")
             return True
         except (ServiceUnavailable, OSError, RuntimeError):

@@ -22,6 +22,11 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(_env(name, str(default))).expanduser().resolve()
 
 
+def _env_optional_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
 @dataclass(frozen=True)
 class Settings:
     # An existing server (cluster, Aura): when set, nothing is provisioned locally.
@@ -33,12 +38,14 @@ class Settings:
     # The locally provisioned server.
     neo4j_version: str = field(default_factory=lambda: _env("ATLAS_NEO4J_VERSION", "5.26.30"))
     neo4j_home: Path = field(default_factory=lambda: _env_path("ATLAS_NEO4J_HOME", PROJECT_ROOT / ".neo4j"))
+    # Where the resolved server JARs are kept (default: <ATLAS_NEO4J_HOME>/dist).
+    neo4j_dist_root: Path | None = field(default_factory=lambda: _env_optional_path("ATLAS_NEO4J_DIST"))
     neo4j_bolt_port: int = field(default_factory=lambda: int(_env("ATLAS_NEO4J_BOLT_PORT", "17687")))
     neo4j_http_port: int = field(default_factory=lambda: int(_env("ATLAS_NEO4J_HTTP_PORT", "17474")))
     neo4j_heap: str = field(default_factory=lambda: _env("ATLAS_NEO4J_HEAP", "4g"))
     neo4j_pagecache: str = field(default_factory=lambda: _env("ATLAS_NEO4J_PAGECACHE", "4g"))
     neo4j_start_timeout_s: float = field(default_factory=lambda: float(_env("ATLAS_NEO4J_START_TIMEOUT", "180")))
-    java_home: Path | None = field(default_factory=lambda: Path(os.environ["JAVA_HOME"]) if os.environ.get("JAVA_HOME") else None)
+    java_home: Path | None = field(default_factory=lambda: _env_optional_path("JAVA_HOME"))
 
     # Reference data and public benchmarks (never copied into the repository).
     data_dir: Path = field(default_factory=lambda: _env_path("ATLAS_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
@@ -56,6 +63,10 @@ class Settings:
     @property
     def provisions_local_server(self) -> bool:
         return self.neo4j_uri is None
+
+    @property
+    def neo4j_dist(self) -> Path:
+        return (self.neo4j_dist_root or self.neo4j_home / "dist") / self.neo4j_version
 
     @property
     def password_file(self) -> Path:

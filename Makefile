@@ -1,0 +1,13 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   set everything up, provision Neo4j, load the demo and run the main job
+#   make test   set everything up and run the test suite against a real Neo4j
+.PHONY: setup demo test
+
+setup:
+	bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/atlas-match demo run
+
+test: setup
+	.venv/bin/pytest

@@ -1,0 +1,93 @@
+"""The local server's life cycle and its failure messages, on a second, private instance.
+
+The private instance shares the session server's JARs (ATLAS_NEO4J_DIST) but has its own home
+and ports, so these tests never disturb the server the rest of the suite uses.
+"""
+from __future__ import annotations
+
+import dataclasses
+import socket
+import subprocess
+
+import pytest
+
+from graph_schema.server import LocalServer, ServerError, Status
+from graph_schema.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def private_settings(settings: Settings, neo4j_server, tmp_path) -> Settings:
+    if not settings.provisions_local_server:
+        pytest.fail("server life-cycle tests need the locally provisioned server (unset NEO4J_URI)")
+    return dataclasses.replace(
+        settings, neo4j_home=tmp_path / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
+        neo4j_bolt_port=_free_port(), neo4j_http_port=_free_port(), neo4j_heap="512m",
+        neo4j_pagecache="128m", neo4j_start_timeout_s=120)
+
+
+def _java_processes_for(home) -> list[str]:
+    out = subprocess.run(["pgrep", "-af", "CommunityEntryPoint"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if str(home) in line]
+
+
+def test_start_status_stop_cycle(private_settings):
+    server = LocalServer(private_settings)
+    assert server.status() is Status.STOPPED
+    first = server.start()
+    try:
+        assert not first.already_running and first.seconds > 0
+        assert server.status() is Status.RUNNING
+        assert server.start().already_running  # a second start is a no-op
+        assert private_settings.password_file.read_text().strip() != "neo4j"
+        conf = (private_settings.neo4j_home / "conf" / "neo4j.conf").read_text()
+        assert f"server.bolt.listen_address=127.0.0.1:{private_settings.neo4j_bolt_port}" in conf
+        assert "dbms.usage_report.enabled=false" in conf
+    finally:
+        assert server.stop()
+    assert server.status() is Status.STOPPED
+    assert not _java_processes_for(private_settings.neo4j_home)
+    assert not server.stop()  # stopping a stopped server says so
+
+
+def test_port_taken_is_named_and_leaves_no_process(private_settings):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", private_settings.neo4j_bolt_port))
+        blocker.listen()
+        with pytest.raises(ServerError, match=f"Port {private_settings.neo4j_bolt_port}.*ATLAS_NEO4J_BOLT_PORT"):
+            LocalServer(private_settings).start()
+    assert not _java_processes_for(private_settings.neo4j_home)
+
+
+def test_missing_java_is_explained(private_settings, tmp_path):
+    broken = dataclasses.replace(private_settings, java_home=tmp_path / "no-jdk")
+    with pytest.raises(ServerError, match="Java was not found.*JAVA_HOME"):
+        LocalServer(broken).start()
+
+
+def test_unwritable_home_is_explained(private_settings, tmp_path):
+    locked = tmp_path / "locked"
+    locked.write_text("a file where a folder should be")
+    broken = dataclasses.replace(private_settings, neo4j_home=locked / "neo4j")
+    with pytest.raises(ServerError, match="Cannot create .*writable"):
+        LocalServer(broken).start()
+
+
+def test_unresolvable_version_is_explained(private_settings, tmp_path):
+    broken = dataclasses.replace(private_settings, neo4j_version="0.0.0-does-not-exist",
+                                 neo4j_dist_root=tmp_path / "dist")
+    with pytest.raises(ServerError, match="Maven could not resolve Neo4j 0.0.0-does-not-exist"):
+        LocalServer(broken).start()
+    assert not (tmp_path / "dist" / "0.0.0-does-not-exist" / "COMPLETE").exists()
+
+
+def test_external_uri_provisions_nothing(settings):
+    external = dataclasses.replace(settings, neo4j_uri="neo4j://db.example.invalid:7687")
+    with pytest.raises(ServerError, match="NEO4J_URI is set"):
+        LocalServer(external)
+    assert external.uri == "neo4j://db.example.invalid:7687"

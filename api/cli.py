@@ -4,13 +4,17 @@ from __future__ import annotations
 import typer
 
 from api.demo_cli import demo_app
+from competency_atlas.lookup_cli import search_app
 from graph_schema.cli import db_app, neo4j_app
+from matcher.bench_cli import bench_app
 from matcher.cli import match_app
 
 app = typer.Typer(help="Competency atlas matcher: clients, occupations and vacancies in one competency language.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(db_app, name="db")
+app.add_typer(search_app, name="search")
+app.add_typer(bench_app, name="bench")
 app.add_typer(match_app, name="match")
 app.add_typer(demo_app, name="demo")
 

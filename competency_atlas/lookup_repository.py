@@ -1,0 +1,91 @@
+"""Neo4j adapter for the look-ups: label rows for the search index, occupation profiles.
+
+Graph model (built by the atlas): (:Label {key, text, lang, kind})-[:LABEL_OF]->(:Occupation
+{uri, label_en, label_nl}) and the same for (:Competency {uri, label_en, label_nl, kind});
+(:Occupation)-[:REQUIRES {relation, importance, level, required_level, weight, sources}]->(:Competency).
+All Cypher of the look-ups lives here, parameterised.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from neo4j import Driver
+from pydantic import BaseModel
+
+from competency_atlas.lookup import SurfaceForm
+
+Target = Literal["Occupation", "Competency"]
+
+# The label is fixed by the caller's Literal, never user text: safe to place in the query.
+_LABEL_ROWS = """
+MATCH (l:Label)-[:LABEL_OF]->(n:{target})
+WHERE $lang IS NULL OR l.lang = $lang
+RETURN n.uri AS uri, l.text AS text, l.lang AS lang
+ORDER BY uri, l.key
+"""
+
+_NAMES = """
+UNWIND $uris AS uri
+MATCH (n {uri: uri}) WHERE n:Occupation OR n:Competency
+RETURN n.uri AS uri, n.label_en AS label_en, n.label_nl AS label_nl, n.kind AS kind
+"""
+
+_PROFILE = """
+MATCH (o:Occupation {uri: $uri})
+OPTIONAL MATCH (o)-[r:REQUIRES]->(c:Competency)
+WITH o, r, c
+ORDER BY CASE r.relation WHEN 'essential' THEN 0 ELSE 1 END, coalesce(r.importance, 0) DESC, c.label_en
+RETURN o.uri AS uri, o.label_en AS label_en, o.label_nl AS label_nl,
+       collect(CASE WHEN c IS NULL THEN null ELSE {
+           uri: c.uri, label_en: c.label_en, label_nl: c.label_nl, kind: c.kind,
+           relation: r.relation, importance: r.importance, level: r.level,
+           required_level: r.required_level, weight: r.weight, sources: r.sources} END) AS requirements
+"""
+
+
+class ConceptName(BaseModel):
+    uri: str
+    label_en: str | None = None
+    label_nl: str | None = None
+    kind: str | None = None
+
+    def label(self, lang: str | None) -> str:
+        """The label in the asked language, falling back to the other one, then the URI."""
+        first, second = (self.label_nl, self.label_en) if lang == "nl" else (self.label_en, self.label_nl)
+        return first or second or self.uri
+
+
+class Requirement(ConceptName):
+    relation: str | None = None
+    importance: float | None = None
+    level: float | None = None
+    required_level: float | None = None
+    weight: float | None = None
+    sources: list[str] | str | None = None
+
+
+class OccupationProfile(ConceptName):
+    requirements: list[Requirement]
+
+
+def load_label_rows(driver: Driver, database: str, target: Target,
+                    lang: str | None = None) -> list[SurfaceForm]:
+    if target not in ("Occupation", "Competency"):
+        raise ValueError(f"unknown look-up target {target!r}")
+    records, _, _ = driver.execute_query(_LABEL_ROWS.replace("{target}", target),
+                                         lang=lang, database_=database)
+    return [SurfaceForm(r["uri"], r["text"], r["lang"]) for r in records if r["text"]]
+
+
+def concept_names(driver: Driver, database: str, uris: list[str]) -> dict[str, ConceptName]:
+    records, _, _ = driver.execute_query(_NAMES, uris=uris, database_=database)
+    return {r["uri"]: ConceptName(**r.data()) for r in records}
+
+
+def occupation_profile(driver: Driver, database: str, uri: str) -> OccupationProfile | None:
+    records, _, _ = driver.execute_query(_PROFILE, uri=uri, database_=database)
+    if not records:
+        return None
+    record = records[0]
+    return OccupationProfile(uri=record["uri"], label_en=record["label_en"], label_nl=record["label_nl"],
+                             requirements=[Requirement(**req) for req in record["requirements"]])

@@ -1,0 +1,40 @@
+"""`atlas-match bench ...`: public benchmarks, each printing one JSON object.
+
+Every benchmark command lives in this group; add yours as another `@bench_app.command`.
+"""
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+
+import typer
+
+bench_app = typer.Typer(help="Public benchmarks (MELO, skill extraction): one JSON object per run.",
+                        no_args_is_help=True)
+
+
+@bench_app.command("melo")
+def melo(dataset_dir: Path = typer.Argument(..., exists=True, file_okay=False,
+                                            help="A MELO dataset folder (queries.tsv, corpus_elements.tsv, annotations.tsv)."),
+         as_json: bool = typer.Option(False, "--json", help="Print only the JSON object."),
+         lang: str | None = typer.Option(None, "--lang", help="Query language; default from the folder name (…_q_nl_c_nl)."),
+         semantic: bool = typer.Option(True, "--semantic/--lexical-only",
+                                       help="Fuse sentence-embedding similarity (default) or lexical only.")) -> None:
+    """Job title -> ESCO occupation (MELO protocol): MRR, MAP, A@1/5/10 over the top 100."""
+    from competency_atlas.bench_melo import DatasetError, run
+    from competency_atlas.embedding_cache import cached_encode
+    from competency_atlas.embeddings import encode
+    from graph_schema.settings import settings
+
+    s = settings()
+    embed = partial(encode, model_name=s.embedding_model) if semantic else None
+    corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir)
+    try:
+        result = run(dataset_dir, embed, corpus_embed if semantic else None, lang)
+    except DatasetError as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=1)
+    if not as_json:
+        typer.echo(f"MELO {dataset_dir.name} (model {s.embedding_model if semantic else 'none: lexical only'})", err=True)
+    typer.echo(json.dumps(result))

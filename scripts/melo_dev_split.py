@@ -1,0 +1,56 @@
+"""Make a development split in MELO format from a MELO corpus alone (no gold file, no queries).
+
+Fusion settings are chosen on this split, never on the MELO test figures: for a random sample
+of concepts with at least two labels, one alternative label becomes the query and is removed
+from the corpus; the concept's remaining labels are the relevant elements. The real MELO
+queries (O*NET / VDAB titles) are harder than held-out ESCO labels, so this split ranks
+settings, it does not predict the test score.
+
+    .venv/bin/python scripts/melo_dev_split.py SOURCE_DATASET_DIR OUT_DIR [--queries 300] [--seed 7]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+from collections import defaultdict
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("source", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    corpus = [line.rstrip("\n").split("\t") for line in (args.source / "corpus_elements.tsv").open(encoding="utf-8")]
+    mapping = dict(line.rstrip("\n").split("\t") for line in (args.source / "concept_mapping.tsv").open(encoding="utf-8"))
+    forms = defaultdict(list)
+    for cid, text in corpus:
+        forms[mapping[cid]].append((cid, text))
+    eligible = sorted(c for c, rows in forms.items() if len(rows) >= 2 and "/occupation/" in c)
+    rng = random.Random(args.seed)
+    chosen = rng.sample(eligible, min(args.queries, len(eligible)))
+    held_out: dict[str, str] = {}
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "queries.tsv").open("w", encoding="utf-8") as q, \
+            (args.out / "annotations.tsv").open("w", encoding="utf-8") as a:
+        for n, concept in enumerate(chosen, start=1):
+            qid = f"Q{n:06d}"
+            cid, text = rng.choice(forms[concept][1:])  # an alternative label, never the preferred one
+            held_out[cid] = text
+            q.write(f"{qid}\t{text}\n")
+            for other, _ in forms[concept]:
+                if other != cid:
+                    a.write(f"{qid}\t0\t{other}\t1\n")
+    with (args.out / "corpus_elements.tsv").open("w", encoding="utf-8") as c, \
+            (args.out / "concept_mapping.tsv").open("w", encoding="utf-8") as m:
+        for cid, text in corpus:
+            if cid not in held_out:
+                c.write(f"{cid}\t{text}\n")
+                m.write(f"{cid}\t{mapping[cid]}\n")
+
+
+if __name__ == "__main__":
+    main()

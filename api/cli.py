@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from api.demo_cli import demo_app
+from competency_atlas.instruments_cli import instruments_app
 from competency_atlas.lookup_cli import search_app
 from graph_schema.cli import db_app, neo4j_app
 from matcher.bench_cli import bench_app
@@ -17,6 +18,7 @@ app.add_typer(search_app, name="search")
 app.add_typer(bench_app, name="bench")
 app.add_typer(match_app, name="match")
 app.add_typer(demo_app, name="demo")
+app.add_typer(instruments_app, name="instruments")
 
 
 def main() -> None:

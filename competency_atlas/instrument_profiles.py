@@ -463,11 +463,12 @@ def known_competency_uris(data_dir: Path | str | None = None) -> frozenset[str]:
     if data_dir is None:
         from graph_schema.settings import settings
         data_dir = settings().data_dir
-    base = Path(data_dir)
+    from competency_atlas.sources import locate  # the atlas' own rule for versioned source folders
+    folders = locate(Path(data_dir))
     uris: set[str] = set()
-    with open(base / "esco-1.2.0" / "skills_uri_text.csv", newline="", encoding="utf-8") as fh:
+    with open(folders.esco / "skills_uri_text.csv", newline="", encoding="utf-8") as fh:
         uris.update(row["id"] for row in csv.DictReader(fh))
     for name in ONET_DESCRIPTOR_FILES:
-        with open(base / "onet-29.2" / name, newline="", encoding="utf-8") as fh:
+        with open(folders.onet / name, newline="", encoding="utf-8") as fh:
             uris.update(f"onet:{row['Element ID']}" for row in csv.DictReader(fh, delimiter="\t"))
     return frozenset(uris)

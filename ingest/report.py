@@ -1,0 +1,85 @@
+"""What an ingest run reports: what landed, what was already there, and what was rejected and why.
+
+Shared by the measurement and vacancy ingests (and the API, which answers with the same items),
+so that every bad record is described the same way: source file, location in it (a CSV row
+number or a JSON pointer), the field, and the reason. Rejected records are written back in their
+original form to a rejects file that can be corrected and ingested again.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str  # the input file (or "request" for the API)
+    location: str  # "row 12" (1-based data row, header not counted) or a JSON pointer "/3"
+    field: str  # the offending field, "" when the record as a whole is wrong
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}, {self.location}" + (f", field {self.field}" if self.field else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    problems: tuple[Problem, ...]
+    # The record as it was read: a dict for JSON, a list of row dicts for CSV (all rows that make
+    # up the record), so it can be written back and corrected.
+    raw: dict | list[dict]
+    fmt: str  # "json" | "jsonl" | "csv"
+
+
+@dataclass
+class IngestReport:
+    kind: str  # "measurements" | "vacancies"
+    run_id: str
+    landed: int = 0
+    unchanged: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for r in self.rejections for p in r.problems]
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything landed; 2: some records were rejected (the valid ones landed)."""
+        return 2 if self.rejections else 0
+
+    def summary(self) -> dict:
+        return {"kind": self.kind, "run_id": self.run_id, "landed": self.landed,
+                "unchanged": self.unchanged, "rejected": self.rejected}
+
+    def write_rejects(self, folder: Path) -> list[Path]:
+        """One rejects file per input file and format, in that format, plus a problems report."""
+        if not self.rejections:
+            return []
+        folder.mkdir(parents=True, exist_ok=True)
+        groups: dict[tuple[str, str], list[Rejection]] = defaultdict(list)
+        for r in self.rejections:
+            groups[(r.problems[0].source, r.fmt)].append(r)
+        written = []
+        for (source, fmt), rejections in groups.items():
+            stem = Path(source).stem or "request"
+            path = folder / f"{stem}.{self.run_id}.rejects.{'csv' if fmt == 'csv' else fmt}"
+            if fmt == "csv":
+                pd.DataFrame([row for r in rejections for row in r.raw]).to_csv(path, index=False)
+            elif fmt == "jsonl":
+                path.write_text("".join(json.dumps(r.raw, ensure_ascii=False) + "\n" for r in rejections))
+            else:
+                path.write_text(json.dumps([r.raw for r in rejections], ensure_ascii=False, indent=2))
+            written.append(path)
+        report = folder / f"{self.kind}.{self.run_id}.problems.json"
+        report.write_text(json.dumps([p.__dict__ for p in self.problems], ensure_ascii=False, indent=2))
+        return [*written, report]

@@ -316,7 +316,11 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"YAML syntax error{where}: {problem}"
+    # The parser notices an unclosed bracket or quote later than where it opened: say both.
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    opened = (f" ({context} at line {start.line + 1})"
+              if context and start is not None and mark is not None and start.line != mark.line else "")
+    return f"YAML syntax error{where}: {problem}{opened}"
 
 
 def _loc_path(loc: Iterable[Any]) -> str:

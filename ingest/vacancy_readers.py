@@ -1,0 +1,210 @@
+"""Reading vacancy files: schema.org JobPosting JSON-LD and CSV, every record with its location.
+
+JSON-LD as job sites publish it: a single JobPosting object, a list of them, an object with an
+`@graph` (nodes of other types such as Organization are skipped; `{"@id": ...}` references to
+them are inlined), or JSON Lines (one object per line; `.jsonl`/`.ndjson`). Locations are JSON
+pointers ("/" for a single object, "/3", "/@graph/0") or "line N" for JSON Lines.
+
+CSV (read with pandas, every cell as text; the header is required) has these columns — any other
+column is kept as raw data, not dropped:
+
+    identifier, title, description, employer, postal_code, locality, latitude, longitude,
+    employment_type (";"-separated), hours_per_week, work_hours, date_posted, valid_through,
+    occupational_category, skills (";"-separated), qualifications, education_requirements,
+    experience_requirements, language
+
+Locations are "row N" (1-based data row, the header not counted). A file that cannot be parsed
+at all yields one `FileProblem` (with the line where parsing failed) instead of records.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.report import Problem
+from ingest.vacancy_models import VacancyRecord
+
+JSON_SUFFIXES = {".json", ".jsonld"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+CSV_SUFFIXES = {".csv"}
+SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
+
+CSV_COLUMNS = (
+    "identifier", "title", "description", "employer", "postal_code", "locality", "latitude", "longitude",
+    "employment_type", "hours_per_week", "work_hours", "date_posted", "valid_through",
+    "occupational_category", "skills", "qualifications", "education_requirements",
+    "experience_requirements", "language",
+)
+_CSV_SIMPLE = {  # CSV column → JobPosting property
+    "identifier": "identifier", "title": "title", "description": "description",
+    "employer": "hiringOrganization", "hours_per_week": "hoursPerWeek", "work_hours": "workHours",
+    "date_posted": "datePosted", "valid_through": "validThrough",
+    "occupational_category": "occupationalCategory", "qualifications": "qualifications",
+    "education_requirements": "educationRequirements",
+    "experience_requirements": "experienceRequirements", "language": "inLanguage",
+}
+_CSV_LISTS = {"employment_type": "employmentType", "skills": "skills"}
+_CSV_ADDRESS = {"postal_code": "postalCode", "locality": "addressLocality"}
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """The file as a whole could not be read: nothing in it landed."""
+    problem: Problem
+    fmt: str
+    text: str  # what was read, so the rejects file carries it
+
+
+ReadItem = VacancyRecord | FileProblem
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, folders expanded to their vacancy files (sorted, recursive)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+        else:
+            out.append(path)
+    return out
+
+
+def read_file(path: Path) -> Iterator[ReadItem]:
+    suffix = path.suffix.lower()
+    source = str(path)
+    if not path.exists():
+        yield FileProblem(Problem(source, "", "", "file not found"), "json", "")
+        return
+    text = path.read_text(encoding="utf-8-sig")
+    if suffix in CSV_SUFFIXES:
+        yield from read_csv_text(text, source)
+    elif suffix in JSONL_SUFFIXES:
+        yield from read_json_lines(text, source)
+    elif suffix in JSON_SUFFIXES:
+        yield from read_json_text(text, source)
+    else:
+        yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
+                                  + ", ".join(sorted(SUFFIXES))), "json", text)
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------
+
+def _is_job_posting(node: dict) -> bool:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return kind is None or "JobPosting" in kinds
+
+
+def _inline_references(node: dict, by_id: dict[str, dict]) -> dict:
+    """`{"@id": x}` values that point at another node of the same @graph are replaced by it."""
+    def resolve(value):
+        if isinstance(value, dict) and set(value) == {"@id"} and value["@id"] in by_id:
+            return by_id[value["@id"]]
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+    return {k: resolve(v) for k, v in node.items()}
+
+
+def _postings(value, pointer: str) -> Iterator[tuple[str, object]]:
+    """(pointer, node) for every JobPosting in a parsed JSON-LD document; non-objects included
+    so the validator can report them."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _postings(item, f"{pointer}/{i}")
+    elif isinstance(value, dict) and "@graph" in value:
+        graph = value["@graph"] if isinstance(value["@graph"], list) else [value["@graph"]]
+        by_id = {n["@id"]: n for n in graph if isinstance(n, dict) and isinstance(n.get("@id"), str)}
+        for i, node in enumerate(graph):
+            if isinstance(node, dict) and not _is_job_posting(node):
+                continue  # an Organization, WebPage, ... described alongside the postings
+            yield f"{pointer}/@graph/{i}", _inline_references(node, by_id) if isinstance(node, dict) else node
+    elif isinstance(value, dict) and not _is_job_posting(value):
+        return
+    else:
+        yield pointer or "/", value
+
+
+def _record(source: str, location: str, fmt: str, node: object) -> VacancyRecord:
+    data = node if isinstance(node, dict) else {"_not_an_object": node}
+    return VacancyRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
+
+
+def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Publishers sometimes name a JSON Lines file .json: one object per line parses.
+        lines = [line for line in text.splitlines() if line.strip()]
+        if exc.msg == "Extra data" and len(lines) > 1 and lines[0].lstrip().startswith("{"):
+            yield from read_json_lines(text, source)
+            return
+        yield FileProblem(Problem(source, f"line {exc.lineno}, column {exc.colno}", "",
+                                  f"malformed JSON: {exc.msg}"), "json", text)
+        return
+    for pointer, node in _postings(document, ""):
+        yield _record(source, pointer, "json", node)
+
+
+def read_json_lines(text: str, source: str) -> Iterator[ReadItem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        location = f"line {number}"
+        try:
+            node = json.loads(line)
+        except json.JSONDecodeError as exc:
+            # One bad line rejects that line only: the others are independent records.
+            yield FileProblem(Problem(source, location, "", f"malformed JSON: {exc.msg} (column {exc.colno})"),
+                              "jsonl", line)
+            continue
+        for pointer, posting in _postings(node, ""):
+            where = location if pointer == "/" else f"{location} {pointer}"
+            yield _record(source, where, "jsonl", posting)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+def csv_row_to_posting(row: dict[str, str]) -> dict:
+    """A CSV row (documented columns) as a JobPosting-shaped dict; other columns kept as they are."""
+    posting: dict = {}
+    address: dict = {}
+    geo: dict = {}
+    for column, value in row.items():
+        value = value.strip() if isinstance(value, str) else value
+        if value in ("", None):
+            continue
+        if column in _CSV_SIMPLE:
+            posting[_CSV_SIMPLE[column]] = value
+        elif column in _CSV_LISTS:
+            posting[_CSV_LISTS[column]] = [v.strip() for v in value.split(";") if v.strip()]
+        elif column in _CSV_ADDRESS:
+            address[_CSV_ADDRESS[column]] = value
+        elif column in ("latitude", "longitude"):
+            geo[column] = value
+        else:
+            posting[column] = value  # an undocumented column: raw data, kept
+    if address or geo:
+        place: dict = {"@type": "Place"}
+        if address:
+            place["address"] = {"@type": "PostalAddress", **address}
+        if geo:
+            place["geo"] = {"@type": "GeoCoordinates", **geo}
+        posting["jobLocation"] = place
+    return posting
+
+
+def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        yield FileProblem(Problem(source, "", "", f"malformed CSV: {exc}".strip()), "csv", text)
+        return
+    for number, row in enumerate(frame.to_dict(orient="records"), start=1):
+        yield VacancyRecord(source, f"row {number}", "csv", csv_row_to_posting(row), [row])

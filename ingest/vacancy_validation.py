@@ -1,0 +1,310 @@
+"""Validation of vacancy records: pure functions from a read record to a `Vacancy` or problems.
+
+Rejected (the record does not land): a missing identifier or title, an unparsable datePosted or
+validThrough, validThrough before datePosted, an occupationalCategory that is not a known
+ISCO-08 group, ESCO occupation or O*NET-SOC code (checked against the code sets passed in), a
+description that is only HTML (empty once the markup is removed), hours per week out of range,
+and an identifier seen before in the same batch. Malformed JSON is a file-level problem of the
+reader. Warnings (the record lands): an unparsable geo coordinate (the postcode is used instead).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ingest.report import Problem
+from ingest.text import html_to_text, looks_like_html
+from ingest.vacancy_models import USED_FIELDS, JobLocation, Vacancy, VacancyRecord
+
+MIN_HOURS, MAX_HOURS = 1.0, 60.0  # 60: the Dutch legal maximum of a working week (Arbeidstijdenwet)
+
+ESCO_OCCUPATION = re.compile(r"^https?://data\.europa\.eu/esco/occupation/[0-9a-fA-F-]{36}$")
+ESCO_ISCO = re.compile(r"^https?://data\.europa\.eu/esco/isco/C(\d{4})$")
+ONET_SOC = re.compile(r"^(\d{2}-\d{4})(\.\d{2})?(?:\s|$)")
+ISCO_08 = re.compile(r"^(?:ISCO(?:-08)?[\s:]*)?(\d{4})(?:\s|$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class KnownCodes:
+    """The occupation codes the atlas knows; occupationalCategory must be one of them."""
+    esco: frozenset[str] = frozenset()
+    isco: frozenset[str] = frozenset()
+    onet: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Validated:
+    record: VacancyRecord
+    vacancy: Vacancy | None
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+
+def classify_code(code: str) -> tuple[str, str] | None:
+    """("esco", uri) | ("isco", "2512") | ("onet", "15-1252.00"), or None for no known format."""
+    code = code.strip()
+    if ESCO_OCCUPATION.match(code):
+        return "esco", code
+    if m := ESCO_ISCO.match(code):
+        return "isco", m.group(1)
+    if m := ONET_SOC.match(code):
+        return "onet", m.group(1) + (m.group(2) or ".00")
+    if m := ISCO_08.match(code):
+        return "isco", m.group(1)
+    return None
+
+
+class _Collector:
+    def __init__(self, record: VacancyRecord) -> None:
+        self.record = record
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def reject(self, field_name: str, reason: str) -> None:
+        self.problems.append(Problem(self.record.source, self.record.location, field_name, reason))
+
+    def warn(self, field_name: str, reason: str) -> None:
+        self.warnings.append(Problem(self.record.source, self.record.location, field_name, reason))
+
+
+# --- field readers ---------------------------------------------------------------------------
+
+def _scalar(value) -> str | None:
+    """A text value: strings stripped, numbers as text, PropertyValue/Organization objects by value/name."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("value", value.get("name", value.get("@id")))
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _texts(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    if isinstance(value, dict):
+        if "monthsOfExperience" in value:
+            return [f"{value['monthsOfExperience']} months of experience"]
+        for key in ("description", "name", "credentialCategory", "educationalLevel", "value"):
+            if value.get(key):
+                return _texts(value[key])
+        return []
+    text = str(value).strip()
+    if looks_like_html(text):
+        text = html_to_text(text)
+    return [text] if text else []
+
+
+def _joined(value) -> str | None:
+    texts = _texts(value)
+    return "\n".join(texts) if texts else None
+
+
+def parse_date(text: str) -> date:
+    """ISO 8601 date or date-time (a date-time counts for its calendar date), or dd-mm-yyyy."""
+    text = text.strip()
+    if re.fullmatch(r"\d{1,2}-\d{1,2}-\d{4}", text):
+        day, month, year = (int(p) for p in text.split("-"))
+        return date(year, month, day)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date.fromisoformat(text)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+
+
+def _date(c: _Collector, data: dict, key: str) -> date | None:
+    raw = _scalar(data.get(key))
+    if raw is None:
+        return None
+    try:
+        return parse_date(raw)
+    except ValueError:
+        c.reject(key, f"unparsable date {raw!r}: expected ISO 8601 (2025-03-01 or 2025-03-01T09:00:00+01:00)")
+        return None
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _hours(c: _Collector, data: dict) -> tuple[float | None, str | None]:
+    """Hours per week: `hoursPerWeek` (a number) or the largest number in `workHours` text."""
+    work_hours = _scalar(data.get("workHours"))
+    key, raw = ("hoursPerWeek", _scalar(data.get("hoursPerWeek")))
+    if raw is None:
+        key, raw = "workHours", work_hours
+    if raw is None:
+        return None, work_hours
+    numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(raw)]
+    if not numbers:
+        if key == "hoursPerWeek":
+            c.reject(key, f"unparsable hours per week {raw!r}: expected a number")
+        return None, work_hours  # "fulltime": a text without hours is kept, not guessed
+    hours = max(numbers)  # "32-40 uur": the vacancy offers up to 40
+    if not (MIN_HOURS <= min(numbers) and hours <= MAX_HOURS):
+        c.reject(key, f"hours per week {raw!r} out of range ({MIN_HOURS:g}-{MAX_HOURS:g})")
+        return None, work_hours
+    return hours, work_hours
+
+
+def _occupational_category(c: _Collector, data: dict, known: KnownCodes) -> str | None:
+    value = data.get("occupationalCategory")
+    if value in (None, "", []):
+        return None
+    values = value if isinstance(value, list) else [value]
+    codes = [str(v.get("codeValue") or v.get("@id") or v.get("url") or "") if isinstance(v, dict) else str(v)
+             for v in values]
+    for code in codes:
+        kind_code = classify_code(code)
+        if kind_code is None:
+            c.reject("occupationalCategory",
+                     f"{code!r} is not an ISCO-08 code, ESCO occupation URI or O*NET-SOC code")
+            return None
+        kind, canonical = kind_code
+        if canonical not in getattr(known, kind):
+            name = {"esco": "ESCO occupation", "isco": "ISCO-08 code", "onet": "O*NET-SOC code"}[kind]
+            c.reject("occupationalCategory", f"unknown {name} {code!r}: not in the atlas")
+            return None
+    return classify_code(codes[0])[1]
+
+
+def _skills(value) -> list[str]:
+    """Skill names, or the URI of a DefinedTerm that carries one (an ESCO skill)."""
+    out: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            uri = next((item[k] for k in ("@id", "url", "termCode", "sameAs")
+                        if isinstance(item.get(k), str) and item[k].startswith("http")), None)
+            text = uri or _scalar(item.get("name"))
+            if text:
+                out.append(text)
+        elif isinstance(item, str):
+            # A comma- or semicolon-separated text: each part is a skill.
+            out.extend(p.strip() for p in re.split(r"[;,\n]", item) if p.strip())
+    return list(dict.fromkeys(out))
+
+
+def _coordinate(c: _Collector, geo: dict, key: str) -> float | None:
+    raw = geo.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(str(raw).replace(",", "."))
+    except ValueError:
+        c.warn(f"jobLocation.geo.{key}", f"unparsable coordinate {raw!r}: ignored, the address is used")
+        return None
+
+
+def _job_location(c: _Collector, value) -> JobLocation:
+    place = value[0] if isinstance(value, list) and value else value
+    if not isinstance(place, dict):
+        return JobLocation(locality=_scalar(place)) if place else JobLocation()
+    address = place.get("address") or {}
+    if isinstance(address, str):
+        address = {"addressLocality": address}
+    geo = place.get("geo") if isinstance(place.get("geo"), dict) else {}
+    return JobLocation(postal_code=_scalar(address.get("postalCode")),
+                       locality=_scalar(address.get("addressLocality")),
+                       country=_scalar(address.get("addressCountry")),
+                       latitude=_coordinate(c, geo, "latitude"), longitude=_coordinate(c, geo, "longitude"))
+
+
+_LANG_NAMES = {"nl": "nl", "nld": "nl", "dut": "nl", "dutch": "nl", "nederlands": "nl",
+               "en": "en", "eng": "en", "english": "en", "engels": "en"}
+_NL_WORDS = frozenset("de het een en je jij wij we van voor met bij ons onze naar ook als uur zijn".split())
+_EN_WORDS = frozenset("the a and you we of for with to our your at as will are is in".split())
+
+
+def guess_lang(text: str) -> str | None:
+    """nl or en by common function words; None when the text says too little."""
+    words = re.findall(r"[a-zà-ÿ]+", text.casefold())[:300]
+    nl = sum(w in _NL_WORDS for w in words)
+    en = sum(w in _EN_WORDS for w in words)
+    if max(nl, en) < 2:
+        return None
+    return "nl" if nl > en else "en"
+
+
+def _lang(data: dict, title: str, description: str) -> str | None:
+    given = _scalar(data.get("inLanguage") or data.get("language"))
+    if given:
+        return _LANG_NAMES.get(given.casefold().split("-")[0].split("_")[0], given.casefold())
+    return guess_lang(f"{title}\n{description}")
+
+
+def _description(c: _Collector, data: dict) -> str:
+    raw = data.get("description")
+    if raw in (None, ""):
+        return ""
+    if not isinstance(raw, str):
+        c.reject("description", "not a text")
+        return ""
+    if looks_like_html(raw):
+        text = html_to_text(raw)
+        if not text.strip():
+            c.reject("description", "HTML-only description: no text left after removing the markup")
+        return text
+    return raw.strip()
+
+
+# --- the record ------------------------------------------------------------------------------
+
+def validate(record: VacancyRecord, known: KnownCodes) -> Validated:
+    data = record.data
+    c = _Collector(record)
+    if "_not_an_object" in data:
+        c.reject("", "not a JSON object")
+        return Validated(record, None, tuple(c.problems))
+    identifier = _scalar(data.get("identifier"))
+    title = _scalar(data.get("title"))
+    if identifier is None:
+        c.reject("identifier", "missing: a vacancy needs an identifier to be updated later")
+    if title is None:
+        c.reject("title", "missing")
+    description = _description(c, data)
+    posted, valid_through = _date(c, data, "datePosted"), _date(c, data, "validThrough")
+    if posted and valid_through and valid_through < posted:
+        c.reject("validThrough", f"validThrough {valid_through} is before datePosted {posted}")
+    hours, work_hours = _hours(c, data)
+    category = _occupational_category(c, data, known)
+    location = _job_location(c, data.get("jobLocation"))
+    if c.problems:
+        return Validated(record, None, tuple(c.problems), tuple(c.warnings))
+    extra = {k: v for k, v in data.items() if k not in USED_FIELDS}
+    if work_hours and hours is None:
+        extra["workHours"] = work_hours  # a text like "fulltime": kept, not interpreted
+    employment = data.get("employmentType")
+    vacancy = Vacancy(
+        id=identifier, title=title, description=description,
+        employer=_scalar(data.get("hiringOrganization")),
+        employment_type=[str(e).strip() for e in (employment if isinstance(employment, list) else [employment])
+                         if e not in (None, "")],
+        hours_per_week=hours, date_posted=posted, valid_through=valid_through,
+        occupational_category=category, skills=_skills(data.get("skills")),
+        qualifications=_joined(data.get("qualifications")),
+        education_requirements=_joined(data.get("educationRequirements")),
+        experience_requirements=_joined(data.get("experienceRequirements")),
+        lang=_lang(data, title, description), job_location=location, raw_extra=extra)
+    return Validated(record, vacancy, (), tuple(c.warnings))
+
+
+def reject_duplicates(results: list[Validated]) -> list[Validated]:
+    """Within one batch an identifier may occur once: later occurrences are rejected."""
+    first: dict[str, VacancyRecord] = {}
+    out = []
+    for result in results:
+        if result.vacancy is None:
+            out.append(result)
+            continue
+        seen = first.get(result.vacancy.id)
+        if seen is None:
+            first[result.vacancy.id] = result.record
+            out.append(result)
+            continue
+        problem = Problem(result.record.source, result.record.location, "identifier",
+                          f"duplicate identifier {result.vacancy.id!r} (first at {seen.source}, {seen.location})")
+        out.append(Validated(result.record, None, (problem,), result.warnings))
+    return out

@@ -393,3 +393,22 @@ def test_shipped_folder_copy_validates(tmp_path, known):
     for path in PROFILES_DIR.glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
     assert len(load_profiles(tmp_path, known_competencies=known)) == 4
+
+
+def test_scale_label_colliding_with_another_scale(tmp_path):
+    def mutate(d):
+        d["scales"][7]["label_en"] = "Cooperation"
+    assert _broken(tmp_path, "abc", mutate) == \
+        [("scales[7].label_en", "label 'Cooperation' is already used by scales[0]")]
+
+
+def test_reference_mapping_needs_a_note(tmp_path):
+    assert _broken(tmp_path, "klantprofieltest", lambda d: d.pop("reference_note")) == \
+        [("reference_note", "a reference mapping must say why (reference_note)")]
+
+
+def test_choice_block_without_values(tmp_path):
+    def mutate(d):
+        d["blocks"][0].pop("values")
+    issues = _broken(tmp_path, "klantprofieltest", mutate)
+    assert ("blocks[0].values", "a choice block needs a non-empty list of values") in issues

@@ -7,6 +7,7 @@ from api.demo_cli import demo_app
 from competency_atlas.instruments_cli import instruments_app
 from competency_atlas.lookup_cli import search_app
 from graph_schema.cli import db_app, neo4j_app
+from ingest.cli import ingest_app
 from matcher.bench_cli import bench_app
 from matcher.cli import match_app
 
@@ -19,6 +20,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(match_app, name="match")
 app.add_typer(demo_app, name="demo")
 app.add_typer(instruments_app, name="instruments")
+app.add_typer(ingest_app, name="ingest")
 
 
 def main() -> None:

@@ -1,0 +1,153 @@
+"""Occupation normalisation of vacancies: which ESCO occupation a vacancy is for, how sure that is.
+
+Rules, in order:
+1. an explicit ESCO occupation URI wins (confidence 1.0);
+2. an O*NET-SOC code goes to ESCO through the official crosswalk in the graph; the match type
+   sets the confidence (exact > close > narrow > broad); several candidates of the best type are
+   told apart by the title;
+3. an ISCO-08 code names a group of occupations: when the title look-up's best occupation lies in
+   that group it is taken with high confidence; otherwise the best title match inside the group
+   if good enough; otherwise only the group is kept (low confidence, for review);
+4. otherwise the title (Dutch or English) goes through the atlas look-up (lexical + semantic).
+Below `review_threshold` a match is flagged `needs_review` for a person to confirm.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from competency_atlas.lookup import Embed, LookupIndex, concept_scores, score_forms
+from ingest.vacancy_models import OccupationMatch, Vacancy
+from ingest.vacancy_validation import KnownCodes, classify_code
+
+REVIEW_THRESHOLD = 0.6
+MATCH_TYPE_CONFIDENCE = {"exactMatch": 0.95, "closeMatch": 0.8, "narrowMatch": 0.7, "broadMatch": 0.6,
+                         "exactISCO": 0.6}
+AMBIGUOUS_CROSSWALK_FACTOR = 0.85  # several ESCO candidates of the same match type
+ISCO_TITLE_CONFIDENCE = 0.8  # the title's best occupation lies in the named ISCO group
+ISCO_GROUP_ONLY_CONFIDENCE = 0.4
+
+
+@dataclass(frozen=True)
+class OccupationCodes:
+    """What the atlas knows about occupation codes (read from the graph)."""
+    occupations: dict[str, str] = field(default_factory=dict)  # ESCO URI → English label
+    isco_members: dict[str, frozenset[str]] = field(default_factory=dict)  # ISCO code → ESCO URIs
+    isco_groups: frozenset[str] = frozenset()
+    crosswalk: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # O*NET → (URI, type)
+
+    def known(self) -> KnownCodes:
+        return KnownCodes(esco=frozenset(self.occupations), isco=self.isco_groups | frozenset(self.isco_members),
+                          onet=frozenset(self.crosswalk))
+
+
+@dataclass(frozen=True)
+class TitleHits:
+    """Per title: concept scores over the whole index (best surface form per concept)."""
+    concept_ids: list[str]
+    scores: np.ndarray  # (n_titles, n_concepts)
+
+    def best(self, row: int, among: frozenset[str] | None = None) -> tuple[str | None, float]:
+        scores = self.scores[row]
+        if among is not None:
+            mask = np.fromiter((c in among for c in self.concept_ids), bool, len(self.concept_ids))
+            scores = np.where(mask, scores, -np.inf)
+        if not len(scores):
+            return None, 0.0
+        i = int(np.argmax(scores))
+        return (self.concept_ids[i], float(scores[i])) if np.isfinite(scores[i]) else (None, 0.0)
+
+
+def title_hits(index: LookupIndex, titles: Sequence[str], lang: str | None, embed: Embed | None) -> TitleHits:
+    """All titles of one language scored in one pass (one encoder call for the batch)."""
+    scores = score_forms(index, list(titles), lang, embed)
+    if lang is not None:
+        # Like the look-up: a Dutch title is answered with Dutch labels when the index has them.
+        same = np.array([f.lang == lang for f in index.forms])
+        if same.any():
+            scores = np.where(same[None, :], scores, -np.inf)
+    return TitleHits(index.concept_ids, concept_scores(index, scores))
+
+
+def _match(uri: str | None, method: str, confidence: float, threshold: float, *,
+           isco_group: str | None = None, label: str | None = None) -> OccupationMatch:
+    confidence = round(float(min(max(confidence, 0.0), 1.0)), 4)
+    return OccupationMatch(occupation_uri=uri, isco_group=isco_group, method=method, confidence=confidence,
+                           needs_review=confidence < threshold or uri is None, matched_label=label)
+
+
+def normalise_one(vacancy: Vacancy, codes: OccupationCodes, hits: TitleHits | None, row: int,
+                  threshold: float = REVIEW_THRESHOLD) -> OccupationMatch:
+    kind_code = classify_code(vacancy.occupational_category) if vacancy.occupational_category else None
+    kind, code = kind_code if kind_code else (None, None)
+    if kind == "esco" and code in codes.occupations:
+        return _match(code, "explicit_esco", 1.0, threshold, label=codes.occupations[code])
+    if kind == "onet" and codes.crosswalk.get(code):
+        return _from_crosswalk(codes.crosswalk[code], codes, hits, row, threshold)
+    if kind == "isco":
+        return _from_isco(code, codes, hits, row, threshold)
+    if hits is None:
+        return _match(None, "none", 0.0, threshold)
+    uri, score = hits.best(row)
+    return _match(uri, "title", score, threshold, label=codes.occupations.get(uri or ""))
+
+
+def _from_crosswalk(candidates, codes: OccupationCodes, hits: TitleHits | None, row: int,
+                    threshold: float) -> OccupationMatch:
+    best_type = max((t for _, t in candidates), key=lambda t: MATCH_TYPE_CONFIDENCE.get(t, 0.5))
+    uris = sorted(u for u, t in candidates if t == best_type)
+    confidence = MATCH_TYPE_CONFIDENCE.get(best_type, 0.5)
+    uri = uris[0]
+    if len(uris) > 1:
+        confidence *= AMBIGUOUS_CROSSWALK_FACTOR
+        if hits is not None:
+            uri = hits.best(row, frozenset(uris))[0] or uri
+    return _match(uri, "explicit_onet", confidence, threshold, label=codes.occupations.get(uri))
+
+
+def _from_isco(group: str, codes: OccupationCodes, hits: TitleHits | None, row: int,
+               threshold: float) -> OccupationMatch:
+    members = codes.isco_members.get(group, frozenset())
+    if hits is not None and members:
+        top_uri, top_score = hits.best(row)
+        if top_uri in members:
+            return _match(top_uri, "isco_title", max(top_score, ISCO_TITLE_CONFIDENCE), threshold,
+                          isco_group=group, label=codes.occupations.get(top_uri))
+        uri, score = hits.best(row, members)
+        if uri is not None and score >= threshold:
+            return _match(uri, "isco_title", score, threshold, isco_group=group, label=codes.occupations.get(uri))
+    return _match(None, "explicit_isco", ISCO_GROUP_ONLY_CONFIDENCE, threshold, isco_group=group)
+
+
+class OccupationNormaliser:
+    """Batch normalisation: titles of one language are scored together (one encoder call)."""
+
+    def __init__(self, codes: OccupationCodes, index: LookupIndex | None, embed: Embed | None = None,
+                 threshold: float = REVIEW_THRESHOLD) -> None:
+        self.codes, self.index, self.embed, self.threshold = codes, index, embed, threshold
+
+    def normalise(self, vacancies: Sequence[Vacancy]) -> list[OccupationMatch]:
+        out: list[OccupationMatch | None] = [None] * len(vacancies)
+        by_lang: dict[str | None, list[int]] = {}
+        for i, v in enumerate(vacancies):
+            if self._needs_title(v):
+                by_lang.setdefault(v.lang if v.lang in ("nl", "en") else None, []).append(i)
+            else:
+                out[i] = normalise_one(v, self.codes, None, 0, self.threshold)
+        for lang, rows in by_lang.items():
+            hits = title_hits(self.index, [vacancies[i].title for i in rows], lang, self.embed)
+            for row, i in enumerate(rows):
+                out[i] = normalise_one(vacancies[i], self.codes, hits, row, self.threshold)
+        return out  # type: ignore[return-value]
+
+    def _needs_title(self, v: Vacancy) -> bool:
+        if self.index is None:
+            return False
+        kind_code = classify_code(v.occupational_category) if v.occupational_category else None
+        if kind_code and kind_code[0] == "esco":
+            return False
+        if kind_code and kind_code[0] == "onet":
+            return len(self.codes.crosswalk.get(kind_code[1], ())) > 1
+        return True

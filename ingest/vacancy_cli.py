@@ -1,0 +1,47 @@
+"""`atlas-match ingest vacancies PATH...`: the command body (registered in ingest/cli.py)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from graph_schema.db import connect
+from graph_schema.migrate import migrate
+from graph_schema.settings import settings
+from ingest.vacancy_ingest import DEFAULT_BATCH_SIZE, build_enricher, ingest_paths
+
+
+def vacancies_command(
+        paths: list[Path] = typer.Argument(..., help="JobPosting JSON-LD (.json/.jsonld), JSON Lines (.jsonl) or CSV files, or folders of them."),
+        rejects_dir: Path | None = typer.Option(None, "--rejects-dir",
+                                                help="Where rejected records are written (default: <work dir>/rejects)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+        batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Vacancies per transaction."),
+        extract: bool = typer.Option(True, "--extract/--no-extract", help="Extract requirements from the texts."),
+) -> None:
+    """Ingest vacancies: valid ones land (upsert by identifier), invalid ones are reported; exit 2 if any was rejected."""
+    s = settings()
+    with connect(s) as driver:
+        migrate(driver, s.neo4j_database)
+        enricher = build_enricher(driver, s.neo4j_database, s.data_dir, s.work_dir, s.embedding_model, extract=extract)
+        report = ingest_paths(paths, driver, s.neo4j_database, enricher, batch_size=batch_size,
+                              progress=not as_json and sys.stderr.isatty())
+    written = report.write_rejects(rejects_dir or s.work_dir / "rejects")
+    if as_json:
+        typer.echo(json.dumps({**report.summary(), "problems": [p.__dict__ for p in report.problems],
+                               "warnings": [p.__dict__ for p in report.warnings],
+                               "rejects_files": [str(p) for p in written]}, ensure_ascii=False))
+    else:
+        summary = report.summary()
+        typer.echo(", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind",)))
+        for problem in report.problems:
+            typer.secho(f"rejected: {problem}", fg=typer.colors.RED)
+        for warning in report.warnings[:50]:
+            typer.echo(f"warning: {warning}")
+        if len(report.warnings) > 50:
+            typer.echo(f"... and {len(report.warnings) - 50} more warnings")
+        for path in written:
+            typer.echo(f"written: {path}")
+    raise typer.Exit(code=report.exit_code)

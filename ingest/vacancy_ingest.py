@@ -1,0 +1,175 @@
+"""The vacancy ingest: read → validate → normalise → extract → locate → write, in batches.
+
+Valid vacancies land, invalid ones are reported (file, row or pointer, field, reason) and written
+to a rejects file; warnings (an unknown location, an unresolved skill) do not stop a vacancy.
+Each batch of `batch_size` vacancies is written in one transaction. After the run, open vacancies
+past their validThrough are closed.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+from neo4j import Driver
+from tqdm import tqdm
+
+from ingest.geo import Geography, load_geography, locate
+from ingest.normalise import OccupationCodes, OccupationNormaliser
+from ingest.report import IngestReport, Problem, Rejection
+from ingest.vacancy_models import EnrichedVacancy, Vacancy, VacancyRecord
+from ingest.vacancy_readers import FileProblem, expand_paths, read_file
+from ingest.vacancy_repository import close_expired, load_occupation_codes, load_profiles, record_run, write_vacancies
+from ingest.vacancy_requirements import ExplicitSkill, ProfileRequirement, VacancyExtractor, merge_requirements, vacancy_sentences
+from ingest.vacancy_validation import Validated, reject_duplicates, validate
+
+DEFAULT_BATCH_SIZE = 100
+
+
+@dataclass
+class VacancyIngestReport(IngestReport):
+    """The shared report plus what only vacancies have: warnings and the create/update/close split."""
+    created: int = 0
+    updated: int = 0
+    closed: int = 0
+    needs_review: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {**super().summary(), "created": self.created, "updated": self.updated, "closed": self.closed,
+                "needs_review": self.needs_review, "warnings": len(self.warnings)}
+
+
+class Enricher:
+    """Everything a batch of valid vacancies needs before it is written."""
+
+    def __init__(self, codes: OccupationCodes, normaliser: OccupationNormaliser, geography: Geography,
+                 extractor: VacancyExtractor | None, profiles: callable) -> None:
+        self.codes, self.normaliser, self.geography, self.extractor = codes, normaliser, geography, extractor
+        self._load_profiles = profiles
+        self._profiles: dict[str, list[ProfileRequirement]] = {}
+
+    def _profiles_for(self, uris: set[str]) -> dict[str, list[ProfileRequirement]]:
+        missing = sorted(u for u in uris if u not in self._profiles)
+        if missing:
+            self._profiles.update(self._load_profiles(missing))
+        return self._profiles
+
+    def enrich(self, batch: list[Validated], today: date) -> tuple[list[EnrichedVacancy], list[Problem]]:
+        vacancies: list[Vacancy] = [b.vacancy for b in batch]
+        occupations = self.normaliser.normalise(vacancies)
+        if self.extractor is not None:
+            extracted = self.extractor.extract([vacancy_sentences(v) for v in vacancies])
+            explicit = self.extractor.resolve_skills([v.skills for v in vacancies])
+        else:
+            extracted = [[] for _ in vacancies]
+            explicit = [[ExplicitSkill(s, s if s.startswith("http") else None) for s in v.skills] for v in vacancies]
+        profiles = self._profiles_for({o.occupation_uri for o in occupations if o.occupation_uri})
+        out, warnings = [], []
+        for item, occupation, found, named in zip(batch, occupations, extracted, explicit):
+            v, record = item.vacancy, item.record
+            located = locate(self.geography, v.job_location)
+            warnings += [Problem(record.source, record.location, "jobLocation", w) for w in located.warnings]
+            unresolved = [e.text for e in named if e.competency_uri is None]
+            warnings += [Problem(record.source, record.location, "skills",
+                                 f"skill {s!r} not found among the atlas' competencies: kept as text") for s in unresolved]
+            inherited = profiles.get(occupation.occupation_uri, []) if occupation.occupation_uri else []
+            status = "closed" if v.valid_through and v.valid_through < today else "open"
+            out.append(EnrichedVacancy(vacancy=v, occupation=occupation, place=located.place,
+                                       requirements=merge_requirements(named, found, inherited),
+                                       unresolved_skills=unresolved, status=status, content_hash=v.content_hash()))
+        return out, warnings
+
+
+def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path, model: str,
+                   extract: bool = True, semantic: bool = True) -> Enricher:
+    """The production wiring: atlas codes and labels from the graph, ESCO skills and geography from data_dir."""
+    from competency_atlas.embedding_cache import cached_encode
+    from competency_atlas.embeddings import encode
+    from competency_atlas.lookup import build_index as build_lookup
+    from competency_atlas.lookup_repository import load_label_rows
+
+    codes = load_occupation_codes(driver, database)
+    rows = load_label_rows(driver, database, "Occupation")
+    index = embed = None
+    if rows:
+        vectors = cached_encode([r.text for r in rows], model, work_dir) if semantic else None
+        index = build_lookup(rows, embeddings=vectors)
+        embed = partial(encode, model_name=model) if semantic else None
+    extractor = None
+    if extract:
+        from ingest.extraction import SentenceEncoder
+        from ingest.skill_index import build_index as build_skills, default_cache_dir, esco_skills
+
+        skills = build_skills(esco_skills(data_dir), model, default_cache_dir(work_dir))
+        extractor = VacancyExtractor(skills, SentenceEncoder(model))
+    return Enricher(codes, OccupationNormaliser(codes, index, embed), load_geography(data_dir), extractor,
+                    partial(load_profiles, driver, database))
+
+
+def _read_all(paths: list[Path]) -> Iterator[VacancyRecord | FileProblem]:
+    for path in expand_paths(paths):
+        yield from read_file(path)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver, database: str,
+                   enricher: Enricher, *, run_id: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                   today: date | None = None, progress: bool = False) -> VacancyIngestReport:
+    today = today or date.today()
+    report = VacancyIngestReport(kind="vacancies", run_id=run_id or uuid.uuid4().hex[:12])
+    known = enricher.codes.known()
+    seen: dict[str, VacancyRecord] = {}
+    sources: set[str] = set()
+    bar = tqdm(unit=" vacancies", disable=not progress, desc="vacancies")
+
+    def valid_stream() -> Iterator[Validated]:
+        for item in items:
+            if isinstance(item, FileProblem):
+                sources.add(item.problem.source)
+                report.rejections.append(Rejection((item.problem,), {"text": item.text}, item.fmt))
+                continue
+            sources.add(item.source)
+            result = validate(item, known)
+            if result.vacancy is not None and result.vacancy.id in seen:
+                result = reject_duplicates([Validated(seen[result.vacancy.id], result.vacancy), result])[1]
+            report.warnings.extend(result.warnings)
+            if result.vacancy is None:
+                report.rejections.append(Rejection(result.problems, result.record.raw, result.record.fmt))
+                continue
+            seen[result.vacancy.id] = result.record
+            yield result
+
+    for batch in _chunks(valid_stream(), batch_size):
+        enriched, warnings = enricher.enrich(batch, today)
+        report.warnings.extend(warnings)
+        outcome = write_vacancies(driver, database, enriched, report.run_id)
+        report.created += len(outcome.created)
+        report.updated += len(outcome.updated)
+        report.unchanged += len(outcome.unchanged)
+        report.landed += len(outcome.created) + len(outcome.updated)
+        report.needs_review += sum(e.occupation.needs_review for e in enriched)
+        written = set(outcome.created) | set(outcome.updated)
+        report.closed += sum(e.status == "closed" and e.vacancy.id in written for e in enriched)
+        bar.update(len(batch))
+    bar.close()
+    report.closed += close_expired(driver, database, today)
+    record_run(driver, database, report.run_id, report.landed, report.unchanged, report.rejected, sorted(sources))
+    return report
+
+
+def ingest_paths(paths: list[Path], driver: Driver, database: str, enricher: Enricher, **options) -> VacancyIngestReport:
+    return ingest_records(_read_all(paths), driver, database, enricher, **options)

@@ -1,0 +1,195 @@
+"""All Cypher of the vacancy ingest: atlas codes and profiles in, vacancies out.
+
+Graph written:
+  (:Vacancy {id, title, description, employer, employment_type, hours_per_week, date_posted,
+             valid_through, status, location: point, postcode, municipality_code, municipality_name,
+             region_code, region_name, location_method, lang, raw_json, occupation_method,
+             occupation_confidence, needs_review, isco_group, unresolved_skills, content_hash,
+             version, first_seen_at, updated_at, ingest_run})
+  (:Vacancy)-[:FOR_OCCUPATION {method, confidence}]->(:Occupation)
+  (:Vacancy)-[:FOR_ISCO_GROUP {method, confidence}]->(:IscoGroup)   (only a group was known)
+  (:Vacancy)-[:REQUIRES {origin, origins, relation, required_level, importance, score, sentence,
+                         text}]->(:Competency)
+  (:Vacancy)-[:HAS_VERSION]->(:VacancyVersion {key, vacancy_id, version, superseded_at, ...the
+             vacancy's properties then, occupation_uri, requirement_uris/origins/relations})
+A batch is written in ONE transaction (read hashes, snapshot changed ones, upsert): it lands whole
+or not at all. An unchanged content hash is not written again.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from neo4j import Driver, ManagedTransaction
+
+from ingest.normalise import OccupationCodes
+from ingest.vacancy_models import EnrichedVacancy
+from ingest.vacancy_requirements import ProfileRequirement
+
+# --- reads from the atlas ----------------------------------------------------------------------
+
+_OCCUPATIONS = "MATCH (o:Occupation) RETURN o.uri AS uri, o.label_en AS label, o.isco_code AS isco"
+_ISCO_MEMBERS = "MATCH (o:Occupation)-[:IN_ISCO_GROUP]->(g:IscoGroup) RETURN g.code AS code, collect(o.uri) AS uris"
+_ISCO_GROUPS = "MATCH (g:IscoGroup) RETURN g.code AS code"
+_CROSSWALK = """
+MATCH (o:Occupation)-[c:CROSSWALK]->(n:OnetOccupation)
+RETURN n.code AS code, o.uri AS uri, c.match_type AS match_type ORDER BY code, uri
+"""
+_PROFILES = """
+UNWIND $uris AS uri
+MATCH (:Occupation {uri: uri})-[r:REQUIRES]->(c:Competency)
+RETURN uri, c.uri AS competency, r.relation AS relation, r.importance AS importance,
+       r.required_level AS required_level
+"""
+
+
+def load_occupation_codes(driver: Driver, database: str) -> OccupationCodes:
+    occupations, _, _ = driver.execute_query(_OCCUPATIONS, database_=database)
+    members: dict[str, set[str]] = {}
+    for r in occupations:
+        if r["isco"]:
+            members.setdefault(str(r["isco"]), set()).add(r["uri"])
+    for r in driver.execute_query(_ISCO_MEMBERS, database_=database).records:
+        members.setdefault(str(r["code"]), set()).update(r["uris"])
+    groups = {str(r["code"]) for r in driver.execute_query(_ISCO_GROUPS, database_=database).records}
+    crosswalk: dict[str, list[tuple[str, str]]] = {}
+    for r in driver.execute_query(_CROSSWALK, database_=database).records:
+        crosswalk.setdefault(r["code"], []).append((r["uri"], r["match_type"]))
+    return OccupationCodes(occupations={r["uri"]: r["label"] or r["uri"] for r in occupations},
+                           isco_members={k: frozenset(v) for k, v in members.items()},
+                           isco_groups=frozenset(groups),
+                           crosswalk={k: tuple(v) for k, v in crosswalk.items()})
+
+
+def load_profiles(driver: Driver, database: str, uris: list[str]) -> dict[str, list[ProfileRequirement]]:
+    records, _, _ = driver.execute_query(_PROFILES, uris=uris, database_=database)
+    out: dict[str, list[ProfileRequirement]] = {u: [] for u in uris}
+    for r in records:
+        out[r["uri"]].append(ProfileRequirement(r["competency"], r["relation"], r["importance"], r["required_level"]))
+    return out
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+_HASHES = "UNWIND $ids AS id MATCH (v:Vacancy {id: id}) RETURN v.id AS id, v.content_hash AS hash"
+
+_SNAPSHOT = """
+UNWIND $ids AS id
+MATCH (v:Vacancy {id: id})
+OPTIONAL MATCH (v)-[:FOR_OCCUPATION]->(o:Occupation)
+OPTIONAL MATCH (v)-[r:REQUIRES]->(c:Competency)
+WITH v, o, collect(c.uri) AS uris, collect(r.origin) AS origins, collect(r.relation) AS relations
+CREATE (v)-[:HAS_VERSION]->(h:VacancyVersion)
+SET h = properties(v)
+SET h.key = v.id + '#' + toString(coalesce(v.version, 1)), h.vacancy_id = v.id,
+    h.version = coalesce(v.version, 1), h.superseded_at = datetime($now), h.occupation_uri = o.uri,
+    h.requirement_uris = uris, h.requirement_origins = origins, h.requirement_relations = relations
+REMOVE h.id
+"""
+
+_UPSERT = """
+UNWIND $rows AS row
+MERGE (v:Vacancy {id: row.id})
+ON CREATE SET v.first_seen_at = datetime($now), v.version = 1
+ON MATCH SET v.version = coalesce(v.version, 1) + 1
+SET v += row.props, v.updated_at = datetime($now),
+    v.location = CASE WHEN row.lat IS NULL THEN null ELSE point({latitude: row.lat, longitude: row.lon}) END
+WITH v, row
+CALL (v) {
+  MATCH (v)-[old:FOR_OCCUPATION|FOR_ISCO_GROUP|REQUIRES]->()
+  DELETE old
+}
+CALL (v, row) {
+  MATCH (o:Occupation {uri: row.occupation})
+  CREATE (v)-[:FOR_OCCUPATION {method: row.method, confidence: row.confidence}]->(o)
+}
+CALL (v, row) {
+  MATCH (g:IscoGroup {code: row.isco_group}) WHERE row.occupation IS NULL
+  CREATE (v)-[:FOR_ISCO_GROUP {method: row.method, confidence: row.confidence}]->(g)
+}
+CALL (v, row) {
+  UNWIND row.requirements AS req
+  MATCH (c:Competency {uri: req.uri})
+  CREATE (v)-[e:REQUIRES]->(c)
+  SET e = req.props
+}
+"""
+
+_CLOSE_EXPIRED = """
+MATCH (v:Vacancy {status: 'open'}) WHERE v.valid_through < $today
+SET v.status = 'closed', v.closed_at = datetime($now)
+RETURN count(v) AS closed
+"""
+
+_RUN = """
+MERGE (r:IngestRun {id: $id})
+SET r.kind = 'vacancies', r.finished_at = datetime($now), r.landed = $landed, r.unchanged = $unchanged,
+    r.rejected = $rejected, r.sources = $sources
+"""
+
+
+def _row(item: EnrichedVacancy, run_id: str) -> dict:
+    v, occ, place = item.vacancy, item.occupation, item.place
+    props = {
+        "title": v.title, "description": v.description, "employer": v.employer,
+        "employment_type": v.employment_type, "hours_per_week": v.hours_per_week,
+        "date_posted": v.date_posted, "valid_through": v.valid_through, "status": item.status,
+        "postcode": place.postcode, "municipality_code": place.municipality_code,
+        "municipality_name": place.municipality_name, "region_code": place.region_code,
+        "region_name": place.region_name, "location_method": place.method,
+        "postal_code_given": v.job_location.postal_code, "locality_given": v.job_location.locality,
+        "lang": v.lang, "raw_json": json.dumps(v.raw_extra, ensure_ascii=False, sort_keys=True),
+        "occupational_category": v.occupational_category, "occupation_method": occ.method,
+        "occupation_confidence": occ.confidence, "needs_review": occ.needs_review,
+        "isco_group": occ.isco_group, "unresolved_skills": item.unresolved_skills,
+        "content_hash": item.content_hash, "ingest_run": run_id,
+    }
+    requirements = [{"uri": r.competency_uri, "props": {
+        "origin": r.origin, "origins": list(r.origins), "relation": r.relation,
+        "required_level": r.required_level, "importance": r.importance, "score": r.score,
+        "sentence": r.sentence, "text": r.text}} for r in item.requirements]
+    return {"id": v.id, "props": props, "lat": place.latitude, "lon": place.longitude,
+            "occupation": occ.occupation_uri, "isco_group": occ.isco_group, "method": occ.method,
+            "confidence": occ.confidence, "requirements": requirements}
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: str, now: str) -> BatchOutcome:
+    ids = [i.vacancy.id for i in items]
+    known = {r["id"]: r["hash"] for r in tx.run(_HASHES, ids=ids)}
+    unchanged = [i for i in items if known.get(i.vacancy.id) == i.content_hash]
+    changed = [i for i in items if i.vacancy.id in known and known[i.vacancy.id] != i.content_hash]
+    new = [i for i in items if i.vacancy.id not in known]
+    if changed:
+        tx.run(_SNAPSHOT, ids=[i.vacancy.id for i in changed], now=now).consume()
+    if changed or new:
+        tx.run(_UPSERT, rows=[_row(i, run_id) for i in changed + new], now=now).consume()
+    return BatchOutcome(tuple(i.vacancy.id for i in new), tuple(i.vacancy.id for i in changed),
+                        tuple(i.vacancy.id for i in unchanged))
+
+
+def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy], run_id: str) -> BatchOutcome:
+    """One transaction per call: callers pass one batch of N vacancies."""
+    now = datetime.now(timezone.utc).isoformat()
+    with driver.session(database=database) as session:
+        return session.execute_write(_write_batch, items, run_id, now)
+
+
+def close_expired(driver: Driver, database: str, today: date) -> int:
+    """Open vacancies past their validThrough become closed (never deleted)."""
+    records, _, _ = driver.execute_query(_CLOSE_EXPIRED, today=today, now=datetime.now(timezone.utc).isoformat(),
+                                         database_=database)
+    return records[0]["closed"]
+
+
+def record_run(driver: Driver, database: str, run_id: str, landed: int, unchanged: int, rejected: int,
+               sources: list[str]) -> None:
+    driver.execute_query(_RUN, id=run_id, now=datetime.now(timezone.utc).isoformat(), landed=landed,
+                         unchanged=unchanged, rejected=rejected, sources=sources, database_=database)

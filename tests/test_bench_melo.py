@@ -1,0 +1,127 @@
+"""MELO protocol: trec_eval-style metrics by hand, dataset loading errors, the CLI end to end."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from competency_atlas.bench_melo import (DatasetError, average_precision, evaluate, load_dataset, reciprocal_rank,
+                                         success_at)
+from graph_schema.settings import settings
+
+
+def test_reciprocal_rank_is_one_over_the_first_relevant_position():
+    assert reciprocal_rank(["a", "b", "c"], {"c"}) == pytest.approx(1 / 3)
+    assert reciprocal_rank(["a", "b", "c"], {"b", "c"}) == pytest.approx(1 / 2)
+    assert reciprocal_rank(["a", "b"], {"z"}) == 0.0
+
+
+def test_average_precision_counts_unretrieved_relevant_forms_as_misses():
+    # Relevant at ranks 1 and 3; a third relevant form never retrieved: (1/1 + 2/3) / 3.
+    assert average_precision(["r1", "x", "r2", "y"], {"r1", "r2", "r3"}) == pytest.approx((1 + 2 / 3) / 3)
+    assert average_precision(["x", "r1"], {"r1"}) == pytest.approx(0.5)
+    assert average_precision(["x"], {"r1"}) == 0.0
+
+
+def test_success_at_k():
+    ranked = ["a", "b", "c", "d", "e", "f"]
+    assert success_at(ranked, {"e"}, 1) == 0.0
+    assert success_at(ranked, {"e"}, 5) == 1.0
+    assert success_at(ranked, {"a"}, 1) == 1.0
+
+
+def test_evaluate_averages_over_judged_queries():
+    rankings = {"q1": ["a", "b"], "q2": ["c", "d"], "q3": ["e"]}
+    relevant = {"q1": {"a"}, "q2": {"d", "z"}}  # q3 has no judgement: not averaged (trec_eval)
+    result = evaluate(rankings, relevant)
+    assert result["queries"] == 2
+    assert result["mrr"] == pytest.approx((1 + 0.5) / 2, abs=1e-4)
+    assert result["map"] == pytest.approx((1 + 0.5 / 2) / 2, abs=1e-4)
+    assert result["a_at_1"] == pytest.approx(0.5)
+    assert result["a_at_5"] == pytest.approx(1.0)
+
+
+def _write(folder: Path, name: str, rows: list[str]) -> None:
+    (folder / name).write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path: Path) -> Path:
+    folder = tmp_path / "tst_q_en_c_en"
+    folder.mkdir()
+    concepts = {
+        "C000001": ["baker", "bread baker", "bakery worker"],
+        "C000002": ["butcher", "meat cutter"],
+        "C000003": ["registered nurse", "general nurse", "staff nurse"],
+        "C000004": ["welder", "arc welder"],
+        "C000005": ["software developer", "programmer", "software engineer"],
+        "C000006": ["truck driver", "lorry driver"],
+    }
+    corpus, mapping = [], []
+    for concept, forms in concepts.items():
+        for n, form in enumerate(forms):
+            cid = f"{concept}_en_{n:03d}"
+            corpus.append(f"{cid}\t{form}")
+            mapping.append(f"{cid}\thttp://data.europa.eu/esco/occupation/{concept}")
+    queries = {"Q000001": ("Bakers", "C000001"), "Q000002": ("Butchers and Meat Cutters", "C000002"),
+               "Q000003": ("Registered Nurses", "C000003"), "Q000004": ("Software Developers", "C000005"),
+               "Q000005": ("Heavy and Tractor-Trailer Truck Drivers", "C000006")}
+    _write(folder, "queries.tsv", [f"{q}\t{title}" for q, (title, _) in queries.items()])
+    _write(folder, "corpus_elements.tsv", corpus)
+    _write(folder, "concept_mapping.tsv", mapping)
+    _write(folder, "annotations.tsv", [f"{q}\t0\t{concept}_en_{n:03d}\t1"
+                                       for q, (_, concept) in queries.items()
+                                       for n in range(len(concepts[concept]))])
+    return folder
+
+
+def test_load_dataset_reads_languages_concepts_and_judgements(tiny_dataset: Path):
+    data = load_dataset(tiny_dataset)
+    assert (data.query_lang, data.corpus_lang) == ("en", "en")
+    assert len(data.queries) == 5 and len(data.corpus) == 15
+    assert data.concept_of["C000002_en_001"].endswith("/C000002")
+    assert data.relevant["Q000002"] == {"C000002_en_000", "C000002_en_001"}
+
+
+def test_load_dataset_names_file_row_and_reason(tiny_dataset: Path):
+    with (tiny_dataset / "annotations.tsv").open("a", encoding="utf-8") as handle:
+        handle.write("Q000001\t0\tC999999_en_000\t1\n")
+    with pytest.raises(DatasetError, match=r"annotations.tsv: row 14: corpus element 'C999999_en_000'"):
+        load_dataset(tiny_dataset)
+    (tiny_dataset / "queries.tsv").unlink()
+    with pytest.raises(DatasetError, match="queries.tsv: file missing"):
+        load_dataset(tiny_dataset)
+
+
+@pytest.fixture
+def private_work_dir(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("ATLAS_WORK_DIR", str(tmp_path / "work"))
+    settings.cache_clear()
+    yield tmp_path / "work"
+    settings.cache_clear()
+
+
+@pytest.mark.parametrize("mode", ["--semantic", "--lexical-only"])
+def test_bench_melo_command_prints_one_json_object(tiny_dataset: Path, private_work_dir: Path, mode: str):
+    result = CliRunner().invoke(app, ["bench", "melo", str(tiny_dataset), "--json", mode])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert set(figures) == {"mrr", "map", "a_at_1", "a_at_5", "a_at_10", "queries", "seconds"}
+    assert figures["queries"] == 5
+    for key in ("mrr", "map", "a_at_1", "a_at_5", "a_at_10"):
+        assert 0.0 <= figures[key] <= 1.0
+    assert figures["a_at_1"] <= figures["a_at_5"] <= figures["a_at_10"]
+    # Every query here shares a word with its gold labels: the look-up must find them all.
+    assert figures["mrr"] == 1.0
+    assert figures["seconds"] >= 0
+    if mode == "--semantic":  # corpus embeddings were cached under the work dir
+        assert list((private_work_dir / "embeddings").glob("*.npy"))
+
+
+def test_bench_melo_command_reports_a_broken_folder(tmp_path: Path):
+    result = CliRunner().invoke(app, ["bench", "melo", str(tmp_path), "--json"])
+    assert result.exit_code == 1
+    assert "queries.tsv: file missing" in result.output

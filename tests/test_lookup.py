@@ -1,0 +1,170 @@
+"""The look-up core: normalisation, fusion behaviour, per-concept aggregation (no Neo4j)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from competency_atlas.lookup import (FusionWeights, SurfaceForm, build_index, concept_scores, normalise,
+                                     rank_forms, score_forms, search)
+
+BAKER = "http://data.europa.eu/esco/occupation/baker"
+BUTCHER = "http://data.europa.eu/esco/occupation/butcher"
+NURSE = "http://data.europa.eu/esco/occupation/nurse"
+WELDER = "http://data.europa.eu/esco/occupation/welder"
+CEO = "http://data.europa.eu/esco/occupation/ceo"
+
+ROWS = [
+    SurfaceForm(BAKER, "baker", "en"), SurfaceForm(BAKER, "bakery worker", "en"),
+    SurfaceForm(BAKER, "bakker", "nl"), SurfaceForm(BAKER, "broodbakker", "nl"),
+    SurfaceForm(BUTCHER, "butcher", "en"), SurfaceForm(BUTCHER, "meat cutter", "en"),
+    SurfaceForm(BUTCHER, "slager", "nl"), SurfaceForm(BUTCHER, "vleesversnijder", "nl"),
+    SurfaceForm(NURSE, "general nurse", "en"), SurfaceForm(NURSE, "registered nurse", "en"),
+    SurfaceForm(NURSE, "verpleegkundige", "nl"),
+    SurfaceForm(WELDER, "welder", "en"), SurfaceForm(WELDER, "lasser", "nl"),
+    SurfaceForm(CEO, "chief executive officer", "en"), SurfaceForm(CEO, "algemeen directeur", "nl"),
+]
+
+# A deterministic stand-in for the sentence encoder: knows that "meat cutter" and "slaughterer"
+# mean the same thing although they share no letters worth counting.
+_SYNONYMS = {"slaughterer": "meat cutter"}
+
+
+def fake_embed(texts: list[str]) -> np.ndarray:
+    vocabulary = sorted({r.text for r in ROWS})
+    out = np.zeros((len(texts), len(vocabulary) + 1), dtype=np.float32)
+    for i, text in enumerate(texts):
+        text = _SYNONYMS.get(text.lower(), text.lower())
+        out[i, vocabulary.index(text) if text in vocabulary else -1] = 1.0
+    return out
+
+
+@pytest.fixture(scope="module")
+def index():
+    return build_index(ROWS, embed=fake_embed)
+
+
+def test_normalise_folds_case_accents_punctuation_gender_markers_and_english_plurals():
+    assert normalise("Chief Executives", "en") == "chief executive"
+    assert normalise("Secretaries", "en") == "secretary"
+    assert normalise("Piercer-tatoeëerder (m/v)", "nl") == "piercer tatoeeerder"
+    # Dutch words are not "singularised" with English rules.
+    assert normalise("Kapers", "nl") == "kapers"
+
+
+def test_exact_label_ranks_its_concept_first(index):
+    for form in ROWS:
+        hits = search(index, form.text, form.lang, top=3, embed=fake_embed)
+        assert hits[0].concept_id == form.concept_id, form
+        assert hits[0].best_form == form.text
+
+
+def test_dutch_title_finds_the_dutch_label(index):
+    hits = search(index, "Slager", "nl", top=3, embed=fake_embed)
+    assert hits[0].concept_id == BUTCHER
+    assert (hits[0].best_form, hits[0].lang) == ("slager", "nl")
+    # Asked in Dutch, answered with Dutch labels only.
+    assert all(h.lang == "nl" for h in hits)
+
+
+def test_typos_are_tolerated_without_any_embeddings():
+    lexical = build_index(ROWS)  # no encoder at all: the lexical scores alone
+    assert search(lexical, "verpleegkundge", "nl", top=1)[0].concept_id == NURSE
+    assert search(lexical, "weldre", "en", top=1)[0].concept_id == WELDER
+
+
+def test_english_plural_title_finds_the_singular_label(index):
+    assert search(index, "Chief Executives", "en", top=1, embed=fake_embed)[0].concept_id == CEO
+
+
+def test_semantic_score_finds_a_synonym_lexical_scores_miss(index):
+    with_semantic = search(index, "slaughterer", "en", top=1, embed=fake_embed)
+    assert with_semantic[0].concept_id == BUTCHER
+    lexical_only = search(index, "slaughterer", "en", top=1, embed=fake_embed,
+                          weights=FusionWeights(semantic=0.0, tfidf=0.7, fuzzy=0.3))
+    assert lexical_only[0].concept_id != BUTCHER
+
+
+def test_concept_scores_take_the_best_surface_form(index):
+    scores = score_forms(index, ["bakery worker"], "en", fake_embed)
+    best = concept_scores(index, scores)[0]
+    baker = index.concept_ids.index(BAKER)
+    rows = [i for i, f in enumerate(index.forms) if f.concept_id == BAKER]
+    assert best[baker] == pytest.approx(scores[0, rows].max())
+
+
+def test_rank_forms_keeps_all_forms_of_a_concept_together(index):
+    scores = score_forms(index, ["broodbakker"], "nl", fake_embed)
+    best = concept_scores(index, scores)
+    ranked = rank_forms(index, scores[0], best[0], top=len(ROWS))
+    concepts = [index.forms[i].concept_id for i in ranked]
+    assert concepts[:4] == [BAKER] * 4
+    assert index.forms[ranked[0]].text == "broodbakker"
+    assert len(ranked) == len(ROWS) and len(set(ranked)) == len(ROWS)
+
+
+def test_empty_inputs_are_refused_with_a_reason(index):
+    with pytest.raises(ValueError, match="empty query"):
+        search(index, "   ", "en")
+    with pytest.raises(ValueError, match="zero surface forms"):
+        build_index([])
+
+
+# ---- round trip through Neo4j: labels in the graph -> index -> search -> profile ----------
+
+SEED = """
+UNWIND $occupations AS o
+MERGE (occ:Occupation {uri: o.uri}) SET occ.label_en = o.en, occ.label_nl = o.nl
+WITH occ, o
+UNWIND o.labels AS l
+MERGE (lab:Label {key: o.uri + '|' + l.lang + '|' + l.text}) SET lab.text = l.text, lab.lang = l.lang, lab.kind = l.kind
+MERGE (lab)-[:LABEL_OF]->(occ)
+"""
+SEED_REQUIREMENTS = """
+UNWIND $requirements AS r
+MATCH (o:Occupation {uri: r.occupation})
+MERGE (c:Competency {uri: r.uri}) SET c.label_en = r.en, c.label_nl = r.nl, c.kind = r.kind
+MERGE (o)-[q:REQUIRES]->(c) SET q.relation = r.relation, q.importance = r.importance, q.level = r.level,
+                               q.sources = r.sources
+"""
+
+
+@pytest.mark.neo4j
+def test_lookup_round_trip_on_neo4j(clean_db, settings):
+    from competency_atlas.lookup_repository import concept_names, load_label_rows, occupation_profile
+
+    occupations = [
+        {"uri": BUTCHER, "en": "butcher", "nl": "slager",
+         "labels": [{"text": "butcher", "lang": "en", "kind": "preferred"},
+                    {"text": "meat cutter", "lang": "en", "kind": "alternative"},
+                    {"text": "slager", "lang": "nl", "kind": "preferred"}]},
+        {"uri": BAKER, "en": "baker", "nl": "bakker",
+         "labels": [{"text": "baker", "lang": "en", "kind": "preferred"},
+                    {"text": "bakker", "lang": "nl", "kind": "preferred"}]},
+    ]
+    requirements = [
+        {"occupation": BUTCHER, "uri": "http://data.europa.eu/esco/skill/cut-meat", "en": "cut meat",
+         "nl": "vlees snijden", "kind": "skill", "relation": "essential", "importance": None, "level": None,
+         "sources": ["esco"]},
+        {"occupation": BUTCHER, "uri": "onet:2.A.1.a", "en": "Reading Comprehension", "nl": "Begrijpend lezen",
+         "kind": "onet_skill", "relation": "optional", "importance": 3.1, "level": 2.9, "sources": ["onet"]},
+    ]
+    db = settings.neo4j_database
+    clean_db.execute_query(SEED, occupations=occupations, database_=db)
+    clean_db.execute_query(SEED_REQUIREMENTS, requirements=requirements, database_=db)
+
+    rows = load_label_rows(clean_db, db, "Occupation")
+    assert sorted((r.concept_id, r.text, r.lang) for r in rows) == sorted(
+        (o["uri"], l["text"], l["lang"]) for o in occupations for l in o["labels"])
+    assert load_label_rows(clean_db, db, "Competency") == []
+
+    hits = search(build_index(rows), "Slagers", "nl", top=2)
+    assert hits[0].concept_id == BUTCHER and hits[0].best_form == "slager"
+    assert concept_names(clean_db, db, [BUTCHER])[BUTCHER].label("nl") == "slager"
+
+    profile = occupation_profile(clean_db, db, BUTCHER)
+    assert profile is not None and profile.label("en") == "butcher"
+    # Essential first; both relations and the O*NET figures survive the trip.
+    assert [(r.relation, r.label("nl")) for r in profile.requirements] == [
+        ("essential", "vlees snijden"), ("optional", "Begrijpend lezen")]
+    assert (profile.requirements[1].importance, profile.requirements[1].level) == (3.1, 2.9)
+    assert occupation_profile(clean_db, db, "http://data.europa.eu/esco/occupation/none") is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from api.demo_cli import demo_app
+from competency_atlas.cli import atlas_app
 from competency_atlas.instruments_cli import instruments_app
 from competency_atlas.lookup_cli import search_app
 from graph_schema.cli import db_app, neo4j_app
@@ -21,6 +22,7 @@ app.add_typer(match_app, name="match")
 app.add_typer(demo_app, name="demo")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(atlas_app, name="atlas")
 
 
 def main() -> None:

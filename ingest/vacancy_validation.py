@@ -214,7 +214,7 @@ def _job_location(c: _Collector, value) -> JobLocation:
 
 _LANG_NAMES = {"nl": "nl", "nld": "nl", "dut": "nl", "dutch": "nl", "nederlands": "nl",
                "en": "en", "eng": "en", "english": "en", "engels": "en"}
-_NL_WORDS = frozenset("de het een en je jij wij we van voor met bij ons onze naar ook als uur zijn".split())
+_NL_WORDS = frozenset("de het een en je jij jou jouw wij we van voor met bij ons onze naar ook als uur zijn wat ga 'n die dat wordt er om niet".split())
 _EN_WORDS = frozenset("the a and you we of for with to our your at as will are is in".split())
 
 

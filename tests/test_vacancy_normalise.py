@@ -1,0 +1,55 @@
+"""Occupation normalisation on fixed examples (lexical look-up over a miniature atlas, no database)."""
+from __future__ import annotations
+
+import pytest
+
+from ingest.normalise import OccupationNormaliser
+from ingest.vacancy_models import Vacancy
+from vacancy_helpers import COOK, ICT_APP, NURSE, SOFTWARE, WAREHOUSE, lexical_index, occupation_codes
+
+
+@pytest.fixture(scope="module")
+def normaliser():
+    return OccupationNormaliser(occupation_codes(), lexical_index())
+
+
+def one(normaliser, title, code=None, lang=None):
+    return normaliser.normalise([Vacancy(id="x", title=title, occupational_category=code, lang=lang)])[0]
+
+
+def test_explicit_esco_uri_wins_over_the_title(normaliser):
+    match = one(normaliser, "Kok", code=WAREHOUSE, lang="nl")
+    assert (match.occupation_uri, match.method, match.confidence, match.needs_review) == (WAREHOUSE, "explicit_esco", 1.0, False)
+
+
+def test_onet_code_goes_through_the_crosswalk(normaliser):
+    single = one(normaliser, "Order filler", code="53-7065.00", lang="en")
+    assert (single.occupation_uri, single.method, single.confidence) == (WAREHOUSE, "explicit_onet", 0.8)
+    # Two broad matches: the title tells them apart, with a lower confidence.
+    ambiguous = one(normaliser, "Application developer", code="15-1252.00", lang="en")
+    assert (ambiguous.occupation_uri, ambiguous.method) == (ICT_APP, "explicit_onet")
+    assert ambiguous.confidence == pytest.approx(0.6 * 0.85) and ambiguous.needs_review
+
+
+def test_isco_group_with_and_without_a_title_inside_it(normaliser):
+    inside = one(normaliser, "Programmeur", code="2512", lang="nl")
+    assert (inside.occupation_uri, inside.method, inside.isco_group) == (SOFTWARE, "isco_title", "2512")
+    assert inside.confidence >= 0.8 and not inside.needs_review
+    group_only = one(normaliser, "Kok", code="2512", lang="nl")  # the title points outside the group
+    assert (group_only.occupation_uri, group_only.isco_group, group_only.method) == (None, "2512", "explicit_isco")
+    assert group_only.needs_review and group_only.confidence == 0.4
+
+
+def test_dutch_and_english_titles(normaliser):
+    dutch = one(normaliser, "Magazijnmedewerker (m/v)", lang="nl")
+    assert (dutch.occupation_uri, dutch.method, dutch.needs_review) == (WAREHOUSE, "title", False)
+    assert dutch.confidence == pytest.approx(1.0)
+    assert one(normaliser, "Gespecialiseerd verpleegkundige IC", lang="nl").occupation_uri == NURSE
+    english = one(normaliser, "Senior Software Developer", lang="en")
+    assert english.occupation_uri == SOFTWARE and not english.needs_review
+    assert one(normaliser, "Zelfstandig werkend kok", lang="nl").occupation_uri == COOK
+
+
+def test_nonsense_title_is_flagged_for_review(normaliser):
+    match = one(normaliser, "Qwzx blorptastic ninja", lang="en")
+    assert match.method == "title" and match.needs_review and match.confidence < 0.6

@@ -242,8 +242,12 @@ def _requirements(src: AtlasSources, out: AtlasRows, report: dict) -> None:
                 requirements.append({"occupation": uri, "competency": onet_uri(element), **props})
     onet_count = len(requirements)
 
-    esco = src.occupation_skills.sort_values(["occupation_uri", "skill_uri", "relation"])  # 'essential' < 'optional'
+    # A pair listed twice (17 in the reconstructed 1.2.0 file: label collisions, essential and
+    # optional) becomes one requirement, the essential one ('essential' sorts before 'optional').
+    esco = src.occupation_skills.sort_values(["occupation_uri", "skill_uri", "relation"])
+    report["esco_relation_rows"] = len(esco)
     esco = esco.drop_duplicates(["occupation_uri", "skill_uri"], keep="first")
+    report["esco_relation_duplicates_collapsed"] = report["esco_relation_rows"] - len(esco)
     known_occ = {r["uri"] for r in out.occupations}
     known_skill = set(src.skills["uri"])
     ok = esco["occupation_uri"].isin(known_occ) & esco["skill_uri"].isin(known_skill)

@@ -76,8 +76,9 @@ def select_contributors(mappings: list[Mapping]) -> list[Mapping]:
     if not usable:
         return []
     best = min(MATCH_TIERS[m.match_type] for m in usable)
-    chosen = {m.onet_code: m for m in sorted(usable, key=lambda m: -MATCH_WEIGHTS[m.match_type])
-              if MATCH_TIERS[m.match_type] == best}  # one code twice: its strongest match type
+    # Ascending weight, so that a code listed twice ends up with its strongest match type.
+    chosen = {m.onet_code: m for m in sorted(usable, key=lambda m: MATCH_WEIGHTS[m.match_type])
+              if MATCH_TIERS[m.match_type] == best}
     return [chosen[c] for c in sorted(chosen)]
 
 

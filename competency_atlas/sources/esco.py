@@ -240,6 +240,8 @@ def esco_skills(texts: pd.DataFrame, relation_labels: pd.DataFrame, collections:
     description = {u: (d or None) for u, d in first["description"].items()}
     return pd.DataFrame({
         "uri": texts["uri"], "label": texts["uri"].map(labels), "kind": texts["uri"].map(kinds),
-        "reuse_level": texts["uri"].map(lambda u: reuse.get(u)),
-        "description": texts["uri"].map(lambda u: description.get(u)), "text": texts["text"],
+        # lists, not Series.map: map turns a missing value into NaN, the rows want None
+        "reuse_level": pd.Series([reuse.get(u) for u in texts["uri"]], index=texts.index, dtype=object),
+        "description": pd.Series([description.get(u) for u in texts["uri"]], index=texts.index, dtype=object),
+        "text": texts["text"],
     })

@@ -1,0 +1,162 @@
+"""The vacancy ingest against the real Neo4j server: what lands, what is reported, upserts, history, expiry."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import partial
+
+import pytest
+
+from competency_atlas.lookup import build_index
+from competency_atlas.lookup_repository import load_label_rows
+from ingest.geo import load_geography
+from ingest.normalise import OccupationNormaliser
+from ingest.vacancy_ingest import Enricher, ingest_paths
+from ingest.vacancy_repository import load_occupation_codes, load_profiles
+from vacancy_helpers import LIFT, PYTHON, SOFTWARE, STACK, WAREHOUSE, write_mini_atlas
+
+TODAY = date(2025, 3, 15)
+
+
+def posting(identifier, **fields) -> dict:
+    base = {"@context": "https://schema.org/", "@type": "JobPosting", "identifier": identifier,
+            "title": "Magazijnmedewerker", "description": "<p>Je verzamelt orders in ons magazijn.</p>",
+            "datePosted": "2025-03-01", "validThrough": "2025-04-30", "inLanguage": "nl",
+            "jobLocation": {"@type": "Place", "address": {"postalCode": "3511 AB", "addressLocality": "Utrecht"}}}
+    return {**base, **fields}
+
+
+def make_enricher(driver, database, extractor=None) -> Enricher:
+    codes = load_occupation_codes(driver, database)
+    index = build_index(load_label_rows(driver, database, "Occupation"))  # lexical only: fast tests
+    return Enricher(codes, OccupationNormaliser(codes, index), load_geography(settings_data_dir()), extractor,
+                    partial(load_profiles, driver, database))
+
+
+def settings_data_dir():
+    from graph_schema.settings import settings
+    return settings().data_dir
+
+
+@pytest.fixture
+def atlas(clean_db, settings):
+    write_mini_atlas(clean_db, settings.neo4j_database)
+    return clean_db
+
+
+def run(atlas, settings, paths, today=TODAY, extractor=None):
+    enricher = make_enricher(atlas, settings.neo4j_database, extractor)
+    return ingest_paths(paths, atlas, settings.neo4j_database, enricher, today=today, batch_size=2)
+
+
+def query(driver, settings, cypher, **params):
+    return [r.data() for r in driver.execute_query(cypher, params, database_=settings.neo4j_database).records]
+
+
+def write(path, data):
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    return path
+
+
+def test_valid_records_land_and_invalid_ones_are_reported(atlas, settings, tmp_path):
+    path = write(tmp_path / "feed.json", [
+        posting("V-1"), posting("V-2", title=None), posting("V-3", occupationalCategory="9999"),
+        posting("V-4", title="Software developer", inLanguage="en"), posting("V-1", title="Dubbel")])
+    report = run(atlas, settings, [path])
+    assert (report.landed, report.created, report.rejected, report.exit_code) == (2, 2, 3, 2)
+    assert [(p.source, p.location, p.field) for p in report.problems] == [
+        (str(path), "/1", "title"), (str(path), "/2", "occupationalCategory"), (str(path), "/4", "identifier")]
+    assert report.problems[1].reason == "unknown ISCO-08 code '9999': not in the atlas"
+    rows = query(atlas, settings, "MATCH (v:Vacancy)-[f:FOR_OCCUPATION]->(o) RETURN v.id AS id, o.uri AS uri, "
+                 "f.method AS method, v.municipality_code AS gm, v.region_code AS am, v.status AS status ORDER BY id")
+    assert rows == [{"id": "V-1", "uri": WAREHOUSE, "method": "title", "gm": "GM0344", "am": "AM13", "status": "open"},
+                    {"id": "V-4", "uri": SOFTWARE, "method": "title", "gm": "GM0344", "am": "AM13", "status": "open"}]
+    written = report.write_rejects(tmp_path / "rejects")
+    rejected = json.loads(next(p for p in written if p.name.startswith("feed.")).read_text())
+    assert [r["identifier"] for r in rejected] == ["V-2", "V-3", "V-1"]
+
+
+def test_every_format_from_a_folder_with_record_locations(atlas, settings, tmp_path):
+    write(tmp_path / "graph.jsonld", {"@context": "https://schema.org/", "@graph": [
+        {"@type": "Organization", "@id": "#o", "name": "Kok & Co"}, posting("G-1", hiringOrganization={"@id": "#o"})]})
+    (tmp_path / "lines.jsonl").write_text(json.dumps(posting("L-1")) + "\n{broken\n" + json.dumps(posting("L-2")) + "\n")
+    (tmp_path / "rows.csv").write_text(
+        "identifier,title,postal_code,date_posted,valid_through,hours_per_week,language\n"
+        "C-1,Kok,1011,2025-03-01,2025-04-01,38,nl\n"
+        "C-2,Kok,1011,1 maart,2025-04-01,38,nl\n")
+    write(tmp_path / "single.json", posting("S-1"))
+    report = run(atlas, settings, [tmp_path])
+    assert report.landed == 5
+    assert sorted((p.source.rsplit("/", 1)[-1], p.location, p.field) for p in report.problems) == [
+        ("lines.jsonl", "line 2", ""), ("rows.csv", "row 2", "datePosted")]
+    ids = [r["id"] for r in query(atlas, settings, "MATCH (v:Vacancy) RETURN v.id AS id ORDER BY id")]
+    assert ids == ["C-1", "G-1", "L-1", "L-2", "S-1"]
+    employer = query(atlas, settings, "MATCH (v:Vacancy {id: 'G-1'}) RETURN v.employer AS e")[0]["e"]
+    assert employer == "Kok & Co"
+
+
+GRAPH_STATE = """
+MATCH (v:Vacancy) OPTIONAL MATCH (v)-[r]->(n)
+WITH v, collect([type(r), coalesce(n.uri, n.code, n.key), r.origin, r.relation]) AS edges
+RETURN v.id AS id, properties(v) AS props, edges ORDER BY id
+"""
+
+
+def test_second_ingest_is_unchanged_and_leaves_the_graph_as_it_was(atlas, settings, tmp_path):
+    path = write(tmp_path / "feed.json", [posting("V-1", skills=[PYTHON]), posting("V-2")])
+    first = run(atlas, settings, [path])
+    before = query(atlas, settings, GRAPH_STATE)
+    second = run(atlas, settings, [path])
+    assert (first.created, second.created, second.updated, second.unchanged, second.landed) == (2, 0, 0, 2, 0)
+    assert query(atlas, settings, GRAPH_STATE) == before
+    assert query(atlas, settings, "MATCH (h:VacancyVersion) RETURN count(h) AS n") == [{"n": 0}]
+
+
+def test_republished_vacancy_is_updated_in_place_and_keeps_its_history(atlas, settings, tmp_path):
+    run(atlas, settings, [write(tmp_path / "a.json", [posting("V-1")])])
+    report = run(atlas, settings, [write(tmp_path / "b.json", [posting(
+        "V-1", title="Software developer", inLanguage="en", validThrough="2025-05-31")])])
+    assert (report.updated, report.created) == (1, 0)
+    rows = query(atlas, settings, """
+        MATCH (v:Vacancy {id: 'V-1'})-[:FOR_OCCUPATION]->(o)
+        MATCH (v)-[:HAS_VERSION]->(h:VacancyVersion)
+        RETURN count(DISTINCT v) AS n, v.title AS title, v.version AS version, o.uri AS now,
+               h.title AS old_title, h.version AS old_version, h.occupation_uri AS then, h.key AS key""")
+    assert rows == [{"n": 1, "title": "Software developer", "version": 2, "now": SOFTWARE,
+                     "old_title": "Magazijnmedewerker", "old_version": 1, "then": WAREHOUSE, "key": "V-1#1"}]
+
+
+def test_past_valid_through_is_closed_not_deleted(atlas, settings, tmp_path):
+    path = write(tmp_path / "feed.json", [posting("OLD", validThrough="2025-03-10"), posting("NEW")])
+    report = run(atlas, settings, [path])
+    assert report.closed == 1
+    later = run(atlas, settings, [path], today=date(2025, 5, 1))  # NEW has expired since
+    assert (later.unchanged, later.closed) == (2, 1)
+    rows = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.id AS id, v.status AS status ORDER BY id")
+    assert rows == [{"id": "NEW", "status": "closed"}, {"id": "OLD", "status": "closed"}]
+
+
+def test_unknown_location_lands_with_a_warning(atlas, settings, tmp_path):
+    path = write(tmp_path / "feed.json", [posting("V-1", jobLocation={"address": {"addressLocality": "Blorpdorp"}})])
+    report = run(atlas, settings, [path])
+    assert report.landed == 1 and report.exit_code == 0
+    assert [(w.location, w.field) for w in report.warnings] == [("/0", "jobLocation")]
+    assert "Blorpdorp" in report.warnings[0].reason
+    row = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.location AS loc, v.location_method AS m, "
+                "v.locality_given AS given")[0]
+    assert row == {"loc": None, "m": "unknown", "given": "Blorpdorp"}
+
+
+def test_explicit_and_inherited_requirements_are_distinguishable(atlas, settings, tmp_path):
+    path = write(tmp_path / "feed.json", [posting("V-1", skills=[LIFT, "heftruckcertificaat"],
+                                                  occupationalCategory=WAREHOUSE)])
+    report = run(atlas, settings, [path])
+    assert [w.reason for w in report.warnings] == [
+        "skill 'heftruckcertificaat' not found among the atlas' competencies: kept as text"]
+    rows = query(atlas, settings, "MATCH (v:Vacancy)-[r:REQUIRES]->(c) RETURN c.uri AS uri, r.origin AS origin, "
+                 "r.origins AS origins, r.relation AS relation ORDER BY uri")
+    by_uri = {r["uri"]: r for r in rows}
+    assert by_uri[LIFT] == {"uri": LIFT, "origin": "explicit", "origins": ["explicit", "inherited"], "relation": "essential"}
+    assert by_uri[STACK]["origin"] == "inherited"
+    unresolved = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.unresolved_skills AS s, v.occupation_method AS m")
+    assert unresolved == [{"s": ["heftruckcertificaat"], "m": "explicit_esco"}]

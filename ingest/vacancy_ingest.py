@@ -7,7 +7,9 @@ past their validThrough are closed.
 """
 from __future__ import annotations
 
+import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +39,7 @@ class VacancyIngestReport(IngestReport):
     closed: int = 0
     needs_review: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # per stage
 
     def summary(self) -> dict:
         return {**super().summary(), "created": self.created, "updated": self.updated, "closed": self.closed,
@@ -51,6 +54,7 @@ class Enricher:
         self.codes, self.normaliser, self.geography, self.extractor = codes, normaliser, geography, extractor
         self._load_profiles = profiles
         self._profiles: dict[str, list[ProfileRequirement]] = {}
+        self.seconds: dict[str, float] = defaultdict(float)  # per stage, for the benchmark
 
     def _profiles_for(self, uris: set[str]) -> dict[str, list[ProfileRequirement]]:
         missing = sorted(u for u in uris if u not in self._profiles)
@@ -60,7 +64,10 @@ class Enricher:
 
     def enrich(self, batch: list[Validated], today: date) -> tuple[list[EnrichedVacancy], list[Problem]]:
         vacancies: list[Vacancy] = [b.vacancy for b in batch]
+        started = time.perf_counter()
         occupations = self.normaliser.normalise(vacancies)
+        self.seconds["normalise"] += time.perf_counter() - started
+        started = time.perf_counter()
         if self.extractor is not None:
             extracted = self.extractor.extract([vacancy_sentences(v) for v in vacancies])
             explicit = self.extractor.resolve_skills([v.skills for v in vacancies])
@@ -68,10 +75,13 @@ class Enricher:
             extracted = [[] for _ in vacancies]
             explicit = [[ExplicitSkill(s, s if s.startswith("http") else None) for s in v.skills] for v in vacancies]
         profiles = self._profiles_for({o.occupation_uri for o in occupations if o.occupation_uri})
+        self.seconds["extract"] += time.perf_counter() - started
+        started = time.perf_counter()
+        places = [locate(self.geography, v.job_location) for v in vacancies]
+        self.seconds["locate"] += time.perf_counter() - started
         out, warnings = [], []
-        for item, occupation, found, named in zip(batch, occupations, extracted, explicit):
+        for item, occupation, found, named, located in zip(batch, occupations, extracted, explicit, places):
             v, record = item.vacancy, item.record
-            located = locate(self.geography, v.job_location)
             warnings += [Problem(record.source, record.location, "jobLocation", w) for w in located.warnings]
             unresolved = [e.text for e in named if e.competency_uri is None]
             warnings += [Problem(record.source, record.location, "skills",
@@ -137,6 +147,7 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
     bar = tqdm(unit=" vacancies", disable=not progress, desc="vacancies")
 
     def valid_stream() -> Iterator[Validated]:
+        started = time.perf_counter()
         for item in items:
             if isinstance(item, FileProblem):
                 sources.add(item.problem.source)
@@ -151,12 +162,17 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
                 report.rejections.append(Rejection(result.problems, result.record.raw, result.record.fmt))
                 continue
             seen[result.vacancy.id] = result.record
+            report.seconds["read_validate"] += time.perf_counter() - started
             yield result
+            started = time.perf_counter()
+        report.seconds["read_validate"] += time.perf_counter() - started
 
     for batch in _chunks(valid_stream(), batch_size):
         enriched, warnings = enricher.enrich(batch, today)
         report.warnings.extend(warnings)
+        started = time.perf_counter()
         outcome = write_vacancies(driver, database, enriched, report.run_id)
+        report.seconds["write"] += time.perf_counter() - started
         report.created += len(outcome.created)
         report.updated += len(outcome.updated)
         report.unchanged += len(outcome.unchanged)
@@ -166,6 +182,9 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
         report.closed += sum(e.status == "closed" and e.vacancy.id in written for e in enriched)
         bar.update(len(batch))
     bar.close()
+    for stage, seconds in enricher.seconds.items():
+        report.seconds[stage] += seconds
+    enricher.seconds.clear()
     report.closed += close_expired(driver, database, today)
     record_run(driver, database, report.run_id, report.landed, report.unchanged, report.rejected, sorted(sources))
     return report

@@ -193,3 +193,34 @@ def record_run(driver: Driver, database: str, run_id: str, landed: int, unchange
                sources: list[str]) -> None:
     driver.execute_query(_RUN, id=run_id, now=datetime.now(timezone.utc).isoformat(), landed=landed,
                          unchanged=unchanged, rejected=rejected, sources=sources, database_=database)
+
+
+# --- the demo generator's source ---------------------------------------------------------------
+
+_GENERATOR_OCCUPATIONS = """
+MATCH (o:Occupation)-[r:REQUIRES]->(c:Competency)
+WHERE o.label_en IS NOT NULL AND c.label_en IS NOT NULL AND c.uri STARTS WITH 'http://data.europa.eu/esco/skill/'
+WITH o, collect(CASE WHEN r.relation = 'essential' THEN c.label_en END) AS essential,
+     collect(CASE WHEN r.relation = 'optional' THEN c.label_en END) AS optional
+WHERE size(essential) >= 3
+RETURN o.uri AS uri, o.isco_code AS isco, o.label_en AS label_en, o.label_nl AS label_nl,
+       essential, optional ORDER BY uri
+"""
+
+
+def load_generator_occupations(driver: Driver, database: str) -> list[dict]:
+    records, _, _ = driver.execute_query(_GENERATOR_OCCUPATIONS, database_=database)
+    return [{**r.data(), "isco": str(r["isco"]) if r["isco"] else None,
+             "essential": tuple(sorted(r["essential"])), "optional": tuple(sorted(r["optional"]))} for r in records]
+
+
+_DELETE_RUN = """
+MATCH (v:Vacancy {ingest_run: $run_id})
+OPTIONAL MATCH (v)-[:HAS_VERSION]->(h:VacancyVersion)
+DETACH DELETE v, h
+"""
+
+
+def delete_run_vacancies(driver: Driver, database: str, run_id: str) -> None:
+    """Only for the benchmark's own generated vacancies: real vacancies are closed, never deleted."""
+    driver.execute_query(_DELETE_RUN, run_id=run_id, database_=database)

@@ -38,3 +38,15 @@ def melo(dataset_dir: Path = typer.Argument(..., exists=True, file_okay=False,
     if not as_json:
         typer.echo(f"MELO {dataset_dir.name} (model {s.embedding_model if semantic else 'none: lexical only'})", err=True)
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("vacancies")
+def vacancies(count: int = typer.Option(1000, "--count", min=1, help="Generated vacancies to ingest."),
+              seed: int = typer.Option(1, "--seed"),
+              batch_size: int = typer.Option(100, "--batch-size", min=1, help="Vacancies per transaction."),
+              extract: bool = typer.Option(True, "--extract/--no-extract", help="Include requirement extraction."),
+              as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """Vacancy enrichment throughput (parse, normalise, extract, locate, write): vacancies/s and peak memory."""
+    from ingest.vacancy_bench import bench_command
+
+    bench_command(count, seed, batch_size, extract, as_json)

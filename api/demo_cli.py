@@ -1,6 +1,8 @@
 """`atlas-match demo ...`: demo data through the real load paths."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from graph_schema.cli import start as start_local_server
@@ -30,3 +32,26 @@ def run() -> None:
         start_local_server()
     slice_command()
     match_vacancy("V-0001", top=10, as_json=False)
+
+
+@demo_app.command("vacancies")
+def vacancies_command(count: int = typer.Option(200, "--count", min=1, help="How many vacancies."),
+                      seed: int = typer.Option(1, "--seed", help="Same seed (and date) → same vacancies."),
+                      out: Path = typer.Option(Path("out/vacancies"), "--out", help="Folder to write to."),
+                      fmt: str = typer.Option("jsonl", "--format", help="jsonl (JSON Lines) or json (a JSON-LD list)."),
+                      ingest: bool = typer.Option(False, "--ingest", help="Also ingest them (atlas-match ingest vacancies).")) -> None:
+    """Generate realistic JobPosting JSON-LD (Dutch and English) from the atlas, with real Dutch postcodes."""
+    from datetime import date
+
+    from ingest.vacancy_generator import areas_from_csv, generate_postings, load_sources, write_postings
+
+    s = settings()
+    with connect(s) as driver:
+        occupations = load_sources(driver, s.neo4j_database, s.data_dir)
+    postings = generate_postings(count, seed, occupations, areas_from_csv(s.data_dir), date.today())
+    path = write_postings(postings, out, f"vacancies-{seed}", "json" if fmt == "json" else "jsonl")
+    typer.echo(f"{count} vacancies written to {path}")
+    if ingest:
+        from ingest.vacancy_cli import vacancies_command as ingest_vacancies
+
+        ingest_vacancies([path], rejects_dir=None, as_json=False, batch_size=100, extract=True)

@@ -29,14 +29,9 @@ from ingest.skill_index import SkillIndex
 # --- boilerplate ---------------------------------------------------------------------------
 
 # Cues are matched on word boundaries, case-insensitively. Each list names one kind of
-# sentence that describes the employer or the process rather than the work.
+# sentence that describes the employer or the process rather than the work; the most specific
+# kinds come first ("We are an equal opportunity employer" is a diversity statement).
 BOILERPLATE_CUES: dict[str, tuple[str, ...]] = {
-    "about_company": (
-        "wie zijn wij", "over ons", "ons bedrijf", "onze organisatie", "wij zijn een", "we zijn een",
-        "marktleider", "opgericht in", "ons team bestaat", "about us", "who we are", "our company",
-        "we are a leading", "we are an", "founded in", "market leader", "our mission", "onze missie",
-        "headquartered", "hoofdkantoor",
-    ),
     "benefits": (
         "wat bieden wij", "wat wij bieden", "wij bieden", "we bieden", "salaris", "pensioenregeling",
         "vakantiegeld", "vakantiedagen", "dertiende maand", "13e maand", "reiskostenvergoeding",
@@ -56,6 +51,12 @@ BOILERPLATE_CUES: dict[str, tuple[str, ...]] = {
         "apply now", "how to apply", "to apply", "send your cv", "send your resume", "cover letter",
         "for more information", "contact us", "acquisitie", "recruitment agencies",
         "assessment kan onderdeel", "vog", "verklaring omtrent het gedrag", "click apply",
+    ),
+    "about_company": (
+        "wie zijn wij", "over ons", "ons bedrijf", "onze organisatie", "wij zijn een", "we zijn een",
+        "marktleider", "opgericht in", "ons team bestaat", "about us", "who we are", "our company",
+        "we are a leading", "we are an", "founded in", "market leader", "our mission", "onze missie",
+        "headquartered", "hoofdkantoor",
     ),
 }
 _BOILERPLATE_PATTERNS = {

@@ -42,7 +42,8 @@ class _TextCollector(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            self.parts.append(data)
+            # In HTML a line break inside text is plain whitespace; only block elements break lines.
+            self.parts.append(" ".join(data.split("\n")))
 
 
 def html_to_text(markup: str) -> str:

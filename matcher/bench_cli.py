@@ -40,6 +40,18 @@ def melo(dataset_dir: Path = typer.Argument(..., exists=True, file_okay=False,
     typer.echo(json.dumps(result))
 
 
+@bench_app.command("skills")
+def skills(annotations: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                             help="Annotations CSV (sentence, span, sub_span, label), e.g. tech_test_annotations.csv."),
+           labels: Path = typer.Option(..., "--labels", exists=True, dir_okay=False,
+                                       help="The label space: one skill label per line (skills_en_label.txt)."),
+           as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """Vacancy sentence -> ESCO skills (TECH/HOUSE protocol): MRR and RP@1/5/10 over the whole label space."""
+    from matcher.bench_skills import run_command
+
+    run_command(annotations, labels, as_json)
+
+
 @bench_app.command("vacancies")
 def vacancies(count: int = typer.Option(1000, "--count", min=1, help="Generated vacancies to ingest."),
               seed: int = typer.Option(1, "--seed"),

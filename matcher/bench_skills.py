@@ -90,6 +90,7 @@ def run(annotations: Path, labels_path: Path, depth: int = 100) -> dict[str, flo
     from ingest.skill_index import (build_index, default_cache_dir, esco_skills, read_label_file,
                                     skills_from_labels)
 
+    started = time.perf_counter()  # wall time of the whole run: reading, index (cached), ranking
     s = settings()
     gold = read_annotations(annotations)
     labels = read_label_file(labels_path)
@@ -97,8 +98,6 @@ def run(annotations: Path, labels_path: Path, depth: int = 100) -> dict[str, flo
     index = build_index(skills_from_labels(labels, esco_skills(s.data_dir)), s.embedding_model,
                         default_cache_dir(s.work_dir))
     encoder = SentenceEncoder(s.embedding_model)
-    encoder.warm_up()
-    started = time.perf_counter()
     ranked = rank_labels([g.sentence for g in gold], index, encoder, depth)
     seconds = time.perf_counter() - started
     result = score_rankings([[index.entries[i].label for i in row] for row in ranked],
@@ -108,3 +107,21 @@ def run(annotations: Path, labels_path: Path, depth: int = 100) -> dict[str, flo
         # Gold labels outside the label space can never be found; say so rather than hide it.
         result["gold_labels_not_in_label_space"] = len(unknown)
     return result
+
+
+def run_command(annotations: Path, labels: Path, as_json: bool) -> None:
+    """`atlas-match bench skills`: one JSON object on stdout; bad input is a one-line error."""
+    import json
+
+    import typer
+
+    from ingest.skill_index import SkillDataError
+
+    try:
+        result = run(annotations, labels)
+    except (AnnotationError, SkillDataError) as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=1)
+    if not as_json:
+        typer.echo(f"skill extraction {annotations.name}: {result['sentences']} sentences", err=True)
+    typer.echo(json.dumps(result))

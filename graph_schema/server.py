@@ -132,7 +132,8 @@ class LocalServer:
                 "is gone, so the server cannot be reached. Restore the password file or delete "
                 f"{self.data_dir} to start from an empty database."
             )
-        password = secrets.token_urlsafe(24)
+        # Hex: a URL-safe token may start with "-", which the admin tool reads as an option.
+        password = secrets.token_hex(24)
         proc = subprocess.run(
             [self.java(), "-cp", f"{self.lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password],
             capture_output=True, text=True, env=self._env(),

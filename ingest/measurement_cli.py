@@ -1,0 +1,49 @@
+"""`atlas-match ingest measurements PATH...`: the command body (registered in ingest/cli.py)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from graph_schema.db import connect
+from graph_schema.migrate import migrate
+from graph_schema.settings import settings
+from ingest.measurement_ingest import DEFAULT_BATCH_SIZE, ClientContext, ingest_paths, postcode_locator, title_resolver
+
+
+def measurements_command(
+        paths: list[Path] = typer.Argument(..., help="Measurement files (.json, .jsonl/.ndjson, long .csv) or folders of them."),
+        rejects_dir: Path | None = typer.Option(None, "--rejects-dir",
+                                                help="Where rejected records are written (default: <work dir>/rejects)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+        batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Measurements per transaction."),
+) -> None:
+    """Ingest client measurements (CTC, ABC, WCM, ...): valid ones land, invalid ones are reported; exit 2 if any was rejected."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        typer.secho(f"not found: {', '.join(missing)}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=1)
+    s = settings()
+    with connect(s) as driver:
+        migrate(driver, s.neo4j_database)
+        context = ClientContext(postcode_locator(s.data_dir), title_resolver(driver, s.neo4j_database))
+        report = ingest_paths(paths, driver, s.neo4j_database, context=context, batch_size=batch_size,
+                              progress=not as_json and sys.stderr.isatty())
+    written = report.write_rejects(rejects_dir or s.work_dir / "rejects")
+    if as_json:
+        typer.echo(json.dumps({**report.summary(), "problems": [p.__dict__ for p in report.problems],
+                               "warnings": [p.__dict__ for p in report.warnings],
+                               "rejects_files": [str(p) for p in written]}, ensure_ascii=False))
+    else:
+        typer.echo(", ".join(f"{k} {v}" for k, v in report.summary().items() if k != "kind"))
+        for problem in report.problems:
+            typer.secho(f"rejected: {problem}", fg=typer.colors.RED)
+        for warning in report.warnings[:50]:
+            typer.echo(f"warning: {warning}")
+        if len(report.warnings) > 50:
+            typer.echo(f"... and {len(report.warnings) - 50} more warnings")
+        for path in written:
+            typer.echo(f"written: {path}")
+    raise typer.Exit(code=report.exit_code)

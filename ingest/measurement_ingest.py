@@ -1,0 +1,309 @@
+"""The measurement ingest: read → validate → de-duplicate → batch → write (one transaction per
+batch) → report. Used by `atlas-match ingest measurements` and by the API.
+
+Idempotent: a measurement's id is a hash of its content (client, instrument, version, date,
+scores, blocks), so re-ingesting the same input finds every id already stored and reports it as
+unchanged; nothing is written. A correction (same client, instrument and date, other scores)
+hashes differently and lands as a NEW measurement next to the old one; raw scores are never
+overwritten. Consecutive records of the same client stay in one batch so that the client's
+profile is derived once per batch.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from neo4j import Driver
+from tqdm import tqdm
+
+from competency_atlas.instrument_profiles import InstrumentProfile, load_profiles
+from ingest.measurement_models import MeasurementRecord, ValidMeasurement
+from ingest.measurement_readers import FileProblem, expand_paths, read_file
+from ingest.measurement_repository import (Hook, finish_run, load_essential_skills, load_occupation_labels,
+                                           start_run, write_batch)
+from ingest.measurement_validation import Deduplicator, education_block, validate
+from ingest.report import IngestReport, Problem, Rejection
+from matcher.profile import (Evidence, GateFact, ScaleMapping, client_gate, derive_profile, mapping_strength,
+                             measured_evidence, work_history_evidence)
+
+DEFAULT_BATCH_SIZE = 2000
+
+
+@dataclass
+class MeasurementIngestReport(IngestReport):
+    scores: int = 0  # scale scores in the measurements that landed
+    warnings: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {**super().summary(), "scores": self.scores, "warnings": len(self.warnings)}
+
+
+# ---------------------------------------------------------------- rows for the graph
+
+def measurement_row(v: ValidMeasurement, run_id: str, work_history: list[dict]) -> dict:
+    plain = [s for s in v.scores if not s.sensitive]
+    sensitive_scores = {s.scale_id: {"raw": s.raw, "level": s.level} for s in v.scores if s.sensitive}
+    sensitive = {}
+    if sensitive_scores:
+        sensitive["scores"] = sensitive_scores
+    if v.sensitive_blocks:
+        sensitive["blocks"] = v.sensitive_blocks
+    return {
+        "id": v.id, "client_key": v.client_key, "instrument": v.instrument,
+        "instrument_version": v.instrument_version, "measured_at": v.measured_at,
+        "administered_by": v.administered_by, "external_id": v.external_id, "source_file": v.source,
+        "source_location": v.location, "ingest_run": run_id,
+        "scale_ids": [s.scale_id for s in plain], "raw_scores": [s.raw for s in plain],
+        "levels": [s.level for s in plain],
+        "blocks_json": json.dumps(v.blocks, ensure_ascii=False, sort_keys=True),
+        "sensitive_json": json.dumps(sensitive, ensure_ascii=False, sort_keys=True),
+        "gates_json": json.dumps([g.__dict__ for g in v.gates], ensure_ascii=False),
+        "gate_block_given": v.gate_block_given,
+        "work_history_json": json.dumps(work_history, ensure_ascii=False),
+    }
+
+
+def _native(value) -> date:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+class ProfileBuilder:
+    """Derives client profiles from stored measurement rows: instrument scale mappings (from the
+    profiles) plus the essential skills of work-history occupations (from the atlas, cached)."""
+
+    def __init__(self, profiles: dict[str, InstrumentProfile],
+                 essential_skills: Callable[[list[str]], dict[str, list[str]]]):
+        self.mappings = {
+            p.id: {s.id: ScaleMapping(s.trait, tuple((m.competency, mapping_strength(m.weight, m.match))
+                                                     for m in s.maps_to))
+                   for s in p.scales if s.maps_to}
+            for p in profiles.values()}
+        self.sensitive_mapped = {p.id for p in profiles.values() if any(s.sensitive and s.maps_to for s in p.scales)}
+        self._load_skills = essential_skills
+        self._skills: dict[str, list[str]] = {}
+
+    def skills(self, uris: Iterable[str]) -> dict[str, list[str]]:
+        missing = sorted({u for u in uris if u not in self._skills})
+        if missing:
+            self._skills.update(self._load_skills(missing))
+        return self._skills
+
+    def evidence(self, row: dict) -> list[Evidence]:
+        mappings = self.mappings.get(row["instrument"], {})
+        measured_at = _native(row["measured_at"])
+        out = measured_evidence(row["id"], measured_at, zip(row["scale_ids"], row["levels"]), mappings)
+        if row["instrument"] in self.sensitive_mapped:
+            scores = json.loads(row["sensitive_json"] or "{}").get("scores", {})
+            out += measured_evidence(row["id"], measured_at, ((k, v["level"]) for k, v in scores.items()), mappings)
+        return out
+
+    def derive(self, new: list[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+        by_client: dict[str, list[dict]] = defaultdict(list)
+        for row in stored + new:
+            by_client[row["client_key"]].append(row)
+        jobs_of = {key: [j for r in rows for j in json.loads(r["work_history_json"] or "[]") if j.get("occupation")]
+                   for key, rows in by_client.items()}
+        skills = self.skills(j["occupation"] for jobs in jobs_of.values() for j in jobs)
+        profile_rows, job_rows = [], []
+        for key, rows in by_client.items():
+            evidence: list[Evidence] = []
+            facts = []
+            for row in rows:
+                evidence += self.evidence(row)
+                facts.append(GateFact(row["instrument"], _native(row["measured_at"]), row["id"],
+                                      bool(row["gate_block_given"]),
+                                      tuple((g["status"], g["reason"]) for g in json.loads(row["gates_json"] or "[]"))))
+            years: dict[str, float | None] = {}
+            for job in jobs_of[key]:
+                uri = job["occupation"]
+                evidence += work_history_evidence(uri, job.get("years"), date.fromisoformat(job["until"]),
+                                                  skills.get(uri, []))
+                known = years.get(uri)
+                years[uri] = job.get("years") if known is None else max(known, job.get("years") or 0.0)
+            gate = client_gate(facts)
+            profile_rows.append(_profile_row(key, derive_profile(evidence), gate))
+            if years:
+                job_rows.append({"key": key, "jobs": [{"uri": u, "years": y} for u, y in sorted(years.items())]})
+        return profile_rows, job_rows
+
+
+def _profile_row(key: str, profile: dict, gate) -> dict:
+    dates: dict[date, int] = {}
+    sources: dict[str, int] = {}
+    row = {"key": key, "gate": gate.status, "reasons": list(gate.reasons), "gate_sources": list(gate.sources),
+           "uris": [], "levels": [], "confidences": [], "date_idx": [], "inferred": [], "traits": [],
+           "source_idx": []}
+    for uri in sorted(profile):
+        e = profile[uri]
+        row["uris"].append(uri)
+        row["levels"].append(e.level)
+        row["confidences"].append(e.confidence)
+        row["date_idx"].append(dates.setdefault(e.as_of, len(dates)))
+        row["inferred"].append(e.inferred)
+        row["traits"].append(e.trait)
+        row["source_idx"].append([sources.setdefault(s, len(sources)) for s in e.sources])
+    row["dates"] = list(dates)
+    row["sources"] = list(sources)
+    return row
+
+
+# ---------------------------------------------------------------- client attributes
+
+@dataclass
+class ClientContext:
+    """Postcodes → location, job titles → occupations; both optional (None: left as given)."""
+    locate: Callable[[str], tuple[dict, str | None]] | None = None   # pc4 → (attrs, warning)
+    titles: Callable[[str], str | None] | None = None                # title → occupation uri
+
+
+def postcode_locator(data_dir: Path) -> Callable[[str], tuple[dict, str | None]]:
+    from ingest.geo import by_postcode, load_geography
+
+    geo = load_geography(data_dir)
+
+    def locate(pc4: str) -> tuple[dict, str | None]:
+        found = by_postcode(geo, pc4)
+        if found is None:
+            return {}, f"postcode {pc4} is not in the postcode table: location left unknown"
+        place = found.place
+        attrs = {"municipality_code": place.municipality_code, "region_code": place.region_code,
+                 "lat": place.latitude, "lon": place.longitude}
+        return attrs, (found.warnings[0] if found.warnings else None)
+    return locate
+
+
+def title_resolver(driver: Driver, database: str) -> Callable[[str], str | None]:
+    """Exact (case- and space-insensitive) match of a job title on occupation labels, loaded on
+    first use. A title that matches several occupations is left unresolved, never guessed."""
+    table: dict[str, set[str]] | None = None
+
+    def resolve(title: str) -> str | None:
+        nonlocal table
+        if table is None:
+            table = defaultdict(set)
+            for uri, labels in load_occupation_labels(driver, database):
+                for label in labels:
+                    table[" ".join(label.split()).casefold()].add(uri)
+        hits = table.get(" ".join(title.split()).casefold(), set())
+        return next(iter(hits)) if len(hits) == 1 else None
+    return resolve
+
+
+def _client_rows(batch: list[ValidMeasurement], context: ClientContext,
+                 warnings: list[Problem]) -> tuple[list[dict], list[dict]]:
+    clients: dict[str, dict] = {}
+    identities: dict[str, tuple[date, dict]] = {}
+    for v in batch:
+        row = clients.setdefault(v.client_key, {"key": v.client_key, "attrs": {}, "as_of": None,
+                                                "lat": None, "lon": None})
+        attrs = {k: val for k, val in (("postcode", v.postcode), ("hours_available", v.hours_available),
+                                       ("education_level", v.education_level)) if val is not None}
+        if attrs and (row["as_of"] is None or v.measured_at >= row["as_of"]):
+            if v.postcode and context.locate is not None:
+                place, warning = context.locate(v.postcode)
+                if warning:
+                    warnings.append(Problem(v.source, v.location, "postcode", warning))
+                row["lat"], row["lon"] = place.pop("lat", None), place.pop("lon", None)
+                attrs.update({k: val for k, val in place.items() if val is not None})
+            row["attrs"], row["as_of"] = attrs, v.measured_at
+        if v.identity and (v.client_key not in identities or v.measured_at >= identities[v.client_key][0]):
+            identities[v.client_key] = (v.measured_at, v.identity)
+    return list(clients.values()), [{"key": k, "props": p} for k, (_, p) in identities.items()]
+
+
+def _work_rows(v: ValidMeasurement, context: ClientContext, warnings: list[Problem]) -> list[dict]:
+    out = []
+    for job in v.work_history:
+        occupation = job.occupation
+        if occupation is None and job.title and context.titles is not None:
+            occupation = context.titles(job.title)
+            if occupation is None:
+                warnings.append(Problem(v.source, v.location, "work_history",
+                                        f"job title {job.title!r} matches no single occupation: kept as text, "
+                                        f"no skills inferred"))
+        out.append({"occupation": occupation, "title": job.title, "years": job.years, "until": job.until.isoformat()})
+    return out
+
+
+# ---------------------------------------------------------------- the run
+
+def read_all(paths: list[Path]) -> Iterator[MeasurementRecord | FileProblem]:
+    for path in expand_paths(paths):
+        yield from read_file(path)
+
+
+def _batches(items: Iterable[ValidMeasurement], size: int) -> Iterator[list[ValidMeasurement]]:
+    """Chunks of about `size`, never splitting consecutive records of one client."""
+    chunk: list[ValidMeasurement] = []
+    for item in items:
+        if len(chunk) >= size and chunk[-1].client_key != item.client_key:
+            yield chunk
+            chunk = []
+        chunk.append(item)
+    if chunk:
+        yield chunk
+
+
+def ingest_records(items: Iterable[MeasurementRecord | FileProblem], driver: Driver, database: str, *,
+                   profiles: dict[str, InstrumentProfile] | None = None, context: ClientContext | None = None,
+                   run_id: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, today: date | None = None,
+                   progress: bool = False, hook: Hook | None = None,
+                   sources: list[str] | None = None) -> MeasurementIngestReport:
+    profiles = profiles if profiles is not None else load_profiles()
+    context = context or ClientContext()
+    today = today or date.today()
+    report = MeasurementIngestReport(kind="measurements", run_id=run_id or uuid.uuid4().hex[:12])
+    education = education_block(profiles)
+    builder = ProfileBuilder(profiles, lambda uris: load_essential_skills(driver, database, uris))
+    dedupe = Deduplicator()
+    seen_sources: set[str] = set(sources or [])
+    bar = tqdm(unit=" measurements", disable=not progress, desc="measurements")
+    start_run(driver, database, report.run_id, "measurements", sorted(seen_sources))
+
+    def valid_stream() -> Iterator[ValidMeasurement]:
+        for item in items:
+            if isinstance(item, FileProblem):
+                seen_sources.add(item.problem.source)
+                report.rejections.append(Rejection((item.problem,), {"text": item.text}, item.fmt))
+                continue
+            seen_sources.add(item.source)
+            result = dedupe.check(validate(item, profiles, today, education))
+            if result.measurement is None:
+                report.rejections.append(Rejection(result.problems, item.raw, item.fmt))
+                bar.update(1)
+                continue
+            yield result.measurement
+
+    status = "failed"
+    try:
+        for batch in _batches(valid_stream(), batch_size):
+            clients, identities = _client_rows(batch, context, report.warnings)
+            rows = [measurement_row(v, report.run_id, _work_rows(v, context, report.warnings)) for v in batch]
+            outcome = write_batch(driver, database, rows, clients, identities, builder.derive, hook)
+            landed = set(outcome.landed)
+            report.landed += len(outcome.landed)
+            report.unchanged += len(outcome.unchanged)
+            report.scores += sum(len(v.scores) for v in batch if v.id in landed)
+            bar.update(len(batch))
+        status = "finished"
+    finally:
+        bar.close()
+        try:
+            finish_run(driver, database, report.run_id, status, report.landed, report.unchanged, report.rejected,
+                       sorted(seen_sources))
+        except Exception:
+            if status == "finished":
+                raise
+            # The run already failed (e.g. the connection is gone): report that error, not this one.
+    return report
+
+
+def ingest_paths(paths: list[Path], driver: Driver, database: str, **options) -> MeasurementIngestReport:
+    files = expand_paths(paths)
+    return ingest_records((r for f in files for r in read_file(f)), driver, database,
+                          sources=[str(f) for f in files], **options)

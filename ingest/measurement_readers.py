@@ -1,0 +1,207 @@
+"""Reading measurement files: JSON (one object or a list), JSON Lines, and the long CSV format.
+
+JSON: `.json` holds one measurement object or a list of them (location: JSON pointer "/" or "/3");
+`.jsonl`/`.ndjson` hold one object per line (location "line 7").
+
+Long CSV (`.csv`, read with pandas, every cell as text, header required): one scale score per
+row. Columns (docs/measurements.md has the full table):
+
+    measurement_id   optional; rows with the same id form one measurement. Without it, rows are
+                     grouped by (client_key, instrument, instrument_version, measured_at)
+    client_key, instrument, instrument_version, measured_at, administered_by
+    scale, score     one scale score (scale id, Dutch or English label)
+    block, value     or one instrument block instead (value: text, or JSON for lists/records);
+                     block `work_history` holds the client's work history as a JSON list
+    postcode, hours_available, education_level, name, email, phone   optional client columns
+
+Per-measurement columns must agree across a measurement's rows (empty cells are ignored).
+Location: "rows 2-61" for a measurement (1-based data rows, header not counted), "row 5" for
+a problem in one row. A file that cannot be parsed at all yields one FileProblem.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ingest.measurement_models import MeasurementRecord
+from ingest.report import Problem
+
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+CSV_SUFFIXES = {".csv"}
+SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
+
+MEASUREMENT_COLUMNS = ("client_key", "instrument", "instrument_version", "measured_at", "administered_by")
+CLIENT_COLUMNS = ("postcode", "hours_available", "education_level")
+IDENTITY_COLUMNS = ("name", "email", "phone")
+REQUIRED_COLUMNS = ("client_key", "instrument", "measured_at")
+CSV_COLUMNS = ("measurement_id", *MEASUREMENT_COLUMNS, "scale", "score", "block", "value",
+               *CLIENT_COLUMNS, *IDENTITY_COLUMNS)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """The file as a whole could not be read: nothing in it landed."""
+    problem: Problem
+    fmt: str
+    text: str
+
+
+ReadItem = MeasurementRecord | FileProblem
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, folders expanded to their measurement files (sorted, recursive)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                              and ".rejects." not in p.name and not p.name.endswith(".problems.json")))
+        else:
+            out.append(path)
+    return out
+
+
+def read_file(path: Path) -> Iterator[ReadItem]:
+    suffix, source = path.suffix.lower(), str(path)
+    fmt = "csv" if suffix in CSV_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else "json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        yield FileProblem(Problem(source, "", "", f"cannot read file: {exc}"), fmt, "")
+        return
+    if suffix in CSV_SUFFIXES:
+        yield from read_csv_text(text, source)
+    elif suffix in JSONL_SUFFIXES:
+        yield from read_json_lines(text, source)
+    elif suffix in JSON_SUFFIXES:
+        yield from read_json_text(text, source)
+    else:
+        yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
+                                                  ".json, .jsonl/.ndjson or .csv"), fmt, text)
+
+
+def _record(source: str, location: str, fmt: str, node: object) -> MeasurementRecord:
+    data = node if isinstance(node, dict) else {"__not_an_object__": node}
+    return MeasurementRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
+
+
+def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield FileProblem(Problem(source, f"line {exc.lineno}", "", f"not valid JSON: {exc.msg} "
+                                                                    f"(line {exc.lineno}, column {exc.colno})"), "json", text)
+        return
+    if isinstance(doc, list):
+        for i, node in enumerate(doc):
+            yield _record(source, f"/{i}", "json", node)
+    else:
+        yield _record(source, "/", "json", doc)
+
+
+def read_json_lines(text: str, source: str) -> Iterator[ReadItem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            node = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield MeasurementRecord(source, f"line {number}", "jsonl", {"__invalid_json__": exc.msg},
+                                    {"__invalid_line__": line})
+            continue
+        yield _record(source, f"line {number}", "jsonl", node)
+
+
+# ---------------------------------------------------------------- long CSV
+
+def _rows_label(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"row {numbers[0]}"
+    parts, start, prev = [], numbers[0], numbers[0]
+    for n in numbers[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(f"{start}-{prev}" if prev != start else f"{start}")
+        if n is not None:
+            start = prev = n
+    return "rows " + ", ".join(parts)
+
+
+def _cell_value(text: str):
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
+    import io
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        yield FileProblem(Problem(source, "", "", f"not a readable CSV file: {exc}"), "csv", text)
+        return
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        yield FileProblem(Problem(source, "row 0", ", ".join(missing),
+                                  f"missing required column(s) {', '.join(missing)} (header: {', '.join(frame.columns)})"),
+                          "csv", text)
+        return
+    columns = list(frame.columns)
+    groups: dict[tuple, list[int]] = {}
+    values = [frame[c].tolist() for c in columns]
+    rows = [dict(zip(columns, cells)) for cells in zip(*values)]
+    for i, row in enumerate(rows):
+        mid = row.get("measurement_id", "").strip()
+        key = ("id", mid) if mid else tuple(row.get(c, "").strip() for c in
+                                            ("client_key", "instrument", "instrument_version", "measured_at"))
+        groups.setdefault(key, []).append(i)
+    for indices in groups.values():
+        yield _csv_record(source, [rows[i] for i in indices], [i + 1 for i in indices])
+
+
+def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> MeasurementRecord:
+    """One measurement from its rows; disagreeing per-measurement cells become a `__conflicts__`
+    entry that the validator reports with its row."""
+    data: dict = {"scores": [], "blocks": {}}
+    field_rows: dict[str, int] = {}
+    conflicts: list[tuple[str, int, str]] = []
+    identity: dict = {}
+    for row, number in zip(rows, numbers):
+        for column in ("measurement_id", *MEASUREMENT_COLUMNS, *CLIENT_COLUMNS, *IDENTITY_COLUMNS):
+            cell = row.get(column, "").strip()
+            if not cell:
+                continue
+            target = identity if column in IDENTITY_COLUMNS else data
+            if column in target and target[column] != cell:
+                conflicts.append((column, number, f"{cell!r} disagrees with {target[column]!r} "
+                                                  f"in another row of this measurement"))
+                continue
+            target[column] = cell
+        scale, block = row.get("scale", "").strip(), row.get("block", "").strip()
+        if scale:
+            data["scores"].append({"scale": scale, "score": row.get("score", "")})
+            field_rows[f"scores/{scale}"] = number
+        if block:
+            value = _cell_value(row.get("value", ""))
+            if block == "work_history":
+                data["work_history"] = value
+                field_rows["work_history"] = number
+            else:
+                data["blocks"][block] = value
+                field_rows[f"blocks/{block}"] = number
+    if identity:
+        data["identity"] = identity
+    if conflicts:
+        data["__conflicts__"] = conflicts
+    return MeasurementRecord(source, _rows_label(numbers), "csv", data, rows, tuple(numbers), field_rows)

@@ -1,0 +1,232 @@
+"""Neo4j adapter for client measurements: the only module with Cypher about clients' measurements,
+profiles and erasure.
+
+A batch is written by `write_batch` in ONE transaction (session.execute_write): clients and
+their attributes, identities, the new measurements, and the rewritten profile of every client
+whose measurements changed (HAS_COMPETENCY and WORKED_AS deleted and recreated, gate set). If
+anything fails, the driver rolls the whole transaction back: the graph is as if the batch never
+started, and the next run writes it again (ids are content hashes, so nothing is doubled).
+
+Graph contract (read by the matcher and the API): see docs/measurements.md.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from neo4j import Driver, ManagedTransaction
+
+Hook = Callable[[str], None]  # called after each statement of a batch (tests inject failures here)
+
+Q_EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN m.id AS id"
+
+Q_CLIENTS = """
+UNWIND $rows AS r
+MERGE (c:Client {key: r.key})
+ON CREATE SET c.gate = 'matchable', c.gate_reasons = [], c.gate_sources = []
+WITH c, r WHERE r.as_of IS NOT NULL AND (c.attributes_as_of IS NULL OR c.attributes_as_of <= r.as_of)
+SET c += r.attrs, c.attributes_as_of = r.as_of
+FOREACH (_ IN CASE WHEN r.lat IS NULL THEN [] ELSE [1] END |
+  SET c.location = point({latitude: r.lat, longitude: r.lon}))
+"""
+
+Q_IDENTITIES = """
+UNWIND $rows AS r
+MATCH (c:Client {key: r.key})
+MERGE (i:ClientIdentity {client_key: r.key})
+SET i += r.props
+MERGE (i)-[:IDENTIFIES]->(c)
+"""
+
+Q_STORED = """
+UNWIND $keys AS k
+MATCH (m:Measurement {client_key: k})
+RETURN m {.id, .client_key, .instrument, .measured_at, .scale_ids, .levels, .sensitive_json, .gates_json,
+          .gate_block_given, .work_history_json} AS m
+"""
+
+Q_MEASUREMENTS = """
+UNWIND $rows AS r
+MATCH (c:Client {key: r.client_key})
+MERGE (i:Instrument {id: r.instrument})
+CREATE (m:Measurement)
+SET m = r
+CREATE (c)-[:HAS_MEASUREMENT]->(m)
+CREATE (m)-[:OF_INSTRUMENT]->(i)
+"""
+
+Q_DROP_PROFILE = """
+UNWIND $keys AS k
+MATCH (c:Client {key: k})-[r:HAS_COMPETENCY|WORKED_AS]->()
+DELETE r
+"""
+
+# One row per client; its competencies as parallel lists (far less to send than a map per
+# relationship: the driver packs lists of numbers cheaply). Sources and dates are indexes into
+# small per-client tables.
+Q_PROFILE = """
+UNWIND $rows AS r
+MATCH (c:Client {key: r.key})
+SET c.gate = r.gate, c.gate_reasons = r.reasons, c.gate_sources = r.gate_sources,
+    c.profile_updated_at = datetime($now)
+WITH c, r
+UNWIND range(0, size(r.uris) - 1) AS i
+MATCH (k:Competency {uri: r.uris[i]})
+CREATE (c)-[:HAS_COMPETENCY {level: r.levels[i], confidence: r.confidences[i], as_of: r.dates[r.date_idx[i]],
+                             inferred: r.inferred[i], trait: r.traits[i],
+                             sources: [j IN r.source_idx[i] | r.sources[j]]}]->(k)
+"""
+
+Q_WORKED_AS = """
+UNWIND $rows AS r
+MATCH (c:Client {key: r.key})
+UNWIND r.jobs AS j
+MATCH (o:Occupation {uri: j.uri})
+CREATE (c)-[:WORKED_AS {years: j.years}]->(o)
+"""
+
+Q_RUN_START = """
+MERGE (r:IngestRun {id: $id})
+SET r.kind = $kind, r.started_at = datetime($now), r.status = 'running', r.source_files = $sources
+"""
+
+Q_RUN_FINISH = """
+MATCH (r:IngestRun {id: $id})
+SET r.finished_at = datetime($now), r.status = $status, r.landed = $landed, r.unchanged = $unchanged,
+    r.rejected = $rejected, r.source_files = $sources
+"""
+
+Q_ESSENTIAL = """
+UNWIND $uris AS u
+MATCH (o:Occupation {uri: u})-[r:REQUIRES]->(c:Competency)
+WHERE r.relation = 'essential'
+RETURN u AS uri, collect(c.uri) AS skills
+"""
+
+Q_OCCUPATION_LABELS = """
+MATCH (o:Occupation)
+RETURN o.uri AS uri, [o.label_en, o.label_nl] + [(l:Label)-[:LABEL_OF]->(o) | l.text] AS labels
+"""
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    landed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _hooked(hook: Hook | None, stage: str) -> None:
+    if hook is not None:
+        hook(stage)
+
+
+Derive = Callable[[list[dict], list[dict]], tuple[list[dict], list[dict]]]
+
+
+def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list[dict], identities: list[dict],
+                 derive: Derive, hook: Hook | None) -> BatchOutcome:
+    ids = [m["id"] for m in measurements]
+    existing = {r["id"] for r in tx.run(Q_EXISTING, ids=ids)}
+    new = [m for m in measurements if m["id"] not in existing]
+    tx.run(Q_CLIENTS, rows=clients).consume()
+    _hooked(hook, "clients")
+    if identities:
+        tx.run(Q_IDENTITIES, rows=identities).consume()
+        _hooked(hook, "identities")
+    if new:
+        keys = sorted({m["client_key"] for m in new})
+        stored = [r["m"] for r in tx.run(Q_STORED, keys=keys)]
+        tx.run(Q_MEASUREMENTS, rows=new).consume()
+        _hooked(hook, "measurements")
+        profiles, jobs = derive(new, stored)
+        had_profile = sorted({m["client_key"] for m in stored})
+        if had_profile:
+            tx.run(Q_DROP_PROFILE, keys=had_profile).consume()
+        tx.run(Q_PROFILE, rows=profiles, now=_now()).consume()
+        _hooked(hook, "profiles")
+        if jobs:
+            tx.run(Q_WORKED_AS, rows=jobs).consume()
+            _hooked(hook, "work_history")
+    return BatchOutcome(tuple(m["id"] for m in new), tuple(m["id"] for m in measurements if m["id"] in existing))
+
+
+def write_batch(driver: Driver, database: str, measurements: list[dict], clients: list[dict],
+                identities: list[dict], derive: Derive, hook: Hook | None = None) -> BatchOutcome:
+    """One transaction per call. `derive(new_rows, stored_rows)` returns (profile rows, work rows)
+    for the clients of the new measurements, from their new and already stored measurements."""
+    with driver.session(database=database) as session:
+        return session.execute_write(_write_batch, measurements, clients, identities, derive, hook)
+
+
+def start_run(driver: Driver, database: str, run_id: str, kind: str, sources: list[str]) -> None:
+    driver.execute_query(Q_RUN_START, id=run_id, kind=kind, now=_now(), sources=sources, database_=database)
+
+
+def finish_run(driver: Driver, database: str, run_id: str, status: str, landed: int, unchanged: int,
+               rejected: int, sources: list[str]) -> None:
+    driver.execute_query(Q_RUN_FINISH, id=run_id, now=_now(), status=status, landed=landed, unchanged=unchanged,
+                         rejected=rejected, sources=sources, database_=database)
+
+
+def load_essential_skills(driver: Driver, database: str, uris: list[str]) -> dict[str, list[str]]:
+    records, _, _ = driver.execute_query(Q_ESSENTIAL, uris=uris, database_=database)
+    found = {r["uri"]: sorted(r["skills"]) for r in records}
+    return {u: found.get(u, []) for u in uris}
+
+
+def load_occupation_labels(driver: Driver, database: str) -> list[tuple[str, list[str]]]:
+    records, _, _ = driver.execute_query(Q_OCCUPATION_LABELS, database_=database)
+    return [(r["uri"], [t for t in r["labels"] if t]) for r in records]
+
+
+# ---------------------------------------------------------------- erasure
+
+Q_ERASE = """
+OPTIONAL MATCH (c:Client {key: $key})
+OPTIONAL MATCH (c)-[:HAS_MEASUREMENT]->(m:Measurement)
+OPTIONAL MATCH (i:ClientIdentity {client_key: $key})
+WITH c, collect(DISTINCT m) AS ms, collect(DISTINCT i) AS ids
+OPTIONAL MATCH (c)--(d:Decision)
+WITH c, ms, ids, collect(DISTINCT d) AS ds
+OPTIONAL MATCH (orphan:Measurement {client_key: $key})
+WITH c, ms + collect(DISTINCT orphan) AS ms, ids, ds
+WITH c, ms, ids, ds, size(ms) AS measurements, size(ids) AS identities, size(ds) AS decisions,
+     CASE WHEN c IS NULL THEN 0 ELSE 1 END AS clients
+FOREACH (n IN ms | DETACH DELETE n)
+FOREACH (n IN ids | DETACH DELETE n)
+FOREACH (n IN ds | DETACH DELETE n)
+FOREACH (n IN CASE WHEN c IS NULL THEN [] ELSE [c] END | DETACH DELETE n)
+RETURN clients, measurements, identities, decisions
+"""
+
+# Anything else that names the client by key: decisions and other records are deleted; audit
+# entries are kept (the trail that something happened must survive) but lose the key.
+Q_ERASE_KEYED = """
+MATCH (n) WHERE n.client_key = $key AND NOT n:AuditEntry
+DETACH DELETE n
+RETURN count(*) AS deleted
+"""
+
+Q_SCRUB_AUDIT = """
+MATCH (a:AuditEntry) WHERE a.client_key = $key
+SET a.client_key = null, a.client_erased_at = datetime($now)
+RETURN count(a) AS scrubbed
+"""
+
+
+def _erase(tx: ManagedTransaction, key: str) -> dict:
+    counts = dict(tx.run(Q_ERASE, key=key).single())
+    counts["other_keyed_nodes"] = tx.run(Q_ERASE_KEYED, key=key).single()["deleted"]
+    counts["audit_entries_scrubbed"] = tx.run(Q_SCRUB_AUDIT, key=key, now=_now()).single()["scrubbed"]
+    return counts
+
+
+def erase_client(driver: Driver, database: str, key: str) -> dict:
+    """Removes every trace of a client in one transaction; returns what was removed."""
+    with driver.session(database=database) as session:
+        return session.execute_write(_erase, key)

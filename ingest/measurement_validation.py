@@ -1,0 +1,477 @@
+"""Validating one measurement record against its instrument profile: pure, no database.
+
+Problems found (each with file, row or JSON pointer, field and reason): unknown instrument,
+version or scale; a score that is not a number or is outside the scale's range; a scale given
+twice; a missing client key; `measured_at` unparsable or in the future; a block the instrument
+does not have, or a block value that contradicts it (an ABC cluster outside G1-G7, a WCM client
+profile that is not one of its steps, an occupation that is not an ESCO URI); a record without
+scores or blocks. Duplicates within the input are found by `Deduplicator` (same measurement id).
+
+A valid record becomes a `ValidMeasurement` whose id is a hash of its content, so the same
+measurement always gets the same id (idempotent re-ingest) and a correction gets a new one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from competency_atlas.instrument_profiles import Block, InstrumentProfile, Scale
+from ingest.measurement_models import (SCORE_GROUP_ALIASES, FiredGate, MeasurementIn, MeasurementRecord, Score,
+                                       ValidMeasurement, WorkHistory)
+from ingest.report import Problem
+
+ESCO_OCCUPATION_PREFIX = "http://data.europa.eu/esco/occupation/"
+POSTCODE = re.compile(r"^\s*(?:NL[-\s]?)?(\d{4})\s*([A-Za-z]{2})?\s*$", re.IGNORECASE)
+DUTCH_DATE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Validated:
+    record: MeasurementRecord
+    measurement: ValidMeasurement | None
+    problems: tuple[Problem, ...] = ()
+
+
+class _Problems:
+    def __init__(self, record: MeasurementRecord):
+        self.record, self.items = record, []
+
+    def add(self, field: str, reason: str) -> None:
+        row = self.record.field_rows.get(field)
+        location = f"row {row}" if row is not None else self.record.location
+        self.items.append(Problem(self.record.source, location, field, reason))
+
+
+# ---------------------------------------------------------------- fast scale look-up
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+class ScaleIndex:
+    """Scale look-up by id or label with a cache on the exact key text (exports repeat the same
+    few dozen keys millions of times, so the normalising look-up runs once per distinct key)."""
+
+    def __init__(self, profile: InstrumentProfile):
+        self.profile = profile
+        self._cache: dict[str, Scale | None] = {}
+        self.bounds = {s.id: (s.range.min, s.range.max, s.direction == "higher_is_better", s.sensitive)
+                       for s in profile.scales}
+        self.themes = {t.id for t in profile.themes}
+        self.blocks = {b.id: b for b in profile.blocks}
+        self.gate_blocks = {g.block for g in profile.gates}
+
+    def scale(self, key: str) -> Scale | None:
+        try:
+            return self._cache[key]
+        except KeyError:
+            try:
+                found = self.profile.scale(key)
+            except KeyError:
+                found = None
+            self._cache[key] = found
+            return found
+
+    def in_theme(self, theme: str, key: str) -> Scale | None:
+        """A scale of `theme` by id or label, or by the id/label's last part ('dwang' for
+        'stressor_dwang', 'Health' for 'Availability: Health')."""
+        found = self.scale(key)
+        if found is not None and found.theme == theme:
+            return found
+        wanted = _norm(key)
+        hits = [s for s in self.profile.scales if s.theme == theme and (
+            s.id.endswith("_" + wanted.replace(" ", "_")) or _norm(s.label_nl).split(": ")[-1] == wanted
+            or _norm(s.label_en).split(": ")[-1] == wanted)]
+        return hits[0] if len(hits) == 1 else None
+
+
+_INDEXES: dict[int, ScaleIndex] = {}
+
+
+def scale_index(profile: InstrumentProfile) -> ScaleIndex:
+    index = _INDEXES.get(id(profile))
+    if index is None or index.profile is not profile:
+        index = _INDEXES[id(profile)] = ScaleIndex(profile)
+    return index
+
+
+# ---------------------------------------------------------------- values
+
+def parse_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", "."))
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if m := DUTCH_DATE.match(text):
+        try:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        except ValueError:
+            return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _pointer(path: str, key: str) -> str:
+    return f"{path}/{key}"
+
+
+# ---------------------------------------------------------------- blocks
+
+def _check_block(p: _Problems, profile: InstrumentProfile, block: Block, value: Any, path: str) -> Any:
+    """The block value in canonical form, or None after reporting why it contradicts the profile."""
+    kind = block.type
+    if kind == "choice":
+        if isinstance(value, (dict, list)) or value is None or str(value).strip() == "":
+            p.add(path, f"expected one value of {block.id!r} (allowed: {_allowed(block)})")
+            return None
+        return _choice(p, block, value, path)
+    if kind == "choices":
+        items = value if isinstance(value, list) else [value] if isinstance(value, str) else None
+        if items is None:
+            p.add(path, f"expected a list of values of {block.id!r} (allowed: {_allowed(block)})")
+            return None
+        out = [_choice(p, block, v, f"{path}/{i}") for i, v in enumerate(items)]
+        return None if None in out else out
+    if kind == "text":
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            p.add(path, "expected text")
+            return None
+        return str(value)
+    if kind == "text_list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            p.add(path, "expected a list of texts")
+            return None
+        return value
+    if kind == "number":
+        number = parse_number(value)
+        if number is None:
+            p.add(path, f"{value!r} is not a number")
+        return number
+    if kind == "date":
+        parsed = parse_date(value)
+        if parsed is None:
+            p.add(path, f"{value!r} is not a date (expected YYYY-MM-DD)")
+            return None
+        return parsed.isoformat()
+    if kind == "occupation_list":
+        if not isinstance(value, list):
+            p.add(path, "expected a list of ESCO occupation URIs")
+            return None
+        bad = [v for v in value if not (isinstance(v, str) and v.startswith(ESCO_OCCUPATION_PREFIX))]
+        if bad:
+            p.add(path, f"not ESCO occupation URIs ({ESCO_OCCUPATION_PREFIX}...): {bad[:3]!r}")
+            return None
+        return value
+    if kind == "record":
+        return _check_record(p, profile, block, value, path)
+    if kind == "record_list":
+        if not isinstance(value, list):
+            p.add(path, f"expected a list of {block.id!r} records")
+            return None
+        out = [_check_record(p, profile, block, v, f"{path}/{i}") for i, v in enumerate(value)]
+        return None if any(o is None for o in out) else out
+    p.add(path, f"unsupported block type {kind!r}")  # pragma: no cover - the profile loader forbids it
+    return None
+
+
+def _allowed(block: Block) -> str:
+    return ", ".join(v.id for v in block.values or [])
+
+
+def _choice(p: _Problems, block: Block, raw: Any, path: str) -> str | None:
+    wanted = _norm(str(raw))
+    for v in block.values or []:
+        if wanted in (_norm(v.id), _norm(v.label_nl), _norm(v.label_en)):
+            return v.id
+    p.add(path, f"{raw!r} is not a value of {block.id!r} (allowed: {_allowed(block)})")
+    return None
+
+
+def _check_record(p: _Problems, profile: InstrumentProfile, block: Block, value: Any, path: str) -> dict | None:
+    if not isinstance(value, dict):
+        p.add(path, f"expected a {block.id!r} record (fields: {', '.join(f.id for f in block.fields or [])})")
+        return None
+    fields = {f.id: f for f in block.fields or []}
+    out, ok = {}, True
+    for key, item in value.items():
+        field = fields.get(key)
+        if field is None:
+            p.add(_pointer(path, key), f"{block.id!r} has no field {key!r} (fields: {', '.join(fields)})")
+            ok = False
+            continue
+        if item is None:
+            continue
+        checked = _check_block(p, profile, field, item, _pointer(path, key))
+        ok = ok and checked is not None
+        out[key] = checked
+    return out if ok else None
+
+
+# ---------------------------------------------------------------- scores
+
+def _score(p: _Problems, index: ScaleIndex, scale: Scale | None, key: str, value: Any, path: str,
+           seen: dict[str, str]) -> Score | None:
+    if scale is None:
+        p.add(path, f"instrument {index.profile.id!r} has no scale {key!r}")
+        return None
+    number = parse_number(value)
+    if number is None:
+        p.add(path, f"score {value!r} is not a number")
+        return None
+    low, high, up, sensitive = index.bounds[scale.id]
+    if not low <= number <= high:
+        p.add(path, f"score {number:g} is outside the range of {index.profile.id}:{scale.id} [{low:g}, {high:g}]")
+        return None
+    if scale.id in seen:
+        p.add(path, f"scale {scale.id!r} is given twice (also as {seen[scale.id]!r})")
+        return None
+    seen[scale.id] = key
+    level = (number - low) / (high - low)
+    return Score(scale.id, number, level if up else 1.0 - level, sensitive)
+
+
+def _scores(p: _Problems, index: ScaleIndex, scores: Any, seen: dict[str, str]) -> list[Score]:
+    out = []
+    if isinstance(scores, dict):
+        items = [(k, v, f"scores/{k}") for k, v in scores.items()]
+    else:
+        items = []
+        for i, entry in enumerate(scores):
+            if "scale" not in entry or "score" not in entry:
+                p.add(f"scores/{i}", "expected {\"scale\": ..., \"score\": ...}")
+                continue
+            items.append((str(entry["scale"]), entry["score"], f"scores/{entry['scale']}"))
+    for key, value, path in items:
+        s = _score(p, index, index.scale(key), key, value, path, seen)
+        if s is not None:
+            out.append(s)
+    return out
+
+
+def _score_group(p: _Problems, index: ScaleIndex, theme: str, key: str, value: Any,
+                 seen: dict[str, str]) -> list[Score]:
+    path = f"blocks/{key}"
+    members = [s for s in index.profile.scales if s.theme == theme]
+    if not isinstance(value, dict):
+        if len(members) == 1:
+            s = _score(p, index, members[0], members[0].id, value, path, seen)
+            return [s] if s else []
+        p.add(path, f"expected {{scale: score}} for the {len(members)} scales of {theme!r}")
+        return []
+    out = []
+    for k, v in value.items():
+        s = _score(p, index, index.in_theme(theme, k), k, v, f"{path}/{k}", seen)
+        if s is not None:
+            out.append(s)
+    return out
+
+
+# ---------------------------------------------------------------- the record
+
+def measurement_id(client_key: str, instrument: str, version: str, measured_at: date, scores: list[Score],
+                   blocks: dict, sensitive_blocks: dict, work_history: list[dict]) -> str:
+    content = [client_key, instrument, version, measured_at.isoformat(),
+               sorted([s.scale_id, s.raw] for s in scores), blocks, sensitive_blocks, work_history]
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _model_problems(p: _Problems, exc: ValidationError) -> None:
+    for err in exc.errors():
+        field = "/".join(str(x) for x in err["loc"])
+        reason = {"extra_forbidden": "unknown field", "missing": "missing required field"}.get(
+            err["type"], err["msg"].removeprefix("Value error, "))
+        p.add(field, reason)
+
+
+def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], today: date,
+             education_levels: Block | None = None) -> Validated:
+    p = _Problems(record)
+    data = record.data
+    if "__not_an_object__" in data:
+        p.add("", "expected a JSON object (one measurement)")
+        return Validated(record, None, tuple(p.items))
+    if "__invalid_json__" in data:
+        p.add("", f"not valid JSON: {data['__invalid_json__']}")
+        return Validated(record, None, tuple(p.items))
+    for column, row, reason in data.get("__conflicts__", ()):
+        p.items.append(Problem(record.source, f"row {row}", column, reason))
+    data = {k: v for k, v in data.items() if k != "__conflicts__"}
+    try:
+        m = MeasurementIn.model_validate(data)
+    except ValidationError as exc:
+        _model_problems(p, exc)
+        return Validated(record, None, tuple(p.items))
+
+    client_key = (m.client_key or "").strip()
+    if not client_key:
+        p.add("client_key", "missing client key")
+    measured_at = parse_date(m.measured_at)
+    if m.measured_at in (None, ""):
+        p.add("measured_at", "missing measurement date")
+    elif measured_at is None:
+        p.add("measured_at", f"{m.measured_at!r} is not a date (expected YYYY-MM-DD)")
+    elif measured_at > today:
+        p.add("measured_at", f"{measured_at.isoformat()} is in the future (today is {today.isoformat()})")
+    profile = profiles.get((m.instrument or "").strip().lower())
+    if profile is None:
+        p.add("instrument", f"unknown instrument {m.instrument!r} (known: {', '.join(sorted(profiles))})"
+              if m.instrument else "missing instrument")
+        return Validated(record, None, tuple(p.items))
+    version = (m.instrument_version or profile.version).strip()
+    if version != profile.version:
+        p.add("instrument_version", f"unknown version {version!r} of {profile.id!r} (known: {profile.version})")
+
+    index = scale_index(profile)
+    seen: dict[str, str] = {}
+    scores = _scores(p, index, m.scores, seen)
+    blocks, sensitive, gate_values = {}, {}, {}
+    for key, value in m.blocks.items():
+        theme = SCORE_GROUP_ALIASES.get((profile.id, key)) or (key if key in index.themes else None)
+        if theme is not None and key not in index.blocks:
+            scores += _score_group(p, index, theme, key, value, seen)
+            continue
+        block = index.blocks.get(key)
+        if block is None:
+            p.add(f"blocks/{key}", f"instrument {profile.id!r} has no block {key!r} "
+                                   f"(blocks: {', '.join(index.blocks) or 'none'})")
+            continue
+        if value is None:
+            continue
+        checked = _check_block(p, profile, block, value, f"blocks/{key}")
+        if checked is None:
+            continue
+        (sensitive if block.sensitive else blocks)[key] = checked
+        if key in index.gate_blocks:
+            gate_values[key] = checked
+    if not scores and not m.blocks and not p.items:
+        p.add("scores", "the measurement has no scores and no blocks")
+
+    work = _work_history(p, m, blocks, measured_at)
+    postcode = _postcode(p, m.postcode)
+    education = _education(p, m.education_level, education_levels) or (
+        blocks.get("experience", {}).get("education_level") if isinstance(blocks.get("experience"), dict) else None)
+    if p.items:
+        return Validated(record, None, tuple(p.items))
+
+    assert measured_at is not None
+    gates = tuple(FiredGate(g.status, g.reason, g.rule_id) for g in profile.evaluate_gates(gate_values))
+    work_rows = [{"occupation": w.occupation, "title": w.title, "years": w.years, "until": w.until.isoformat()}
+                 for w in work]
+    mid = measurement_id(client_key, profile.id, version, measured_at, scores, blocks, sensitive, work_rows)
+    identity = m.identity.model_dump(exclude_none=True) if m.identity else None
+    return Validated(record, ValidMeasurement(
+        id=mid, client_key=client_key, instrument=profile.id, instrument_version=version, measured_at=measured_at,
+        administered_by=m.administered_by, external_id=m.measurement_id, source=record.source,
+        location=record.location, scores=tuple(scores), blocks=blocks, sensitive_blocks=sensitive,
+        gate_block_given=bool(gate_values), gates=gates, work_history=tuple(work), identity=identity or None,
+        postcode=postcode, hours_available=m.hours_available, education_level=education))
+
+
+def _work_history(p: _Problems, m: MeasurementIn, blocks: dict, measured_at: date | None) -> list[WorkHistory]:
+    """Work history given directly and from a WCM experience block, as one list."""
+    out = []
+    if measured_at is None:
+        return out
+    for i, item in enumerate(m.work_history):
+        if not item.occupation and not item.title:
+            p.add(f"work_history/{i}", "a work history item needs an occupation (ESCO URI) or a title")
+            continue
+        if item.occupation and not item.occupation.startswith(ESCO_OCCUPATION_PREFIX):
+            p.add(f"work_history/{i}/occupation", f"{item.occupation!r} is not an ESCO occupation URI")
+            continue
+        out.append(WorkHistory(item.occupation, item.title, item.years, item.until or measured_at))
+    experience = blocks.get("experience")
+    for i, job in enumerate((experience or {}).get("work_history") or []):
+        occupation, title = job.get("occupation"), job.get("title")
+        path = f"blocks/experience/work_history/{i}"
+        if occupation and not occupation.startswith(ESCO_OCCUPATION_PREFIX):
+            p.add(f"{path}/occupation", f"{occupation!r} is not an ESCO occupation URI")
+            continue
+        if not occupation and not title:
+            continue
+        start, end = parse_date(job.get("from")), parse_date(job.get("to"))
+        years = job.get("years")
+        if years is None and start is not None:
+            years = round(((end or measured_at) - start).days / 365.25, 2)
+        if years is not None and years < 0:
+            p.add(path, "the job ends before it starts")
+            continue
+        out.append(WorkHistory(occupation, title, years, end or measured_at))
+    return out
+
+
+def _postcode(p: _Problems, raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    match = POSTCODE.match(raw)
+    if not match:
+        p.add("postcode", f"{raw!r} is not a Dutch postcode (1234 or 1234 AB)")
+        return None
+    return match.group(1)
+
+
+def _education(p: _Problems, raw: str | None, levels: Block | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    if levels is None:
+        return raw.strip()
+    return _choice(p, levels, raw, "education_level")
+
+
+def education_block(profiles: dict[str, InstrumentProfile]) -> Block | None:
+    """The education levels the product knows: the WCM experience block's choice, when loaded."""
+    wcm = profiles.get("wcm")
+    if wcm is None:
+        return None
+    try:
+        experience = wcm.block("experience")
+    except KeyError:
+        return None
+    return next((f for f in experience.fields or [] if f.id == "education_level"), None)
+
+
+class Deduplicator:
+    """The second and later copies of the same measurement within one input are rejected."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+
+    def check(self, v: Validated) -> Validated:
+        if v.measurement is None:
+            return v
+        mid = v.measurement.id
+        where = f"{v.record.source} {v.record.location}"
+        if mid in self.first:
+            problem = Problem(v.record.source, v.record.location, "",
+                              f"duplicate record: the same measurement as {self.first[mid]} (id {mid})")
+            return Validated(v.record, None, (problem,))
+        self.first[mid] = where
+        return v

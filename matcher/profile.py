@@ -1,0 +1,192 @@
+"""A client's competency profile, derived from all their measurements: pure arithmetic, no I/O.
+
+Per atlas competency the profile holds a level in [0, 1], a confidence in [0, 1], an as-of date
+(the newest evidence), the evidence behind it (measurement ids, or `work history: <uri>`), whether
+it is only inferred, and the trait kind. A competency without evidence is ABSENT: unknown, never
+a zero. The rules (also in docs/measurements.md):
+
+Evidence. A measured scale score (normalised level, 1 = best) is evidence for every competency
+the instrument profile maps it to, with strength = mapping weight × MATCH_FACTOR[match type] ×
+MEASURED_CONFIDENCE. Work history adds the essential ESCO skills of each occupation as INFERRED
+evidence with level INFERRED_LEVEL(years) and strength INFERRED_CONFIDENCE × years factor — well
+below a test score.
+
+Decay. Older evidence counts less: strength × 0.5 ** (age / half-life), the age counted from the
+client's NEWEST evidence (so a profile is a function of the measurements alone: re-deriving it
+tomorrow gives the same numbers). Trainable competencies change with training and work, so
+their evidence halves in HALF_LIFE_DAYS['trainable'] (2 years); stable traits in 5 years.
+`current_confidence` applies the same decay from as_of to a given day, for readers that want it.
+
+Combination. level = Σ sᵢ·levelᵢ / Σ sᵢ (strength-weighted mean, so several instruments
+combine and the newer, better-mapped evidence dominates). Confidence = noisy-OR of the
+strengths, 1 − Π(1 − sᵢ) — it rises with every further piece of evidence — times an agreement
+factor 1 − (strength-weighted standard deviation of the levels), capped at CONFIDENCE_CAP: two
+instruments that agree make a confident estimate, two that disagree do not.
+
+Gates. Per instrument, the newest measurement that carries the gate block decides (a client who
+was G6 last year and G2 now is matchable); across instruments the strictest status wins:
+not_matchable > needs_support > matchable. Each fired gate keeps its source measurement.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable, Literal, NamedTuple
+
+Trait = Literal["trainable", "stable"]
+GateStatus = Literal["matchable", "needs_support", "not_matchable"]
+
+MATCH_FACTOR = {"exact": 1.0, "close": 0.8, "narrow": 0.7, "broad": 0.5}
+MEASURED_CONFIDENCE = 0.7  # one exact-mapped, fresh test score
+INFERRED_CONFIDENCE = 0.3  # an essential skill of an occupation the client worked in for >= FULL_YEARS
+FULL_YEARS = 3.0
+HALF_LIFE_DAYS = {"trainable": 730.0, "stable": 1826.0}
+CONFIDENCE_CAP = 0.95
+GATE_ORDER = {"matchable": 0, "needs_support": 1, "not_matchable": 2}
+
+
+class Evidence(NamedTuple):
+    """One piece of evidence for one competency (a NamedTuple: profiles are built by the million)."""
+    competency: str
+    level: float       # [0, 1], 1 = best
+    strength: float    # (0, 1]: mapping weight × match factor × base confidence, before decay
+    measured_at: date
+    source: str        # measurement id, or "work history: <occupation uri>"
+    trait: str         # trainable | stable
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class CompetencyEstimate:
+    competency: str
+    level: float
+    confidence: float
+    as_of: date
+    inferred: bool             # True when every piece of evidence is inferred from work history
+    sources: tuple[str, ...]   # sorted, distinct
+    trait: str
+
+
+@dataclass(frozen=True)
+class ScaleMapping:
+    """What the profile needs of an instrument scale: where its score is evidence."""
+    trait: str
+    targets: tuple[tuple[str, float], ...]  # (competency uri, weight × match factor)
+
+
+def mapping_strength(weight: float, match: str) -> float:
+    return weight * MATCH_FACTOR[match]
+
+
+def decay(strength: float, age_days: float, trait: str) -> float:
+    """Exponential decay with the trait kind's half-life; future-dated evidence is not boosted."""
+    return strength * 0.5 ** (max(age_days, 0.0) / HALF_LIFE_DAYS[trait])
+
+
+def current_confidence(estimate: CompetencyEstimate, today: date) -> float:
+    """The stored confidence decayed further from its as-of date to `today`."""
+    return decay(estimate.confidence, (today - estimate.as_of).days, estimate.trait)
+
+
+def measured_evidence(measurement_id: str, measured_at: date, scale_levels: Iterable[tuple[str, float]],
+                      mappings: dict[str, ScaleMapping]) -> list[Evidence]:
+    """Evidence from one measurement: its (scale id, level) pairs through the scale mappings."""
+    out = []
+    for scale_id, level in scale_levels:
+        m = mappings.get(scale_id)
+        if m is None:
+            continue
+        for uri, strength in m.targets:
+            out.append(Evidence(uri, level, strength * MEASURED_CONFIDENCE, measured_at, measurement_id, m.trait))
+    return out
+
+
+def inferred_level(years: float | None) -> float:
+    """An essential skill of a job held for `years`: 0.5 when the duration is unknown or short,
+    rising to 0.8 after 6 years. A deliberately moderate claim: it says 'practised', not 'mastered'."""
+    return 0.5 + 0.05 * min(max(years or 0.0, 0.0), 6.0)
+
+
+def inferred_strength(years: float | None) -> float:
+    y = FULL_YEARS / 2 if years is None else max(years, 0.0)
+    return INFERRED_CONFIDENCE * (0.4 + 0.6 * min(y, FULL_YEARS) / FULL_YEARS)
+
+
+def work_history_evidence(occupation_uri: str, years: float | None, as_of: date,
+                          essential_skills: Iterable[str]) -> list[Evidence]:
+    level, strength = inferred_level(years), inferred_strength(years)
+    source = f"work history: {occupation_uri}"
+    return [Evidence(uri, level, strength, as_of, source, "trainable", True) for uri in essential_skills]
+
+
+def derive_profile(evidence: Iterable[Evidence]) -> dict[str, CompetencyEstimate]:
+    """Combine all of a client's evidence into one estimate per competency (absent = unknown)."""
+    evidence = list(evidence)
+    if not evidence:
+        return {}
+    reference = max(e.measured_at for e in evidence)
+    # Per competency: Σs, Σs·level, Σs·level², Π(1−s), newest date, sources, trait weights, inferred.
+    acc: dict[str, list] = {}
+    for e in evidence:
+        s = decay(e.strength, (reference - e.measured_at).days, e.trait)
+        if s <= 0.0:
+            continue
+        a = acc.get(e.competency)
+        if a is None:
+            a = acc[e.competency] = [0.0, 0.0, 0.0, 1.0, e.measured_at, set(), {}, True]
+        a[0] += s
+        a[1] += s * e.level
+        a[2] += s * e.level * e.level
+        a[3] *= 1.0 - min(s, 1.0)
+        if e.measured_at > a[4]:
+            a[4] = e.measured_at
+        a[5].add(e.source)
+        a[6][e.trait] = a[6].get(e.trait, 0.0) + s
+        a[7] = a[7] and e.inferred
+    out = {}
+    for uri, (sw, swl, swl2, miss, newest, sources, traits, inferred) in acc.items():
+        level = swl / sw
+        spread = math.sqrt(max(swl2 / sw - level * level, 0.0))
+        confidence = min((1.0 - miss) * (1.0 - spread), CONFIDENCE_CAP)
+        trait = max(sorted(traits), key=traits.get)
+        out[uri] = CompetencyEstimate(uri, round(min(max(level, 0.0), 1.0), 6), round(confidence, 6), newest,
+                                      inferred, tuple(sorted(sources)), trait)
+    return out
+
+
+# ---------------------------------------------------------------- gates
+
+@dataclass(frozen=True)
+class GateFact:
+    """What one measurement says about gates: whether it carried its instrument's gate block at
+    all (absent = says nothing), and which gates fired."""
+    instrument: str
+    measured_at: date
+    measurement_id: str
+    gate_block_given: bool
+    fired: tuple[tuple[str, str], ...] = ()  # (status, reason)
+
+
+@dataclass(frozen=True)
+class ClientGate:
+    status: GateStatus
+    reasons: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # measurement ids, one per reason
+
+
+def client_gate(facts: Iterable[GateFact]) -> ClientGate:
+    latest: dict[str, GateFact] = {}
+    for f in facts:
+        if not f.gate_block_given:
+            continue
+        known = latest.get(f.instrument)
+        if known is None or (f.measured_at, f.measurement_id) > (known.measured_at, known.measurement_id):
+            latest[f.instrument] = f
+    fired = [(status, reason, f.measurement_id) for inst in sorted(latest) for f in [latest[inst]]
+             for status, reason in f.fired]
+    if not fired:
+        return ClientGate("matchable")
+    fired.sort(key=lambda x: -GATE_ORDER[x[0]])
+    status = fired[0][0]
+    return ClientGate(status, tuple(r for _, r, _ in fired), tuple(m for _, _, m in fired))

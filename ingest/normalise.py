@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from competency_atlas.lookup import Embed, LookupIndex, concept_scores, score_forms
+from competency_atlas.lookup import Embed, LookupIndex, score_forms
 from ingest.vacancy_models import OccupationMatch, Vacancy
 from ingest.vacancy_validation import KnownCodes, classify_code
 
@@ -60,15 +60,35 @@ class TitleHits:
         return (self.concept_ids[i], float(scores[i])) if np.isfinite(scores[i]) else (None, 0.0)
 
 
-def title_hits(index: LookupIndex, titles: Sequence[str], lang: str | None, embed: Embed | None) -> TitleHits:
+@dataclass(frozen=True)
+class _Grouping:
+    """Forms sorted by concept, so a concept's best form is one `maximum.reduceat` for all titles."""
+    order: np.ndarray
+    starts: np.ndarray
+    concept_rows: np.ndarray  # concept number of each group, in group order
+    lang_masks: dict
+
+    @classmethod
+    def of(cls, index: LookupIndex) -> "_Grouping":
+        order = np.argsort(index.concept_of_form, kind="stable")
+        sorted_concepts = index.concept_of_form[order]
+        starts = np.flatnonzero(np.r_[True, sorted_concepts[1:] != sorted_concepts[:-1]])
+        masks = {lang: np.array([f.lang == lang for f in index.forms]) for lang in ("nl", "en")}
+        return cls(order, starts, sorted_concepts[starts], masks)
+
+
+def title_hits(index: LookupIndex, titles: Sequence[str], lang: str | None, embed: Embed | None,
+               grouping: _Grouping | None = None) -> TitleHits:
     """All titles of one language scored in one pass (one encoder call for the batch)."""
+    grouping = grouping or _Grouping.of(index)
     scores = score_forms(index, list(titles), lang, embed)
-    if lang is not None:
+    same = grouping.lang_masks.get(lang)
+    if same is not None and same.any():
         # Like the look-up: a Dutch title is answered with Dutch labels when the index has them.
-        same = np.array([f.lang == lang for f in index.forms])
-        if same.any():
-            scores = np.where(same[None, :], scores, -np.inf)
-    return TitleHits(index.concept_ids, concept_scores(index, scores))
+        scores = np.where(same[None, :], scores, -np.inf)
+    best = np.full((len(titles), len(index.concept_ids)), -np.inf, dtype=np.float32)
+    best[:, grouping.concept_rows] = np.maximum.reduceat(scores[:, grouping.order], grouping.starts, axis=1)
+    return TitleHits(index.concept_ids, best)
 
 
 def _match(uri: str | None, method: str, confidence: float, threshold: float, *,
@@ -127,6 +147,7 @@ class OccupationNormaliser:
     def __init__(self, codes: OccupationCodes, index: LookupIndex | None, embed: Embed | None = None,
                  threshold: float = REVIEW_THRESHOLD) -> None:
         self.codes, self.index, self.embed, self.threshold = codes, index, embed, threshold
+        self._grouping = _Grouping.of(index) if index is not None else None
 
     def normalise(self, vacancies: Sequence[Vacancy]) -> list[OccupationMatch]:
         out: list[OccupationMatch | None] = [None] * len(vacancies)
@@ -137,7 +158,7 @@ class OccupationNormaliser:
             else:
                 out[i] = normalise_one(v, self.codes, None, 0, self.threshold)
         for lang, rows in by_lang.items():
-            hits = title_hits(self.index, [vacancies[i].title for i in rows], lang, self.embed)
+            hits = title_hits(self.index, [vacancies[i].title for i in rows], lang, self.embed, self._grouping)
             for row, i in enumerate(rows):
                 out[i] = normalise_one(vacancies[i], self.codes, hits, row, self.threshold)
         return out  # type: ignore[return-value]

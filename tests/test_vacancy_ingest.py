@@ -160,3 +160,58 @@ def test_explicit_and_inherited_requirements_are_distinguishable(atlas, settings
     assert by_uri[STACK]["origin"] == "inherited"
     unresolved = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.unresolved_skills AS s, v.occupation_method AS m")
     assert unresolved == [{"s": ["heftruckcertificaat"], "m": "explicit_esco"}]
+
+
+@pytest.fixture(scope="module")
+def small_extractor():
+    """The real extractor (the configured model) over the miniature atlas' skills."""
+    from graph_schema.settings import settings as configured
+    from ingest.extraction import SentenceEncoder
+    from ingest.skill_index import SkillEntry, build_index as build_skills
+    from ingest.vacancy_requirements import VacancyExtractor
+    from vacancy_helpers import COMPETENCIES
+
+    model = configured().embedding_model
+    entries = [SkillEntry(uri, label, label) for uri, label in COMPETENCIES]
+    return VacancyExtractor(build_skills(entries, model, None), SentenceEncoder(model))
+
+
+def test_extracted_explicit_and_inherited_requirements_in_the_graph(atlas, settings, tmp_path, small_extractor):
+    from vacancy_helpers import BARCODE, SQL
+
+    description = ("<p>About us: we are a leading logistics company with a generous pension scheme.</p>"
+                   "<ul><li>You must be able to lift heavy weights.</li>"
+                   "<li>Experience with SQL is a plus.</li></ul>")
+    path = write(tmp_path / "feed.json", [posting("X-1", title="Warehouse worker", inLanguage="en",
+                                                  description=description, skills=["use barcode scanning equipment"])])
+    report = run(atlas, settings, [path], extractor=small_extractor)
+    assert report.landed == 1
+    rows = query(atlas, settings, "MATCH (:Vacancy {id: 'X-1'})-[r:REQUIRES]->(c) RETURN c.uri AS uri, r.origin AS origin, "
+                 "r.origins AS origins, r.relation AS relation, r.score AS score, r.sentence AS sentence")
+    by_uri = {r["uri"]: r for r in rows}
+    lift = by_uri[LIFT]
+    assert (lift["origin"], lift["origins"], lift["relation"]) == ("extracted", ["extracted", "inherited"], "essential")
+    assert lift["sentence"] == "You must be able to lift heavy weights." and lift["score"] >= 0.55
+    sql = by_uri[SQL]  # not in the warehouse profile: extracted only, a nice-to-have
+    assert (sql["origin"], sql["origins"], sql["relation"]) == ("extracted", ["extracted"], "optional")
+    barcode = by_uri[BARCODE]  # named in `skills` by its exact label; optional in the profile, essential here
+    assert (barcode["origin"], barcode["origins"], barcode["relation"]) == ("explicit", ["explicit", "inherited"], "essential")
+    assert (by_uri[STACK]["origin"], by_uri[STACK]["score"]) == ("inherited", None)
+    assert not any("pension" in (r["sentence"] or "") for r in rows)  # boilerplate dropped
+
+
+def test_cli_prints_the_report_and_exits_2_on_rejects(atlas, tmp_path):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    path = write(tmp_path / "feed.json", [posting("C-1"), posting("C-2", datePosted="31 februari")])
+    result = CliRunner().invoke(app, ["ingest", "vacancies", str(path), "--json", "--no-extract",
+                                      "--rejects-dir", str(tmp_path / "rejects")])
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (report["landed"], report["rejected"]) == (1, 1)
+    assert report["problems"] == [{"source": str(path), "location": "/1", "field": "datePosted",
+                                   "reason": "unparsable date '31 februari': expected ISO 8601 "
+                                             "(2025-03-01 or 2025-03-01T09:00:00+01:00)"}]
+    assert any(p.endswith(".rejects.json") for p in report["rejects_files"])

@@ -31,7 +31,8 @@ def run() -> None:
     if settings().provisions_local_server:
         start_local_server()
     slice_command()
-    match_vacancy("V-0001", top=10, as_json=False)
+    match_vacancy("V-0001", top=10, radius_km=25.0, filter_distance=False, filter_hours=False,
+                  filter_education=False, lang="en", as_json=False)
 
 
 @demo_app.command("vacancies")

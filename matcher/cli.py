@@ -1,4 +1,4 @@
-"""`atlas-match match ...`: ranked, explained matches."""
+"""`atlas-match match ...`: ranked, explained matches, gaps and what-ifs."""
 from __future__ import annotations
 
 import json
@@ -7,53 +7,96 @@ import typer
 
 from graph_schema.db import connect
 from graph_schema.settings import settings
-from matcher.candidates import Candidate, NotFound, candidates_for_vacancy
+from matcher.presenters import gap_as_dict, match_as_dict, print_match, what_if_as_dict
+from matcher.scoring import Constraints, DistancePolicy
+from matcher.service import MatchService, NotFound
 
-match_app = typer.Typer(help="Ranked, explained matches.", no_args_is_help=True)
+match_app = typer.Typer(help="Ranked, explained matches, gaps and what-ifs.", no_args_is_help=True)
 
-
-def candidate_as_dict(c: Candidate) -> dict:
-    return {
-        "rank": c.rank, "client": c.client, "score": round(c.match.score, 4),
-        "score_range": [round(c.match.score, 4), round(c.match.upper, 4)],
-        "coverage": round(c.match.coverage, 4),
-        "requirements": [
-            {"competency": r.requirement.competency, "label": r.requirement.label,
-             "essential": r.requirement.essential, "status": r.status.value,
-             "contribution": round(r.contribution, 4),
-             "evidence": None if r.evidence is None else {
-                 "level": round(r.evidence.level, 3), "source": r.evidence.source,
-                 "measured_at": r.evidence.measured_at.isoformat() if r.evidence.measured_at else None}}
-            for r in c.match.results],
-    }
+TOP = typer.Option(50, "--top", min=1, help="how many results")
+JSON = typer.Option(False, "--json", help="print JSON")
+LANG = typer.Option("en", "--lang", help="label language: en or nl")
 
 
-def _print_candidate(c: Candidate) -> None:
-    m = c.match
-    typer.echo(f"{c.rank:>3}. {c.client}  score {m.score:.2f} (range {m.score:.2f}-{m.upper:.2f}), "
-               f"coverage {m.coverage:.0%}")
-    for r in m.results:
-        kind = "essential" if r.requirement.essential else "optional "
-        where = "no measurement" if r.evidence is None else (
-            f"level {r.evidence.level:.2f} vs {r.requirement.required_level:.2f}, {r.evidence.source}"
-            + (f" {r.evidence.measured_at.isoformat()}" if r.evidence.measured_at else ""))
-        typer.echo(f"       {r.status.value:<10} {kind} {r.requirement.label:<28} {where}")
+def _service(driver) -> MatchService:
+    from matcher.traits import competency_traits
+    return MatchService(driver, settings().neo4j_database, traits=competency_traits())
 
 
-@match_app.command("vacancy")
-def vacancy(vacancy_id: str, top: int = typer.Option(50, min=1), as_json: bool = typer.Option(False, "--json")) -> None:
-    """Top candidates for a vacancy, with met / partly met / missing / unknown per competency."""
-    s = settings()
-    with connect(s) as driver:
+def _run(fn):
+    with connect(settings()) as driver:
         try:
-            title, candidates = candidates_for_vacancy(driver, s.neo4j_database, vacancy_id, top)
+            return fn(_service(driver))
         except NotFound as exc:
             typer.secho(str(exc), err=True, fg=typer.colors.RED)
             raise typer.Exit(code=1)
+
+
+def _emit(payload: dict, matches, as_json: bool, heading: str) -> None:
     if as_json:
-        typer.echo(json.dumps({"vacancy": vacancy_id, "title": title,
-                               "candidates": [candidate_as_dict(c) for c in candidates]}, indent=2))
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    typer.echo(f"Candidates for {vacancy_id} ({title}):")
-    for c in candidates:
-        _print_candidate(c)
+    typer.echo(heading)
+    for m in matches:
+        print_match(m)
+
+
+@match_app.command("vacancy")
+def vacancy(vacancy_id: str, top: int = TOP, radius_km: float = typer.Option(25.0, "--radius-km"),
+            filter_distance: bool = typer.Option(False, "--filter-distance", help="drop clients beyond the radius"),
+            filter_hours: bool = typer.Option(False, "--filter-hours"),
+            filter_education: bool = typer.Option(False, "--filter-education"),
+            lang: str = LANG, as_json: bool = JSON) -> None:
+    """Top candidates for a vacancy, with met / partly met / missing / unknown per requirement."""
+    constraints = Constraints(DistancePolicy(radius_km=radius_km, hard=filter_distance), filter_hours, filter_education)
+    matches = _run(lambda s: s.candidates(vacancy_id, top, constraints, lang))
+    _emit({"vacancy": vacancy_id, "candidates": [match_as_dict(m) for m in matches]}, matches, as_json,
+          f"Candidates for {vacancy_id}:")
+
+
+@match_app.command("client")
+def client(client_key: str, top: int = TOP, radius_km: float = typer.Option(25.0, "--radius-km"),
+           lang: str = LANG, as_json: bool = JSON) -> None:
+    """Top open vacancies within the radius of the client's postcode."""
+    matches = _run(lambda s: s.vacancies(client_key, top, radius_km, lang=lang))
+    _emit({"client": client_key, "radius_km": radius_km, "vacancies": [match_as_dict(m) for m in matches]},
+          matches, as_json, f"Vacancies within {radius_km:g} km for {client_key}:")
+
+
+@match_app.command("occupations")
+def occupations(client_key: str, top: int = typer.Option(20, "--top", min=1), lang: str = LANG,
+                as_json: bool = JSON) -> None:
+    """Top occupations for a client, including other sectors (SIMILAR_TO), with what the client lacks."""
+    matches = _run(lambda s: s.occupations(client_key, top, lang))
+    _emit({"client": client_key, "occupations": [match_as_dict(m) for m in matches]}, matches, as_json,
+          f"Occupations for {client_key}:")
+
+
+@match_app.command("gap")
+def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or an occupation URI"),
+        radius_km: float = typer.Option(25.0, "--radius-km"), lang: str = LANG, as_json: bool = JSON) -> None:
+    """Competencies to develop for a target, ranked by what they raise and unlock."""
+    kind = "occupation" if target.startswith(("http://", "https://", "slice:")) else "vacancy"
+    items = _run(lambda s: s.gap(client_key, kind, target, radius_km, lang))
+    if as_json:
+        typer.echo(json.dumps({"client": client_key, "target": target, "gap": [gap_as_dict(g) for g in items]},
+                              indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"To develop for {target}:")
+    for g in items:
+        typer.echo(f"  {'essential' if g.requirement.essential else 'optional '} {g.requirement.label:<40} "
+                   f"{g.status.value:<10} +{g.gain:.2f} score, unlocks {g.unlocks} vacancies ({g.trait})")
+
+
+@match_app.command("what-if")
+def what_if(client_key: str, competency: str, level: float = typer.Argument(..., min=0.0, max=1.0),
+            vacancy_id: str = typer.Argument(...), radius_km: float = typer.Option(25.0, "--radius-km"),
+            as_json: bool = JSON) -> None:
+    """Raising a competency to a level: rank for the vacancy before/after, vacancies opened nearby."""
+    w = _run(lambda s: s.what_if(client_key, competency, level, vacancy_id, radius_km))
+    if as_json:
+        typer.echo(json.dumps(what_if_as_dict(w), indent=2))
+        return
+    typer.echo(f"Raising {competency} to {level:.2f} moves {client_key} from rank {w.rank_before} to rank "
+               f"{w.rank_after} for {vacancy_id} (score {w.score_before:.2f} -> {w.score_after:.2f}) and opens "
+               f"{w.opens} more vacancies within {radius_km:g} km.")

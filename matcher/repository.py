@@ -1,33 +1,78 @@
-"""Cypher reads for matching. Parameterised queries only; the scoring happens in Python."""
+"""Cypher reads for matching: the details shown next to an index-ranked result.
+
+The ranking itself runs on the in-memory index; these queries fetch, for the few rows shown, what
+the index does not hold: labels, evidence provenance, gates and places. Parameterised only.
+"""
 from __future__ import annotations
 
 from neo4j import Driver
 
-_VACANCY_REQUIREMENTS = """
-MATCH (v:Vacancy {id: $vacancy})-[:FOR_OCCUPATION]->(o:Occupation)-[r:REQUIRES]->(c:Competency)
-RETURN v.title AS title, c.uri AS competency, coalesce(c.label_en, c.uri) AS label,
-       r.required_level AS required_level, coalesce(r.importance, 1.0) AS importance,
-       r.relation = 'essential' AS essential
-ORDER BY competency
+_LABELS = """
+MATCH (k:Competency) WHERE k.uri IN $uris
+RETURN k.uri AS uri, coalesce(CASE $lang WHEN 'nl' THEN k.label_nl END, k.label_en, k.uri) AS label
 """
 
-# Per client and competency the newest scored measurement: the slice's evidence rule.
 _EVIDENCE = """
-MATCH (cl:Client)-[:HAS_MEASUREMENT]->(m:Measurement)-[s:SCORES]->(c:Competency)
-WHERE c.uri IN $competencies
-WITH cl, c, m, s ORDER BY m.measured_at DESC
-WITH cl, c, head(collect({level: s.level, instrument: m.instrument, measured_at: m.measured_at})) AS e
-RETURN cl.key AS client, c.uri AS competency, e.level AS level, e.instrument AS instrument,
-       e.measured_at AS measured_at
+MATCH (c:Client)-[h:HAS_COMPETENCY]->(k:Competency)
+WHERE c.key IN $clients AND k.uri IN $uris
+RETURN c.key AS client, k.uri AS competency, h.sources AS sources, h.as_of AS as_of,
+       coalesce(h.inferred, false) AS inferred, coalesce(h.trait, 'trainable') AS trait
+"""
+
+_CLIENTS = """
+MATCH (c:Client) WHERE c.key IN $clients
+RETURN c.key AS key, coalesce(c.gate, 'matchable') AS gate, coalesce(c.gate_reasons, []) AS gate_reasons,
+       c.location.latitude AS lat, c.location.longitude AS lon, c.region_code AS region
+"""
+
+_VACANCIES = """
+MATCH (v:Vacancy) WHERE v.id IN $ids
+OPTIONAL MATCH (v)-[:FOR_OCCUPATION]->(o:Occupation)
+RETURN v.id AS id, v.title AS title, v.status AS status, v.employer AS employer,
+       v.location.latitude AS lat, v.location.longitude AS lon, v.municipality_code AS municipality,
+       o.uri AS occupation
+"""
+
+_OCCUPATIONS = """
+MATCH (o:Occupation) WHERE o.uri IN $uris
+OPTIONAL MATCH (o)-[:IN_ISCO_GROUP]->(g:IscoGroup)
+RETURN o.uri AS uri, coalesce(CASE $lang WHEN 'nl' THEN o.label_nl END, o.label_en) AS label,
+       coalesce(o.isco_code, g.code) AS isco
+"""
+
+_WORK_HISTORY = """
+MATCH (c:Client {key: $client})-[:WORKED_AS]->(o:Occupation)
+OPTIONAL MATCH (o)-[s:SIMILAR_TO]->(alt:Occupation)
+RETURN o.uri AS occupation, coalesce(o.isco_code, '') AS isco,
+       collect({uri: alt.uri, score: s.score}) AS similar
 """
 
 
-def vacancy_requirements(driver: Driver, database: str, vacancy_id: str) -> tuple[str | None, list[dict]]:
-    records, _, _ = driver.execute_query(_VACANCY_REQUIREMENTS, vacancy=vacancy_id, database_=database)
-    title = records[0]["title"] if records else None
-    return title, [dict(r) for r in records]
+def competency_labels(driver: Driver, database: str, uris: list[str], lang: str = "en") -> dict[str, str]:
+    records, _, _ = driver.execute_query(_LABELS, uris=uris, lang=lang, database_=database)
+    return {r["uri"]: r["label"] for r in records}
 
 
-def client_evidence(driver: Driver, database: str, competencies: list[str]) -> list[dict]:
-    records, _, _ = driver.execute_query(_EVIDENCE, competencies=competencies, database_=database)
+def evidence_details(driver: Driver, database: str, clients: list[str], uris: list[str]) -> dict[tuple[str, str], dict]:
+    records, _, _ = driver.execute_query(_EVIDENCE, clients=clients, uris=uris, database_=database)
+    return {(r["client"], r["competency"]): dict(r) for r in records}
+
+
+def client_facts(driver: Driver, database: str, clients: list[str]) -> dict[str, dict]:
+    records, _, _ = driver.execute_query(_CLIENTS, clients=clients, database_=database)
+    return {r["key"]: dict(r) for r in records}
+
+
+def vacancy_facts(driver: Driver, database: str, ids: list[str]) -> dict[str, dict]:
+    records, _, _ = driver.execute_query(_VACANCIES, ids=ids, database_=database)
+    return {r["id"]: dict(r) for r in records}
+
+
+def occupation_facts(driver: Driver, database: str, uris: list[str], lang: str = "en") -> dict[str, dict]:
+    records, _, _ = driver.execute_query(_OCCUPATIONS, uris=uris, lang=lang, database_=database)
+    return {r["uri"]: dict(r) for r in records}
+
+
+def work_history(driver: Driver, database: str, client: str) -> list[dict]:
+    records, _, _ = driver.execute_query(_WORK_HISTORY, client=client, database_=database)
     return [dict(r) for r in records]

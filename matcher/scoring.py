@@ -20,10 +20,50 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+import numpy as np
+
 ESSENTIAL_FACTOR = 1.0
 OPTIONAL_FACTOR = 0.5
 # A level at or above this share of the required level is "partly met" rather than "missing".
 PARTLY_MET_FROM = 0.6
+
+
+def requirement_weight(importance, essential):
+    """importance x 1 for an essential requirement, x 0.5 for an optional one (scalars or arrays)."""
+    return importance * np.where(essential, ESSENTIAL_FACTOR, OPTIONAL_FACTOR)
+
+
+@dataclass(frozen=True)
+class DistancePolicy:
+    """Travel distance: beyond the radius it costs score, or, when the user asks, it filters."""
+    radius_km: float = 25.0
+    penalty_per_km: float = 0.004  # 25 km beyond the radius costs 0.1
+    max_penalty: float = 0.3
+    hard: bool = False
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Hard constraints besides distance. Each lowers the score by SHORTFALL_PENALTY when not met,
+    or removes the match when its filter is on. Unknown values never cost anything."""
+    distance: DistancePolicy = DistancePolicy()
+    filter_hours: bool = False
+    filter_education: bool = False
+
+
+SHORTFALL_PENALTY = 0.1
+
+
+def shortfall(have: float | None, need: float | None) -> bool:
+    """Fewer hours available, or a lower education level, than the vacancy asks; unknown is never short."""
+    return have is not None and need is not None and have < need
+
+
+def distance_penalty(km: float | None, policy: DistancePolicy) -> float:
+    """What the distance subtracts from the score; an unknown distance costs nothing."""
+    if km is None or km <= policy.radius_km:
+        return 0.0
+    return min(policy.max_penalty, policy.penalty_per_km * (km - policy.radius_km))
 
 
 class Status(str, Enum):
@@ -43,7 +83,7 @@ class Requirement:
 
     @property
     def weight(self) -> float:
-        return self.importance * (ESSENTIAL_FACTOR if self.essential else OPTIONAL_FACTOR)
+        return float(requirement_weight(self.importance, self.essential))
 
 
 @dataclass(frozen=True)

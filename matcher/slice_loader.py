@@ -33,16 +33,26 @@ MERGE (cl:Client {key: m.client})
 MERGE (ms:Measurement {id: m.id})
 SET ms.instrument = m.instrument, ms.measured_at = date(m.measured_at), ms.client_key = m.client
 MERGE (cl)-[:HAS_MEASUREMENT]->(ms)
-WITH ms, m
+WITH cl, ms, m
 UNWIND m.scores AS s
 MATCH (c:Competency {uri: s.competency})
 MERGE (ms)-[sc:SCORES]->(c)
 SET sc.raw = s.raw, sc.level = s.level
+// The slice's profile rule: the newest score per competency, at full confidence.
+MERGE (cl)-[h:HAS_COMPETENCY]->(c)
+WITH cl, c, h, s, m WHERE h.as_of IS NULL OR h.as_of <= date(m.measured_at)
+SET h.level = s.level, h.confidence = 1.0, h.as_of = date(m.measured_at), h.sources = [m.id],
+    h.inferred = false, h.trait = 'trainable'
 WITH count(*) AS _
 UNWIND $vacancies AS v
 MATCH (occ:Occupation {uri: v.occupation})
 MERGE (vac:Vacancy {id: v.id}) SET vac.title = v.title, vac.status = 'open'
 MERGE (vac)-[:FOR_OCCUPATION]->(occ)
+WITH vac, occ
+MATCH (occ)-[r:REQUIRES]->(c:Competency)
+MERGE (vac)-[vr:REQUIRES]->(c)
+SET vr.origin = 'inherited', vr.relation = r.relation, vr.importance = r.importance,
+    vr.required_level = r.required_level
 """
 
 

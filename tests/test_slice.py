@@ -1,4 +1,4 @@
-"""The foundation slice end to end on the real server: load, match, explain."""
+"""The foundation slice end to end on the real server: load, index, match, explain."""
 from __future__ import annotations
 
 import json
@@ -6,30 +6,29 @@ import json
 from typer.testing import CliRunner
 
 from api.cli import app
-from matcher.candidates import candidates_for_vacancy
 from matcher.scoring import Status
+from matcher.service import MatchService
 from matcher.slice_loader import load_slice
 
 
 def test_vacancy_candidates_are_ranked_and_explained(clean_db, settings):
     load_slice(clean_db, settings.neo4j_database)
-    title, candidates = candidates_for_vacancy(clean_db, settings.neo4j_database, "V-0001")
-    assert title == "Magazijnmedewerker Utrecht"
-    assert [c.client for c in candidates] == ["C-0001", "C-0003", "C-0002"]
-    best = {r.requirement.competency: r for r in candidates[0].match.results}
+    matches = MatchService(clean_db, settings.neo4j_database).candidates("V-0001")
+    assert [m.subject for m in matches] == ["C-0001", "C-0003", "C-0002"]
+    best = {r.requirement.competency: r for r in matches[0].explained.match.results}
     assert best["slice:accuracy"].status is Status.MET
     assert best["slice:leadership"].status is Status.MISSING
-    assert best["slice:accuracy"].evidence.source == "CTC"
-    c2 = {r.requirement.competency: r.status for r in candidates[2].match.results}
-    assert c2["slice:stock"] is Status.UNKNOWN and candidates[2].match.coverage < 1.0
+    assert matches[0].evidence["slice:accuracy"]["sources"] == ["M-0001-ctc"]
+    c2 = {r.requirement.competency: r.status for r in matches[2].explained.match.results}
+    assert c2["slice:stock"] is Status.UNKNOWN and matches[2].explained.match.coverage < 1.0
 
 
 def test_reloading_the_slice_changes_nothing(clean_db, settings):
     load_slice(clean_db, settings.neo4j_database)
-    count = "MATCH (n) WHERE NOT n:SchemaMigration RETURN count(n) AS n"
-    before = clean_db.execute_query(count, database_=settings.neo4j_database).records[0]["n"]
+    count = "MATCH (n) WHERE NOT n:SchemaMigration OPTIONAL MATCH (n)-[r]->() RETURN count(DISTINCT n) AS n, count(r) AS r"
+    before = clean_db.execute_query(count, database_=settings.neo4j_database).records[0]
     load_slice(clean_db, settings.neo4j_database)
-    assert clean_db.execute_query(count, database_=settings.neo4j_database).records[0]["n"] == before
+    assert clean_db.execute_query(count, database_=settings.neo4j_database).records[0] == before
 
 
 def test_cli_match_vacancy(clean_db, settings):
@@ -37,8 +36,8 @@ def test_cli_match_vacancy(clean_db, settings):
     result = CliRunner().invoke(app, ["match", "vacancy", "V-0001", "--json", "--top", "2"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert [c["client"] for c in data["candidates"]] == ["C-0001", "C-0003"]
+    assert [c["subject"] for c in data["candidates"]] == ["C-0001", "C-0003"]
     first = data["candidates"][0]
-    assert abs(sum(r["contribution"] for r in first["requirements"]) - first["score"]) < 1e-3
+    assert abs(sum(r["contribution"] for r in first["requirements"]) - first["competency_score"]) < 1e-3
     missing = CliRunner().invoke(app, ["match", "vacancy", "V-9999"])
     assert missing.exit_code == 1 and "V-9999" in missing.output

@@ -1,0 +1,235 @@
+"""The compiled in-memory match index: the hot path for ranking at a million clients.
+
+Neo4j stays the system of record. This index is a read-only projection of it — every client's
+competency levels and confidences, every vacancy's and occupation's requirements, gates and
+positions — laid out as compressed columns (one column per competency), so that ranking walks the
+few columns a vacancy or a client touches instead of traversing the graph per candidate. It is
+built from the graph (`matcher/index_repository.py`) on start and rebuilt when the graph changed
+(see README, "Architecture for speed").
+
+Scores are the ones `matcher/scoring.py` defines. `requirements_of` and `profile_of` hand the very
+numbers held here to that pure function for explanations, so an explanation always adds up to
+the score it explains.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher import kernels
+from matcher.scoring import SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement, requirement_weight
+
+ROW_BLOCK = 1 << 16  # client rows per thread block: the block's slice of the output stays in cache
+N_PARTS = 8  # independent top-k heaps in the final pass, merged afterwards
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A sparse matrix by column: the entries of column c are [indptr[c], indptr[c + 1])."""
+    indptr: np.ndarray  # int64 [n_cols + 1]
+    rows: np.ndarray  # int32 [nnz], ascending within each column
+    a: np.ndarray  # float32 [nnz]: a client's level, or a requirement's required level
+    b: np.ndarray  # float32 [nnz]: a client's confidence, or a requirement's share of the total weight
+
+    @staticmethod
+    def compress(cols: np.ndarray, rows: np.ndarray, a: np.ndarray, b: np.ndarray, n_cols: int) -> "Columns":
+        order = np.lexsort((rows, cols))
+        indptr = np.zeros(n_cols + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
+        return Columns(indptr, rows[order].astype(np.int32), a[order].astype(np.float32),
+                       b[order].astype(np.float32))
+
+    def column(self, c: int) -> slice:
+        return slice(int(self.indptr[c]), int(self.indptr[c + 1]))
+
+    def block_pointers(self, n_rows: int, block: int = ROW_BLOCK) -> np.ndarray:
+        """blockptr[c, k]: offset of column c's first entry with row >= k * block."""
+        bounds = np.minimum(np.arange(0, n_rows + block, block, dtype=np.int64), n_rows)
+        if len(bounds) < 2:
+            bounds = np.array([0, n_rows], dtype=np.int64)
+        out = np.empty((len(self.indptr) - 1, len(bounds)), dtype=np.int64)
+        for c in range(len(self.indptr) - 1):
+            s = self.column(c)
+            out[c] = s.start + np.searchsorted(self.rows[s], bounds)
+        return out
+
+
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Positions as unit vectors (NaN where unknown): distances become cheap vector arithmetic."""
+    la, lo = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=1).reshape(-1, 3)
+
+
+@dataclass(frozen=True)
+class ClientEntries:
+    """Client evidence as parallel arrays, the form the repository streams out of the graph."""
+    client: np.ndarray  # row of the client
+    competency: np.ndarray  # column of the competency
+    level: np.ndarray
+    confidence: np.ndarray  # age decay applied
+
+
+@dataclass(frozen=True)
+class RequirementEntries:
+    target: np.ndarray  # row of the vacancy or occupation
+    competency: np.ndarray
+    required_level: np.ndarray
+    importance: np.ndarray
+    essential: np.ndarray  # bool
+
+
+def _values(values, n: int) -> np.ndarray:
+    """A per-row float array (NaN = unknown); None means unknown everywhere."""
+    return np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64).reshape(n)
+
+
+class Clients:
+    def __init__(self, keys: list[str], entries: ClientEntries, excluded: np.ndarray, xyz: np.ndarray, n_comp: int,
+                 hours=None, education=None):
+        self.keys = keys
+        self.row = {k: i for i, k in enumerate(keys)}
+        e = entries
+        self.by_competency = Columns.compress(e.competency, e.client, e.level, e.confidence, n_comp)
+        self.blocks = self.by_competency.block_pointers(len(keys))
+        self.by_client = Columns.compress(e.client, e.competency, e.level, e.confidence, len(keys))
+        self.excluded = np.ascontiguousarray(excluded, dtype=np.bool_)
+        self.xyz = np.ascontiguousarray(xyz, dtype=np.float64).reshape(-1, 3)
+        self.hours = _values(hours, len(keys))  # hours per week available
+        self.education = _values(education, len(keys))  # education level reached (O*NET RL scale)
+
+    def evidence(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(competency columns, levels, confidences) of one client."""
+        s = self.by_client.column(row)
+        return self.by_client.rows[s], self.by_client.a[s], self.by_client.b[s]
+
+
+class Targets:
+    """Vacancies or occupations: rows with weighted requirements, open or closed, located or not."""
+
+    def __init__(self, keys: list[str], entries: RequirementEntries, is_open: np.ndarray, xyz: np.ndarray, n_comp: int,
+                 hours=None, education=None):
+        self.keys = keys
+        self.row = {k: i for i, k in enumerate(keys)}
+        e = entries
+        weight = requirement_weight(e.importance, e.essential)
+        total = np.bincount(e.target, weights=weight, minlength=len(keys))
+        share = weight / np.where(total > 0, total, 1.0)[e.target]
+        self.by_competency = Columns.compress(e.competency, e.target, e.required_level, share, n_comp)
+        order = np.lexsort((e.competency, e.target))
+        self.indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(e.target, minlength=len(keys)), out=self.indptr[1:])
+        self.competency = e.competency[order].astype(np.int32)
+        self.required = e.required_level[order].astype(np.float32)
+        self.share = share[order].astype(np.float32)
+        self.importance = e.importance[order].astype(np.float32)
+        self.essential = e.essential[order].astype(np.bool_)
+        self.is_open = np.ascontiguousarray(is_open, dtype=np.bool_)
+        self.xyz = np.ascontiguousarray(xyz, dtype=np.float64).reshape(-1, 3)
+        self.hours = _values(hours, len(keys))  # hours per week asked
+        self.education = _values(education, len(keys))  # education level asked
+
+    def span(self, row: int) -> slice:
+        return slice(int(self.indptr[row]), int(self.indptr[row + 1]))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    keys: list[str]
+    scores: np.ndarray  # after the distance penalty, best first
+
+
+class MatchIndex:
+    def __init__(self, competencies: list[str], clients: Clients, vacancies: Targets, occupations: Targets):
+        self.competencies = competencies
+        self.column = {uri: i for i, uri in enumerate(competencies)}
+        self.clients = clients
+        self.vacancies = vacancies
+        self.occupations = occupations
+
+    # ---- scores ---------------------------------------------------------------------------
+    def client_scores(self, targets: Targets, row: int) -> np.ndarray:
+        """Every client's competency score for one vacancy or occupation (no gates, no distance)."""
+        s = targets.span(row)
+        out = np.zeros(len(self.clients.keys), dtype=np.float32)
+        c = self.clients.by_competency
+        kernels.score_clients(self.clients.blocks, c.rows, c.a, c.b, targets.competency[s], targets.required[s],
+                              targets.share[s], out)
+        return out
+
+    def target_scores(self, targets: Targets, client_row: int, overrides: dict[int, float] | None = None) -> np.ndarray:
+        """Every vacancy's or occupation's competency score for one client.
+
+        `overrides` (column -> level) replaces levels for a what-if, at full confidence.
+        """
+        cols, levels, confs = self.clients.evidence(client_row)
+        if overrides:
+            cols, levels, confs = _override(cols, levels, confs, overrides)
+        out = np.zeros(len(targets.keys), dtype=np.float32)
+        t = targets.by_competency
+        kernels.score_vacancies(t.indptr, t.rows, t.a, t.b, cols, levels, confs, out)
+        return out
+
+    # ---- ranking --------------------------------------------------------------------------
+    def candidates(self, vacancy: str, n: int, constraints: Constraints = Constraints()) -> Ranked:
+        """The n best matchable clients for a vacancy; constraints lower scores unless they filter."""
+        v, c = self.vacancies.row[vacancy], self.clients
+        t = self.vacancies
+        return _top(self.client_scores(t, v), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
+                    c.education, t.education[v:v + 1], c.excluded, n, constraints)
+
+    def vacancies_for(self, client: str, n: int,
+                      constraints: Constraints = Constraints(DistancePolicy(hard=True))) -> Ranked:
+        """The n best open vacancies for a client, by default only within the radius."""
+        i, c, t = self.clients.row[client], self.clients, self.vacancies
+        return _top(self.target_scores(t, i), t.keys, t.xyz, c.xyz[i], c.hours[i:i + 1], t.hours,
+                    c.education[i:i + 1], t.education, ~t.is_open, n, constraints)
+
+    def occupations_for(self, client: str, n: int) -> Ranked:
+        """The n best occupations for a client (no place, no hours: an occupation is not a job)."""
+        i, t = self.clients.row[client], self.occupations
+        unknown = np.full(1, np.nan)
+        return _top(self.target_scores(t, i), t.keys, t.xyz, np.full(3, np.nan), unknown, unknown,
+                    unknown, unknown, np.zeros(len(t.keys), dtype=np.bool_), n, Constraints())
+
+    # ---- the numbers behind a score, for explanations --------------------------------------
+    def requirements_of(self, targets: Targets, key: str, labels: dict[str, str] | None = None) -> list[Requirement]:
+        s = targets.span(targets.row[key])
+        return [Requirement(self.competencies[c], (labels or {}).get(self.competencies[c], self.competencies[c]),
+                            float(r), importance=float(i), essential=bool(e))
+                for c, r, i, e in zip(targets.competency[s], targets.required[s], targets.importance[s],
+                                      targets.essential[s])]
+
+    def profile_of(self, client: str) -> dict[str, Evidence]:
+        cols, levels, confs = self.clients.evidence(self.clients.row[client])
+        return {self.competencies[c]: Evidence(float(l), float(k), source="profile")
+                for c, l, k in zip(cols, levels, confs)}
+
+
+def _override(cols, levels, confs, overrides: dict[int, float]):
+    merged = {int(c): (float(l), float(k)) for c, l, k in zip(cols, levels, confs)}
+    merged.update({c: (lv, 1.0) for c, lv in overrides.items()})
+    keys = np.array(sorted(merged), dtype=np.int32)
+    return (keys, np.array([merged[c][0] for c in keys], dtype=np.float32),
+            np.array([merged[c][1] for c in keys], dtype=np.float32))
+
+
+def _top(scores, keys, xyz, centre, hours_have, hours_need, edu_have, edu_need, excluded, n,
+         constraints: Constraints) -> Ranked:
+    d = constraints.distance
+    use_distance = not np.isnan(centre).any()
+    part_s, part_i = kernels.finish_top(
+        scores, xyz, np.nan_to_num(centre), use_distance, d.radius_km, d.penalty_per_km, d.max_penalty, d.hard,
+        hours_have, hours_need, edu_have, edu_need, SHORTFALL_PENALTY, constraints.filter_hours,
+        constraints.filter_education, excluded, max(n, 1), N_PARTS)
+    keep = (part_i >= 0) & np.isfinite(part_s)
+    part_s, part_i = part_s[keep], part_i[keep]
+    order = sorted(range(len(part_i)), key=lambda j: (-part_s[j], keys[part_i[j]]))[:n]
+    return Ranked([keys[part_i[j]] for j in order], part_s[order])
+
+
+def distance_km(a: np.ndarray, b: np.ndarray) -> float | None:
+    """The distance the kernel uses (chord length), None when either position is unknown."""
+    if np.isnan(a).any() or np.isnan(b).any():
+        return None
+    return float(kernels.EARTH_RADIUS_KM * np.sqrt(((a - b) ** 2).sum()))

@@ -1,0 +1,149 @@
+"""Compiled inner loops of the match index (numba). Same formula as matcher/scoring.py:
+
+    contribution = (w / W) * min(1, level / required) * confidence
+
+Both kernels walk compressed columns (one column per competency) and accumulate into a dense
+score vector. The client-side matrix is cut into row blocks so that each thread owns a block of
+the output and keeps it in cache while it walks every required column.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, inline="always")
+def _credit(level, required):
+    if required <= 0.0:
+        return 1.0
+    x = level / required
+    return 1.0 if x > 1.0 else x
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def score_clients(blockptr, rows, level, conf, cols, required, share, out):
+    """out[client] += share[j] * credit(level, required[j]) * conf over every column cols[j].
+
+    blockptr[c, b] is the offset of the first entry of column c in row block b (rows ascending
+    within a column), so thread b only ever touches its own rows of `out`.
+    """
+    n_blocks = blockptr.shape[1] - 1
+    for b in prange(n_blocks):
+        for j in range(cols.shape[0]):
+            c = cols[j]
+            r = required[j]
+            a = share[j]
+            for p in range(blockptr[c, b], blockptr[c, b + 1]):
+                out[rows[p]] += a * _credit(level[p], r) * conf[p]
+
+
+@njit(cache=True, fastmath=True)
+def score_vacancies(indptr, rows, required, share, cols, level, conf, out):
+    """out[vacancy] += share * credit(level[j], required) * conf[j] for the client's competencies."""
+    for j in range(cols.shape[0]):
+        c = cols[j]
+        lv = level[j]
+        k = conf[j]
+        for p in range(indptr[c], indptr[c + 1]):
+            out[rows[p]] += share[p] * _credit(lv, required[p]) * k
+
+
+EARTH_RADIUS_KM = 6371.0
+
+
+@njit(cache=True, inline="always")
+def _distance_km(xyz, i, centre):
+    # Chord length between unit vectors: within 0.01 % of the great-circle distance up to
+    # several hundred km, and a square root instead of an arccos on the hot path.
+    dx = xyz[i, 0] - centre[0]
+    dy = xyz[i, 1] - centre[1]
+    dz = xyz[i, 2] - centre[2]
+    return EARTH_RADIUS_KM * np.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+@njit(cache=True)
+def _heap_push(heap_s, heap_i, size, k, score, idx):
+    """Keeps the k best (score, idx) in a min-heap; returns the new size."""
+    if size < k:
+        pos = size
+        size += 1
+    elif score > heap_s[0]:
+        pos = 0
+        # sift down from the root after replacing it
+        while True:
+            child = 2 * pos + 1
+            if child >= size:
+                break
+            if child + 1 < size and heap_s[child + 1] < heap_s[child]:
+                child += 1
+            if heap_s[child] >= score:
+                break
+            heap_s[pos] = heap_s[child]
+            heap_i[pos] = heap_i[child]
+            pos = child
+        heap_s[pos] = score
+        heap_i[pos] = idx
+        return size
+    else:
+        return size
+    while pos > 0:  # sift up the new leaf
+        parent = (pos - 1) // 2
+        if heap_s[parent] <= score:
+            break
+        heap_s[pos] = heap_s[parent]
+        heap_i[pos] = heap_i[parent]
+        pos = parent
+    heap_s[pos] = score
+    heap_i[pos] = idx
+    return size
+
+
+@njit(cache=True, inline="always")
+def _short(have, need, i):
+    """True when what is had falls short of what is needed; either may be one value for all rows.
+    NaN (unknown) on either side is never short: unknown is not a failure."""
+    h = have[i if have.shape[0] > 1 else 0]
+    n = need[i if need.shape[0] > 1 else 0]
+    return h < n
+
+
+@njit(parallel=True, cache=True)
+def finish_top(scores, xyz, centre, use_distance, radius_km, penalty_per_km, max_penalty, distance_hard,
+               hours_have, hours_need, edu_have, edu_need, shortfall_penalty, hours_hard, edu_hard,
+               excluded, k, n_parts):
+    """Applies exclusion and the hard constraints to the scores and keeps the k best rows.
+
+    Distance beyond the radius lowers the score (at most max_penalty); too few hours available or a
+    lower education level than asked each lower it by shortfall_penalty. Each constraint removes
+    the row instead when the user asked to filter on it. Unknown values never cost anything.
+    Each of n_parts threads keeps its own heap; the caller merges the n_parts * k survivors.
+    """
+    n = scores.shape[0]
+    out_s = np.full((n_parts, k), -np.inf, dtype=np.float32)
+    out_i = np.full((n_parts, k), -1, dtype=np.int64)
+    step = (n + n_parts - 1) // n_parts
+    for part in prange(n_parts):
+        size = 0
+        for i in range(part * step, min(n, (part + 1) * step)):
+            if excluded[i]:
+                scores[i] = -np.inf
+                continue
+            if use_distance:
+                km = _distance_km(xyz, i, centre)
+                if km > radius_km:  # NaN compares False: unknown positions pass
+                    if distance_hard:
+                        scores[i] = -np.inf
+                        continue
+                    scores[i] -= min(max_penalty, penalty_per_km * (km - radius_km))
+            if _short(hours_have, hours_need, i):
+                if hours_hard:
+                    scores[i] = -np.inf
+                    continue
+                scores[i] -= shortfall_penalty
+            if _short(edu_have, edu_need, i):
+                if edu_hard:
+                    scores[i] = -np.inf
+                    continue
+                scores[i] -= shortfall_penalty
+            size = _heap_push(out_s[part], out_i[part], size, k, scores[i], i)
+    return out_s.ravel(), out_i.ravel()

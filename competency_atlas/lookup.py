@@ -50,6 +50,10 @@ DEFAULT_WEIGHTS: dict[str, FusionWeights] = {
     "nl": FusionWeights(semantic=0.3, tfidf=0.5, fuzzy=0.2),
 }
 FALLBACK_WEIGHTS = FusionWeights(semantic=0.45, tfidf=0.4, fuzzy=0.15)
+# A label matched only through a part of a composite title ranks just below a whole-title match.
+VARIANT_DISCOUNT = 0.95
+# How much a concept's second-best label counts (see `concept_scores`); 0 = best label only.
+LABEL_AGREEMENT = 0.6
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class LookupIndex:
     embeddings: np.ndarray | None
     concept_of_form: np.ndarray = field(repr=False)  # form row -> concept number
     concept_ids: list[str] = field(repr=False)
+    sorted_forms: list[str] = field(repr=False, default_factory=list)  # token-sorted, for fuzzy
 
 
 _GENDER_MARKER = re.compile(r"\((?:m|v|x|f|h|w)(?:\s*/\s*(?:m|v|x|f|h|w))+\)", re.IGNORECASE)
@@ -130,37 +135,124 @@ def build_index(rows: Iterable[SurfaceForm | tuple[str, str, str]],
             number[form.concept_id] = len(concept_ids)
             concept_ids.append(form.concept_id)
         concept_of_form[i] = number[form.concept_id]
-    return LookupIndex(forms, normalised, vectorizer, matrix, embeddings, concept_of_form, concept_ids)
+    return LookupIndex(forms, normalised, vectorizer, matrix, embeddings, concept_of_form, concept_ids,
+                       [_sorted_tokens(t) for t in normalised])
 
 
 def weights_for(lang: str | None, table: dict[str, FusionWeights] | None = None) -> FusionWeights:
     return (table or DEFAULT_WEIGHTS).get(lang or "", FALLBACK_WEIGHTS)
 
 
+_EXCEPT = re.compile(r",?\s*\(?\b(except|excluding|behalve|uitgezonderd)\b.*$", re.IGNORECASE)
+_ALL_OTHER = re.compile(r",\s*(all other|overige)\s*$", re.IGNORECASE)
+_CONJUNCTION = {"en": "and", "nl": "en"}
+
+
+def _split_conjunction(tokens: list[str], word: str) -> list[list[str]]:
+    """'payroll and timekeeping clerk' -> payroll clerk, timekeeping clerk, payroll, timekeeping clerk."""
+    if word not in tokens[1:-1]:
+        return []
+    at = tokens.index(word)
+    left, right = tokens[:at], tokens[at + 1:]
+    if len(left) == 1 and len(right) == 1:
+        return [left, right]  # "interpreters and translators": two whole titles
+    out = [left, right]
+    if len(right) > 1:
+        out.append(left + right[-1:])  # shared head noun: "payroll [clerk]"
+    if len(left) > 1:
+        out.append(left[:-1] + right)  # shared modifier: "automotive glass repairer"
+    # A lone word cut out of a longer title ("repairer", "education") names no occupation.
+    return [part for part in out if len(part) > 1]
+
+
+def title_variants(title: str, lang: str | None) -> list[str]:
+    """The title itself plus the simpler titles a composite one stands for.
+
+    Official and vacancy titles pack several occupations into one: "Payroll and Timekeeping
+    Clerks", "Directors, Religious Activities and Education", "Elementary School Teachers, Except
+    Special Education", "Technicus productieproces en methodes". Each variant is matched on its
+    own; a query scores a label by its best variant (the full title is always variant one).
+    """
+    cleaned = _ALL_OTHER.sub("", _EXCEPT.sub("", title)).strip() or title
+    head, *qualifiers = [part.strip() for part in cleaned.split(",") if part.strip()] or [cleaned]
+    bases = [title, cleaned]
+    if len(head.split()) > 1 or not qualifiers:
+        bases.append(head)
+    if qualifiers:
+        bases.append(" ".join(qualifiers + [head]))  # "Directors, Religious Activities" inverted
+    variants = [normalise(b, lang) for b in bases]
+    word = _CONJUNCTION.get(lang or "", "and")
+    for base in list(variants[1:]):
+        tokens = base.split()
+        for part in _split_conjunction(tokens, word):
+            if len(part) == 1 and "- " in title:
+                continue  # "relatie- en gezinsbemiddelaar": "relatie" is half a compound
+            variants.append(" ".join(part))
+    seen: dict[str, None] = {}
+    for v in variants:
+        if v:
+            seen.setdefault(v, None)
+    return list(seen)
+
+
+def _component_scores(index: LookupIndex, texts: list[str], embed: Embed | None) -> tuple[np.ndarray, ...]:
+    tfidf = (index.vectorizer.transform(texts) @ index.tfidf_matrix.T).toarray().astype(np.float32)
+    fuzzy = process.cdist([_sorted_tokens(q) for q in texts], index.sorted_forms,
+                          scorer=fuzz.ratio, dtype=np.uint8, workers=-1).astype(np.float32) / 100.0
+    semantic = None
+    if index.embeddings is not None and embed is not None:
+        semantic = embed(texts) @ index.embeddings.T
+    return tfidf, fuzzy, semantic
+
+
 def score_forms(index: LookupIndex, queries: Sequence[str], lang: str | None,
-                embed: Embed | None = None, weights: FusionWeights | None = None) -> np.ndarray:
+                embed: Embed | None = None, weights: FusionWeights | None = None,
+                variant_discount: float = VARIANT_DISCOUNT) -> np.ndarray:
     """Fused score of every surface form for every query: (len(queries), len(forms)) float32.
 
+    Each query is scored through its title variants (see `title_variants`); a derived variant's
+    score is discounted a little so that a label matching the whole title wins a tie.
     Without embeddings (no encoder), the semantic weight is shared out over the lexical scores.
     """
     w = weights or weights_for(lang)
-    normalised = [normalise(q, lang) for q in queries]
-    tfidf = (index.vectorizer.transform(normalised) @ index.tfidf_matrix.T).toarray().astype(np.float32)
-    fuzzy = process.cdist([_sorted_tokens(q) for q in normalised],
-                          [_sorted_tokens(t) for t in index.normalised],
-                          scorer=fuzz.ratio, dtype=np.uint8, workers=-1).astype(np.float32) / 100.0
-    if index.embeddings is None or embed is None:
+    variants = [title_variants(q, lang) for q in queries]
+    flat = [v for vs in variants for v in vs]
+    tfidf, fuzzy, semantic = _component_scores(index, flat, embed)
+    if semantic is None:
         lexical = w.tfidf + w.fuzzy
-        return (w.tfidf / lexical) * tfidf + (w.fuzzy / lexical) * fuzzy
-    semantic = embed(list(queries)) @ index.embeddings.T
-    return w.semantic * semantic + w.tfidf * tfidf + w.fuzzy * fuzzy
+        fused = (w.tfidf / lexical) * tfidf + (w.fuzzy / lexical) * fuzzy
+    else:
+        fused = w.semantic * semantic + w.tfidf * tfidf + w.fuzzy * fuzzy
+    out = np.empty((len(queries), len(index.forms)), dtype=np.float32)
+    row = 0
+    for q, vs in enumerate(variants):
+        block = fused[row:row + len(vs)]
+        block[1:] *= variant_discount
+        out[q] = block.max(axis=0)
+        row += len(vs)
+    return out
 
 
-def concept_scores(index: LookupIndex, form_scores: np.ndarray) -> np.ndarray:
-    """Per query, each concept's best surface-form score: (n_queries, n_concepts)."""
+def concept_scores(index: LookupIndex, form_scores: np.ndarray,
+                   agreement: float = LABEL_AGREEMENT) -> np.ndarray:
+    """Per query, each concept's score from its surface forms: (n_queries, n_concepts).
+
+    The best form's score, pulled down by `agreement` x half the gap to the concept's second-best
+    form: a concept whose other labels also match the query is a safer answer than one whose
+    single odd alternative label happens to match. Concepts with one label keep their score.
+    """
+    order = np.argsort(index.concept_of_form, kind="stable")
+    concepts, starts = np.unique(index.concept_of_form[order], return_index=True)
+    scores = form_scores[:, order]
+    best = np.maximum.reduceat(scores, starts, axis=1)
+    if agreement:
+        counts = np.diff(np.append(starts, len(order)))
+        without_best = np.where(scores >= np.repeat(best, counts, axis=1), -np.inf, scores)
+        second = np.maximum.reduceat(without_best, starts, axis=1)
+        second = np.where(np.isfinite(second), second, best)
+        best = best - agreement * 0.5 * (best - second)
     out = np.full((form_scores.shape[0], len(index.concept_ids)), -np.inf, dtype=np.float32)
-    for row, scores in enumerate(form_scores):
-        np.maximum.at(out[row], index.concept_of_form, scores)
+    out[:, concepts] = best
     return out
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from competency_atlas.lookup import (FusionWeights, SurfaceForm, build_index, concept_scores, normalise,
-                                     rank_forms, score_forms, search)
+                                     rank_forms, score_forms, search, title_variants)
 
 BAKER = "http://data.europa.eu/esco/occupation/baker"
 BUTCHER = "http://data.europa.eu/esco/occupation/butcher"
@@ -84,12 +84,16 @@ def test_semantic_score_finds_a_synonym_lexical_scores_miss(index):
     assert lexical_only[0].concept_id != BUTCHER
 
 
-def test_concept_scores_take_the_best_surface_form(index):
+def test_concept_score_is_the_best_form_pulled_towards_the_second_best(index):
     scores = score_forms(index, ["bakery worker"], "en", fake_embed)
-    best = concept_scores(index, scores)[0]
     baker = index.concept_ids.index(BAKER)
-    rows = [i for i, f in enumerate(index.forms) if f.concept_id == BAKER]
-    assert best[baker] == pytest.approx(scores[0, rows].max())
+    welder = index.concept_ids.index(WELDER)
+    forms = sorted((scores[0, i] for i, f in enumerate(index.forms) if f.concept_id == BAKER), reverse=True)
+    assert concept_scores(index, scores, agreement=0.0)[0, baker] == pytest.approx(forms[0])
+    pulled = concept_scores(index, scores, agreement=0.6)[0]
+    assert pulled[baker] == pytest.approx(forms[0] - 0.3 * (forms[0] - forms[1]))
+    # With agreement the exact label's concept still wins.
+    assert int(np.argmax(pulled)) == baker and pulled[welder] < pulled[baker]
 
 
 def test_rank_forms_keeps_all_forms_of_a_concept_together(index):
@@ -168,3 +172,19 @@ def test_lookup_round_trip_on_neo4j(clean_db, settings):
         ("essential", "vlees snijden"), ("optional", "Begrijpend lezen")]
     assert (profile.requirements[1].importance, profile.requirements[1].level) == (3.1, 2.9)
     assert occupation_profile(clean_db, db, "http://data.europa.eu/esco/occupation/none") is None
+
+
+def test_composite_titles_are_split_into_the_titles_they_stand_for():
+    assert title_variants("Payroll and Timekeeping Clerks", "en") == [
+        "payroll and timekeeping clerk", "timekeeping clerk", "payroll clerk"]
+    assert title_variants("Interpreters and Translators", "en")[1:] == ["interpreter", "translator"]
+    assert "elementary school teacher" in title_variants("Elementary School Teachers, Except Special Education", "en")
+    assert "fast food cook" in title_variants("Cooks, Fast Food", "en")
+    # Half a Dutch compound ("relatie-") is no title on its own.
+    assert "relatie" not in title_variants("Relatie- en gezinsbemiddelaar", "nl")
+    assert title_variants("Slager", "nl") == ["slager"]
+
+
+def test_a_composite_title_finds_each_of_its_occupations(index):
+    concepts = [h.concept_id for h in search(index, "Bakers and Butchers", "en", top=2, embed=fake_embed)]
+    assert set(concepts) == {BAKER, BUTCHER}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from api.demo_cli import demo_app
+from api.serve_cli import serve_app, tokens_app
 from competency_atlas.cli import atlas_app
 from competency_atlas.instruments_cli import instruments_app
 from competency_atlas.lookup_cli import search_app
@@ -23,6 +24,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(atlas_app, name="atlas")
+app.add_typer(serve_app, name="serve")
+app.add_typer(tokens_app, name="tokens")
 
 
 def main() -> None:

@@ -59,6 +59,16 @@ class Settings:
     # HTTP service.
     api_host: str = field(default_factory=lambda: _env("ATLAS_API_HOST", "127.0.0.1"))
     api_port: int = field(default_factory=lambda: int(_env("ATLAS_API_PORT", "8765")))
+    # Local bearer tokens: sha256(token) -> {subject, role, name} (default: <work_dir>/api-tokens.json).
+    api_tokens_file: Path | None = field(default_factory=lambda: _env_optional_path("ATLAS_API_TOKENS_FILE"))
+    # Management information: cells smaller than this are suppressed (nobody can be singled out).
+    mi_min_group: int = field(default_factory=lambda: int(_env("ATLAS_MI_MIN_GROUP", "10")))
+    # Largest request body the API accepts, in bytes.
+    max_request_bytes: int = field(default_factory=lambda: int(_env("ATLAS_MAX_REQUEST_BYTES", str(5 * 1024 * 1024))))
+    # Secret for the per-vacancy candidate pseudonyms (default: generated into <work_dir>/pseudonym-secret).
+    pseudonym_secret: str | None = field(default_factory=lambda: os.environ.get("ATLAS_PSEUDONYM_SECRET") or None)
+    # Whether API look-ups and vacancy ingest load the sentence-embedding model (semantic search).
+    api_semantic: bool = field(default_factory=lambda: _env("ATLAS_API_SEMANTIC", "1") not in ("0", "false", "no"))
 
     @property
     def provisions_local_server(self) -> bool:

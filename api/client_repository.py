@@ -1,0 +1,192 @@
+"""Neo4j adapter for what the API reads and writes about clients: assignments (caseload and
+referrals), profiles, measurements, gates, identities and consent. Parameterised Cypher only.
+
+Assignments: (:Coach {id})-[:COACHES]->(:Client) is a coach's caseload;
+(:Client)-[:REFERRED_TO]->(:CtcAdvisor {id}) a referral to a CTC advisor.
+Consent: (:Client)-[:CONSENTED {vacancy_id, at}]->(:Vacancy).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from neo4j import Driver
+
+from api.access import Assignment
+from api.values import parsed_json, plain
+
+_ASSIGNMENTS = """
+UNWIND $keys AS key
+MATCH (c:Client {key: key})
+RETURN key, [(co:Coach)-[:COACHES]->(c) | co.id] AS coaches, [(c)-[:REFERRED_TO]->(a:CtcAdvisor) | a.id] AS advisors
+"""
+
+_ASSIGN_COACH = """
+MERGE (c:Client {key: $key})
+ON CREATE SET c.gate = 'matchable', c.gate_reasons = [], c.gate_sources = []
+MERGE (co:Coach {id: $subject})
+MERGE (co)-[r:COACHES]->(c)
+ON CREATE SET r.since = datetime($now)
+"""
+
+_ASSIGN_ADVISOR = """
+MERGE (c:Client {key: $key})
+ON CREATE SET c.gate = 'matchable', c.gate_reasons = [], c.gate_sources = []
+MERGE (a:CtcAdvisor {id: $subject})
+MERGE (c)-[r:REFERRED_TO]->(a)
+ON CREATE SET r.since = datetime($now)
+"""
+
+_UNASSIGN = {
+    "coach": "MATCH (:Coach {id: $subject})-[r:COACHES]->(:Client {key: $key}) DELETE r RETURN count(r) AS n",
+    "ctc_advisor": "MATCH (:Client {key: $key})-[r:REFERRED_TO]->(:CtcAdvisor {id: $subject}) DELETE r RETURN count(r) AS n",
+}
+
+_CASELOAD = """
+CALL (){
+  MATCH (:Coach {id: $subject})-[:COACHES]->(c:Client) WHERE $role = 'coach' RETURN c
+  UNION
+  MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) WHERE $role = 'ctc_advisor' RETURN c
+}
+WITH c ORDER BY c.key
+WITH collect(c {.key, .gate, .municipality_code, .region_code}) AS all
+RETURN size(all) AS total, all[$offset..$offset + $limit] AS items
+"""
+
+_PROFILE = """
+MATCH (c:Client {key: $key})
+OPTIONAL MATCH (i:ClientIdentity)-[:IDENTIFIES]->(c)
+RETURN properties(c) AS client, i {.name, .email, .phone} AS identity,
+       [(c)-[h:HAS_COMPETENCY]->(k:Competency) | {uri: k.uri, label_en: k.label_en, label_nl: k.label_nl,
+         level: h.level, confidence: h.confidence, as_of: h.as_of, inferred: h.inferred, trait: h.trait,
+         sources: h.sources}] AS competencies,
+       [(c)-[w:WORKED_AS]->(o:Occupation) | {uri: o.uri, label_en: o.label_en, label_nl: o.label_nl,
+         years: w.years}] AS work_history,
+       [(c)-[k:CONSENTED]->(v:Vacancy) | {vacancy_id: v.id, at: k.at}] AS consents
+"""
+
+_MEASUREMENTS = """
+MATCH (c:Client {key: $key})-[:HAS_MEASUREMENT]->(m:Measurement)
+WITH m ORDER BY m.measured_at DESC, m.id
+WITH collect(properties(m)) AS all
+RETURN size(all) AS total, all[$offset..$offset + $limit] AS items
+"""
+
+_MEASUREMENT_FINGERPRINT = """
+MATCH (c:Client {key: $key})-[:HAS_MEASUREMENT]->(m:Measurement)
+WITH m ORDER BY m.id
+RETURN collect(properties(m)) AS ms
+"""
+
+_IDENTITIES = """
+UNWIND $keys AS key
+MATCH (i:ClientIdentity {client_key: key})-[:IDENTIFIES]->(:Client {key: key})
+RETURN key, i.name AS name, i.email AS email
+"""
+
+_CONSENT = """
+MATCH (c:Client {key: $key}), (v:Vacancy {id: $vacancy_id})
+MERGE (c)-[k:CONSENTED {vacancy_id: $vacancy_id}]->(v)
+ON CREATE SET k.at = datetime($now), k.recorded_by = $subject
+RETURN toString(k.at) AS at
+"""
+
+_WITHDRAW = """
+MATCH (:Client {key: $key})-[k:CONSENTED {vacancy_id: $vacancy_id}]->(:Vacancy)
+DELETE k RETURN count(k) AS n
+"""
+
+_CONSENTED = """
+MATCH (c:Client)-[:CONSENTED {vacancy_id: $vacancy_id}]->(:Vacancy {id: $vacancy_id})
+WHERE c.key IN $keys
+RETURN collect(c.key) AS keys
+"""
+
+_VACANCY_EXISTS = "MATCH (v:Vacancy {id: $id}) RETURN v.id AS id"
+
+# Fields of a measurement that are JSON text in the graph and data in the API.
+_JSON_FIELDS = ("blocks_json", "sensitive_json", "gates_json", "work_history_json", "raw_scores_json")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def assignments(driver: Driver, database: str, keys: list[str]) -> dict[str, Assignment]:
+    """The assignment of each existing client; a key without a client is absent."""
+    records, _, _ = driver.execute_query(_ASSIGNMENTS, keys=keys, database_=database)
+    return {r["key"]: Assignment(frozenset(r["coaches"]), frozenset(r["advisors"])) for r in records}
+
+
+def assign(driver: Driver, database: str, key: str, role: str, subject: str) -> None:
+    query = _ASSIGN_COACH if role == "coach" else _ASSIGN_ADVISOR
+    driver.execute_query(query, key=key, subject=subject, now=_now(), database_=database)
+
+
+def unassign(driver: Driver, database: str, key: str, role: str, subject: str) -> bool:
+    records, _, _ = driver.execute_query(_UNASSIGN[role], key=key, subject=subject, database_=database)
+    return records[0]["n"] > 0
+
+
+def caseload(driver: Driver, database: str, role: str, subject: str, offset: int, limit: int) -> tuple[int, list[dict]]:
+    records, _, _ = driver.execute_query(_CASELOAD, role=role, subject=subject, offset=offset, limit=limit,
+                                         database_=database)
+    return records[0]["total"], [plain(i) for i in records[0]["items"]]
+
+
+def client_profile(driver: Driver, database: str, key: str) -> dict | None:
+    records, _, _ = driver.execute_query(_PROFILE, key=key, database_=database)
+    if not records:
+        return None
+    r = records[0]
+    return plain({"client": r["client"], "identity": r["identity"],
+                  "competencies": sorted(r["competencies"], key=lambda c: c["uri"]),
+                  "work_history": r["work_history"], "consents": r["consents"]})
+
+
+def measurement_view(props: dict) -> dict:
+    out = plain({k: v for k, v in props.items() if k != "client_key"})
+    for name in _JSON_FIELDS:
+        if name in out:
+            out[name.removesuffix("_json")] = parsed_json(out.pop(name))
+    return out
+
+
+def measurements(driver: Driver, database: str, key: str, offset: int, limit: int) -> tuple[int, list[dict]]:
+    records, _, _ = driver.execute_query(_MEASUREMENTS, key=key, offset=offset, limit=limit, database_=database)
+    return records[0]["total"], [measurement_view(m) for m in records[0]["items"]]
+
+
+def measurement_snapshot(driver: Driver, database: str, key: str) -> list[dict]:
+    """Every stored property of every measurement of a client (tests: decisions leave them untouched)."""
+    records, _, _ = driver.execute_query(_MEASUREMENT_FINGERPRINT, key=key, database_=database)
+    return [plain(m) for m in records[0]["ms"]]
+
+
+def identities(driver: Driver, database: str, keys: list[str]) -> dict[str, dict]:
+    if not keys:
+        return {}
+    records, _, _ = driver.execute_query(_IDENTITIES, keys=keys, database_=database)
+    return {r["key"]: {"name": r["name"], "email": r["email"]} for r in records}
+
+
+def vacancy_exists(driver: Driver, database: str, vacancy_id: str) -> bool:
+    records, _, _ = driver.execute_query(_VACANCY_EXISTS, id=vacancy_id, database_=database)
+    return bool(records)
+
+
+def record_consent(driver: Driver, database: str, key: str, vacancy_id: str, subject: str) -> str | None:
+    records, _, _ = driver.execute_query(_CONSENT, key=key, vacancy_id=vacancy_id, subject=subject, now=_now(),
+                                         database_=database)
+    return records[0]["at"] if records else None
+
+
+def withdraw_consent(driver: Driver, database: str, key: str, vacancy_id: str) -> bool:
+    records, _, _ = driver.execute_query(_WITHDRAW, key=key, vacancy_id=vacancy_id, database_=database)
+    return records[0]["n"] > 0
+
+
+def consented(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    records, _, _ = driver.execute_query(_CONSENTED, vacancy_id=vacancy_id, keys=keys, database_=database)
+    return set(records[0]["keys"])

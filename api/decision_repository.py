@@ -1,0 +1,74 @@
+"""Neo4j adapter for decisions: (:Decision)-[:ABOUT]->(:Client), (:Decision)-[:BY]->(:Coach).
+
+Decisions are created, never updated: a changed mind is a new decision, and the latest one per
+advice is the one shown next to it. Nothing here touches a measurement.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from neo4j import Driver
+
+_RECORD = """
+MATCH (c:Client {key: $client_key})
+MERGE (coach:Coach {id: $coach})
+CREATE (d:Decision {id: $id, kind: $kind, advice_ref: $advice_ref, choice: $choice, reason_code: $reason_code,
+                    reason_text: $reason_text, at: datetime($at)})
+CREATE (d)-[:ABOUT]->(c)
+CREATE (d)-[:BY]->(coach)
+RETURN d.id AS id
+"""
+
+_FOR = """
+UNWIND $client_keys AS key
+MATCH (d:Decision)-[:ABOUT]->(:Client {key: key})
+WHERE $refs IS NULL OR d.advice_ref IN $refs
+MATCH (d)-[:BY]->(coach:Coach)
+WITH key, d, coach ORDER BY d.at DESC, d.id DESC
+WITH key, d.advice_ref AS ref, collect(d {.id, .kind, .advice_ref, .choice, .reason_code, .reason_text,
+                                         at: toString(d.at), coach: coach.id}) AS ds
+RETURN key, ref, head(ds) AS latest
+"""
+
+_LIST = """
+MATCH (d:Decision)-[:ABOUT]->(:Client {key: $client_key})
+MATCH (d)-[:BY]->(coach:Coach)
+WITH d, coach ORDER BY d.at DESC, d.id DESC
+WITH collect(d {.id, .kind, .advice_ref, .choice, .reason_code, .reason_text, at: toString(d.at),
+                coach: coach.id}) AS all
+RETURN size(all) AS total, all[$offset..$offset + $limit] AS items
+"""
+
+
+def record_decision(driver: Driver, database: str, *, client_key: str, coach: str, kind: str, advice_ref: str,
+                    choice: str, reason_code: str, reason_text: str) -> dict | None:
+    """The stored decision, or None when the client does not exist."""
+    at = datetime.now(timezone.utc).isoformat()
+    did = uuid.uuid4().hex
+    records, _, _ = driver.execute_query(_RECORD, client_key=client_key, coach=coach, id=did, kind=kind,
+                                         advice_ref=advice_ref, choice=choice, reason_code=reason_code,
+                                         reason_text=reason_text, at=at, database_=database)
+    if not records:
+        return None
+    return {"id": did, "kind": kind, "advice_ref": advice_ref, "choice": choice, "reason_code": reason_code,
+            "reason_text": reason_text, "at": at, "coach": coach}
+
+
+def decisions_for_many(driver: Driver, database: str, client_keys: list[str],
+                       advice_refs: list[str] | None) -> dict[tuple[str, str], dict]:
+    """The latest decision per (client key, advice ref) — what rankings show next to their advice."""
+    if not client_keys:
+        return {}
+    records, _, _ = driver.execute_query(_FOR, client_keys=client_keys, refs=advice_refs, database_=database)
+    return {(r["key"], r["ref"]): dict(r["latest"]) for r in records}
+
+
+def decisions_for(driver: Driver, database: str, client_key: str, advice_refs: list[str] | None) -> dict[str, dict]:
+    """The latest decision per advice ref for one client."""
+    return {ref: d for (_, ref), d in decisions_for_many(driver, database, [client_key], advice_refs).items()}
+
+
+def list_decisions(driver: Driver, database: str, client_key: str, offset: int, limit: int) -> tuple[int, list[dict]]:
+    records, _, _ = driver.execute_query(_LIST, client_key=client_key, offset=offset, limit=limit, database_=database)
+    return records[0]["total"], [dict(d) for d in records[0]["items"]]

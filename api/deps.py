@@ -1,0 +1,105 @@
+"""Request dependencies: the database (lazy, self-healing), the caller, role gates, paging, and
+the one way to reach a client (visible or 404)."""
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
+from neo4j import Driver
+
+from api import client_repository
+from api.access import Principal, may_see_client, may_use
+from api.auth import bearer, current_principal
+from api.problems import client_not_found, forbidden
+from graph_schema.db import connect
+from graph_schema.migrate import migrate
+from graph_schema.settings import Settings
+
+
+class Database:
+    """One driver for the app. Created on first use and migrated once; if the server is away the
+    error propagates (→ 503) and the next request tries again — the driver reconnects by itself,
+    and a driver that could not even be created is not kept."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.name = settings.neo4j_database
+        self._driver: Driver | None = None
+        self._migrated = False
+        self._lock = threading.Lock()
+
+    def driver(self) -> Driver:
+        with self._lock:
+            if self._driver is None:
+                self._driver = connect(self.settings)
+            if not self._migrated:
+                migrate(self._driver, self.name)
+                self._migrated = True
+            return self._driver
+
+    def close(self) -> None:
+        with self._lock:
+            if self._driver is not None:
+                self._driver.close()
+                self._driver = None
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a route needs: the caller, the driver and database name, the settings."""
+    principal: Principal
+    driver: Driver
+    database: str
+    settings: Settings
+    endpoint: str
+
+
+def principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+    return current_principal(request, credentials)
+
+
+def require(kind: str):
+    """A dependency: the caller must have a role allowed for this kind of endpoint (else 403),
+    checked before the database is touched."""
+    def dependency(request: Request, who: Principal = Depends(principal)) -> Ctx:
+        if not may_use(who, kind):
+            raise forbidden(who.role.value)
+        db: Database = request.app.state.db
+        route = request.scope.get("route")
+        endpoint = f"{request.method} {getattr(route, 'path', request.url.path)}"
+        return Ctx(who, db.driver(), db.name, db.settings, endpoint)
+    return dependency
+
+
+@dataclass(frozen=True)
+class Paging:
+    offset: int
+    limit: int
+
+
+def paging(offset: int = Query(0, ge=0, le=100_000, description="Items to skip."),
+           limit: int = Query(20, ge=1, le=200, description="Items per page.")) -> Paging:
+    return Paging(offset, limit)
+
+
+def visible_client(ctx: Ctx, key: str) -> None:
+    """Raise the same 404 for a client that does not exist and one the caller may not see."""
+    found = client_repository.assignments(ctx.driver, ctx.database, [key]).get(key)
+    if not may_see_client(ctx.principal, found):
+        raise client_not_found()
+
+
+def pseudonym_secret(settings: Settings) -> str:
+    """ATLAS_PSEUDONYM_SECRET, or a secret generated once into work_dir (kept across restarts so
+    pseudonyms stay stable)."""
+    if settings.pseudonym_secret:
+        return settings.pseudonym_secret
+    path = settings.work_dir / "pseudonym-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,118 @@
+"""Neo4j reads for the API's matching endpoints. The scoring itself is matcher/scoring.py (pure).
+
+Evidence is the client's derived profile, (:Client)-[:HAS_COMPETENCY {level, confidence, as_of,
+inferred, sources}]->(:Competency); requirements are (:Vacancy)-[:REQUIRES]->(:Competency) for a
+vacancy and (:Occupation)-[:REQUIRES]->(:Competency) for an occupation (both {relation,
+required_level, importance}).
+"""
+from __future__ import annotations
+
+from neo4j import Driver
+
+from api.values import plain
+
+_REQ = """{competency: k.uri, label: coalesce(k.label_en, k.label_nl, k.uri), label_nl: k.label_nl,
+           required_level: r.required_level, importance: r.importance, essential: r.relation = 'essential'}"""
+
+_VACANCY = f"""
+MATCH (v:Vacancy {{id: $id}})
+OPTIONAL MATCH (v)-[:FOR_OCCUPATION]->(o:Occupation)
+RETURN v {{.id, .title, .status, .employer, .municipality_code, .region_code, .location}} AS vacancy,
+       o.uri AS occupation, [(v)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
+"""
+
+_OCCUPATION = f"""
+MATCH (o:Occupation {{uri: $uri}})
+RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
+       [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
+"""
+
+_EVIDENCE_FOR = """
+MATCH (c:Client)-[h:HAS_COMPETENCY]->(k:Competency)
+WHERE k.uri IN $competencies AND ($keys IS NULL OR c.key IN $keys) AND c.gate IN $gates
+RETURN c.key AS client, c.gate AS gate, k.uri AS competency, h.level AS level, h.confidence AS confidence,
+       h.as_of AS as_of, h.inferred AS inferred, h.sources AS sources
+"""
+
+_CLIENT = """
+MATCH (c:Client {key: $key})
+RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
+       [(c)-[h:HAS_COMPETENCY]->(k:Competency) | {competency: k.uri, level: h.level, confidence: h.confidence,
+        as_of: h.as_of, inferred: h.inferred, sources: h.sources}] AS evidence
+"""
+
+_OPEN_VACANCIES_TOUCHING = f"""
+MATCH (v:Vacancy {{status: 'open'}})-[:REQUIRES]->(k:Competency)
+WHERE k.uri IN $competencies
+WITH DISTINCT v
+RETURN v {{.id, .title, .employer, .municipality_code, .region_code}} AS vacancy,
+       CASE WHEN v.location IS NULL OR $location IS NULL THEN null
+            ELSE point.distance(v.location, $location) / 1000.0 END AS distance_km,
+       [(v)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
+"""
+
+_OCCUPATIONS_TOUCHING = f"""
+MATCH (o:Occupation)-[:REQUIRES]->(k:Competency)
+WHERE k.uri IN $competencies
+WITH o, count(k) AS shared ORDER BY shared DESC, o.uri LIMIT $pool
+RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
+       [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements,
+       COUNT {{ (o)<-[:FOR_OCCUPATION]-(:Vacancy {{status: 'open'}}) }} AS open_vacancies
+"""
+
+_DEMAND = """
+UNWIND $competencies AS uri
+OPTIONAL MATCH (v:Vacancy {status: 'open'})-[:REQUIRES]->(:Competency {uri: uri})
+RETURN uri, count(v) AS open_vacancies
+"""
+
+
+def vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
+    records, _, _ = driver.execute_query(_VACANCY, id=vacancy_id, database_=database)
+    if not records:
+        return None
+    r = records[0]
+    return {"vacancy": plain(r["vacancy"]), "occupation": r["occupation"], "requirements": list(r["requirements"])}
+
+
+def occupation(driver: Driver, database: str, uri: str) -> dict | None:
+    records, _, _ = driver.execute_query(_OCCUPATION, uri=uri, database_=database)
+    if not records:
+        return None
+    return {"occupation": dict(records[0]["occupation"]), "requirements": list(records[0]["requirements"])}
+
+
+def evidence_for(driver: Driver, database: str, competencies: list[str], keys: list[str] | None,
+                 gates: list[str]) -> list[dict]:
+    records, _, _ = driver.execute_query(_EVIDENCE_FOR, competencies=competencies, keys=keys, gates=gates,
+                                         database_=database)
+    return [plain(dict(r)) for r in records]
+
+
+def client(driver: Driver, database: str, key: str) -> dict | None:
+    records, _, _ = driver.execute_query(_CLIENT, key=key, database_=database)
+    if not records:
+        return None
+    r = records[0]
+    return {"gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
+            "evidence": [plain(e) for e in r["evidence"]]}
+
+
+def open_vacancies_touching(driver: Driver, database: str, competencies: list[str], location) -> list[dict]:
+    records, _, _ = driver.execute_query(_OPEN_VACANCIES_TOUCHING, competencies=competencies, location=location,
+                                         database_=database)
+    return [{"vacancy": plain(r["vacancy"]), "distance_km": r["distance_km"], "requirements": list(r["requirements"])}
+            for r in records]
+
+
+def occupations_touching(driver: Driver, database: str, competencies: list[str], pool: int = 500) -> list[dict]:
+    records, _, _ = driver.execute_query(_OCCUPATIONS_TOUCHING, competencies=competencies, pool=pool,
+                                         database_=database)
+    return [{"occupation": dict(r["occupation"]), "requirements": list(r["requirements"]),
+             "open_vacancies": r["open_vacancies"]} for r in records]
+
+
+def demand(driver: Driver, database: str, competencies: list[str]) -> dict[str, int]:
+    """How many open vacancies require each competency: what closing a gap would unlock."""
+    records, _, _ = driver.execute_query(_DEMAND, competencies=competencies, database_=database)
+    return {r["uri"]: r["open_vacancies"] for r in records}

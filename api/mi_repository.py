@@ -1,0 +1,75 @@
+"""Neo4j aggregates for management information. Counts only — never a key, never a name; the
+minimum group size is applied by api/services/mi.py on what these queries return.
+
+Nothing here groups by coach: management information describes the client base and the labour
+market, it is not a tool to police coaches.
+"""
+from __future__ import annotations
+
+from neo4j import Driver
+
+_CLIENT_BASE = """
+MATCH (c:Client)
+RETURN coalesce(c.gate, 'unknown') AS gate, coalesce(c.client_profile, 'unknown') AS profile,
+       coalesce(c.region_code, 'unknown') AS region, count(*) AS clients
+ORDER BY gate, profile, region
+"""
+
+_GROUP_SIZE = """
+MATCH (c:Client) WHERE c.gate IN $gates AND ($region IS NULL OR c.region_code = $region)
+RETURN count(c) AS clients
+"""
+
+_REGION_REQUIREMENTS = """
+MATCH (v:Vacancy {status: 'open', region_code: $region})-[r:REQUIRES]->(k:Competency)
+RETURN k.uri AS uri, coalesce(k.label_en, k.label_nl, k.uri) AS label,
+       avg(coalesce(r.required_level, $default_level)) AS required_level, count(DISTINCT v) AS vacancies
+"""
+
+_OCCUPATION_REQUIREMENTS = """
+MATCH (o:Occupation {uri: $uri})-[r:REQUIRES]->(k:Competency)
+RETURN k.uri AS uri, coalesce(k.label_en, k.label_nl, k.uri) AS label,
+       coalesce(r.required_level, $default_level) AS required_level,
+       COUNT { (o)<-[:FOR_OCCUPATION]-(:Vacancy {status: 'open'}) } AS vacancies
+"""
+
+# Missing = the evidence shows less than the partly-met share of the required level (the same
+# rule as matcher/scoring.py); no evidence is unknown, not missing.
+_SHORTFALLS = """
+UNWIND $requirements AS req
+MATCH (k:Competency {uri: req.uri})
+OPTIONAL MATCH (k)<-[h:HAS_COMPETENCY]-(c:Client)
+WHERE c.gate IN $gates AND ($region IS NULL OR c.region_code = $region)
+RETURN req.uri AS uri, count(h) AS with_evidence,
+       count(CASE WHEN h.level < req.required_level * $partly THEN 1 END) AS missing
+"""
+
+
+def client_base(driver: Driver, database: str) -> list[dict]:
+    records, _, _ = driver.execute_query(_CLIENT_BASE, database_=database)
+    return [dict(r) for r in records]
+
+
+def group_size(driver: Driver, database: str, gates: list[str], region: str | None) -> int:
+    records, _, _ = driver.execute_query(_GROUP_SIZE, gates=gates, region=region, database_=database)
+    return records[0]["clients"]
+
+
+def region_requirements(driver: Driver, database: str, region: str, default_level: float) -> list[dict]:
+    records, _, _ = driver.execute_query(_REGION_REQUIREMENTS, region=region, default_level=default_level,
+                                         database_=database)
+    return [dict(r) for r in records]
+
+
+def occupation_requirements(driver: Driver, database: str, uri: str, default_level: float) -> list[dict]:
+    records, _, _ = driver.execute_query(_OCCUPATION_REQUIREMENTS, uri=uri, default_level=default_level,
+                                         database_=database)
+    return [dict(r) for r in records]
+
+
+def shortfalls(driver: Driver, database: str, requirements: list[dict], gates: list[str], region: str | None,
+               partly: float) -> dict[str, dict]:
+    rows = [{"uri": r["uri"], "required_level": float(r["required_level"])} for r in requirements]
+    records, _, _ = driver.execute_query(_SHORTFALLS, requirements=rows, gates=gates, region=region, partly=partly,
+                                         database_=database)
+    return {r["uri"]: {"with_evidence": r["with_evidence"], "missing": r["missing"]} for r in records}

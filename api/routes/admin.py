@@ -1,0 +1,52 @@
+"""Admin: tokens, assignments (caseloads and referrals), and the audit log (read only)."""
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from api import audit, client_repository
+from api.deps import Ctx, Paging, paging, require
+from api.models import AssignmentIn, AuditEntryOut, Page, TokenCreatedOut, TokenIn, TokenOut
+from api.problems import ApiProblem
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.post("/tokens", response_model=TokenCreatedOut, status_code=201, summary="Create a bearer token")
+def create_token(body: TokenIn, request: Request, ctx: Ctx = Depends(require("admin"))):
+    token, entry = request.app.state.tokens.create(body.subject, body.role, body.name)
+    return {**entry.__dict__, "token": token}
+
+
+@router.get("/tokens", response_model=list[TokenOut], summary="List tokens (ids only, never the tokens)")
+def list_tokens(request: Request, ctx: Ctx = Depends(require("admin"))):
+    return [t.__dict__ for t in request.app.state.tokens.list()]
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token")
+def revoke_token(request: Request, token_id: str = Path(..., min_length=8, max_length=64, pattern="^[0-9a-f]+$"),
+                 ctx: Ctx = Depends(require("admin"))):
+    if not request.app.state.tokens.revoke(token_id):
+        raise ApiProblem(404, "No token with this id.")
+
+
+@router.put("/assignments", status_code=204, summary="Assign a client to a coach (caseload) or CTC advisor (referral)")
+def assign(body: AssignmentIn, ctx: Ctx = Depends(require("admin"))):
+    client_repository.assign(ctx.driver, ctx.database, body.client_key, body.role, body.subject)
+
+
+@router.delete("/assignments", status_code=204, summary="End an assignment")
+def unassign(client_key: str = Query(..., min_length=1, max_length=200),
+             role: Literal["coach", "ctc_advisor"] = Query(...),
+             subject: str = Query(..., min_length=1, max_length=200), ctx: Ctx = Depends(require("admin"))):
+    if not client_repository.unassign(ctx.driver, ctx.database, client_key, role, subject):
+        raise ApiProblem(404, "No such assignment.")
+
+
+@router.get("/audit", response_model=Page[AuditEntryOut], summary="Read the audit log (newest first)")
+def read_audit(client_key: str | None = Query(None, max_length=200), subject: str | None = Query(None, max_length=200),
+               page: Paging = Depends(paging), ctx: Ctx = Depends(require("admin"))):
+    total, items = audit.list_entries(ctx.driver, ctx.database, client_key=client_key, subject=subject,
+                                      offset=page.offset, limit=page.limit)
+    return {"total": total, "offset": page.offset, "limit": page.limit, "items": items}

@@ -1,0 +1,51 @@
+"""`atlas-match serve` (the HTTP API under uvicorn) and `atlas-match tokens ...` (local bearer tokens)."""
+from __future__ import annotations
+
+import json
+
+import typer
+
+from api.access import Role
+from api.auth import TokenStore, tokens_file
+from graph_schema.settings import settings
+
+serve_app = typer.Typer(help="Run the HTTP API.", invoke_without_command=True)
+tokens_app = typer.Typer(help="Local bearer tokens for the API (only their hashes are stored).", no_args_is_help=True)
+
+
+@serve_app.callback()
+def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST."),
+          port: int = typer.Option(None, "--port", help="Default: ATLAS_API_PORT."),
+          workers: int = typer.Option(1, "--workers", min=1)) -> None:
+    """Start the API (uvicorn + create_app); the schema is migrated on start."""
+    import uvicorn
+
+    s = settings()
+    host, port = host or s.api_host, port or s.api_port
+    typer.echo(f"API at http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@tokens_app.command("create")
+def create(role: Role = typer.Option(..., "--role"), subject: str = typer.Option(..., "--subject"),
+           name: str = typer.Option("", "--name"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Create a token; it is printed once and cannot be shown again."""
+    token, entry = TokenStore(tokens_file(settings())).create(subject, role, name)
+    if as_json:
+        typer.echo(json.dumps({"token": token, "token_id": entry.token_id, "subject": subject, "role": role.value}))
+    else:
+        typer.echo(f"{role.value} {subject}: {token}   (id {entry.token_id})")
+
+
+@tokens_app.command("list")
+def list_tokens() -> None:
+    for t in TokenStore(tokens_file(settings())).list():
+        typer.echo(f"{t.token_id}  {t.role.value:<14} {t.subject}  {t.name}  {t.created_at}")
+
+
+@tokens_app.command("revoke")
+def revoke(token_id: str = typer.Argument(..., help="The id shown by `tokens list`.")) -> None:
+    if not TokenStore(tokens_file(settings())).revoke(token_id):
+        typer.secho(f"no token with id {token_id}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {token_id}")

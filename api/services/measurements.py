@@ -1,0 +1,91 @@
+"""Measurement ingest through the API: the CLI's own pipeline (ingest.measurement_ingest) on the
+request body, with an answer per item.
+
+Items whose client is not assigned to the caller (a coach's caseload, an advisor's referrals) are
+rejected before the pipeline, with the same reason whether the client exists or not; an admin
+may ingest for any client (bulk exports). Per item: landed (new measurement), unchanged (the same
+measurement was already stored: ids are content hashes), or rejected with every problem.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from neo4j import Driver
+
+from api import client_repository
+from api.access import Principal, Role, may_see_client
+from competency_atlas.instrument_profiles import load_profiles
+from ingest.measurement_ingest import ClientContext, ingest_records, postcode_locator, title_resolver
+from ingest.measurement_readers import read_json_text
+from ingest.measurement_validation import education_block, validate
+from ingest.report import Problem
+from graph_schema.settings import Settings
+
+SOURCE = "request"
+NOT_ASSIGNED = "client_key is not a client assigned to you (ask an admin to assign it)"
+_EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN collect(m.id) AS ids"
+
+
+def _context(cache: dict, driver: Driver, database: str, settings: Settings) -> ClientContext:
+    if "measurement_context" not in cache:
+        cache["measurement_context"] = ClientContext(postcode_locator(settings.data_dir), title_resolver(driver, database))
+        cache["instrument_profiles"] = load_profiles()
+    return cache["measurement_context"]
+
+
+def _denied_keys(driver: Driver, database: str, principal: Principal, keys: set[str]) -> set[str]:
+    if principal.role is Role.ADMIN:
+        return set()
+    found = client_repository.assignments(driver, database, sorted(keys))
+    return {k for k in keys if not may_see_client(principal, found.get(k))}
+
+
+def _problem(p: Problem) -> dict:
+    return {"location": p.location, "field": p.field, "reason": p.reason}
+
+
+def ingest_measurement_batch(cache: dict, driver: Driver, database: str, settings: Settings, principal: Principal,
+                             items: list, today: date | None = None) -> dict:
+    context = _context(cache, driver, database, settings)
+    profiles = cache["instrument_profiles"]
+    today = today or date.today()
+    records = list(read_json_text(json.dumps(items), SOURCE))
+    keys = {str(r.data.get("client_key") or "").strip() for r in records} - {""}
+    denied = _denied_keys(driver, database, principal, keys)
+    results: dict[int, dict] = {}
+    allowed = []
+    ids: dict[int, str] = {}
+    education = education_block(profiles)
+    for i, record in enumerate(records):
+        key = str(record.data.get("client_key") or "").strip()
+        if key in denied:
+            results[i] = {"index": i, "status": "rejected", "id": None,
+                          "problems": [{"location": record.location, "field": "client_key", "reason": NOT_ASSIGNED}]}
+            continue
+        allowed.append(record)
+        checked = validate(record, profiles, today, education)  # pure: only to name each item's id
+        if checked.measurement is not None:
+            ids[i] = checked.measurement.id
+    existing, _, _ = driver.execute_query(_EXISTING, ids=list(ids.values()), database_=database)
+    stored_before = set(existing[0]["ids"])
+    report = ingest_records(iter(allowed), driver, database, profiles=profiles, context=context, today=today,
+                            sources=[SOURCE])
+    rejected_at = {}
+    for rejection in report.rejections:
+        for p in rejection.problems:
+            rejected_at.setdefault(p.location, []).append(_problem(p))
+    for i, record in enumerate(records):
+        if i in results:
+            continue
+        if record.location in rejected_at:
+            results[i] = {"index": i, "status": "rejected", "id": None, "problems": rejected_at[record.location]}
+        else:
+            mid = ids.get(i)
+            results[i] = {"index": i, "status": "unchanged" if mid in stored_before else "landed", "id": mid,
+                          "problems": []}
+    ordered = [results[i] for i in range(len(records))]
+    return {"run_id": report.run_id, "landed": sum(r["status"] == "landed" for r in ordered),
+            "unchanged": sum(r["status"] == "unchanged" for r in ordered),
+            "rejected": sum(r["status"] == "rejected" for r in ordered), "items": ordered,
+            "warnings": [_problem(w) for w in report.warnings], "summary": report.summary()}

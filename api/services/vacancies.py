@@ -1,0 +1,54 @@
+"""Vacancy ingest through the API: the CLI's pipeline (ingest.vacancy_ingest) on a request body
+of JobPosting JSON-LD objects; the enricher (atlas codes, geography, skill extraction) is built
+once and kept."""
+from __future__ import annotations
+
+import json
+import threading
+
+from neo4j import Driver
+
+from ingest.report import Problem
+from ingest.vacancy_ingest import build_enricher, ingest_records
+from ingest.vacancy_readers import read_json_text
+from graph_schema.settings import Settings
+
+SOURCE = "request"
+_lock = threading.Lock()
+
+
+def _enricher(cache: dict, driver: Driver, database: str, settings: Settings):
+    with _lock:
+        if "vacancy_enricher" not in cache:
+            cache["vacancy_enricher"] = build_enricher(driver, database, settings.data_dir, settings.work_dir,
+                                                       settings.embedding_model, extract=settings.api_semantic,
+                                                       semantic=settings.api_semantic)
+        return cache["vacancy_enricher"]
+
+
+def _problem(p: Problem) -> dict:
+    return {"location": p.location, "field": p.field, "reason": p.reason}
+
+
+def ingest_vacancy_batch(cache: dict, driver: Driver, database: str, settings: Settings, items: list) -> dict:
+    enricher = _enricher(cache, driver, database, settings)
+    records = list(read_json_text(json.dumps(items), SOURCE))
+    report = ingest_records(iter(records), driver, database, enricher)
+    rejected_at: dict[str, list] = {}
+    for rejection in report.rejections:
+        for p in rejection.problems:
+            rejected_at.setdefault(p.location, []).append(_problem(p))
+    out = []
+    for i, record in enumerate(records):
+        location = getattr(record, "location", f"/{i}")
+        if location in rejected_at:
+            out.append({"index": i, "status": "rejected", "id": None, "problems": rejected_at[location]})
+        else:
+            data = getattr(record, "data", {}) or {}
+            ident = data.get("identifier")
+            if isinstance(ident, dict):
+                ident = ident.get("value") or ident.get("@id")
+            out.append({"index": i, "status": "landed", "id": str(ident) if ident is not None else None, "problems": []})
+    return {"run_id": report.run_id, "landed": report.landed, "unchanged": report.unchanged,
+            "rejected": report.rejected, "items": out, "warnings": [_problem(w) for w in report.warnings],
+            "summary": report.summary()}

@@ -1,0 +1,45 @@
+"""Neo4j reads of vacancies for the API (the writes are ingest/vacancy_repository.py)."""
+from __future__ import annotations
+
+from neo4j import Driver
+
+from api.values import plain
+
+_FIELDS = """.id, .title, .status, .employer, .employment_type, .hours_per_week, .date_posted, .valid_through,
+             .postcode, .municipality_code, .municipality_name, .region_code, .region_name, .lang,
+             .occupation_confidence, .needs_review, .version, .updated_at"""
+
+_LIST = f"""
+MATCH (v:Vacancy)
+WHERE ($status IS NULL OR v.status = $status) AND ($region IS NULL OR v.region_code = $region)
+  AND ($municipality IS NULL OR v.municipality_code = $municipality)
+WITH v ORDER BY v.id
+WITH collect(v) AS all
+RETURN size(all) AS total, [v IN all[$offset..$offset + $limit] |
+       v {{{_FIELDS}, occupation: [(v)-[:FOR_OCCUPATION]->(o:Occupation) | o.uri][0]}}] AS items
+"""
+
+_ONE = f"""
+MATCH (v:Vacancy {{id: $id}})
+RETURN v {{{_FIELDS}, .description}} AS vacancy,
+       [(v)-[:FOR_OCCUPATION]->(o:Occupation) | o {{.uri, .label_en, .label_nl}}][0] AS occupation,
+       [(v)-[r:REQUIRES]->(k:Competency) | {{uri: k.uri, label: coalesce(k.label_nl, k.label_en, k.uri),
+         relation: r.relation, required_level: r.required_level, importance: r.importance, origin: r.origin}}]
+         AS requirements
+"""
+
+
+def list_vacancies(driver: Driver, database: str, *, status: str | None, region: str | None,
+                   municipality: str | None, offset: int, limit: int) -> tuple[int, list[dict]]:
+    records, _, _ = driver.execute_query(_LIST, status=status, region=region, municipality=municipality,
+                                         offset=offset, limit=limit, database_=database)
+    return records[0]["total"], [plain(i) for i in records[0]["items"]]
+
+
+def get_vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
+    records, _, _ = driver.execute_query(_ONE, id=vacancy_id, database_=database)
+    if not records:
+        return None
+    r = records[0]
+    return plain({**r["vacancy"], "occupation": r["occupation"],
+                  "requirements": sorted(r["requirements"], key=lambda x: x["uri"])})

@@ -1,0 +1,33 @@
+"""Neo4j values to plain JSON-able values (dates as ISO text, points as latitude/longitude)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from neo4j.spatial import Point
+from neo4j.time import Date, DateTime, Duration, Time
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, (Date, DateTime, Time)):
+        return value.iso_format()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, Point):
+        coords = list(value)
+        return {"latitude": coords[1], "longitude": coords[0]} if len(coords) >= 2 else coords
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def parsed_json(text: Any) -> Any:
+    """A *_json property as data; text that is not JSON is returned as it is."""
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

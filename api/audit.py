@@ -25,9 +25,9 @@ _LIST = """
 MATCH (a:AuditEntry)
 WHERE ($client_key IS NULL OR a.client_key = $client_key) AND ($subject IS NULL OR a.subject = $subject)
 WITH a ORDER BY a.at DESC, a.id
-WITH collect(a) AS all
-RETURN size(all) AS total,
-       [a IN all[$offset..$offset + $limit] | a {.id, at: toString(a.at), .subject, .role, .client_key,
+WITH collect(a) AS rows
+RETURN size(rows) AS total,
+       [a IN rows[$offset..$offset + $limit] | a {.id, at: toString(a.at), .subject, .role, .client_key,
                                                  .action, .endpoint}] AS items
 """
 

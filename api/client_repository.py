@@ -48,8 +48,8 @@ CALL (){
   MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) WHERE $role = 'ctc_advisor' RETURN c
 }
 WITH c ORDER BY c.key
-WITH collect(c {.key, .gate, .municipality_code, .region_code}) AS all
-RETURN size(all) AS total, all[$offset..$offset + $limit] AS items
+WITH collect(c {.key, .gate, .municipality_code, .region_code}) AS rows
+RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
 _PROFILE = """
@@ -67,8 +67,8 @@ RETURN properties(c) AS client, i {.name, .email, .phone} AS identity,
 _MEASUREMENTS = """
 MATCH (c:Client {key: $key})-[:HAS_MEASUREMENT]->(m:Measurement)
 WITH m ORDER BY m.measured_at DESC, m.id
-WITH collect(properties(m)) AS all
-RETURN size(all) AS total, all[$offset..$offset + $limit] AS items
+WITH collect(properties(m)) AS rows
+RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
 _MEASUREMENT_FINGERPRINT = """

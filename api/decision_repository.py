@@ -36,8 +36,8 @@ MATCH (d:Decision)-[:ABOUT]->(:Client {key: $client_key})
 MATCH (d)-[:BY]->(coach:Coach)
 WITH d, coach ORDER BY d.at DESC, d.id DESC
 WITH collect(d {.id, .kind, .advice_ref, .choice, .reason_code, .reason_text, at: toString(d.at),
-                coach: coach.id}) AS all
-RETURN size(all) AS total, all[$offset..$offset + $limit] AS items
+                coach: coach.id}) AS rows
+RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
 

@@ -14,8 +14,8 @@ MATCH (v:Vacancy)
 WHERE ($status IS NULL OR v.status = $status) AND ($region IS NULL OR v.region_code = $region)
   AND ($municipality IS NULL OR v.municipality_code = $municipality)
 WITH v ORDER BY v.id
-WITH collect(v) AS all
-RETURN size(all) AS total, [v IN all[$offset..$offset + $limit] |
+WITH collect(v) AS rows
+RETURN size(rows) AS total, [v IN rows[$offset..$offset + $limit] |
        v {{{_FIELDS}, occupation: [(v)-[:FOR_OCCUPATION]->(o:Occupation) | o.uri][0]}}] AS items
 """
 

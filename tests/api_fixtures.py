@@ -1,0 +1,98 @@
+"""Shared set-up for the API tests: an app on the real Neo4j, a token per role, and a small seeded
+world written directly with Cypher (competencies, an occupation, vacancies, clients with
+measurements, identities and assignments)."""
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.access import Role
+from api.app import create_app
+
+SKILLS = ["onet:2.A.1.a", "onet:2.B.1.a", "onet:1.C.1.a", "onet:2.A.2.a"]
+OCC = "http://data.europa.eu/esco/occupation/test-cook"
+NAME_1, NAME_2 = "Anna de Vries", "Bram Jansen"
+
+SEED = """
+UNWIND $skills AS s CREATE (:Competency {uri: s, label_en: 'skill ' + s, label_nl: 'vaardigheid ' + s});
+"""
+
+SEED_WORLD = """
+MATCH (a:Competency {uri: 'onet:2.A.1.a'}), (b:Competency {uri: 'onet:2.B.1.a'}),
+      (c:Competency {uri: 'onet:1.C.1.a'}), (d:Competency {uri: 'onet:2.A.2.a'})
+CREATE (o:Occupation {uri: $occ, label_en: 'cook', label_nl: 'kok'})
+CREATE (o)-[:REQUIRES {relation: 'essential', required_level: 0.6, importance: 1.0}]->(a)
+CREATE (o)-[:REQUIRES {relation: 'essential', required_level: 0.5, importance: 1.0}]->(b)
+CREATE (o)-[:REQUIRES {relation: 'optional', required_level: 0.5, importance: 1.0}]->(c)
+CREATE (v1:Vacancy {id: 'V-1', title: 'Kok', status: 'open', region_code: 'WR12', municipality_code: 'GM0344',
+                    location: point({latitude: 52.09, longitude: 5.12})})
+CREATE (v2:Vacancy {id: 'V-2', title: 'Zelfstandig kok', status: 'open', region_code: 'WR12'})
+CREATE (v1)-[:FOR_OCCUPATION]->(o), (v2)-[:FOR_OCCUPATION]->(o)
+FOREACH (v IN [v1, v2] |
+  CREATE (v)-[:REQUIRES {origin: 'profile', relation: 'essential', required_level: 0.6, importance: 1.0}]->(a)
+  CREATE (v)-[:REQUIRES {origin: 'profile', relation: 'essential', required_level: 0.5, importance: 1.0}]->(b)
+  CREATE (v)-[:REQUIRES {origin: 'text', relation: 'optional', required_level: 0.5, importance: 1.0}]->(c))
+WITH a, b, c, d
+UNWIND $clients AS row
+CREATE (cl:Client {key: row.key, gate: row.gate, gate_reasons: row.reasons, gate_sources: [], region_code: 'WR12',
+                   client_profile: 'A1', location: point({latitude: 52.1, longitude: 5.1})})
+CREATE (m:Measurement {id: 'M-' + row.key, client_key: row.key, instrument: 'abc', measured_at: date('2024-04-12'),
+                       scale_ids: ['samenwerken'], raw_scores: [7.0], levels: [0.7], blocks_json: '{}',
+                       sensitive_json: '{"blocks": {"cluster": "G2", "stressors": {"dwang": 3}}}'})
+CREATE (cl)-[:HAS_MEASUREMENT]->(m)
+CREATE (:ClientIdentity {client_key: row.key, name: row.name, email: row.email})-[:IDENTIFIES]->(cl)
+FOREACH (_ IN CASE WHEN row.a IS NULL THEN [] ELSE [1] END |
+  CREATE (cl)-[:HAS_COMPETENCY {level: row.a, confidence: 0.7, as_of: date('2024-04-12'), inferred: false,
+                                sources: ['M-' + row.key], trait: 'trainable'}]->(a))
+FOREACH (_ IN CASE WHEN row.b IS NULL THEN [] ELSE [1] END |
+  CREATE (cl)-[:HAS_COMPETENCY {level: row.b, confidence: 0.7, as_of: date('2024-04-12'), inferred: false,
+                                sources: ['M-' + row.key], trait: 'trainable'}]->(b))
+FOREACH (coach IN row.coaches | MERGE (co:Coach {id: coach}) CREATE (co)-[:COACHES]->(cl))
+FOREACH (adv IN row.advisors | MERGE (ad:CtcAdvisor {id: adv}) CREATE (cl)-[:REFERRED_TO]->(ad))
+"""
+
+CLIENTS = [
+    {"key": "K-1", "gate": "matchable", "reasons": [], "name": NAME_1, "email": "anna@example.nl", "a": 0.8, "b": 0.6,
+     "coaches": ["coach-a"], "advisors": ["advisor-a"]},
+    {"key": "K-2", "gate": "matchable", "reasons": [], "name": NAME_2, "email": "bram@example.nl", "a": 0.7, "b": 0.2,
+     "coaches": ["coach-b"], "advisors": []},
+    {"key": "K-3", "gate": "not_matchable", "reasons": ["ABC cluster G7"], "name": "Cor Bakker",
+     "email": "cor@example.nl", "a": 0.9, "b": 0.9, "coaches": ["coach-a"], "advisors": []},
+]
+
+SUBJECTS = {"coach": "coach-a", "coach_b": "coach-b", "ctc_advisor": "advisor-a", "employer_desk": "desk-1",
+            "admin": "admin-1"}
+
+
+def seed_world(driver, database: str, clients=CLIENTS) -> None:
+    driver.execute_query(SEED, skills=SKILLS, database_=database)
+    driver.execute_query(SEED_WORLD, occ=OCC, clients=clients, database_=database)
+
+
+def api_settings(settings, tmp_path, **overrides):
+    return dataclasses.replace(settings, work_dir=tmp_path, api_tokens_file=tmp_path / "tokens.json",
+                               api_semantic=False, pseudonym_secret="test-secret", **overrides)
+
+
+@pytest.fixture
+def api(clean_db, settings, tmp_path):
+    s = api_settings(settings, tmp_path, mi_min_group=2)
+    app = create_app(s)
+    seed_world(clean_db, s.neo4j_database)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        tokens = {}
+        for label, subject in SUBJECTS.items():
+            role = Role.COACH if label == "coach_b" else Role(label)
+            tokens[label], _ = app.state.tokens.create(subject, role, label)
+        yield SimpleNamespace(client=client, app=app, driver=clean_db, db=s.neo4j_database, tokens=tokens,
+                              settings=s, h=lambda who: {"Authorization": f"Bearer {tokens[who]}"})
+
+
+def audit_count(api, key: str | None = None) -> int:
+    records, _, _ = api.driver.execute_query(
+        "MATCH (a:AuditEntry) WHERE $key IS NULL OR a.client_key = $key RETURN count(a) AS n", key=key,
+        database_=api.db)
+    return records[0]["n"]

@@ -62,3 +62,54 @@ def vacancies(count: int = typer.Option(1000, "--count", min=1, help="Generated 
     from ingest.vacancy_bench import bench_command
 
     bench_command(count, seed, batch_size, extract, as_json)
+
+
+@bench_app.command("measurements")
+def measurements(clients: int = typer.Option(100_000, "--clients", min=1, help="Synthetic clients to generate and ingest."),
+                 seed: int = typer.Option(1, "--seed", help="Population seed."),
+                 batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Measurements per transaction."),
+                 fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv (the long CSV format)."),
+                 cleanup: bool = typer.Option(True, "--cleanup/--keep", help="Erase the bench clients afterwards."),
+                 as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """Measurement ingest throughput: a generated population through the real ingest path (scores/s, elapsed, peak RSS)."""
+    import sys
+
+    from graph_schema.db import connect
+    from graph_schema.migrate import migrate
+    from graph_schema.settings import settings
+    from ingest.measurement_bench import run
+
+    s = settings()
+    with connect(s) as driver:
+        migrate(driver, s.neo4j_database)
+        result = run(driver, s.neo4j_database, s.data_dir, clients=clients, seed=seed, batch_size=batch_size,
+                     fmt=fmt, cleanup=cleanup, progress=not as_json and sys.stderr.isatty())
+    typer.echo(json.dumps(result))
+
+
+@bench_app.command("match")
+def match(clients: int = typer.Option(100_000, "--clients", min=100),
+          vacancies: int = typer.Option(20_000, "--vacancies", min=10),
+          queries: int = typer.Option(200, "--queries", min=10, help="Timed queries per kind."),
+          cypher_queries: int = typer.Option(10, "--cypher-queries", min=1, help="Timed Cypher baseline queries."),
+          quality_sample: int = typer.Option(500, "--quality-sample", min=0,
+                                             help="Also run the quality benchmark on this many clients (0: skip)."),
+          seed: int = typer.Option(7, "--seed"),
+          keep: bool = typer.Option(False, "--keep", help="Leave the generated data in the graph."),
+          as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """Match latency (index vs Cypher vs NumPy floor) and, on the same data, ranking quality."""
+    from graph_schema.db import connect
+    from graph_schema.settings import settings
+    from matcher.bench_match import clear_bench_data, prepare, run_quality, run_speed
+
+    s = settings()
+    with connect(s) as driver:
+        data = prepare(driver, s.neo4j_database, s.data_dir, clients, vacancies, seed)
+        result = run_speed(driver, s.neo4j_database, data, queries, cypher_queries, seed)
+        if quality_sample:
+            result["quality"] = run_quality(driver, s.neo4j_database, data, quality_sample, seed)
+        if not keep:
+            clear_bench_data(driver, s.neo4j_database)
+    if not as_json:
+        typer.echo(f"bench match: {clients} clients, {vacancies} vacancies", err=True)
+    typer.echo(json.dumps(result))

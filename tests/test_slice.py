@@ -41,3 +41,18 @@ def test_cli_match_vacancy(clean_db, settings):
     assert abs(sum(r["contribution"] for r in first["requirements"]) - first["competency_score"]) < 1e-3
     missing = CliRunner().invoke(app, ["match", "vacancy", "V-9999"])
     assert missing.exit_code == 1 and "V-9999" in missing.output
+
+
+def test_client_outputs_gap_and_what_if(clean_db, settings):
+    load_slice(clean_db, settings.neo4j_database)
+    service = MatchService(clean_db, settings.neo4j_database)
+    vacancies = service.vacancies("C-0002")
+    assert [m.subject for m in vacancies] == ["V-0001"]
+    occupations = service.occupations("C-0003")
+    assert [m.subject for m in occupations] == ["slice:shop-assistant", "slice:warehouse-worker"]
+    gap = service.gap("C-0002", "vacancy", "V-0001")
+    # essential first, then by gain; never a requirement that is already met
+    assert [g.requirement.competency for g in gap] == ["slice:stock", "slice:accuracy", "slice:leadership"]
+    assert all(g.gain > 0 for g in gap) and gap[0].unlocks == 1
+    w = service.what_if("C-0002", "slice:stock", 0.8, "V-0001")
+    assert (w.rank_before, w.rank_after) == (3, 2) and w.score_after > w.score_before and w.opens == 1

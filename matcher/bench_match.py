@@ -1,0 +1,249 @@
+"""`atlas-match bench match` and `bench quality`: speed and ranking quality on generated populations.
+
+Speed, in one run on one graph: the index (vacancy -> top 50 candidates; client -> top 50 open
+vacancies within 25 km), the Cypher a Neo4j user would write first, and a brute-force NumPy scan
+over the same numbers (the floor). Quality: clients generated from a known occupation; how well
+vacancies of that occupation and its SIMILAR_TO neighbours rank, beside a plain skill-overlap
+(Jaccard) baseline.
+"""
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from neo4j import Driver
+from tqdm import tqdm
+
+from matcher.bench_population import Population, VacancySet, generate_clients, generate_vacancies
+from matcher.index import MatchIndex
+from matcher.index_repository import load_index
+from matcher.scoring import Constraints, DistancePolicy
+from matcher.traits import competency_traits
+
+BENCH_PREFIX = "bench-"  # generated keys; the bench removes only nodes it made
+N_TOP = 50
+
+Q_CLIENTS = """
+UNWIND $uris AS u MATCH (k:Competency {uri: u})
+WITH collect(k) AS ks
+UNWIND $clients AS c
+CREATE (cl:Client {key: c.key, gate: c.gate, hours_available: c.hours,
+                   location: point({latitude: c.lat, longitude: c.lon}), profile_updated_at: datetime()})
+WITH cl, c, ks
+UNWIND range(0, size(c.cols) - 1) AS i
+WITH cl, ks[c.cols[i]] AS k, c.levels[i] AS level, c.confs[i] AS conf, c.inferred[i] AS inferred
+CREATE (cl)-[:HAS_COMPETENCY {level: level, confidence: conf, as_of: date(), inferred: inferred,
+                              trait: 'trainable', sources: [CASE WHEN inferred THEN 'work history' ELSE 'bench' END]}]->(k)
+"""
+
+Q_VACANCIES = """
+UNWIND $vacancies AS v
+MATCH (o:Occupation {uri: v.occupation})
+CREATE (vac:Vacancy {id: v.id, title: o.label_en, status: v.status, hours_per_week: v.hours,
+                     location: point({latitude: v.lat, longitude: v.lon})})
+CREATE (vac)-[:FOR_OCCUPATION {method: 'bench', confidence: 1.0}]->(o)
+WITH vac, o
+MATCH (o)-[r:REQUIRES]->(k:Competency)
+CREATE (vac)-[:REQUIRES {origin: 'inherited', relation: r.relation, importance: r.importance,
+                         required_level: r.required_level}]->(k)
+"""
+
+# The query a Neo4j user writes first: traverse, aggregate the same formula, sort.
+Q_CYPHER_CANDIDATES = """
+MATCH (v:Vacancy {id: $id})-[r:REQUIRES]->(k:Competency)
+WITH v, sum(coalesce(r.importance, 3.0) * CASE r.relation WHEN 'essential' THEN 1.0 ELSE 0.5 END) AS total
+MATCH (v)-[r:REQUIRES]->(k:Competency)<-[h:HAS_COMPETENCY]-(c:Client)
+WHERE c.gate <> 'not_matchable'
+WITH c, sum(coalesce(r.importance, 3.0) * CASE r.relation WHEN 'essential' THEN 1.0 ELSE 0.5 END / total
+            * CASE WHEN r.required_level <= 0 OR h.level >= r.required_level THEN 1.0
+                   ELSE h.level / r.required_level END * h.confidence) AS score
+RETURN c.key AS client, score ORDER BY score DESC LIMIT $n
+"""
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _places(data_dir) -> np.ndarray:
+    import pandas as pd
+    pc4 = pd.read_csv(data_dir / "nl-geo" / "pc4_centroids.csv", usecols=["lat", "lon"]).dropna()
+    return pc4[["lat", "lon"]].to_numpy()
+
+
+def clear_bench_data(driver: Driver, database: str) -> None:
+    with driver.session(database=database) as session:
+        for label, key in (("Client", "key"), ("Vacancy", "id")):
+            session.run(f"MATCH (n:{label}) WHERE n.{key} STARTS WITH $p "
+                        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS", p=BENCH_PREFIX).consume()
+
+
+def write_population(driver: Driver, database: str, pop: Population, competencies: list[str], batch: int = 2000) -> None:
+    order = np.argsort(pop.client, kind="stable")
+    starts = np.searchsorted(pop.client[order], np.arange(len(pop.origin) + 1))
+    gates = np.array(["matchable", "needs_support", "not_matchable"])
+    for lo in tqdm(range(0, len(pop.origin), batch), desc="clients", unit="batch", leave=False):
+        hi = min(lo + batch, len(pop.origin))
+        sel = order[starts[lo]:starts[hi]]
+        used, local = np.unique(pop.competency[sel], return_inverse=True)
+        cut = starts[lo:hi + 1] - starts[lo]
+        clients = [{"key": f"{BENCH_PREFIX}c{i:07d}", "gate": str(gates[pop.gate[i]]), "hours": float(pop.hours[i]),
+                    "lat": float(pop.lat[i]), "lon": float(pop.lon[i]),
+                    "cols": local[cut[j]:cut[j + 1]].tolist(),
+                    "levels": pop.level[sel[cut[j]:cut[j + 1]]].tolist(),
+                    "confs": pop.confidence[sel[cut[j]:cut[j + 1]]].tolist(),
+                    "inferred": pop.inferred[sel[cut[j]:cut[j + 1]]].tolist()}
+                   for j, i in enumerate(range(lo, hi))]
+        driver.execute_query(Q_CLIENTS, uris=[competencies[c] for c in used], clients=clients, database_=database)
+
+
+def write_vacancies(driver: Driver, database: str, vac: VacancySet, occupation_keys: list[str], batch: int = 500) -> None:
+    for lo in tqdm(range(0, len(vac.occupation), batch), desc="vacancies", unit="batch", leave=False):
+        rows = [{"id": f"{BENCH_PREFIX}v{i:07d}", "occupation": occupation_keys[vac.occupation[i]],
+                 "status": "open" if vac.is_open[i] else "closed", "hours": float(vac.hours[i]),
+                 "lat": float(vac.lat[i]), "lon": float(vac.lon[i])}
+                for i in range(lo, min(lo + batch, len(vac.occupation)))]
+        driver.execute_query(Q_VACANCIES, vacancies=rows, database_=database)
+
+
+def numpy_floor(index: MatchIndex, vacancy: str, n: int = N_TOP) -> list[int]:
+    """Brute force in plain NumPy over the index's own arrays: the same numbers, no compiled loop."""
+    t = index.vacancies
+    s = t.span(t.row[vacancy])
+    c = index.clients.by_competency
+    scores = np.zeros(len(index.clients.keys), dtype=np.float32)
+    for col, req, share in zip(t.competency[s], t.required[s], t.share[s]):
+        sl = c.column(int(col))
+        credit = np.ones(sl.stop - sl.start, dtype=np.float32) if req <= 0 else np.minimum(c.a[sl] / req, 1.0)
+        scores[c.rows[sl]] += share * credit * c.b[sl]
+    scores[index.clients.excluded] = -np.inf
+    top = np.argpartition(-scores, n)[:n]
+    return top[np.argsort(-scores[top])].tolist()
+
+
+def _percentiles(ms: list[float]) -> tuple[float, float]:
+    return round(float(np.percentile(ms, 50)), 2), round(float(np.percentile(ms, 95)), 2)
+
+
+def _timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        t = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+@dataclass(frozen=True)
+class BenchData:
+    index: MatchIndex
+    population: Population
+    vacancies: VacancySet
+    setup: dict
+
+
+def prepare(driver: Driver, database: str, data_dir, clients: int, vacancies: int, seed: int) -> BenchData:
+    """Generates and writes a population and vacancies (replacing an earlier bench run's)."""
+    began = time.perf_counter()
+    atlas = load_index(driver, database)  # the atlas alone: occupations and competencies
+    if not atlas.occupations.keys:
+        raise RuntimeError("the atlas is empty: run `atlas-match atlas build` first")
+    rng = np.random.default_rng(seed)
+    measured = np.array(sorted(atlas.column[u] for u in competency_traits() if u in atlas.column), dtype=np.int32)
+    places = _places(data_dir)
+    pop = generate_clients(clients, atlas.occupations, measured, places, rng)
+    vac = generate_vacancies(vacancies, atlas.occupations, places, rng)
+    clear_bench_data(driver, database)
+    t_write = time.perf_counter()
+    write_population(driver, database, pop, atlas.competencies)
+    write_vacancies(driver, database, vac, atlas.occupations.keys)
+    t_index = time.perf_counter()
+    index = load_index(driver, database)
+    done = time.perf_counter()
+    return BenchData(index, pop, vac, {"generate_s": round(t_write - began, 1), "write_s": round(t_index - t_write, 1),
+                                       "index_build_s": round(done - t_index, 1),
+                                       "evidence_rows": int(len(pop.client))})
+
+
+def run_speed(driver: Driver, database: str, data: BenchData, queries: int, cypher_queries: int, seed: int) -> dict:
+    idx = data.index
+    rng = np.random.default_rng(seed + 1)
+    open_vac = [k for k, o in zip(idx.vacancies.keys, idx.vacancies.is_open) if o and k.startswith(BENCH_PREFIX)]
+    bench_clients = [k for k in idx.clients.keys if k.startswith(BENCH_PREFIX)]
+    vac_sample = [open_vac[i] for i in rng.integers(0, len(open_vac), queries)]
+    client_sample = [bench_clients[i] for i in rng.integers(0, len(bench_clients), queries)]
+    idx.candidates(vac_sample[0], N_TOP)  # compile and warm up the kernels once
+    idx.vacancies_for(client_sample[0], N_TOP)
+    cand = _timed(lambda v: idx.candidates(v, N_TOP, Constraints(DistancePolicy(radius_km=25.0))), vac_sample)
+    vacs = _timed(lambda c: idx.vacancies_for(c, N_TOP, Constraints(DistancePolicy(radius_km=25.0, hard=True))),
+                  client_sample)
+    floor = _timed(lambda v: numpy_floor(idx, v), vac_sample)
+    cypher = _timed(lambda v: driver.execute_query(Q_CYPHER_CANDIDATES, id=v, n=N_TOP, database_=database),
+                    vac_sample[:cypher_queries])
+    c50, c95 = _percentiles(cand)
+    v50, v95 = _percentiles(vacs)
+    f50, f95 = _percentiles(floor)
+    y50, y95 = _percentiles(cypher)
+    return {"clients": len(bench_clients), "vacancies": len([k for k in idx.vacancies.keys if k.startswith(BENCH_PREFIX)]),
+            "queries": queries, "candidates_p50_ms": c50, "candidates_p95_ms": c95,
+            "vacancies_p50_ms": v50, "vacancies_p95_ms": v95,
+            "cypher_baseline_p50_ms": y50, "cypher_baseline_p95_ms": y95, "cypher_queries": len(cypher),
+            "numpy_floor_p50_ms": f50, "numpy_floor_p95_ms": f95,
+            "speedup_vs_cypher_p95": round(y95 / c95, 1) if c95 else None,
+            "ratio_to_numpy_floor_p95": round(c95 / f95, 2) if f95 else None,
+            "peak_rss_mb": round(_rss_mb(), 1), **data.setup}
+
+
+Q_SIMILAR = "MATCH (a:Occupation)-[:SIMILAR_TO]->(b:Occupation) RETURN a.uri AS a, collect(b.uri) AS similar"
+
+
+def _jaccard_scores(idx: MatchIndex, client: str, threshold: float = 0.5) -> np.ndarray:
+    """Plain skill overlap: |client skills (level >= threshold) ∩ required| / |union|."""
+    cols, levels, _ = idx.clients.evidence(idx.clients.row[client])
+    have = cols[levels >= threshold]
+    t = idx.vacancies
+    overlap = np.zeros(len(t.keys), dtype=np.float32)
+    for c in have:
+        overlap[t.by_competency.rows[t.by_competency.column(int(c))]] += 1
+    size = np.diff(t.indptr).astype(np.float32)
+    return overlap / np.maximum(len(have) + size - overlap, 1)
+
+
+def _rank_metrics(order: np.ndarray, relevant: np.ndarray) -> tuple[float, float]:
+    hits = relevant[order[:100]]
+    first = np.flatnonzero(hits)
+    rr = 1.0 / (first[0] + 1) if len(first) else 0.0
+    return rr, float(hits[:10].sum()) / min(10, int(relevant.sum()))
+
+
+def run_quality(driver: Driver, database: str, data: BenchData, sample: int, seed: int) -> dict:
+    idx, pop, vac = data.index, data.population, data.vacancies
+    similar = {r["a"]: set(r["similar"]) for r in driver.execute_query(Q_SIMILAR, database_=database).records}
+    occ_keys = idx.occupations.keys
+    vac_rows = np.array([idx.vacancies.row[f"{BENCH_PREFIX}v{i:07d}"] for i in range(len(vac.occupation))])
+    vac_occ = np.full(len(idx.vacancies.keys), "", dtype=object)
+    vac_occ[vac_rows] = [occ_keys[o] for o in vac.occupation]
+    is_open = idx.vacancies.is_open
+    rng = np.random.default_rng(seed + 2)
+    ours, base, used = [], [], 0
+    for i in rng.permutation(len(pop.origin)):
+        if used == sample:
+            break
+        truth = occ_keys[pop.origin[i]]
+        relevant = np.isin(vac_occ, list({truth} | similar.get(truth, set()))) & is_open
+        if pop.gate[i] == 2 or not relevant.any():
+            continue
+        key = f"{BENCH_PREFIX}c{i:07d}"
+        scores = idx.target_scores(idx.vacancies, idx.clients.row[key])
+        scores[~is_open] = -np.inf
+        ours.append(_rank_metrics(np.argsort(-scores, kind="stable"), relevant))
+        jac = _jaccard_scores(idx, key)
+        jac[~is_open] = -np.inf
+        base.append(_rank_metrics(np.argsort(-jac, kind="stable"), relevant))
+        used += 1
+    o, b = np.array(ours), np.array(base)
+    return {"clients_evaluated": used, "vacancies": len(vac.occupation), "relevant": "same occupation or SIMILAR_TO",
+            "mrr": round(float(o[:, 0].mean()), 4), "recall_at_10": round(float(o[:, 1].mean()), 4),
+            "jaccard_mrr": round(float(b[:, 0].mean()), 4), "jaccard_recall_at_10": round(float(b[:, 1].mean()), 4)}

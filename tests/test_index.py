@@ -1,0 +1,109 @@
+"""The compiled index against the pure scoring it must reproduce, on generated data."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from matcher.explain import explain
+from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, distance_km, unit_vectors
+from matcher.scoring import Constraints, DistancePolicy, distance_penalty, score_requirements
+
+
+def build(seed: int, n_clients=300, n_vac=40, n_comp=30, gated=0.1, **kw) -> MatchIndex:
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n_clients, n_comp)) < 0.4
+    cl, co = np.nonzero(mask)
+    clients = Clients([f"c{i:04d}" for i in range(n_clients)],
+                      ClientEntries(cl, co, rng.random(len(cl)).astype(np.float32),
+                                    rng.uniform(0.2, 1, len(cl)).astype(np.float32)),
+                      rng.random(n_clients) < gated,
+                      unit_vectors(rng.uniform(51.5, 53, n_clients), rng.uniform(4, 7, n_clients)), n_comp,
+                      hours=kw.get("client_hours"), education=kw.get("client_edu"))
+    vmask = rng.random((n_vac, n_comp)) < 0.3
+    vr, vc = np.nonzero(vmask)
+    entries = RequirementEntries(vr, vc, rng.uniform(0, 1, len(vr)).astype(np.float32),
+                                 rng.uniform(1, 5, len(vr)).astype(np.float32), rng.random(len(vr)) < 0.6)
+    vacancies = Targets([f"v{i:03d}" for i in range(n_vac)], entries, rng.random(n_vac) < 0.8,
+                        unit_vectors(rng.uniform(51.5, 53, n_vac), rng.uniform(4, 7, n_vac)), n_comp,
+                        hours=kw.get("vac_hours"))
+    occupations = Targets([f"o{i:03d}" for i in range(n_vac)], entries, np.ones(n_vac, bool),
+                          np.full((n_vac, 3), np.nan), n_comp)
+    return MatchIndex([f"k{i:02d}" for i in range(n_comp)], clients, vacancies, occupations)
+
+
+@hsettings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_kernel_scores_equal_the_pure_scoring(seed):
+    idx = build(seed)
+    for v in idx.vacancies.keys[:5]:
+        reqs = idx.requirements_of(idx.vacancies, v)
+        scores = idx.client_scores(idx.vacancies, idx.vacancies.row[v])
+        for c in idx.clients.keys[::37]:
+            pure = score_requirements(reqs, idx.profile_of(c)).score
+            assert math.isclose(scores[idx.clients.row[c]], pure, abs_tol=1e-5)
+    c = idx.clients.keys[3]
+    by_vacancy = idx.target_scores(idx.vacancies, idx.clients.row[c])
+    for v in idx.vacancies.keys:
+        pure = score_requirements(idx.requirements_of(idx.vacancies, v), idx.profile_of(c)).score
+        assert math.isclose(by_vacancy[idx.vacancies.row[v]], pure, abs_tol=1e-5)
+
+
+@hsettings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_ranking_is_the_explained_score_and_never_shows_gated_clients(seed):
+    idx = build(seed, gated=0.3)
+    v = idx.vacancies.keys[0]
+    policy = DistancePolicy(radius_km=30)
+    ranked = idx.candidates(v, 25, Constraints(policy))
+    excluded = {k for k, x in zip(idx.clients.keys, idx.clients.excluded) if x}
+    assert ranked.keys and not excluded & set(ranked.keys)
+    assert list(ranked.scores) == sorted(ranked.scores, reverse=True)
+    vrow = idx.vacancies.row[v]
+    for key, score in zip(ranked.keys, ranked.scores):
+        km = distance_km(idx.clients.xyz[idx.clients.row[key]], idx.vacancies.xyz[vrow])
+        e = explain(idx.requirements_of(idx.vacancies, v), idx.profile_of(key), km, policy)
+        assert math.isclose(e.match.score - e.distance_penalty, score, abs_tol=1e-5)
+        assert math.isclose(sum(r.contribution for r in e.match.results), e.match.score, abs_tol=1e-6)
+    assert len(ranked.keys) == 25
+
+
+def test_hard_distance_filters_and_soft_distance_penalises():
+    idx = build(1, n_clients=500)
+    v = idx.vacancies.keys[2]
+    vrow = idx.vacancies.row[v]
+    near = idx.candidates(v, 500, Constraints(DistancePolicy(radius_km=40, hard=True)))
+    for key in near.keys:
+        assert distance_km(idx.clients.xyz[idx.clients.row[key]], idx.vacancies.xyz[vrow]) <= 40
+    soft = idx.candidates(v, 500, Constraints(DistancePolicy(radius_km=40)))
+    assert len(soft.keys) > len(near.keys)  # nobody vanishes without a filter
+    assert distance_penalty(65.0, DistancePolicy(radius_km=40)) == pytest.approx(0.1)
+    assert distance_penalty(None, DistancePolicy()) == 0.0
+
+
+def test_unknown_hours_never_cost_and_short_hours_cost_or_filter():
+    n = 300
+    hours = np.full(n, np.nan)
+    hours[:100] = 16.0
+    hours[100:200] = 40.0
+    idx = build(2, n_clients=n, gated=0.0, client_hours=hours, vac_hours=np.full(40, 32.0))
+    v = idx.vacancies.keys[0]
+    filtered = idx.candidates(v, n, Constraints(DistancePolicy(radius_km=1e4), filter_hours=True))
+    rows = {idx.clients.row[k] for k in filtered.keys}
+    assert rows == set(range(100, n))  # 16 h < 32 h filtered; unknown hours kept
+    soft = idx.candidates(v, n, Constraints(DistancePolicy(radius_km=1e4)))
+    base = idx.client_scores(idx.vacancies, idx.vacancies.row[v])
+    got = dict(zip(soft.keys, soft.scores))
+    assert got["c0000"] == pytest.approx(base[0] - 0.1, abs=1e-6)
+    assert got["c0250"] == pytest.approx(base[250], abs=1e-6)
+
+
+def test_what_if_override_raises_scores():
+    idx = build(3)
+    row = idx.clients.row["c0007"]
+    before = idx.target_scores(idx.vacancies, row)
+    after = idx.target_scores(idx.vacancies, row, {5: 1.0})
+    assert (after >= before - 1e-6).all() and (after > before + 1e-6).any()

@@ -227,17 +227,29 @@ class AtlasRepository:
         return dict(records[0]) if records else {}
 
     def content_fingerprint(self) -> dict[str, str]:
-        """A sha256 per relationship family over its sorted (start, end, properties) — for idempotence checks."""
+        """A sha256 per node label and relationship family over sorted (keys, properties).
+
+        For idempotence checks; label embeddings are left out (they are optional and added later).
+        """
         import hashlib
         import json
 
+        def digest(records) -> str:
+            rows = sorted(json.dumps(list(r.values()), sort_keys=True, default=str) for r in records)
+            return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+        keys = {"Occupation": "uri", "Competency": "uri", "IscoGroup": "code", "OnetOccupation": "code",
+                "Collection": "id", "Label": "key"}
         fingerprints = {}
+        for label in ATLAS_NODE_LABELS:
+            records, _, _ = self.driver.execute_query(
+                f"MATCH (n:{label}) WHERE n.atlas_release IS NOT NULL "
+                "RETURN [k IN keys(n) WHERE NOT k STARTS WITH 'embedding' | [k, n[k]]] AS p",
+                database_=self.database)
+            fingerprints[label] = digest({"p": dict(r["p"])} for r in records)
         for start, rel_type, end in ATLAS_RELATIONSHIPS:
-            key = "uri" if start in ("Occupation", "Competency") else "code" if start in ("IscoGroup",) else "key"
-            end_key = "code" if end in ("IscoGroup", "OnetOccupation") else "id" if end == "Collection" else "uri"
             records, _, _ = self.driver.execute_query(
                 f"MATCH (a:{start})-[r:{rel_type}]->(b:{end}) WHERE r.atlas_release IS NOT NULL "
-                f"RETURN a.{key} AS a, b.{end_key} AS b, properties(r) AS p", database_=self.database)
-            rows = sorted(json.dumps([r["a"], r["b"], r["p"]], sort_keys=True, default=str) for r in records)
-            fingerprints[f"{start}-{rel_type}-{end}"] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+                f"RETURN a.{keys[start]} AS a, b.{keys[end]} AS b, properties(r) AS p", database_=self.database)
+            fingerprints[f"{start}-{rel_type}-{end}"] = digest(dict(r) for r in records)
         return fingerprints

@@ -40,14 +40,15 @@ class BuildResult:
     report: dict = field(default_factory=dict)
     labels_embedded: int = 0
     texts_encoded: int = 0
-    skipped: bool = False
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict:
         report = {k: (len(v) if isinstance(v, list) else v) for k, v in self.report.items()}
         return {"atlas_version": self.release.version, "seconds": round(self.seconds, 1),
-                "peak_memory_mb": round(self.peak_memory_mb, 1), "skipped": self.skipped, **self.stats,
+                "peak_memory_mb": round(self.peak_memory_mb, 1), **self.stats,
                 "labels_embedded": self.labels_embedded, "texts_encoded": self.texts_encoded,
-                "removed_from_previous_release": self.removed, "report": report}
+                "removed_from_previous_release": self.removed, "stage_seconds": self.stage_seconds,
+                "report": report}
 
 
 def release_id(data_dir: Path) -> ReleaseId:
@@ -99,8 +100,18 @@ def build_atlas(driver: Driver, data_dir: Path, *, database: str = "neo4j", embe
     store = repo.AtlasRepository(driver, database)
     say = tqdm.write if show_progress else (lambda _msg: None)
 
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = round(timings.get(stage, 0.0) + now - clock, 1)
+        clock = now
+
     say(f"atlas {release.version}: reading {data_dir}")
     rows = assemble(load_sources(data_dir), similar_k=similar_k)
+    lap("read and assemble")
     writes = _writes(rows)
     store.begin_release(release.version, release.checksum, release.sources)
     with tqdm(total=sum(len(r) for _, _, r in writes), unit="row", disable=not show_progress,
@@ -108,15 +119,20 @@ def build_atlas(driver: Driver, data_dir: Path, *, database: str = "neo4j", embe
         for stage, query, stage_rows in writes:
             bar.set_postfix_str(stage)
             store.write(query, stage_rows, release.version, progress=bar.update)
+            lap(f"write {stage}")
     say("removing what other releases left behind")
     removed = store.sweep_stale(release.version)
+    lap("sweep other releases")
     store.complete_release(release.version, _counts(rows), time.perf_counter() - started)
 
     embedded = encoded = 0
     if embeddings:
         embedded, encoded = embed_labels(store, model_name, work_dir, show_progress)
-    return BuildResult(release, store.stats(), time.perf_counter() - started, peak_memory_mb(),
-                       removed, rows.report, embedded, encoded)
+        lap("label embeddings")
+    stats = store.stats()
+    lap("stats")
+    return BuildResult(release, stats, time.perf_counter() - started, peak_memory_mb(),
+                       removed, rows.report, embedded, encoded, timings)
 
 
 def embed_labels(store: repo.AtlasRepository, model_name: str | None, work_dir: Path | None,

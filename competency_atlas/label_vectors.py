@@ -42,7 +42,7 @@ class VectorCache:
             np.save(tmp, array)
             tmp.replace(self.folder / name)  # atomic: a concurrent reader never sees half a file
 
-    def vectors(self, texts: list[str], encode: Encoder, batch: int = 2048,
+    def vectors(self, texts: list[str], encode: Encoder, batch: int = 4096,
                 progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
         """(one vector per text, in order; how many texts had to be encoded)."""
         keys, vectors = self._load()
@@ -50,15 +50,15 @@ class VectorCache:
         wanted = [text_key(t) for t in texts]
         missing = list(dict.fromkeys(t for t, k in zip(texts, wanted) if k not in index))
         if missing:
-            parts = []
+            # Saved after every batch: an interrupted first build keeps what it already encoded.
             for start in range(0, len(missing), batch):
-                parts.append(np.asarray(encode(missing[start:start + batch]), dtype=np.float32))
+                chunk = missing[start:start + batch]
+                new = np.asarray(encode(chunk), dtype=np.float32)
+                keys = np.concatenate([keys, np.array([text_key(t) for t in chunk], dtype="U40")])
+                vectors = new if vectors.size == 0 else np.vstack([vectors, new])
+                self._save(keys, vectors)
                 if progress:
-                    progress(len(parts[-1]))
-            new = np.vstack(parts)
-            keys = np.concatenate([keys, np.array([text_key(t) for t in missing], dtype="U40")])
-            vectors = new if vectors.size == 0 else np.vstack([vectors, new])
-            self._save(keys, vectors)
+                    progress(len(chunk))
             index = {k: i for i, k in enumerate(keys.tolist())}
         if not texts:
             return np.empty((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32), 0

@@ -18,9 +18,10 @@ TITLES = {
 
 class ApiProblem(Exception):
     def __init__(self, status: int, detail: str, *, title: str | None = None, headers: dict | None = None,
-                 extra: dict | None = None):
+                 errors: list[dict] | None = None):
         super().__init__(detail)
-        self.status, self.detail, self.headers, self.extra = status, detail, headers or {}, extra or {}
+        self.status, self.detail, self.headers = status, detail, headers or {}
+        self.extra = {"errors": errors} if errors else {}
         self.title = title or TITLES.get(status, "Error")
 
 

@@ -32,7 +32,8 @@ def _scope(ctx: Ctx) -> list[str] | None:
     return [i["key"] for i in items]
 
 
-@router.get("/vacancies/{vacancy_id}/candidates", response_model=CandidatesOut, summary="Candidates for a vacancy",
+@router.get("/vacancies/{vacancy_id}/candidates", response_model=CandidatesOut, response_model_exclude_none=True,
+            summary="Candidates for a vacancy",
             responses={404: {"description": "No such vacancy."}})
 def candidates(request: Request, vacancy_id: str = Path(..., min_length=1, max_length=200),
                page: Paging = Depends(paging), ctx: Ctx = Depends(require("candidates"))):

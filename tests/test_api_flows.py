@@ -1,0 +1,107 @@
+"""Consent, audit, decisions and erasure through the API."""
+from __future__ import annotations
+
+from api.client_repository import measurement_snapshot
+from api_fixtures import NAME_1, api, audit_count  # noqa: F401  (fixture)
+
+
+def _cards(api, vacancy):
+    r = api.client.get(f"/vacancies/{vacancy}/candidates", headers=api.h("employer_desk"))
+    assert r.status_code == 200
+    return r.json()["items"]
+
+
+def test_employer_sees_pseudonymised_cards_until_consent_for_that_vacancy_only(api):
+    before = _cards(api, "V-1")
+    assert {c["candidate"][:2] for c in before} == {"C-"} and len(before) == 2  # K-1, K-2; K-3 not matchable
+    text = str(before)
+    for secret in ("K-1", "K-2", NAME_1, "anna@", "cluster", "stressors", "gate", "life_domains"):
+        assert secret not in text
+    assert all(c["consented"] is False and "client_key" not in c and "name" not in c for c in before)
+    assert {"met", "missing", "coverage", "score"} <= set(before[0])
+    other = _cards(api, "V-2")
+    assert not {c["candidate"] for c in before} & {c["candidate"] for c in other}  # unlinkable across vacancies
+
+    r = api.client.post("/clients/K-1/consents", json={"vacancy_id": "V-1"}, headers=api.h("coach"))
+    assert r.status_code == 201 and r.json()["consented"] is True
+
+    after = {c["candidate"]: c for c in _cards(api, "V-1")}
+    named = [c for c in after.values() if c["consented"]]
+    assert len(named) == 1 and named[0]["client_key"] == "K-1" and named[0]["name"] == NAME_1
+    assert all("name" not in c for c in after.values() if not c["consented"])
+    assert NAME_1 not in str(_cards(api, "V-2"))  # consent is for V-1 only
+
+    api.client.delete("/clients/K-1/consents/V-1", headers=api.h("coach"))
+    assert NAME_1 not in str(_cards(api, "V-1"))
+
+
+def test_every_client_read_is_audited(api):
+    reads = [("coach", "/clients/K-1"), ("coach", "/clients/K-1/measurements"), ("coach", "/clients/K-1/gates"),
+             ("coach", "/clients/K-1/vacancies"), ("coach", "/clients/K-1/occupations"),
+             ("ctc_advisor", "/clients/K-1/gap?vacancy_id=V-1"), ("ctc_advisor", "/clients/K-1/decisions")]
+    for n, (who, path) in enumerate(reads, start=1):
+        assert api.client.get(path, headers=api.h(who)).status_code == 200
+        assert audit_count(api, "K-1") == n, path
+    api.client.get("/vacancies/V-1/candidates", headers=api.h("employer_desk"))
+    assert audit_count(api, "K-1") == len(reads) + 1 and audit_count(api, "K-2") == 1
+    # A denied read is not a read: nothing is logged for it.
+    api.client.get("/clients/K-2", headers=api.h("coach"))
+    assert audit_count(api, "K-2") == 1
+
+    log = api.client.get("/admin/audit?client_key=K-1&limit=100", headers=api.h("admin")).json()
+    assert log["total"] == len(reads) + 1
+    entry = next(e for e in log["items"] if e["action"] == "read_profile")
+    assert entry["subject"] == "coach-a" and entry["role"] == "coach" and entry["endpoint"] == "GET /clients/{key}"
+    assert {e["action"] for e in log["items"]} >= {"candidate_card", "gap", "read_measurements"}
+    # Append-only: no endpoint updates or deletes entries.
+    for method in ("DELETE", "PUT", "PATCH", "POST"):
+        assert api.client.request(method, "/admin/audit", headers=api.h("admin")).status_code == 405
+
+
+def test_decision_flow_leaves_measurements_untouched_and_shows_next_to_advice(api):
+    before = measurement_snapshot(api.driver, api.db, "K-1")
+    vacancies = api.client.get("/clients/K-1/vacancies", headers=api.h("coach")).json()
+    assert [v["vacancy"]["id"] for v in vacancies["items"]] and all(v.get("decision") is None for v in vacancies["items"])
+
+    bad = api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
+        "kind": "vacancy", "target": "V-1", "choice": "override", "reason_code": "travel_distance"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "/reason_text"
+    ok = api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
+        "kind": "vacancy", "target": "V-1", "choice": "override", "reason_code": "travel_distance",
+        "reason_text": "No car; 90 minutes by bus."})
+    assert ok.status_code == 201 and ok.json()["advice_ref"] == "vacancy:V-1" and ok.json()["coach"] == "coach-a"
+    api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
+        "kind": "candidate", "target": "V-1", "choice": "follow", "reason_code": "agrees_with_advice"})
+    api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
+        "kind": "gate", "target": "matchable", "choice": "follow", "reason_code": "agrees_with_advice"})
+
+    after = api.client.get("/clients/K-1/vacancies", headers=api.h("coach")).json()
+    shown = {v["vacancy"]["id"]: v["decision"] for v in after["items"]}
+    assert shown["V-1"]["choice"] == "override" and shown["V-1"]["reason_code"] == "travel_distance"
+    assert shown["V-2"] is None
+    cands = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach")).json()["items"]
+    assert cands[0]["decision"]["choice"] == "follow"
+    assert api.client.get("/clients/K-1/gates", headers=api.h("coach")).json()["decision"]["kind"] == "gate"
+    # The advice itself (scores) is unchanged by the decision, and so is every measurement.
+    assert [v["score"] for v in after["items"]] == [v["score"] for v in vacancies["items"]]
+    assert measurement_snapshot(api.driver, api.db, "K-1") == before
+    listed = api.client.get("/clients/K-1/decisions", headers=api.h("ctc_advisor")).json()
+    assert listed["total"] == 3
+
+
+def test_erasure_through_the_api(api):
+    api.client.get("/clients/K-1", headers=api.h("coach"))
+    api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
+        "kind": "vacancy", "target": "V-1", "choice": "follow", "reason_code": "agrees_with_advice"})
+    assert api.client.delete("/clients/K-1", headers=api.h("employer_desk")).status_code == 403
+    assert api.client.delete("/clients/K-2", headers=api.h("coach")).status_code == 404  # not coach-a's
+    r = api.client.delete("/clients/K-1", headers=api.h("coach"))
+    assert r.status_code == 200 and r.json()["erased"] is True and r.json()["removed"]["measurements"] == 1
+    assert api.client.get("/clients/K-1", headers=api.h("coach")).status_code == 404
+    left, _, _ = api.driver.execute_query(
+        "MATCH (n) WHERE n.key = 'K-1' OR n.client_key = 'K-1' OR n.name = $name RETURN count(n) AS n",
+        name=NAME_1, database_=api.db)
+    assert left[0]["n"] == 0
+    assert audit_count(api, "K-1") == 0 and audit_count(api) >= 2  # the trail stays, without the key
+    assert api.client.delete("/clients/K-1", headers=api.h("admin")).status_code == 404
+    assert NAME_1 not in str(_cards(api, "V-1"))

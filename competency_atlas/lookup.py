@@ -54,6 +54,8 @@ FALLBACK_WEIGHTS = FusionWeights(semantic=0.45, tfidf=0.4, fuzzy=0.15)
 VARIANT_DISCOUNT = 0.95
 # How much a concept's second-best label counts (see `concept_scores`); 0 = best label only.
 LABEL_AGREEMENT = 0.6
+TFIDF_ANALYZER = "char_wb"
+TFIDF_NGRAMS = (2, 4)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ def build_index(rows: Iterable[SurfaceForm | tuple[str, str, str]],
     normalised = [normalise(f.text, f.lang) for f in forms]
     # char_wb n-grams stay inside words (padded with spaces), so "maker" in "trappenmaker"
     # matches "maker" in another compound; sublinear tf keeps long labels from dominating.
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
+    vectorizer = TfidfVectorizer(analyzer=TFIDF_ANALYZER, ngram_range=TFIDF_NGRAMS, sublinear_tf=True,
                                  dtype=np.float32)
     matrix = vectorizer.fit_transform(normalised)
     if embeddings is None and embed is not None:

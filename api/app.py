@@ -111,6 +111,7 @@ def _install_handlers(app: FastAPI) -> None:
 
     async def unavailable(request: Request, exc: Exception):
         log.warning("Neo4j unavailable: %s", exc)
+        request.app.state.db.mark_unhealthy()
         return problem_response(503, "The database is not reachable at the moment; please retry.",
                                 request.url.path, {"Retry-After": str(RETRY_AFTER_S)})
 

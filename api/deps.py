@@ -29,16 +29,25 @@ class Database:
         self.name = settings.neo4j_database
         self._driver: Driver | None = None
         self._migrated = False
+        self._healthy = False
         self._lock = threading.Lock()
 
     def driver(self) -> Driver:
         with self._lock:
             if self._driver is None:
                 self._driver = connect(self.settings)
+            if not self._healthy:
+                # Fails fast (no transaction retries) while the server is away: an immediate 503.
+                self._driver.verify_connectivity()
+                self._healthy = True
             if not self._migrated:
                 migrate(self._driver, self.name)
                 self._migrated = True
             return self._driver
+
+    def mark_unhealthy(self) -> None:
+        """After a ServiceUnavailable: the next request probes the server before querying."""
+        self._healthy = False
 
     def close(self) -> None:
         with self._lock:

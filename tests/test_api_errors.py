@@ -1,0 +1,159 @@
+"""problem+json for 401/403/404/405/413/422/503, recovery when the database returns, the OpenAPI
+document, a bounded schemathesis run, and management information suppression."""
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
+
+from api.app import create_app
+from api_fixtures import api, api_settings  # noqa: F401  (fixture)
+
+PROBLEM = "application/problem+json"
+
+
+def _is_problem(r, status):
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith(PROBLEM)
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert "Traceback" not in r.text and 'File "' not in r.text
+    return body
+
+
+def test_problem_shapes(api):
+    _is_problem(api.client.get("/clients"), 401)
+    assert api.client.get("/clients").headers["www-authenticate"].startswith("Bearer")
+    _is_problem(api.client.get("/clients", headers={"Authorization": "Bearer nope"}), 401)
+    _is_problem(api.client.get("/admin/tokens", headers=api.h("coach")), 403)
+    _is_problem(api.client.get("/clients/K-404", headers=api.h("coach")), 404)
+    _is_problem(api.client.get("/no/such/path", headers=api.h("coach")), 404)
+    _is_problem(api.client.put("/vacancies", headers=api.h("coach")), 405)
+    body = _is_problem(api.client.get("/vacancies?limit=0&offset=-1", headers=api.h("coach")), 422)
+    assert {(e["location"], e["field"]) for e in body["errors"]} == {("query", "limit"), ("query", "offset")}
+    body = _is_problem(api.client.post("/clients/K-1/what-if", headers=api.h("coach"), json={
+        "vacancy_id": "V-1", "changes": [{"competency": "x", "level": 2}, {"level": 0.5}], "extra": 1}), 422)
+    assert {e["pointer"] for e in body["errors"]} == {"/changes/0/level", "/changes/1/competency", "/extra"}
+
+
+def test_request_size_limit(api, settings, tmp_path):
+    small = create_app(api_settings(settings, tmp_path, max_request_bytes=1000))
+    token, _ = small.state.tokens.create("admin-1", "admin")
+    with TestClient(small) as client:
+        r = client.post("/measurements", json=[{"client_key": "K-1", "pad": "x" * 2000}],
+                        headers={"Authorization": f"Bearer {token}"})
+    _is_problem(r, 413)
+
+
+class _Proxy:
+    """A TCP forwarder we can switch on and off: the database 'goes away' and 'comes back'."""
+
+    def __init__(self, target_port: int):
+        self.target = target_port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sock.close()
+        self.server = None
+
+    def start(self):
+        self.server = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
+        threading.Thread(target=self._accept, args=(self.server,), daemon=True).start()
+
+    def _accept(self, server):
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def stop(self):
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+
+def test_database_unreachable_gives_503_and_recovers(clean_db, settings, tmp_path):
+    proxy = _Proxy(settings.neo4j_bolt_port)
+    s = api_settings(settings, tmp_path, neo4j_uri=f"bolt://127.0.0.1:{proxy.port}",
+                     neo4j_password_env=settings.password())
+    app = create_app(s)
+    token, _ = app.state.tokens.create("coach-a", "coach")
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/vacancies", headers=headers)
+        _is_problem(r, 503)
+        assert int(r.headers["retry-after"]) > 0
+        _is_problem(client.get("/vacancies"), 401)  # authentication does not need the database
+        proxy.start()
+        try:
+            assert client.get("/vacancies", headers=headers).status_code == 200
+        finally:
+            proxy.stop()
+
+
+def test_openapi_document_validates_and_has_examples(api):
+    doc = api.client.get("/openapi.json").json()
+    validate(doc)
+    schemas = doc["components"]["schemas"]
+    assert "Problem" in schemas and "examples" in schemas["DecisionIn"]
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            if any(p["name"] == "limit" for p in op.get("parameters", [])):
+                assert any(p["name"] == "offset" for p in op["parameters"]), path
+            assert "application/problem+json" in op["responses"]["401"]["content"]
+
+
+def test_schemathesis_finds_no_server_errors(api):
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings as hsettings
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
+    headers = {"Authorization": f"Bearer {api.tokens['coach']}"}
+    failures = []
+    for op in schema.get_all_operations():
+        operation = op.ok()
+        if operation.path.startswith("/admin/tokens") or operation.method.upper() == "DELETE":
+            continue  # token churn and erasure would only exercise themselves
+
+        @hsettings(max_examples=3, deadline=None, derandomize=True,
+                   suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def run(case):
+            response = case.call(headers=headers)
+            if response.status_code >= 500:
+                failures.append((operation.label, response.status_code, response.text[:200]))
+        run()
+    assert failures == []
+
+
+def test_mi_aggregates_suppress_small_groups(api):
+    base = api.client.get("/mi/client-base", headers=api.h("admin")).json()
+    # min_group 2: the two matchable A1 clients of WR12 form a cell; the one not_matchable client does not.
+    assert base["cells"] == [{"gate": "matchable", "profile": "A1", "region": "WR12", "clients": 2, "suppressed": False}]
+    assert base["suppressed_cells"] == 1 and "K-" not in str(base)
+    missing = api.client.get("/mi/missing-competencies?region=WR12", headers=api.h("coach")).json()
+    assert missing["clients"] == 2 and missing["competencies"] == []  # only K-2 misses onet:2.B.1.a: below 2
+    excl = api.client.get("/mi/vacancies/V-1/exclusions", headers=api.h("employer_desk")).json()
+    cell = next(c for c in excl["requirements"] if c["uri"] == "onet:2.B.1.a")
+    assert cell["suppressed"] is True and cell["excluded"] is None

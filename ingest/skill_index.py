@@ -156,11 +156,15 @@ def cached_encode(texts: list[str], model_name: str, cache_dir: Path | None) -> 
     return vectors
 
 
-def build_index(entries: list[SkillEntry], model_name: str, cache_dir: Path | None) -> SkillIndex:
+def build_index(entries: list[SkillEntry], model_name: str, cache_dir: Path | None,
+                with_texts: bool = True) -> SkillIndex:
+    """Label vectors always; text vectors only `with_texts` (they cost minutes: long texts),
+    else the label vectors stand in for them."""
     if not entries:
         raise SkillDataError("empty skill label space")
     label_vectors = cached_encode([e.label for e in entries], model_name, cache_dir)
-    text_vectors = cached_encode([e.text for e in entries], model_name, cache_dir)
+    text_vectors = (cached_encode([e.text for e in entries], model_name, cache_dir)
+                    if with_texts else label_vectors)
     return SkillIndex(tuple(entries), label_vectors, text_vectors)
 
 

@@ -96,7 +96,7 @@ def run(annotations: Path, labels_path: Path, depth: int = 100) -> dict[str, flo
     labels = read_label_file(labels_path)
     unknown = sorted({g for item in gold for g in item.gold} - set(labels))
     index = build_index(skills_from_labels(labels, esco_skills(s.data_dir)), s.embedding_model,
-                        default_cache_dir(s.work_dir))
+                        default_cache_dir(s.work_dir), with_texts=False)
     encoder = SentenceEncoder(s.embedding_model)
     ranked = rank_labels([g.sentence for g in gold], index, encoder, depth)
     seconds = time.perf_counter() - started

@@ -27,9 +27,18 @@ RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
        [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
 """
 
-_EVIDENCE_FOR = """
+_EVIDENCE_ALL = """
 MATCH (c:Client)-[h:HAS_COMPETENCY]->(k:Competency)
-WHERE k.uri IN $competencies AND ($keys IS NULL OR c.key IN $keys) AND c.gate IN $gates
+WHERE k.uri IN $competencies AND c.gate IN $gates
+RETURN c.key AS client, c.gate AS gate, k.uri AS competency, h.level AS level, h.confidence AS confidence,
+       h.as_of AS as_of, h.inferred AS inferred, h.sources AS sources
+"""
+
+# A scope (a caseload) is walked from its clients: index seeks, not a list scan per row.
+_EVIDENCE_SCOPED = """
+UNWIND $keys AS key
+MATCH (c:Client {key: key})-[h:HAS_COMPETENCY]->(k:Competency)
+WHERE k.uri IN $competencies AND c.gate IN $gates
 RETURN c.key AS client, c.gate AS gate, k.uri AS competency, h.level AS level, h.confidence AS confidence,
        h.as_of AS as_of, h.inferred AS inferred, h.sources AS sources
 """
@@ -84,7 +93,8 @@ def occupation(driver: Driver, database: str, uri: str) -> dict | None:
 
 def evidence_for(driver: Driver, database: str, competencies: list[str], keys: list[str] | None,
                  gates: list[str]) -> list[dict]:
-    records, _, _ = driver.execute_query(_EVIDENCE_FOR, competencies=competencies, keys=keys, gates=gates,
+    query = _EVIDENCE_ALL if keys is None else _EVIDENCE_SCOPED
+    records, _, _ = driver.execute_query(query, competencies=competencies, keys=keys, gates=gates,
                                          database_=database)
     return [plain(dict(r)) for r in records]
 

@@ -13,6 +13,7 @@ from neo4j import Driver
 
 from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, raise_level, with_unlocks
+from matcher.freshness import current_generation
 from matcher.index import MatchIndex, Targets, distance_km
 from matcher.index_repository import load_index
 from matcher.scoring import SHORTFALL_PENALTY, Constraints, DistancePolicy, shortfall
@@ -63,6 +64,7 @@ class MatchService:
         self.driver = driver
         self.database = database
         self._index = index
+        self._generation: int | None = None
         self.traits = traits or {}
 
     @property
@@ -72,8 +74,16 @@ class MatchService:
         return self._index
 
     def refresh(self) -> None:
-        """Rebuilds the index from the graph (on start, and after writes)."""
+        """Rebuilds the index from the graph (on start, and when the graph's generation moved)."""
+        generation = current_generation(self.driver, self.database)
         self._index = load_index(self.driver, self.database)
+        self._generation = generation
+
+    def refresh_if_stale(self) -> bool:
+        if self._index is not None and current_generation(self.driver, self.database) == self._generation:
+            return False
+        self.refresh()
+        return True
 
     # ---- vacancy -> candidates ----------------------------------------------------------------
     def candidates(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),

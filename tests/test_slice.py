@@ -56,3 +56,19 @@ def test_client_outputs_gap_and_what_if(clean_db, settings):
     assert all(g.gain > 0 for g in gap) and gap[0].unlocks == 1
     w = service.what_if("C-0002", "slice:stock", 0.8, "V-0001")
     assert (w.rank_before, w.rank_after) == (3, 2) and w.score_after > w.score_before and w.opens == 1
+
+
+def test_index_rebuilds_when_the_generation_moves(clean_db, settings):
+    from matcher.freshness import bump_generation
+
+    load_slice(clean_db, settings.neo4j_database)
+    service = MatchService(clean_db, settings.neo4j_database)
+    assert service.refresh_if_stale()  # first use builds it
+    assert not service.refresh_if_stale()
+    clean_db.execute_query("MATCH (c:Client {key: 'C-0002'}) SET c.gate = 'not_matchable'",
+                           database_=settings.neo4j_database)
+    assert "C-0002" in [m.subject for m in service.candidates("V-0001")]  # not yet told
+    with clean_db.session(database=settings.neo4j_database) as session:
+        session.execute_write(bump_generation)
+    assert service.refresh_if_stale()
+    assert "C-0002" not in [m.subject for m in service.candidates("V-0001")]

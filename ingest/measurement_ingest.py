@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -102,18 +103,19 @@ class ProfileBuilder:
             out += measured_evidence(row["id"], measured_at, ((k, v["level"]) for k, v in scores.items()), mappings)
         return out
 
-    def derive(self, new: list[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+    def derive_clients(self, rows: list[dict]) -> dict[str, tuple[dict, dict | None]]:
+        """Per client in `rows` (all their measurements): the profile row and the work-history row."""
         by_client: dict[str, list[dict]] = defaultdict(list)
-        for row in stored + new:
+        for row in rows:
             by_client[row["client_key"]].append(row)
-        jobs_of = {key: [j for r in rows for j in json.loads(r["work_history_json"] or "[]") if j.get("occupation")]
-                   for key, rows in by_client.items()}
+        jobs_of = {key: [j for r in rs for j in json.loads(r["work_history_json"] or "[]") if j.get("occupation")]
+                   for key, rs in by_client.items()}
         skills = self.skills(j["occupation"] for jobs in jobs_of.values() for j in jobs)
-        profile_rows, job_rows = [], []
-        for key, rows in by_client.items():
+        out = {}
+        for key, rs in by_client.items():
             evidence: list[Evidence] = []
             facts = []
-            for row in rows:
+            for row in rs:
                 evidence += self.evidence(row)
                 facts.append(GateFact(row["instrument"], _native(row["measured_at"]), row["id"],
                                       bool(row["gate_block_given"]),
@@ -125,11 +127,13 @@ class ProfileBuilder:
                                                   skills.get(uri, []))
                 known = years.get(uri)
                 years[uri] = job.get("years") if known is None else max(known, job.get("years") or 0.0)
-            gate = client_gate(facts)
-            profile_rows.append(_profile_row(key, derive_profile(evidence), gate))
-            if years:
-                job_rows.append({"key": key, "jobs": [{"uri": u, "years": y} for u, y in sorted(years.items())]})
-        return profile_rows, job_rows
+            jobs = {"key": key, "jobs": [{"uri": u, "years": y} for u, y in sorted(years.items())]} if years else None
+            out[key] = (_profile_row(key, derive_profile(evidence), client_gate(facts)), jobs)
+        return out
+
+    def derive(self, new: list[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+        derived = self.derive_clients(stored + new)
+        return [p for p, _ in derived.values()], [j for _, j in derived.values() if j is not None]
 
 
 def _profile_row(key: str, profile: dict, gate) -> dict:
@@ -279,17 +283,32 @@ def ingest_records(items: Iterable[MeasurementRecord | FileProblem], driver: Dri
                 continue
             yield result.measurement
 
+    def prepare(batch: list[ValidMeasurement]) -> tuple:
+        clients, identities = _client_rows(batch, context, report.warnings)
+        rows = [measurement_row(v, report.run_id, _work_rows(v, context, report.warnings)) for v in batch]
+        return rows, clients, identities, builder.derive_clients(rows)
+
+    def landed(batch: list[ValidMeasurement], outcome) -> None:
+        ids = set(outcome.landed)
+        report.landed += len(outcome.landed)
+        report.unchanged += len(outcome.unchanged)
+        report.scores += sum(len(v.scores) for v in batch if v.id in ids)
+        bar.update(len(batch))
+
+    # Pipelined: while one batch's transaction runs on the writer thread, the next batch is read,
+    # validated and its profiles precomputed here. Batches still commit one after the other.
     status = "failed"
+    pending = None
     try:
-        for batch in _batches(valid_stream(), batch_size):
-            clients, identities = _client_rows(batch, context, report.warnings)
-            rows = [measurement_row(v, report.run_id, _work_rows(v, context, report.warnings)) for v in batch]
-            outcome = write_batch(driver, database, rows, clients, identities, builder.derive, hook)
-            landed = set(outcome.landed)
-            report.landed += len(outcome.landed)
-            report.unchanged += len(outcome.unchanged)
-            report.scores += sum(len(v.scores) for v in batch if v.id in landed)
-            bar.update(len(batch))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="measurement-writer") as writer:
+            for batch in _batches(valid_stream(), batch_size):
+                rows, clients, identities, precomputed = prepare(batch)
+                if pending is not None:
+                    landed(pending[0], pending[1].result())
+                pending = (batch, writer.submit(write_batch, driver, database, rows, clients, identities,
+                                                builder.derive, hook, precomputed))
+            if pending is not None:
+                landed(pending[0], pending[1].result())
         status = "finished"
     finally:
         bar.close()

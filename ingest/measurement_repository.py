@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
 
+ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 Hook = Callable[[str], None]  # called after each statement of a batch (tests inject failures here)
 
 Q_EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN m.id AS id"
@@ -126,10 +127,13 @@ def _hooked(hook: Hook | None, stage: str) -> None:
 
 
 Derive = Callable[[list[dict], list[dict]], tuple[list[dict], list[dict]]]
+# Profiles computed before the transaction from the batch alone: (profile row, work row or None)
+# per client. Valid for a client with nothing stored yet; others are derived again inside.
+Precomputed = dict[str, tuple[dict, dict | None]]
 
 
 def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list[dict], identities: list[dict],
-                 derive: Derive, hook: Hook | None) -> BatchOutcome:
+                 derive: Derive, hook: Hook | None, precomputed: Precomputed) -> BatchOutcome:
     ids = [m["id"] for m in measurements]
     existing = {r["id"] for r in tx.run(Q_EXISTING, ids=ids)}
     new = [m for m in measurements if m["id"] not in existing]
@@ -143,10 +147,17 @@ def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list
         stored = [r["m"] for r in tx.run(Q_STORED, keys=keys)]
         tx.run(Q_MEASUREMENTS, rows=new).consume()
         _hooked(hook, "measurements")
-        profiles, jobs = derive(new, stored)
-        had_profile = sorted({m["client_key"] for m in stored})
+        had_profile = {m["client_key"] for m in stored}
+        again = had_profile | {k for k in keys if k not in precomputed}
+        profiles, jobs = derive([m for m in new if m["client_key"] in again],
+                                [m for m in stored if m["client_key"] in again]) if again else ([], [])
+        for key in keys:
+            if key not in again:
+                profiles.append(precomputed[key][0])
+                if precomputed[key][1] is not None:
+                    jobs.append(precomputed[key][1])
         if had_profile:
-            tx.run(Q_DROP_PROFILE, keys=had_profile).consume()
+            tx.run(Q_DROP_PROFILE, keys=sorted(had_profile)).consume()
         tx.run(Q_PROFILE, rows=profiles, now=_now()).consume()
         _hooked(hook, "profiles")
         if jobs:
@@ -156,11 +167,13 @@ def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list
 
 
 def write_batch(driver: Driver, database: str, measurements: list[dict], clients: list[dict],
-                identities: list[dict], derive: Derive, hook: Hook | None = None) -> BatchOutcome:
+                identities: list[dict], derive: Derive, hook: Hook | None = None,
+                precomputed: Precomputed | None = None) -> BatchOutcome:
     """One transaction per call. `derive(new_rows, stored_rows)` returns (profile rows, work rows)
     for the clients of the new measurements, from their new and already stored measurements."""
     with driver.session(database=database) as session:
-        return session.execute_write(_write_batch, measurements, clients, identities, derive, hook)
+        return session.execute_write(_write_batch, measurements, clients, identities, derive, hook,
+                                     precomputed or {})
 
 
 def start_run(driver: Driver, database: str, run_id: str, kind: str, sources: list[str]) -> None:
@@ -175,7 +188,9 @@ def finish_run(driver: Driver, database: str, run_id: str, status: str, landed: 
 
 def load_essential_skills(driver: Driver, database: str, uris: list[str]) -> dict[str, list[str]]:
     records, _, _ = driver.execute_query(Q_ESSENTIAL, uris=uris, database_=database)
-    found = {r["uri"]: sorted(r["skills"]) for r in records}
+    # ESCO skills only (the atlas also derives O*NET requirements); filtered here because a
+    # STARTS WITH in the query makes the planner seek competencies by prefix first.
+    found = {r["uri"]: sorted(s for s in r["skills"] if s.startswith(ESCO_SKILL_PREFIX)) for r in records}
     return {u: found.get(u, []) for u in uris}
 
 
@@ -230,3 +245,19 @@ def erase_client(driver: Driver, database: str, key: str) -> dict:
     """Removes every trace of a client in one transaction; returns what was removed."""
     with driver.session(database=database) as session:
         return session.execute_write(_erase, key)
+
+
+def delete_clients_with_prefix(driver: Driver, database: str, prefix: str) -> int:
+    """Benchmark clean-up: every client whose key starts with `prefix`, with their measurements,
+    identities and profile, in batches (auto-commit, CALL IN TRANSACTIONS)."""
+    if len(prefix) < 4:
+        raise ValueError("refusing to delete clients by a prefix shorter than 4 characters")
+    with driver.session(database=database) as session:
+        session.run("MATCH (m:Measurement) WHERE m.client_key STARTS WITH $p "
+                    "CALL (m) { DETACH DELETE m } IN TRANSACTIONS OF 5000 ROWS", p=prefix).consume()
+        session.run("MATCH (i:ClientIdentity) WHERE i.client_key STARTS WITH $p "
+                    "CALL (i) { DETACH DELETE i } IN TRANSACTIONS OF 5000 ROWS", p=prefix).consume()
+        record = session.run("MATCH (c:Client) WHERE c.key STARTS WITH $p "
+                             "CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 1000 ROWS "
+                             "RETURN count(*) AS n", p=prefix).single()
+    return record["n"] if record else 0

@@ -57,8 +57,7 @@ class Evidence(NamedTuple):
     inferred: bool = False
 
 
-@dataclass(frozen=True)
-class CompetencyEstimate:
+class CompetencyEstimate(NamedTuple):
     competency: str
     level: float
     confidence: float
@@ -122,36 +121,47 @@ def work_history_evidence(occupation_uri: str, years: float | None, as_of: date,
 
 def derive_profile(evidence: Iterable[Evidence]) -> dict[str, CompetencyEstimate]:
     """Combine all of a client's evidence into one estimate per competency (absent = unknown)."""
-    evidence = list(evidence)
+    evidence = evidence if isinstance(evidence, list) else list(evidence)
     if not evidence:
         return {}
     reference = max(e.measured_at for e in evidence)
-    # Per competency: Σs, Σs·level, Σs·level², Π(1−s), newest date, sources, trait weights, inferred.
+    factors: dict[tuple[date, str], float] = {}  # decay per (date, trait): a client has few dates
+    # Per competency: Σs, Σs·level, Σs·level², Π(1−s), newest date, sources, strength per trait, inferred.
     acc: dict[str, list] = {}
-    for e in evidence:
-        s = decay(e.strength, (reference - e.measured_at).days, e.trait)
+    for uri, level, strength, measured_at, source, trait, inferred in evidence:
+        f = factors.get((measured_at, trait))
+        if f is None:
+            f = factors[(measured_at, trait)] = decay(1.0, (reference - measured_at).days, trait)
+        s = strength * f
         if s <= 0.0:
             continue
-        a = acc.get(e.competency)
+        a = acc.get(uri)
         if a is None:
-            a = acc[e.competency] = [0.0, 0.0, 0.0, 1.0, e.measured_at, set(), {}, True]
+            acc[uri] = [s, s * level, s * level * level, 1.0 - (s if s < 1.0 else 1.0), measured_at, {source},
+                        {trait: s}, inferred]
+            continue
         a[0] += s
-        a[1] += s * e.level
-        a[2] += s * e.level * e.level
-        a[3] *= 1.0 - min(s, 1.0)
-        if e.measured_at > a[4]:
-            a[4] = e.measured_at
-        a[5].add(e.source)
-        a[6][e.trait] = a[6].get(e.trait, 0.0) + s
-        a[7] = a[7] and e.inferred
+        a[1] += s * level
+        a[2] += s * level * level
+        a[3] *= 1.0 - (s if s < 1.0 else 1.0)
+        if measured_at > a[4]:
+            a[4] = measured_at
+        a[5].add(source)
+        a[6][trait] = a[6].get(trait, 0.0) + s
+        if not inferred:
+            a[7] = False
     out = {}
     for uri, (sw, swl, swl2, miss, newest, sources, traits, inferred) in acc.items():
         level = swl / sw
-        spread = math.sqrt(max(swl2 / sw - level * level, 0.0))
-        confidence = min((1.0 - miss) * (1.0 - spread), CONFIDENCE_CAP)
-        trait = max(sorted(traits), key=traits.get)
-        out[uri] = CompetencyEstimate(uri, round(min(max(level, 0.0), 1.0), 6), round(confidence, 6), newest,
-                                      inferred, tuple(sorted(sources)), trait)
+        var = swl2 / sw - level * level
+        spread = math.sqrt(var) if var > 0.0 else 0.0
+        confidence = (1.0 - miss) * (1.0 - spread)
+        if confidence > CONFIDENCE_CAP:
+            confidence = CONFIDENCE_CAP
+        trait = next(iter(traits)) if len(traits) == 1 else max(sorted(traits), key=traits.get)
+        level = 0.0 if level < 0.0 else 1.0 if level > 1.0 else level
+        out[uri] = CompetencyEstimate(uri, round(level, 6), round(confidence, 6), newest, inferred,
+                                      tuple(sorted(sources)), trait)
     return out
 
 

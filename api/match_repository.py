@@ -50,32 +50,6 @@ RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
         as_of: h.as_of, inferred: h.inferred, sources: h.sources}] AS evidence
 """
 
-_OPEN_VACANCIES_TOUCHING = f"""
-MATCH (v:Vacancy {{status: 'open'}})-[:REQUIRES]->(k:Competency)
-WHERE k.uri IN $competencies
-WITH DISTINCT v
-RETURN v {{.id, .title, .employer, .municipality_code, .region_code}} AS vacancy,
-       CASE WHEN v.location IS NULL OR $location IS NULL THEN null
-            ELSE point.distance(v.location, $location) / 1000.0 END AS distance_km,
-       [(v)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
-"""
-
-_OCCUPATIONS_TOUCHING = f"""
-MATCH (o:Occupation)-[:REQUIRES]->(k:Competency)
-WHERE k.uri IN $competencies
-WITH o, count(k) AS shared ORDER BY shared DESC, o.uri LIMIT $pool
-RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
-       [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements,
-       COUNT {{ (o)<-[:FOR_OCCUPATION]-(:Vacancy {{status: 'open'}}) }} AS open_vacancies
-"""
-
-_DEMAND = """
-UNWIND $competencies AS uri
-OPTIONAL MATCH (v:Vacancy {status: 'open'})-[:REQUIRES]->(:Competency {uri: uri})
-RETURN uri, count(v) AS open_vacancies
-"""
-
-
 def vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
     records, _, _ = driver.execute_query(_VACANCY, id=vacancy_id, database_=database)
     if not records:
@@ -104,25 +78,5 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
     if not records:
         return None
     r = records[0]
-    return {"gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
+    return {"key": key, "gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
             "evidence": [plain(e) for e in r["evidence"]]}
-
-
-def open_vacancies_touching(driver: Driver, database: str, competencies: list[str], location) -> list[dict]:
-    records, _, _ = driver.execute_query(_OPEN_VACANCIES_TOUCHING, competencies=competencies, location=location,
-                                         database_=database)
-    return [{"vacancy": plain(r["vacancy"]), "distance_km": r["distance_km"], "requirements": list(r["requirements"])}
-            for r in records]
-
-
-def occupations_touching(driver: Driver, database: str, competencies: list[str], pool: int = 500) -> list[dict]:
-    records, _, _ = driver.execute_query(_OCCUPATIONS_TOUCHING, competencies=competencies, pool=pool,
-                                         database_=database)
-    return [{"occupation": dict(r["occupation"]), "requirements": list(r["requirements"]),
-             "open_vacancies": r["open_vacancies"]} for r in records]
-
-
-def demand(driver: Driver, database: str, competencies: list[str]) -> dict[str, int]:
-    """How many open vacancies require each competency: what closing a gap would unlock."""
-    records, _, _ = driver.execute_query(_DEMAND, competencies=competencies, database_=database)
-    return {r["uri"]: r["open_vacancies"] for r in records}

@@ -136,7 +136,8 @@ class Targets:
 @dataclass(frozen=True)
 class Ranked:
     keys: list[str]
-    scores: np.ndarray  # after the distance penalty, best first
+    scores: np.ndarray  # after the constraint penalties, best first
+    total: int  # how many rows were eligible (not gated, closed, filtered or out of scope)
 
 
 class MatchIndex:
@@ -171,12 +172,19 @@ class MatchIndex:
         return out
 
     # ---- ranking --------------------------------------------------------------------------
-    def candidates(self, vacancy: str, n: int, constraints: Constraints = Constraints()) -> Ranked:
-        """The n best matchable clients for a vacancy; constraints lower scores unless they filter."""
+    def candidates(self, vacancy: str, n: int, constraints: Constraints = Constraints(),
+                   scope: list[str] | None = None) -> Ranked:
+        """The n best matchable clients for a vacancy; constraints lower scores unless they filter.
+        `scope`: only these clients (a coach's caseload); None: everybody."""
         v, c = self.vacancies.row[vacancy], self.clients
         t = self.vacancies
+        excluded = c.excluded
+        if scope is not None:
+            excluded = np.ones(len(c.keys), dtype=np.bool_)
+            excluded[[c.row[k] for k in scope if k in c.row]] = False
+            excluded |= c.excluded
         return _top(self.client_scores(t, v), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
-                    c.education, t.education[v:v + 1], c.excluded, n, constraints)
+                    c.education, t.education[v:v + 1], excluded, n, constraints)
 
     def vacancies_for(self, client: str, n: int,
                       constraints: Constraints = Constraints(DistancePolicy(hard=True))) -> Ranked:
@@ -225,7 +233,8 @@ def _top(scores, keys, xyz, centre, hours_have, hours_need, edu_have, edu_need, 
     keep = (part_i >= 0) & np.isfinite(part_s)
     part_s, part_i = part_s[keep], part_i[keep]
     order = sorted(range(len(part_i)), key=lambda j: (-part_s[j], keys[part_i[j]]))[:n]
-    return Ranked([keys[part_i[j]] for j in order], part_s[order])
+    # finish_top marked every ineligible row -inf in place, so what is finite is what could rank
+    return Ranked([keys[part_i[j]] for j in order], part_s[order], int(np.isfinite(scores).sum()))
 
 
 def distance_km(a: np.ndarray, b: np.ndarray) -> float | None:

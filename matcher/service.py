@@ -87,9 +87,14 @@ class MatchService:
 
     # ---- vacancy -> candidates ----------------------------------------------------------------
     def candidates(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
-                   lang: str = "en") -> list[Match]:
+                   lang: str = "en", scope: list[str] | None = None) -> list[Match]:
+        return self.candidates_page(vacancy, top, constraints, lang, scope)[0]
+
+    def candidates_page(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
+                        lang: str = "en", scope: list[str] | None = None) -> tuple[list[Match], int]:
+        """The top candidates and how many were eligible in all (for pagination)."""
         idx = self._require(self.index.vacancies, vacancy, "vacancy")
-        ranked = self.index.candidates(vacancy, top, constraints)
+        ranked = self.index.candidates(vacancy, top, constraints, scope)
         facts = repository.client_facts(self.driver, self.database, ranked.keys)
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
         evidence = repository.evidence_details(self.driver, self.database, ranked.keys,
@@ -105,12 +110,18 @@ class MatchService:
                                           _val(self.index.vacancies.education[idx])),
                 facts=facts.get(key, {}),
                 evidence={uri: e for (c, uri), e in evidence.items() if c == key}))
-        return out
+        return out, ranked.total
 
     # ---- client -> vacancies / occupations ---------------------------------------------------
     def vacancies(self, client: str, top: int = 50, radius_km: float = 25.0, filter_distance: bool = True,
                   lang: str = "en") -> list[Match]:
+        return self.vacancies_page(client, top, radius_km, filter_distance, lang)[0]
+
+    def vacancies_page(self, client: str, top: int = 50, radius_km: float = 25.0, filter_distance: bool = True,
+                       lang: str = "en") -> tuple[list[Match], int]:
         row = self._require(self.index.clients, client, "client")
+        if self.index.clients.excluded[row]:
+            return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
         constraints = Constraints(DistancePolicy(radius_km=radius_km, hard=filter_distance))
         ranked = self.index.vacancies_for(client, top, constraints)
         facts = repository.vacancy_facts(self.driver, self.database, ranked.keys)
@@ -126,12 +137,13 @@ class MatchService:
                 education_short=shortfall(_val(self.index.clients.education[row]),
                                           _val(self.index.vacancies.education[v])),
                 facts=facts.get(vid, {})))
-        return out
+        return out, ranked.total
 
     def occupations(self, client: str, top: int = 20, lang: str = "en") -> list[Match]:
         """Best occupations by profile, marked when they lie in another sector than the work
         history, plus the SIMILAR_TO neighbours of the occupations the client worked in."""
-        self._require(self.index.clients, client, "client")
+        if self.index.clients.excluded[self._require(self.index.clients, client, "client")]:
+            return []
         history = repository.work_history(self.driver, self.database, client)
         own_sectors = {h["isco"][:1] for h in history if h["isco"]}
         similar_from = {s["uri"]: h["occupation"] for h in history for s in h["similar"] if s["uri"]}

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.access import Role
 from api.app import create_app
+from matcher.freshness import bump_generation
 
 SKILLS = ["onet:2.A.1.a", "onet:2.B.1.a", "onet:1.C.1.a", "onet:2.A.2.a"]
 OCC = "http://data.europa.eu/esco/occupation/test-cook"
@@ -70,6 +71,8 @@ SUBJECTS = {"coach": "coach-a", "coach_b": "coach-b", "ctc_advisor": "advisor-a"
 def seed_world(driver, database: str, clients=CLIENTS) -> None:
     driver.execute_query(SEED, skills=SKILLS, database_=database)
     driver.execute_query(SEED_WORLD, occ=OCC, clients=clients, database_=database)
+    with driver.session(database=database) as session:  # tell the matcher's index the graph changed
+        session.execute_write(bump_generation)
 
 
 def api_settings(settings, tmp_path, **overrides):

@@ -41,8 +41,7 @@ def candidates(request: Request, vacancy_id: str = Path(..., min_length=1, max_l
     if found is None:
         raise ApiProblem(404, "No vacancy with this id.")
     target, _ = found
-    ranked = service.candidates_for_vacancy(ctx.driver, ctx.database, target, _scope(ctx))
-    rows = ranked[page.offset:page.offset + page.limit]
+    rows, total = service.candidates_for_vacancy(_matcher(request, ctx), target, _scope(ctx), page.offset, page.limit)
     keys = [r["client_key"] for r in rows]
     if ctx.principal.role is Role.EMPLOYER_DESK:
         agreed = client_repository.consented(ctx.driver, ctx.database, vacancy_id, keys)
@@ -57,8 +56,12 @@ def candidates(request: Request, vacancy_id: str = Path(..., min_length=1, max_l
         items = [{**r, "candidate": r["client_key"], "decision": decided.get((r["client_key"], ref))} for r in rows]
         action = "candidate_list"
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, keys, action, ctx.endpoint)
-    return {"vacancy_id": vacancy_id, "title": target.title, "total": len(ranked), "offset": page.offset,
+    return {"vacancy_id": vacancy_id, "title": target.title, "total": total, "offset": page.offset,
             "limit": page.limit, "items": items}
+
+
+def _matcher(request: Request, ctx: Ctx) -> service.MatchService:
+    return service.matcher(request.app.state, ctx.driver, ctx.database)
 
 
 def _client(ctx: Ctx, key: str) -> dict:
@@ -71,33 +74,31 @@ def _client(ctx: Ctx, key: str) -> dict:
 
 @router.get("/clients/{key}/vacancies", response_model=ClientMatchesOut, responses=NOT_FOUND,
             summary="Open vacancies for a client")
-def client_vacancies(key: str = KEY, max_km: float | None = Query(None, gt=0, le=500,
+def client_vacancies(request: Request, key: str = KEY, max_km: float | None = Query(None, gt=0, le=500,
                                                                     description="Only vacancies within this distance."),
                      page: Paging = Depends(paging), ctx: Ctx = Depends(require("client_matching"))):
     client = _client(ctx, key)
-    ranked = service.vacancies_for_client(ctx.driver, ctx.database, client, max_km)
-    rows = ranked[page.offset:page.offset + page.limit]
+    rows, total = service.vacancies_for_client(_matcher(request, ctx), client, max_km, page.offset, page.limit)
     refs = [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows]
     decided = decisions_for(ctx.driver, ctx.database, key, refs)
     items = [{**r, "decision": decided.get(ref)} for r, ref in zip(rows, refs)]
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "match_vacancies", ctx.endpoint)
-    return {"client_key": key, "gate": client["gate"], "total": len(ranked), "offset": page.offset,
+    return {"client_key": key, "gate": client["gate"], "total": total, "offset": page.offset,
             "limit": page.limit, "items": items,
             "note": NOT_MATCHABLE_NOTE if client["gate"] == "not_matchable" else None}
 
 
 @router.get("/clients/{key}/occupations", response_model=ClientMatchesOut, responses=NOT_FOUND,
             summary="Occupations that fit a client")
-def client_occupations(key: str = KEY, page: Paging = Depends(paging),
+def client_occupations(request: Request, key: str = KEY, page: Paging = Depends(paging),
                        ctx: Ctx = Depends(require("client_matching"))):
     client = _client(ctx, key)
-    ranked = service.occupations_for_client(ctx.driver, ctx.database, client)
-    rows = ranked[page.offset:page.offset + page.limit]
+    rows, total = service.occupations_for_client(_matcher(request, ctx), client, page.offset, page.limit)
     refs = [advice_ref(AdviceKind.OCCUPATION, r["occupation"]["uri"]) for r in rows]
     decided = decisions_for(ctx.driver, ctx.database, key, refs)
     items = [{**r, "decision": decided.get(ref)} for r, ref in zip(rows, refs)]
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "match_occupations", ctx.endpoint)
-    return {"client_key": key, "gate": client["gate"], "total": len(ranked), "offset": page.offset,
+    return {"client_key": key, "gate": client["gate"], "total": total, "offset": page.offset,
             "limit": page.limit, "items": items,
             "note": NOT_MATCHABLE_NOTE if client["gate"] == "not_matchable" else None}
 
@@ -120,12 +121,12 @@ def _target(ctx: Ctx, vacancy_id: str | None, occupation_uri: str | None) -> ser
 
 @router.get("/clients/{key}/gap", response_model=GapOut, responses=NOT_FOUND,
             summary="What stands between a client and a vacancy or occupation")
-def client_gap(key: str = KEY, vacancy_id: str | None = Query(None, min_length=1, max_length=200),
+def client_gap(request: Request, key: str = KEY, vacancy_id: str | None = Query(None, min_length=1, max_length=200),
                occupation_uri: str | None = Query(None, min_length=1, max_length=500),
                ctx: Ctx = Depends(require("client_matching"))):
     client = _client(ctx, key)
     target = _target(ctx, vacancy_id, occupation_uri)
-    result = service.gap(ctx.driver, ctx.database, client, target)
+    result = service.gap(_matcher(request, ctx), client, target)
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "gap", ctx.endpoint)
     return result
 

@@ -1,8 +1,5 @@
-"""Matching services for the API: read through api/match_repository.py, score with the pure
-matcher/scoring.py, shape rows the routes return.
-
-Written against the graph contract (HAS_COMPETENCY evidence, Vacancy/Occupation REQUIRES) until
-the matcher's compiled MatchIndex service is wired in; the scores are the same function either way.
+"""Matching for the API: ranking through the compiled MatchService (matcher/service.py), shaped
+into the rows the routes return. Targets and client facts are read through api/match_repository.py.
 Clients whose gate is not_matchable (ABC G6/G7, "not fit for work") get no job suggestions and
 never appear on a shortlist; needs_support clients do, flagged.
 """
@@ -14,7 +11,10 @@ from datetime import date
 from neo4j import Driver
 
 from api import match_repository as repo
+from matcher.presenters import gap_as_dict
 from matcher.scoring import Evidence, MatchScore, Requirement, Status, score_requirements
+from matcher.service import Match, MatchService
+from matcher.traits import competency_traits
 
 DEFAULT_REQUIRED_LEVEL = 0.5  # a requirement without a stated level: "a working command of it"
 MATCHABLE_GATES = ["matchable", "needs_support"]
@@ -84,11 +84,6 @@ def detail(match: MatchScore) -> list[dict]:
     return out
 
 
-def ranked(rows: list[tuple[str, MatchScore, dict]]) -> list[tuple[str, MatchScore, dict]]:
-    """Best evidence first; among equals the higher upper bound, then the id (stable pages)."""
-    return sorted(rows, key=lambda t: (-t[1].score, -t[1].upper, t[0]))
-
-
 # ---------------------------------------------------------------- targets
 
 def vacancy_target(driver: Driver, database: str, vacancy_id: str) -> tuple[Target, dict] | None:
@@ -108,22 +103,33 @@ def occupation_target(driver: Driver, database: str, uri: str) -> Target | None:
                   requirements_from_rows(found["requirements"]))
 
 
+# ---------------------------------------------------------------- the compiled matcher
+
+def matcher(app_state, driver: Driver, database: str) -> MatchService:
+    """The process's MatchService, rebuilt when the graph's generation moved since it was built."""
+    service = getattr(app_state, "matcher", None)
+    if service is None or service.driver is not driver:
+        service = MatchService(driver, database, traits=competency_traits())
+        app_state.matcher = service
+    service.refresh_if_stale()
+    return service
+
+
+def _explained(m: Match) -> dict:
+    return {**explain(m.explained.match), "score": round(m.score, 4),
+            "distance_km": None if m.explained.distance_km is None else round(m.explained.distance_km, 1)}
+
+
 # ---------------------------------------------------------------- vacancy -> candidates
 
-def candidates_for_vacancy(driver: Driver, database: str, target: Target,
-                           keys: list[str] | None) -> list[dict]:
-    """Every matchable client with evidence on at least one requirement, ranked (keys: the scope)."""
-    if not target.requirements:
-        return []
-    rows = repo.evidence_for(driver, database, [r.competency for r in target.requirements], keys, MATCHABLE_GATES)
-    profiles: dict[str, dict[str, Evidence]] = {}
-    gates: dict[str, str] = {}
-    for r in rows:
-        profiles.setdefault(r["client"], {})[r["competency"]] = evidence_from_row(r)
-        gates[r["client"]] = r["gate"]
-    scored = [(key, score_requirements(target.requirements, profile), {}) for key, profile in profiles.items()]
-    return [{"rank": i + 1, "client_key": key, "gate": gates[key], **explain(match)}
-            for i, (key, match, _) in enumerate(ranked(scored))]
+def candidates_for_vacancy(service: MatchService, target: Target, keys: list[str] | None,
+                           offset: int, limit: int) -> tuple[list[dict], int]:
+    """A page of matchable clients ranked for the vacancy (keys: the caller's scope), and the total."""
+    if target.id not in service.index.vacancies.row:
+        return [], 0
+    matches, total = service.candidates_page(target.id, offset + limit, scope=keys)
+    return [{"rank": m.rank, "client_key": m.subject, "gate": m.facts.get("gate", "matchable"), **_explained(m)}
+            for m in matches[offset:]], total
 
 
 # ---------------------------------------------------------------- client -> vacancies / occupations
@@ -136,47 +142,45 @@ def client_evidence(driver: Driver, database: str, key: str) -> dict | None:
     return found
 
 
-def vacancies_for_client(driver: Driver, database: str, client: dict, max_km: float | None) -> list[dict]:
-    if client["gate"] == "not_matchable" or not client["profile"]:
-        return []
-    found = repo.open_vacancies_touching(driver, database, sorted(client["profile"]), client["location"])
-    scored = []
-    for f in found:
-        if max_km is not None and (f["distance_km"] is None or f["distance_km"] > max_km):
-            continue
-        match = score_requirements(requirements_from_rows(f["requirements"]), client["profile"])
-        scored.append((f["vacancy"]["id"], match, {"vacancy": f["vacancy"], "distance_km":
-                                                     None if f["distance_km"] is None else round(f["distance_km"], 1)}))
-    return [{"rank": i + 1, **extra, **explain(match)} for i, (_, match, extra) in enumerate(ranked(scored))]
+def vacancies_for_client(service: MatchService, client: dict, max_km: float | None,
+                         offset: int, limit: int) -> tuple[list[dict], int]:
+    """Open vacancies ranked for the client; with max_km only those within it, otherwise distance
+    beyond 25 km lowers the score."""
+    key = client["key"]
+    if client["gate"] == "not_matchable" or key not in service.index.clients.row:
+        return [], 0
+    radius, hard = (max_km, True) if max_km is not None else (25.0, False)
+    matches, total = service.vacancies_page(key, offset + limit, radius, hard)
+    return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
+                                                             if k in ("title", "employer", "municipality", "status")}},
+             **_explained(m)} for m in matches[offset:]], total
 
 
-def occupations_for_client(driver: Driver, database: str, client: dict) -> list[dict]:
-    if client["gate"] == "not_matchable" or not client["profile"]:
-        return []
-    found = repo.occupations_touching(driver, database, sorted(client["profile"]))
-    scored = [(f["occupation"]["uri"], score_requirements(requirements_from_rows(f["requirements"]), client["profile"]),
-               {"occupation": f["occupation"], "open_vacancies": f["open_vacancies"]}) for f in found]
-    return [{"rank": i + 1, **extra, **explain(match)} for i, (_, match, extra) in enumerate(ranked(scored))]
+def occupations_for_client(service: MatchService, client: dict, offset: int, limit: int) -> tuple[list[dict], int]:
+    key = client["key"]
+    if client["gate"] == "not_matchable" or key not in service.index.clients.row:
+        return [], 0
+    matches = service.occupations(key, offset + limit)
+    return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m)}
+            for m in matches[offset:]], len(service.index.occupations.keys)
 
 
 # ---------------------------------------------------------------- gap and what-if
 
-def gap(driver: Driver, database: str, client: dict, target: Target) -> dict:
-    """What stands between the client and the target, the gaps ranked by weight, then by how many
-    open vacancies also require the competency (what closing it unlocks)."""
-    match = score_requirements(target.requirements, client["profile"])
-    rows = detail(match)
-    open_gaps = [r for r in rows if r["status"] != Status.MET.value]
-    demand = repo.demand(driver, database, [r["competency"] for r in open_gaps])
-    weight = {r.competency: r.weight for r in target.requirements}
-    for r in open_gaps:
-        r["open_vacancies_requiring"] = demand.get(r["competency"], 0)
-        # Unknown is not a shortfall: it is listed to be measured, after what is known to be missing.
-    open_gaps.sort(key=lambda r: (r["status"] == Status.UNKNOWN.value, -weight[r["competency"]],
-                                  -r["open_vacancies_requiring"], r["competency"]))
+def gap(service: MatchService, client: dict, target: Target) -> dict:
+    """What stands between the client and the target: essential first, then by how much each
+    raises the score, with how many open vacancies within 25 km it would bring within reach."""
+    kind = "vacancy" if target.kind == "vacancy" else "occupation"
+    items = service.gap(client["key"], kind, target.id)
+    targets = service.index.vacancies if kind == "vacancy" else service.index.occupations
+    match = explain_profile(service, client["key"], service.index.requirements_of(targets, target.id))
     return {"target": {"kind": target.kind, "id": target.id, "title": target.title},
             "score": round(match.score, 4), "upper": round(match.upper, 4), "coverage": round(match.coverage, 4),
-            "gaps": open_gaps, "requirements": rows}
+            "gaps": [gap_as_dict(g) for g in items], "requirements": detail(match)}
+
+
+def explain_profile(service: MatchService, key: str, requirements: list[Requirement]) -> MatchScore:
+    return score_requirements(requirements, service.index.profile_of(key))
 
 
 def apply_changes(profile: dict[str, Evidence], changes: list[tuple[str, float]]) -> dict[str, Evidence]:

@@ -184,8 +184,12 @@ class AtlasRepository:
             "RETURN l.key AS key, l.text AS text ORDER BY key", model=model, database_=self.database)
         return [dict(r) for r in records]
 
-    def write_embeddings(self, rows: list[dict], model: str, progress: Callable[[int], None] | None = None) -> None:
-        for batch in batches(rows, 1000):
+    def write_embeddings(self, keys: list[str], vectors, model: str,
+                         progress: Callable[[int], None] | None = None, size: int = 1000) -> None:
+        """Vectors become Python lists one batch at a time: 72k x 384 floats at once cost ~1 GB."""
+        for start in range(0, len(keys), size):
+            batch = [{"key": k, "vector": v.tolist()}
+                     for k, v in zip(keys[start:start + size], vectors[start:start + size])]
             self.driver.execute_query(Q_EMBEDDINGS, rows=batch, model=model, database_=self.database)
             if progress:
                 progress(len(batch))

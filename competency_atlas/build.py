@@ -152,11 +152,10 @@ def embed_labels(store: repo.AtlasRepository, model_name: str | None, work_dir: 
     with tqdm(total=len(set(texts)), unit="text", desc="encoding labels (new texts only)",
               disable=not show_progress, dynamic_ncols=True) as bar:
         vectors, encoded = cache.vectors(texts, lambda batch: encode(batch, model_name), progress=bar.update)
-    rows = [{"key": r["key"], "vector": v.tolist()} for r, v in zip(todo, vectors)]
-    with tqdm(total=len(rows), unit="label", desc="writing embeddings", disable=not show_progress,
+    with tqdm(total=len(todo), unit="label", desc="writing embeddings", disable=not show_progress,
               dynamic_ncols=True) as bar:
-        store.write_embeddings(rows, model_name, progress=bar.update)
-    return len(rows), encoded
+        store.write_embeddings([r["key"] for r in todo], vectors, model_name, progress=bar.update)
+    return len(todo), encoded
 
 
 def _counts(rows: AtlasRows) -> dict[str, int]:

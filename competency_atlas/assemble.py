@@ -122,9 +122,9 @@ def assemble(src: AtlasSources, *, similar_k: int = 10) -> AtlasRows:
                                          src.equivalents["match"], src.equivalents["note"])]
 
     _isco(src, out)
-    _occupations(src, out, report)
+    contributors = _occupations(src, out, report)
     _labels(src, out)
-    _requirements(src, out, report)
+    _requirements(src, out, report, contributors)
     esco_reqs = [(r["occupation"], r["competency"], r["weight"]) for r in out.requirements if "esco" in r["sources"]]
     occupation_uris = [r["uri"] for r in out.occupations]
     out.similar = [{"from": a, "to": b, "score": s, "rank": k}
@@ -143,7 +143,8 @@ def _isco(src: AtlasSources, out: AtlasRows) -> None:
                         if u in code_of and p in code_of]
 
 
-def _occupations(src: AtlasSources, out: AtlasRows, report: dict) -> None:
+def _occupations(src: AtlasSources, out: AtlasRows, report: dict) -> dict[str, list[cw.Mapping]]:
+    """Occupation rows with education and job zone; returns the O*NET contributors per occupation."""
     en, nl = src.occupations_en, src.occupations_nl.set_index("uri")
     occupation_uris = set(en["uri"])
     mappings: dict[str, list[cw.Mapping]] = defaultdict(list)
@@ -197,7 +198,7 @@ def _occupations(src: AtlasSources, out: AtlasRows, report: dict) -> None:
     occ = b[(b["type"] == "Occupation") & (b["broader_type"] == "Occupation")]
     out.occupation_broader = [{"uri": u, "broader": p} for u, p in zip(occ["uri"], occ["broader_uri"])
                               if u in occupation_uris and p in occupation_uris]
-    out._contributors = contributors  # used by _requirements; not written
+    return contributors
 
 
 def _labels(src: AtlasSources, out: AtlasRows) -> None:
@@ -215,7 +216,8 @@ def _labels(src: AtlasSources, out: AtlasRows) -> None:
     out.labels = list({row["key"]: row for row in labels}.values())
 
 
-def _requirements(src: AtlasSources, out: AtlasRows, report: dict) -> None:
+def _requirements(src: AtlasSources, out: AtlasRows, report: dict,
+                  contributors: dict[str, list[cw.Mapping]]) -> None:
     ratings: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
     usable = src.onet_ratings[src.onet_ratings["usable"]]
     for code, element, scale, value in zip(usable["code"], usable["element_id"], usable["scale"], usable["value"]):
@@ -229,7 +231,7 @@ def _requirements(src: AtlasSources, out: AtlasRows, report: dict) -> None:
 
     combined: dict[tuple[str, str], cw.Combined] = {}
     requirements = []
-    for uri, chosen in sorted(out._contributors.items()):
+    for uri, chosen in sorted(contributors.items()):
         if not chosen:
             continue
         for element in sorted(kinds):

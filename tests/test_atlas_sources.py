@@ -138,3 +138,13 @@ def test_nl_label_file_with_bad_kind_names_the_line(tmp_path):
                     encoding="utf-8")
     with pytest.raises(SourceError, match=r"row 1 \(line 3\): field 'kind' is 'onet_trait'"):
         project_files.read_onet_labels(path)
+
+
+def test_label_rows_are_deterministic_and_skip_alternatives_that_repeat_the_preferred_label():
+    from competency_atlas.assemble import _labels_for, label_key
+
+    rows = _labels_for("o:1", "Occupation", "nl", "slager", ["Slager", "vleesbewerker", "vleesbewerker"], ["beenhouwer"])
+    assert [(r["kind"], r["text"]) for r in rows] == [
+        ("preferred", "slager"), ("alternative", "vleesbewerker"), ("hidden", "beenhouwer")]
+    assert rows[0]["key"] == label_key("o:1", "nl", "preferred", "slager")
+    assert label_key("o:1", "nl", "preferred", "slager") != label_key("o:1", "en", "preferred", "slager")

@@ -10,6 +10,7 @@ from competency_atlas.instruments_cli import instruments_app
 from competency_atlas.lookup_cli import search_app
 from graph_schema.cli import db_app, neo4j_app
 from ingest.cli import ingest_app
+from ingest.client_cli import client_app
 from matcher.bench_cli import bench_app
 from matcher.cli import match_app
 
@@ -23,6 +24,7 @@ app.add_typer(match_app, name="match")
 app.add_typer(demo_app, name="demo")
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(client_app, name="client")
 app.add_typer(atlas_app, name="atlas")
 app.add_typer(serve_app, name="serve")
 app.add_typer(tokens_app, name="tokens")

@@ -9,7 +9,6 @@ from graph_schema.cli import start as start_local_server
 from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.settings import settings
-from matcher.cli import vacancy as match_vacancy
 from matcher.slice_loader import load_slice
 
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -26,13 +25,24 @@ def slice_command() -> None:
 
 
 @demo_app.command("run")
-def run() -> None:
-    """The main job on the local default: Neo4j up, schema migrated, demo loaded, a match shown."""
-    if settings().provisions_local_server:
+def run(clients: int = typer.Option(500, "--clients", min=1, help="Generated clients."),
+        vacancies: int = typer.Option(300, "--vacancies", min=1, help="Generated vacancies."),
+        seed: int = typer.Option(1, "--seed"),
+        serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the API when loaded.")) -> None:
+    """The main job on the local default: Neo4j, atlas, demo population and vacancies, then the API."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.demo import DemoSize, load_demo, print_welcome
+
+    s = settings()
+    if s.provisions_local_server:
         start_local_server()
-    slice_command()
-    match_vacancy("V-0001", top=10, radius_km=25.0, filter_distance=False, filter_hours=False,
-                  filter_education=False, lang="en", as_json=False)
+    with connect(s) as driver:
+        tokens = load_demo(driver, s, DemoSize(clients, vacancies, seed))
+    print_welcome(s, tokens)
+    if serve:
+        uvicorn.run(create_app(s), host=s.api_host, port=s.api_port, log_level="warning")
 
 
 @demo_app.command("vacancies")
@@ -56,3 +66,18 @@ def vacancies_command(count: int = typer.Option(200, "--count", min=1, help="How
         from ingest.vacancy_cli import vacancies_command as ingest_vacancies
 
         ingest_vacancies([path], rejects_dir=None, as_json=False, batch_size=100, extract=True)
+
+
+@demo_app.command("population")
+def population_command(clients: int = typer.Option(1000, "--clients", min=1, help="Number of synthetic clients."),
+                       seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same files."),
+                       out: Path = typer.Option(Path("population"), "--out", help="Output folder."),
+                       fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv (the long CSV format)."),
+                       key_prefix: str = typer.Option("P", "--key-prefix", help="Client keys: <prefix><number>.")) -> None:
+    """Write a synthetic client population as measurement export files (+ truth.csv), ready for `ingest measurements`."""
+    import json as _json
+
+    from ingest.population import generate
+
+    counts = generate(clients, seed, out, fmt=fmt, key_prefix=key_prefix)
+    typer.echo(_json.dumps({k: v for k, v in counts.items() if k != "files"} | {"folder": str(out / "measurements")}))

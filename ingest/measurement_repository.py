@@ -201,22 +201,26 @@ def load_occupation_labels(driver: Driver, database: str) -> list[tuple[str, lis
 
 # ---------------------------------------------------------------- erasure
 
-Q_ERASE = """
-OPTIONAL MATCH (c:Client {key: $key})
-OPTIONAL MATCH (c)-[:HAS_MEASUREMENT]->(m:Measurement)
-OPTIONAL MATCH (i:ClientIdentity {client_key: $key})
-WITH c, collect(DISTINCT m) AS ms, collect(DISTINCT i) AS ids
-OPTIONAL MATCH (c)--(d:Decision)
-WITH c, ms, ids, collect(DISTINCT d) AS ds
-OPTIONAL MATCH (orphan:Measurement {client_key: $key})
-WITH c, ms + collect(DISTINCT orphan) AS ms, ids, ds
-WITH c, ms, ids, ds, size(ms) AS measurements, size(ids) AS identities, size(ds) AS decisions,
-     CASE WHEN c IS NULL THEN 0 ELSE 1 END AS clients
-FOREACH (n IN ms | DETACH DELETE n)
-FOREACH (n IN ids | DETACH DELETE n)
-FOREACH (n IN ds | DETACH DELETE n)
-FOREACH (n IN CASE WHEN c IS NULL THEN [] ELSE [c] END | DETACH DELETE n)
-RETURN clients, measurements, identities, decisions
+Q_ERASE_MEASUREMENTS = """
+CALL () {
+  MATCH (:Client {key: $key})-[:HAS_MEASUREMENT]->(m:Measurement) RETURN m
+  UNION
+  MATCH (m:Measurement {client_key: $key}) RETURN m
+}
+DETACH DELETE m
+RETURN count(*) AS n
+"""
+
+Q_ERASE_IDENTITY = """
+MATCH (i:ClientIdentity {client_key: $key}) DETACH DELETE i RETURN count(*) AS n
+"""
+
+Q_ERASE_DECISIONS = """
+MATCH (:Client {key: $key})--(d:Decision) DETACH DELETE d RETURN count(DISTINCT d) AS n
+"""
+
+Q_ERASE_CLIENT = """
+MATCH (c:Client {key: $key}) DETACH DELETE c RETURN count(*) AS n
 """
 
 # Anything else that names the client by key: decisions and other records are deleted; audit
@@ -235,7 +239,10 @@ RETURN count(a) AS scrubbed
 
 
 def _erase(tx: ManagedTransaction, key: str) -> dict:
-    counts = dict(tx.run(Q_ERASE, key=key).single())
+    counts = {"measurements": tx.run(Q_ERASE_MEASUREMENTS, key=key).single()["n"],
+              "identities": tx.run(Q_ERASE_IDENTITY, key=key).single()["n"],
+              "decisions": tx.run(Q_ERASE_DECISIONS, key=key).single()["n"],
+              "clients": tx.run(Q_ERASE_CLIENT, key=key).single()["n"]}
     counts["other_keyed_nodes"] = tx.run(Q_ERASE_KEYED, key=key).single()["deleted"]
     counts["audit_entries_scrubbed"] = tx.run(Q_SCRUB_AUDIT, key=key, now=_now()).single()["scrubbed"]
     return counts

@@ -1,0 +1,181 @@
+"""The measurement ingest against the real Neo4j server: what lands, what is rejected, idempotent
+re-ingest, corrections, privacy split, profiles, gates, and a failure mid-run."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ingest.measurement_ingest import ClientContext, ingest_paths, postcode_locator, title_resolver
+from measurement_helpers import CALL_CENTRE, FORKLIFT, STOCK, WAREHOUSE, counts, seed_atlas
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "measurements"
+DB = "neo4j"
+
+
+def run(driver, paths, settings=None, **options):
+    context = ClientContext(postcode_locator(settings.data_dir) if settings else None, title_resolver(driver, DB))
+    return ingest_paths([Path(p) for p in paths], driver, DB, context=context, **options)
+
+
+def one(driver, query, **params):
+    return driver.execute_query(query, database_=DB, **params)[0]
+
+
+@pytest.fixture
+def atlas(clean_db):
+    seed_atlas(clean_db)
+    return clean_db
+
+
+def test_examples_land_with_provenance_privacy_split_and_profiles(atlas, settings):
+    report = run(atlas, [EXAMPLES], settings)
+    assert (report.landed, report.rejected, report.exit_code) == (7, 0, 0)
+    [m] = one(atlas, "MATCH (c:Client {key: 'K-000101'})-[:HAS_MEASUREMENT]->(m:Measurement {instrument: 'abc'})"
+                     "-[:OF_INSTRUMENT]->(:Instrument {id: 'abc'}) RETURN m")
+    m = m["m"]
+    assert m["measured_at"].to_native() == date(2024, 4, 12) and m["administered_by"].startswith("UWV Utrecht")
+    assert m["source_file"].endswith("abc.json") and m["ingest_run"] == report.run_id
+    assert m["external_id"] == "ABC-2024-0412" and "stabiliteit" not in m["scale_ids"]
+    assert m["raw_scores"][m["scale_ids"].index("samenwerken")] == 7.0
+    sensitive = json.loads(m["sensitive_json"])
+    assert sensitive["blocks"] == {"cluster": "G2"} and sensitive["scores"]["stressor_dwang"]["raw"] == 3.0
+    assert "cluster" not in m["blocks_json"]
+    # identity lives apart, linked; no personal data on the client
+    [c] = one(atlas, "MATCH (i:ClientIdentity)-[:IDENTIFIES]->(c:Client {key: 'K-000101'}) RETURN c, i")
+    assert c["i"]["name"] == "Anna de Vries" and "name" not in c["c"] and "email" not in c["c"]
+    assert c["c"]["postcode"] == "3511" and c["c"]["municipality_code"] == "GM0344"
+    assert c["c"]["location"].latitude == pytest.approx(52.09, abs=0.05) and c["c"]["hours_available"] == 32
+    # ABC (2024) and CTC (2023) combine on 'work in teams': two sources
+    [team] = one(atlas, "MATCH (:Client {key: 'K-000101'})-[r:HAS_COMPETENCY]->(:Competency {uri: $u}) RETURN r",
+                 u="http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0")
+    r = team["r"]
+    assert len(r["sources"]) == 2 and not r["inferred"] and r["as_of"].to_native() == date(2024, 4, 12)
+    assert 0 < r["level"] < 1 and 0.7 < r["confidence"] <= 0.95 and r["trait"] == "trainable"
+
+
+def test_gates_with_reasons_and_sources(atlas):
+    run(atlas, [EXAMPLES])
+    gates = {r["k"]: (r["g"], r["n"], r["s"]) for r in one(
+        atlas, "MATCH (c:Client) OPTIONAL MATCH (m:Measurement {id: c.gate_sources[0]}) "
+               "RETURN c.key AS k, c.gate AS g, size(c.gate_reasons) AS n, m.instrument AS s")}
+    assert gates["K-000102"] == ("not_matchable", 1, "abc")   # ABC G6
+    assert gates["K-000105"] == ("needs_support", 1, "abc")   # ABC G4
+    assert gates["K-000106"] == ("not_matchable", 1, "wcm")   # WCM not fit for work
+    assert gates["K-000104"] == ("needs_support", 1, "wcm")   # WCM below can start now
+    assert gates["K-000101"] == ("matchable", 0, None)
+
+
+def test_work_history_adds_inferred_essential_esco_skills_and_worked_as(atlas):
+    run(atlas, [EXAMPLES])
+    rows = one(atlas, "MATCH (:Client {key: 'K-000104'})-[r:HAS_COMPETENCY]->(k) WHERE r.inferred "
+                      "RETURN k.uri AS uri, r.sources AS s, r.confidence AS c")
+    assert {r["uri"] for r in rows} == {FORKLIFT, STOCK}  # essential ESCO only: no optional, no O*NET
+    assert all(r["s"] == [f"work history: {WAREHOUSE}"] and r["c"] < 0.35 for r in rows)
+    [w] = one(atlas, "MATCH (:Client {key: 'K-000104'})-[w:WORKED_AS]->(o:Occupation) RETURN w.years AS y, o.uri AS o")
+    assert w["o"] == WAREHOUSE and w["y"] == pytest.approx(6.49, abs=0.01)
+
+
+def test_job_title_resolves_to_an_occupation_by_exact_label(atlas, tmp_path):
+    record = {"client_key": "K-7", "instrument": "ctc", "measured_at": "2024-02-01", "scores": {"Samenwerken": 4},
+              "work_history": [{"title": "CallcenterMedewerker", "years": 2}, {"title": "astronaut"}]}
+    (tmp_path / "t.json").write_text(json.dumps(record))
+    report = run(atlas, [tmp_path / "t.json"])
+    assert report.landed == 1 and [w.field for w in report.warnings] == ["work_history"]
+    assert "astronaut" in report.warnings[0].reason
+    [w] = one(atlas, "MATCH (:Client {key: 'K-7'})-[w:WORKED_AS]->(o) RETURN o.uri AS o, w.years AS y")
+    assert (w["o"], w["y"]) == (CALL_CENTRE, 2.0)
+
+
+def test_reingest_changes_nothing_and_correction_is_a_new_measurement(atlas, tmp_path):
+    first = run(atlas, [EXAMPLES])
+    before = counts(atlas)
+    again = run(atlas, [EXAMPLES])
+    assert (again.landed, again.unchanged, again.rejected) == (0, 7, 0)
+    assert counts(atlas) == before
+    record = json.loads((EXAMPLES / "wcm.json").read_text())
+    record["scores"]["Samenwerken"] = 5
+    (tmp_path / "fix.json").write_text(json.dumps(record))
+    corrected = run(atlas, [tmp_path / "fix.json"])
+    assert corrected.landed == 1
+    rows = one(atlas, "MATCH (:Client {key: 'K-000104'})-[:HAS_MEASUREMENT]->(m) "
+                      "RETURN m.raw_scores AS raw, m.scale_ids AS ids")
+    kept = sorted(r["raw"][r["ids"].index("samenwerken")] for r in rows)
+    assert len(rows) == 2 and kept == [4.0, 5.0]  # the old measurement is kept next to the correction
+    [r] = one(atlas, "MATCH (:Client {key: 'K-000104'})-[r:HAS_COMPETENCY]->(:Competency {uri: $u}) RETURN r",
+              u="http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0")
+    assert len(r["r"]["sources"]) == 2 and first.run_id != corrected.run_id
+
+
+def test_invalid_records_are_reported_and_rejects_file_can_be_corrected_and_reingested(atlas, tmp_path):
+    good = json.loads((EXAMPLES / "wcm.json").read_text())
+    bad_cluster = {**json.loads((EXAMPLES / "abc.json").read_text())[0], "blocks": {"cluster": "G9"}}
+    no_key = {**good, "client_key": ""}
+    (tmp_path / "in.json").write_text(json.dumps([good, bad_cluster, no_key, good]))
+    (tmp_path / "long.csv").write_text("client_key,instrument,measured_at,scale,score\n"
+                                       "K-9,ctc,2024-01-02,Samenwerken,9\nK-9,ctc,2024-01-02,Accuracy,3\n")
+    report = run(atlas, [tmp_path / "in.json", tmp_path / "long.csv"])
+    assert (report.landed, report.rejected, report.exit_code) == (1, 4, 2)
+    found = {(Path(p.source).name, p.location, p.field) for p in report.problems}
+    assert found == {("in.json", "/1", "blocks/cluster"), ("in.json", "/2", "client_key"), ("in.json", "/3", ""),
+                     ("long.csv", "row 1", "scores/Samenwerken")}
+    assert one(atlas, "MATCH (m:Measurement) RETURN count(m) AS n")[0]["n"] == 1  # nothing of the bad ones
+    written = report.write_rejects(tmp_path / "rejects")
+    rejects_json = next(p for p in written if p.name.startswith("in.") and p.suffix == ".json")
+    rejects_csv = next(p for p in written if p.suffix == ".csv")
+    fixed = json.loads(rejects_json.read_text())
+    assert len(fixed) == 3
+    fixed[0]["blocks"]["cluster"] = "G3"
+    fixed[1]["client_key"] = "K-000999"
+    rejects_json.write_text(json.dumps(fixed[:2]))
+    rejects_csv.write_text(rejects_csv.read_text().replace("Samenwerken,9", "Samenwerken,4"))
+    again = run(atlas, [rejects_json, rejects_csv])
+    assert (again.landed, again.rejected) == (3, 0)
+
+
+def test_failure_mid_batch_leaves_no_partial_batch_and_rerun_completes(atlas, tmp_path):
+    records = [json.loads(line) for line in (EXAMPLES / "ctc.jsonl").read_text().splitlines()]
+    many = []
+    for i in range(9):
+        for r in records:
+            many.append({**r, "client_key": f"{r['client_key']}-{i}"})
+    (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in many))
+    calls = {"profiles": 0}
+
+    def crash_in_second_batch(stage: str) -> None:
+        if stage == "profiles":
+            calls["profiles"] += 1
+            if calls["profiles"] == 2:
+                raise ConnectionError("simulated lost connection after the profile statement")
+
+    with pytest.raises(ConnectionError):
+        run(atlas, [tmp_path / "m.jsonl"], batch_size=6, hook=crash_in_second_batch)
+    landed = one(atlas, "MATCH (m:Measurement) RETURN count(m) AS n")[0]["n"]
+    assert landed == 6  # the first batch only: nothing of the failed batch (measurements, clients, profiles)
+    assert one(atlas, "MATCH (c:Client) RETURN count(c) AS n")[0]["n"] == 6
+    assert one(atlas, "MATCH (c:Client) WHERE NOT (c)-[:HAS_MEASUREMENT]->() RETURN count(c) AS n")[0]["n"] == 0
+    [run_node] = one(atlas, "MATCH (r:IngestRun) RETURN r.status AS s")
+    assert run_node["s"] == "failed"
+    report = run(atlas, [tmp_path / "m.jsonl"], batch_size=6)
+    assert (report.landed, report.unchanged) == (12, 6)
+    assert one(atlas, "MATCH (m:Measurement) RETURN count(m) AS n")[0]["n"] == 18
+    assert one(atlas, "MATCH (c:Client) WHERE NOT (c)-[:HAS_COMPETENCY]->() RETURN count(c) AS n")[0]["n"] == 0
+
+
+def test_cli_exit_status_and_json_report(atlas, tmp_path):
+    from api.cli import app
+
+    shutil.copy(EXAMPLES / "wcm.json", tmp_path / "ok.json")
+    (tmp_path / "bad.jsonl").write_text('{"client_key": "K", "instrument": "nope", "measured_at": "2024-01-01"}\n')
+    result = CliRunner().invoke(app, ["ingest", "measurements", str(tmp_path), "--json",
+                                      "--rejects-dir", str(tmp_path / "rej")])
+    assert result.exit_code == 2, result.output
+    out = json.loads(result.output)
+    assert (out["landed"], out["rejected"]) == (1, 1) and out["problems"][0]["field"] == "instrument"
+    assert any(p.endswith(".rejects.jsonl") for p in out["rejects_files"])
+    ok = CliRunner().invoke(app, ["ingest", "measurements", str(tmp_path / "ok.json"), "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.output)["unchanged"] == 1

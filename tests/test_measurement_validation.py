@@ -1,0 +1,142 @@
+"""Measurement readers and validation against the shipped instrument profiles: pure, no database."""
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from competency_atlas.instrument_profiles import load_profiles
+from ingest.measurement_readers import FileProblem, read_csv_text, read_file, read_json_lines, read_json_text
+from ingest.measurement_validation import Deduplicator, education_block, validate
+
+TODAY = date(2025, 1, 1)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "measurements"
+PROFILES = load_profiles()
+EDU = education_block(PROFILES)
+
+
+def base(**changes) -> dict:
+    record = {"client_key": "K-1", "instrument": "abc", "instrument_version": "2024.1", "measured_at": "2024-05-01",
+              "administered_by": "coach", "scores": {"Samenwerken": 7, "Communicating": 6}, "blocks": {"cluster": "G2"}}
+    record.update(changes)
+    return record
+
+
+def check(record: dict):
+    [item] = list(read_json_text(__import__("json").dumps(record), "in.json"))
+    return validate(item, PROFILES, TODAY, EDU)
+
+
+def problems(record: dict) -> list[tuple[str, str, str]]:
+    return [(p.location, p.field, p.reason) for p in check(record).problems]
+
+
+def test_valid_record_is_normalised_with_dutch_and_english_labels():
+    m = check(base()).measurement
+    assert m is not None
+    assert {s.scale_id: s.level for s in m.scores} == {"samenwerken": pytest.approx(6 / 9), "communiceren": pytest.approx(5 / 9)}
+    assert m.gates == () and m.gate_block_given and m.sensitive_blocks == {"cluster": "G2"} and m.blocks == {}
+
+
+def test_abc_balance_stressors_and_locus_are_sensitive_scores():
+    m = check(base(blocks={"cluster": "G4", "balance": {"stabiliteit": 7}, "stressors": {"dwang": 2},
+                           "locus_of_control": 6})).measurement
+    sensitive = {s.scale_id for s in m.scores if s.sensitive}
+    assert sensitive == {"stabiliteit", "stressor_dwang", "interne_beheersingsorientatie"}
+    # stressors: lower is better, so a low raw score is a high level
+    assert next(s.level for s in m.scores if s.scale_id == "stressor_dwang") == pytest.approx(1 - 1 / 9)
+    assert [g.status for g in m.gates] == ["needs_support"]
+
+
+@pytest.mark.parametrize("record, field, reason", [
+    (base(instrument="xyz"), "instrument", "unknown instrument 'xyz'"),
+    (base(instrument_version="1999"), "instrument_version", "unknown version '1999'"),
+    (base(scores={"Vliegen": 5}), "scores/Vliegen", "has no scale 'Vliegen'"),
+    (base(scores={"Samenwerken": 11}), "scores/Samenwerken", "outside the range of abc:samenwerken [1, 10]"),
+    (base(scores={"Samenwerken": "veel"}), "scores/Samenwerken", "is not a number"),
+    (base(scores={"Samenwerken": True}), "scores/Samenwerken", "is not a number"),
+    (base(scores={"Samenwerken": 5, "cooperation": 6}), "scores/cooperation", "given twice"),
+    (base(client_key=" "), "client_key", "missing client key"),
+    (base(client_key=None), "client_key", "missing client key"),
+    (base(measured_at="gisteren"), "measured_at", "is not a date"),
+    (base(measured_at="2031-01-01"), "measured_at", "is in the future"),
+    (base(blocks={"cluster": "G8"}), "blocks/cluster", "'G8' is not a value of 'cluster' (allowed: G1, G2, G3, G4, G5, G6, G7)"),
+    (base(blocks={"client_profile": "x"}), "blocks/client_profile", "instrument 'abc' has no block 'client_profile'"),
+    (base(blocks={"stressors": {"boosheid": 3}}), "blocks/stressors/boosheid", "has no scale 'boosheid'"),
+    (base(instrument="wcm", scores={}, blocks={"client_profile": "ontslagen"}), "blocks/client_profile", "is not a value"),
+    (base(instrument="wcm", scores={}, blocks={"occupation_list": ["bakker"]}), "blocks/occupation_list", "not ESCO occupation URIs"),
+    (base(instrument="wcm", scores={}, blocks={"experience": {"hobby": "x"}}), "blocks/experience/hobby", "has no field 'hobby'"),
+    (base(scores={}, blocks={}), "scores", "no scores and no blocks"),
+    (base(postcode="ABCD"), "postcode", "is not a Dutch postcode"),
+    (base(education_level="phd"), "education_level", "is not a value of 'education_level'"),
+    (base(colour="red"), "colour", "unknown field"),
+    (base(work_history=[{"occupation": "bakker"}]), "work_history/0/occupation", "is not an ESCO occupation URI"),
+])
+def test_every_bad_input_class_names_field_and_reason(record, field, reason):
+    found = problems(record)
+    assert any(f == field and reason in r and loc == "/" for loc, f, r in found), found
+    assert check(record).measurement is None
+
+
+def test_measurement_id_is_deterministic_and_a_correction_gets_a_new_id():
+    a, b = check(base()).measurement, check(base()).measurement
+    corrected = check(base(scores={"Samenwerken": 8, "Communicating": 6})).measurement
+    assert a.id == b.id and corrected.id != a.id
+    # labels or ids, and the order of the scores, do not change the id
+    same = check(base(scores={"communiceren": 6, "samenwerken": 7})).measurement
+    assert same.id == a.id
+
+
+def test_duplicates_within_the_input_are_rejected_with_the_first_location():
+    items = list(read_json_text(__import__("json").dumps([base(), base(), base(client_key="K-2")]), "in.json"))
+    dedupe = Deduplicator()
+    results = [dedupe.check(validate(i, PROFILES, TODAY, EDU)) for i in items]
+    assert [r.measurement is not None for r in results] == [True, False, True]
+    [p] = results[1].problems
+    assert (p.location, p.field) == ("/1", "") and "duplicate record" in p.reason and "in.json /0" in p.reason
+
+
+def test_json_pointers_and_jsonl_lines():
+    items = list(read_json_text('[{"a": 1}, 5]', "f.json"))
+    assert [i.location for i in items] == ["/0", "/1"]
+    assert validate(items[1], PROFILES, TODAY).problems[0].reason == "expected a JSON object (one measurement)"
+    lines = list(read_json_lines('{"client_key": "K"}\n\n{broken\n', "f.jsonl"))
+    assert [i.location for i in lines] == ["line 1", "line 3"]
+    assert "not valid JSON" in validate(lines[1], PROFILES, TODAY).problems[0].reason
+    assert isinstance(next(iter(read_json_text("{nope", "f.json"))), FileProblem)
+
+
+def test_long_csv_groups_rows_and_reports_the_row_of_a_bad_score():
+    text = ("client_key,instrument,instrument_version,measured_at,scale,score,block,value\n"
+            "K-1,abc,2024.1,2024-05-01,Samenwerken,7,,\n"
+            "K-2,abc,2024.1,2024-05-01,Samenwerken,6,,\n"
+            "K-1,abc,2024.1,2024-05-01,Leidinggeven,12,,\n"
+            "K-1,abc,2024.1,2024-05-01,,,cluster,G3\n")
+    records = list(read_csv_text(text, "long.csv"))
+    assert [r.location for r in records] == ["rows 1, 3-4", "row 2"]
+    bad = validate(records[0], PROFILES, TODAY)
+    assert [(p.location, p.field) for p in bad.problems] == [("row 3", "scores/Leidinggeven")]
+    assert records[0].raw[1]["score"] == "12"  # the raw rows go to the rejects file as they were
+    assert validate(records[1], PROFILES, TODAY).measurement is not None
+
+
+def test_long_csv_conflicting_cells_and_missing_columns():
+    text = ("measurement_id,client_key,instrument,measured_at,administered_by,scale,score\n"
+            "X,K-1,abc,2024-05-01,coach A,Samenwerken,7\n"
+            "X,K-1,abc,2024-05-01,coach B,Leidinggeven,5\n")
+    [record] = list(read_csv_text(text, "c.csv"))
+    [p] = validate(record, PROFILES, TODAY).problems
+    assert (p.location, p.field) == ("row 2", "administered_by") and "disagrees" in p.reason
+    [fp] = list(read_csv_text("client_key,scale,score\nK,a,1\n", "c.csv"))
+    assert isinstance(fp, FileProblem) and "instrument, measured_at" in fp.problem.reason
+
+
+def test_shipped_examples_are_all_valid():
+    files = sorted(EXAMPLES.iterdir())
+    assert {f.suffix for f in files} >= {".json", ".jsonl", ".csv"}
+    results = [validate(r, PROFILES, TODAY, EDU) for f in files if f.suffix != ".md" for r in read_file(f)]
+    assert results and all(r.measurement is not None for r in results), [r.problems for r in results]
+    by_key = {r.measurement.client_key: r.measurement for r in results}
+    assert [g.status for g in by_key["K-000102"].gates] == ["not_matchable"]
+    assert [g.status for g in by_key["K-000106"].gates] == ["not_matchable"]
+    wcm = by_key["K-000104"]
+    assert wcm.work_history[0].years == pytest.approx(6.49, abs=0.01) and wcm.education_level == "vmbo"

@@ -1,0 +1,100 @@
+"""Client profile arithmetic (matcher/profile.py): pure, no database."""
+from datetime import date, timedelta
+
+import pytest
+
+from matcher.profile import (CONFIDENCE_CAP, HALF_LIFE_DAYS, MEASURED_CONFIDENCE, Evidence, GateFact, ScaleMapping,
+                             client_gate, current_confidence, decay, derive_profile, measured_evidence,
+                             work_history_evidence)
+
+D = date(2024, 6, 1)
+TEAM = "http://data.europa.eu/esco/skill/team"
+
+
+def ev(level, strength=0.7, when=D, source="m1", trait="trainable", inferred=False, uri=TEAM):
+    return Evidence(uri, level, strength, when, source, trait, inferred)
+
+
+def test_decay_halves_after_the_half_life_and_stable_traits_decay_slower():
+    assert decay(0.8, HALF_LIFE_DAYS["trainable"], "trainable") == pytest.approx(0.4)
+    assert decay(0.8, 365, "stable") > decay(0.8, 365, "trainable")
+    assert decay(0.8, -30, "trainable") == 0.8  # future-dated evidence is not boosted
+
+
+def test_never_measured_stays_unknown():
+    profile = derive_profile([ev(0.6)])
+    assert set(profile) == {TEAM}
+    assert derive_profile([]) == {}
+
+
+def test_single_evidence_keeps_level_and_base_confidence():
+    e = derive_profile([ev(0.6)])[TEAM]
+    assert e.level == pytest.approx(0.6)
+    assert e.confidence == pytest.approx(0.7)
+    assert e.as_of == D and e.sources == ("m1",) and not e.inferred and e.trait == "trainable"
+
+
+def test_agreeing_evidence_raises_confidence_and_is_capped():
+    two = derive_profile([ev(0.6, source="a"), ev(0.6, source="b")])[TEAM]
+    assert two.confidence == pytest.approx(1 - 0.3 * 0.3)
+    many = derive_profile([ev(0.6, source=str(i)) for i in range(6)])[TEAM]
+    assert many.confidence == CONFIDENCE_CAP
+
+
+def test_disagreeing_evidence_is_less_confident_than_agreeing_evidence():
+    agree = derive_profile([ev(0.5, source="a"), ev(0.5, source="b")])[TEAM]
+    disagree = derive_profile([ev(0.1, source="a"), ev(0.9, source="b")])[TEAM]
+    assert disagree.level == pytest.approx(0.5)
+    assert disagree.confidence < agree.confidence - 0.3
+
+
+def test_newer_evidence_outweighs_older():
+    old = D - timedelta(days=int(HALF_LIFE_DAYS["trainable"]))
+    e = derive_profile([ev(0.2, when=old, source="old"), ev(0.8, when=D, source="new")])[TEAM]
+    # weights 0.35 and 0.7: level = (0.35*0.2 + 0.7*0.8) / 1.05
+    assert e.level == pytest.approx((0.35 * 0.2 + 0.7 * 0.8) / 1.05)
+    assert e.as_of == D and e.sources == ("new", "old")
+
+
+def test_instruments_combine_by_strength_weighted_mean():
+    e = derive_profile([ev(1.0, strength=0.7, source="abc"), ev(0.0, strength=0.35, source="ctc")])[TEAM]
+    assert e.level == pytest.approx(0.7 / 1.05)
+
+
+def test_measured_evidence_uses_mapping_weight_and_match_factor():
+    mappings = {"samenwerken": ScaleMapping("trainable", ((TEAM, 1.0 * 0.8),))}
+    out = measured_evidence("m9", D, [("samenwerken", 0.75), ("unmapped", 0.1)], mappings)
+    assert out == [Evidence(TEAM, 0.75, 0.8 * MEASURED_CONFIDENCE, D, "m9", "trainable")]
+
+
+def test_work_history_is_inferred_with_lower_confidence_and_does_not_mark_measured_as_inferred():
+    inferred = derive_profile(work_history_evidence("occ:1", 6, D, [TEAM]))[TEAM]
+    measured = derive_profile([ev(0.7)])[TEAM]
+    assert inferred.inferred and inferred.sources == ("work history: occ:1",)
+    assert inferred.confidence < measured.confidence / 2
+    both = derive_profile([ev(0.7), *work_history_evidence("occ:1", 6, D, [TEAM])])[TEAM]
+    assert not both.inferred and both.confidence > measured.confidence
+
+
+def test_current_confidence_decays_from_as_of():
+    e = derive_profile([ev(0.6)])[TEAM]
+    assert current_confidence(e, D + timedelta(days=int(HALF_LIFE_DAYS["trainable"]))) == pytest.approx(0.35)
+
+
+def test_gate_newest_measurement_per_instrument_decides():
+    facts = [GateFact("abc", date(2023, 1, 1), "old", True, (("not_matchable", "G6"),)),
+             GateFact("abc", date(2024, 1, 1), "new", True, ())]
+    assert client_gate(facts).status == "matchable"
+    # A newer measurement WITHOUT the gate block says nothing: the older cluster still holds.
+    facts.append(GateFact("abc", date(2024, 6, 1), "newest", False, ()))
+    facts[1] = GateFact("abc", date(2024, 1, 1), "new", True, (("needs_support", "G4"),))
+    gate = client_gate(facts)
+    assert (gate.status, gate.reasons, gate.sources) == ("needs_support", ("G4",), ("new",))
+
+
+def test_gate_strictest_across_instruments_with_sources():
+    gate = client_gate([GateFact("abc", D, "a1", True, (("needs_support", "G4"),)),
+                        GateFact("wcm", D, "w1", True, (("not_matchable", "not fit"),))])
+    assert gate.status == "not_matchable"
+    assert gate.reasons == ("not fit", "G4") and gate.sources == ("w1", "a1")
+    assert client_gate([]).status == "matchable"

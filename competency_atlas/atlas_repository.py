@@ -158,18 +158,23 @@ class AtlasRepository:
             database_=self.database)
 
     def sweep_stale(self, release: str) -> dict[str, int]:
-        """Deletes, in batches, every atlas relationship and node stamped with another release."""
+        """Deletes, in batches, every atlas relationship and node stamped with another release.
+
+        Relationships first, in batches of 5,000, then nodes in batches of 1,000: deleting an
+        occupation together with its ~100 relationships in 10,000-node batches exceeds the
+        transaction memory pool of a 1 GB heap.
+        """
         removed: dict[str, int] = {}
         with self.driver.session(database=self.database) as session:  # IN TRANSACTIONS needs auto-commit
             for start, rel_type, end in ATLAS_RELATIONSHIPS:
                 summary = session.run(
                     f"MATCH (:{start})-[r:{rel_type}]->(:{end}) WHERE r.atlas_release <> $release "
-                    "CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS", release=release).consume()
+                    "CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS", release=release).consume()
                 removed[f"{start}-{rel_type}-{end}"] = summary.counters.relationships_deleted
             for label in ATLAS_NODE_LABELS:
                 summary = session.run(
                     f"MATCH (n:{label}) WHERE n.atlas_release IS NOT NULL AND n.atlas_release <> $release "
-                    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS", release=release).consume()
+                    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS", release=release).consume()
                 removed[label] = summary.counters.nodes_deleted
             summary = session.run("MATCH (r:AtlasRelease) WHERE r.version <> $release DETACH DELETE r",
                                   release=release).consume()

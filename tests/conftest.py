@@ -43,11 +43,16 @@ def driver(neo4j_server, settings: Settings):
 
 
 def wipe_data(driver, database: str) -> None:
-    """Deletes every node except the schema's own bookkeeping, in batches."""
+    """Deletes every node except the schema's own bookkeeping, in batches.
+
+    Relationships go first: a DETACH DELETE of a node with thousands of relationships (an atlas
+    competency) in one batch can exceed the server's transaction memory pool.
+    """
     # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
     with driver.session(database=database) as session:
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
         session.run("MATCH (n) WHERE NOT n:SchemaMigration "
-                    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+                    "CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
 
 
 @pytest.fixture

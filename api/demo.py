@@ -1,0 +1,95 @@
+"""The main job on the local default: what `make demo` runs.
+
+Neo4j up (provisioned unless NEO4J_URI is set), schema migrated, the full atlas built from the
+reference data, the instrument profiles loaded, a generated client population and generated
+vacancies ingested through the real ingest paths, a token per role with a caseload, and the API
+served. Every step is idempotent: a second run reuses what is there.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from neo4j import Driver
+
+from api.access import Role
+from api.auth import TokenStore, tokens_file
+from api.client_repository import assign
+from graph_schema.migrate import migrate
+from graph_schema.settings import Settings
+
+DEMO_COACH, DEMO_ADVISOR, DEMO_DESK, DEMO_ADMIN = "coach-demo", "ctc-demo", "desk-demo", "admin-demo"
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    clients: int = 500
+    vacancies: int = 300
+    seed: int = 1
+
+
+def _step(name: str, fn):
+    began = time.perf_counter()
+    print(f"- {name} ...", flush=True)
+    result = fn()
+    print(f"  done in {time.perf_counter() - began:.1f} s", flush=True)
+    return result
+
+
+def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
+    """Loads everything; returns a fresh token per role."""
+    from competency_atlas.build import build_atlas, is_current
+    from competency_atlas.instrument_profiles import load_profiles
+    from competency_atlas.instrument_repository import write_instruments
+    from ingest.measurement_ingest import ingest_paths as ingest_measurements
+    from ingest.population import generate
+    from ingest.vacancy_generator import areas_from_csv, generate_postings, load_sources, write_postings
+    from ingest.vacancy_ingest import build_enricher, ingest_paths as ingest_vacancies
+    from matcher.freshness import bump_generation
+
+    db = s.neo4j_database
+    demo_dir = s.work_dir / "demo"
+    _step("schema migrations", lambda: migrate(driver, db))
+    if not is_current(driver, s.data_dir, db):
+        _step("atlas build (ESCO + O*NET, a few minutes)",
+              lambda: build_atlas(driver, s.data_dir, database=db, embeddings=False, show_progress=False))
+    _step("instrument profiles", lambda: write_instruments(driver, load_profiles(), db))
+    population = demo_dir / "population"
+    counts = _step(f"generate {size.clients} clients", lambda: generate(size.clients, size.seed, population))
+    report = _step("ingest measurements", lambda: ingest_measurements(
+        sorted((population / "measurements").glob("*")), driver, db))
+    print(f"  {report.summary()}")
+    postings = generate_postings(size.vacancies, size.seed, load_sources(driver, db, s.data_dir),
+                                 areas_from_csv(s.data_dir), date.today())
+    path = write_postings(postings, demo_dir / "vacancies", f"vacancies-{size.seed}")
+    enricher = _step("load the vacancy enrichment (skill extraction model)", lambda: build_enricher(
+        driver, db, s.data_dir, s.work_dir, s.embedding_model))
+    report = _step(f"ingest {size.vacancies} vacancies", lambda: ingest_vacancies([path], driver, db, enricher))
+    print(f"  {report.summary()}")
+    keys = [r["key"] for r in driver.execute_query("MATCH (c:Client) RETURN c.key AS key ORDER BY key",
+                                                   database_=db).records]
+    for i, key in enumerate(keys):
+        assign(driver, db, key, "coach", DEMO_COACH)
+        if i % 3 == 0:
+            assign(driver, db, key, "ctc_advisor", DEMO_ADVISOR)
+    with driver.session(database=db) as session:
+        session.execute_write(bump_generation)
+    print(f"  {counts.get('clients', len(keys))} clients assigned to {DEMO_COACH}; every third referred to {DEMO_ADVISOR}")
+    return demo_tokens(s)
+
+
+def demo_tokens(s: Settings) -> dict[str, str]:
+    store = TokenStore(tokens_file(s))
+    wanted = {Role.COACH: DEMO_COACH, Role.CTC_ADVISOR: DEMO_ADVISOR, Role.EMPLOYER_DESK: DEMO_DESK,
+              Role.ADMIN: DEMO_ADMIN}
+    return {role.value: store.create(subject, role, f"demo {role.value}")[0] for role, subject in wanted.items()}
+
+
+def print_welcome(s: Settings, tokens: dict[str, str]) -> None:
+    url = f"http://{s.api_host}:{s.api_port}"
+    print(f"\nThe competency atlas API is at {url}  (OpenAPI: {url}/docs)")
+    for role, token in tokens.items():
+        print(f"  {role:<14} Authorization: Bearer {token}")
+    print(f"Try: curl -H 'Authorization: Bearer {tokens['coach']}' {url}/clients\n")
+

@@ -169,8 +169,6 @@ class LocalServer:
             "server.directories.logs": str(self.logs_dir),
             "server.directories.run": str(self.home / "run"),
             "server.directories.import": str(self.home / "import"),
-            # Large atlas writes are batched; this keeps a runaway query from eating the heap.
-            "db.memory.transaction.total.max": "2g",
         }
         text = "# Written by graph_schema/server.py; edits are overwritten on start.\n"
         text += "".join(f"{k}={v}\n" for k, v in lines.items())

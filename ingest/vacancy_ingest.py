@@ -114,7 +114,9 @@ def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path
         from ingest.extraction import SentenceEncoder
         from ingest.skill_index import build_index as build_skills, default_cache_dir, esco_skills
 
-        skills = build_skills(esco_skills(data_dir), model, default_cache_dir(work_dir))
+        # Label vectors only: the long skill texts cost minutes to encode and the ranking now
+        # rests on labels and phrase windows (see ingest/extraction.py).
+        skills = build_skills(esco_skills(data_dir), model, default_cache_dir(work_dir), with_texts=False)
         extractor = VacancyExtractor(skills, SentenceEncoder(model))
     return Enricher(codes, OccupationNormaliser(codes, index, embed), load_geography(data_dir), extractor,
                     partial(load_profiles, driver, database))

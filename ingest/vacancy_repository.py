@@ -26,6 +26,7 @@ from neo4j import Driver, ManagedTransaction
 from ingest.normalise import OccupationCodes
 from ingest.vacancy_models import EnrichedVacancy
 from ingest.vacancy_requirements import ProfileRequirement
+from matcher.freshness import bump_generation
 
 # --- reads from the atlas ----------------------------------------------------------------------
 
@@ -171,6 +172,7 @@ def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: s
         tx.run(_SNAPSHOT, ids=[i.vacancy.id for i in changed], now=now).consume()
     if changed or new:
         tx.run(_UPSERT, rows=[_row(i, run_id) for i in changed + new], now=now).consume()
+        bump_generation(tx)  # the matcher's indexes rebuild when they see it
     return BatchOutcome(tuple(i.vacancy.id for i in new), tuple(i.vacancy.id for i in changed),
                         tuple(i.vacancy.id for i in unchanged))
 
@@ -186,7 +188,11 @@ def close_expired(driver: Driver, database: str, today: date) -> int:
     """Open vacancies past their validThrough become closed (never deleted)."""
     records, _, _ = driver.execute_query(_CLOSE_EXPIRED, today=today, now=datetime.now(timezone.utc).isoformat(),
                                          database_=database)
-    return records[0]["closed"]
+    closed = records[0]["closed"]
+    if closed:
+        with driver.session(database=database) as session:
+            session.execute_write(bump_generation)
+    return closed
 
 
 def record_run(driver: Driver, database: str, run_id: str, landed: int, unchanged: int, rejected: int,

@@ -113,26 +113,3 @@ def match(clients: int = typer.Option(100_000, "--clients", min=100),
     if not as_json:
         typer.echo(f"bench match: {clients} clients, {vacancies} vacancies", err=True)
     typer.echo(json.dumps(result))
-
-
-@bench_app.command("measurements")
-def measurements(clients: int = typer.Option(100_000, "--clients", min=1, help="Synthetic clients to generate and ingest."),
-                 seed: int = typer.Option(1, "--seed", help="Population seed."),
-                 batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Measurements per transaction."),
-                 fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv (the long CSV format)."),
-                 cleanup: bool = typer.Option(True, "--cleanup/--keep", help="Erase the bench clients afterwards."),
-                 as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
-    """Measurement ingest throughput: a generated population through the real ingest path (scores/s, elapsed, peak RSS)."""
-    import sys
-
-    from graph_schema.db import connect
-    from graph_schema.migrate import migrate
-    from graph_schema.settings import settings
-    from ingest.measurement_bench import run
-
-    s = settings()
-    with connect(s) as driver:
-        migrate(driver, s.neo4j_database)
-        result = run(driver, s.neo4j_database, s.data_dir, clients=clients, seed=seed, batch_size=batch_size,
-                     fmt=fmt, cleanup=cleanup, progress=not as_json and sys.stderr.isatty())
-    typer.echo(json.dumps(result))

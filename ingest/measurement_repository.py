@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
 
+from matcher.freshness import bump_generation
+
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 Hook = Callable[[str], None]  # called after each statement of a batch (tests inject failures here)
 
@@ -159,6 +161,7 @@ def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list
         if had_profile:
             tx.run(Q_DROP_PROFILE, keys=sorted(had_profile)).consume()
         tx.run(Q_PROFILE, rows=profiles, now=_now()).consume()
+        bump_generation(tx)  # the matcher's indexes rebuild when they see it
         _hooked(hook, "profiles")
         if jobs:
             tx.run(Q_WORKED_AS, rows=jobs).consume()
@@ -251,7 +254,9 @@ def _erase(tx: ManagedTransaction, key: str) -> dict:
 def erase_client(driver: Driver, database: str, key: str) -> dict:
     """Removes every trace of a client in one transaction; returns what was removed."""
     with driver.session(database=database) as session:
-        return session.execute_write(_erase, key)
+        removed = session.execute_write(_erase, key)
+        session.execute_write(bump_generation)
+        return removed
 
 
 def delete_clients_with_prefix(driver: Driver, database: str, prefix: str) -> int:

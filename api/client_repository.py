@@ -190,36 +190,3 @@ def consented(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -
         return set()
     records, _, _ = driver.execute_query(_CONSENTED, vacancy_id=vacancy_id, keys=keys, database_=database)
     return set(records[0]["keys"])
-
-
-# Erasure. ingest.measurement_repository.erase_client is the intended one; its query currently
-# fails on Neo4j 5 (implicit grouping in `ms + collect(...)`), so the API uses this equivalent
-# until it is fixed: measurements, identity, decisions, the client and anything else keyed by it
-# go; audit entries stay but lose the key.
-_ERASE_COUNTS = """
-OPTIONAL MATCH (c:Client {key: $key})
-RETURN count(c) AS clients,
-       COUNT { MATCH (m:Measurement) WHERE m.client_key = $key OR (c IS NOT NULL AND (c)-[:HAS_MEASUREMENT]->(m)) }
-         AS measurements,
-       COUNT { MATCH (i:ClientIdentity {client_key: $key}) } AS identities,
-       COUNT { MATCH (d:Decision)-[:ABOUT]->(:Client {key: $key}) } AS decisions
-"""
-_ERASE_STEPS = (
-    "MATCH (:Client {key: $key})-[:HAS_MEASUREMENT]->(m:Measurement) DETACH DELETE m",
-    "MATCH (d:Decision)-[:ABOUT]->(:Client {key: $key}) DETACH DELETE d",
-    "MATCH (n) WHERE n.client_key = $key AND NOT n:AuditEntry DETACH DELETE n",
-    "MATCH (c:Client {key: $key}) DETACH DELETE c",
-    "MATCH (a:AuditEntry {client_key: $key}) SET a.client_key = null, a.client_erased_at = datetime($now)",
-)
-
-
-def _erase(tx, key: str) -> dict:
-    counts = dict(tx.run(_ERASE_COUNTS, key=key).single())
-    for step in _ERASE_STEPS:
-        tx.run(step, key=key, now=_now()).consume()
-    return counts
-
-
-def erase_client(driver: Driver, database: str, key: str) -> dict:
-    with driver.session(database=database) as session:
-        return session.execute_write(_erase, key)

@@ -248,15 +248,14 @@ def _erase(tx: ManagedTransaction, key: str) -> dict:
               "clients": tx.run(Q_ERASE_CLIENT, key=key).single()["n"]}
     counts["other_keyed_nodes"] = tx.run(Q_ERASE_KEYED, key=key).single()["deleted"]
     counts["audit_entries_scrubbed"] = tx.run(Q_SCRUB_AUDIT, key=key, now=_now()).single()["scrubbed"]
+    bump_generation(tx)
     return counts
 
 
 def erase_client(driver: Driver, database: str, key: str) -> dict:
     """Removes every trace of a client in one transaction; returns what was removed."""
     with driver.session(database=database) as session:
-        removed = session.execute_write(_erase, key)
-        session.execute_write(bump_generation)
-        return removed
+        return session.execute_write(_erase, key)
 
 
 def delete_clients_with_prefix(driver: Driver, database: str, prefix: str) -> int:

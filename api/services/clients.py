@@ -6,6 +6,7 @@ from neo4j import Driver
 from api import client_repository as repo
 from api.decision_repository import decisions_for
 from api.decisions import AdviceKind, advice_ref
+from ingest.measurement_repository import erase_client
 
 # Client properties that are bookkeeping or shown elsewhere, not attributes.
 _NOT_ATTRIBUTES = {"key", "gate", "gate_reasons", "gate_sources"}
@@ -37,5 +38,5 @@ def client_gate(driver: Driver, database: str, key: str) -> dict | None:
 def erase(driver: Driver, database: str, key: str) -> dict:
     """Everything about the client goes (measurements, identity, decisions, consents); the audit
     trail stays without the key."""
-    removed = repo.erase_client(driver, database, key)
+    removed = erase_client(driver, database, key)
     return {"key": key, "erased": bool(removed.get("clients")), "removed": {k: int(v) for k, v in removed.items()}}

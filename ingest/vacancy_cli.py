@@ -1,7 +1,6 @@
 """`atlas-match ingest vacancies PATH...`: the command body (registered in ingest/cli.py)."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import typer
 from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.settings import settings
+from ingest.report_output import emit_report
 from ingest.vacancy_ingest import DEFAULT_BATCH_SIZE, build_enricher, ingest_paths
 
 
@@ -28,20 +28,4 @@ def vacancies_command(
         enricher = build_enricher(driver, s.neo4j_database, s.data_dir, s.work_dir, s.embedding_model, extract=extract)
         report = ingest_paths(paths, driver, s.neo4j_database, enricher, batch_size=batch_size,
                               progress=not as_json and sys.stderr.isatty())
-    written = report.write_rejects(rejects_dir or s.work_dir / "rejects")
-    if as_json:
-        typer.echo(json.dumps({**report.summary(), "problems": [p.__dict__ for p in report.problems],
-                               "warnings": [p.__dict__ for p in report.warnings],
-                               "rejects_files": [str(p) for p in written]}, ensure_ascii=False))
-    else:
-        summary = report.summary()
-        typer.echo(", ".join(f"{k} {v}" for k, v in summary.items() if k not in ("kind",)))
-        for problem in report.problems:
-            typer.secho(f"rejected: {problem}", fg=typer.colors.RED)
-        for warning in report.warnings[:50]:
-            typer.echo(f"warning: {warning}")
-        if len(report.warnings) > 50:
-            typer.echo(f"... and {len(report.warnings) - 50} more warnings")
-        for path in written:
-            typer.echo(f"written: {path}")
-    raise typer.Exit(code=report.exit_code)
+    emit_report(report, rejects_dir or s.work_dir / "rejects", as_json)

@@ -144,8 +144,19 @@ class BenchData:
     setup: dict
 
 
-def prepare(driver: Driver, database: str, data_dir, clients: int, vacancies: int, seed: int) -> BenchData:
-    """Generates and writes a population and vacancies (replacing an earlier bench run's)."""
+Q_BENCH_COUNTS = """
+CALL () { MATCH (c:Client) WHERE c.key STARTS WITH $p RETURN count(c) AS clients }
+CALL () { MATCH (v:Vacancy) WHERE v.id STARTS WITH $p RETURN count(v) AS vacancies }
+RETURN clients, vacancies
+"""
+
+
+def prepare(driver: Driver, database: str, data_dir, clients: int, vacancies: int, seed: int,
+            reuse: bool = False) -> BenchData:
+    """Generates and writes a population and vacancies (replacing an earlier bench run's).
+
+    With `reuse`, a graph that already holds a bench population of the same size (left by `--keep`
+    with the same seed) is not written again: generation is deterministic for the seed."""
     began = time.perf_counter()
     atlas = load_index(driver, database)  # the atlas alone: occupations and competencies
     if not atlas.occupations.keys:
@@ -155,10 +166,12 @@ def prepare(driver: Driver, database: str, data_dir, clients: int, vacancies: in
     places = _places(data_dir)
     pop = generate_clients(clients, atlas.occupations, measured, places, rng)
     vac = generate_vacancies(vacancies, atlas.occupations, places, rng)
-    clear_bench_data(driver, database)
     t_write = time.perf_counter()
-    write_population(driver, database, pop, atlas.competencies)
-    write_vacancies(driver, database, vac, atlas.occupations.keys)
+    held = driver.execute_query(Q_BENCH_COUNTS, p=BENCH_PREFIX, database_=database).records[0]
+    if not (reuse and (held["clients"], held["vacancies"]) == (clients, vacancies)):
+        clear_bench_data(driver, database)
+        write_population(driver, database, pop, atlas.competencies)
+        write_vacancies(driver, database, vac, atlas.occupations.keys)
     t_index = time.perf_counter()
     index = load_index(driver, database)
     done = time.perf_counter()

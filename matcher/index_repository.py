@@ -18,39 +18,36 @@ from matcher.profile import decay
 
 _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
 
+# Pattern comprehensions keep each entry's fields together: `collect()` skips nulls, which would
+# misalign parallel lists.
 _CLIENTS = """
 MATCH (c:Client)
-OPTIONAL MATCH (c)-[h:HAS_COMPETENCY]->(k:Competency)
-WITH c, collect($columns[k.uri]) AS cols, collect(h.level) AS levels, collect(h.confidence) AS confs,
-     collect(h.as_of) AS as_of, collect(coalesce(h.trait, 'trainable')) AS traits
 RETURN c.key AS key, coalesce(c.gate, 'matchable') = 'not_matchable' AS excluded,
-       c.location.latitude AS lat, c.location.longitude AS lon, cols, levels, confs, as_of, traits,
-       c.hours_available AS hours, c.education_level AS education
+       c.location.latitude AS lat, c.location.longitude AS lon,
+       c.hours_available AS hours, c.education_level AS education,
+       [(c)-[h:HAS_COMPETENCY]->(k:Competency) WHERE h.level IS NOT NULL |
+        [$columns[k.uri], h.level, coalesce(h.confidence, 0.0), h.as_of, coalesce(h.trait, 'trainable')]] AS evidence
 """
 
 # Requirements without an O*NET importance (ESCO-only) count as the middle of its 1-5 scale.
 _DEFAULT_IMPORTANCE = 3.0
+_REQUIREMENTS = """[(t)-[r:REQUIRES]->(k:Competency) |
+        [$columns[k.uri], coalesce(r.required_level, 0.5), coalesce(r.importance, $default_importance),
+         coalesce(r.relation = 'essential', false)]] AS requirements"""
 
 _VACANCIES = """
-MATCH (v:Vacancy)
-OPTIONAL MATCH (v)-[:FOR_OCCUPATION]->(o:Occupation)
-WITH v, head(collect(o.education_level)) AS occupation_education
-OPTIONAL MATCH (v)-[r:REQUIRES]->(k:Competency)
-WITH v, occupation_education, collect($columns[k.uri]) AS cols, collect(coalesce(r.required_level, 0.5)) AS required,
-     collect(coalesce(r.importance, $default_importance)) AS importance, collect(r.relation = 'essential') AS essential
-RETURN v.id AS key, coalesce(v.status, 'open') = 'open' AS open,
-       v.location.latitude AS lat, v.location.longitude AS lon, cols, required, importance, essential,
-       v.hours_per_week AS hours, v.education_requirements AS education_text, occupation_education
-"""
+MATCH (t:Vacancy)
+RETURN t.id AS key, coalesce(t.status, 'open') = 'open' AS open,
+       t.location.latitude AS lat, t.location.longitude AS lon,
+       t.hours_per_week AS hours, t.education_requirements AS education_text,
+       head([(t)-[:FOR_OCCUPATION]->(o:Occupation) | o.education_level]) AS occupation_education,
+       """ + _REQUIREMENTS
 
 _OCCUPATIONS = """
-MATCH (o:Occupation)
-OPTIONAL MATCH (o)-[r:REQUIRES]->(k:Competency)
-WITH o, collect($columns[k.uri]) AS cols, collect(coalesce(r.required_level, 0.5)) AS required,
-     collect(coalesce(r.importance, $default_importance)) AS importance, collect(r.relation = 'essential') AS essential
-RETURN o.uri AS key, true AS open, null AS lat, null AS lon, cols, required, importance, essential,
-       null AS hours, null AS education_text, o.education_level AS occupation_education
-"""
+MATCH (t:Occupation)
+RETURN t.uri AS key, true AS open, null AS lat, null AS lon, null AS hours, null AS education_text,
+       t.education_level AS occupation_education,
+       """ + _REQUIREMENTS
 
 
 @dataclass
@@ -118,11 +115,11 @@ def _read_clients(driver: Driver, database: str, columns: dict, today: date) -> 
             out.lon.append(_nan(rec["lon"]))
             out.hours.append(_nan(rec["hours"]))
             out.education.append(_nan(level_from_text(rec["education"])))
-            out.row.extend([i] * len(rec["cols"]))
-            out.col.extend(rec["cols"])
-            out.a.extend(rec["levels"])
-            out.b.extend(_current(k, _to_date(d), t, today)
-                         for k, d, t in zip(rec["confs"], rec["as_of"], rec["traits"]))
+            for col, level, confidence, as_of, trait in rec["evidence"]:
+                out.row.append(i)
+                out.col.append(col)
+                out.a.append(level)
+                out.b.append(_current(confidence, _to_date(as_of), trait, today))
     return out
 
 
@@ -136,11 +133,12 @@ def _read_targets(driver: Driver, database: str, query: str, columns: dict) -> T
             out.lon.append(_nan(rec["lon"]))
             out.hours.append(_nan(rec["hours"]))
             out.education.append(_target_education(rec))
-            out.row.extend([i] * len(rec["cols"]))
-            out.col.extend(rec["cols"])
-            out.a.extend(rec["required"])
-            out.b.extend(rec["importance"])
-            out.essential.extend(rec["essential"])
+            for col, required, importance, essential in rec["requirements"]:
+                out.row.append(i)
+                out.col.append(col)
+                out.a.append(required)
+                out.b.append(importance)
+                out.essential.append(essential)
     entries = RequirementEntries(np.asarray(out.row, dtype=np.int32), np.asarray(out.col, dtype=np.int32),
                                  np.asarray(out.a, dtype=np.float32), np.asarray(out.b, dtype=np.float32),
                                  np.asarray(out.essential, dtype=bool))

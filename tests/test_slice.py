@@ -72,3 +72,20 @@ def test_index_rebuilds_when_the_generation_moves(clean_db, settings):
         session.execute_write(bump_generation)
     assert service.refresh_if_stale()
     assert "C-0002" not in [m.subject for m in service.candidates("V-0001")]
+
+
+def test_index_keeps_entries_aligned_when_fields_are_missing(clean_db, settings):
+    """A vacancy without requirements and a requirement without relation or level must not shift
+    the other entries (collect() would drop the nulls)."""
+    from matcher.index_repository import load_index
+
+    load_slice(clean_db, settings.neo4j_database)
+    clean_db.execute_query(
+        "CREATE (:Vacancy {id: 'V-EMPTY', status: 'open'}) "
+        "WITH 1 AS _ MATCH (o:Occupation {uri: 'slice:shop-assistant'}), (k:Competency {uri: 'slice:stock'}) "
+        "CREATE (o)-[:REQUIRES {importance: 2}]->(k)", database_=settings.neo4j_database)
+    index = load_index(clean_db, settings.neo4j_database)
+    assert index.requirements_of(index.vacancies, "V-EMPTY") == []
+    reqs = {r.competency: r for r in index.requirements_of(index.occupations, "slice:shop-assistant")}
+    assert reqs["slice:stock"].essential is False and reqs["slice:stock"].required_level == 0.5
+    assert reqs["slice:customer"].essential is True and reqs["slice:customer"].required_level == 0.75

@@ -97,6 +97,9 @@ def match(clients: int = typer.Option(100_000, "--clients", min=100),
           seed: int = typer.Option(7, "--seed"),
           keep: bool = typer.Option(False, "--keep", help="Leave the generated data in the graph."),
           reuse: bool = typer.Option(False, "--reuse", help="Reuse a population of the same size kept by --keep."),
+          in_memory: bool = typer.Option(False, "--in-memory",
+                                         help="Build the index from the generated arrays, skipping the graph "
+                                              "writes and the Cypher baseline (for sizes whose writes do not fit)."),
           as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
     """Match latency (index vs Cypher vs NumPy floor) and, on the same data, ranking quality."""
     from graph_schema.db import connect
@@ -105,7 +108,7 @@ def match(clients: int = typer.Option(100_000, "--clients", min=100),
 
     s = settings()
     with connect(s) as driver:
-        data = prepare(driver, s.neo4j_database, s.data_dir, clients, vacancies, seed, reuse)
+        data = prepare(driver, s.neo4j_database, s.data_dir, clients, vacancies, seed, reuse, in_memory)
         result = run_speed(driver, s.neo4j_database, data, queries, cypher_queries, seed)
         if quality_sample:
             result["quality"] = run_quality(driver, s.neo4j_database, data, quality_sample, seed)

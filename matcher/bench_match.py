@@ -17,7 +17,7 @@ from neo4j import Driver
 from tqdm import tqdm
 
 from matcher.bench_population import Population, VacancySet, generate_clients, generate_vacancies
-from matcher.index import MatchIndex
+from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
 from matcher.index_repository import load_index
 from matcher.scoring import Constraints, DistancePolicy
 from matcher.traits import competency_traits
@@ -151,8 +151,26 @@ RETURN clients, vacancies
 """
 
 
+def in_memory_index(atlas: MatchIndex, pop: Population, vac: VacancySet) -> MatchIndex:
+    """The index built straight from the generated arrays, without the graph round trip: for
+    sizes whose graph writes do not fit a run. Same numbers the graph would hand back."""
+    n, m = len(pop.origin), len(vac.occupation)
+    clients = Clients([f"{BENCH_PREFIX}c{i:07d}" for i in range(n)],
+                      ClientEntries(pop.client, pop.competency, pop.level, pop.confidence), pop.gate == 2,
+                      unit_vectors(pop.lat, pop.lon), len(atlas.competencies), hours=pop.hours)
+    occ = atlas.occupations
+    counts = np.diff(occ.indptr)[vac.occupation]
+    starts = np.repeat(occ.indptr[vac.occupation], counts)
+    entry = starts + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    requirements = RequirementEntries(np.repeat(np.arange(m), counts), occ.competency[entry], occ.required[entry],
+                                      occ.importance[entry], occ.essential[entry])
+    vacancies = Targets([f"{BENCH_PREFIX}v{i:07d}" for i in range(m)], requirements, vac.is_open,
+                        unit_vectors(vac.lat, vac.lon), len(atlas.competencies), hours=vac.hours)
+    return MatchIndex(atlas.competencies, clients, vacancies, occ)
+
+
 def prepare(driver: Driver, database: str, data_dir, clients: int, vacancies: int, seed: int,
-            reuse: bool = False) -> BenchData:
+            reuse: bool = False, in_memory: bool = False) -> BenchData:
     """Generates and writes a population and vacancies (replacing an earlier bench run's).
 
     With `reuse`, a graph that already holds a bench population of the same size (left by `--keep`
@@ -166,6 +184,13 @@ def prepare(driver: Driver, database: str, data_dir, clients: int, vacancies: in
     places = _places(data_dir)
     pop = generate_clients(clients, atlas.occupations, measured, places, rng)
     vac = generate_vacancies(vacancies, atlas.occupations, places, rng)
+    if in_memory:
+        t_index = time.perf_counter()
+        index = in_memory_index(atlas, pop, vac)
+        return BenchData(index, pop, vac, {"generate_s": round(t_index - began, 1), "write_s": None,
+                                           "index_build_s": round(time.perf_counter() - t_index, 1),
+                                           "index_source": "generated arrays (no graph round trip)",
+                                           "evidence_rows": int(len(pop.client))})
     t_write = time.perf_counter()
     held = driver.execute_query(Q_BENCH_COUNTS, p=BENCH_PREFIX, database_=database).records[0]
     if not (reuse and (held["clients"], held["vacancies"]) == (clients, vacancies)):
@@ -176,7 +201,7 @@ def prepare(driver: Driver, database: str, data_dir, clients: int, vacancies: in
     index = load_index(driver, database)
     done = time.perf_counter()
     return BenchData(index, pop, vac, {"generate_s": round(t_write - began, 1), "write_s": round(t_index - t_write, 1),
-                                       "index_build_s": round(done - t_index, 1),
+                                       "index_build_s": round(done - t_index, 1), "index_source": "graph",
                                        "evidence_rows": int(len(pop.client))})
 
 
@@ -194,17 +219,17 @@ def run_speed(driver: Driver, database: str, data: BenchData, queries: int, cyph
                   client_sample)
     floor = _timed(lambda v: numpy_floor(idx, v), vac_sample)
     cypher = _timed(lambda v: driver.execute_query(Q_CYPHER_CANDIDATES, id=v, n=N_TOP, database_=database),
-                    vac_sample[:cypher_queries])
+                    vac_sample[:cypher_queries]) if data.setup["index_source"] == "graph" else []
     c50, c95 = _percentiles(cand)
     v50, v95 = _percentiles(vacs)
     f50, f95 = _percentiles(floor)
-    y50, y95 = _percentiles(cypher)
+    y50, y95 = _percentiles(cypher) if cypher else (None, None)
     return {"clients": len(bench_clients), "vacancies": len([k for k in idx.vacancies.keys if k.startswith(BENCH_PREFIX)]),
             "queries": queries, "candidates_p50_ms": c50, "candidates_p95_ms": c95,
             "vacancies_p50_ms": v50, "vacancies_p95_ms": v95,
             "cypher_baseline_p50_ms": y50, "cypher_baseline_p95_ms": y95, "cypher_queries": len(cypher),
             "numpy_floor_p50_ms": f50, "numpy_floor_p95_ms": f95,
-            "speedup_vs_cypher_p95": round(y95 / c95, 1) if c95 else None,
+            "speedup_vs_cypher_p95": round(y95 / c95, 1) if c95 and y95 else None,
             "ratio_to_numpy_floor_p95": round(c95 / f95, 2) if f95 else None,
             "peak_rss_mb": round(_rss_mb(), 1), **data.setup}
 

@@ -15,6 +15,7 @@ from neo4j import Driver
 from matcher.education import level_from_onet, level_from_text
 from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
 from matcher.profile import decay
+from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL
 
 _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
 
@@ -29,10 +30,8 @@ RETURN c.key AS key, coalesce(c.gate, 'matchable') = 'not_matchable' AS excluded
         [$columns[k.uri], h.level, coalesce(h.confidence, 0.0), h.as_of, coalesce(h.trait, 'trainable')]] AS evidence
 """
 
-# Requirements without an O*NET importance (ESCO-only) count as the middle of its 1-5 scale.
-_DEFAULT_IMPORTANCE = 3.0
 _REQUIREMENTS = """[(t)-[r:REQUIRES]->(k:Competency) |
-        [$columns[k.uri], coalesce(r.required_level, 0.5), coalesce(r.importance, $default_importance),
+        [$columns[k.uri], coalesce(r.required_level, $default_level), coalesce(r.importance, $default_importance),
          coalesce(r.relation = 'essential', false)]] AS requirements"""
 
 _VACANCIES = """
@@ -126,7 +125,8 @@ def _read_clients(driver: Driver, database: str, columns: dict, today: date) -> 
 def _read_targets(driver: Driver, database: str, query: str, columns: dict) -> Targets:
     out = _Rows()
     with driver.session(database=database, fetch_size=5000) as session:
-        for i, rec in enumerate(session.run(query, columns=columns, default_importance=_DEFAULT_IMPORTANCE)):
+        for i, rec in enumerate(session.run(query, columns=columns, default_importance=DEFAULT_IMPORTANCE,
+                                              default_level=DEFAULT_REQUIRED_LEVEL)):
             out.keys.append(rec["key"])
             out.flags.append(rec["open"])
             out.lat.append(_nan(rec["lat"]))

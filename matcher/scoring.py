@@ -22,6 +22,10 @@ from enum import Enum
 
 import numpy as np
 
+# A requirement that names no importance (ESCO-only) counts as the middle of O*NET's 1-5 scale, and
+# one that names no level asks for a working command of it.
+DEFAULT_IMPORTANCE = 3.0
+DEFAULT_REQUIRED_LEVEL = 0.5
 ESSENTIAL_FACTOR = 1.0
 OPTIONAL_FACTOR = 0.5
 # A level at or above this share of the required level is "partly met" rather than "missing".

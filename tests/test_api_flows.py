@@ -105,3 +105,15 @@ def test_erasure_through_the_api(api):
     assert audit_count(api, "K-1") == 0 and audit_count(api) >= 2  # the trail stays, without the key
     assert api.client.delete("/clients/K-1", headers=api.h("admin")).status_code == 404
     assert NAME_1 not in str(_cards(api, "V-1"))
+
+
+def test_what_if_starts_from_the_score_the_ranking_shows(api):
+    ranked = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach")).json()["items"]
+    shown = next(c for c in ranked if c["client_key"] == "K-1")
+    r = api.client.post("/clients/K-1/what-if", headers=api.h("coach"), json={
+        "vacancy_id": "V-1", "changes": [{"competency": "onet:2.B.1.a", "level": 1.0}]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert abs(body["before"]["score"] - shown["score"]) < 1e-3
+    assert body["after"]["score"] >= body["before"]["score"]
+    assert api.client.get("/clients/K-1/measurements", headers=api.h("coach")).status_code == 200

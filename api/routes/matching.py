@@ -133,9 +133,9 @@ def client_gap(request: Request, key: str = KEY, vacancy_id: str | None = Query(
 
 @router.post("/clients/{key}/what-if", response_model=WhatIfOut, responses=NOT_FOUND,
              summary="How the match would change if competencies reached given levels (nothing is stored)")
-def client_what_if(body: WhatIfIn, key: str = KEY, ctx: Ctx = Depends(require("client_matching"))):
+def client_what_if(request: Request, body: WhatIfIn, key: str = KEY, ctx: Ctx = Depends(require("client_matching"))):
     client = _client(ctx, key)
     target = _target(ctx, body.vacancy_id, body.occupation_uri)
-    result = service.what_if(client, target, [(c.competency, c.level) for c in body.changes])
+    result = service.what_if(_matcher(request, ctx), client, target, [(c.competency, c.level) for c in body.changes])
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "what_if", ctx.endpoint)
     return result

@@ -12,11 +12,11 @@ from neo4j import Driver
 
 from api import match_repository as repo
 from matcher.presenters import gap_as_dict
-from matcher.scoring import Evidence, MatchScore, Requirement, Status, score_requirements
+from matcher.scoring import (DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, Evidence, MatchScore, Requirement, Status,
+                             score_requirements)
 from matcher.service import Match, MatchService
 from matcher.traits import competency_traits
 
-DEFAULT_REQUIRED_LEVEL = 0.5  # a requirement without a stated level: "a working command of it"
 MATCHABLE_GATES = ["matchable", "needs_support"]
 WHAT_IF_CONFIDENCE = 0.7  # a hypothetical new test score counts like one fresh measured score
 
@@ -36,7 +36,7 @@ def requirements_from_rows(rows: list[dict]) -> list[Requirement]:
         importance = r.get("importance")
         reqs.append(Requirement(r["competency"], r.get("label") or r["competency"],
                                 DEFAULT_REQUIRED_LEVEL if level is None else min(max(float(level), 0.0), 1.0),
-                                1.0 if importance is None or importance <= 0 else float(importance),
+                                DEFAULT_IMPORTANCE if importance is None or importance <= 0 else float(importance),
                                 bool(r.get("essential"))))
     return reqs
 
@@ -193,9 +193,14 @@ def apply_changes(profile: dict[str, Evidence], changes: list[tuple[str, float]]
     return out
 
 
-def what_if(client: dict, target: Target, changes: list[tuple[str, float]]) -> dict:
-    before = score_requirements(target.requirements, client["profile"])
-    after = score_requirements(target.requirements, apply_changes(client["profile"], changes))
+def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]]) -> dict:
+    """Before and after from the numbers the rankings use (the index), so "before" is the ranked score."""
+    targets = service.index.vacancies if target.kind == "vacancy" else service.index.occupations
+    requirements = (service.index.requirements_of(targets, target.id, {r.competency: r.label for r in target.requirements})
+                    if target.id in targets.row else target.requirements)
+    profile = service.index.profile_of(client["key"]) if client["key"] in service.index.clients.row else client["profile"]
+    before = score_requirements(requirements, profile)
+    after = score_requirements(requirements, apply_changes(profile, changes))
     changed = [{"competency": b.requirement.competency, "label": b.requirement.label, "before": b.status.value,
                 "after": a.status.value} for b, a in zip(before.results, after.results) if b.status != a.status]
     return {"target": {"kind": target.kind, "id": target.id, "title": target.title},

@@ -9,8 +9,8 @@ from __future__ import annotations
 from neo4j import Driver
 
 from api import match_repository, mi_repository as repo
-from api.services.matching import DEFAULT_REQUIRED_LEVEL, MATCHABLE_GATES, requirements_from_rows
-from matcher.scoring import PARTLY_MET_FROM, Status, score_requirements
+from api.services.matching import MATCHABLE_GATES, requirements_from_rows
+from matcher.scoring import DEFAULT_REQUIRED_LEVEL, PARTLY_MET_FROM, Status, score_requirements
 from api.services.matching import evidence_from_row
 
 

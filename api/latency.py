@@ -18,6 +18,7 @@ import httpx
 
 from graph_schema.db import connect
 from graph_schema.settings import settings
+from matcher.freshness import bump_generation
 
 _SEED = """
 UNWIND range(0, $k - 1) AS i MERGE (:Competency {uri: 'bench:c' + i});
@@ -51,6 +52,8 @@ def seed(n_clients: int, n_vacancies: int, coach: str, k: int = 40, seed_: int =
         vrows = [{"id": f"BV-{i:04d}", "req": [f"bench:c{j}" for j in rnd.sample(range(k), 6)]}
                  for i in range(n_vacancies)]
         driver.execute_query(_VACANCIES, rows=vrows, database_=s.neo4j_database)
+        with driver.session(database=s.neo4j_database) as session:
+            session.execute_write(bump_generation)  # a running API rebuilds its match index
 
 
 def measure(url: str, token: str, paths: list[str], concurrency: int) -> dict:

@@ -215,8 +215,8 @@ class MatchService:
         return t.is_open & ~(km > radius_km)  # unknown vacancy positions count as near
 
     def _requirements(self, targets: Targets, key: str, lang: str):
-        reqs = self.index.requirements_of(targets, key)
-        labels = repository.competency_labels(self.driver, self.database, [r.competency for r in reqs], lang)
+        uris = [self.index.competencies[c] for c in targets.competency[targets.span(targets.row[key])]]
+        labels = repository.competency_labels(self.driver, self.database, uris, lang)
         return self.index.requirements_of(targets, key, labels)
 
     @staticmethod

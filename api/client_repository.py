@@ -13,6 +13,7 @@ from neo4j import Driver
 
 from api.access import Assignment
 from api.values import parsed_json, plain
+from matcher.profile_store import PROFILE_PROPERTIES, evidence_rows
 
 _ASSIGNMENTS = """
 UNWIND $keys AS key
@@ -56,9 +57,8 @@ _PROFILE = """
 MATCH (c:Client {key: $key})
 OPTIONAL MATCH (i:ClientIdentity)-[:IDENTIFIES]->(c)
 RETURN properties(c) AS client, i {.name, .email, .phone} AS identity,
-       [(c)-[h:HAS_COMPETENCY]->(k:Competency) | {uri: k.uri, label_en: k.label_en, label_nl: k.label_nl,
-         level: h.level, confidence: h.confidence, as_of: h.as_of, inferred: h.inferred, trait: h.trait,
-         sources: h.sources}] AS competencies,
+       COLLECT { MATCH (k:Competency) WHERE k.uri IN c.profile_competencies
+                 RETURN k {.uri, .label_en, .label_nl} } AS labels,
        [(c)-[w:WORKED_AS]->(o:Occupation) | {uri: o.uri, label_en: o.label_en, label_nl: o.label_nl,
          years: w.years}] AS work_history,
        [(c)-[k:CONSENTED]->(v:Vacancy) | {vacancy_id: v.id, at: k.at}] AS consents
@@ -138,8 +138,14 @@ def client_profile(driver: Driver, database: str, key: str) -> dict | None:
     if not records:
         return None
     r = records[0]
-    return plain({"client": r["client"], "identity": r["identity"],
-                  "competencies": sorted(r["competencies"], key=lambda c: c["uri"]),
+    labels = {k["uri"]: k for k in r["labels"]}
+    competencies = []
+    for e in evidence_rows(r["client"]):  # sorted by URI, as stored
+        uri = e.pop("competency")
+        label = labels.get(uri, {})
+        competencies.append({"uri": uri, "label_en": label.get("label_en"), "label_nl": label.get("label_nl"), **e})
+    client = {k: v for k, v in r["client"].items() if k not in PROFILE_PROPERTIES}
+    return plain({"client": client, "identity": r["identity"], "competencies": competencies,
                   "work_history": r["work_history"], "consents": r["consents"]})
 
 

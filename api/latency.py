@@ -13,12 +13,16 @@ import random
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import httpx
 
 from graph_schema.db import connect
 from graph_schema.settings import settings
 from matcher.freshness import bump_generation
+from matcher.profile import CompetencyEstimate
+from matcher.profile_repository import set_profiles
+from matcher.profile_store import encode
 
 _SEED = """
 UNWIND range(0, $k - 1) AS i MERGE (:Competency {uri: 'bench:c' + i});
@@ -27,9 +31,6 @@ _CLIENTS = """
 UNWIND $rows AS r
 MERGE (c:Client {key: r.key}) SET c.gate = 'matchable', c.gate_reasons = [], c.region_code = 'WR99'
 MERGE (co:Coach {id: $coach}) MERGE (co)-[:COACHES]->(c)
-WITH c, r UNWIND r.ev AS e
-MATCH (k:Competency {uri: e.uri})
-MERGE (c)-[h:HAS_COMPETENCY]->(k) SET h.level = e.level, h.confidence = 0.7, h.as_of = date('2024-01-01')
 """
 _VACANCIES = """
 UNWIND $rows AS r
@@ -45,10 +46,15 @@ def seed(n_clients: int, n_vacancies: int, coach: str, k: int = 40, seed_: int =
     s = settings()
     with connect(s) as driver:
         driver.execute_query(_SEED, k=k, database_=s.neo4j_database)
-        rows = [{"key": f"B-{i:06d}", "ev": [{"uri": f"bench:c{j}", "level": round(rnd.random(), 3)}
-                                              for j in rnd.sample(range(k), 8)]} for i in range(n_clients)]
+        as_of = date(2024, 1, 1)
+        rows = [{"key": f"B-{i:06d}", "props": encode({
+                    f"bench:c{j}": CompetencyEstimate(f"bench:c{j}", round(rnd.random(), 3), 0.7, as_of, False, (),
+                                                      "trainable") for j in rnd.sample(range(k), 8)})}
+                for i in range(n_clients)]
         for i in range(0, len(rows), 1000):
             driver.execute_query(_CLIENTS, rows=rows[i:i + 1000], coach=coach, database_=s.neo4j_database)
+            with driver.session(database=s.neo4j_database) as session:
+                session.execute_write(set_profiles, rows[i:i + 1000])
         vrows = [{"id": f"BV-{i:04d}", "req": [f"bench:c{j}" for j in rnd.sample(range(k), 6)]}
                  for i in range(n_vacancies)]
         driver.execute_query(_VACANCIES, rows=vrows, database_=s.neo4j_database)

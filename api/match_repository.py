@@ -1,7 +1,7 @@
 """Neo4j reads for the API's matching endpoints. The scoring itself is matcher/scoring.py (pure).
 
-Evidence is the client's derived profile, (:Client)-[:HAS_COMPETENCY {level, confidence, as_of,
-inferred, sources}]->(:Competency); requirements are (:Vacancy)-[:REQUIRES]->(:Competency) for a
+Evidence is the client's derived profile, stored as arrays on the :Client node (read with
+matcher/profile_store.py); requirements are (:Vacancy)-[:REQUIRES]->(:Competency) for a
 vacancy and (:Occupation)-[:REQUIRES]->(:Competency) for an occupation (both {relation,
 required_level, importance}).
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 from neo4j import Driver
 
 from api.values import plain
+from matcher.profile_repository import PROFILE
+from matcher.profile_store import evidence_rows
 
 _REQ = """{competency: k.uri, label: coalesce(k.label_en, k.label_nl, k.uri), label_nl: k.label_nl,
            required_level: r.required_level, importance: r.importance, essential: r.relation = 'essential'}"""
@@ -27,28 +29,27 @@ RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
        [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
 """
 
-_EVIDENCE_ALL = """
-MATCH (c:Client)-[h:HAS_COMPETENCY]->(k:Competency)
-WHERE k.uri IN $competencies AND c.gate IN $gates
-RETURN c.key AS client, c.gate AS gate, k.uri AS competency, h.level AS level, h.confidence AS confidence,
-       h.as_of AS as_of, h.inferred AS inferred, h.sources AS sources
+# Profiles are arrays on the client (matcher/profile_store.py): the scan keeps clients whose
+# profile names any of the competencies, the rows are cut to those competencies in Python.
+_EVIDENCE_ALL = f"""
+MATCH (c:Client)
+WHERE c.gate IN $gates AND any(u IN coalesce(c.profile_competencies, []) WHERE u IN $competencies)
+RETURN c.key AS client, c.gate AS gate, {PROFILE} AS profile
 """
 
-# A scope (a caseload) is walked from its clients: index seeks, not a list scan per row.
-_EVIDENCE_SCOPED = """
+# A scope (a caseload) is walked from its clients: index seeks, not a scan.
+_EVIDENCE_SCOPED = f"""
 UNWIND $keys AS key
-MATCH (c:Client {key: key})-[h:HAS_COMPETENCY]->(k:Competency)
-WHERE k.uri IN $competencies AND c.gate IN $gates
-RETURN c.key AS client, c.gate AS gate, k.uri AS competency, h.level AS level, h.confidence AS confidence,
-       h.as_of AS as_of, h.inferred AS inferred, h.sources AS sources
+MATCH (c:Client {{key: key}})
+WHERE c.gate IN $gates
+RETURN c.key AS client, c.gate AS gate, {PROFILE} AS profile
 """
 
-_CLIENT = """
-MATCH (c:Client {key: $key})
-RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
-       [(c)-[h:HAS_COMPETENCY]->(k:Competency) | {competency: k.uri, level: h.level, confidence: h.confidence,
-        as_of: h.as_of, inferred: h.inferred, sources: h.sources}] AS evidence
+_CLIENT = f"""
+MATCH (c:Client {{key: $key}})
+RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {PROFILE} AS profile
 """
+
 
 def vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
     records, _, _ = driver.execute_query(_VACANCY, id=vacancy_id, database_=database)
@@ -70,7 +71,9 @@ def evidence_for(driver: Driver, database: str, competencies: list[str], keys: l
     query = _EVIDENCE_ALL if keys is None else _EVIDENCE_SCOPED
     records, _, _ = driver.execute_query(query, competencies=competencies, keys=keys, gates=gates,
                                          database_=database)
-    return [plain(dict(r)) for r in records]
+    wanted = set(competencies)
+    return [plain({"client": r["client"], "gate": r["gate"], **e})
+            for r in records for e in evidence_rows(r["profile"], wanted)]
 
 
 def client(driver: Driver, database: str, key: str) -> dict | None:
@@ -79,4 +82,4 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
         return None
     r = records[0]
     return {"key": key, "gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
-            "evidence": [plain(e) for e in r["evidence"]]}
+            "evidence": [plain(e) for e in evidence_rows(r["profile"])]}

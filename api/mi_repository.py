@@ -36,12 +36,12 @@ RETURN k.uri AS uri, coalesce(k.label_en, k.label_nl, k.uri) AS label,
 # Missing = the evidence shows less than the partly-met share of the required level (the same
 # rule as matcher/scoring.py); no evidence is unknown, not missing.
 _SHORTFALLS = """
-UNWIND $requirements AS req
-MATCH (k:Competency {uri: req.uri})
-OPTIONAL MATCH (k)<-[h:HAS_COMPETENCY]-(c:Client)
+MATCH (c:Client)
 WHERE c.gate IN $gates AND ($region IS NULL OR c.region_code = $region)
-RETURN req.uri AS uri, count(h) AS with_evidence,
-       count(CASE WHEN h.level < req.required_level * $partly THEN 1 END) AS missing
+UNWIND range(0, size(coalesce(c.profile_competencies, [])) - 1) AS i
+WITH c.profile_competencies[i] AS uri, c.profile_levels[i] AS level
+WHERE uri IN keys($required)
+RETURN uri, count(*) AS with_evidence, count(CASE WHEN level < $required[uri] * $partly THEN 1 END) AS missing
 """
 
 
@@ -69,7 +69,8 @@ def occupation_requirements(driver: Driver, database: str, uri: str, default_lev
 
 def shortfalls(driver: Driver, database: str, requirements: list[dict], gates: list[str], region: str | None,
                partly: float) -> dict[str, dict]:
-    rows = [{"uri": r["uri"], "required_level": float(r["required_level"])} for r in requirements]
-    records, _, _ = driver.execute_query(_SHORTFALLS, requirements=rows, gates=gates, region=region, partly=partly,
+    required = {r["uri"]: float(r["required_level"]) for r in requirements}
+    records, _, _ = driver.execute_query(_SHORTFALLS, required=required, gates=gates, region=region, partly=partly,
                                          database_=database)
-    return {r["uri"]: {"with_evidence": r["with_evidence"], "missing": r["missing"]} for r in records}
+    found = {r["uri"]: {"with_evidence": r["with_evidence"], "missing": r["missing"]} for r in records}
+    return {uri: found.get(uri, {"with_evidence": 0, "missing": 0}) for uri in required}

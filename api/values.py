@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from typing import Any
 
 from neo4j.spatial import Point
@@ -11,6 +12,8 @@ from neo4j.time import Date, DateTime, Duration, Time
 def plain(value: Any) -> Any:
     if isinstance(value, (Date, DateTime, Time)):
         return value.iso_format()
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
     if isinstance(value, Duration):
         return str(value)
     if isinstance(value, Point):

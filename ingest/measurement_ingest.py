@@ -29,6 +29,7 @@ from ingest.measurement_repository import (Hook, finish_run, load_essential_skil
                                            start_run, write_batch)
 from ingest.measurement_validation import Deduplicator, education_block, validate
 from ingest.report import IngestReport, Problem, Rejection
+from matcher.profile_store import encode
 from matcher.profile import (Evidence, GateFact, ScaleMapping, client_gate, derive_profile, mapping_strength,
                              measured_evidence, work_history_evidence)
 
@@ -137,23 +138,9 @@ class ProfileBuilder:
 
 
 def _profile_row(key: str, profile: dict, gate) -> dict:
-    dates: dict[date, int] = {}
-    sources: dict[str, int] = {}
-    row = {"key": key, "gate": gate.status, "reasons": list(gate.reasons), "gate_sources": list(gate.sources),
-           "uris": [], "levels": [], "confidences": [], "date_idx": [], "inferred": [], "traits": [],
-           "source_idx": []}
-    for uri in sorted(profile):
-        e = profile[uri]
-        row["uris"].append(uri)
-        row["levels"].append(e.level)
-        row["confidences"].append(e.confidence)
-        row["date_idx"].append(dates.setdefault(e.as_of, len(dates)))
-        row["inferred"].append(e.inferred)
-        row["traits"].append(e.trait)
-        row["source_idx"].append([sources.setdefault(s, len(sources)) for s in e.sources])
-    row["dates"] = list(dates)
-    row["sources"] = list(sources)
-    return row
+    props = encode(profile)
+    props.update(gate=gate.status, gate_reasons=list(gate.reasons), gate_sources=list(gate.sources))
+    return {"key": key, "props": props}
 
 
 # ---------------------------------------------------------------- client attributes

@@ -3,7 +3,7 @@ profiles and erasure.
 
 A batch is written by `write_batch` in ONE transaction (session.execute_write): clients and
 their attributes, identities, the new measurements, and the rewritten profile of every client
-whose measurements changed (HAS_COMPETENCY and WORKED_AS deleted and recreated, gate set). If
+whose measurements changed (profile arrays and gate replaced, WORKED_AS deleted and recreated). If
 anything fails, the driver rolls the whole transaction back: the graph is as if the batch never
 started, and the next run writes it again (ids are content hashes, so nothing is doubled).
 
@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from neo4j import Driver, ManagedTransaction
 
 from matcher.freshness import bump_generation
+from matcher.profile_repository import set_profiles
 
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 Hook = Callable[[str], None]  # called after each statement of a batch (tests inject failures here)
@@ -59,26 +60,10 @@ CREATE (c)-[:HAS_MEASUREMENT]->(m)
 CREATE (m)-[:OF_INSTRUMENT]->(i)
 """
 
-Q_DROP_PROFILE = """
+Q_DROP_WORK_HISTORY = """
 UNWIND $keys AS k
-MATCH (c:Client {key: k})-[r:HAS_COMPETENCY|WORKED_AS]->()
+MATCH (c:Client {key: k})-[r:WORKED_AS]->()
 DELETE r
-"""
-
-# One row per client; its competencies as parallel lists (far less to send than a map per
-# relationship: the driver packs lists of numbers cheaply). Sources and dates are indexes into
-# small per-client tables.
-Q_PROFILE = """
-UNWIND $rows AS r
-MATCH (c:Client {key: r.key})
-SET c.gate = r.gate, c.gate_reasons = r.reasons, c.gate_sources = r.gate_sources,
-    c.profile_updated_at = datetime($now)
-WITH c, r
-UNWIND range(0, size(r.uris) - 1) AS i
-MATCH (k:Competency {uri: r.uris[i]})
-CREATE (c)-[:HAS_COMPETENCY {level: r.levels[i], confidence: r.confidences[i], as_of: r.dates[r.date_idx[i]],
-                             inferred: r.inferred[i], trait: r.traits[i],
-                             sources: [j IN r.source_idx[i] | r.sources[j]]}]->(k)
 """
 
 Q_WORKED_AS = """
@@ -159,8 +144,8 @@ def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list
                 if precomputed[key][1] is not None:
                     jobs.append(precomputed[key][1])
         if had_profile:
-            tx.run(Q_DROP_PROFILE, keys=sorted(had_profile)).consume()
-        tx.run(Q_PROFILE, rows=profiles, now=_now()).consume()
+            tx.run(Q_DROP_WORK_HISTORY, keys=sorted(had_profile)).consume()
+        set_profiles(tx, profiles)
         bump_generation(tx)  # the matcher's indexes rebuild when they see it
         _hooked(hook, "profiles")
         if jobs:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import resource
 import time
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 from tqdm import tqdm
 
 from matcher.bench_population import Population, VacancySet, generate_clients, generate_vacancies
 from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
 from matcher.index_repository import load_index
+from matcher.profile import CompetencyEstimate
+from matcher.profile_repository import set_profiles
+from matcher.profile_store import encode
 from matcher.scoring import Constraints, DistancePolicy
 from matcher.traits import competency_traits
 
@@ -26,16 +30,9 @@ BENCH_PREFIX = "bench-"  # generated keys; the bench removes only nodes it made
 N_TOP = 50
 
 Q_CLIENTS = """
-UNWIND $uris AS u MATCH (k:Competency {uri: u})
-WITH collect(k) AS ks
 UNWIND $clients AS c
-CREATE (cl:Client {key: c.key, gate: c.gate, hours_available: c.hours,
-                   location: point({latitude: c.lat, longitude: c.lon}), profile_updated_at: datetime()})
-WITH cl, c, ks
-UNWIND range(0, size(c.cols) - 1) AS i
-WITH cl, ks[c.cols[i]] AS k, c.levels[i] AS level, c.confs[i] AS conf, c.inferred[i] AS inferred
-CREATE (cl)-[:HAS_COMPETENCY {level: level, confidence: conf, as_of: date(), inferred: inferred,
-                              trait: 'trainable', sources: [CASE WHEN inferred THEN 'work history' ELSE 'bench' END]}]->(k)
+CREATE (:Client {key: c.key, gate: c.gate, hours_available: c.hours,
+                 location: point({latitude: c.lat, longitude: c.lon})})
 """
 
 Q_VACANCIES = """
@@ -50,17 +47,36 @@ CREATE (vac)-[:REQUIRES {origin: 'inherited', relation: r.relation, importance: 
                          required_level: r.required_level}]->(k)
 """
 
-# The query a Neo4j user writes first: traverse, aggregate the same formula, sort.
-Q_CYPHER_CANDIDATES = """
+# The query a Neo4j user writes first, in two steps: the vacancy's requirements as a map from
+# competency to [weight share, required level], then one pass over every client's profile arrays
+# (matcher/profile_store.py) summing the same formula, sorted.
+Q_CYPHER_REQUIREMENTS = """
 MATCH (v:Vacancy {id: $id})-[r:REQUIRES]->(k:Competency)
-WITH v, sum(coalesce(r.importance, 3.0) * CASE r.relation WHEN 'essential' THEN 1.0 ELSE 0.5 END) AS total
-MATCH (v)-[r:REQUIRES]->(k:Competency)<-[h:HAS_COMPETENCY]-(c:Client)
-WHERE c.gate <> 'not_matchable'
-WITH c, sum(coalesce(r.importance, 3.0) * CASE r.relation WHEN 'essential' THEN 1.0 ELSE 0.5 END / total
-            * CASE WHEN r.required_level <= 0 OR h.level >= r.required_level THEN 1.0
-                   ELSE h.level / r.required_level END * h.confidence) AS score
+RETURN k.uri AS uri, coalesce(r.importance, 3.0) * CASE r.relation WHEN 'essential' THEN 1.0 ELSE 0.5 END AS weight,
+       r.required_level AS required
+"""
+
+Q_CYPHER_CANDIDATES = """
+MATCH (c:Client) WHERE c.gate <> 'not_matchable'
+WITH c, [i IN range(0, size(coalesce(c.profile_competencies, [])) - 1)
+         WHERE $requirements[c.profile_competencies[i]] IS NOT NULL] AS hits
+WHERE size(hits) > 0
+WITH c, reduce(score = 0.0, i IN hits |
+  score + $requirements[c.profile_competencies[i]][0] * c.profile_confidences[i]
+        * CASE WHEN $requirements[c.profile_competencies[i]][1] <= 0
+                 OR c.profile_levels[i] >= $requirements[c.profile_competencies[i]][1] THEN 1.0
+               ELSE c.profile_levels[i] / $requirements[c.profile_competencies[i]][1] END) AS score
 RETURN c.key AS client, score ORDER BY score DESC LIMIT $n
 """
+
+
+def cypher_candidates(driver: Driver, database: str, vacancy: str, n: int = N_TOP) -> list[dict]:
+    records, _, _ = driver.execute_query(Q_CYPHER_REQUIREMENTS, id=vacancy, database_=database)
+    total = sum(r["weight"] for r in records) or 1.0
+    requirements = {r["uri"]: [r["weight"] / total, r["required"] if r["required"] is not None else 0.5]
+                    for r in records}
+    found, _, _ = driver.execute_query(Q_CYPHER_CANDIDATES, requirements=requirements, n=n, database_=database)
+    return [dict(r) for r in found]
 
 
 def _rss_mb() -> float:
@@ -81,22 +97,31 @@ def clear_bench_data(driver: Driver, database: str) -> None:
 
 
 def write_population(driver: Driver, database: str, pop: Population, competencies: list[str], batch: int = 2000) -> None:
+    """Clients with their profiles, stored as the ingest stores them (matcher/profile_store.py)."""
     order = np.argsort(pop.client, kind="stable")
     starts = np.searchsorted(pop.client[order], np.arange(len(pop.origin) + 1))
     gates = np.array(["matchable", "needs_support", "not_matchable"])
+    today = date.today()
     for lo in tqdm(range(0, len(pop.origin), batch), desc="clients", unit="batch", leave=False):
         hi = min(lo + batch, len(pop.origin))
-        sel = order[starts[lo]:starts[hi]]
-        used, local = np.unique(pop.competency[sel], return_inverse=True)
-        cut = starts[lo:hi + 1] - starts[lo]
-        clients = [{"key": f"{BENCH_PREFIX}c{i:07d}", "gate": str(gates[pop.gate[i]]), "hours": float(pop.hours[i]),
-                    "lat": float(pop.lat[i]), "lon": float(pop.lon[i]),
-                    "cols": local[cut[j]:cut[j + 1]].tolist(),
-                    "levels": pop.level[sel[cut[j]:cut[j + 1]]].tolist(),
-                    "confs": pop.confidence[sel[cut[j]:cut[j + 1]]].tolist(),
-                    "inferred": pop.inferred[sel[cut[j]:cut[j + 1]]].tolist()}
-                   for j, i in enumerate(range(lo, hi))]
-        driver.execute_query(Q_CLIENTS, uris=[competencies[c] for c in used], clients=clients, database_=database)
+        clients, profiles = [], []
+        for i in range(lo, hi):
+            key = f"{BENCH_PREFIX}c{i:07d}"
+            clients.append({"key": key, "gate": str(gates[pop.gate[i]]), "hours": float(pop.hours[i]),
+                            "lat": float(pop.lat[i]), "lon": float(pop.lon[i])})
+            sel = order[starts[i]:starts[i + 1]]
+            profiles.append({"key": key, "props": encode({
+                competencies[col]: CompetencyEstimate(competencies[col], level, confidence, today, inferred,
+                                                      ("work history" if inferred else "bench",), "trainable")
+                for col, level, confidence, inferred in zip(pop.competency[sel].tolist(), pop.level[sel].tolist(),
+                                                            pop.confidence[sel].tolist(), pop.inferred[sel].tolist())})})
+        with driver.session(database=database) as session:
+            session.execute_write(_write_clients, clients, profiles)
+
+
+def _write_clients(tx: ManagedTransaction, clients: list[dict], profiles: list[dict]) -> None:
+    tx.run(Q_CLIENTS, clients=clients).consume()
+    set_profiles(tx, profiles)
 
 
 def write_vacancies(driver: Driver, database: str, vac: VacancySet, occupation_keys: list[str], batch: int = 500) -> None:
@@ -218,7 +243,7 @@ def run_speed(driver: Driver, database: str, data: BenchData, queries: int, cyph
     vacs = _timed(lambda c: idx.vacancies_for(c, N_TOP, Constraints(DistancePolicy(radius_km=25.0, hard=True))),
                   client_sample)
     floor = _timed(lambda v: numpy_floor(idx, v), vac_sample)
-    cypher = _timed(lambda v: driver.execute_query(Q_CYPHER_CANDIDATES, id=v, n=N_TOP, database_=database),
+    cypher = _timed(lambda v: cypher_candidates(driver, database, v),
                     vac_sample[:cypher_queries]) if data.setup["index_source"] == "graph" else []
     c50, c95 = _percentiles(cand)
     v50, v95 = _percentiles(vacs)

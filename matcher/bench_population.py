@@ -3,8 +3,8 @@
 The measurement ingest has its own, more realistic generator (instrument scores through the real
 ingest path, `atlas-match demo population`); at a million clients that path takes its own
 benchmark's time, so the matching benchmark writes derived profiles straight into the graph with
-the same shapes the ingest produces: (:Client)-[:HAS_COMPETENCY {level, confidence, as_of, trait,
-inferred, sources}]->(:Competency), (:Vacancy)-[:REQUIRES]->(:Competency).
+the same shapes the ingest produces: the profile arrays on (:Client) (matcher/profile_store.py),
+(:Vacancy)-[:REQUIRES]->(:Competency).
 
 Truth: each client is generated from one origin occupation — near its required levels on the
 occupation's requirements that instruments measure, noise elsewhere, plus the occupation's

@@ -1,8 +1,9 @@
 """Builds the MatchIndex from the graph: the only Cypher the hot path depends on.
 
-Clients and vacancies are streamed one record each, with their competency entries collected into
-lists (far fewer, larger records than one per relationship), and competencies are turned into
-column numbers inside Cypher with a map parameter so that no URI string crosses the wire per entry.
+Clients and vacancies are streamed one record each: a client's profile arrays as stored
+(matcher/profile_store.py), a target's requirements collected into lists (far fewer, larger
+records than one per relationship). Competencies are turned into column numbers inside Cypher
+with a map parameter so that no URI string crosses the wire per entry.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from neo4j import Driver
 
 from matcher.education import level_from_onet, level_from_text
 from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
-from matcher.profile import decay
+from matcher.profile import decay_many
 from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL
 
 _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
@@ -26,8 +27,8 @@ MATCH (c:Client)
 RETURN c.key AS key, coalesce(c.gate, 'matchable') = 'not_matchable' AS excluded,
        c.location.latitude AS lat, c.location.longitude AS lon,
        c.hours_available AS hours, c.education_level AS education,
-       [(c)-[h:HAS_COMPETENCY]->(k:Competency) WHERE h.level IS NOT NULL |
-        [$columns[k.uri], h.level, coalesce(h.confidence, 0.0), h.as_of, coalesce(h.trait, 'trainable')]] AS evidence
+       [u IN coalesce(c.profile_competencies, []) | $columns[u]] AS columns, c.profile_levels AS levels,
+       c.profile_confidences AS confidences, c.profile_as_of AS as_of, c.profile_traits AS traits
 """
 
 _REQUIREMENTS = """[(t)-[r:REQUIRES]->(k:Competency) |
@@ -78,11 +79,6 @@ def _to_date(value) -> date | None:
     return value.to_native() if hasattr(value, "to_native") else value
 
 
-def _current(confidence: float, as_of: date | None, trait: str, today: date) -> float:
-    """The stored confidence, decayed further from its as-of date to today (older evidence counts less)."""
-    return confidence if as_of is None else decay(confidence, (today - as_of).days, trait)
-
-
 def _target_education(rec) -> float:
     """What the vacancy's own text asks, else what its occupation usually needs (O*NET RL)."""
     level = level_from_text(rec["education_text"])
@@ -106,6 +102,9 @@ def load_index(driver: Driver, database: str, today: date | None = None) -> Matc
 
 def _read_clients(driver: Driver, database: str, columns: dict, today: date) -> _Rows:
     out = _Rows()
+    ages: list[int] = []       # days from as_of to today, per entry
+    stable: list[bool] = []
+    age_of: dict = {}          # as_of -> age (a client has few distinct dates)
     with driver.session(database=database, fetch_size=5000) as session:
         for i, rec in enumerate(session.run(_CLIENTS, columns=columns)):
             out.keys.append(rec["key"])
@@ -114,11 +113,26 @@ def _read_clients(driver: Driver, database: str, columns: dict, today: date) -> 
             out.lon.append(_nan(rec["lon"]))
             out.hours.append(_nan(rec["hours"]))
             out.education.append(_nan(level_from_text(rec["education"])))
-            for col, level, confidence, as_of, trait in rec["evidence"]:
-                out.row.append(i)
-                out.col.append(col)
-                out.a.append(level)
-                out.b.append(_current(confidence, _to_date(as_of), trait, today))
+            cols, levels, confidences, dates, traits = (rec["columns"], rec["levels"], rec["confidences"],
+                                                        rec["as_of"], rec["traits"])
+            if not cols:
+                continue
+            if None in cols:  # a competency the current atlas no longer has: not evidence for it
+                keep = [j for j, col in enumerate(cols) if col is not None]
+                cols, levels, confidences, dates, traits = ([xs[j] for j in keep] for xs in
+                                                            (cols, levels, confidences, dates, traits))
+            out.row.extend([i] * len(cols))
+            out.col.extend(cols)
+            out.a.extend(levels)
+            out.b.extend(confidences)
+            for as_of in dates:
+                age = age_of.get(as_of)
+                if age is None:
+                    age = age_of[as_of] = (today - _to_date(as_of)).days
+                ages.append(age)
+            stable.extend(t == "stable" for t in traits)
+    out.b = decay_many(np.asarray(out.b, dtype=np.float64), np.asarray(ages, dtype=np.float64),
+                       np.asarray(stable, dtype=bool))
     return out
 
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Literal, NamedTuple
 
+import numpy as np
+
 Trait = Literal["trainable", "stable"]
 GateStatus = Literal["matchable", "needs_support", "not_matchable"]
 
@@ -81,6 +83,12 @@ def mapping_strength(weight: float, match: str) -> float:
 def decay(strength: float, age_days: float, trait: str) -> float:
     """Exponential decay with the trait kind's half-life; future-dated evidence is not boosted."""
     return strength * 0.5 ** (max(age_days, 0.0) / HALF_LIFE_DAYS[trait])
+
+
+def decay_many(strength: np.ndarray, age_days: np.ndarray, stable: np.ndarray) -> np.ndarray:
+    """`decay` over arrays (the match index decays millions of stored confidences at once)."""
+    half_life = np.where(stable, HALF_LIFE_DAYS["stable"], HALF_LIFE_DAYS["trainable"])
+    return strength * 0.5 ** (np.maximum(age_days, 0.0) / half_life)
 
 
 def current_confidence(estimate: CompetencyEstimate, today: date) -> float:

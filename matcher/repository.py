@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from matcher.profile_repository import PROFILE
+from matcher.profile_store import evidence_rows
+
 _LABELS = """
 MATCH (k:Competency) WHERE k.uri IN $uris
 RETURN k.uri AS uri, coalesce(CASE $lang WHEN 'nl' THEN k.label_nl END, k.label_en, k.uri) AS label
 """
 
-_EVIDENCE = """
-MATCH (c:Client)-[h:HAS_COMPETENCY]->(k:Competency)
-WHERE c.key IN $clients AND k.uri IN $uris
-RETURN c.key AS client, k.uri AS competency, h.sources AS sources, h.as_of AS as_of,
-       coalesce(h.inferred, false) AS inferred, coalesce(h.trait, 'trainable') AS trait
+_EVIDENCE = f"""
+MATCH (c:Client) WHERE c.key IN $clients
+RETURN c.key AS client, {PROFILE} AS profile
 """
 
 _CLIENTS = """
@@ -54,8 +55,10 @@ def competency_labels(driver: Driver, database: str, uris: list[str], lang: str 
 
 
 def evidence_details(driver: Driver, database: str, clients: list[str], uris: list[str]) -> dict[tuple[str, str], dict]:
-    records, _, _ = driver.execute_query(_EVIDENCE, clients=clients, uris=uris, database_=database)
-    return {(r["client"], r["competency"]): dict(r) for r in records}
+    records, _, _ = driver.execute_query(_EVIDENCE, clients=clients, database_=database)
+    wanted = set(uris)
+    return {(r["client"], e["competency"]): {"client": r["client"], **e}
+            for r in records for e in evidence_rows(r["profile"], wanted)}
 
 
 def client_facts(driver: Driver, database: str, clients: list[str]) -> dict[str, dict]:

@@ -6,11 +6,15 @@ ingest and matcher issues replace these internals; the graph shapes are the real
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from graph_schema.settings import PROJECT_ROOT
+from matcher.profile import CompetencyEstimate
+from matcher.profile_repository import set_profiles
+from matcher.profile_store import encode
 
 SLICE_FILE = PROJECT_ROOT / "examples" / "slice" / "slice.json"
 SCALE_MIN, SCALE_MAX = 1, 5
@@ -38,11 +42,6 @@ UNWIND m.scores AS s
 MATCH (c:Competency {uri: s.competency})
 MERGE (ms)-[sc:SCORES]->(c)
 SET sc.raw = s.raw, sc.level = s.level
-// The slice's profile rule: the newest score per competency, at full confidence.
-MERGE (cl)-[h:HAS_COMPETENCY]->(c)
-WITH cl, c, h, s, m WHERE h.as_of IS NULL OR h.as_of <= date(m.measured_at)
-SET h.level = s.level, h.confidence = 1.0, h.as_of = date(m.measured_at), h.sources = [m.id],
-    h.inferred = false, h.trait = 'trainable'
 WITH count(*) AS _
 UNWIND $vacancies AS v
 MATCH (occ:Occupation {uri: v.occupation})
@@ -73,8 +72,27 @@ def slice_parameters(data: dict) -> dict:
             "measurements": measurements, "vacancies": data["vacancies"]}
 
 
+def slice_profiles(measurements: list[dict]) -> list[dict]:
+    """The slice's profile rule: the newest score per competency, at full confidence."""
+    newest: dict[str, dict[str, CompetencyEstimate]] = {}
+    for m in sorted(measurements, key=lambda m: (m["measured_at"], m["id"])):
+        profile = newest.setdefault(m["client"], {})
+        for s in m["scores"]:
+            profile[s["competency"]] = CompetencyEstimate(s["competency"], s["level"], 1.0,
+                                                          date.fromisoformat(m["measured_at"]), False,
+                                                          (m["id"],), "trainable")
+    return [{"key": key, "props": encode(profile)} for key, profile in sorted(newest.items())]
+
+
+def _write(tx: ManagedTransaction, parameters: dict) -> None:
+    tx.run(_LOAD, parameters).consume()
+    set_profiles(tx, slice_profiles(parameters["measurements"]))
+
+
 def load_slice(driver: Driver, database: str, path: Path = SLICE_FILE) -> dict:
     data = json.loads(path.read_text())
-    driver.execute_query(_LOAD, slice_parameters(data), database_=database)
+    parameters = slice_parameters(data)
+    with driver.session(database=database) as session:
+        session.execute_write(_write, parameters)
     return {"clients": len(data["clients"]), "occupations": len(data["occupations"]),
             "vacancies": len(data["vacancies"])}

@@ -4,6 +4,7 @@ measurements, identities and assignments)."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,9 @@ from fastapi.testclient import TestClient
 from api.access import Role
 from api.app import create_app
 from matcher.freshness import bump_generation
+from matcher.profile import CompetencyEstimate
+from matcher.profile_repository import set_profiles
+from matcher.profile_store import encode
 
 SKILLS = ["onet:2.A.1.a", "onet:2.B.1.a", "onet:1.C.1.a", "onet:2.A.2.a"]
 OCC = "http://data.europa.eu/esco/occupation/test-cook"
@@ -45,12 +49,6 @@ CREATE (m:Measurement {id: 'M-' + row.key, client_key: row.key, instrument: 'abc
                        sensitive_json: '{"blocks": {"cluster": "G2", "stressors": {"dwang": 3}}}'})
 CREATE (cl)-[:HAS_MEASUREMENT]->(m)
 CREATE (:ClientIdentity {client_key: row.key, name: row.name, email: row.email})-[:IDENTIFIES]->(cl)
-FOREACH (_ IN CASE WHEN row.a IS NULL THEN [] ELSE [1] END |
-  CREATE (cl)-[:HAS_COMPETENCY {level: row.a, confidence: 0.7, as_of: date('2024-04-12'), inferred: false,
-                                sources: ['M-' + row.key], trait: 'trainable'}]->(a))
-FOREACH (_ IN CASE WHEN row.b IS NULL THEN [] ELSE [1] END |
-  CREATE (cl)-[:HAS_COMPETENCY {level: row.b, confidence: 0.7, as_of: date('2024-04-12'), inferred: false,
-                                sources: ['M-' + row.key], trait: 'trainable'}]->(b))
 FOREACH (coach IN row.coaches | MERGE (co:Coach {id: coach}) CREATE (co)-[:COACHES]->(cl))
 FOREACH (adv IN row.advisors | MERGE (ad:CtcAdvisor {id: adv}) CREATE (cl)-[:REFERRED_TO]->(ad))
 """
@@ -71,8 +69,16 @@ SUBJECTS = {"coach": "coach-a", "coach_b": "coach-b", "ctc_advisor": "advisor-a"
 def seed_world(driver, database: str, clients=CLIENTS) -> None:
     driver.execute_query(SEED, skills=SKILLS, database_=database)
     driver.execute_query(SEED_WORLD, occ=OCC, clients=clients, database_=database)
-    with driver.session(database=database) as session:  # tell the matcher's index the graph changed
-        session.execute_write(bump_generation)
+    with driver.session(database=database) as session:
+        session.execute_write(set_profiles, [{"key": c["key"], "props": encode(_profile(c))} for c in clients])
+        session.execute_write(bump_generation)  # tell the matcher's index the graph changed
+
+
+def _profile(client: dict) -> dict[str, CompetencyEstimate]:
+    """Evidence 'a' and 'b' (when given) on the first two skills, from the client's measurement."""
+    return {uri: CompetencyEstimate(uri, client[field], 0.7, date(2024, 4, 12), False, ("M-" + client["key"],),
+                                    "trainable")
+            for field, uri in (("a", SKILLS[0]), ("b", SKILLS[1])) if client.get(field) is not None}
 
 
 def api_settings(settings, tmp_path, **overrides):

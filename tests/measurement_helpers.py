@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from competency_atlas.instrument_profiles import load_profiles
+from matcher.profile import CompetencyEstimate
+from matcher.profile_repository import PROFILE
+from matcher.profile_store import decode
 
 WAREHOUSE = "http://data.europa.eu/esco/occupation/bea705fe-06ac-4147-b8e0-6e8ac1208d8f"
 CALL_CENTRE = "http://data.europa.eu/esco/occupation/0ededdc2-050a-4ec3-8e70-6295105fcd19"
@@ -35,10 +38,19 @@ def counts(driver, database: str = "neo4j") -> dict:
     profile relationships: what 'nothing changed' is checked against."""
     nodes = driver.execute_query("MATCH (n) UNWIND labels(n) AS l RETURN l, count(*) AS n", database_=database)[0]
     rels = driver.execute_query("MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n", database_=database)[0]
-    profile = driver.execute_query(
-        "MATCH (c:Client)-[r:HAS_COMPETENCY]->(k) RETURN c.key AS c, k.uri AS k, r.level AS l, r.confidence AS f, "
-        "r.sources AS s ORDER BY c, k", database_=database)[0]
     out = {f"node:{r['l']}": r["n"] for r in nodes if r["l"] not in ("IngestRun",)}
     out.update({f"rel:{r['t']}": r["n"] for r in rels})
-    out["profile"] = [tuple(map(str, r.values())) for r in profile]
+    out["profile"] = sorted((key, tuple(map(str, e))) for key in client_keys(driver, database)
+                            for e in profile_of(driver, key, database).values())
     return out
+
+
+def client_keys(driver, database: str = "neo4j") -> list[str]:
+    return [r["k"] for r in driver.execute_query("MATCH (c:Client) RETURN c.key AS k ORDER BY k", database_=database)[0]]
+
+
+def profile_of(driver, key: str, database: str = "neo4j") -> dict[str, CompetencyEstimate]:
+    """The client's stored profile, decoded as the matcher reads it."""
+    records = driver.execute_query(f"MATCH (c:Client {{key: $key}}) RETURN {PROFILE} AS p", key=key,
+                                   database_=database)[0]
+    return decode(records[0]["p"]) if records else {}

@@ -11,7 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.measurement_ingest import ClientContext, ingest_paths, postcode_locator, title_resolver
-from measurement_helpers import CALL_CENTRE, FORKLIFT, STOCK, WAREHOUSE, counts, seed_atlas
+from measurement_helpers import (CALL_CENTRE, FORKLIFT, STOCK, WAREHOUSE, client_keys, counts, profile_of,
+                                 seed_atlas)
+
+TEAMWORK = "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0"  # 'work in teams'
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "measurements"
 DB = "neo4j"
@@ -51,11 +54,9 @@ def test_examples_land_with_provenance_privacy_split_and_profiles(atlas, setting
     assert c["c"]["postcode"] == "3511" and c["c"]["municipality_code"] == "GM0344"
     assert c["c"]["location"].latitude == pytest.approx(52.09, abs=0.05) and c["c"]["hours_available"] == 32
     # ABC (2024) and CTC (2023) combine on 'work in teams': two sources
-    [team] = one(atlas, "MATCH (:Client {key: 'K-000101'})-[r:HAS_COMPETENCY]->(:Competency {uri: $u}) RETURN r",
-                 u="http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0")
-    r = team["r"]
-    assert len(r["sources"]) == 2 and not r["inferred"] and r["as_of"].to_native() == date(2024, 4, 12)
-    assert 0 < r["level"] < 1 and 0.7 < r["confidence"] <= 0.95 and r["trait"] == "trainable"
+    r = profile_of(atlas, "K-000101")[TEAMWORK]
+    assert len(r.sources) == 2 and not r.inferred and r.as_of == date(2024, 4, 12)
+    assert 0 < r.level < 1 and 0.7 < r.confidence <= 0.95 and r.trait == "trainable"
 
 
 def test_gates_with_reasons_and_sources(atlas):
@@ -72,10 +73,9 @@ def test_gates_with_reasons_and_sources(atlas):
 
 def test_work_history_adds_inferred_essential_esco_skills_and_worked_as(atlas):
     run(atlas, [EXAMPLES])
-    rows = one(atlas, "MATCH (:Client {key: 'K-000104'})-[r:HAS_COMPETENCY]->(k) WHERE r.inferred "
-                      "RETURN k.uri AS uri, r.sources AS s, r.confidence AS c")
-    assert {r["uri"] for r in rows} == {FORKLIFT, STOCK}  # essential ESCO only: no optional, no O*NET
-    assert all(r["s"] == [f"work history: {WAREHOUSE}"] and r["c"] < 0.35 for r in rows)
+    rows = [e for e in profile_of(atlas, "K-000104").values() if e.inferred]
+    assert {e.competency for e in rows} == {FORKLIFT, STOCK}  # essential ESCO only: no optional, no O*NET
+    assert all(e.sources == (f"work history: {WAREHOUSE}",) and e.confidence < 0.35 for e in rows)
     [w] = one(atlas, "MATCH (:Client {key: 'K-000104'})-[w:WORKED_AS]->(o:Occupation) RETURN w.years AS y, o.uri AS o")
     assert w["o"] == WAREHOUSE and w["y"] == pytest.approx(6.49, abs=0.01)
 
@@ -106,9 +106,7 @@ def test_reingest_changes_nothing_and_correction_is_a_new_measurement(atlas, tmp
                       "RETURN m.raw_scores AS raw, m.scale_ids AS ids")
     kept = sorted(r["raw"][r["ids"].index("samenwerken")] for r in rows)
     assert len(rows) == 2 and kept == [4.0, 5.0]  # the old measurement is kept next to the correction
-    [r] = one(atlas, "MATCH (:Client {key: 'K-000104'})-[r:HAS_COMPETENCY]->(:Competency {uri: $u}) RETURN r",
-              u="http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0")
-    assert len(r["r"]["sources"]) == 2 and first.run_id != corrected.run_id
+    assert len(profile_of(atlas, "K-000104")[TEAMWORK].sources) == 2 and first.run_id != corrected.run_id
 
 
 def test_invalid_records_are_reported_and_rejects_file_can_be_corrected_and_reingested(atlas, tmp_path):
@@ -163,7 +161,7 @@ def test_failure_mid_batch_leaves_no_partial_batch_and_rerun_completes(atlas, tm
     report = run(atlas, [tmp_path / "m.jsonl"], batch_size=6)
     assert (report.landed, report.unchanged) == (12, 6)
     assert one(atlas, "MATCH (m:Measurement) RETURN count(m) AS n")[0]["n"] == 18
-    assert one(atlas, "MATCH (c:Client) WHERE NOT (c)-[:HAS_COMPETENCY]->() RETURN count(c) AS n")[0]["n"] == 0
+    assert all(profile_of(atlas, key) for key in client_keys(atlas))
 
 
 def test_cli_exit_status_and_json_report(atlas, tmp_path):

@@ -68,3 +68,36 @@ def test_badly_named_migration_file_is_refused(tmp_path):
     _test_folder(tmp_path, {"1_first.cypher": "RETURN 1;"})
     with pytest.raises(MigrationError, match="NNNN_lower_snake"):
         load_migrations(tmp_path)
+
+
+def test_profile_relationships_from_older_versions_become_arrays(clean_db, settings):
+    """Migration 0007 on a graph written by the relationship-based profile: same estimates, no
+    relationships left, and a second run changes nothing."""
+    from datetime import date
+
+    from matcher.profile import CompetencyEstimate
+    from matcher.profile_repository import PROFILE
+    from matcher.profile_store import decode
+
+    db = settings.neo4j_database
+    clean_db.execute_query("""
+        CREATE (c:Client {key: 'K-OLD'}), (a:Competency {uri: 'k:a'}), (b:Competency {uri: 'k:b'}),
+               (:Client {key: 'K-NONE'})
+        CREATE (c)-[:HAS_COMPETENCY {level: 0.75, confidence: 0.9, as_of: date('2024-03-04'), inferred: false,
+                                     trait: 'stable', sources: ['m1', 'm2']}]->(a)
+        CREATE (c)-[:HAS_COMPETENCY {level: 0.5, confidence: 0.25, as_of: date('2023-01-02'), inferred: true,
+                                     trait: 'trainable', sources: ['work history: o:1', 'm2']}]->(b)
+        """, database_=db)
+    [migration] = [m for m in load_migrations() if m.name == "profile_arrays"]
+    for _ in range(2):
+        for statement in migration.statements:
+            clean_db.execute_query(statement, database_=db)
+    records = clean_db.execute_query(f"MATCH (c:Client) RETURN c.key AS key, {PROFILE} AS p ORDER BY key",
+                                     database_=db)[0]
+    profiles = {r["key"]: decode(r["p"]) for r in records}
+    assert profiles["K-NONE"] == {}
+    assert profiles["K-OLD"] == {
+        "k:a": CompetencyEstimate("k:a", 0.75, 0.9, date(2024, 3, 4), False, ("m1", "m2"), "stable"),
+        "k:b": CompetencyEstimate("k:b", 0.5, 0.25, date(2023, 1, 2), True, ("work history: o:1", "m2"), "trainable")}
+    assert clean_db.execute_query("MATCH ()-[r:HAS_COMPETENCY]->() RETURN count(r) AS n",
+                                  database_=db)[0][0]["n"] == 0

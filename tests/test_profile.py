@@ -3,8 +3,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from matcher.profile import (CONFIDENCE_CAP, HALF_LIFE_DAYS, MEASURED_CONFIDENCE, Evidence, GateFact, ScaleMapping,
-                             client_gate, current_confidence, decay, derive_profile, measured_evidence,
+from matcher.profile import (CONFIDENCE_CAP, HALF_LIFE_DAYS, MEASURED_CONFIDENCE, CompetencyEstimate, Evidence,
+                             GateFact, ScaleMapping, client_gate, current_confidence, decay, decay_many,
+                             derive_profile, measured_evidence,
                              work_history_evidence)
 
 D = date(2024, 6, 1)
@@ -98,3 +99,29 @@ def test_gate_strictest_across_instruments_with_sources():
     assert gate.status == "not_matchable"
     assert gate.reasons == ("not fit", "G4") and gate.sources == ("w1", "a1")
     assert client_gate([]).status == "matchable"
+
+
+# ---------------------------------------------------------------- storage format
+
+def test_stored_profile_round_trips_with_shared_and_multiple_sources():
+    from matcher.profile_store import decode, encode, evidence_rows
+
+    profile = {
+        "k:b": CompetencyEstimate("k:b", 0.25, 0.5, date(2024, 1, 2), True, ("work history: o:1",), "trainable"),
+        "k:a": CompetencyEstimate("k:a", 0.75, 0.9, date(2024, 3, 4), False, ("m1", "m2"), "stable"),
+        "k:c": CompetencyEstimate("k:c", 0.5, 0.7, date(2024, 3, 4), False, ("m2",), "trainable"),
+    }
+    props = encode(profile)
+    assert props["profile_competencies"] == ["k:a", "k:b", "k:c"]  # sorted
+    assert props["profile_sources"] == ["m1", "m2", "work history: o:1"]  # each source stored once
+    assert decode(props) == profile
+    assert [r["competency"] for r in evidence_rows(props, {"k:c", "k:x"})] == ["k:c"]
+    assert decode(encode({})) == {} and decode({}) == {}
+
+
+def test_decay_over_arrays_is_the_scalar_decay():
+    import numpy as np
+
+    ages, stable = np.array([-30.0, 0.0, 365.0, 2000.0]), np.array([False, True, False, True])
+    expected = [decay(0.8, a, "stable" if s else "trainable") for a, s in zip(ages, stable)]
+    assert decay_many(np.full(4, 0.8), ages, stable) == pytest.approx(expected)

@@ -29,9 +29,7 @@ from ingest.measurement_repository import (Hook, finish_run, load_essential_skil
                                            start_run, write_batch)
 from ingest.measurement_validation import Deduplicator, education_block, validate
 from ingest.report import IngestReport, Problem, Rejection
-from matcher.profile_store import encode
-from matcher.profile import (Evidence, GateFact, ScaleMapping, client_gate, derive_profile, mapping_strength,
-                             measured_evidence, work_history_evidence)
+from ingest.profile_builder import ProfileBuilder
 
 DEFAULT_BATCH_SIZE = 2000
 
@@ -68,79 +66,6 @@ def measurement_row(v: ValidMeasurement, run_id: str, work_history: list[dict]) 
         "gate_block_given": v.gate_block_given,
         "work_history_json": json.dumps(work_history, ensure_ascii=False),
     }
-
-
-def _native(value) -> date:
-    return value.to_native() if hasattr(value, "to_native") else value
-
-
-class ProfileBuilder:
-    """Derives client profiles from stored measurement rows: instrument scale mappings (from the
-    profiles) plus the essential skills of work-history occupations (from the atlas, cached)."""
-
-    def __init__(self, profiles: dict[str, InstrumentProfile],
-                 essential_skills: Callable[[list[str]], dict[str, list[str]]]):
-        self.mappings = {
-            p.id: {s.id: ScaleMapping(s.trait, tuple((m.competency, mapping_strength(m.weight, m.match))
-                                                     for m in s.maps_to))
-                   for s in p.scales if s.maps_to}
-            for p in profiles.values()}
-        self.sensitive_mapped = {p.id for p in profiles.values() if any(s.sensitive and s.maps_to for s in p.scales)}
-        self._load_skills = essential_skills
-        self._skills: dict[str, list[str]] = {}
-
-    def skills(self, uris: Iterable[str]) -> dict[str, list[str]]:
-        missing = sorted({u for u in uris if u not in self._skills})
-        if missing:
-            self._skills.update(self._load_skills(missing))
-        return self._skills
-
-    def evidence(self, row: dict) -> list[Evidence]:
-        mappings = self.mappings.get(row["instrument"], {})
-        measured_at = _native(row["measured_at"])
-        out = measured_evidence(row["id"], measured_at, zip(row["scale_ids"], row["levels"]), mappings)
-        if row["instrument"] in self.sensitive_mapped:
-            scores = json.loads(row["sensitive_json"] or "{}").get("scores", {})
-            out += measured_evidence(row["id"], measured_at, ((k, v["level"]) for k, v in scores.items()), mappings)
-        return out
-
-    def derive_clients(self, rows: list[dict]) -> dict[str, tuple[dict, dict | None]]:
-        """Per client in `rows` (all their measurements): the profile row and the work-history row."""
-        by_client: dict[str, list[dict]] = defaultdict(list)
-        for row in rows:
-            by_client[row["client_key"]].append(row)
-        jobs_of = {key: [j for r in rs for j in json.loads(r["work_history_json"] or "[]") if j.get("occupation")]
-                   for key, rs in by_client.items()}
-        skills = self.skills(j["occupation"] for jobs in jobs_of.values() for j in jobs)
-        out = {}
-        for key, rs in by_client.items():
-            evidence: list[Evidence] = []
-            facts = []
-            for row in rs:
-                evidence += self.evidence(row)
-                facts.append(GateFact(row["instrument"], _native(row["measured_at"]), row["id"],
-                                      bool(row["gate_block_given"]),
-                                      tuple((g["status"], g["reason"]) for g in json.loads(row["gates_json"] or "[]"))))
-            years: dict[str, float | None] = {}
-            for job in jobs_of[key]:
-                uri = job["occupation"]
-                evidence += work_history_evidence(uri, job.get("years"), date.fromisoformat(job["until"]),
-                                                  skills.get(uri, []))
-                known = years.get(uri)
-                years[uri] = job.get("years") if known is None else max(known, job.get("years") or 0.0)
-            jobs = {"key": key, "jobs": [{"uri": u, "years": y} for u, y in sorted(years.items())]} if years else None
-            out[key] = (_profile_row(key, derive_profile(evidence), client_gate(facts)), jobs)
-        return out
-
-    def derive(self, new: list[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
-        derived = self.derive_clients(stored + new)
-        return [p for p, _ in derived.values()], [j for _, j in derived.values() if j is not None]
-
-
-def _profile_row(key: str, profile: dict, gate) -> dict:
-    props = encode(profile)
-    props.update(gate=gate.status, gate_reasons=list(gate.reasons), gate_sources=list(gate.sources))
-    return {"key": key, "props": props}
 
 
 # ---------------------------------------------------------------- client attributes

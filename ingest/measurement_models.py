@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,8 +83,8 @@ class MeasurementRecord:
     field_rows: dict = field(default_factory=dict)  # CSV: field path -> data row, for problems
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(NamedTuple):
+    """One validated scale score (a NamedTuple: an ingest makes millions)."""
     scale_id: str
     raw: float
     level: float       # normalised to [0, 1], 1 = best

@@ -62,6 +62,10 @@ class ScaleIndex:
     def __init__(self, profile: InstrumentProfile):
         self.profile = profile
         self._cache: dict[str, Scale | None] = {}
+        self._theme_cache: dict[tuple[str, str], Scale | None] = {}
+        self.theme_members = {t: [s for s in profile.scales if s.theme == t] for t in {s.theme for s in profile.scales}}
+        # key text -> (scale id, low, high, higher is better, sensitive), for the valid-score fast path
+        self._fast: dict[str, tuple[str, float, float, bool, bool] | None] = {}
         self.bounds = {s.id: (s.range.min, s.range.max, s.direction == "higher_is_better", s.sensitive)
                        for s in profile.scales}
         self.themes = {t.id for t in profile.themes}
@@ -79,9 +83,24 @@ class ScaleIndex:
             self._cache[key] = found
             return found
 
+    def fast(self, key: str) -> tuple[str, float, float, bool, bool] | None:
+        try:
+            return self._fast[key]
+        except KeyError:
+            scale = self.scale(key)
+            found = self._fast[key] = None if scale is None else (scale.id, *self.bounds[scale.id])
+            return found
+
     def in_theme(self, theme: str, key: str) -> Scale | None:
         """A scale of `theme` by id or label, or by the id/label's last part ('dwang' for
         'stressor_dwang', 'Health' for 'Availability: Health')."""
+        try:
+            return self._theme_cache[(theme, key)]
+        except KeyError:
+            found = self._theme_cache[(theme, key)] = self._in_theme(theme, key)
+            return found
+
+    def _in_theme(self, theme: str, key: str) -> Scale | None:
         found = self.scale(key)
         if found is not None and found.theme == theme:
             return found
@@ -205,11 +224,25 @@ def _allowed(block: Block) -> str:
     return ", ".join(v.id for v in block.values or [])
 
 
+_CHOICES: dict[int, tuple[Block, dict[str, str]]] = {}
+
+
+def _choice_ids(block: Block) -> dict[str, str]:
+    """Normalised id and labels -> value id, built once per block (first match wins, as listed)."""
+    known = _CHOICES.get(id(block))
+    if known is None or known[0] is not block:
+        table: dict[str, str] = {}
+        for v in block.values or []:
+            for text in (v.id, v.label_nl, v.label_en):
+                table.setdefault(_norm(text), v.id)
+        known = _CHOICES[id(block)] = (block, table)
+    return known[1]
+
+
 def _choice(p: _Problems, block: Block, raw: Any, path: str) -> str | None:
-    wanted = _norm(str(raw))
-    for v in block.values or []:
-        if wanted in (_norm(v.id), _norm(v.label_nl), _norm(v.label_en)):
-            return v.id
+    found = _choice_ids(block).get(_norm(str(raw)))
+    if found is not None:
+        return found
     p.add(path, f"{raw!r} is not a value of {block.id!r} (allowed: {_allowed(block)})")
     return None
 
@@ -257,9 +290,31 @@ def _score(p: _Problems, index: ScaleIndex, scale: Scale | None, key: str, value
     return Score(scale.id, number, level if up else 1.0 - level, sensitive)
 
 
+def _valid_scores(index: ScaleIndex, scores: dict, seen: dict[str, str]) -> list[Score] | None:
+    """The common case in one tight loop: every key a known scale, every value a number in range,
+    no scale twice. None as soon as anything is off: the checked path then says what and where."""
+    out = []
+    taken = dict(seen)
+    for key, value in scores.items():
+        known = index.fast(key)
+        if known is None or type(value) not in (int, float):
+            return None
+        scale_id, low, high, up, sensitive = known
+        if not low <= value <= high or scale_id in taken:  # NaN fails the range test too
+            return None
+        taken[scale_id] = key
+        level = (value - low) / (high - low)
+        out.append(Score(scale_id, float(value), level if up else 1.0 - level, sensitive))
+    seen.update(taken)
+    return out
+
+
 def _scores(p: _Problems, index: ScaleIndex, scores: Any, seen: dict[str, str]) -> list[Score]:
     out = []
     if isinstance(scores, dict):
+        fast = _valid_scores(index, scores, seen)
+        if fast is not None:
+            return fast
         items = [(k, v, f"scores/{k}") for k, v in scores.items()]
     else:
         items = []
@@ -278,7 +333,7 @@ def _scores(p: _Problems, index: ScaleIndex, scores: Any, seen: dict[str, str]) 
 def _score_group(p: _Problems, index: ScaleIndex, theme: str, key: str, value: Any,
                  seen: dict[str, str]) -> list[Score]:
     path = f"blocks/{key}"
-    members = [s for s in index.profile.scales if s.theme == theme]
+    members = index.theme_members.get(theme, [])
     if not isinstance(value, dict):
         if len(members) == 1:
             s = _score(p, index, members[0], members[0].id, value, path, seen)

@@ -17,7 +17,7 @@ tomorrow gives the same numbers). Trainable competencies change with training an
 their evidence halves in HALF_LIFE_DAYS['trainable'] (2 years); stable traits in 5 years.
 `current_confidence` applies the same decay from as_of to a given day, for readers that want it.
 
-Combination. level = Σ sᵢ·levelᵢ / Σ sᵢ (strength-weighted mean, so several instruments
+Combination (matcher/profile_columns.py, over arrays). level = Σ sᵢ·levelᵢ / Σ sᵢ (strength-weighted mean, so several instruments
 combine and the newer, better-mapped evidence dominates). Confidence = noisy-OR of the
 strengths, 1 − Π(1 − sᵢ) — it rises with every further piece of evidence — times an agreement
 factor 1 − (strength-weighted standard deviation of the levels), capped at CONFIDENCE_CAP: two
@@ -29,7 +29,6 @@ not_matchable > needs_support > matchable. Each fired gate keeps its source meas
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Literal, NamedTuple
@@ -69,13 +68,6 @@ class CompetencyEstimate(NamedTuple):
     trait: str
 
 
-@dataclass(frozen=True)
-class ScaleMapping:
-    """What the profile needs of an instrument scale: where its score is evidence."""
-    trait: str
-    targets: tuple[tuple[str, float], ...]  # (competency uri, weight × match factor)
-
-
 def mapping_strength(weight: float, match: str) -> float:
     return weight * MATCH_FACTOR[match]
 
@@ -96,19 +88,6 @@ def current_confidence(estimate: CompetencyEstimate, today: date) -> float:
     return decay(estimate.confidence, (today - estimate.as_of).days, estimate.trait)
 
 
-def measured_evidence(measurement_id: str, measured_at: date, scale_levels: Iterable[tuple[str, float]],
-                      mappings: dict[str, ScaleMapping]) -> list[Evidence]:
-    """Evidence from one measurement: its (scale id, level) pairs through the scale mappings."""
-    out = []
-    for scale_id, level in scale_levels:
-        m = mappings.get(scale_id)
-        if m is None:
-            continue
-        for uri, strength in m.targets:
-            out.append(Evidence(uri, level, strength * MEASURED_CONFIDENCE, measured_at, measurement_id, m.trait))
-    return out
-
-
 def inferred_level(years: float | None) -> float:
     """An essential skill of a job held for `years`: 0.5 when the duration is unknown or short,
     rising to 0.8 after 6 years. A deliberately moderate claim: it says 'practised', not 'mastered'."""
@@ -118,59 +97,6 @@ def inferred_level(years: float | None) -> float:
 def inferred_strength(years: float | None) -> float:
     y = FULL_YEARS / 2 if years is None else max(years, 0.0)
     return INFERRED_CONFIDENCE * (0.4 + 0.6 * min(y, FULL_YEARS) / FULL_YEARS)
-
-
-def work_history_evidence(occupation_uri: str, years: float | None, as_of: date,
-                          essential_skills: Iterable[str]) -> list[Evidence]:
-    level, strength = inferred_level(years), inferred_strength(years)
-    source = f"work history: {occupation_uri}"
-    return [Evidence(uri, level, strength, as_of, source, "trainable", True) for uri in essential_skills]
-
-
-def derive_profile(evidence: Iterable[Evidence]) -> dict[str, CompetencyEstimate]:
-    """Combine all of a client's evidence into one estimate per competency (absent = unknown)."""
-    evidence = evidence if isinstance(evidence, list) else list(evidence)
-    if not evidence:
-        return {}
-    reference = max(e.measured_at for e in evidence)
-    factors: dict[tuple[date, str], float] = {}  # decay per (date, trait): a client has few dates
-    # Per competency: Σs, Σs·level, Σs·level², Π(1−s), newest date, sources, strength per trait, inferred.
-    acc: dict[str, list] = {}
-    for uri, level, strength, measured_at, source, trait, inferred in evidence:
-        f = factors.get((measured_at, trait))
-        if f is None:
-            f = factors[(measured_at, trait)] = decay(1.0, (reference - measured_at).days, trait)
-        s = strength * f
-        if s <= 0.0:
-            continue
-        a = acc.get(uri)
-        if a is None:
-            acc[uri] = [s, s * level, s * level * level, 1.0 - (s if s < 1.0 else 1.0), measured_at, {source},
-                        {trait: s}, inferred]
-            continue
-        a[0] += s
-        a[1] += s * level
-        a[2] += s * level * level
-        a[3] *= 1.0 - (s if s < 1.0 else 1.0)
-        if measured_at > a[4]:
-            a[4] = measured_at
-        a[5].add(source)
-        a[6][trait] = a[6].get(trait, 0.0) + s
-        if not inferred:
-            a[7] = False
-    out = {}
-    for uri, (sw, swl, swl2, miss, newest, sources, traits, inferred) in acc.items():
-        level = swl / sw
-        var = swl2 / sw - level * level
-        spread = math.sqrt(var) if var > 0.0 else 0.0
-        confidence = (1.0 - miss) * (1.0 - spread)
-        if confidence > CONFIDENCE_CAP:
-            confidence = CONFIDENCE_CAP
-        trait = next(iter(traits)) if len(traits) == 1 else max(sorted(traits), key=traits.get)
-        level = 0.0 if level < 0.0 else 1.0 if level > 1.0 else level
-        out[uri] = CompetencyEstimate(uri, round(level, 6), round(confidence, 6), newest, inferred,
-                                      tuple(sorted(sources)), trait)
-    return out
 
 
 # ---------------------------------------------------------------- gates

@@ -9,11 +9,14 @@ from neo4j import ManagedTransaction
 
 from matcher.profile_store import PROFILE_PROPERTIES
 
-# `SET c += r.props` replaces exactly the profile arrays: a rewrite needs no delete first.
+# `SET c += r.props` replaces exactly the profile arrays: a rewrite needs no delete first. The
+# as-of dates travel as a per-client table of distinct dates plus references: the driver packs
+# every date value in Python, and ~100 of them per client made packing the slowest step of the
+# measurement ingest (2,000 clients: 2.1 s CPU with dates inline, 0.4 s without).
 Q_SET_PROFILES = """
 UNWIND $rows AS r
 MATCH (c:Client {key: r.key})
-SET c += r.props, c.profile_updated_at = datetime()
+SET c += r.props, c.profile_as_of = [i IN r.as_of_refs | r.as_of_dates[i]], c.profile_updated_at = datetime()
 """
 
 # A map projection of the profile properties, for readers: `RETURN <PROFILE> AS profile`.
@@ -27,7 +30,15 @@ RETURN c.key AS key, {PROFILE} AS profile
 
 
 def set_profiles(tx: ManagedTransaction, rows: list[dict]) -> None:
-    tx.run(Q_SET_PROFILES, rows=rows).consume()
+    """rows: {key, props} with props from matcher/profile_store.py (other keys are kept)."""
+    tx.run(Q_SET_PROFILES, rows=[_wire(r) for r in rows]).consume()
+
+
+def _wire(row: dict) -> dict:
+    props = dict(row["props"])
+    table: dict = {}
+    refs = [table.setdefault(d, len(table)) for d in props.pop("profile_as_of")]
+    return {"key": row["key"], "props": props, "as_of_dates": list(table), "as_of_refs": refs}
 
 
 def read_profiles(tx: ManagedTransaction, keys: list[str]) -> dict[str, dict]:

@@ -38,19 +38,20 @@ PROFILE_PROPERTIES = ("profile_competencies", "profile_levels", "profile_confide
 def encode(profile: Mapping[str, CompetencyEstimate]) -> dict:
     """The node properties for a profile (a map: `SET c += $props`)."""
     sources: dict[str, int] = {}
-    out = {name: [] for name in PROFILE_PROPERTIES}
-    refs, ends = out["profile_source_refs"], out["profile_source_ends"]
-    for uri in sorted(profile):
-        e = profile[uri]
-        out["profile_competencies"].append(uri)
-        out["profile_levels"].append(e.level)
-        out["profile_confidences"].append(e.confidence)
-        out["profile_as_of"].append(e.as_of)
-        out["profile_inferred"].append(e.inferred)
-        out["profile_traits"].append(e.trait)
-        refs.extend(sources.setdefault(s, len(sources)) for s in e.sources)
+    entries = [profile[uri] for uri in sorted(profile)]
+    refs: list[int] = []
+    ends: list[int] = []
+    for e in entries:
+        for source in e.sources:
+            ref = sources.get(source)
+            if ref is None:
+                ref = sources[source] = len(sources)
+            refs.append(ref)
         ends.append(len(refs))
-    out["profile_sources"] = list(sources)
+    out = {"profile_competencies": [e.competency for e in entries], "profile_levels": [e.level for e in entries],
+           "profile_confidences": [e.confidence for e in entries], "profile_as_of": [e.as_of for e in entries],
+           "profile_inferred": [e.inferred for e in entries], "profile_traits": [e.trait for e in entries],
+           "profile_sources": list(sources), "profile_source_refs": refs, "profile_source_ends": ends}
     return out
 
 

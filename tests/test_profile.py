@@ -1,15 +1,23 @@
 """Client profile arithmetic (matcher/profile.py): pure, no database."""
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from matcher.profile import (CONFIDENCE_CAP, HALF_LIFE_DAYS, MEASURED_CONFIDENCE, CompetencyEstimate, Evidence,
-                             GateFact, ScaleMapping, client_gate, current_confidence, decay, decay_many,
-                             derive_profile, measured_evidence,
-                             work_history_evidence)
+from matcher.profile_columns import derive_profile
+from matcher.profile import (CONFIDENCE_CAP, HALF_LIFE_DAYS, CompetencyEstimate, Evidence, GateFact, client_gate,
+                             current_confidence, decay, decay_many, inferred_level, inferred_strength)
 
 D = date(2024, 6, 1)
 TEAM = "http://data.europa.eu/esco/skill/team"
+
+
+def worked(occupation, years, when, skills):
+    """Work-history evidence as the ingest makes it (ingest/profile_builder.py)."""
+    return [Evidence(uri, inferred_level(years), inferred_strength(years), when, f"work history: {occupation}",
+                     "trainable", True) for uri in skills]
 
 
 def ev(level, strength=0.7, when=D, source="m1", trait="trainable", inferred=False, uri=TEAM):
@@ -62,18 +70,12 @@ def test_instruments_combine_by_strength_weighted_mean():
     assert e.level == pytest.approx(0.7 / 1.05)
 
 
-def test_measured_evidence_uses_mapping_weight_and_match_factor():
-    mappings = {"samenwerken": ScaleMapping("trainable", ((TEAM, 1.0 * 0.8),))}
-    out = measured_evidence("m9", D, [("samenwerken", 0.75), ("unmapped", 0.1)], mappings)
-    assert out == [Evidence(TEAM, 0.75, 0.8 * MEASURED_CONFIDENCE, D, "m9", "trainable")]
-
-
 def test_work_history_is_inferred_with_lower_confidence_and_does_not_mark_measured_as_inferred():
-    inferred = derive_profile(work_history_evidence("occ:1", 6, D, [TEAM]))[TEAM]
+    inferred = derive_profile(worked("occ:1", 6, D, [TEAM]))[TEAM]
     measured = derive_profile([ev(0.7)])[TEAM]
     assert inferred.inferred and inferred.sources == ("work history: occ:1",)
     assert inferred.confidence < measured.confidence / 2
-    both = derive_profile([ev(0.7), *work_history_evidence("occ:1", 6, D, [TEAM])])[TEAM]
+    both = derive_profile([ev(0.7), *worked("occ:1", 6, D, [TEAM])])[TEAM]
     assert not both.inferred and both.confidence > measured.confidence
 
 
@@ -125,3 +127,44 @@ def test_decay_over_arrays_is_the_scalar_decay():
     ages, stable = np.array([-30.0, 0.0, 365.0, 2000.0]), np.array([False, True, False, True])
     expected = [decay(0.8, a, "stable" if s else "trainable") for a, s in zip(ages, stable)]
     assert decay_many(np.full(4, 0.8), ages, stable) == pytest.approx(expected)
+
+
+def test_trait_is_the_kind_with_most_strength_ties_to_stable():
+    mixed = [ev(0.5, strength=0.7, trait="stable", source="a"), ev(0.5, strength=0.7, trait="trainable", source="b")]
+    assert derive_profile(mixed)[TEAM].trait == "stable"
+    mostly = [ev(0.5, strength=0.3, trait="stable", source="a"), ev(0.5, strength=0.7, trait="trainable", source="b")]
+    assert derive_profile(mostly)[TEAM].trait == "trainable"
+
+
+_evidence = st.builds(
+    lambda uri, level, strength, days, source, trait, inferred: Evidence(
+        f"k:{uri}", level, strength, D - timedelta(days=days), source, trait, inferred),
+    st.integers(0, 4), st.floats(0, 1), st.floats(0.01, 1), st.integers(0, 3000), st.sampled_from(["m1", "m2", "w"]),
+    st.sampled_from(["trainable", "stable"]), st.booleans())
+
+
+@given(st.lists(st.lists(_evidence, max_size=12), min_size=1, max_size=4))
+def test_a_batch_of_clients_combines_as_each_client_alone(clients):
+    """The ingest combines a whole batch at once: no client's evidence may leak into another's."""
+    from matcher.profile_columns import EvidenceColumns, combine
+
+    uris = sorted({e.competency for c in clients for e in c})
+    sources = sorted({e.source for c in clients for e in c})
+    flat = [(i, e) for i, c in enumerate(clients) for e in c]
+    combined = combine(EvidenceColumns(
+        client=np.array([i for i, _ in flat], dtype=np.int64),
+        competency=np.array([uris.index(e.competency) for _, e in flat], dtype=np.int64),
+        level=np.array([e.level for _, e in flat]), strength=np.array([e.strength for _, e in flat]),
+        day=np.array([e.measured_at.toordinal() for _, e in flat], dtype=np.int64),
+        stable=np.array([e.trait == "stable" for _, e in flat], dtype=bool),
+        inferred=np.array([e.inferred for _, e in flat], dtype=bool),
+        source=np.array([sources.index(e.source) for _, e in flat], dtype=np.int64)))
+    bounds = combined.client_bounds(len(clients))
+    for i, evidence in enumerate(clients):
+        alone = derive_profile(evidence)
+        rows = range(bounds[i], bounds[i + 1])
+        assert [uris[combined.competency[r]] for r in rows] == sorted(alone)
+        for r in rows:
+            e = alone[uris[combined.competency[r]]]
+            assert (combined.level[r], combined.confidence[r]) == pytest.approx((e.level, e.confidence))
+            assert date.fromordinal(int(combined.day[r])) == e.as_of and bool(combined.inferred[r]) == e.inferred

@@ -1,0 +1,257 @@
+"""Client profiles from measurement rows, a whole batch at a time.
+
+A measurement row is what the graph stores (ingest/measurement_ingest.measurement_row, or read
+back from Neo4j): its scale levels become evidence through the instrument profiles' scale
+mappings, its work history through the essential ESCO skills of each occupation (from the atlas,
+cached). The evidence of every client in the batch goes into columns and is combined in one pass
+(matcher/profile_columns.py); the result is written out in the stored format
+(matcher/profile_store.py) with the client's gate (matcher/profile.client_gate).
+
+Scale mappings are kept as compressed rows over a numbered scale list: scale n's targets are
+entries starts[n]..starts[n+1] of (competency code, strength), so a batch's ~300,000 scores expand
+into evidence with a few array operations instead of one Python object each.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+
+import numpy as np
+
+from competency_atlas.instrument_profiles import InstrumentProfile
+from matcher.profile import (MEASURED_CONFIDENCE, GateFact, client_gate, inferred_level, inferred_strength,
+                             mapping_strength)
+from matcher.profile_columns import Combined, EvidenceColumns, combine
+
+WORK_HISTORY = "work history: "
+
+
+def _native(value) -> date:
+    return value.to_native() if hasattr(value, "to_native") else value
+
+
+class _Vocabulary:
+    """Competency URI <-> code, codes given on first sight; `ranks()` maps codes to URI order."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, int] = {}
+        self.uris: list[str] = []
+
+    def of(self, uri: str) -> int:
+        code = self.code.get(uri)
+        if code is None:
+            code = self.code[uri] = len(self.uris)
+            self.uris.append(uri)
+        return code
+
+    def ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rank per code, URI per rank)."""
+        order = np.argsort(np.array(self.uris, dtype=object), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank, np.array(self.uris, dtype=object)[order]
+
+
+class ProfileBuilder:
+    def __init__(self, profiles: dict[str, InstrumentProfile],
+                 essential_skills: Callable[[list[str]], dict[str, list[str]]]):
+        self.vocabulary = _Vocabulary()
+        self.scale_number: dict[str, dict[str, int]] = {}  # instrument -> scale id -> number
+        starts, competencies, strengths, stable = [0], [], [], []
+        for p in profiles.values():
+            numbers = self.scale_number[p.id] = {}
+            for s in p.scales:
+                numbers[s.id] = len(starts) - 1
+                for m in s.maps_to:
+                    competencies.append(self.vocabulary.of(m.competency))
+                    strengths.append(mapping_strength(m.weight, m.match) * MEASURED_CONFIDENCE)
+                stable.append(s.trait == "stable")
+                starts.append(len(competencies))
+        self.starts = np.array(starts, dtype=np.int64)
+        self.target = np.array(competencies, dtype=np.int64)
+        self.target_strength = np.array(strengths, dtype=float)
+        self.scale_stable = np.array(stable, dtype=bool)
+        self.sensitive_mapped = {p.id for p in profiles.values() if any(s.sensitive and s.maps_to for s in p.scales)}
+        self._load_skills = essential_skills
+        self._skills: dict[str, np.ndarray] = {}  # occupation -> competency codes of its essential skills
+
+    def skills(self, uris: Iterable[str]) -> dict[str, np.ndarray]:
+        missing = sorted({u for u in uris if u not in self._skills})
+        if missing:
+            for uri, skills in self._load_skills(missing).items():
+                self._skills[uri] = np.array([self.vocabulary.of(s) for s in skills], dtype=np.int64)
+        return self._skills
+
+    # ------------------------------------------------------------------ the batch
+
+    def derive_clients(self, rows: list[dict]) -> dict[str, tuple[dict, dict | None]]:
+        """Per client in `rows` (all their measurements): the profile row {key, props} and the
+        work-history row {key, jobs} (None without work history)."""
+        keys = list(dict.fromkeys(r["client_key"] for r in rows))
+        number = {k: i for i, k in enumerate(keys)}
+        jobs_of = self._jobs(rows)
+        evidence = _Columns(self)
+        for row in rows:
+            self._measured(evidence, number[row["client_key"]], row)
+        skills = self.skills(j["occupation"] for jobs in jobs_of.values() for j in jobs)
+        for key, jobs in jobs_of.items():
+            for job in jobs:
+                evidence.add_inferred(number[key], job, skills.get(job["occupation"]))
+        rank, uris = self.vocabulary.ranks()
+        sources, combined = evidence.combine(rank)
+        gates = self._gates(rows)
+        bounds = combined.client_bounds(len(keys))
+        written = _Written(combined, uris, sources)
+        out = {}
+        for i, key in enumerate(keys):
+            props = written.props(bounds[i], bounds[i + 1])
+            gate = gates[key]
+            props.update(gate=gate.status, gate_reasons=list(gate.reasons), gate_sources=list(gate.sources))
+            out[key] = ({"key": key, "props": props}, _work_row(key, jobs_of.get(key, [])))
+        return out
+
+    def derive(self, new: list[dict], stored: list[dict]) -> tuple[list[dict], list[dict]]:
+        derived = self.derive_clients(stored + new)
+        return [p for p, _ in derived.values()], [j for _, j in derived.values() if j is not None]
+
+    def _measured(self, evidence: "_Columns", client: int, row: dict) -> None:
+        numbers = self.scale_number.get(row["instrument"], {})
+        scales, levels = row["scale_ids"], row["levels"]
+        if row["instrument"] in self.sensitive_mapped:
+            scores = json.loads(row["sensitive_json"] or "{}").get("scores", {})
+            scales, levels = [*scales, *scores], [*levels, *(v["level"] for v in scores.values())]
+        evidence.add_scores(client, [numbers.get(s, -1) for s in scales], levels,
+                            _native(row["measured_at"]).toordinal(), row["id"])
+
+    @staticmethod
+    def _jobs(rows: list[dict]) -> dict[str, list[dict]]:
+        jobs_of: dict[str, list[dict]] = defaultdict(list)
+        for r in rows:
+            jobs_of[r["client_key"]] += [j for j in json.loads(r["work_history_json"] or "[]") if j.get("occupation")]
+        return jobs_of
+
+    @staticmethod
+    def _gates(rows: list[dict]) -> dict:
+        facts: dict[str, list[GateFact]] = defaultdict(list)
+        for r in rows:
+            facts[r["client_key"]].append(GateFact(
+                r["instrument"], _native(r["measured_at"]), r["id"], bool(r["gate_block_given"]),
+                tuple((g["status"], g["reason"]) for g in json.loads(r["gates_json"] or "[]"))))
+        return {key: client_gate(fs) for key, fs in facts.items()}
+
+
+def _work_row(key: str, jobs: list[dict]) -> dict | None:
+    years: dict[str, float | None] = {}
+    for job in jobs:
+        uri, known = job["occupation"], years.get(job["occupation"])
+        years[uri] = job.get("years") if known is None else max(known, job.get("years") or 0.0)
+    return {"key": key, "jobs": [{"uri": u, "years": y} for u, y in sorted(years.items())]} if years else None
+
+
+class _Columns:
+    """A batch's evidence, gathered as plain lists (scores) and per-job arrays (inferred skills),
+    turned into EvidenceColumns once: per-measurement NumPy calls would cost more than they save."""
+
+    def __init__(self, builder: ProfileBuilder) -> None:
+        self.b = builder
+        self.sources: list[str] = []
+        # per score
+        self.scale: list[int] = []
+        self.level: list[float] = []
+        self.measurement: list[int] = []
+        # per measurement
+        self.m_client: list[int] = []
+        self.m_day: list[int] = []
+        self.m_source: list[int] = []
+        # per job
+        self.skills: list[np.ndarray] = []
+        self.j_client: list[int] = []
+        self.j_day: list[int] = []
+        self.j_source: list[int] = []
+        self.j_years: list[float | None] = []
+
+    def add_scores(self, client: int, scales: list[int], levels: list[float], day: int, source: str) -> None:
+        self.scale += scales
+        self.level += levels
+        self.measurement += [len(self.m_client)] * len(scales)
+        self.m_client.append(client)
+        self.m_day.append(day)
+        self.m_source.append(self._source(source))
+
+    def add_inferred(self, client: int, job: dict, skills: np.ndarray | None) -> None:
+        if skills is None or len(skills) == 0:
+            return
+        self.skills.append(skills)
+        self.j_client.append(client)
+        self.j_day.append(date.fromisoformat(job["until"]).toordinal())
+        self.j_source.append(self._source(WORK_HISTORY + job["occupation"]))
+        self.j_years.append(job.get("years"))
+
+    def _source(self, text: str) -> int:
+        self.sources.append(text)
+        return len(self.sources) - 1
+
+    def _scores(self) -> list[np.ndarray]:
+        scales = np.array(self.scale, dtype=np.int64)
+        known = scales >= 0  # a scale the current profile no longer has is not evidence
+        scales, level = scales[known], np.array(self.level, dtype=float)[known]
+        m = np.array(self.measurement, dtype=np.int64)[known]
+        starts = self.b.starts
+        counts = starts[scales + 1] - starts[scales]
+        # entry j of scale n is target starts[n] + j: a compressed-row expansion
+        at = np.repeat(starts[scales] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(counts.sum())
+        m = np.repeat(m, counts)
+        return [np.array(self.m_client, dtype=np.int64)[m], self.b.target[at], np.repeat(level, counts),
+                self.b.target_strength[at], np.array(self.m_day, dtype=np.int64)[m],
+                np.repeat(self.b.scale_stable[scales], counts), np.zeros(len(at), dtype=bool),
+                np.array(self.m_source, dtype=np.int64)[m]]
+
+    def _inferred(self) -> list[np.ndarray]:
+        counts = np.array([len(s) for s in self.skills], dtype=np.int64)
+        n = int(counts.sum())
+
+        def per_job(values: list, dtype) -> np.ndarray:
+            return np.repeat(np.array(values, dtype=dtype), counts)
+        return [per_job(self.j_client, np.int64),
+                np.concatenate(self.skills) if self.skills else np.zeros(0, dtype=np.int64),
+                per_job([inferred_level(y) for y in self.j_years], float),
+                per_job([inferred_strength(y) for y in self.j_years], float), per_job(self.j_day, np.int64),
+                np.zeros(n, dtype=bool), np.ones(n, dtype=bool), per_job(self.j_source, np.int64)]
+
+    def combine(self, rank: np.ndarray) -> tuple[np.ndarray, Combined]:
+        """(source text per code, the combined batch), competency codes as URI ranks."""
+        cols = [np.concatenate(pair) for pair in zip(self._scores(), self._inferred())]
+        # source codes in text order: the stored profile lists each entry's sources sorted
+        texts, code = np.unique(np.array(self.sources, dtype=object), return_inverse=True)
+        return texts, combine(EvidenceColumns(
+            client=cols[0], competency=rank[cols[1]], level=cols[2], strength=cols[3], day=cols[4], stable=cols[5],
+            inferred=cols[6], source=code.reshape(-1)[cols[7]]))
+
+
+class _Written:
+    """A combined batch as stored profile properties (matcher/profile_store.py), per client."""
+
+    def __init__(self, combined: Combined, uris: np.ndarray, sources: np.ndarray):
+        self.c = combined
+        self.uris = uris[combined.competency].tolist()
+        self.levels, self.confidences = combined.level.tolist(), combined.confidence.tolist()
+        dates = {d: date.fromordinal(d) for d in np.unique(combined.day).tolist()}
+        self.as_of = [dates[d] for d in combined.day.tolist()]
+        self.inferred = combined.inferred.tolist()
+        self.traits = np.where(combined.stable, "stable", "trainable").tolist()
+        self.sources = sources
+        self.ends = combined.source_ends
+
+    def props(self, lo: int, hi: int) -> dict:
+        first = int(self.ends[lo - 1]) if lo > 0 else 0
+        last = int(self.ends[hi - 1]) if hi > lo else first
+        codes = self.c.source_codes[first:last]
+        table = np.unique(codes)  # this client's sources, in text order
+        return {"profile_competencies": self.uris[lo:hi], "profile_levels": self.levels[lo:hi],
+                "profile_confidences": self.confidences[lo:hi], "profile_as_of": self.as_of[lo:hi],
+                "profile_inferred": self.inferred[lo:hi], "profile_traits": self.traits[lo:hi],
+                "profile_sources": self.sources[table].tolist(),
+                "profile_source_refs": np.searchsorted(table, codes).tolist(),
+                "profile_source_ends": (self.ends[lo:hi] - first).tolist()}

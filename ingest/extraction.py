@@ -19,6 +19,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -158,16 +159,31 @@ class LexicalIndex:
                                    dtype=np.float32)
         return cls(vocabulary, matrix)
 
+    def shares(self, token_sets: list[set[str]], with_counts: bool = False):
+        """(sets, labels), sparse: share of each label's IDF mass among each set's tokens, and
+        `with_counts` also how many of the label's words are there (same sparsity pattern)."""
+        rows, cols = [], []
+        for row, tokens in enumerate(token_sets):
+            for token in tokens:
+                col = self.vocabulary.get(token)
+                if col is not None:
+                    rows.append(row), cols.append(col)
+        present = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                                    shape=(len(token_sets), len(self.vocabulary)))
+        shares = (present @ self.weights.T).tocsr()
+        if not with_counts:
+            return shares
+        counts = (present @ self._words.T).tocsr()  # IDF weights are positive: same pattern
+        shares.sort_indices(), counts.sort_indices()
+        return shares, counts
+
+    @cached_property
+    def _words(self) -> sparse.csr_matrix:
+        return (self.weights > 0).astype(np.float32)
+
     def scores(self, sentences: list[str]) -> np.ndarray:
         """(sentences, labels): share of each label's IDF mass found in the sentence."""
-        rows, cols = [], []
-        for row, sentence in enumerate(sentences):
-            for token in set(content_tokens(sentence)):
-                if token in self.vocabulary:
-                    rows.append(row), cols.append(self.vocabulary[token])
-        present = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                                    shape=(len(sentences), len(self.vocabulary)))
-        return np.asarray((present @ self.weights.T).todense(), dtype=np.float32)
+        return self.shares([set(content_tokens(s)) for s in sentences]).toarray()
 
 
 # --- semantic part -----------------------------------------------------------------------------

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.extraction import (ExtractedRequirement, LexicalIndex, SentenceEncoder, Weights, boilerplate_kind,
-                               requirement_strength, semantic_scores, top_k)
+                               content_tokens, requirement_strength, top_k)
 from ingest.skill_index import SkillIndex
+from ingest.skill_phrases import PARAPHRASE_SHARE, PhraseIndex, first_pass
 from ingest.text import description_sentences
 from ingest.vacancy_models import Vacancy, VacancyRequirement
 
@@ -87,44 +88,81 @@ class _Hit:
     score: float
 
 
+# A verbatim mention is the surest evidence the extractor has; fused scores of verbatim
+# mentions lie around 0.9-1.1 (see docs/vacancies.md), so they keep one fixed score.
+MENTION_SCORE = 1.0
+
+
 class VacancyExtractor:
     def __init__(self, index: SkillIndex, encoder: SentenceEncoder, lexicon: LexicalIndex | None = None,
                  threshold: float = 0.55, per_sentence: int = 3, shortlist: int = 256,
-                 explicit_threshold: float = 0.6, weights: Weights = Weights(), cache_size: int = 50_000) -> None:
+                 explicit_threshold: float = 0.6, paraphrase_share: float = PARAPHRASE_SHARE,
+                 weights: Weights = Weights(), cache_size: int = 50_000) -> None:
         self.index, self.encoder = index, encoder
         self.lexicon = lexicon or LexicalIndex.build(index.labels)
+        self.phrases = PhraseIndex(index.labels)
         self.threshold, self.per_sentence, self.shortlist = threshold, per_sentence, shortlist
-        self.explicit_threshold, self.weights = explicit_threshold, weights
+        self.explicit_threshold, self.paraphrase_share, self.weights = explicit_threshold, paraphrase_share, weights
         self._cache: OrderedDict[str, tuple[_Hit, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._uri_row = {e.uri: i for i, e in enumerate(index.entries)}
         self._label_row = {e.label.casefold(): i for i, e in enumerate(index.entries)}
         self.sentences_scored = 0
+        self.sentences_encoded = 0
         self.cache_hits = 0
 
     # --- ranking ---
-    def _score(self, sentences: list[str]) -> list[tuple[_Hit, ...]]:
-        """Per sentence its skills above the threshold, best first (at most `per_sentence`)."""
+    def _semantic(self, sentences: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per sentence the shortlist (rows, fused scores), best first: every skill by the sentence
+        vector and the lexical share, then the token windows for the best `shortlist` only."""
         if not sentences:
             return []
-        w = self.weights
+        w, labels = self.weights, self.index.label_vectors
         encoded = self.encoder.encode(sentences)
-        lexical = self.lexicon.scores(sentences)
         vectors = np.vstack([e.vector for e in encoded])
-        coarse = w.sentence * (vectors @ self.index.text_vectors.T) + w.lexical * lexical
+        coarse = w.sentence * (vectors @ labels.T) + w.lexical * self.lexicon.scores(sentences)
         out = []
         for row, enc in enumerate(encoded):
             candidates = top_k(coarse[row], self.shortlist)
-            sub = SkillIndex(tuple(self.index.entries[i] for i in candidates),
-                             self.index.label_vectors[candidates], self.index.text_vectors[candidates])
-            fine = semantic_scores(enc, sub, w) + w.lexical * lexical[row, candidates]
-            hits = []
-            for j in top_k(fine, self.per_sentence):
-                if fine[j] < self.threshold:
-                    break
-                hits.append(_Hit(int(candidates[j]), float(fine[j])))
-            out.append(tuple(hits))
+            fine = coarse[row, candidates] + w.window_label * (enc.windows @ labels[candidates].T).max(axis=0)
+            order = np.argsort(-fine, kind="stable")
+            out.append((candidates[order], fine[order]))
+        self.sentences_encoded += len(sentences)
+        return out
+
+    def rank(self, sentences: list[str], depth: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per sentence (skill rows, scores), best first, at most `depth` beyond the mentions.
+
+        Verbatim mentions come first (`MENTION_SCORE`). A sentence the mentions decide (see
+        `ingest.skill_phrases`) is not encoded: the rest of its ranking is the lexical part of
+        the fused score alone. Every other sentence is ranked by the fused score (shortlist).
+        """
+        first = first_pass(sentences, self.phrases, self.lexicon)
+        undecided = [i for i, f in enumerate(first) if not f.decided(self.paraphrase_share)]
+        semantic = dict(zip(undecided, self._semantic([sentences[i] for i in undecided])))
+        decided = [i for i in range(len(sentences)) if i not in semantic]
+        lexical = dict(zip(decided, self.lexicon.shares([set(content_tokens(sentences[i])) for i in decided])))
+        out = []
+        for i, f in enumerate(first):
+            mentioned = list(dict.fromkeys(r for m in f.mentions for r in m.rows))
+            if i in semantic:
+                rows, scores = semantic[i]
+            else:
+                row = lexical[i]
+                rows, scores = row.indices, self.weights.lexical * row.data
+                order = np.argsort(-scores, kind="stable")
+                rows, scores = rows[order], scores[order]
+            keep = ~np.isin(rows, mentioned)
+            out.append((np.concatenate([np.array(mentioned, dtype=np.int64), rows[keep][:depth]]),
+                        np.concatenate([np.full(len(mentioned), MENTION_SCORE, np.float32), scores[keep][:depth]])))
         self.sentences_scored += len(sentences)
+        return out
+
+    def _score(self, sentences: list[str]) -> list[tuple[_Hit, ...]]:
+        """Per sentence its mentions and at most `per_sentence` other skills above the threshold."""
+        out = []
+        for rows, scores in self.rank(sentences, self.per_sentence):
+            out.append(tuple(_Hit(int(r), float(s)) for r, s in zip(rows, scores) if s >= self.threshold))
         return out
 
     def _scored(self, sentences: Sequence[str]) -> dict[str, tuple[_Hit, ...]]:

@@ -45,11 +45,15 @@ def skills(annotations: Path = typer.Argument(..., exists=True, dir_okay=False,
                                              help="Annotations CSV (sentence, span, sub_span, label), e.g. tech_test_annotations.csv."),
            labels: Path = typer.Option(..., "--labels", exists=True, dir_okay=False,
                                        help="The label space: one skill label per line (skills_en_label.txt)."),
+           ranker: str = typer.Option("full", "--ranker",
+                                      help="full: every label by the fused score; ingest: the vacancy ingest's ranking."),
            as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
     """Vacancy sentence -> ESCO skills (TECH/HOUSE protocol): MRR and RP@1/5/10 over the whole label space."""
-    from matcher.bench_skills import run_command
+    from matcher.bench_skills import RANKERS, run_command
 
-    run_command(annotations, labels, as_json)
+    if ranker not in RANKERS:
+        raise typer.BadParameter(f"expected one of {', '.join(RANKERS)}", param_hint="--ranker")
+    run_command(annotations, labels, as_json, ranker)
 
 
 @bench_app.command("vacancies")

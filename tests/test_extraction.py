@@ -195,3 +195,16 @@ def test_label_file_errors_name_the_file(tmp_path):
     empty.write_text("\n\n")
     with pytest.raises(SkillDataError, match="empty.txt: no labels"):
         read_label_file(empty)
+
+
+def test_ingest_ranking_puts_mentions_first_and_encodes_only_undecided_sentences(small_space):
+    from ingest.vacancy_requirements import MENTION_SCORE, VacancyExtractor
+
+    index, encoder, lexicon = small_space
+    extractor = VacancyExtractor(index, encoder, lexicon)
+    (sql_rows, sql_scores), (bread_rows, bread_scores) = extractor.rank(
+        ["Strong SQL skills", "Bread baking at night"], depth=3)
+    assert extractor.sentences_encoded == 1  # the verbatim "SQL" decides the first sentence
+    assert (index.labels[sql_rows[0]], sql_scores[0]) == ("SQL", MENTION_SCORE)
+    assert index.labels[bread_rows[0]] == "bake bread" and bread_scores[0] < MENTION_SCORE
+    assert len(bread_rows) == 3 and list(bread_scores) == sorted(bread_scores, reverse=True)

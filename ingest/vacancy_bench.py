@@ -63,6 +63,8 @@ def run_bench(driver: Driver, database: str, data_dir: Path, work_dir: Path, mod
         "setup_seconds": round(setup_seconds, 1), "generate_seconds": round(generate_seconds, 1),
         "peak_rss_mb": _peak_rss_mb(), "batch_size": batch_size, "extract": extract, "semantic_titles": semantic,
         "sentences_scored": extractor.sentences_scored if extractor else 0,
+        # Sentences the verbatim mentions did not decide: the encoder's share of the work.
+        "sentences_encoded": extractor.sentences_encoded if extractor else 0,
         "sentence_cache_hits": extractor.cache_hits if extractor else 0,
         "occupations_in_source": len(occupations), "seed": seed,
         "cpu_count": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),

@@ -37,11 +37,13 @@ _CROSSWALK = """
 MATCH (o:Occupation)-[c:CROSSWALK]->(n:OnetOccupation)
 RETURN n.code AS code, o.uri AS uri, c.match_type AS match_type ORDER BY code, uri
 """
+# One record per occupation with parallel lists: decoding ~90 records per occupation was most
+# of the profile load's time in the driver (docs/vacancies.md).
 _PROFILES = """
 UNWIND $uris AS uri
 MATCH (:Occupation {uri: uri})-[r:REQUIRES]->(c:Competency)
-RETURN uri, c.uri AS competency, r.relation AS relation, r.importance AS importance,
-       r.required_level AS required_level
+RETURN uri, collect(c.uri) AS competencies, collect(coalesce(r.relation, '')) AS relations,
+       collect(coalesce(r.importance, -1.0)) AS importances, collect(coalesce(r.required_level, -1.0)) AS levels
 """
 
 
@@ -67,7 +69,9 @@ def load_profiles(driver: Driver, database: str, uris: list[str]) -> dict[str, l
     records, _, _ = driver.execute_query(_PROFILES, uris=uris, database_=database)
     out: dict[str, list[ProfileRequirement]] = {u: [] for u in uris}
     for r in records:
-        out[r["uri"]].append(ProfileRequirement(r["competency"], r["relation"], r["importance"], r["required_level"]))
+        # collect() drops nulls, which would misalign the lists: '' and -1 stand for "not given".
+        out[r["uri"]] = [ProfileRequirement(c, rel or None, None if imp < 0 else imp, None if lvl < 0 else lvl)
+                         for c, rel, imp, lvl in zip(r["competencies"], r["relations"], r["importances"], r["levels"])]
     return out
 
 

@@ -53,3 +53,25 @@ def test_dutch_and_english_titles(normaliser):
 def test_nonsense_title_is_flagged_for_review(normaliser):
     match = one(normaliser, "Qwzx blorptastic ninja", lang="en")
     assert match.method == "title" and match.needs_review and match.confidence < 0.6
+
+
+def test_a_repeated_title_is_scored_once_with_the_same_result(monkeypatch):
+    import ingest.normalise as normalise
+
+    scored: list[str] = []
+    real = normalise.title_hits
+
+    def counting(index, titles, *args):
+        scored.extend(titles)
+        return real(index, titles, *args)
+
+    monkeypatch.setattr(normalise, "title_hits", counting)
+    fresh = OccupationNormaliser(occupation_codes(), lexical_index(), title_cache=2)
+    batch = [Vacancy(id=str(i), title=t, lang="nl") for i, t in enumerate(["Kok", "Programmeur", "Kok"])]
+    first = fresh.normalise(batch)
+    assert scored == ["Kok", "Programmeur"]  # distinct titles of a batch, once each
+    again = fresh.normalise(batch[:1])
+    assert scored == ["Kok", "Programmeur"] and again[0] == first[0] == first[2]
+    fresh.normalise([Vacancy(id="9", title="Verpleegkundige", lang="nl")])  # evicts the oldest: Programmeur
+    fresh.normalise(batch[1:2])
+    assert scored[-1] == "Programmeur"

@@ -11,10 +11,11 @@ One edge per competency: `origin` is the strongest origin (explicit > extracted 
 → optional), then the explicit listing (essential), then the occupation profile, else optional.
 
 `VacancyExtractor` runs the extraction for a batch of vacancies: sentences are de-duplicated
-over the batch and cached (job sites repeat sentences across postings); the skills are ranked
-in two stages — every skill by the sentence vector and the lexical score, then the full fused
-score (token windows included) for the best `shortlist` candidates — which is the extractor's
-score for those candidates, at a fraction of the cost of windowing the whole label space.
+over the batch and cached (job sites repeat sentences across postings). Skill labels named
+verbatim (`ingest.skill_phrases`) are requirements without the encoder; only sentences whose
+remaining words may paraphrase another skill are encoded, in one call per batch, and ranked in
+two stages — every skill by the sentence vector and the lexical score, then the full fused score
+(token windows included) for the best `shortlist` candidates.
 """
 from __future__ import annotations
 
@@ -88,8 +89,8 @@ class _Hit:
     score: float
 
 
-# A verbatim mention is the surest evidence the extractor has; fused scores of verbatim
-# mentions lie around 0.9-1.1 (see docs/vacancies.md), so they keep one fixed score.
+# A verbatim mention is the surest evidence the extractor has and is not scored by the encoder
+# (its sentence may not be encoded at all): it gets one fixed score, well above the threshold.
 MENTION_SCORE = 1.0
 
 

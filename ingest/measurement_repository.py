@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
 
+from graph_schema.db import Bulk
 from matcher.freshness import bump_generation
 from matcher.profile_repository import set_profiles
 
@@ -122,17 +123,17 @@ Precomputed = dict[str, tuple[dict, dict | None]]
 def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list[dict], identities: list[dict],
                  derive: Derive, hook: Hook | None, precomputed: Precomputed) -> BatchOutcome:
     ids = [m["id"] for m in measurements]
-    existing = {r["id"] for r in tx.run(Q_EXISTING, ids=ids)}
+    existing = {r["id"] for r in tx.run(Q_EXISTING, ids=Bulk(ids))}
     new = [m for m in measurements if m["id"] not in existing]
-    tx.run(Q_CLIENTS, rows=clients).consume()
+    tx.run(Q_CLIENTS, rows=Bulk(clients)).consume()
     _hooked(hook, "clients")
     if identities:
-        tx.run(Q_IDENTITIES, rows=identities).consume()
+        tx.run(Q_IDENTITIES, rows=Bulk(identities)).consume()
         _hooked(hook, "identities")
     if new:
         keys = sorted({m["client_key"] for m in new})
-        stored = [r["m"] for r in tx.run(Q_STORED, keys=keys)]
-        tx.run(Q_MEASUREMENTS, rows=new).consume()
+        stored = [r["m"] for r in tx.run(Q_STORED, keys=Bulk(keys))]
+        tx.run(Q_MEASUREMENTS, rows=Bulk(new)).consume()
         _hooked(hook, "measurements")
         had_profile = {m["client_key"] for m in stored}
         again = had_profile | {k for k in keys if k not in precomputed}
@@ -149,7 +150,7 @@ def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list
         bump_generation(tx)  # the matcher's indexes rebuild when they see it
         _hooked(hook, "profiles")
         if jobs:
-            tx.run(Q_WORKED_AS, rows=jobs).consume()
+            tx.run(Q_WORKED_AS, rows=Bulk(jobs)).consume()
             _hooked(hook, "work_history")
     return BatchOutcome(tuple(m["id"] for m in new), tuple(m["id"] for m in measurements if m["id"] in existing))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from neo4j import ManagedTransaction
 
+from graph_schema.db import Bulk
+
 from matcher.profile_store import PROFILE_PROPERTIES
 
 # `SET c += r.props` replaces exactly the profile arrays: a rewrite needs no delete first. The
@@ -31,7 +33,7 @@ RETURN c.key AS key, {PROFILE} AS profile
 
 def set_profiles(tx: ManagedTransaction, rows: list[dict]) -> None:
     """rows: {key, props} with props from matcher/profile_store.py (other keys are kept)."""
-    tx.run(Q_SET_PROFILES, rows=[_wire(r) for r in rows]).consume()
+    tx.run(Q_SET_PROFILES, rows=Bulk(_wire(r) for r in rows)).consume()
 
 
 def _wire(row: dict) -> dict:

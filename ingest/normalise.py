@@ -8,7 +8,10 @@ Rules, in order:
 3. an ISCO-08 code names a group of occupations: when the title look-up's best occupation lies in
    that group it is taken with high confidence; otherwise the best title match inside the group
    if good enough; otherwise only the group is kept (low confidence, for review);
-4. otherwise the title (Dutch or English) goes through the atlas look-up (lexical + semantic).
+4. otherwise a title that IS an occupation label (after the look-up's normalisation: case,
+   accents, punctuation, gender markers such as "(m/v)") of exactly one occupation, in the
+   vacancy's language, is that occupation (confidence 1.0, method `title_exact`), without scoring;
+5. otherwise the title (Dutch or English) goes through the atlas look-up (lexical + semantic).
 Below `review_threshold` a match is flagged `needs_review` for a person to confirm.
 """
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from competency_atlas.lookup import Embed, LookupIndex, score_forms
+from competency_atlas.lookup import Embed, LookupIndex, normalise as normalise_text, score_forms
 from ingest.vacancy_models import OccupationMatch, Vacancy
 from ingest.vacancy_validation import KnownCodes, classify_code
 
@@ -29,6 +32,7 @@ MATCH_TYPE_CONFIDENCE = {"exactMatch": 0.95, "closeMatch": 0.8, "narrowMatch": 0
 AMBIGUOUS_CROSSWALK_FACTOR = 0.85  # several ESCO candidates of the same match type
 ISCO_TITLE_CONFIDENCE = 0.8  # the title's best occupation lies in the named ISCO group
 ISCO_GROUP_ONLY_CONFIDENCE = 0.4
+EXACT_TITLE_CONFIDENCE = 1.0  # what the fused look-up gives a whole-label match, without its cost
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class OccupationNormaliser:
                  threshold: float = REVIEW_THRESHOLD, title_cache: int = 4096) -> None:
         self.codes, self.index, self.embed, self.threshold = codes, index, embed, threshold
         self._grouping = _Grouping.of(index) if index is not None else None
+        self._exact = exact_labels(index) if index is not None else {}
         self._titles: OrderedDict[tuple[str | None, str], np.ndarray] = OrderedDict()
         self._title_cache = title_cache
 
@@ -176,7 +181,11 @@ class OccupationNormaliser:
         out: list[OccupationMatch | None] = [None] * len(vacancies)
         by_lang: dict[str | None, list[int]] = {}
         for i, v in enumerate(vacancies):
-            if self._needs_title(v):
+            exact = self._exact_title(v)
+            if exact is not None:
+                out[i] = _match(exact, "title_exact", EXACT_TITLE_CONFIDENCE, self.threshold,
+                                label=self.codes.occupations.get(exact))
+            elif self._needs_title(v):
                 by_lang.setdefault(v.lang if v.lang in ("nl", "en") else None, []).append(i)
             else:
                 out[i] = normalise_one(v, self.codes, None, 0, self.threshold)
@@ -185,6 +194,14 @@ class OccupationNormaliser:
             for row, i in enumerate(rows):
                 out[i] = normalise_one(vacancies[i], self.codes, hits, row, self.threshold)
         return out  # type: ignore[return-value]
+
+    def _exact_title(self, v: Vacancy) -> str | None:
+        """The one occupation whose label the title is (no code given), else None."""
+        if not self._exact or v.occupational_category:
+            return None
+        langs = (v.lang,) if v.lang in ("nl", "en") else ("nl", "en")
+        found = {self._exact.get((lang, normalise_text(v.title, lang)), "") for lang in langs} - {""}
+        return found.pop() if len(found) == 1 and None not in found else None
 
     def _needs_title(self, v: Vacancy) -> bool:
         if self.index is None:
@@ -195,3 +212,12 @@ class OccupationNormaliser:
         if kind_code and kind_code[0] == "onet":
             return len(self.codes.crosswalk.get(kind_code[1], ())) > 1
         return True
+
+
+def exact_labels(index: LookupIndex) -> dict[tuple[str, str], str | None]:
+    """(language, normalised label) -> its occupation; None when the label names several."""
+    table: dict[tuple[str, str], str | None] = {}
+    for form, text in zip(index.forms, index.normalised):
+        key = (form.lang, text)
+        table[key] = form.concept_id if table.get(key, form.concept_id) == form.concept_id else None
+    return table

@@ -69,8 +69,8 @@ def test_valid_records_land_and_invalid_ones_are_reported(atlas, settings, tmp_p
     assert report.problems[1].reason == "unknown ISCO-08 code '9999': not in the atlas"
     rows = query(atlas, settings, "MATCH (v:Vacancy)-[f:FOR_OCCUPATION]->(o) RETURN v.id AS id, o.uri AS uri, "
                  "f.method AS method, v.municipality_code AS gm, v.region_code AS am, v.status AS status ORDER BY id")
-    assert rows == [{"id": "V-1", "uri": WAREHOUSE, "method": "title", "gm": "GM0344", "am": "AM13", "status": "open"},
-                    {"id": "V-4", "uri": SOFTWARE, "method": "title", "gm": "GM0344", "am": "AM13", "status": "open"}]
+    assert rows == [{"id": "V-1", "uri": WAREHOUSE, "method": "title_exact", "gm": "GM0344", "am": "AM13", "status": "open"},
+                    {"id": "V-4", "uri": SOFTWARE, "method": "title_exact", "gm": "GM0344", "am": "AM13", "status": "open"}]
     written = report.write_rejects(tmp_path / "rejects")
     rejected = json.loads(next(p for p in written if p.name.startswith("feed.")).read_text())
     assert [r["identifier"] for r in rejected] == ["V-2", "V-3", "V-1"]

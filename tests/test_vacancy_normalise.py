@@ -41,8 +41,8 @@ def test_isco_group_with_and_without_a_title_inside_it(normaliser):
 
 
 def test_dutch_and_english_titles(normaliser):
-    dutch = one(normaliser, "Magazijnmedewerker (m/v)", lang="nl")
-    assert (dutch.occupation_uri, dutch.method, dutch.needs_review) == (WAREHOUSE, "title", False)
+    dutch = one(normaliser, "Magazijnmedewerker (m/v)", lang="nl")  # a label, but for the gender marker
+    assert (dutch.occupation_uri, dutch.method, dutch.needs_review) == (WAREHOUSE, "title_exact", False)
     assert dutch.confidence == pytest.approx(1.0)
     assert one(normaliser, "Gespecialiseerd verpleegkundige IC", lang="nl").occupation_uri == NURSE
     english = one(normaliser, "Senior Software Developer", lang="en")
@@ -67,11 +67,37 @@ def test_a_repeated_title_is_scored_once_with_the_same_result(monkeypatch):
 
     monkeypatch.setattr(normalise, "title_hits", counting)
     fresh = OccupationNormaliser(occupation_codes(), lexical_index(), title_cache=2)
-    batch = [Vacancy(id=str(i), title=t, lang="nl") for i, t in enumerate(["Kok", "Programmeur", "Kok"])]
+    titles = ["Kok gezocht", "Ervaren programmeur", "Kok gezocht"]  # not labels: scored
+    batch = [Vacancy(id=str(i), title=t, lang="nl") for i, t in enumerate(titles)]
     first = fresh.normalise(batch)
-    assert scored == ["Kok", "Programmeur"]  # distinct titles of a batch, once each
+    assert scored == ["Kok gezocht", "Ervaren programmeur"]  # distinct titles of a batch, once each
     again = fresh.normalise(batch[:1])
-    assert scored == ["Kok", "Programmeur"] and again[0] == first[0] == first[2]
-    fresh.normalise([Vacancy(id="9", title="Verpleegkundige", lang="nl")])  # evicts the oldest: Programmeur
+    assert scored == ["Kok gezocht", "Ervaren programmeur"] and again[0] == first[0] == first[2]
+    fresh.normalise([Vacancy(id="9", title="Verpleegkundige IC", lang="nl")])  # evicts the oldest
     fresh.normalise(batch[1:2])
-    assert scored[-1] == "Programmeur"
+    assert scored[-1] == "Ervaren programmeur"
+
+
+def test_a_title_that_is_one_occupations_label_is_taken_without_scoring(monkeypatch):
+    import ingest.normalise as normalise
+    from competency_atlas.lookup import SurfaceForm, build_index
+    from vacancy_helpers import surface_forms
+
+    scored: list[str] = []
+    real = normalise.title_hits
+
+    def counting(index, titles, *args):
+        scored.extend(titles)
+        return real(index, titles, *args)
+
+    monkeypatch.setattr(normalise, "title_hits", counting)
+    # "programmeur" made the Dutch label of two occupations: ambiguous, so it is scored
+    index = build_index(surface_forms() + [SurfaceForm(ICT_APP, "programmeur", "nl")])
+    fresh = OccupationNormaliser(occupation_codes(), index)
+    kok, nurse, prog, english = fresh.normalise([
+        Vacancy(id="1", title="KOK", lang="nl"), Vacancy(id="2", title="Verpleegkundige", lang=None),
+        Vacancy(id="3", title="Programmeur", lang="nl"), Vacancy(id="4", title="kok", lang="en")])
+    assert (kok.occupation_uri, kok.method, kok.confidence) == (COOK, "title_exact", 1.0)
+    assert (nurse.occupation_uri, nurse.method) == (NURSE, "title_exact")  # no language: either
+    assert prog.method == "title" and english.method == "title"  # 'kok' is a Dutch label only
+    assert scored == ["Programmeur", "kok"]

@@ -55,17 +55,23 @@ def test_nonsense_title_is_flagged_for_review(normaliser):
     assert match.method == "title" and match.needs_review and match.confidence < 0.6
 
 
-def test_a_repeated_title_is_scored_once_with_the_same_result(monkeypatch):
+@pytest.fixture
+def scored(monkeypatch) -> list[str]:
+    """The titles that go through the full look-up scoring, in order."""
     import ingest.normalise as normalise
 
-    scored: list[str] = []
+    titles: list[str] = []
     real = normalise.title_hits
 
-    def counting(index, titles, *args):
-        scored.extend(titles)
-        return real(index, titles, *args)
+    def counting(index, batch, *args):
+        titles.extend(batch)
+        return real(index, batch, *args)
 
     monkeypatch.setattr(normalise, "title_hits", counting)
+    return titles
+
+
+def test_a_repeated_title_is_scored_once_with_the_same_result(scored):
     fresh = OccupationNormaliser(occupation_codes(), lexical_index(), title_cache=2)
     titles = ["Kok gezocht", "Ervaren programmeur", "Kok gezocht"]  # not labels: scored
     batch = [Vacancy(id=str(i), title=t, lang="nl") for i, t in enumerate(titles)]
@@ -78,19 +84,10 @@ def test_a_repeated_title_is_scored_once_with_the_same_result(monkeypatch):
     assert scored[-1] == "Ervaren programmeur"
 
 
-def test_a_title_that_is_one_occupations_label_is_taken_without_scoring(monkeypatch):
-    import ingest.normalise as normalise
+def test_a_title_that_is_one_occupations_label_is_taken_without_scoring(scored):
     from competency_atlas.lookup import SurfaceForm, build_index
     from vacancy_helpers import surface_forms
 
-    scored: list[str] = []
-    real = normalise.title_hits
-
-    def counting(index, titles, *args):
-        scored.extend(titles)
-        return real(index, titles, *args)
-
-    monkeypatch.setattr(normalise, "title_hits", counting)
     # "programmeur" made the Dutch label of two occupations: ambiguous, so it is scored
     index = build_index(surface_forms() + [SurfaceForm(ICT_APP, "programmeur", "nl")])
     fresh = OccupationNormaliser(occupation_codes(), index)

@@ -121,6 +121,9 @@ class Block(_Strict):
     ordered: bool = False                      # values listed from lowest to highest step
     fields: list["Block"] | None = None        # record / record_list only
     sensitive: bool = False
+    # The value is the client's profile (distance to work: WCM's client profile, the
+    # Klantprofieltest's A1-B2); kept on the client for the caseload and management information.
+    client_profile: bool = False
     note: str | None = None
 
 
@@ -184,6 +187,10 @@ class InstrumentProfile(_Strict):
             raise ValueError(f"score {raw_score!r} is outside {self.id}:{sc.id} range [{low:g}, {high:g}]")
         level = (value - low) / (high - low)
         return level if sc.direction == "higher_is_better" else 1.0 - level
+
+    @property
+    def client_profile_block(self) -> str | None:
+        return next((b.id for b in self.blocks if b.client_profile), None)
 
     def block(self, block_id: str) -> Block:
         for block in self.blocks:
@@ -357,11 +364,21 @@ def semantic_issues(profile: InstrumentProfile,
     issues += _duplicates("blocks", [b.id for b in profile.blocks], "block id")
     for i, block in enumerate(profile.blocks):
         issues += _block_issues(f"blocks[{i}]", block)
+    issues += _client_profile_issues(profile.blocks)
     issues += _duplicates("gates", [g.id for g in profile.gates], "gate rule id")
     issues += _gate_issues(profile)
     if profile.reference_mapping and not profile.reference_note:
         issues.append(("reference_note", "a reference mapping must say why (reference_note)"))
     return issues
+
+
+def _client_profile_issues(blocks: list[Block]) -> list[tuple[str, str]]:
+    marked = [i for i, b in enumerate(blocks) if b.client_profile]
+    out = [(f"blocks[{i}].client_profile", f"only one block can be the client profile (also blocks[{marked[0]}])")
+           for i in marked[1:]]
+    out += [(f"blocks[{i}].client_profile", "the client profile must be a choice block")
+            for i in marked if blocks[i].type != "choice"]
+    return out
 
 
 def _duplicates(where: str, ids: list[str], what: str) -> list[tuple[str, str]]:

@@ -110,26 +110,30 @@ def title_resolver(driver: Driver, database: str) -> Callable[[str], str | None]
     return resolve
 
 
+CLIENT_ATTRIBUTES = ("postcode", "hours_available", "education_level", "client_profile")
+
+
 def _client_rows(batch: list[ValidMeasurement], context: ClientContext,
                  warnings: list[Problem]) -> tuple[list[dict], list[dict]]:
+    """Client attributes and identities: each from the newest measurement that gives it."""
     clients: dict[str, dict] = {}
-    identities: dict[str, tuple[date, dict]] = {}
-    for v in batch:
+    identities: dict[str, dict] = {}
+    for v in sorted(batch, key=lambda v: v.measured_at):  # stable: the later of equal dates wins
         row = clients.setdefault(v.client_key, {"key": v.client_key, "attrs": {}, "as_of": None,
                                                 "lat": None, "lon": None})
-        attrs = {k: val for k, val in (("postcode", v.postcode), ("hours_available", v.hours_available),
-                                       ("education_level", v.education_level)) if val is not None}
-        if attrs and (row["as_of"] is None or v.measured_at >= row["as_of"]):
+        given = {k: getattr(v, k) for k in CLIENT_ATTRIBUTES if getattr(v, k) is not None}
+        if given:
             if v.postcode and context.locate is not None:
                 place, warning = context.locate(v.postcode)
                 if warning:
                     warnings.append(Problem(v.source, v.location, "postcode", warning))
                 row["lat"], row["lon"] = place.pop("lat", None), place.pop("lon", None)
-                attrs.update({k: val for k, val in place.items() if val is not None})
-            row["attrs"], row["as_of"] = attrs, v.measured_at
-        if v.identity and (v.client_key not in identities or v.measured_at >= identities[v.client_key][0]):
-            identities[v.client_key] = (v.measured_at, v.identity)
-    return list(clients.values()), [{"key": k, "props": p} for k, (_, p) in identities.items()]
+                given.update({k: val for k, val in place.items() if val is not None})
+            row["attrs"].update(given)
+            row["as_of"] = v.measured_at
+        if v.identity:
+            identities[v.client_key] = v.identity
+    return list(clients.values()), [{"key": k, "props": p} for k, p in identities.items()]
 
 
 def _work_rows(v: ValidMeasurement, context: ClientContext, warnings: list[Problem]) -> list[dict]:

@@ -127,3 +127,4 @@ class ValidMeasurement:
     postcode: str | None
     hours_available: float | None
     education_level: str | None
+    client_profile: str | None = None  # the value of the instrument's client-profile block

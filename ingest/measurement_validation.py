@@ -447,7 +447,14 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
         administered_by=m.administered_by, external_id=m.measurement_id, source=record.source,
         location=record.location, scores=tuple(scores), blocks=blocks, sensitive_blocks=sensitive,
         gate_block_given=bool(gate_values), gates=gates, work_history=tuple(work), identity=identity or None,
-        postcode=postcode, hours_available=m.hours_available, education_level=education))
+        postcode=postcode, hours_available=m.hours_available, education_level=education,
+        client_profile=_client_profile(profile, blocks, sensitive)))
+
+
+def _client_profile(profile: InstrumentProfile, blocks: dict, sensitive: dict) -> str | None:
+    block = profile.client_profile_block
+    value = blocks.get(block, sensitive.get(block)) if block else None
+    return value if isinstance(value, str) else None
 
 
 def _work_history(p: _Problems, m: MeasurementIn, blocks: dict, measured_at: date | None) -> list[WorkHistory]:

@@ -412,3 +412,17 @@ def test_choice_block_without_values(tmp_path):
         d["blocks"][0].pop("values")
     issues = _broken(tmp_path, "klantprofieltest", mutate)
     assert ("blocks[0].values", "a choice block needs a non-empty list of values") in issues
+
+
+def test_client_profile_block_is_one_choice_block(tmp_path, profiles):
+    assert (profiles["wcm"].client_profile_block, profiles["klantprofieltest"].client_profile_block) == \
+        ("client_profile", "profile")
+    assert profiles["abc"].client_profile_block is None  # the ABC cluster is psychological detail, not a profile
+
+    def two(d):
+        d["blocks"][0]["client_profile"] = True
+        d["blocks"].append({"id": "notes", "label_nl": "Notities", "label_en": "Notes", "type": "text",
+                            "client_profile": True})
+    assert _broken(tmp_path, "klantprofieltest", two) == [
+        ("blocks[1].client_profile", "only one block can be the client profile (also blocks[0])"),
+        ("blocks[1].client_profile", "the client profile must be a choice block")]

@@ -53,6 +53,8 @@ def test_examples_land_with_provenance_privacy_split_and_profiles(atlas, setting
     assert c["i"]["name"] == "Anna de Vries" and "name" not in c["c"] and "email" not in c["c"]
     assert c["c"]["postcode"] == "3511" and c["c"]["municipality_code"] == "GM0344"
     assert c["c"]["location"].latitude == pytest.approx(52.09, abs=0.05) and c["c"]["hours_available"] == 32
+    # the WCM client profile is kept on the client (for the caseload and management information)
+    assert one(atlas, "MATCH (c:Client {key: 'K-000104'}) RETURN c.client_profile AS p")[0]["p"] == "traject_naar_werk"
     # ABC (2024) and CTC (2023) combine on 'work in teams': two sources
     r = profile_of(atlas, "K-000101")[TEAMWORK]
     assert len(r.sources) == 2 and not r.inferred and r.as_of == date(2024, 4, 12)
@@ -177,3 +179,19 @@ def test_cli_exit_status_and_json_report(atlas, tmp_path):
     assert any(p.endswith(".rejects.jsonl") for p in out["rejects_files"])
     ok = CliRunner().invoke(app, ["ingest", "measurements", str(tmp_path / "ok.json"), "--json"])
     assert ok.exit_code == 0 and json.loads(ok.output)["unchanged"] == 1
+
+
+def test_client_attributes_come_each_from_the_newest_measurement_that_gives_them(atlas, tmp_path):
+    """A newer WCM without a postcode brings the client profile and keeps the older postcode."""
+    wcm = json.loads((EXAMPLES / "wcm.json").read_text())
+    older = {**wcm, "client_key": "K-ATTR", "measured_at": "2024-01-10", "postcode": "3511", "hours_available": 32}
+    older["blocks"] = {k: v for k, v in wcm["blocks"].items() if k != "client_profile"}
+    newer = {**wcm, "client_key": "K-ATTR", "measured_at": "2024-06-01", "hours_available": 20}
+    newer["blocks"] = {**wcm["blocks"], "client_profile": "direct_aan_de_slag"}
+    del newer["postcode"]
+    (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in (newer, older)) + "\n")  # newest first
+    report = run(atlas, [tmp_path / "m.jsonl"])
+    assert report.landed == 2
+    [c] = one(atlas, "MATCH (c:Client {key: 'K-ATTR'}) RETURN c")
+    c = c["c"]
+    assert (c["postcode"], c["hours_available"], c["client_profile"]) == ("3511", 20, "direct_aan_de_slag")

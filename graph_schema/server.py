@@ -123,10 +123,14 @@ class LocalServer:
         return True
 
     def _ensure_password(self) -> None:
-        """Generates the password once and sets it before the first start (never the default)."""
+        """Generates the password once and sets it before the first start (never the default).
+        A data folder deleted to start from an empty database gets the kept password again."""
+        fresh = not (self.data_dir / "databases").exists()
         if self.s.password_file.exists():
+            if fresh:
+                self._set_initial_password(self.s.password_file.read_text().strip())
             return
-        if (self.data_dir / "databases").exists():
+        if not fresh:
             raise ServerError(
                 f"The data folder {self.data_dir} exists but the password file {self.s.password_file} "
                 "is gone, so the server cannot be reached. Restore the password file or delete "
@@ -134,14 +138,17 @@ class LocalServer:
             )
         # Hex: a URL-safe token may start with "-", which the admin tool reads as an option.
         password = secrets.token_hex(24)
+        self._set_initial_password(password)
+        self.s.password_file.write_text(password + "\n")
+        self.s.password_file.chmod(0o600)
+
+    def _set_initial_password(self, password: str) -> None:
         proc = subprocess.run(
             [self.java(), "-cp", f"{self.lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password],
             capture_output=True, text=True, env=self._env(),
         )
         if proc.returncode != 0:
             raise ServerError(f"Setting the initial Neo4j password failed: {proc.stderr.strip()[-500:]}")
-        self.s.password_file.write_text(password + "\n")
-        self.s.password_file.chmod(0o600)
 
     def write_config(self) -> None:
         for folder in (self.conf_dir, self.data_dir, self.logs_dir, self.home / "run"):

@@ -55,6 +55,22 @@ def test_start_status_stop_cycle(private_settings):
     assert not server.stop()  # stopping a stopped server says so
 
 
+def test_a_deleted_data_folder_starts_empty_with_the_kept_password(private_settings):
+    """Deleting data/ is how a user starts over; the password file stays and must work again."""
+    import shutil
+
+    server = LocalServer(private_settings)
+    server.start()
+    server.stop()
+    password = private_settings.password_file.read_text()
+    shutil.rmtree(private_settings.neo4j_home / "data")
+    try:
+        server.start()  # connects with the kept password, or raises
+        assert private_settings.password_file.read_text() == password
+    finally:
+        server.stop()
+
+
 def test_port_taken_is_named_and_leaves_no_process(private_settings):
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", private_settings.neo4j_bolt_port))

@@ -23,6 +23,7 @@ from datetime import date, datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
 
+from graph_schema.db import Bulk
 from ingest.normalise import OccupationCodes
 from ingest.vacancy_models import EnrichedVacancy
 from ingest.vacancy_requirements import ProfileRequirement
@@ -168,14 +169,14 @@ class BatchOutcome:
 
 def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: str, now: str) -> BatchOutcome:
     ids = [i.vacancy.id for i in items]
-    known = {r["id"]: r["hash"] for r in tx.run(_HASHES, ids=ids)}
+    known = {r["id"]: r["hash"] for r in tx.run(_HASHES, ids=Bulk(ids))}
     unchanged = [i for i in items if known.get(i.vacancy.id) == i.content_hash]
     changed = [i for i in items if i.vacancy.id in known and known[i.vacancy.id] != i.content_hash]
     new = [i for i in items if i.vacancy.id not in known]
     if changed:
         tx.run(_SNAPSHOT, ids=[i.vacancy.id for i in changed], now=now).consume()
     if changed or new:
-        tx.run(_UPSERT, rows=[_row(i, run_id) for i in changed + new], now=now).consume()
+        tx.run(_UPSERT, rows=Bulk(_row(i, run_id) for i in changed + new), now=now).consume()
         bump_generation(tx)  # the matcher's indexes rebuild when they see it
     return BatchOutcome(tuple(i.vacancy.id for i in new), tuple(i.vacancy.id for i in changed),
                         tuple(i.vacancy.id for i in unchanged))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import threading
 
-import pytest
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 

@@ -26,7 +26,7 @@ from ingest.report import IngestReport, Problem, Rejection
 from ingest.vacancy_models import EnrichedVacancy, Vacancy, VacancyRecord
 from ingest.vacancy_readers import FileProblem, expand_paths, read_file
 from ingest.vacancy_repository import (BatchOutcome, close_expired, load_occupation_codes, load_profiles, record_run,
-                                       write_vacancies)
+                                       stored_hashes, write_vacancies)
 from ingest.vacancy_requirements import ExplicitSkill, ProfileRequirement, VacancyExtractor, merge_requirements, vacancy_sentences
 from ingest.vacancy_validation import Validated, reject_duplicates, validate
 
@@ -179,6 +179,15 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
             started = time.perf_counter()
         report.seconds["read_validate"] += time.perf_counter() - started
 
+    def changed_only(batch: list[Validated]) -> list[Validated]:
+        # A daily feed republishes most vacancies unchanged: those are counted, not enriched again
+        # (the write would find the same content hash and skip them anyway).
+        stored = stored_hashes(driver, database, [b.vacancy.id for b in batch])
+        changed = [b for b in batch if stored.get(b.vacancy.id) != b.vacancy.content_hash()]
+        report.unchanged += len(batch) - len(changed)
+        bar.update(len(batch) - len(changed))
+        return changed
+
     def write(enriched: list[EnrichedVacancy]) -> tuple[BatchOutcome, float]:
         started = time.perf_counter()
         return write_vacancies(driver, database, enriched, report.run_id), time.perf_counter() - started
@@ -201,6 +210,9 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: tuple[list[EnrichedVacancy], Future] | None = None
         for batch in _chunks(valid_stream(), batch_size):
+            batch = changed_only(batch)
+            if not batch:
+                continue
             enriched, warnings = enricher.enrich(batch, today)
             report.warnings.extend(warnings)
             if pending:

@@ -182,6 +182,12 @@ def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: s
                         tuple(i.vacancy.id for i in unchanged))
 
 
+def stored_hashes(driver: Driver, database: str, ids: list[str]) -> dict[str, str]:
+    """Content hash of each stored vacancy among `ids` (absent: not stored yet)."""
+    records, _, _ = driver.execute_query(_HASHES, ids=Bulk(ids), database_=database)
+    return {r["id"]: r["hash"] for r in records}
+
+
 def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy], run_id: str) -> BatchOutcome:
     """One transaction per call: callers pass one batch of N vacancies."""
     now = datetime.now(timezone.utc).isoformat()

@@ -108,6 +108,7 @@ def test_second_ingest_is_unchanged_and_leaves_the_graph_as_it_was(atlas, settin
     before = query(atlas, settings, GRAPH_STATE)
     second = run(atlas, settings, [path])
     assert (first.created, second.created, second.updated, second.unchanged, second.landed) == (2, 0, 0, 2, 0)
+    assert "normalise" not in second.seconds  # unchanged vacancies are not enriched again
     assert query(atlas, settings, GRAPH_STATE) == before
     assert query(atlas, settings, "MATCH (h:VacancyVersion) RETURN count(h) AS n") == [{"n": 0}]
 

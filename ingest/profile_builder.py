@@ -24,12 +24,9 @@ from competency_atlas.instrument_profiles import InstrumentProfile
 from matcher.profile import (MEASURED_CONFIDENCE, GateFact, client_gate, inferred_level, inferred_strength,
                              mapping_strength)
 from matcher.profile_columns import Combined, EvidenceColumns, combine
+from matcher.profile_store import native_date
 
 WORK_HISTORY = "work history: "
-
-
-def _native(value) -> date:
-    return value.to_native() if hasattr(value, "to_native") else value
 
 
 class _Vocabulary:
@@ -123,7 +120,7 @@ class ProfileBuilder:
             scores = json.loads(row["sensitive_json"] or "{}").get("scores", {})
             scales, levels = [*scales, *scores], [*levels, *(v["level"] for v in scores.values())]
         evidence.add_scores(client, [numbers.get(s, -1) for s in scales], levels,
-                            _native(row["measured_at"]).toordinal(), row["id"])
+                            native_date(row["measured_at"]).toordinal(), row["id"])
 
     @staticmethod
     def _jobs(rows: list[dict]) -> dict[str, list[dict]]:
@@ -137,7 +134,7 @@ class ProfileBuilder:
         facts: dict[str, list[GateFact]] = defaultdict(list)
         for r in rows:
             facts[r["client_key"]].append(GateFact(
-                r["instrument"], _native(r["measured_at"]), r["id"], bool(r["gate_block_given"]),
+                r["instrument"], native_date(r["measured_at"]), r["id"], bool(r["gate_block_given"]),
                 tuple((g["status"], g["reason"]) for g in json.loads(r["gates_json"] or "[]"))))
         return {key: client_gate(fs) for key, fs in facts.items()}
 

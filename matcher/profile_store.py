@@ -55,7 +55,8 @@ def encode(profile: Mapping[str, CompetencyEstimate]) -> dict:
     return out
 
 
-def _native(value) -> date:
+def native_date(value) -> date:
+    """A date read from Neo4j (neo4j.time.Date) or already a Python date, as a Python date."""
     return value.to_native() if hasattr(value, "to_native") else value
 
 
@@ -69,7 +70,7 @@ def decode(props: Mapping) -> dict[str, CompetencyEstimate]:
     for i, uri in enumerate(uris):
         end = ends[i] if i < len(ends) else start
         out[uri] = CompetencyEstimate(
-            uri, props["profile_levels"][i], props["profile_confidences"][i], _native(props["profile_as_of"][i]),
+            uri, props["profile_levels"][i], props["profile_confidences"][i], native_date(props["profile_as_of"][i]),
             bool(props["profile_inferred"][i]), tuple(sources[j] for j in refs[start:end]),
             props["profile_traits"][i])
         start = end

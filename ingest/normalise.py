@@ -9,13 +9,17 @@ Rules, in order:
    that group it is taken with high confidence; otherwise the best title match inside the group
    if good enough; otherwise only the group is kept (low confidence, for review);
 4. otherwise a title that IS an occupation label (after the look-up's normalisation: case,
-   accents, punctuation, gender markers such as "(m/v)") of exactly one occupation, in the
+   accents, punctuation, gender markers such as "(m/v)"; then without the decorations that do not
+   change the occupation: seniority, hours, full/part time) of exactly one occupation, in the
    vacancy's language, is that occupation (confidence 1.0, method `title_exact`), without scoring;
-5. otherwise the title (Dutch or English) goes through the atlas look-up (lexical + semantic).
+   with an ISCO code that occupation is taken when it lies in the group (`isco_title`);
+5. otherwise the title (Dutch or English, without its decorations) goes through the atlas
+   look-up (lexical + semantic).
 Below `review_threshold` a match is flagged `needs_review` for a person to confirm.
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +37,20 @@ AMBIGUOUS_CROSSWALK_FACTOR = 0.85  # several ESCO candidates of the same match t
 ISCO_TITLE_CONFIDENCE = 0.8  # the title's best occupation lies in the named ISCO group
 ISCO_GROUP_ONLY_CONFIDENCE = 0.4
 EXACT_TITLE_CONFIDENCE = 1.0  # what the fused look-up gives a whole-label match, without its cost
+
+
+# Words that decorate a vacancy title without changing its occupation ("Senior verpleegkundige
+# 32-40 uur", "Experienced welder, full-time"), matched on the normalised title (lower case,
+# no punctuation, English plurals folded: "hours" is "hour").
+_DECORATION = re.compile(
+    r"\b(?:senior|junior|medior|ervaren|experienced|allround|all round|lead|startende|entry level"
+    r"|fulltime|full time|parttime|part time|voltijd|deeltijd"
+    r"|\d+(?: \d+)? (?:uur|uren|hour|hrs|hr|u|h)(?: per (?:week|wk))?)\b")
+
+
+def undecorated(title: str, lang: str | None) -> str:
+    """The normalised title without seniority, hours and full/part-time words ('' if nothing else)."""
+    return " ".join(_DECORATION.sub(" ", normalise_text(title, lang)).split())
 
 
 @dataclass(frozen=True)
@@ -181,27 +199,45 @@ class OccupationNormaliser:
         out: list[OccupationMatch | None] = [None] * len(vacancies)
         by_lang: dict[str | None, list[int]] = {}
         for i, v in enumerate(vacancies):
-            exact = self._exact_title(v)
-            if exact is not None:
-                out[i] = _match(exact, "title_exact", EXACT_TITLE_CONFIDENCE, self.threshold,
-                                label=self.codes.occupations.get(exact))
-            elif self._needs_title(v):
+            out[i] = self._without_scoring(v)
+            if out[i] is None and self._needs_title(v):
                 by_lang.setdefault(v.lang if v.lang in ("nl", "en") else None, []).append(i)
-            else:
+            elif out[i] is None:
                 out[i] = normalise_one(v, self.codes, None, 0, self.threshold)
         for lang, rows in by_lang.items():
-            hits = self._title_hits([vacancies[i].title for i in rows], lang)
+            hits = self._title_hits([self._query(vacancies[i]) for i in rows], lang)
             for row, i in enumerate(rows):
                 out[i] = normalise_one(vacancies[i], self.codes, hits, row, self.threshold)
         return out  # type: ignore[return-value]
 
+    def _without_scoring(self, v: Vacancy) -> OccupationMatch | None:
+        """Rule 4: a title that is exactly one occupation's label (and agrees with an ISCO code)."""
+        exact = self._exact_title(v)
+        if exact is None:
+            return None
+        label = self.codes.occupations.get(exact)
+        if not v.occupational_category:
+            return _match(exact, "title_exact", EXACT_TITLE_CONFIDENCE, self.threshold, label=label)
+        kind, code = classify_code(v.occupational_category) or (None, None)
+        if kind == "isco" and exact in self.codes.isco_members.get(code, frozenset()):
+            return _match(exact, "isco_title", EXACT_TITLE_CONFIDENCE, self.threshold, isco_group=code, label=label)
+        return None
+
     def _exact_title(self, v: Vacancy) -> str | None:
-        """The one occupation whose label the title is (no code given), else None."""
-        if not self._exact or v.occupational_category:
+        """The one occupation whose label the title is, as written or undecorated; else None."""
+        if not self._exact:
             return None
         langs = (v.lang,) if v.lang in ("nl", "en") else ("nl", "en")
-        found = {self._exact.get((lang, normalise_text(v.title, lang)), "") for lang in langs} - {""}
-        return found.pop() if len(found) == 1 and None not in found else None
+        for text_of in (normalise_text, undecorated):
+            found = {self._exact.get((lang, text_of(v.title, lang)), "") for lang in langs} - {""}
+            if found:
+                return found.pop() if len(found) == 1 and None not in found else None
+        return None
+
+    @staticmethod
+    def _query(v: Vacancy) -> str:
+        """What is scored: the title without its decorations (as written when that leaves nothing)."""
+        return undecorated(v.title, v.lang if v.lang in ("nl", "en") else None) or v.title
 
     def _needs_title(self, v: Vacancy) -> bool:
         if self.index is None:

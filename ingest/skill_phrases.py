@@ -89,7 +89,13 @@ def first_pass(sentences: list[str], phrases: PhraseIndex, lexicon: LexicalIndex
     Only labels with at least two of their words among the remaining ones count: one left-over
     word ("knowledge", "responsible", "work") is how vacancies phrase a mention, not a paraphrase.
     """
-    found = [phrases.mentions(content_tokens(s)) for s in sentences]
+    return first_pass_tokens([content_tokens(s) for s in sentences], phrases, lexicon)
+
+
+def first_pass_tokens(token_lists: list[list[str]], phrases: PhraseIndex,
+                      lexicon: LexicalIndex) -> list[SentenceMentions]:
+    """`first_pass` over sentences already reduced to content tokens."""
+    found = [phrases.mentions(tokens) for tokens in token_lists]
     shares, words = lexicon.shares([uncovered for _, uncovered in found], with_counts=True)
     out = []
     for row, (mentions, uncovered) in enumerate(found):

@@ -21,7 +21,7 @@ from neo4j import Driver
 from tqdm import tqdm
 
 from ingest.geo import Geography, load_geography, locate
-from ingest.normalise import OccupationCodes, OccupationNormaliser
+from ingest.normalise import OccupationCodes, OccupationNormaliser, undecorated
 from ingest.report import IngestReport, Problem, Rejection
 from ingest.vacancy_models import EnrichedVacancy, Vacancy, VacancyRecord
 from ingest.vacancy_readers import FileProblem, expand_paths, read_file
@@ -71,7 +71,8 @@ class Enricher:
         self.seconds["normalise"] += time.perf_counter() - started
         started = time.perf_counter()
         if self.extractor is not None:
-            extracted = self.extractor.extract([vacancy_sentences(v) for v in vacancies])
+            names = [(v.title, undecorated(v.title, v.lang), o.matched_label) for v, o in zip(vacancies, occupations)]
+            extracted = self.extractor.extract([vacancy_sentences(v) for v in vacancies], names)
             explicit = self.extractor.resolve_skills([v.skills for v in vacancies])
         else:
             extracted = [[] for _ in vacancies]

@@ -12,7 +12,8 @@ One edge per competency: `origin` is the strongest origin (explicit > extracted 
 
 `VacancyExtractor` runs the extraction for a batch of vacancies: sentences are de-duplicated
 over the batch and cached (job sites repeat sentences across postings). Skill labels named
-verbatim (`ingest.skill_phrases`) are requirements without the encoder; only sentences whose
+verbatim (`ingest.skill_phrases`) are requirements without the encoder; a sentence that only
+announces the vacancy (its own title plus words that name no skill) is dropped; only sentences whose
 remaining words may paraphrase another skill are encoded, in one call per batch, and ranked in
 two stages — every skill by the sentence vector and the lexical score, then the full fused score
 (token windows included) for the best `shortlist` candidates.
@@ -20,7 +21,7 @@ two stages — every skill by the sentence vector and the lexical score, then th
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 from ingest.extraction import (ExtractedRequirement, LexicalIndex, SentenceEncoder, Weights, boilerplate_kind,
                                content_tokens, requirement_strength, top_k)
 from ingest.skill_index import SkillIndex
-from ingest.skill_phrases import PARAPHRASE_SHARE, PhraseIndex, first_pass
+from ingest.skill_phrases import PARAPHRASE_SHARE, PhraseIndex, first_pass, first_pass_tokens
 from ingest.text import description_sentences
 from ingest.vacancy_models import Vacancy, VacancyRequirement
 
@@ -177,9 +178,17 @@ class VacancyExtractor:
         return {s: self._cache[s] for s in unique}
 
     # --- the two uses ---
-    def extract(self, sentence_lists: Sequence[list[str]]) -> list[list[ExtractedRequirement]]:
-        """Per vacancy: requirements of its non-boilerplate sentences, one per skill (best sentence)."""
+    def extract(self, sentence_lists: Sequence[list[str]],
+                names: Sequence[Collection[str]] = ()) -> list[list[ExtractedRequirement]]:
+        """Per vacancy: requirements of its non-boilerplate sentences, one per skill (best sentence).
+
+        `names` are, per vacancy, the titles it goes by (as written, undecorated, its occupation's
+        label): a sentence that only announces the vacancy by one of them is dropped.
+        """
         kept = [[s for s in sentences if boilerplate_kind(s) is None] for sentences in sentence_lists]
+        for sentences, vacancy_names in zip(kept, names):
+            announced = self.announcements(sentences, vacancy_names)
+            sentences[:] = [s for s in sentences if s not in announced]
         scored = self._scored([s for sentences in kept for s in sentences])
         out = []
         for sentences in kept:
@@ -192,6 +201,26 @@ class VacancyExtractor:
                         best[entry.uri] = ExtractedRequirement(entry.uri, entry.label, hit.score, sentence, strength)
             out.append(sorted(best.values(), key=lambda r: -r.score))
         return out
+
+    def announcements(self, sentences: list[str], names: Collection[str]) -> set[str]:
+        """The sentences that name the vacancy and nothing a skill label could recognise.
+
+        "Are you the video editor who will strengthen our team in Putten?" names the occupation,
+        whose requirements the vacancy inherits from its profile; what is left ("strengthen",
+        "team", "putten") mentions no skill and makes up too little of any label to paraphrase
+        one, so the encoder would only find the occupation's own skills again. A sentence that
+        also says more ("... video editor with experience in colour grading") is kept.
+        """
+        titles = [set(words) for words in (content_tokens(n) for n in names if n) if words]
+        candidates: list[tuple[str, list[str]]] = []
+        for sentence in sentences:
+            tokens = content_tokens(sentence)
+            title = next((t for t in titles if t <= set(tokens)), None)
+            if title is not None:
+                candidates.append((sentence, [t for t in tokens if t not in title]))
+        rest = first_pass_tokens([tokens for _, tokens in candidates], self.phrases, self.lexicon)
+        return {sentence for (sentence, _), found in zip(candidates, rest)
+                if not found.mentions and found.paraphrase_share < self.paraphrase_share}
 
     def resolve_skills(self, skill_lists: Sequence[list[str]]) -> list[list[ExplicitSkill]]:
         """Explicit skills → ESCO competencies: a URI as given, the exact label, else the best-ranked skill."""

@@ -208,3 +208,19 @@ def test_ingest_ranking_puts_mentions_first_and_encodes_only_undecided_sentences
     assert (index.labels[sql_rows[0]], sql_scores[0]) == ("SQL", MENTION_SCORE)
     assert index.labels[bread_rows[0]] == "bake bread" and bread_scores[0] < MENTION_SCORE
     assert len(bread_rows) == 3 and list(bread_scores) == sorted(bread_scores, reverse=True)
+
+
+def test_a_sentence_that_only_announces_the_vacancy_is_not_encoded(small_space):
+    from ingest.vacancy_requirements import VacancyExtractor
+
+    index, encoder, lexicon = small_space
+    extractor = VacancyExtractor(index, encoder, lexicon, threshold=0.45)
+    sentences = ["Are you the team baker who will strengthen our bakery in Putten?",  # the title, nothing more
+                 "As a team baker you bake bread and manage a team",  # the title and two mentions
+                 "We zoeken een teambakker met rijbewijs"]  # the title's words are not all there
+    names = ("Senior Team Baker 32 hours", "team baker", None)
+    assert extractor.announcements(sentences, names) == {sentences[0]}
+    found = extractor.extract([sentences], [names])[0]
+    assert {r.label for r in found} >= {"bake bread", "manage a team"}
+    assert all(r.sentence != sentences[0] for r in found)
+    assert extractor.announcements(sentences, ()) == set()  # no names: nothing is an announcement

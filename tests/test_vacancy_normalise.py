@@ -73,15 +73,15 @@ def scored(monkeypatch) -> list[str]:
 
 def test_a_repeated_title_is_scored_once_with_the_same_result(scored):
     fresh = OccupationNormaliser(occupation_codes(), lexical_index(), title_cache=2)
-    titles = ["Kok gezocht", "Ervaren programmeur", "Kok gezocht"]  # not labels: scored
+    titles = ["Kok gezocht", "Programmeur gezocht", "Kok gezocht"]  # not labels: scored
     batch = [Vacancy(id=str(i), title=t, lang="nl") for i, t in enumerate(titles)]
     first = fresh.normalise(batch)
-    assert scored == ["Kok gezocht", "Ervaren programmeur"]  # distinct titles of a batch, once each
+    assert scored == ["kok gezocht", "programmeur gezocht"]  # distinct titles of a batch, once each
     again = fresh.normalise(batch[:1])
-    assert scored == ["Kok gezocht", "Ervaren programmeur"] and again[0] == first[0] == first[2]
+    assert scored == ["kok gezocht", "programmeur gezocht"] and again[0] == first[0] == first[2]
     fresh.normalise([Vacancy(id="9", title="Verpleegkundige IC", lang="nl")])  # evicts the oldest
     fresh.normalise(batch[1:2])
-    assert scored[-1] == "Ervaren programmeur"
+    assert scored[-1] == "programmeur gezocht"
 
 
 def test_a_title_that_is_one_occupations_label_is_taken_without_scoring(scored):
@@ -97,4 +97,33 @@ def test_a_title_that_is_one_occupations_label_is_taken_without_scoring(scored):
     assert (kok.occupation_uri, kok.method, kok.confidence) == (COOK, "title_exact", 1.0)
     assert (nurse.occupation_uri, nurse.method) == (NURSE, "title_exact")  # no language: either
     assert prog.method == "title" and english.method == "title"  # 'kok' is a Dutch label only
-    assert scored == ["Programmeur", "kok"]
+    assert scored == ["programmeur", "kok"]
+
+
+def test_seniority_and_hours_do_not_hide_an_exact_title(scored):
+    fresh = OccupationNormaliser(occupation_codes(), lexical_index())
+    dutch, english, isco, outside = fresh.normalise([
+        Vacancy(id="1", title="Ervaren Kok 32-40 uur (m/v/x)", lang="nl"),
+        Vacancy(id="2", title="Senior Software Developer, full-time", lang="en"),
+        Vacancy(id="3", title="Junior programmeur fulltime", lang="nl", occupational_category="2512"),
+        Vacancy(id="4", title="Senior kok", lang="nl", occupational_category="2512")])
+    assert (dutch.occupation_uri, dutch.method, dutch.confidence) == (COOK, "title_exact", 1.0)
+    assert (english.occupation_uri, english.method) == (SOFTWARE, "title_exact")
+    assert (isco.occupation_uri, isco.method, isco.isco_group, isco.confidence) == (SOFTWARE, "isco_title", "2512", 1.0)
+    # a cook is not in ISCO group 2512: the exact title does not override the code, it is scored
+    assert (outside.occupation_uri, outside.method) == (None, "explicit_isco")
+    assert scored == ["kok"]
+
+
+def test_a_scored_title_is_scored_without_its_decorations(scored):
+    fresh = OccupationNormaliser(occupation_codes(), lexical_index())
+    match = fresh.normalise([Vacancy(id="1", title="Senior Zelfstandig kok gezocht 24 uur", lang="nl")])[0]
+    assert scored == ["zelfstandig kok gezocht"] and match.occupation_uri == COOK
+
+
+def test_decorations_alone_are_not_a_title():
+    from ingest.normalise import undecorated
+
+    assert undecorated("Senior 32 uur", "nl") == ""
+    assert undecorated("Lead Welders, 40 hours per week", "en") == "welder"
+    assert undecorated("Seniorenbegeleider", "nl") == "seniorenbegeleider"  # a word, not a prefix

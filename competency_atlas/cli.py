@@ -52,6 +52,29 @@ def build(
         typer.echo(f"  removed from the previous release: {summary['removed_from_previous_release']}")
 
 
+@atlas_app.command("tune-model")
+def tune_model(
+    output: Path = typer.Option(None, "--out", help="Model folder to write (default: <ATLAS_WORK_DIR>/models/atlas-tuned)."),
+    steps: int = typer.Option(500, min=1, help="Training batches."),
+    batch_size: int = typer.Option(32, min=2, help="Pairs per batch (the others in a batch are the negatives)."),
+    seed: int = typer.Option(0),
+    data_dir: Path = typer.Option(None, help="Reference data folder (default: ATLAS_DATA_DIR / settings)."),
+) -> None:
+    """Fine-tune the configured encoder on ESCO's own synonyms (see competency_atlas/tuning.py)."""
+    from competency_atlas.tuning import esco_pairs, tune
+
+    cfg = settings()
+    output = output or cfg.work_dir / "models" / "atlas-tuned"
+    try:
+        pairs = esco_pairs(data_dir or cfg.data_dir)
+    except SourceError as exc:
+        typer.secho(f"tune-model failed: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=2)
+    report = tune(cfg.embedding_model, pairs, output, steps=steps, batch_size=batch_size, seed=seed, progress=True)
+    typer.echo(json.dumps(report.__dict__))
+    typer.echo(f"use it with ATLAS_EMBEDDING_MODEL={output}", err=True)
+
+
 @atlas_app.command("stats")
 def stats(as_json: bool = typer.Option(False, "--json", help="One JSON object.")) -> None:
     """Counts of what the graph holds now (occupations, competencies, requirements, ...)."""

@@ -11,29 +11,34 @@ from pathlib import Path
 
 import numpy as np
 
-from competency_atlas.embeddings import encode
+from competency_atlas.embeddings import encode, model_key
 
 CACHE_VERSION = "1"  # bump when what is embedded changes
 
 
-def cache_path(work_dir: Path, model_name: str, texts: list[str]) -> Path:
+def cache_path(folder: Path, model_name: str, texts: list[str]) -> Path:
     digest = hashlib.sha256()
-    digest.update(f"{CACHE_VERSION}\n{model_name}\n".encode())
+    digest.update(f"{CACHE_VERSION}\n{model_key(model_name)}\n".encode())
     for text in texts:
         digest.update(text.encode())
         digest.update(b"\x00")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", model_name)[-60:]
-    return work_dir / "embeddings" / f"{slug}-{digest.hexdigest()[:20]}.npy"
+    return folder / f"{slug}-{digest.hexdigest()[:20]}.npy"
 
 
 def cached_encode(texts: list[str], model_name: str, work_dir: Path) -> np.ndarray:
-    path = cache_path(work_dir, model_name, texts)
+    """The look-up's corpus vectors, under <work_dir>/embeddings."""
+    return cached_encode_in(work_dir / "embeddings", texts, model_name)
+
+
+def cached_encode_in(folder: Path, texts: list[str], model_name: str) -> np.ndarray:
+    path = cache_path(folder, model_name, texts)
     if path.exists():
         vectors = np.load(path)
         if vectors.shape[0] == len(texts):
             return vectors
     vectors = encode(texts, model_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")
     np.save(tmp, vectors)
     tmp.replace(path)  # atomic: a concurrent reader never sees half a file

@@ -39,6 +39,21 @@ def resolve_model_path(name: str) -> Path:
     return folder
 
 
+def model_key(name: str) -> str:
+    """What embedding caches are keyed by: the name, and for a model folder also its weights.
+
+    A folder can be trained again in place (`atlas-match atlas tune-model`): the size and
+    modification time of its weight files tell the new model from the old one. A package's model
+    changes only with the package, whose name is the key.
+    """
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        return name
+    weights = sorted(p for p in path.iterdir() if p.suffix in {".safetensors", ".bin"})
+    stamp = ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in weights)
+    return f"{name}|{stamp}"
+
+
 @lru_cache(maxsize=2)
 def load_model(name: str):
     from sentence_transformers import SentenceTransformer  # heavy import: only when needed

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import csv
 import glob
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from competency_atlas.embedding_cache import cached_encode_in
 from competency_atlas.embeddings import encode
 
-INDEX_VERSION = "1"  # bump when what is embedded changes, so stale caches are not reused
 
 
 @dataclass(frozen=True)
@@ -133,27 +132,8 @@ def read_label_file(path: Path) -> list[str]:
 
 # --- embedding, cached ---------------------------------------------------------------------
 
-def _cache_key(model_name: str, texts: list[str]) -> str:
-    digest = hashlib.sha256(f"{INDEX_VERSION}\n{model_name}\n".encode())
-    for text in texts:
-        digest.update(text.encode("utf-8") + b"\x00")
-    return digest.hexdigest()[:24]
-
-
 def cached_encode(texts: list[str], model_name: str, cache_dir: Path | None) -> np.ndarray:
-    if cache_dir is None:
-        return encode(texts, model_name)
-    path = cache_dir / f"{_cache_key(model_name, texts)}.npy"
-    if path.exists():
-        vectors = np.load(path)
-        if vectors.shape[0] == len(texts):
-            return vectors
-    vectors = encode(texts, model_name)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vectors)
-    tmp.replace(path)  # atomic: a concurrent reader never sees half a file
-    return vectors
+    return encode(texts, model_name) if cache_dir is None else cached_encode_in(cache_dir, texts, model_name)
 
 
 def build_index(entries: list[SkillEntry], model_name: str, cache_dir: Path | None,

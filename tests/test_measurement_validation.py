@@ -3,6 +3,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from competency_atlas.instrument_profiles import load_profiles
 from ingest.measurement_readers import FileProblem, read_csv_text, read_file, read_json_lines, read_json_text
@@ -84,6 +86,33 @@ def test_measurement_id_is_deterministic_and_a_correction_gets_a_new_id():
     # labels or ids, and the order of the scores, do not change the id
     same = check(base(scores={"communiceren": 6, "samenwerken": 7})).measurement
     assert same.id == a.id
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+_JSONISH = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | _TEXT,
+                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+                        max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(client=_TEXT, scores=st.dictionaries(st.from_regex(r"[a-z_]{1,10}", fullmatch=True),
+                                            st.floats(-1e6, 1e6, allow_nan=False), max_size=12),
+       blocks=st.dictionaries(_TEXT, _JSONISH, max_size=3), sensitive=st.dictionaries(_TEXT, _JSONISH, max_size=2))
+def test_measurement_id_is_the_hash_of_the_canonical_json_it_always_was(client, scores, blocks, sensitive):
+    import hashlib
+    import json
+    from datetime import date
+
+    from ingest.measurement_models import Score
+    from ingest.measurement_validation import measurement_id
+
+    rows = [Score(k, float(v), 0.5, False) for k, v in scores.items()]
+    work = [{"occupation": None, "title": "kok", "years": 2.0, "until": "2024-01-01"}]
+    # The reference: the one-call canonical JSON every stored id was made with.
+    content = [client, "abc", "2024.1", "2024-05-02", sorted([s.scale_id, s.raw] for s in rows), blocks, sensitive, work]
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    expected = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    assert measurement_id(client, "abc", "2024.1", date(2024, 5, 2), rows, blocks, sensitive, work) == expected
 
 
 def test_duplicates_within_the_input_are_rejected_with_the_first_location():

@@ -83,14 +83,18 @@ def batches(pairs: Sequence[Pair], size: int, seed: int) -> Iterator[list[Pair]]
         waiting = list(pairs)
         rng.shuffle(waiting)
         while waiting:
-            batch, seen, later = [], set(), []
+            batch, seen, skipped = [], set(), []
+            taken = 0
             for pair in waiting:
-                if len(batch) < size and pair.concept not in seen:
+                if len(batch) == size:
+                    break
+                taken += 1
+                if pair.concept in seen:
+                    skipped.append(pair)  # its concept is already in this batch: the next one
+                else:
                     batch.append(pair)
                     seen.add(pair.concept)
-                else:
-                    later.append(pair)
-            waiting = later
+            waiting = skipped + waiting[taken:]
             yield batch
 
 

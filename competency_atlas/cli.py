@@ -61,16 +61,18 @@ def tune_model(
     data_dir: Path = typer.Option(None, help="Reference data folder (default: ATLAS_DATA_DIR / settings)."),
 ) -> None:
     """Fine-tune the configured encoder on ESCO's own synonyms (see competency_atlas/tuning.py)."""
+    from competency_atlas.embeddings import ModelNotFound
     from competency_atlas.tuning import esco_pairs, tune
 
     cfg = settings()
     output = output or cfg.work_dir / "models" / "atlas-tuned"
     try:
         pairs = esco_pairs(data_dir or cfg.data_dir)
-    except SourceError as exc:
+        report = tune(cfg.embedding_model, pairs, output, steps=steps, batch_size=batch_size, seed=seed,
+                      progress=True)
+    except (SourceError, ModelNotFound) as exc:
         typer.secho(f"tune-model failed: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2)
-    report = tune(cfg.embedding_model, pairs, output, steps=steps, batch_size=batch_size, seed=seed, progress=True)
     typer.echo(json.dumps(report.__dict__))
     typer.echo(f"use it with ATLAS_EMBEDDING_MODEL={output}", err=True)
 

@@ -50,7 +50,11 @@ _DECORATION = re.compile(
 
 def undecorated(title: str, lang: str | None) -> str:
     """The normalised title without seniority, hours and full/part-time words ('' if nothing else)."""
-    return " ".join(_DECORATION.sub(" ", normalise_text(title, lang)).split())
+    return _strip_decorations(normalise_text(title, lang))
+
+
+def _strip_decorations(normalised: str) -> str:
+    return " ".join(_DECORATION.sub(" ", normalised).split())
 
 
 @dataclass(frozen=True)
@@ -228,8 +232,9 @@ class OccupationNormaliser:
         if not self._exact:
             return None
         langs = (v.lang,) if v.lang in ("nl", "en") else ("nl", "en")
-        for text_of in (normalise_text, undecorated):
-            found = {self._exact.get((lang, text_of(v.title, lang)), "") for lang in langs} - {""}
+        written = {lang: normalise_text(v.title, lang) for lang in langs}
+        for texts in (written, {lang: _strip_decorations(text) for lang, text in written.items()}):
+            found = {self._exact.get((lang, text), "") for lang, text in texts.items()} - {""}
             if found:
                 return found.pop() if len(found) == 1 and None not in found else None
         return None

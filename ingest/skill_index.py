@@ -23,7 +23,6 @@ from competency_atlas.embedding_cache import cached_encode_in
 from competency_atlas.embeddings import encode
 
 
-
 @dataclass(frozen=True)
 class SkillEntry:
     uri: str

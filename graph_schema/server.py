@@ -286,6 +286,19 @@ class LocalServer:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the running server has used, from /proc; None when it is not
+        running or there is no /proc. Benchmarks take differences to report the server's share."""
+        pid = self._pid()
+        if pid is None:
+            return None
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        # After "pid (comm)": field 3 is the state, so utime and stime (fields 14, 15) are [11], [12].
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def _log_tail(self, lines: int = 6) -> str:
         texts = []
         for name in ("console.log", "neo4j.log"):

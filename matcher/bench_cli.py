@@ -80,14 +80,16 @@ def measurements(clients: int = typer.Option(100_000, "--clients", min=1, help="
 
     from graph_schema.db import connect
     from graph_schema.migrate import migrate
+    from graph_schema.server import LocalServer
     from graph_schema.settings import settings
     from ingest.measurement_bench import run
 
     s = settings()
+    server_cpu = LocalServer(s).cpu_seconds if s.provisions_local_server else None
     with connect(s) as driver:
         migrate(driver, s.neo4j_database)
         result = run(driver, s.neo4j_database, s.data_dir, clients=clients, seed=seed, batch_size=batch_size,
-                     fmt=fmt, cleanup=cleanup, progress=not as_json and sys.stderr.isatty())
+                     fmt=fmt, cleanup=cleanup, progress=not as_json and sys.stderr.isatty(), server_cpu=server_cpu)
     typer.echo(json.dumps(result))
 
 

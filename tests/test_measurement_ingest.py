@@ -195,3 +195,18 @@ def test_client_attributes_come_each_from_the_newest_measurement_that_gives_them
     [c] = one(atlas, "MATCH (c:Client {key: 'K-ATTR'}) RETURN c")
     c = c["c"]
     assert (c["postcode"], c["hours_available"], c["client_profile"]) == ("3511", 20, "direct_aan_de_slag")
+
+
+def test_bench_ingests_the_generated_population_reports_cpu_and_cleans_up(atlas, settings, neo4j_server):
+    from ingest.measurement_bench import run as bench
+
+    server_cpu = neo4j_server.cpu_seconds if neo4j_server is not None else None
+    result = bench(atlas, DB, settings.data_dir, clients=20, seed=3, batch_size=7, server_cpu=server_cpu)
+    assert result["rejected"] == 0 and result["measurements"] > 20
+    assert result["scores"] == result["generated_scores"] > 0
+    assert result["cleaned_up"] == 20
+    assert one(atlas, "MATCH (c:Client) RETURN count(c) AS n")[0]["n"] == 0
+    assert one(atlas, "MATCH (m:Measurement) RETURN count(m) AS n")[0]["n"] == 0
+    assert result["ingest_cpu_s"] > 0 and result["cpu_us_per_measurement"]["ingest"] > 0
+    if neo4j_server is not None:  # a remote server's CPU is not ours to read
+        assert result["neo4j_cpu_s"] >= 0 and "neo4j" in result["cpu_us_per_measurement"]

@@ -48,9 +48,12 @@ def test_start_status_stop_cycle(private_settings):
         conf = (private_settings.neo4j_home / "conf" / "neo4j.conf").read_text()
         assert f"server.bolt.listen_address=127.0.0.1:{private_settings.neo4j_bolt_port}" in conf
         assert "dbms.usage_report.enabled=false" in conf
+        used = server.cpu_seconds()
+        assert used is not None and used > 0  # a JVM that started has used CPU
     finally:
         assert server.stop()
     assert server.status() is Status.STOPPED
+    assert server.cpu_seconds() is None
     assert not _java_processes_for(private_settings.neo4j_home)
     assert not server.stop()  # stopping a stopped server says so
 

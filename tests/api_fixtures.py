@@ -46,7 +46,8 @@ CREATE (cl:Client {key: row.key, gate: row.gate, gate_reasons: row.reasons, gate
                    client_profile: 'A1', location: point({latitude: 52.1, longitude: 5.1})})
 CREATE (m:Measurement {id: 'M-' + row.key, client_key: row.key, instrument: 'abc', measured_at: date('2024-04-12'),
                        scale_ids: ['samenwerken'], raw_scores: [7.0], levels: [0.7], blocks_json: '{}',
-                       sensitive_json: '{"blocks": {"cluster": "G2", "stressors": {"dwang": 3}}}'})
+                       sensitive_json: '{"blocks": {"cluster": "G2", "stressors": {"dwang": 3}}, '
+                                       + '"scores": {"stabiliteit": {"raw": 7.0, "level": 0.67}}}'})
 CREATE (cl)-[:HAS_MEASUREMENT]->(m)
 CREATE (:ClientIdentity {client_key: row.key, name: row.name, email: row.email})-[:IDENTIFIES]->(cl)
 FOREACH (coach IN row.coaches | MERGE (co:Coach {id: coach}) CREATE (co)-[:COACHES]->(cl))

@@ -100,3 +100,4 @@ def test_client_profile_for_coach_holds_identity_and_sensitive_measurements(api)
     assert {c["uri"] for c in profile["competencies"]} == {"onet:2.A.1.a", "onet:2.B.1.a"}
     ms = api.client.get("/clients/K-1/measurements", headers=api.h("coach")).json()
     assert ms["total"] == 1 and ms["items"][0]["sensitive"]["blocks"]["cluster"] == "G2"
+    assert ms["items"][0]["sensitive"]["scores"]["stabiliteit"]["raw"] == 7.0  # ABC balance: coaches see it

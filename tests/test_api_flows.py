@@ -15,7 +15,7 @@ def test_employer_sees_pseudonymised_cards_until_consent_for_that_vacancy_only(a
     before = _cards(api, "V-1")
     assert {c["candidate"][:2] for c in before} == {"C-"} and len(before) == 2  # K-1, K-2; K-3 not matchable
     text = str(before)
-    for secret in ("K-1", "K-2", NAME_1, "anna@", "cluster", "stressors", "gate", "life_domains"):
+    for secret in ("K-1", "K-2", NAME_1, "anna@", "cluster", "stressors", "gate", "stabiliteit"):
         assert secret not in text
     assert all(c["consented"] is False and "client_key" not in c and "name" not in c for c in before)
     assert {"met", "missing", "coverage", "score"} <= set(before[0])

@@ -210,3 +210,34 @@ def test_bench_ingests_the_generated_population_reports_cpu_and_cleans_up(atlas,
     assert result["ingest_cpu_s"] > 0 and result["cpu_us_per_measurement"]["ingest"] > 0
     if neo4j_server is not None:  # a remote server's CPU is not ours to read
         assert result["neo4j_cpu_s"] >= 0 and "neo4j" in result["cpu_us_per_measurement"]
+
+
+BAD_CLASSES = {  # what goes wrong → (change to a valid ABC record, field reported, reason contains)
+    "unknown instrument": ({"instrument": "xyz"}, "instrument", "unknown instrument 'xyz'"),
+    "unknown scale": ({"scores": {"Vliegen": 5}}, "scores/Vliegen", "has no scale 'Vliegen'"),
+    "score out of range": ({"scores": {"Samenwerken": 11}}, "scores/Samenwerken", "outside the range"),
+    "score not a number": ({"scores": {"Samenwerken": "veel"}}, "scores/Samenwerken", "is not a number"),
+    "missing client key": ({"client_key": None}, "client_key", "missing client key"),
+    "unparsable date": ({"measured_at": "gisteren"}, "measured_at", "is not a date"),
+    "date in the future": ({"measured_at": "2999-01-01"}, "measured_at", "is in the future"),
+    "cluster outside G1-G7": ({"blocks": {"cluster": "G8"}}, "blocks/cluster", "'G8' is not a value of 'cluster'"),
+}
+
+
+def test_every_bad_input_class_is_reported_and_leaves_no_trace_in_the_graph(atlas, tmp_path):
+    good = json.loads((EXAMPLES / "abc.json").read_text())[0]
+    records = [good] + [{**good, "client_key": f"BAD-{i}", **change}
+                        for i, (change, _, _) in enumerate(BAD_CLASSES.values())]
+    records.append(dict(good))  # a duplicate of the first record
+    (tmp_path / "in.json").write_text(json.dumps(records))
+    before = counts(atlas)
+    report = run(atlas, [tmp_path / "in.json"])
+    assert (report.landed, report.rejected, report.exit_code) == (1, len(BAD_CLASSES) + 1, 2)
+    problems = {p.location: (p.field, p.reason) for p in report.problems}
+    for i, (name, (_, field, reason)) in enumerate(BAD_CLASSES.items(), start=1):
+        assert problems[f"/{i}"][0] == field and reason in problems[f"/{i}"][1], (name, problems.get(f"/{i}"))
+    assert "duplicate record" in problems[f"/{len(records) - 1}"][1]
+    after = counts(atlas)
+    assert after["node:Measurement"] == before.get("node:Measurement", 0) + 1
+    assert one(atlas, "MATCH (n) WHERE n.key STARTS WITH 'BAD-' OR n.client_key STARTS WITH 'BAD-' "
+                      "RETURN count(n) AS n")[0]["n"] == 0

@@ -7,6 +7,7 @@ import pytest
 
 from competency_atlas.instrument_profiles import load_profiles
 from graph_schema.settings import Settings
+from ingest.geo import load_geography
 from ingest.measurement_readers import read_file
 from ingest.measurement_validation import Deduplicator, education_block, validate
 from ingest.population import generate
@@ -47,6 +48,8 @@ def test_every_generated_record_validates_and_rates_are_plausible(population):
     not_fit = sum(m.blocks.get("client_profile") == "niet_arbeidsgeschikt" for m in ms if m.instrument == "wcm")
     assert 0.02 <= not_fit / sum(m.instrument == "wcm" for m in ms) <= 0.09
     assert all(m.postcode and m.hours_available for m in ms if m.postcode is not None)
+    postcodes = {m.postcode for m in ms if m.postcode is not None}
+    assert len(postcodes) >= 100 and postcodes <= set(load_geography(Settings().data_dir).areas)  # real pc4s
     assert sum(bool(m.work_history) for m in ms) >= 1400
 
 

@@ -75,6 +75,24 @@ def test_valid_records_land_and_invalid_ones_are_reported(atlas, settings, tmp_p
     rejected = json.loads(next(p for p in written if p.name.startswith("feed.")).read_text())
     assert [r["identifier"] for r in rejected] == ["V-2", "V-3", "V-1"]
 
+    # The person who fixes the rejects file re-ingests it: the corrected records land.
+    rejected[0]["title"] = "Magazijnmedewerker"
+    del rejected[1]["occupationalCategory"]
+    again = run(atlas, settings, [write(tmp_path / "fixed.json", rejected[:2])])
+    assert (again.landed, again.created, again.rejected) == (2, 2, 0)
+    assert [r["id"] for r in query(atlas, settings, "MATCH (v:Vacancy) RETURN v.id AS id ORDER BY id")] == \
+        ["V-1", "V-2", "V-3", "V-4"]
+
+
+def test_low_confidence_occupation_is_stored_flagged_for_review(atlas, settings, tmp_path):
+    path = write(tmp_path / "feed.json", [posting("V-1"), posting("V-9", title="Qwzx vrbnk plomp")])
+    report = run(atlas, settings, [path])
+    assert report.needs_review == 1
+    rows = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.id AS id, v.needs_review AS review, "
+                 "v.occupation_confidence AS confidence ORDER BY id")
+    assert [(r["id"], r["review"]) for r in rows] == [("V-1", False), ("V-9", True)]
+    assert rows[0]["confidence"] == 1.0 and (rows[1]["confidence"] or 0.0) < 1.0
+
 
 def test_every_format_from_a_folder_with_record_locations(atlas, settings, tmp_path):
     write(tmp_path / "graph.jsonld", {"@context": "https://schema.org/", "@graph": [

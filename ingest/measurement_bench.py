@@ -49,8 +49,8 @@ def run(driver: Driver, database: str, data_dir: Path, *, clients: int, seed: in
                               batch_size=batch_size, progress=progress)
         elapsed = time.perf_counter() - started
         ingest_cpu = time.process_time() - cpu_started
-        server_now = server_cpu() if server_cpu else None
-        server_used = server_now - server_started if server_now is not None and server_started is not None else None
+        server_ended = server_cpu() if server_cpu else None
+        server_used = None if server_started is None or server_ended is None else server_ended - server_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     removed = delete_clients_with_prefix(driver, database, prefix) if cleanup else None
     return {"clients": clients, "seed": seed, "format": fmt, "batch_size": batch_size,

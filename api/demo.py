@@ -42,8 +42,6 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
     from competency_atlas.build import build_atlas, is_current
     from competency_atlas.instrument_profiles import load_profiles
     from competency_atlas.instrument_repository import write_instruments
-    from ingest.measurement_ingest import ingest_paths as ingest_measurements
-    from ingest.population import generate
     from ingest.vacancy_generator import areas_from_csv, generate_postings, load_sources, write_postings
     from ingest.vacancy_ingest import build_enricher, ingest_paths as ingest_vacancies
     from matcher.freshness import bump_generation
@@ -55,11 +53,7 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
         _step("atlas build (ESCO + O*NET, a few minutes)",
               lambda: build_atlas(driver, s.data_dir, database=db, embeddings=False, show_progress=False))
     _step("instrument profiles", lambda: write_instruments(driver, load_profiles(), db))
-    population = demo_dir / "population"
-    counts = _step(f"generate {size.clients} clients", lambda: generate(size.clients, size.seed, population))
-    report = _step("ingest measurements", lambda: ingest_measurements(
-        sorted((population / "measurements").glob("*")), driver, db))
-    print(f"  {report.summary()}")
+    counts = load_population(driver, s, size)
     postings = generate_postings(size.vacancies, size.seed, load_sources(driver, db, s.data_dir),
                                  areas_from_csv(s.data_dir), date.today())
     path = write_postings(postings, demo_dir / "vacancies", f"vacancies-{size.seed}")
@@ -77,6 +71,22 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
         session.execute_write(bump_generation)
     print(f"  {counts.get('clients', len(keys))} clients assigned to {DEMO_COACH}; every third referred to {DEMO_ADVISOR}")
     return demo_tokens(s)
+
+
+def load_population(driver: Driver, s: Settings, size: DemoSize) -> dict:
+    """Generated clients written as export files and ingested like a real export (postcodes
+    located, job titles resolved); returns the generator's counts."""
+    from ingest.measurement_ingest import client_context, ingest_paths
+    from ingest.population import generate
+
+    db = s.neo4j_database
+    population = s.work_dir / "demo" / "population"
+    counts = _step(f"generate {size.clients} clients",
+                   lambda: generate(size.clients, size.seed, population, data_dir=s.data_dir))
+    report = _step("ingest measurements", lambda: ingest_paths(
+        sorted((population / "measurements").glob("*")), driver, db, context=client_context(driver, db, s.data_dir)))
+    print(f"  {report.summary()}")
+    return counts
 
 
 def demo_tokens(s: Settings) -> dict[str, str]:

@@ -10,7 +10,7 @@ from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.settings import settings
 from ingest.report_output import emit_report
-from ingest.measurement_ingest import DEFAULT_BATCH_SIZE, ClientContext, ingest_paths, postcode_locator, title_resolver
+from ingest.measurement_ingest import DEFAULT_BATCH_SIZE, client_context, ingest_paths
 
 
 def measurements_command(
@@ -28,7 +28,7 @@ def measurements_command(
     s = settings()
     with connect(s) as driver:
         migrate(driver, s.neo4j_database)
-        context = ClientContext(postcode_locator(s.data_dir), title_resolver(driver, s.neo4j_database))
+        context = client_context(driver, s.neo4j_database, s.data_dir)
         report = ingest_paths(paths, driver, s.neo4j_database, context=context, batch_size=batch_size,
                               progress=not as_json and sys.stderr.isatty())
     emit_report(report, rejects_dir or s.work_dir / "rejects", as_json)

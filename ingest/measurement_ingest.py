@@ -110,6 +110,12 @@ def title_resolver(driver: Driver, database: str) -> Callable[[str], str | None]
     return resolve
 
 
+def client_context(driver: Driver, database: str, data_dir: Path) -> ClientContext:
+    """The context every real ingest uses (CLI, API, demo): postcodes located with the Dutch
+    geography, job titles resolved on the atlas' occupation labels."""
+    return ClientContext(postcode_locator(data_dir), title_resolver(driver, database))
+
+
 CLIENT_ATTRIBUTES = ("postcode", "hours_available", "education_level", "client_profile")
 
 

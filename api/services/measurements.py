@@ -16,7 +16,7 @@ from neo4j import Driver
 from api import client_repository
 from api.access import Principal, Role, may_see_client
 from competency_atlas.instrument_profiles import load_profiles
-from ingest.measurement_ingest import ClientContext, ingest_records, postcode_locator, title_resolver
+from ingest.measurement_ingest import ClientContext, client_context, ingest_records
 from ingest.measurement_readers import read_json_text
 from ingest.measurement_validation import education_block, validate
 from ingest.report import Problem
@@ -29,7 +29,7 @@ _EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN collect(m.id) AS id
 
 def _context(cache: dict, driver: Driver, database: str, settings: Settings) -> ClientContext:
     if "measurement_context" not in cache:
-        cache["measurement_context"] = ClientContext(postcode_locator(settings.data_dir), title_resolver(driver, database))
+        cache["measurement_context"] = client_context(driver, database, settings.data_dir)
         cache["instrument_profiles"] = load_profiles()
     return cache["measurement_context"]
 

@@ -116,3 +116,14 @@ def test_what_if_starts_from_the_score_the_ranking_shows(api):
     body = r.json()
     assert abs(body["before"]["score"] - shown["score"]) < 1e-3
     assert body["after"]["score"] >= body["before"]["score"]
+
+
+def test_gap_for_an_advisor_names_each_requirement_and_adds_up_to_the_score(api):
+    r = api.client.get("/clients/K-1/gap?vacancy_id=V-1", headers=api.h("ctc_advisor"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    labels = {q["competency"]: q["label"] for q in body["requirements"]}
+    assert labels == {"onet:2.A.1.a": "skill onet:2.A.1.a", "onet:2.B.1.a": "skill onet:2.B.1.a",
+                      "onet:1.C.1.a": "skill onet:1.C.1.a"}  # the stored labels, never the bare URIs
+    assert abs(sum(q["contribution"] for q in body["requirements"]) - body["score"]) < 1e-3
+    assert {g["competency"] for g in body["gaps"]} <= set(labels)

@@ -172,11 +172,19 @@ def gap(service: MatchService, client: dict, target: Target) -> dict:
     raises the score, with how many open vacancies within 25 km it would bring within reach."""
     kind = "vacancy" if target.kind == "vacancy" else "occupation"
     items = service.gap(client["key"], kind, target.id)
-    targets = service.index.vacancies if kind == "vacancy" else service.index.occupations
-    match = explain_profile(service, client["key"], service.index.requirements_of(targets, target.id))
+    match = explain_profile(service, client["key"], indexed_requirements(service, target))
     return {"target": {"kind": target.kind, "id": target.id, "title": target.title},
             "score": round(match.score, 4), "upper": round(match.upper, 4), "coverage": round(match.coverage, 4),
             "gaps": [gap_as_dict(g) for g in items], "requirements": detail(match)}
+
+
+def indexed_requirements(service: MatchService, target: Target) -> list[Requirement]:
+    """The target's requirements as the rankings weigh them (the index), labelled as stored; the
+    stored ones when the index does not have the target yet."""
+    targets = service.index.vacancies if target.kind == "vacancy" else service.index.occupations
+    if target.id not in targets.row:
+        return target.requirements
+    return service.index.requirements_of(targets, target.id, {r.competency: r.label for r in target.requirements})
 
 
 def explain_profile(service: MatchService, key: str, requirements: list[Requirement]) -> MatchScore:
@@ -195,9 +203,7 @@ def apply_changes(profile: dict[str, Evidence], changes: list[tuple[str, float]]
 
 def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]]) -> dict:
     """Before and after from the numbers the rankings use (the index), so "before" is the ranked score."""
-    targets = service.index.vacancies if target.kind == "vacancy" else service.index.occupations
-    requirements = (service.index.requirements_of(targets, target.id, {r.competency: r.label for r in target.requirements})
-                    if target.id in targets.row else target.requirements)
+    requirements = indexed_requirements(service, target)
     profile = service.index.profile_of(client["key"]) if client["key"] in service.index.clients.row else client["profile"]
     before = score_requirements(requirements, profile)
     after = score_requirements(requirements, apply_changes(profile, changes))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from api.client_repository import measurement_snapshot
-from api_fixtures import NAME_1, api, audit_count  # noqa: F401  (fixture)
+from api_fixtures import NAME_1, OCC, api, audit_count  # noqa: F401  (fixture)
+from matcher.freshness import bump_generation
 
 
 def _cards(api, vacancy):
@@ -127,3 +128,19 @@ def test_gap_for_an_advisor_names_each_requirement_and_adds_up_to_the_score(api)
                       "onet:1.C.1.a": "skill onet:1.C.1.a"}  # the stored labels, never the bare URIs
     assert abs(sum(q["contribution"] for q in body["requirements"]) - body["score"]) < 1e-3
     assert {g["competency"] for g in body["gaps"]} <= set(labels)
+
+
+def test_client_occupations_page_holds_at_most_limit_items(api):
+    """The occupations a client worked in bring their SIMILAR_TO neighbours into the list; the page
+    must still hold no more than `limit` items."""
+    api.driver.execute_query(
+        "MATCH (o:Occupation {uri: $occ}), (c:Client {key: 'K-1'}), (s:Competency {uri: 'onet:2.A.2.a'}) "
+        "CREATE (w:Occupation {uri: $occ + '-2', label_en: 'line cook', label_nl: 'lijnkok'})"
+        "-[:REQUIRES {relation: 'essential', required_level: 0.5, importance: 1.0}]->(s) "
+        "CREATE (c)-[:WORKED_AS {years: 3.0}]->(o)-[:SIMILAR_TO {score: 0.8}]->(w)", occ=OCC, database_=api.db)
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(bump_generation)
+    full = api.client.get("/clients/K-1/occupations?limit=10", headers=api.h("coach")).json()["items"]
+    assert len(full) == 2
+    first = api.client.get("/clients/K-1/occupations?limit=1", headers=api.h("coach")).json()["items"]
+    assert [o["occupation"]["uri"] for o in first] == [full[0]["occupation"]["uri"]]

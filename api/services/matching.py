@@ -129,7 +129,7 @@ def candidates_for_vacancy(service: MatchService, target: Target, keys: list[str
         return [], 0
     matches, total = service.candidates_page(target.id, offset + limit, scope=keys)
     return [{"rank": m.rank, "client_key": m.subject, "gate": m.facts.get("gate", "matchable"), **_explained(m)}
-            for m in matches[offset:]], total
+            for m in matches[offset:offset + limit]], total
 
 
 # ---------------------------------------------------------------- client -> vacancies / occupations
@@ -153,7 +153,7 @@ def vacancies_for_client(service: MatchService, client: dict, max_km: float | No
     matches, total = service.vacancies_page(key, offset + limit, radius, hard)
     return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
                                                              if k in ("title", "employer", "municipality", "status")}},
-             **_explained(m)} for m in matches[offset:]], total
+             **_explained(m)} for m in matches[offset:offset + limit]], total
 
 
 def occupations_for_client(service: MatchService, client: dict, offset: int, limit: int) -> tuple[list[dict], int]:
@@ -162,7 +162,7 @@ def occupations_for_client(service: MatchService, client: dict, offset: int, lim
         return [], 0
     matches = service.occupations(key, offset + limit)
     return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m)}
-            for m in matches[offset:]], len(service.index.occupations.keys)
+            for m in matches[offset:offset + limit]], len(service.index.occupations.keys)
 
 
 # ---------------------------------------------------------------- gap and what-if

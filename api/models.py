@@ -198,6 +198,11 @@ class Explained(BaseModel):
     partly_met: list[CompetencyRef]
     missing: list[CompetencyRef]
     unknown: list[CompetencyRef]
+    competency_score: float | None = Field(None, description="The score from the competencies alone; `score` "
+                                           "is this minus the distance penalty and 0.1 per shortfall below.")
+    distance_penalty: float | None = Field(None, description="Taken off for travel beyond 25 km (0 within).")
+    hours_short: bool | None = Field(None, description="The client offers fewer hours than the vacancy asks.")
+    education_short: bool | None = Field(None, description="The client's education is below what the vacancy asks.")
 
 
 class CandidateOut(Explained):

@@ -35,7 +35,7 @@ def match_as_dict(m: Match) -> dict:
     return {
         "rank": m.rank, "subject": m.subject, "score": round(m.score, 4),
         "competency_score": round(e.match.score, 4),
-        "score_range": [round(m.score, 4), round(max(m.score, e.upper), 4)],
+        "score_range": [round(m.score, 4), round(m.upper, 4)],
         "coverage": round(e.match.coverage, 4),
         "distance_km": None if e.distance_km is None else round(e.distance_km, 1),
         "distance_penalty": round(e.distance_penalty, 4),
@@ -73,7 +73,7 @@ def print_match(m: Match) -> None:
         flags.append("fewer hours available than asked")
     if m.education_short:
         flags.append("education below what is asked")
-    typer.echo(f"{m.rank:>3}. {m.subject} {title} score {m.score:.2f} (range {m.score:.2f}-{max(m.score, e.upper):.2f}), "
+    typer.echo(f"{m.rank:>3}. {m.subject} {title} score {m.score:.2f} (range {m.score:.2f}-{m.upper:.2f}), "
                f"coverage {e.match.coverage:.0%}" + (f" [{', '.join(flags)}]" if flags else ""))
     for r in e.match.results:
         kind = "essential" if r.requirement.essential else "optional "

@@ -35,8 +35,17 @@ class Match:
     evidence: dict = field(default_factory=dict)  # competency uri -> provenance
 
     @property
+    def penalty(self) -> float:
+        """What distance, hours and education take off the competency score."""
+        return self.explained.distance_penalty + SHORTFALL_PENALTY * (self.hours_short + self.education_short)
+
+    @property
     def score(self) -> float:
-        return max(0.0, self.explained.score - SHORTFALL_PENALTY * (self.hours_short + self.education_short))
+        return max(0.0, self.explained.match.score - self.penalty)
+
+    @property
+    def upper(self) -> float:
+        return max(0.0, self.explained.match.upper - self.penalty)
 
 
 @dataclass(frozen=True)

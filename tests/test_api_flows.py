@@ -111,6 +111,8 @@ def test_erasure_through_the_api(api):
 def test_what_if_starts_from_the_score_the_ranking_shows(api):
     ranked = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach")).json()["items"]
     shown = next(c for c in ranked if c["client_key"] == "K-1")
+    taken_off = shown["distance_penalty"] + 0.1 * (shown["hours_short"] + shown["education_short"])
+    assert abs(shown["score"] - max(0.0, shown["competency_score"] - taken_off)) < 1e-3  # the row says why
     r = api.client.post("/clients/K-1/what-if", headers=api.h("coach"), json={
         "vacancy_id": "V-1", "changes": [{"competency": "onet:2.B.1.a", "level": 1.0}]})
     assert r.status_code == 200, r.text

@@ -62,3 +62,18 @@ def test_parts_add_up_and_unknown_is_never_met(reqs, profile):
     for r in m.results:
         if r.requirement.competency not in profile:
             assert r.status is Status.UNKNOWN and r.contribution == 0.0
+
+
+def test_a_ranked_row_takes_distance_and_shortfalls_off_score_and_upper_alike():
+    from matcher.explain import explain
+    from matcher.scoring import SHORTFALL_PENALTY
+    from matcher.service import Match
+
+    reqs = [Requirement("a", "a", 0.5, importance=1.0, essential=True),
+            Requirement("b", "b", 0.5, importance=1.0, essential=True)]
+    explained = explain(reqs, {"a": Evidence(0.9, 0.9, "abc")}, distance_km=50.0)  # 25 km beyond the radius
+    row = Match(1, "V-1", explained, hours_short=True)
+    assert math.isclose(row.penalty, explained.distance_penalty + SHORTFALL_PENALTY)
+    assert math.isclose(row.score, explained.match.score - row.penalty)
+    assert math.isclose(row.upper, explained.match.upper - row.penalty)
+    assert Match(1, "V-1", explain(reqs, {}), hours_short=True, education_short=True).score == 0.0  # never below 0

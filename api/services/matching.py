@@ -116,7 +116,11 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
 
 
 def _explained(m: Match) -> dict:
-    return {**explain(m.explained.match), "score": round(m.score, 4),
+    """A ranked row: the score after distance, hours and education, and what each took off."""
+    return {**explain(m.explained.match), "score": round(m.score, 4), "upper": round(m.upper, 4),
+            "competency_score": round(m.explained.match.score, 4),
+            "distance_penalty": round(m.explained.distance_penalty, 4),
+            "hours_short": m.hours_short, "education_short": m.education_short,
             "distance_km": None if m.explained.distance_km is None else round(m.explained.distance_km, 1)}
 
 

@@ -222,7 +222,8 @@ class AtlasRepository:
                              AS onet_requirements }
         CALL () { MATCH (o:Occupation) WHERE o.atlas_release IS NOT NULL AND NOT (o)-[:REQUIRES]->()
                   RETURN count(o) AS occupations_without_requirements }
-        CALL () { MATCH (:Occupation)-[r:SIMILAR_TO]->(:Occupation) RETURN count(r) AS similar_to }
+        CALL () { MATCH (:Occupation)-[r:SIMILAR_TO]->(:Occupation) WHERE r.atlas_release IS NOT NULL
+                  RETURN count(r) AS similar_to }
         CALL () { MATCH (:Occupation)-[r:CROSSWALK]->(:OnetOccupation) RETURN count(r) AS crosswalk }
         CALL () { MATCH (l:Label) WHERE l.atlas_release IS NOT NULL
                   RETURN count(l) AS labels, count(l.embedding) AS labels_with_embedding }

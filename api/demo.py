@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from neo4j import Driver
 
@@ -81,12 +82,28 @@ def load_population(driver: Driver, s: Settings, size: DemoSize) -> dict:
 
     db = s.neo4j_database
     population = s.work_dir / "demo" / "population"
-    counts = _step(f"generate {size.clients} clients",
-                   lambda: generate(size.clients, size.seed, population, data_dir=s.data_dir))
+    reference = pinned_reference(s.work_dir / "demo" / "reference-date", legacy=population.exists())
+    counts = _step(f"generate {size.clients} clients", lambda: generate(
+        size.clients, size.seed, population, data_dir=s.data_dir, reference=reference))
     report = _step("ingest measurements", lambda: ingest_paths(
         sorted((population / "measurements").glob("*")), driver, db, context=client_context(driver, db, s.data_dir)))
     print(f"  {report.summary()}")
     return counts
+
+
+LEGACY_REFERENCE = date(2025, 6, 30)  # the generator's default, used by demos made before the pin
+
+
+def pinned_reference(path: Path, legacy: bool) -> date:
+    """The demo population's "today": the day of the first run, kept in `path`, so measurements
+    are as recent as a live caseload's (confidence decays with age) and later runs regenerate
+    the same files (nothing lands twice). A demo made before the pin keeps the old date."""
+    if path.exists():
+        return date.fromisoformat(path.read_text().strip())
+    reference = LEGACY_REFERENCE if legacy else date.today()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(reference.isoformat() + "\n")
+    return reference
 
 
 def demo_tokens(s: Settings) -> dict[str, str]:

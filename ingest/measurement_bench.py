@@ -18,7 +18,7 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from ingest.measurement_ingest import ClientContext, ingest_paths, postcode_locator
+from ingest.measurement_ingest import client_context, ingest_paths
 from ingest.measurement_repository import delete_clients_with_prefix
 
 
@@ -45,8 +45,9 @@ def run(driver: Driver, database: str, data_dir: Path, *, clients: int, seed: in
         generated = time.perf_counter() - started
         started, cpu_started = time.perf_counter(), time.process_time()
         server_started = server_cpu() if server_cpu else None
-        report = ingest_paths([Path(folder) / "measurements"], driver, database, context=ClientContext(postcode_locator(data_dir)),
-                              batch_size=batch_size, progress=progress)
+        report = ingest_paths([Path(folder) / "measurements"], driver, database,
+                              context=client_context(driver, database, data_dir), batch_size=batch_size,
+                              progress=progress)
         elapsed = time.perf_counter() - started
         ingest_cpu = time.process_time() - cpu_started
         server_ended = server_cpu() if server_cpu else None

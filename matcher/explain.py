@@ -27,10 +27,6 @@ class Explained:
     def score(self) -> float:
         return max(0.0, self.match.score - self.distance_penalty)
 
-    @property
-    def upper(self) -> float:
-        return max(0.0, self.match.upper - self.distance_penalty)
-
 
 def explain(requirements: list[Requirement], profile: dict[str, Evidence], distance_km: float | None = None,
             policy: DistancePolicy = DistancePolicy()) -> Explained:

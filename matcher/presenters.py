@@ -29,17 +29,23 @@ def requirement_as_dict(r: RequirementResult, provenance: dict | None) -> dict:
             "status": r.status.value, "contribution": round(r.contribution, 4), "evidence": evidence}
 
 
+def score_parts(m: Match) -> dict:
+    """How a ranked row's score came about: the competency score, and what distance, hours and
+    education took off (the CLI and the API show the same parts)."""
+    e = m.explained
+    return {"score": round(m.score, 4), "competency_score": round(e.match.score, 4),
+            "distance_km": None if e.distance_km is None else round(e.distance_km, 1),
+            "distance_penalty": round(e.distance_penalty, 4),
+            "hours_short": m.hours_short, "education_short": m.education_short}
+
+
 def match_as_dict(m: Match) -> dict:
     e = m.explained
     facts = {k: (_iso(v) if hasattr(v, "to_native") else v) for k, v in m.facts.items()}
     return {
-        "rank": m.rank, "subject": m.subject, "score": round(m.score, 4),
-        "competency_score": round(e.match.score, 4),
+        "rank": m.rank, "subject": m.subject, **score_parts(m),
         "score_range": [round(m.score, 4), round(m.upper, 4)],
         "coverage": round(e.match.coverage, 4),
-        "distance_km": None if e.distance_km is None else round(e.distance_km, 1),
-        "distance_penalty": round(e.distance_penalty, 4),
-        "hours_short": m.hours_short, "education_short": m.education_short,
         "facts": facts,
         "requirements": [requirement_as_dict(r, m.evidence.get(r.requirement.competency)) for r in e.match.results],
     }

@@ -66,6 +66,7 @@ def test_parts_add_up_and_unknown_is_never_met(reqs, profile):
 
 def test_a_ranked_row_takes_distance_and_shortfalls_off_score_and_upper_alike():
     from matcher.explain import explain
+    from matcher.presenters import match_as_dict
     from matcher.scoring import SHORTFALL_PENALTY
     from matcher.service import Match
 
@@ -76,4 +77,8 @@ def test_a_ranked_row_takes_distance_and_shortfalls_off_score_and_upper_alike():
     assert math.isclose(row.penalty, explained.distance_penalty + SHORTFALL_PENALTY)
     assert math.isclose(row.score, explained.match.score - row.penalty)
     assert math.isclose(row.upper, explained.match.upper - row.penalty)
+    shown = match_as_dict(row)  # what `atlas-match match --json` prints
+    assert shown["score_range"] == [round(row.score, 4), round(row.upper, 4)] and shown["hours_short"] is True
+    assert math.isclose(shown["competency_score"] - shown["distance_penalty"] - SHORTFALL_PENALTY, shown["score"],
+                        abs_tol=1e-3)
     assert Match(1, "V-1", explain(reqs, {}), hours_short=True, education_short=True).score == 0.0  # never below 0

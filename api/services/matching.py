@@ -11,7 +11,7 @@ from datetime import date
 from neo4j import Driver
 
 from api import match_repository as repo
-from matcher.presenters import gap_as_dict
+from matcher.presenters import gap_as_dict, score_parts
 from matcher.scoring import (DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, Evidence, MatchScore, Requirement, Status,
                              score_requirements)
 from matcher.service import Match, MatchService
@@ -117,11 +117,7 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
 
 def _explained(m: Match) -> dict:
     """A ranked row: the score after distance, hours and education, and what each took off."""
-    return {**explain(m.explained.match), "score": round(m.score, 4), "upper": round(m.upper, 4),
-            "competency_score": round(m.explained.match.score, 4),
-            "distance_penalty": round(m.explained.distance_penalty, 4),
-            "hours_short": m.hours_short, "education_short": m.education_short,
-            "distance_km": None if m.explained.distance_km is None else round(m.explained.distance_km, 1)}
+    return {**explain(m.explained.match), **score_parts(m), "upper": round(m.upper, 4)}
 
 
 # ---------------------------------------------------------------- vacancy -> candidates

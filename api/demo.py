@@ -91,6 +91,10 @@ def load_population(driver: Driver, s: Settings, size: DemoSize) -> dict:
     return counts
 
 
+class DemoError(RuntimeError):
+    """A demo set-up problem the user can fix (the message says how)."""
+
+
 LEGACY_REFERENCE = date(2025, 6, 30)  # the generator's default, used by demos made before the pin
 
 
@@ -99,7 +103,12 @@ def pinned_reference(path: Path, legacy: bool) -> date:
     are as recent as a live caseload's (confidence decays with age) and later runs regenerate
     the same files (nothing lands twice). A demo made before the pin keeps the old date."""
     if path.exists():
-        return date.fromisoformat(path.read_text().strip())
+        text = path.read_text().strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise DemoError(f"{path}: {text!r} is not a date (YYYY-MM-DD); correct it, or delete the file "
+                            f"to date the demo from today") from None
     reference = LEGACY_REFERENCE if legacy else date.today()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(reference.isoformat() + "\n")

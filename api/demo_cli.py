@@ -33,13 +33,17 @@ def run(clients: int = typer.Option(500, "--clients", min=1, help="Generated cli
     import uvicorn
 
     from api.app import create_app
-    from api.demo import DemoSize, load_demo, print_welcome
+    from api.demo import DemoError, DemoSize, load_demo, print_welcome
 
     s = settings()
     if s.provisions_local_server:
         start_local_server()
     with connect(s) as driver:
-        tokens = load_demo(driver, s, DemoSize(clients, vacancies, seed))
+        try:
+            tokens = load_demo(driver, s, DemoSize(clients, vacancies, seed))
+        except DemoError as exc:
+            typer.secho(str(exc), err=True, fg=typer.colors.RED)
+            raise typer.Exit(code=1)
     print_welcome(s, tokens)
     if serve:
         uvicorn.run(create_app(s), host=s.api_host, port=s.api_port, log_level="warning")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from api.demo import LEGACY_REFERENCE, DemoSize, load_population, pinned_reference
+import pytest
+
+from api.demo import LEGACY_REFERENCE, DemoError, DemoSize, load_population, pinned_reference
 from measurement_helpers import seed_atlas
 
 
@@ -39,3 +41,6 @@ def test_the_reference_date_is_pinned_at_the_first_run_and_kept_for_older_demos(
     (tmp_path / "new").write_text("2026-01-02\n")
     assert pinned_reference(tmp_path / "new", legacy=False) == date(2026, 1, 2)
     assert pinned_reference(tmp_path / "old", legacy=True) == LEGACY_REFERENCE
+    (tmp_path / "broken").write_text("gisteren\n")
+    with pytest.raises(DemoError, match="broken: 'gisteren' is not a date"):
+        pinned_reference(tmp_path / "broken", legacy=False)

@@ -57,16 +57,18 @@ def _none(value):
 
 
 def competency_rows(src: AtlasSources) -> list[dict]:
-    rows = [{"uri": r.uri, "kind": r.kind, "label_en": r.label, "label_nl": None,
+    dutch = {r.uri: (r.label_nl, r.provenance) for r in src.skill_labels_nl.itertuples(index=False)}
+    rows = [{"uri": r.uri, "kind": r.kind, "label_en": r.label, "label_nl": dutch.get(r.uri, (None, None))[0],
+             "label_nl_source": dutch.get(r.uri, (None, None))[1],
              "description_en": _none(r.description), "text_en": r.text, "source": "esco",
              "reuse_level": _none(r.reuse_level), "code": None}
             for r in src.skills.itertuples(index=False)]
-    rows += [{"uri": r.uri, "kind": "skill_group", "label_en": r.label, "label_nl": None,
+    rows += [{"uri": r.uri, "kind": "skill_group", "label_en": r.label, "label_nl": None, "label_nl_source": None,
               "description_en": _none(r.description), "text_en": None, "source": "esco",
               "reuse_level": None, "code": _none(r.code)}
              for r in src.skill_groups.itertuples(index=False)]
     rows += [{"uri": onet_uri(r.element_id), "kind": r.kind, "label_en": r.label_en, "label_nl": r.label_nl,
-              "description_en": src.onet_descriptions.get(r.element_id), "text_en": None, "source": "onet",
+              "label_nl_source": "project-translation", "description_en": src.onet_descriptions.get(r.element_id), "text_en": None, "source": "onet",
               "reuse_level": "transversal", "code": r.element_id}
              for r in src.onet_labels.itertuples(index=False)]
     for row in rows:
@@ -176,6 +178,20 @@ def _occupations(src: AtlasSources, out: AtlasRows, report: dict) -> dict[str, l
         distributions[code][int(category)] = float(percent)
     zones = dict(zip(src.job_zones["code"], src.job_zones["job_zone"]))
     contributors = {uri: cw.select_contributors(m) for uri, m in mappings.items()}
+    b = src.occupation_broader
+    occ = b[(b["type"] == "Occupation") & (b["broader_type"] == "Occupation")]
+    out.occupation_broader = [{"uri": u, "broader": p} for u, p in zip(occ["uri"], occ["broader_uri"])
+                              if u in occupation_uris and p in occupation_uris]
+    isco_mappings: dict[str, list[cw.Mapping]] = defaultdict(list)
+    for row in out.isco_crosswalk:
+        isco_mappings[row["isco_code"]].append(cw.Mapping(row["onet_code"], "exactMatch"))
+    inherited = cw.inherit_contributors(
+        contributors, {r["uri"]: r["broader"] for r in out.occupation_broader},
+        {r.uri: r.isco_code for r in en.itertuples(index=False) if isinstance(r.isco_code, str)}, isco_mappings,
+        set(src.onet_ratings.loc[src.onet_ratings["usable"], "code"]))
+    contributors.update({uri: chosen for uri, (chosen, _) in inherited.items()})
+    report["occupations_onet_inherited"] = {way: sum(1 for _, w in inherited.values() if w == way)
+                                            for way in ("broader", "isco", "isco_siblings")}
     missing_nl = []
     for r in en.itertuples(index=False):
         dutch = nl.loc[r.uri] if r.uri in nl.index else None
@@ -191,13 +207,10 @@ def _occupations(src: AtlasSources, out: AtlasRows, report: dict) -> dict[str, l
             "education_level_label": src.education_labels.get(education) if education else None,
             "job_zone": cw.job_zone(chosen, zones),
             "onet_codes": [m.onet_code for m in chosen],
+            "onet_via": inherited[r.uri][1] if r.uri in inherited else ("crosswalk" if chosen else None),
         })
     report["occupations_without_dutch_label"] = missing_nl
     report["dutch_occupations_not_in_release"] = sorted(set(nl.index) - occupation_uris)
-    b = src.occupation_broader
-    occ = b[(b["type"] == "Occupation") & (b["broader_type"] == "Occupation")]
-    out.occupation_broader = [{"uri": u, "broader": p} for u, p in zip(occ["uri"], occ["broader_uri"])
-                              if u in occupation_uris and p in occupation_uris]
     return contributors
 
 

@@ -36,6 +36,7 @@ with the same weights and the median category is taken; job zones are the weight
 from __future__ import annotations
 
 import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 MATCH_WEIGHTS = {"exactMatch": 1.0, "closeMatch": 1.0, "narrowMatch": 0.6, "broadMatch": 0.4}
@@ -80,6 +81,49 @@ def select_contributors(mappings: list[Mapping]) -> list[Mapping]:
     chosen = {m.onet_code: m for m in sorted(usable, key=lambda m: MATCH_WEIGHTS[m.match_type])
               if MATCH_TIERS[m.match_type] == best}
     return [chosen[c] for c in sorted(chosen)]
+
+
+INHERITED_MATCH = "broadMatch"  # a borrowed O*NET profile counts like the loosest direct match
+MAX_BROADER_STEPS = 4
+MAX_SIBLING_CODES = 3
+
+
+def inherit_contributors(direct: dict[str, list[Mapping]], broader: dict[str, str],
+                         isco_of: dict[str, str], isco_mappings: dict[str, list[Mapping]],
+                         rated: set[str] | None = None) -> dict[str, tuple[list[Mapping], str]]:
+    """O*NET contributors for occupations without a usable one of their own (no crosswalk row, or
+    only O*NET codes that carry no ratings): those of the nearest broader ESCO occupation that has
+    them, else the ISCO group's own crosswalk, else the codes most used by the other occupations of
+    the same ISCO unit group — all downgraded to INHERITED_MATCH. Returns uri -> (contributors,
+    'broader' | 'isco' | 'isco_siblings'). Without this ~16 % of occupations had only ESCO skills,
+    which general tests (CTC, ABC) barely reach."""
+    def usable(uri: str | None) -> list[Mapping]:
+        return [m for m in direct.get(uri, []) if rated is None or m.onet_code in rated] if uri else []
+
+    siblings: dict[str, Counter] = defaultdict(Counter)
+    for uri, group in isco_of.items():
+        siblings[group].update(m.onet_code for m in usable(uri))
+    out: dict[str, tuple[list[Mapping], str]] = {}
+    for uri in sorted(set(broader) | set(isco_of) | set(direct)):
+        if usable(uri):
+            continue
+        step, up = 0, broader.get(uri)
+        while up is not None and not usable(up) and step < MAX_BROADER_STEPS:
+            up, step = broader.get(up), step + 1
+        group = isco_of.get(uri, "")
+        if usable(up):
+            out[uri] = (_downgraded(usable(up)), "broader")
+        elif [m for m in isco_mappings.get(group, []) if rated is None or m.onet_code in rated]:
+            own = [m for m in isco_mappings[group] if rated is None or m.onet_code in rated]
+            out[uri] = (_downgraded(select_contributors(own)), "isco")
+        elif siblings.get(group):
+            codes = sorted(c for c, _ in siblings[group].most_common(MAX_SIBLING_CODES))
+            out[uri] = ([Mapping(c, INHERITED_MATCH) for c in codes], "isco_siblings")
+    return out
+
+
+def _downgraded(mappings: list[Mapping]) -> list[Mapping]:
+    return [Mapping(m.onet_code, INHERITED_MATCH) for m in mappings]
 
 
 def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:

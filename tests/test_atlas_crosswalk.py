@@ -81,3 +81,29 @@ def test_job_zone_rounds_half_up():
     assert cw.job_zone(contributors, {"a": 2, "b": 3}) == 3
     assert cw.job_zone(contributors, {"a": 2}) == 2
     assert cw.job_zone(contributors, {}) is None
+
+
+def test_an_occupation_without_a_crosswalk_row_borrows_the_nearest_broader_profile_downgraded():
+    from competency_atlas.crosswalk import INHERITED_MATCH, inherit_contributors
+
+    direct = {"top": [Mapping("11-1011.00", "exactMatch")], "own": [Mapping("22-2222.00", "closeMatch")]}
+    broader = {"leaf": "mid", "mid": "top", "own": "top", "orphan": "nowhere"}
+    isco = {"orphan": "8344", "lonely": "9999"}
+    got = inherit_contributors(direct, broader, isco, {"8344": [Mapping("53-7051.00", "exactMatch")]})
+    assert got["leaf"] == ([Mapping("11-1011.00", INHERITED_MATCH)], "broader")  # two steps up
+    assert got["mid"] == ([Mapping("11-1011.00", INHERITED_MATCH)], "broader")
+    assert got["orphan"] == ([Mapping("53-7051.00", INHERITED_MATCH)], "isco")
+    assert "own" not in got and "top" not in got and "lonely" not in got  # direct ones keep their own
+
+
+def test_unrated_codes_do_not_count_and_isco_siblings_lend_their_most_used_codes():
+    from competency_atlas.crosswalk import INHERITED_MATCH, inherit_contributors
+
+    direct = {"unrated": [Mapping("99-9999.00", "exactMatch")],  # a code O*NET gives no ratings
+              "a": [Mapping("11-1011.00", "exactMatch")], "b": [Mapping("11-1011.00", "closeMatch"),
+                                                              Mapping("11-2022.00", "closeMatch")]}
+    isco = {"unrated": "1120", "a": "1120", "b": "1120", "alone": "1120"}
+    got = inherit_contributors(direct, {}, isco, {}, rated={"11-1011.00", "11-2022.00"})
+    assert got["alone"] == ([Mapping("11-1011.00", INHERITED_MATCH), Mapping("11-2022.00", INHERITED_MATCH)],
+                            "isco_siblings")
+    assert got["unrated"][1] == "isco_siblings" and "a" not in got and "b" not in got

@@ -54,6 +54,7 @@ class AtlasSources:
     onet_descriptions: dict[str, str]
     crosswalk: pd.DataFrame          # onet_code, esco_uri, match_type
     onet_labels: pd.DataFrame        # element_id, kind, label_en, label_nl
+    skill_labels_nl: pd.DataFrame    # uri, label_nl, provenance: the project's, then ESCO's own (v1.0.3)
     equivalents: pd.DataFrame        # onet_element_id, onet_label, esco_uri, match, note
     files: list[Path] = field(default_factory=list)
 
@@ -86,6 +87,11 @@ def load_sources(data_dir: Path) -> AtlasSources:
     equivalents = project_files.read_equivalents()
     project_files.check_equivalents(equivalents, onet_labels, set(skills["uri"]))
     crosswalk_path = folders.crosswalk / "esco_onet_crosswalk.csv"
+    ours = project_files.read_skill_labels(set(skills["uri"]))
+    official = crosswalk_file.read_esco_dutch_skill_labels(folders.crosswalk)
+    official = official[official["uri"].isin(set(skills["uri"])) & ~official["uri"].isin(set(ours["uri"]))]
+    skill_labels_nl = pd.concat([ours, official.assign(provenance=crosswalk_file.ESCO_NL_PROVENANCE)],
+                                ignore_index=True)
     return AtlasSources(
         folders=folders, skills=skills, skill_groups=esco.read_skill_groups(folders.esco),
         skill_broader=skill_broader, skill_relations=esco.read_skill_relations(folders.esco),
@@ -99,7 +105,7 @@ def load_sources(data_dir: Path) -> AtlasSources:
         job_zones=onet.read_job_zones(folders.onet), education=education, education_labels=education_labels,
         onet_descriptions=onet.read_element_descriptions(folders.onet),
         crosswalk=crosswalk_file.read_crosswalk(crosswalk_path), onet_labels=onet_labels,
-        equivalents=equivalents, files=source_files(folders),
+        skill_labels_nl=skill_labels_nl, equivalents=equivalents, files=source_files(folders),
     )
 
 
@@ -107,7 +113,7 @@ def source_files(folders: SourceFolders) -> list[Path]:
     """Every file whose content shapes the atlas: the reference data and the project's own files."""
     files = [p for folder in (folders.esco, folders.esco_nl, folders.onet, folders.crosswalk)
              for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in {".csv", ".txt"}]
-    return files + [project_files.NL_LABELS_FILE, project_files.EQUIVALENTS_FILE]
+    return files + [project_files.NL_LABELS_FILE, project_files.EQUIVALENTS_FILE, project_files.SKILL_LABELS_FILE]
 
 
 def source_checksum(files: list[Path], extra: str = "") -> str:

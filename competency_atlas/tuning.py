@@ -11,7 +11,9 @@ a negative), plain PyTorch over the sentence-transformers model, on CPU. Only ES
 never O*NET titles, the crosswalk or a benchmark file, so the benchmarks stay held out.
 
 The pairs are a pure function of the ESCO frames; `tune` is the adapter that trains and saves
-a model folder, which `ATLAS_EMBEDDING_MODEL` can then name.
+a model folder, which `ATLAS_EMBEDDING_MODEL` can then name. Training needs PyTorch and
+sentence-transformers, the optional `[train]` extra (`pip install -e '.[train]'`); they are
+imported only inside `tune`, and the atlas itself encodes without them (embeddings.py).
 """
 from __future__ import annotations
 
@@ -23,6 +25,22 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from competency_atlas.embeddings import ModelNotFound
+
+
+class TrainingExtraMissing(ModelNotFound):
+    """sentence-transformers / torch are absent: the `[train]` extra is not installed."""
+
+
+def require_training_extra() -> None:
+    import importlib.util
+
+    missing = [m for m in ("torch", "sentence_transformers") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise TrainingExtraMissing(
+            f"training needs the optional [train] extra ({', '.join(missing)} not installed): "
+            "run .venv/bin/pip install -e '.[train]'")
 
 
 @dataclass(frozen=True)
@@ -119,6 +137,7 @@ def tune(model_name: str, pairs: Sequence[Pair], output: Path, *, steps: int, ba
     64 hold the label's paraphrases, and the cost grows with length); the saved model keeps the
     original limit.
     """
+    require_training_extra()
     import torch
     from sentence_transformers import SentenceTransformer
     from tqdm import tqdm

@@ -219,18 +219,13 @@ class SentenceEncoder:
         self.encode(["warm up"])
 
     def encode(self, sentences: list[str], batch_size: int = 64) -> list[EncodedSentence]:
-        from competency_atlas.embeddings import load_model  # heavy import: only when needed
+        from competency_atlas.embeddings import encode_tokens
 
-        model = load_model(self.model_name)
-        outputs = model.encode(sentences, batch_size=batch_size, output_value=None,
-                               convert_to_numpy=False, show_progress_bar=False)
-        encoded = []
-        for out in outputs:
-            vector = out["sentence_embedding"].float().numpy()
-            tokens = out["token_embeddings"].float().numpy()
-            encoded.append(EncodedSentence(vector / max(np.linalg.norm(vector), 1e-9),
-                                           token_windows(tokens, self.window_sizes)))
-        return encoded
+        # Token vectors come without padding ([CLS] … [SEP]), so a sentence's windows no longer
+        # depend on the other sentences in its batch.
+        vectors, tokens = encode_tokens(sentences, self.model_name, batch_size=batch_size)
+        return [EncodedSentence(vector, token_windows(token_vectors, self.window_sizes))
+                for vector, token_vectors in zip(vectors, tokens)]
 
 
 # --- fusion and ranking ------------------------------------------------------------------------

@@ -106,13 +106,12 @@ def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path
     from competency_atlas.lookup_repository import load_label_rows
 
     if extract or semantic:
-        import torch
-
+        from competency_atlas.embeddings import set_threads
         from graph_schema.settings import settings
 
         # Measured on 2 shared cores: one thread encodes as fast in wall time as two and needs a
         # third less CPU, and the batch writes to Neo4j (on another thread) get the other core.
-        torch.set_num_threads(settings().encoder_threads)
+        set_threads(settings().encoder_threads)
     codes = load_occupation_codes(driver, database)
     rows = load_label_rows(driver, database, "Occupation")
     index = embed = None

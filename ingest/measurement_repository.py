@@ -17,11 +17,11 @@ from datetime import datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
 
-from graph_schema.db import Bulk
-from matcher.freshness import bump_generation
+from graph_schema.db import Bulk, read, write_session
+from matcher.freshness import bump_generation, log_erasure
 from matcher.profile_repository import set_profiles
+from matcher.scoring import DEFAULT_REQUIRED_LEVEL
 
-ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 Hook = Callable[[str], None]  # called after each statement of a batch (tests inject failures here)
 
 Q_EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN m.id AS id"
@@ -48,7 +48,7 @@ Q_STORED = """
 UNWIND $keys AS k
 MATCH (m:Measurement {client_key: k})
 RETURN m {.id, .client_key, .instrument, .measured_at, .scale_ids, .levels, .sensitive_json, .gates_json,
-          .gate_block_given, .work_history_json} AS m
+          .gate_block_given, .work_history_json, .blocks_json, .certificates} AS m
 """
 
 Q_MEASUREMENTS = """
@@ -86,11 +86,10 @@ SET r.finished_at = datetime($now), r.status = $status, r.landed = $landed, r.un
     r.rejected = $rejected, r.source_files = $sources
 """
 
-Q_ESSENTIAL = """
+Q_OCCUPATION_REQUIREMENTS = """
 UNWIND $uris AS u
 MATCH (o:Occupation {uri: u})-[r:REQUIRES]->(c:Competency)
-WHERE r.relation = 'essential'
-RETURN u AS uri, collect(c.uri) AS skills
+RETURN u AS uri, collect([c.uri, coalesce(r.required_level, $default_level), r.relation = 'essential']) AS requirements
 """
 
 Q_OCCUPATION_LABELS = """
@@ -147,7 +146,7 @@ def _write_batch(tx: ManagedTransaction, measurements: list[dict], clients: list
         if had_profile:
             tx.run(Q_DROP_WORK_HISTORY, keys=sorted(had_profile)).consume()
         set_profiles(tx, profiles)
-        bump_generation(tx)  # the matcher's indexes rebuild when they see it
+        bump_generation(tx, keys)  # running match indexes patch these clients' rows
         _hooked(hook, "profiles")
         if jobs:
             tx.run(Q_WORKED_AS, rows=Bulk(jobs)).consume()
@@ -160,7 +159,7 @@ def write_batch(driver: Driver, database: str, measurements: list[dict], clients
                 precomputed: Precomputed | None = None) -> BatchOutcome:
     """One transaction per call. `derive(new_rows, stored_rows)` returns (profile rows, work rows)
     for the clients of the new measurements, from their new and already stored measurements."""
-    with driver.session(database=database) as session:
+    with write_session(driver, database) as session:
         return session.execute_write(_write_batch, measurements, clients, identities, derive, hook,
                                      precomputed or {})
 
@@ -175,17 +174,18 @@ def finish_run(driver: Driver, database: str, run_id: str, status: str, landed: 
                          rejected=rejected, sources=sources, database_=database)
 
 
-def load_essential_skills(driver: Driver, database: str, uris: list[str]) -> dict[str, list[str]]:
-    records, _, _ = driver.execute_query(Q_ESSENTIAL, uris=uris, database_=database)
-    # ESCO skills only (the atlas also derives O*NET requirements); filtered here because a
-    # STARTS WITH in the query makes the planner seek competencies by prefix first.
-    found = {r["uri"]: sorted(s for s in r["skills"] if s.startswith(ESCO_SKILL_PREFIX)) for r in records}
+def load_occupation_requirements(driver: Driver, database: str,
+                                 uris: list[str]) -> dict[str, list[tuple[str, float, bool]]]:
+    """Per occupation: (competency, required level, essential) of every requirement, sorted."""
+    records, _, _ = read(driver, Q_OCCUPATION_REQUIREMENTS, database, uris=uris, default_level=DEFAULT_REQUIRED_LEVEL)
+    found = {r["uri"]: sorted((c, float(lv), bool(e)) for c, lv, e in r["requirements"]) for r in records}
     return {u: found.get(u, []) for u in uris}
 
 
-def load_occupation_labels(driver: Driver, database: str) -> list[tuple[str, list[str]]]:
-    records, _, _ = driver.execute_query(Q_OCCUPATION_LABELS, database_=database)
-    return [(r["uri"], [t for t in r["labels"] if t]) for r in records]
+def load_occupation_labels(driver: Driver, database: str) -> list[tuple[str, list[str], list[str]]]:
+    """Per occupation: (uri, preferred labels, other labels), Dutch and English."""
+    records, _, _ = read(driver, Q_OCCUPATION_LABELS, database)
+    return [(r["uri"], [t for t in r["labels"][:2] if t], [t for t in r["labels"][2:] if t]) for r in records]
 
 
 # ---------------------------------------------------------------- erasure
@@ -234,13 +234,13 @@ def _erase(tx: ManagedTransaction, key: str) -> dict:
               "clients": tx.run(Q_ERASE_CLIENT, key=key).single()["n"]}
     counts["other_keyed_nodes"] = tx.run(Q_ERASE_KEYED, key=key).single()["deleted"]
     counts["audit_entries_scrubbed"] = tx.run(Q_SCRUB_AUDIT, key=key, now=_now()).single()["scrubbed"]
-    bump_generation(tx)
+    log_erasure(tx, key)
     return counts
 
 
 def erase_client(driver: Driver, database: str, key: str) -> dict:
     """Removes every trace of a client in one transaction; returns what was removed."""
-    with driver.session(database=database) as session:
+    with write_session(driver, database) as session:
         return session.execute_write(_erase, key)
 
 
@@ -249,7 +249,7 @@ def delete_clients_with_prefix(driver: Driver, database: str, prefix: str) -> in
     identities and profile, in batches (auto-commit, CALL IN TRANSACTIONS)."""
     if len(prefix) < 4:
         raise ValueError("refusing to delete clients by a prefix shorter than 4 characters")
-    with driver.session(database=database) as session:
+    with write_session(driver, database) as session:
         session.run("MATCH (m:Measurement) WHERE m.client_key STARTS WITH $p "
                     "CALL (m) { DETACH DELETE m } IN TRANSACTIONS OF 5000 ROWS", p=prefix).consume()
         session.run("MATCH (i:ClientIdentity) WHERE i.client_key STARTS WITH $p "
@@ -258,3 +258,37 @@ def delete_clients_with_prefix(driver: Driver, database: str, prefix: str) -> in
                              "CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 1000 ROWS "
                              "RETURN count(*) AS n", p=prefix).single()
     return record["n"] if record else 0
+
+
+# ---------------------------------------------------------------- re-derivation
+
+Q_CLIENT_KEYS = "MATCH (c:Client) WHERE c.key > $after RETURN c.key AS key ORDER BY key LIMIT $n"
+
+
+def _rederive_batch(tx: ManagedTransaction, keys: list[str], derive_clients) -> int:
+    stored = [r["m"] for r in tx.run(Q_STORED, keys=Bulk(keys))]
+    if not stored:
+        return 0
+    derived = derive_clients(stored)
+    tx.run(Q_DROP_WORK_HISTORY, keys=sorted(derived)).consume()
+    set_profiles(tx, [p for p, _ in derived.values()])
+    jobs = [j for _, j in derived.values() if j is not None]
+    if jobs:
+        tx.run(Q_WORKED_AS, rows=Bulk(jobs)).consume()
+    bump_generation(tx)
+    return len(derived)
+
+
+def rederive_profiles(driver: Driver, database: str, derive_clients, batch: int = 2000) -> int:
+    """Derive every client's profile again from the stored measurements (after the derivation
+    rules, an instrument profile or the certificates mapping changed), a batch of clients per
+    transaction. Returns the number of clients derived."""
+    done, after = 0, ""
+    while True:
+        records, _, _ = read(driver, Q_CLIENT_KEYS, database, after=after, n=batch)
+        keys = [r["key"] for r in records]
+        if not keys:
+            return done
+        with write_session(driver, database) as session:
+            done += session.execute_write(_rederive_batch, keys, derive_clients)
+        after = keys[-1]

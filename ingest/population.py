@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -241,8 +242,21 @@ def _wcm(record: dict, inst: _Instrument, raw: np.ndarray, profile: str, jobs: l
     record["blocks"]["experience"] = {"education_level": client["education_level"],
                                       "work_history": [{"occupation": j["occupation"], "years": j["years"]}
                                                        for j in jobs],
+                                      "courses": _courses(record["client_key"]),
                                       "benefit_duration_months": float(rng.integers(0, 48))}
     record["blocks"]["occupation_list"] = [jobs[0]["occupation"]]
+
+
+# Courses and certificates as clients write them on a WCM form (competency_atlas/certificates.yaml
+# recognises them). Drawn from the client key, not from the population's random stream, so that
+# adding them left every other generated value as it was.
+COURSES = ("VCA basis", "Heftruckcertificaat", "BHV", "Rijbewijs B", "Rijbewijs C", "SVH Sociale Hygiëne",
+           "NT2 niveau B1", "HACCP", "EHBO", "mbo 2 logistiek medewerker")
+
+
+def _courses(key: str) -> list[str]:
+    draw = np.random.default_rng(zlib.crc32(key.encode("utf-8")))
+    return sorted(draw.choice(COURSES, size=int(draw.integers(0, 3)), replace=False).tolist())
 
 
 class _CsvSink:

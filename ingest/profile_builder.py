@@ -2,8 +2,8 @@
 
 A measurement row is what the graph stores (ingest/measurement_ingest.measurement_row, or read
 back from Neo4j): its scale levels become evidence through the instrument profiles' scale
-mappings, its work history through the essential ESCO skills of each occupation (from the atlas,
-cached). The evidence of every client in the batch goes into columns and is combined in one pass
+mappings, its work history through every requirement of each occupation (from the atlas,
+cached; matcher/profile.py says at which level and strength). The evidence of every client in the batch goes into columns and is combined in one pass
 (matcher/profile_columns.py); the result is written out in the stored format
 (matcher/profile_store.py) with the client's gate (matcher/profile.client_gate).
 
@@ -16,17 +16,21 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
+from competency_atlas.certificates import Certificate, load_certificates, recognise_all
 from competency_atlas.instrument_profiles import InstrumentProfile
-from matcher.profile import (MEASURED_CONFIDENCE, GateFact, client_gate, inferred_level, inferred_strength,
+from matcher.profile import (MEASURED_CONFIDENCE, GateFact, client_gate, experience_level, experience_strength,
                              mapping_strength)
 from matcher.profile_columns import Combined, EvidenceColumns, combine
+from matcher.preferences import client_preferences, documents
 from matcher.profile_store import native_date
 
 WORK_HISTORY = "work history: "
+CERTIFICATE = "certificate: "
 
 
 class _Vocabulary:
@@ -51,9 +55,22 @@ class _Vocabulary:
         return rank, np.array(self.uris, dtype=object)[order]
 
 
+Requirements = Callable[[list[str]], dict[str, list[tuple[str, float, bool]]]]
+
+
+@dataclass(frozen=True)
+class _Asks:
+    """What one occupation requires, as arrays: competency codes, required levels, essential flags."""
+    codes: np.ndarray
+    required: np.ndarray
+    essential: np.ndarray
+
+
 class ProfileBuilder:
-    def __init__(self, profiles: dict[str, InstrumentProfile],
-                 essential_skills: Callable[[list[str]], dict[str, list[str]]]):
+    def __init__(self, profiles: dict[str, InstrumentProfile], occupation_requirements: Requirements,
+                 certificates: tuple[Certificate, ...] | None = None):
+        self.profiles = profiles
+        self.certificates = load_certificates() if certificates is None else certificates
         self.vocabulary = _Vocabulary()
         self.scale_number: dict[str, dict[str, int]] = {}  # instrument -> scale id -> number
         starts, competencies, strengths, stable = [0], [], [], []
@@ -71,15 +88,17 @@ class ProfileBuilder:
         self.target_strength = np.array(strengths, dtype=float)
         self.scale_stable = np.array(stable, dtype=bool)
         self.sensitive_mapped = {p.id for p in profiles.values() if any(s.sensitive and s.maps_to for s in p.scales)}
-        self._load_skills = essential_skills
-        self._skills: dict[str, np.ndarray] = {}  # occupation -> competency codes of its essential skills
+        self._load_requirements = occupation_requirements
+        self._asks: dict[str, _Asks] = {}  # occupation -> its requirements
 
-    def skills(self, uris: Iterable[str]) -> dict[str, np.ndarray]:
-        missing = sorted({u for u in uris if u not in self._skills})
+    def requirements(self, uris: Iterable[str]) -> dict[str, _Asks]:
+        missing = sorted({u for u in uris if u not in self._asks})
         if missing:
-            for uri, skills in self._load_skills(missing).items():
-                self._skills[uri] = np.array([self.vocabulary.of(s) for s in skills], dtype=np.int64)
-        return self._skills
+            for uri, rows in self._load_requirements(missing).items():
+                self._asks[uri] = _Asks(np.array([self.vocabulary.of(c) for c, _, _ in rows], dtype=np.int64),
+                                        np.array([lv for _, lv, _ in rows], dtype=float),
+                                        np.array([e for _, _, e in rows], dtype=bool))
+        return self._asks
 
     # ------------------------------------------------------------------ the batch
 
@@ -90,12 +109,15 @@ class ProfileBuilder:
         number = {k: i for i, k in enumerate(keys)}
         jobs_of = self._jobs(rows)
         evidence = _Columns(self)
+        rows_of: dict[str, list[dict]] = defaultdict(list)
         for row in rows:
             self._measured(evidence, number[row["client_key"]], row)
-        skills = self.skills(j["occupation"] for jobs in jobs_of.values() for j in jobs)
+            self._documents(evidence, number[row["client_key"]], row)
+            rows_of[row["client_key"]].append(row)
+        asks = self.requirements(j["occupation"] for jobs in jobs_of.values() for j in jobs)
         for key, jobs in jobs_of.items():
             for job in jobs:
-                evidence.add_inferred(number[key], job, skills.get(job["occupation"]))
+                evidence.add_experience(number[key], job, asks.get(job["occupation"]))
         rank, uris = self.vocabulary.ranks()
         sources, combined = evidence.combine(rank)
         gates = self._gates(rows)
@@ -105,7 +127,8 @@ class ProfileBuilder:
         for i, key in enumerate(keys):
             props = written.props(bounds[i], bounds[i + 1])
             gate = gates[key]
-            props.update(gate=gate.status, gate_reasons=list(gate.reasons), gate_sources=list(gate.sources))
+            props.update(gate=gate.status, gate_reasons=list(gate.reasons), gate_sources=list(gate.sources),
+                         **client_preferences(rows_of[key], self.profiles))
             out[key] = ({"key": key, "props": props}, _work_row(key, jobs_of.get(key, [])))
         return out
 
@@ -121,6 +144,16 @@ class ProfileBuilder:
             scales, levels = [*scales, *scores], [*levels, *(v["level"] for v in scores.values())]
         evidence.add_scores(client, [numbers.get(s, -1) for s in scales], levels,
                             native_date(row["measured_at"]).toordinal(), row["id"])
+
+    def _documents(self, evidence: "_Columns", client: int, row: dict) -> None:
+        """Certificates, licences and courses: each recognised one is inferred evidence for what it
+        maps to, dated at the measurement that named it."""
+        day = native_date(row["measured_at"]).toordinal()
+        for text in documents(row):
+            for found in recognise_all(text, self.certificates):
+                c = found.certificate
+                evidence.add_document(client, [self.vocabulary.of(m.competency) for m in c.maps_to],
+                                      [m.level for m in c.maps_to], c.confidence, day, CERTIFICATE + c.label_nl)
 
     @staticmethod
     def _jobs(rows: list[dict]) -> dict[str, list[dict]]:
@@ -162,12 +195,19 @@ class _Columns:
         self.m_client: list[int] = []
         self.m_day: list[int] = []
         self.m_source: list[int] = []
-        # per job
-        self.skills: list[np.ndarray] = []
+        # per job: the occupation's requirements, and the job's client, date, source and years
+        self.asks: list[_Asks] = []
         self.j_client: list[int] = []
         self.j_day: list[int] = []
         self.j_source: list[int] = []
         self.j_years: list[float | None] = []
+        # per piece of documented evidence (certificates, licences, courses)
+        self.d_client: list[int] = []
+        self.d_code: list[int] = []
+        self.d_level: list[float] = []
+        self.d_strength: list[float] = []
+        self.d_day: list[int] = []
+        self.d_source: list[int] = []
 
     def add_scores(self, client: int, scales: list[int], levels: list[float], day: int, source: str) -> None:
         self.scale += scales
@@ -177,14 +217,34 @@ class _Columns:
         self.m_day.append(day)
         self.m_source.append(self._source(source))
 
-    def add_inferred(self, client: int, job: dict, skills: np.ndarray | None) -> None:
-        if skills is None or len(skills) == 0:
+    def add_experience(self, client: int, job: dict, asks: _Asks | None) -> None:
+        if asks is None or len(asks.codes) == 0:
             return
-        self.skills.append(skills)
+        self.asks.append(asks)
         self.j_client.append(client)
         self.j_day.append(date.fromisoformat(job["until"]).toordinal())
         self.j_source.append(self._source(WORK_HISTORY + job["occupation"]))
         self.j_years.append(job.get("years"))
+
+    def add_document(self, client: int, codes: list[int], levels: list[float], strength: float, day: int,
+                     source: str) -> None:
+        if not codes:
+            return
+        code = self._source(source)
+        n = len(codes)
+        self.d_client += [client] * n
+        self.d_code += codes
+        self.d_level += levels
+        self.d_strength += [strength] * n
+        self.d_day += [day] * n
+        self.d_source += [code] * n
+
+    def _documented(self) -> list[np.ndarray]:
+        n = len(self.d_code)
+        return [np.array(self.d_client, dtype=np.int64), np.array(self.d_code, dtype=np.int64),
+                np.array(self.d_level, dtype=float), np.array(self.d_strength, dtype=float),
+                np.array(self.d_day, dtype=np.int64), np.zeros(n, dtype=bool), np.ones(n, dtype=bool),
+                np.array(self.d_source, dtype=np.int64)]
 
     def _source(self, text: str) -> int:
         self.sources.append(text)
@@ -206,20 +266,23 @@ class _Columns:
                 np.array(self.m_source, dtype=np.int64)[m]]
 
     def _inferred(self) -> list[np.ndarray]:
-        counts = np.array([len(s) for s in self.skills], dtype=np.int64)
+        counts = np.array([len(a.codes) for a in self.asks], dtype=np.int64)
         n = int(counts.sum())
 
         def per_job(values: list, dtype) -> np.ndarray:
             return np.repeat(np.array(values, dtype=dtype), counts)
-        return [per_job(self.j_client, np.int64),
-                np.concatenate(self.skills) if self.skills else np.zeros(0, dtype=np.int64),
-                per_job([inferred_level(y) for y in self.j_years], float),
-                per_job([inferred_strength(y) for y in self.j_years], float), per_job(self.j_day, np.int64),
-                np.zeros(n, dtype=bool), np.ones(n, dtype=bool), per_job(self.j_source, np.int64)]
+
+        def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        return [per_job(self.j_client, np.int64), joined([a.codes for a in self.asks], np.int64),
+                joined([experience_level(a.required, y) for a, y in zip(self.asks, self.j_years)], float),
+                joined([experience_strength(a.essential, y) for a, y in zip(self.asks, self.j_years)], float),
+                per_job(self.j_day, np.int64), np.zeros(n, dtype=bool), np.ones(n, dtype=bool),
+                per_job(self.j_source, np.int64)]
 
     def combine(self, rank: np.ndarray) -> tuple[np.ndarray, Combined]:
         """(source text per code, the combined batch), competency codes as URI ranks."""
-        cols = [np.concatenate(pair) for pair in zip(self._scores(), self._inferred())]
+        cols = [np.concatenate(parts) for parts in zip(self._scores(), self._inferred(), self._documented())]
         # source codes in text order: the stored profile lists each entry's sources sorted
         texts, code = np.unique(np.array(self.sources, dtype=object), return_inverse=True)
         return texts, combine(EvidenceColumns(

@@ -7,7 +7,7 @@ import typer
 
 from graph_schema.db import connect
 from graph_schema.settings import settings
-from matcher.presenters import gap_as_dict, match_as_dict, print_match, what_if_as_dict
+from matcher.presenters import fit_text, gap_as_dict, match_as_dict, print_match, what_if_as_dict
 from matcher.scoring import Constraints, DistancePolicy
 from matcher.service import MatchService, NotFound
 
@@ -15,12 +15,13 @@ match_app = typer.Typer(help="Ranked, explained matches, gaps and what-ifs.", no
 
 TOP = typer.Option(50, "--top", min=1, help="how many results")
 JSON = typer.Option(False, "--json", help="print JSON")
-LANG = typer.Option("en", "--lang", help="label language: en or nl")
+LANG = typer.Option("nl", "--lang", help="label language: nl (default) or en")
 
 
 def _service(driver) -> MatchService:
     from matcher.traits import competency_traits
-    return MatchService(driver, settings().neo4j_database, traits=competency_traits())
+    s = settings()
+    return MatchService(driver, s.neo4j_database, traits=competency_traits(), cache_dir=s.work_dir / "index")
 
 
 def _run(fn):
@@ -55,12 +56,14 @@ def vacancy(vacancy_id: str, top: int = TOP, radius_km: float = typer.Option(25.
 
 
 @match_app.command("client")
-def client(client_key: str, top: int = TOP, radius_km: float = typer.Option(25.0, "--radius-km"),
+def client(client_key: str, top: int = TOP,
+           radius_km: float | None = typer.Option(None, "--radius-km", help="default: the client's travel radius, else 25"),
            lang: str = LANG, as_json: bool = JSON) -> None:
     """Top open vacancies within the radius of the client's postcode."""
     matches = _run(lambda s: s.vacancies(client_key, top, radius_km, lang=lang))
+    shown = f"{radius_km:g} km" if radius_km else "the client's travel radius"
     _emit({"client": client_key, "radius_km": radius_km, "vacancies": [match_as_dict(m) for m in matches]},
-          matches, as_json, f"Vacancies within {radius_km:g} km for {client_key}:")
+          matches, as_json, f"Vacancies within {shown} for {client_key}:")
 
 
 @match_app.command("occupations")
@@ -76,7 +79,7 @@ def occupations(client_key: str, top: int = typer.Option(20, "--top", min=1), la
 def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or an occupation URI"),
         radius_km: float = typer.Option(25.0, "--radius-km"), lang: str = LANG, as_json: bool = JSON) -> None:
     """Competencies to develop for a target, ranked by what they raise and unlock."""
-    kind = "occupation" if target.startswith(("http://", "https://", "slice:")) else "vacancy"
+    kind = _target_kind(target)
     items = _run(lambda s: s.gap(client_key, kind, target, radius_km, lang))
     if as_json:
         typer.echo(json.dumps({"client": client_key, "target": target, "gap": [gap_as_dict(g) for g in items]},
@@ -85,18 +88,25 @@ def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or
     typer.echo(f"To develop for {target}:")
     for g in items:
         typer.echo(f"  {'essential' if g.requirement.essential else 'optional '} {g.requirement.label:<40} "
-                   f"{g.status.value:<10} +{g.gain:.2f} score, unlocks {g.unlocks} vacancies ({g.trait})")
+                   f"{g.status.value:<10} +{g.gain:.2f} fit, unlocks {g.unlocks} vacancies ({g.trait})")
 
 
 @match_app.command("what-if")
 def what_if(client_key: str, competency: str, level: float = typer.Argument(..., min=0.0, max=1.0),
-            vacancy_id: str = typer.Argument(...), radius_km: float = typer.Option(25.0, "--radius-km"),
-            as_json: bool = JSON) -> None:
-    """Raising a competency to a level: rank for the vacancy before/after, vacancies opened nearby."""
-    w = _run(lambda s: s.what_if(client_key, competency, level, vacancy_id, radius_km))
+            target: str = typer.Argument(..., help="a vacancy id or an occupation URI"),
+            radius_km: float = typer.Option(25.0, "--radius-km"), lang: str = LANG, as_json: bool = JSON) -> None:
+    """Raising a competency to a level: fit and rank for the target before/after, vacancies opened nearby."""
+    kind = _target_kind(target)
+    w = _run(lambda s: s.what_if(client_key, [(competency, level)], kind, target, radius_km, lang))
     if as_json:
-        typer.echo(json.dumps(what_if_as_dict(w), indent=2))
+        typer.echo(json.dumps(what_if_as_dict(w), indent=2, ensure_ascii=False))
         return
+    b, a = w.before, w.after
     typer.echo(f"Raising {competency} to {level:.2f} moves {client_key} from rank {w.rank_before} to rank "
-               f"{w.rank_after} for {vacancy_id} (score {w.score_before:.2f} -> {w.score_after:.2f}) and opens "
+               f"{w.rank_after} for {target} (fit {fit_text(b.fit, b.fit_low, b.fit_high, b.coverage, 'en')} -> "
+               f"{fit_text(a.fit, a.fit_low, a.fit_high, a.coverage, 'en')}) and opens "
                f"{w.opens} more vacancies within {radius_km:g} km.")
+
+
+def _target_kind(target: str) -> str:
+    return "occupation" if target.startswith(("http://", "https://", "slice:")) else "vacancy"

@@ -1,31 +1,33 @@
 """Explanations, gaps and what-ifs: pure functions over the numbers the index ranked with.
 
-Nothing here is written separately from the score: an explanation is `score_requirements` on
-the same requirements and evidence, minus the same distance penalty; a gap is the score gain of
-raising one competency; a what-if re-scores with one level replaced.
+Nothing here is written separately from the fit: an explanation is `score_requirements` on the
+same requirements and evidence, with the same distance penalty beside it; a gap is the fit gained
+by raising one competency; a what-if re-scores a `hypothetical` profile.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from matcher.profile import MEASURED_CONFIDENCE
 from matcher.scoring import (DistancePolicy, Evidence, MatchScore, Requirement, Status, distance_penalty,
                              score_requirements)
 
-# A target with a final score at or above this counts as "within reach" when counting how many
-# vacancies a gap or a what-if opens.
-GOOD_MATCH = 0.6
+# A target whose expected fit (after penalties) reaches this counts as "within reach" when counting
+# how many vacancies a gap or a what-if opens: set from the measured distribution of the demo's
+# top-10 fits (docs/benchmarks.md, "Fit distribution") so that it occurs but means something.
+GOOD_MATCH = 0.55
+# A hypothetical level counts like one fresh, exactly mapped test score (or the evidence already
+# held, when that is more certain): the CLI, the API and the pages all use `hypothetical`.
+WHAT_IF_CONFIDENCE = MEASURED_CONFIDENCE
 
 
 @dataclass(frozen=True)
 class Explained:
-    """One ranked pair (client, vacancy or occupation) with everything the score consists of."""
+    """One ranked pair (client, vacancy or occupation) with everything the fit consists of."""
     match: MatchScore
     distance_km: float | None
     distance_penalty: float
-
-    @property
-    def score(self) -> float:
-        return max(0.0, self.match.score - self.distance_penalty)
 
 
 def explain(requirements: list[Requirement], profile: dict[str, Evidence], distance_km: float | None = None,
@@ -33,12 +35,21 @@ def explain(requirements: list[Requirement], profile: dict[str, Evidence], dista
     return Explained(score_requirements(requirements, profile), distance_km, distance_penalty(distance_km, policy))
 
 
+def hypothetical(profile: dict[str, Evidence], changes: Iterable[tuple[str, float]]) -> dict[str, Evidence]:
+    """The profile as if each competency had just been measured at the given level."""
+    out = dict(profile)
+    for uri, level in changes:
+        old = out.get(uri)
+        out[uri] = Evidence(level, max(old.confidence if old else 0.0, WHAT_IF_CONFIDENCE), "what-if")
+    return out
+
+
 @dataclass(frozen=True)
 class GapItem:
     requirement: Requirement
     status: Status
     current_level: float | None
-    gain: float  # how much the score rises when this competency reaches the required level
+    gain: float  # how much the expected fit rises when this competency reaches the required level
     trait: str  # trainable | stable
     unlocks: int = 0  # open vacancies nearby that would come within reach
 
@@ -46,17 +57,17 @@ class GapItem:
 def gap_items(requirements: list[Requirement], profile: dict[str, Evidence], traits: dict[str, str]) -> list[GapItem]:
     """What to develop for a target: every requirement not met, essential first, then by gain.
 
-    The gain assumes the competency is shown at the required level by a fresh measurement
-    (confidence 1). Unknowns are included: measuring them may be the cheapest way up.
+    The gain assumes the competency is shown at the required level (`hypothetical`). Unknowns are
+    included: measuring them may be the cheapest way up.
     """
-    base = score_requirements(requirements, profile).score
+    scored = score_requirements(requirements, profile)
     items = []
-    for result in score_requirements(requirements, profile).results:
+    for result in scored.results:
         if result.status is Status.MET:  # more confidence is not development
             continue
         req = result.requirement
-        raised = {**profile, req.competency: Evidence(max(req.required_level, _level(profile, req)), 1.0, "what-if")}
-        gain = score_requirements(requirements, raised).score - base
+        raised = hypothetical(profile, [(req.competency, max(req.required_level, _level(profile, req)))])
+        gain = score_requirements(requirements, raised).fit - scored.fit
         if gain <= 1e-9:
             continue
         items.append(GapItem(req, result.status, None if result.evidence is None else result.evidence.level,
@@ -71,9 +82,3 @@ def with_unlocks(items: list[GapItem], unlocks: dict[str, int]) -> list[GapItem]
 def _level(profile: dict[str, Evidence], req: Requirement) -> float:
     e = profile.get(req.competency)
     return 0.0 if e is None else e.level
-
-
-def raise_level(profile: dict[str, Evidence], competency: str, level: float) -> dict[str, Evidence]:
-    """The profile with one competency at `level`, as if freshly measured."""
-    return {**profile, competency: Evidence(level, 1.0, "what-if")}
-

@@ -1,25 +1,97 @@
 """Keeping the in-memory index in step with the graph.
 
 Every write that changes what the matcher ranks on (client profiles, gates, vacancies) bumps a
-generation counter in the graph, in the same transaction as the write. Each process holding an
-index (every API replica) compares the counter with the generation its index was built from, and
-rebuilds when it moved. A single small node read is cheap enough to do before every request.
+generation counter in the graph, in the same transaction as the write, and records in a change
+log which clients it changed ((:IndexChange {generation, clients, full})). Each process holding
+an index (every API replica) compares the counter with the generation of its index: when only
+clients changed it patches their rows from the graph (well under a second); when anything else
+changed (`full`: vacancies, a re-derivation, the atlas), or the log no longer reaches back to
+its generation, it rebuilds in the background while the old index keeps answering. Every
+replica replays the same log, so all converge. A single small node read is cheap enough to do
+before every request.
 """
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from neo4j import Driver, ManagedTransaction
+
+from graph_schema.db import read
+
+KEEP_CHANGES = 10_000  # generations of change log kept; an index further behind rebuilds
 
 _BUMP = """
 MERGE (s:IndexState {id: 'match'})
-SET s.generation = coalesce(s.generation, 0) + 1, s.changed_at = datetime()
+SET s.generation = coalesce(s.generation, 0) + 1, s.changed_at = datetime(),
+    s.graph_id = coalesce(s.graph_id, randomUUID())
+CREATE (:IndexChange {generation: s.generation, clients: $clients, erased: $erased, full: $full, at: datetime()})
+WITH s
+MATCH (old:IndexChange) WHERE old.generation <= s.generation - $keep
+DELETE old
 """
-_READ = "OPTIONAL MATCH (s:IndexState {id: 'match'}) RETURN coalesce(s.generation, 0) AS generation"
+_READ = """
+OPTIONAL MATCH (s:IndexState {id: 'match'})
+RETURN coalesce(s.generation, 0) AS generation, s.graph_id AS graph_id
+"""
+_CHANGES = """
+MATCH (c:IndexChange) WHERE c.generation > $since
+RETURN c.generation AS generation, c.clients AS clients, coalesce(c.erased, []) AS erased, c.full AS full
+ORDER BY generation
+"""
+# An erased client's key must not stay in the log: earlier entries lose it, and the erasure itself
+# is logged as a hash that only an index holding the key can match.
+_SCRUB = "MATCH (c:IndexChange) WHERE $key IN c.clients SET c.clients = [k IN c.clients WHERE k <> $key]"
 
 
-def bump_generation(tx: ManagedTransaction) -> None:
-    """Call inside the write transaction, so the bump commits (or rolls back) with the data."""
-    tx.run(_BUMP).consume()
+@dataclass(frozen=True)
+class Change:
+    generation: int
+    clients: tuple[str, ...]
+    full: bool  # not only client rows: the index must be rebuilt
+    erased: tuple[str, ...] = ()  # key_hash of erased clients
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def bump_generation(tx: ManagedTransaction, clients: Iterable[str] | None = None) -> None:
+    """Call inside the write transaction, so the bump commits (or rolls back) with the data.
+    `clients`: the only thing changed is these clients' rows (profile, gate, place); None:
+    something else changed too."""
+    tx.run(_BUMP, clients=sorted(set(clients or ())), erased=[], full=clients is None, keep=KEEP_CHANGES).consume()
+
+
+def log_erasure(tx: ManagedTransaction, key: str) -> None:
+    """Bump for an erased client: its key leaves the log, its hash tells running indexes."""
+    tx.run(_SCRUB, key=key).consume()
+    tx.run(_BUMP, clients=[], erased=[key_hash(key)], full=False, keep=KEEP_CHANGES).consume()
 
 
 def current_generation(driver: Driver, database: str) -> int:
-    return driver.execute_query(_READ, database_=database).records[0]["generation"]
+    return graph_state(driver, database)[1]
+
+
+def graph_state(driver: Driver, database: str) -> tuple[str | None, int]:
+    """(the graph's identity, its generation): a wiped and rebuilt graph gets another identity,
+    so the pair names one state of what the matcher ranks (matcher/index_store.py)."""
+    record = read(driver, _READ, database).records[0]
+    return record["graph_id"], record["generation"]
+
+
+def changes_since(driver: Driver, database: str, generation: int) -> list[Change]:
+    records = read(driver, _CHANGES, database, since=generation).records
+    return [Change(r["generation"], tuple(r["clients"] or ()), bool(r["full"]), tuple(r["erased"]))
+            for r in records]
+
+
+def patchable(changes: list[Change], generation: int, target: int) -> tuple[set[str], set[str]] | None:
+    """(clients to re-read, key hashes of erased clients) to go from `generation` to `target`, or
+    None when the log does not allow it (a gap, or a change that is not only client rows): then
+    rebuild. Pure."""
+    wanted = [c for c in changes if c.generation <= target]
+    if [c.generation for c in wanted] != list(range(generation + 1, target + 1)) or any(c.full for c in wanted):
+        return None
+    return {k for c in wanted for k in c.clients}, {h for c in wanted for h in c.erased}

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher import kernels
-from matcher.scoring import SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement, requirement_weight
+from matcher.scoring import (PRIOR, SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement, prior_of,
+                             requirement_weight)
 
 ROW_BLOCK = 1 << 16  # client rows per thread block: the block's slice of the output stays in cache
 N_PARTS = 8  # independent top-k heaps in the final pass, merged afterwards
@@ -84,24 +85,69 @@ def _values(values, n: int) -> np.ndarray:
     return np.full(n, np.nan) if values is None else np.asarray(values, dtype=np.float64).reshape(n)
 
 
+@dataclass(frozen=True)
+class ClientPatch:
+    """A client's row as the graph holds it now: replaces the compiled row in a running index."""
+    key: str
+    columns: np.ndarray  # int32, ascending
+    levels: np.ndarray
+    confidences: np.ndarray  # age decay applied
+    excluded: bool
+    xyz: np.ndarray
+    hours: float
+    education: float
+
+
 class Clients:
+    """Every client's evidence as compressed columns, compiled once; clients whose profile changed
+    since are PATCHED (their new rows kept apart and scored one by one), and new clients take one
+    of the spare rows, so a landed measurement shows in the next ranking without a rebuild."""
+
     def __init__(self, keys: list[str], entries: ClientEntries, excluded: np.ndarray, xyz: np.ndarray, n_comp: int,
-                 hours=None, education=None):
-        self.keys = keys
+                 hours=None, education=None, spare: int = 0):
+        n = len(keys)
+        self.keys = list(keys) + [""] * spare
         self.row = {k: i for i, k in enumerate(keys)}
         e = entries
         self.by_competency = Columns.compress(e.competency, e.client, e.level, e.confidence, n_comp)
-        self.blocks = self.by_competency.block_pointers(len(keys))
-        self.by_client = Columns.compress(e.client, e.competency, e.level, e.confidence, len(keys))
-        self.excluded = np.ascontiguousarray(excluded, dtype=np.bool_)
-        self.xyz = np.ascontiguousarray(xyz, dtype=np.float64).reshape(-1, 3)
-        self.hours = _values(hours, len(keys))  # hours per week available
-        self.education = _values(education, len(keys))  # education level reached (O*NET RL scale)
+        self.blocks = self.by_competency.block_pointers(n + spare)
+        self.by_client = Columns.compress(e.client, e.competency, e.level, e.confidence, n + spare)
+        self.excluded = np.concatenate([np.asarray(excluded, dtype=np.bool_), np.ones(spare, dtype=np.bool_)])
+        self.xyz = np.vstack([np.asarray(xyz, dtype=np.float64).reshape(-1, 3), np.full((spare, 3), np.nan)])
+        self.hours = np.concatenate([_values(hours, n), np.full(spare, np.nan)])  # hours per week available
+        self.education = np.concatenate([_values(education, n), np.full(spare, np.nan)])  # NLQF level reached
+        self.patched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.free = list(range(n, n + spare))
 
     def evidence(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(competency columns, levels, confidences) of one client."""
+        if row in self.patched:
+            return self.patched[row]
         s = self.by_client.column(row)
         return self.by_client.rows[s], self.by_client.a[s], self.by_client.b[s]
+
+    def patch(self, p: ClientPatch) -> bool:
+        """Replace (or add) one client's row; False when no spare row is left for a new client."""
+        row = self.row.get(p.key)
+        if row is None:
+            if not self.free:
+                return False
+            row = self.free.pop(0)
+            self.keys[row] = p.key
+        # copy-on-write: a request iterating the patches never sees the dict change under it
+        self.patched = {**self.patched, row: (p.columns, p.levels, p.confidences)}
+        self.xyz[row], self.hours[row], self.education[row] = p.xyz, p.hours, p.education
+        self.excluded[row] = p.excluded
+        self.row[p.key] = row
+        return True
+
+    def remove(self, key: str) -> None:
+        """An erased client: never ranked again by this index."""
+        row = self.row.pop(key, None)
+        if row is not None:
+            self.excluded[row] = True
+            empty = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+            self.patched = {**self.patched, row: empty}
 
 
 class Targets:
@@ -132,6 +178,12 @@ class Targets:
     def span(self, row: int) -> slice:
         return slice(int(self.indptr[row]), int(self.indptr[row + 1]))
 
+    def set_base(self, prior: np.ndarray) -> None:
+        """The fit of a target with no evidence at all: its requirements' priors, weighted."""
+        rows = np.repeat(np.arange(len(self.keys)), np.diff(self.indptr))
+        self.base = np.bincount(rows, weights=self.share * prior[self.competency], minlength=len(self.keys))
+        self.base[np.diff(self.indptr) == 0] = PRIOR  # no requirements: as matcher/scoring.py scores them
+
 
 @dataclass(frozen=True)
 class Ranked:
@@ -144,32 +196,36 @@ class MatchIndex:
     def __init__(self, competencies: list[str], clients: Clients, vacancies: Targets, occupations: Targets):
         self.competencies = competencies
         self.column = {uri: i for i, uri in enumerate(competencies)}
+        self.prior = np.array([prior_of(uri) for uri in competencies], dtype=np.float64)  # per column
         self.clients = clients
         self.vacancies = vacancies
         self.occupations = occupations
+        for targets in (vacancies, occupations):
+            targets.set_base(self.prior)
 
     # ---- scores ---------------------------------------------------------------------------
     def client_scores(self, targets: Targets, row: int) -> np.ndarray:
-        """Every client's competency score for one vacancy or occupation (no gates, no distance)."""
+        """Every client's expected fit for one vacancy or occupation (no gates, no distance)."""
         s = targets.span(row)
-        out = np.zeros(len(self.clients.keys), dtype=np.float32)
+        base = float(targets.base[row])
+        out = np.full(len(self.clients.keys), base, dtype=np.float32)
         c = self.clients.by_competency
         kernels.score_clients(self.clients.blocks, c.rows, c.a, c.b, targets.competency[s], targets.required[s],
-                              targets.share[s], out)
+                              targets.share[s], self.prior, kernels.CREDIT_TABLE, out)
+        for client, (cols, levels, confs) in self.clients.patched.items():
+            out[client] = kernels.score_one(base, targets.competency[s], targets.required[s], targets.share[s], cols,
+                                            levels, confs, self.prior, kernels.CREDIT_TABLE)
         return out
 
     def target_scores(self, targets: Targets, client_row: int, overrides: dict[int, float] | None = None) -> np.ndarray:
-        """Every vacancy's or occupation's competency score for one client.
+        """Every vacancy's or occupation's expected fit for one client.
 
-        `overrides` (column -> level) replaces levels for a what-if, at full confidence.
+        `overrides` (column -> (level, confidence)) replaces evidence for a what-if.
         """
         cols, levels, confs = self.clients.evidence(client_row)
         if overrides:
             cols, levels, confs = _override(cols, levels, confs, overrides)
-        out = np.zeros(len(targets.keys), dtype=np.float32)
-        t = targets.by_competency
-        kernels.score_vacancies(t.indptr, t.rows, t.a, t.b, cols, levels, confs, out)
-        return out
+        return evidence_scores(targets, cols, levels, confs, self.prior)
 
     # ---- ranking --------------------------------------------------------------------------
     def candidates(self, vacancy: str, n: int, constraints: Constraints = Constraints(),
@@ -201,12 +257,16 @@ class MatchIndex:
                     unknown, unknown, np.zeros(len(t.keys), dtype=np.bool_), n, Constraints())
 
     # ---- the numbers behind a score, for explanations --------------------------------------
-    def requirements_of(self, targets: Targets, key: str, labels: dict[str, str] | None = None) -> list[Requirement]:
+    def requirements_of(self, targets: Targets, key: str,
+                        labels: dict[str, tuple[str, str]] | None = None) -> list[Requirement]:
+        """The requirements as ranked, labelled from `labels` (uri -> (label, language))."""
         s = targets.span(targets.row[key])
-        return [Requirement(self.competencies[c], (labels or {}).get(self.competencies[c], self.competencies[c]),
-                            float(r), importance=float(i), essential=bool(e))
-                for c, r, i, e in zip(targets.competency[s], targets.required[s], targets.importance[s],
-                                      targets.essential[s])]
+        out = []
+        for c, r, i, e in zip(targets.competency[s], targets.required[s], targets.importance[s], targets.essential[s]):
+            uri = self.competencies[c]
+            label, lang = (labels or {}).get(uri, (uri, None))
+            out.append(Requirement(uri, label, float(r), importance=float(i), essential=bool(e), label_lang=lang))
+        return out
 
     def profile_of(self, client: str) -> dict[str, Evidence]:
         cols, levels, confs = self.clients.evidence(self.clients.row[client])
@@ -214,9 +274,18 @@ class MatchIndex:
                 for c, l, k in zip(cols, levels, confs)}
 
 
-def _override(cols, levels, confs, overrides: dict[int, float]):
+def evidence_scores(targets: Targets, cols: np.ndarray, levels: np.ndarray, confs: np.ndarray,
+                    prior: np.ndarray) -> np.ndarray:
+    """Every target's expected fit for one set of evidence (columns ascending, as a client's)."""
+    out = targets.base.astype(np.float32)
+    t = targets.by_competency
+    kernels.score_vacancies(t.indptr, t.rows, t.a, t.b, cols, levels, confs, prior, kernels.CREDIT_TABLE, out)
+    return out
+
+
+def _override(cols, levels, confs, overrides: dict[int, tuple[float, float]]):
     merged = {int(c): (float(l), float(k)) for c, l, k in zip(cols, levels, confs)}
-    merged.update({c: (lv, 1.0) for c, lv in overrides.items()})
+    merged.update(overrides)
     keys = np.array(sorted(merged), dtype=np.int32)
     return (keys, np.array([merged[c][0] for c in keys], dtype=np.float32),
             np.array([merged[c][1] for c in keys], dtype=np.float32))

@@ -13,8 +13,9 @@ from datetime import date, datetime, timezone
 import numpy as np
 from neo4j import Driver
 
+from graph_schema.db import read, read_session
 from matcher.education import level_from_onet, level_from_text
-from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
+from matcher.index import ClientEntries, ClientPatch, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
 from matcher.profile import decay_many
 from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL
 
@@ -22,16 +23,18 @@ _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
 
 # Pattern comprehensions keep each entry's fields together: `collect()` skips nulls, which would
 # misalign parallel lists.
-_CLIENTS = """
-MATCH (c:Client)
+_CLIENT_ROW = """
 RETURN c.key AS key, coalesce(c.gate, 'matchable') = 'not_matchable' AS excluded,
        c.location.latitude AS lat, c.location.longitude AS lon,
        c.hours_available AS hours, c.education_level AS education,
        [u IN coalesce(c.profile_competencies, []) | $columns[u]] AS columns, c.profile_levels AS levels,
        c.profile_confidences AS confidences,
        [d IN coalesce(c.profile_as_of, []) | d.year * 10000 + d.month * 100 + d.day] AS as_of,
-       [t IN coalesce(c.profile_traits, []) | t = 'stable'] AS stable
+       [t IN coalesce(c.profile_traits, []) | t = 'stable'] AS stable,
+       coalesce(c.profile_inferred, []) AS inferred
 """
+_CLIENTS = "MATCH (c:Client)" + _CLIENT_ROW
+_SOME_CLIENTS = "UNWIND $keys AS key MATCH (c:Client {key: key})" + _CLIENT_ROW
 # Dates travel as yyyymmdd numbers and traits as booleans: the driver turns every date value into
 # a Python object one by one, and a million clients carry ~80 million of them.
 
@@ -85,46 +88,69 @@ def _target_education(rec) -> float:
     return _nan(level)
 
 
+SPARE_SHARE, MIN_SPARE = 0.02, 256  # rows kept free for clients that arrive while an index runs
+
+
 def load_index(driver: Driver, database: str, today: date | None = None) -> MatchIndex:
     today = today or datetime.now(timezone.utc).date()
-    competencies = [r["uri"] for r in driver.execute_query(_COMPETENCIES, database_=database).records]
+    competencies = [r["uri"] for r in read(driver, _COMPETENCIES, database).records]
     columns = {uri: i for i, uri in enumerate(competencies)}
     n = len(competencies)
     c = _read_clients(driver, database, columns, today)
     clients = Clients(c.keys, ClientEntries(np.asarray(c.row, dtype=np.int32), np.asarray(c.col, dtype=np.int32),
                                             np.asarray(c.a, dtype=np.float32), np.asarray(c.b, dtype=np.float32)),
-                      np.asarray(c.flags, dtype=bool), c.xyz(), n, c.hours, c.education)
+                      np.asarray(c.flags, dtype=bool), c.xyz(), n, c.hours, c.education,
+                      spare=max(MIN_SPARE, int(SPARE_SHARE * len(c.keys))))
     return MatchIndex(competencies, clients, _read_targets(driver, database, _VACANCIES, columns),
                       _read_targets(driver, database, _OCCUPATIONS, columns))
 
 
-def _read_clients(driver: Driver, database: str, columns: dict, today: date) -> _Rows:
+def client_patches(driver: Driver, database: str, index: MatchIndex, keys: list[str],
+                   today: date | None = None) -> tuple[list[ClientPatch], list[str]]:
+    """The rows of these clients as the graph holds them now, and the keys no longer in the graph."""
+    today = today or datetime.now(timezone.utc).date()
+    c = _read_clients(driver, database, index.column, today, keys)
+    rows, cols = np.asarray(c.row, dtype=np.int64), np.asarray(c.col, dtype=np.int32)
+    levels, confs, xyz = np.asarray(c.a, dtype=np.float32), np.asarray(c.b, dtype=np.float32), c.xyz()
+    patches = []
+    for i, key in enumerate(c.keys):
+        mine = np.flatnonzero(rows == i)
+        order = mine[np.argsort(cols[mine], kind="stable")]
+        patches.append(ClientPatch(key, cols[order], levels[order], confs[order], bool(c.flags[i]), xyz[i],
+                                   c.hours[i], c.education[i]))
+    return patches, sorted(set(keys) - set(c.keys))
+
+
+def _read_clients(driver: Driver, database: str, columns: dict, today: date, keys: list[str] | None = None) -> _Rows:
     out = _Rows()
     as_of: list[int] = []      # yyyymmdd per entry
     stable: list[bool] = []
-    with driver.session(database=database, fetch_size=5000) as session:
-        for i, rec in enumerate(session.run(_CLIENTS, columns=columns)):
+    inferred: list[bool] = []
+    query, params = (_CLIENTS, {}) if keys is None else (_SOME_CLIENTS, {"keys": keys})
+    with read_session(driver, database, fetch_size=5000) as session:
+        for i, rec in enumerate(session.run(query, columns=columns, **params)):
             out.keys.append(rec["key"])
             out.flags.append(rec["excluded"])
             out.lat.append(_nan(rec["lat"]))
             out.lon.append(_nan(rec["lon"]))
             out.hours.append(_nan(rec["hours"]))
             out.education.append(_nan(level_from_text(rec["education"])))
-            entries = rec["columns"], rec["levels"], rec["confidences"], rec["as_of"], rec["stable"]
+            entries = rec["columns"], rec["levels"], rec["confidences"], rec["as_of"], rec["stable"], rec["inferred"]
             if not entries[0]:
                 continue
             if None in entries[0]:  # a competency the current atlas no longer has: not evidence for it
                 keep = [j for j, col in enumerate(entries[0]) if col is not None]
                 entries = tuple([xs[j] for j in keep] for xs in entries)
-            cols, levels, confidences, days, traits = entries
+            cols, levels, confidences, days, traits, inferences = entries
             out.row.extend([i] * len(cols))
             out.col.extend(cols)
             out.a.extend(levels)
             out.b.extend(confidences)
             as_of.extend(days)
             stable.extend(traits)
+            inferred.extend(inferences)
     out.b = decay_many(np.asarray(out.b, dtype=np.float64), _ages(np.asarray(as_of, dtype=np.int64), today),
-                       np.asarray(stable, dtype=bool))
+                       np.asarray(stable, dtype=bool), np.asarray(inferred, dtype=bool))
     return out
 
 
@@ -138,7 +164,7 @@ def _ages(yyyymmdd: np.ndarray, today: date) -> np.ndarray:
 
 def _read_targets(driver: Driver, database: str, query: str, columns: dict) -> Targets:
     out = _Rows()
-    with driver.session(database=database, fetch_size=5000) as session:
+    with read_session(driver, database, fetch_size=5000) as session:
         for i, rec in enumerate(session.run(query, columns=columns, default_importance=DEFAULT_IMPORTANCE,
                                               default_level=DEFAULT_REQUIRED_LEVEL)):
             out.keys.append(rec["key"])

@@ -6,7 +6,7 @@ from datetime import date
 import typer
 
 from matcher.explain import GapItem
-from matcher.scoring import RequirementResult
+from matcher.scoring import MatchScore, RequirementResult
 from matcher.service import Match, WhatIf
 
 
@@ -25,46 +25,65 @@ def requirement_as_dict(r: RequirementResult, provenance: dict | None) -> dict:
                     "sources": p.get("sources") or [], "as_of": _iso(p.get("as_of")),
                     "inferred": bool(p.get("inferred", False))}
     return {"competency": r.requirement.competency, "label": r.requirement.label,
-            "essential": r.requirement.essential, "required_level": round(r.requirement.required_level, 3),
+            "label_lang": r.requirement.label_lang, "essential": r.requirement.essential, "required_level": round(r.requirement.required_level, 3),
             "status": r.status.value, "contribution": round(r.contribution, 4), "evidence": evidence}
 
 
+def fit_parts(m: MatchScore, penalty: float = 0.0) -> dict:
+    """Expected fit, its range and the measured share, after `penalty`: the four numbers every
+    ranked row, gap and what-if carries."""
+    return {"fit": round(max(0.0, m.fit - penalty), 4), "fit_low": round(max(0.0, m.fit_low - penalty), 4),
+            "fit_high": round(max(0.0, m.fit_high - penalty), 4), "coverage": round(m.coverage, 4)}
+
+
+_MEASURED = {"nl": "gemeten", "en": "measured"}
+
+
+def fit_text(fit: float, low: float, high: float, coverage: float, lang: str = "nl") -> str:
+    """How a person reads a fit: "72 % (55–85 %), 60 % gemeten"."""
+    pct = lambda x: f"{round(100 * x):d}"  # noqa: E731
+    return (f"{pct(fit)} % ({pct(low)}–{pct(high)} %), {pct(coverage)} % "
+            f"{_MEASURED.get(lang, _MEASURED['en'])}")
+
+
 def score_parts(m: Match) -> dict:
-    """How a ranked row's score came about: the competency score, and what distance, hours and
-    education took off (the CLI and the API show the same parts)."""
+    """How a ranked row's fit came about: the fit from the competencies alone, and what distance,
+    hours and education took off (the CLI and the API show the same parts)."""
     e = m.explained
-    return {"score": round(m.score, 4), "competency_score": round(e.match.score, 4),
+    return {**fit_parts(e.match, m.penalty), "competency_fit": round(e.match.fit, 4),
             "distance_km": None if e.distance_km is None else round(e.distance_km, 1),
             "distance_penalty": round(e.distance_penalty, 4),
-            "hours_short": m.hours_short, "education_short": m.education_short}
+            "hours_short": m.hours_short, "education_short": m.education_short, "preference": m.preference}
 
 
 def match_as_dict(m: Match) -> dict:
-    e = m.explained
     facts = {k: (_iso(v) if hasattr(v, "to_native") else v) for k, v in m.facts.items()}
     return {
         "rank": m.rank, "subject": m.subject, **score_parts(m),
-        "score_range": [round(m.score, 4), round(m.upper, 4)],
-        "coverage": round(e.match.coverage, 4),
         "facts": facts,
-        "requirements": [requirement_as_dict(r, m.evidence.get(r.requirement.competency)) for r in e.match.results],
+        "requirements": [requirement_as_dict(r, m.evidence.get(r.requirement.competency))
+                         for r in m.explained.match.results],
     }
 
 
 def gap_as_dict(g: GapItem) -> dict:
     return {"competency": g.requirement.competency, "label": g.requirement.label,
-            "essential": g.requirement.essential, "status": g.status.value,
+            "label_lang": g.requirement.label_lang, "essential": g.requirement.essential, "status": g.status.value,
             "current_level": None if g.current_level is None else round(g.current_level, 3),
             "required_level": round(g.requirement.required_level, 3), "gain": round(g.gain, 4),
             "unlocks": g.unlocks, "trait": g.trait}
 
 
 def what_if_as_dict(w: WhatIf) -> dict:
-    return {"client": w.client, "competency": w.competency, "level": w.level, "vacancy": w.vacancy,
-            "score_before": round(w.score_before, 4), "score_after": round(w.score_after, 4),
+    changed = [{"competency": b.requirement.competency, "label": b.requirement.label, "before": b.status.value,
+                "after": a.status.value} for b, a in zip(w.before.results, w.after.results) if b.status != a.status]
+    return {"client": w.client, "target": {"kind": w.target_kind, "id": w.target},
+            "changes": [{"competency": c, "level": lv} for c, lv in w.changes],
+            "before": fit_parts(w.before), "after": fit_parts(w.after), "changed": changed,
             "rank_before": w.rank_before, "rank_after": w.rank_after,
             "vacancies_within_reach_before": w.vacancies_before, "vacancies_within_reach_after": w.vacancies_after,
-            "opens": w.opens, "radius_km": w.radius_km}
+            "opens": w.opens, "radius_km": w.radius_km,
+            "note": "Hypothetical: nothing is stored, no measurement changes."}
 
 
 def print_match(m: Match) -> None:
@@ -79,8 +98,9 @@ def print_match(m: Match) -> None:
         flags.append("fewer hours available than asked")
     if m.education_short:
         flags.append("education below what is asked")
-    typer.echo(f"{m.rank:>3}. {m.subject} {title} score {m.score:.2f} (range {m.score:.2f}-{m.upper:.2f}), "
-               f"coverage {e.match.coverage:.0%}" + (f" [{', '.join(flags)}]" if flags else ""))
+    typer.echo(f"{m.rank:>3}. {m.subject} {title} fit "
+               f"{fit_text(m.fit, m.fit_low, m.fit_high, e.match.coverage, 'en')}"
+               + (f" [{', '.join(flags)}]" if flags else ""))
     for r in e.match.results:
         kind = "essential" if r.requirement.essential else "optional "
         if r.evidence is None:

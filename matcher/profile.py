@@ -7,21 +7,30 @@ a zero. The rules (also in docs/measurements.md):
 
 Evidence. A measured scale score (normalised level, 1 = best) is evidence for every competency
 the instrument profile maps it to, with strength = mapping weight × MATCH_FACTOR[match type] ×
-MEASURED_CONFIDENCE. Work history adds the essential ESCO skills of each occupation as INFERRED
-evidence with level INFERRED_LEVEL(years) and strength INFERRED_CONFIDENCE × years factor — well
-below a test score.
+MEASURED_CONFIDENCE. Work history (dated at its `until`) is INFERRED evidence for every
+requirement of the occupation — ESCO essential and optional skills and knowledge, O*NET
+descriptors — at `experience_level` (a share of the level the occupation asks, growing with the
+years) and `experience_strength` (by relation and years). Experience in a SIMILAR_TO occupation
+transfers through the competencies the two share: they are the same evidence. Certificates,
+licences and courses (competency_atlas/certificates.yaml) are INFERRED evidence too.
 
-Decay. Older evidence counts less: strength × 0.5 ** (age / half-life), the age counted from the
-client's NEWEST evidence (so a profile is a function of the measurements alone: re-deriving it
-tomorrow gives the same numbers). Trainable competencies change with training and work, so
-their evidence halves in HALF_LIFE_DAYS['trainable'] (2 years); stable traits in 5 years.
+Decay. Older evidence counts less: strength × 0.5 ** (age / half-life). A stored estimate's
+confidence holds on its as-of date (the newest evidence for that competency): older pieces are
+decayed to that date, and readers (the match index) decay from it to their day, so every day is
+counted once and a profile is a function of the measurements alone (re-deriving it tomorrow
+gives the same numbers). Trainable competencies change with training and work, so
+their evidence halves in HALF_LIFE_DAYS['trainable'] (2 years), stable traits in 5 years, and
+inferred evidence (years of practice, a certificate or licence) in 10 years: what was practised
+for years is not forgotten as fast as a single test result goes stale.
 `current_confidence` applies the same decay from as_of to a given day, for readers that want it.
 
 Combination (matcher/profile_columns.py, over arrays). level = Σ sᵢ·levelᵢ / Σ sᵢ (strength-weighted mean, so several instruments
 combine and the newer, better-mapped evidence dominates). Confidence = noisy-OR of the
 strengths, 1 − Π(1 − sᵢ) — it rises with every further piece of evidence — times an agreement
-factor 1 − (strength-weighted standard deviation of the levels), capped at CONFIDENCE_CAP: two
-instruments that agree make a confident estimate, two that disagree do not.
+factor 1 − (strength-weighted standard deviation of the MEASURED levels), capped at
+CONFIDENCE_CAP: two instruments that agree make a confident estimate, two that disagree do not.
+Inferred levels are "at least what the job or document asks": a higher test score does not
+contradict them, so they add confidence without counting as disagreement.
 
 Gates. Per instrument, the newest measurement that carries the gate block decides (a client who
 was G6 last year and G2 now is matchable); across instruments the strictest status wins:
@@ -40,9 +49,13 @@ GateStatus = Literal["matchable", "needs_support", "not_matchable"]
 
 MATCH_FACTOR = {"exact": 1.0, "close": 0.8, "narrow": 0.7, "broad": 0.5}
 MEASURED_CONFIDENCE = 0.7  # one exact-mapped, fresh test score
-INFERRED_CONFIDENCE = 0.3  # an essential skill of an occupation the client worked in for >= FULL_YEARS
-FULL_YEARS = 3.0
-HALF_LIFE_DAYS = {"trainable": 730.0, "stable": 1826.0}
+# Work history: years in an occupation show its requirements at the level it asks. An essential
+# requirement was practised daily; an optional one perhaps not at all in this particular job.
+EXPERIENCE_CONFIDENCE = {"essential": 0.95, "optional": 0.8}
+FULL_YEARS = 5.0  # after this many years the level the occupation asks counts as reached, with a margin
+EXPERIENCE_MARGIN = 0.2
+UNKNOWN_YEARS = 1.0  # a job without a duration counts as one year
+HALF_LIFE_DAYS = {"trainable": 730.0, "stable": 1826.0, "experience": 3652.0}
 CONFIDENCE_CAP = 0.95
 GATE_ORDER = {"matchable": 0, "needs_support": 1, "not_matchable": 2}
 
@@ -77,26 +90,40 @@ def decay(strength: float, age_days: float, trait: str) -> float:
     return strength * 0.5 ** (max(age_days, 0.0) / HALF_LIFE_DAYS[trait])
 
 
-def decay_many(strength: np.ndarray, age_days: np.ndarray, stable: np.ndarray) -> np.ndarray:
-    """`decay` over arrays (the match index decays millions of stored confidences at once)."""
+def half_lives(stable: np.ndarray, inferred: np.ndarray | None = None) -> np.ndarray:
+    """Half-life in days per piece of evidence: what years of work taught fades slower than a test
+    score of a trainable competency (it was practised, not just shown once)."""
     half_life = np.where(stable, HALF_LIFE_DAYS["stable"], HALF_LIFE_DAYS["trainable"])
-    return strength * 0.5 ** (np.maximum(age_days, 0.0) / half_life)
+    return half_life if inferred is None else np.where(inferred, HALF_LIFE_DAYS["experience"], half_life)
+
+
+def decay_many(strength: np.ndarray, age_days: np.ndarray, stable: np.ndarray,
+               inferred: np.ndarray | None = None) -> np.ndarray:
+    """`decay` over arrays (the match index decays millions of stored confidences at once)."""
+    return strength * 0.5 ** (np.maximum(age_days, 0.0) / half_lives(stable, inferred))
 
 
 def current_confidence(estimate: CompetencyEstimate, today: date) -> float:
-    """The stored confidence decayed further from its as-of date to `today`."""
-    return decay(estimate.confidence, (today - estimate.as_of).days, estimate.trait)
+    """The stored confidence decayed further from its as-of date to `today`, as the match index does."""
+    return float(decay_many(np.float64(estimate.confidence), np.float64((today - estimate.as_of).days),
+                            np.bool_(estimate.trait == "stable"), np.bool_(estimate.inferred)))
 
 
-def inferred_level(years: float | None) -> float:
-    """An essential skill of a job held for `years`: 0.5 when the duration is unknown or short,
-    rising to 0.8 after 6 years. A deliberately moderate claim: it says 'practised', not 'mastered'."""
-    return 0.5 + 0.05 * min(max(years or 0.0, 0.0), 6.0)
+def experience_level(required: np.ndarray, years: float | None) -> np.ndarray:
+    """What years in an occupation show of one of its requirements: 80 % of the level it asks at the
+    start, the level itself after a year (whoever kept the job for a year does what it asks), and
+    EXPERIENCE_MARGIN above it after FULL_YEARS (with room to spare)."""
+    y = UNKNOWN_YEARS if years is None else max(years, 0.0)
+    first_year, f = min(y, 1.0), min(y, FULL_YEARS) / FULL_YEARS
+    return np.minimum(np.asarray(required, dtype=float) * (0.8 + 0.2 * first_year) + EXPERIENCE_MARGIN * f, 1.0)
 
 
-def inferred_strength(years: float | None) -> float:
-    y = FULL_YEARS / 2 if years is None else max(years, 0.0)
-    return INFERRED_CONFIDENCE * (0.4 + 0.6 * min(y, FULL_YEARS) / FULL_YEARS)
+def experience_strength(essential: np.ndarray, years: float | None) -> np.ndarray:
+    """How sure the work history makes us: by relation, from half after a short spell to full
+    after FULL_YEARS."""
+    y = UNKNOWN_YEARS if years is None else max(years, 0.0)
+    base = np.where(essential, EXPERIENCE_CONFIDENCE["essential"], EXPERIENCE_CONFIDENCE["optional"])
+    return base * (0.5 + 0.5 * min(y, FULL_YEARS) / FULL_YEARS)
 
 
 # ---------------------------------------------------------------- gates

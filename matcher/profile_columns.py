@@ -19,7 +19,7 @@ from datetime import date
 
 import numpy as np
 
-from matcher.profile import CONFIDENCE_CAP, HALF_LIFE_DAYS, CompetencyEstimate, Evidence
+from matcher.profile import CONFIDENCE_CAP, CompetencyEstimate, Evidence, half_lives
 
 
 @dataclass(frozen=True)
@@ -55,17 +55,19 @@ class Combined:
 
 
 def combine(ev: EvidenceColumns) -> Combined:
-    """matcher/profile.py's rule: decay from each client's newest evidence, strength-weighted mean
-    level, noisy-OR confidence times agreement, capped."""
-    n_clients = int(ev.client.max()) + 1 if len(ev.client) else 0
-    reference = np.full(n_clients, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(reference, ev.client, ev.day)
-    half_life = np.where(ev.stable, HALF_LIFE_DAYS["stable"], HALF_LIFE_DAYS["trainable"])
-    age = np.maximum(reference[ev.client] - ev.day, 0)
-    s = ev.strength * 0.5 ** (age / half_life)
-    keep = s > 0.0
+    """matcher/profile.py's rule: decay to the newest evidence of the same competency (the entry's
+    as-of date, from which readers decay further to their day, so each day counts once),
+    strength-weighted mean level, noisy-OR confidence times agreement, capped."""
     competency_span = int(ev.competency.max()) + 1 if len(ev.competency) else 1
-    key = ev.client[keep].astype(np.int64) * competency_span + ev.competency[keep]
+    every_key = ev.client.astype(np.int64) * competency_span + ev.competency
+    _, entry = np.unique(every_key, return_inverse=True)
+    entry = entry.reshape(-1)
+    reference = np.full(int(entry.max()) + 1 if len(entry) else 0, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(reference, entry, ev.day)
+    age = np.maximum(reference[entry] - ev.day, 0)
+    s = ev.strength * 0.5 ** (age / half_lives(ev.stable, ev.inferred))
+    keep = s > 0.0
+    key = every_key[keep]
     order = np.argsort(key, kind="stable")
     key, s = key[order], s[keep][order]
     level, day, stable, inferred, source = (x[keep][order] for x in (ev.level, ev.day, ev.stable, ev.inferred,
@@ -77,8 +79,7 @@ def combine(ev: EvidenceColumns) -> Combined:
                         empty.astype(bool), empty.astype(bool), empty.astype(np.int64), empty.astype(np.int64))
     sw = np.add.reduceat(s, starts)
     mean = np.add.reduceat(s * level, starts) / sw
-    var = np.add.reduceat(s * level * level, starts) / sw - mean * mean
-    spread = np.sqrt(np.where(var > 0.0, var, 0.0))
+    spread = _measured_spread(s, level, inferred, starts)
     miss = np.multiply.reduceat(1.0 - np.minimum(s, 1.0), starts)
     confidence = np.minimum((1.0 - miss) * (1.0 - spread), CONFIDENCE_CAP)
     stable_sum = np.add.reduceat(np.where(stable, s, 0.0), starts)
@@ -89,6 +90,18 @@ def combine(ev: EvidenceColumns) -> Combined:
         level=np.round(np.clip(mean, 0.0, 1.0), 6), confidence=np.round(confidence, 6),
         day=np.maximum.reduceat(day, starts), stable=(stable_sum > 0.0) & (stable_sum >= sw - stable_sum),
         inferred=np.logical_and.reduceat(inferred, starts), source_codes=codes, source_ends=ends)
+
+
+def _measured_spread(s: np.ndarray, level: np.ndarray, inferred: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Strength-weighted standard deviation of the MEASURED levels per group: two tests that
+    disagree make an uncertain estimate. Inferred levels (work history, certificates) say "at least
+    what the job or document asks", so a higher test score does not contradict them."""
+    m = np.where(inferred, 0.0, s)
+    w = np.add.reduceat(m, starts)
+    safe = np.where(w > 0.0, w, 1.0)
+    mean = np.add.reduceat(m * level, starts) / safe
+    var = np.add.reduceat(m * level * level, starts) / safe - mean * mean
+    return np.where(w > 0.0, np.sqrt(np.where(var > 0.0, var, 0.0)), 0.0)
 
 
 def _distinct_sources(group: np.ndarray, source: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from graph_schema.db import read
 from matcher.profile_repository import PROFILE
 from matcher.profile_store import evidence_rows
 
 _LABELS = """
 MATCH (k:Competency) WHERE k.uri IN $uris
-RETURN k.uri AS uri, coalesce(CASE $lang WHEN 'nl' THEN k.label_nl END, k.label_en, k.uri) AS label
+WITH k, CASE $lang WHEN 'nl' THEN k.label_nl END AS dutch
+RETURN k.uri AS uri, coalesce(dutch, k.label_en, k.uri) AS label,
+       CASE WHEN dutch IS NULL THEN 'en' ELSE 'nl' END AS lang
 """
 
 _EVIDENCE = f"""
@@ -23,7 +26,8 @@ RETURN c.key AS client, {PROFILE} AS profile
 _CLIENTS = """
 MATCH (c:Client) WHERE c.key IN $clients
 RETURN c.key AS key, coalesce(c.gate, 'matchable') AS gate, coalesce(c.gate_reasons, []) AS gate_reasons,
-       c.location.latitude AS lat, c.location.longitude AS lon, c.region_code AS region
+       c.location.latitude AS lat, c.location.longitude AS lon, c.region_code AS region,
+       coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km
 """
 
 _VACANCIES = """
@@ -49,33 +53,35 @@ RETURN o.uri AS occupation, coalesce(o.isco_code, '') AS isco,
 """
 
 
-def competency_labels(driver: Driver, database: str, uris: list[str], lang: str = "en") -> dict[str, str]:
-    records, _, _ = driver.execute_query(_LABELS, uris=uris, lang=lang, database_=database)
-    return {r["uri"]: r["label"] for r in records}
+def competency_labels(driver: Driver, database: str, uris: list[str], lang: str = "nl") -> dict[str, tuple[str, str]]:
+    """uri -> (label, the language it is in): a Dutch request falls back to English where the atlas
+    has no Dutch label, and says so."""
+    records, _, _ = read(driver, _LABELS, database, uris=uris, lang=lang)
+    return {r["uri"]: (r["label"], r["lang"]) for r in records}
 
 
 def evidence_details(driver: Driver, database: str, clients: list[str], uris: list[str]) -> dict[tuple[str, str], dict]:
-    records, _, _ = driver.execute_query(_EVIDENCE, clients=clients, database_=database)
+    records, _, _ = read(driver, _EVIDENCE, database, clients=clients)
     wanted = set(uris)
     return {(r["client"], e["competency"]): {"client": r["client"], **e}
             for r in records for e in evidence_rows(r["profile"], wanted)}
 
 
 def client_facts(driver: Driver, database: str, clients: list[str]) -> dict[str, dict]:
-    records, _, _ = driver.execute_query(_CLIENTS, clients=clients, database_=database)
+    records, _, _ = read(driver, _CLIENTS, database, clients=clients)
     return {r["key"]: dict(r) for r in records}
 
 
 def vacancy_facts(driver: Driver, database: str, ids: list[str]) -> dict[str, dict]:
-    records, _, _ = driver.execute_query(_VACANCIES, ids=ids, database_=database)
+    records, _, _ = read(driver, _VACANCIES, database, ids=ids)
     return {r["id"]: dict(r) for r in records}
 
 
-def occupation_facts(driver: Driver, database: str, uris: list[str], lang: str = "en") -> dict[str, dict]:
-    records, _, _ = driver.execute_query(_OCCUPATIONS, uris=uris, lang=lang, database_=database)
+def occupation_facts(driver: Driver, database: str, uris: list[str], lang: str = "nl") -> dict[str, dict]:
+    records, _, _ = read(driver, _OCCUPATIONS, database, uris=uris, lang=lang)
     return {r["uri"]: dict(r) for r in records}
 
 
 def work_history(driver: Driver, database: str, client: str) -> list[dict]:
-    records, _, _ = driver.execute_query(_WORK_HISTORY, client=client, database_=database)
+    records, _, _ = read(driver, _WORK_HISTORY, database, client=client)
     return [dict(r) for r in records]

@@ -1,24 +1,42 @@
 """How well a client's competency evidence meets a set of requirements. Pure functions, no I/O.
 
-For requirement i with weight w_i (importance x essential/optional factor), the client's evidence
-has a level l_i in [0, 1] and a confidence k_i in [0, 1] (or is unknown). With required level r_i:
+For requirement i with weight share s_i (importance x essential/optional factor, divided by the
+sum over all requirements), the client's evidence has a level l_i in [0, 1] and a confidence
+k_i in [0, 1], or is unknown. With required level r_i:
 
-    credit_i       = 1 if l_i >= r_i else l_i / r_i           (partial credit)
-    contribution_i = w_i * credit_i * k_i / W                  W = sum of all w_i
-    score          = sum_i contribution_i                      (what the evidence shows)
-    upper          = score + (sum of w_i of unknowns + sum_i w_i * (1 - k_i)) / W
-    coverage       = (sum of w_i with evidence) / W
+    credit_i   = Phi((l_i - r_i) / SPREAD + SHIFT)                 (the chance the requirement is met)
+    expected_i = k_i * credit_i + (1 - k_i) * prior_i               (unknown: prior_i)
+    fit        = sum_i s_i * expected_i                             (the rank key)
+    fit_low    = sum_i s_i * k_i * credit_i                         (what the evidence proves)
+    fit_high   = fit_low + sum_i s_i * (1 - k_i)  (unknowns k_i = 0: the best it could turn out)
+    coverage   = sum of s_i with evidence                           ("gemeten deel")
 
-`score` is a lower bound and `upper` the best the client could turn out to be once everything
-unknown is measured: an empty profile scores 0 with range [0, 1] and coverage 0, so it can never
-look like a match, and an unknown is never counted as met nor as missing. The explanation is the
-list of per-requirement results: their contributions add up to the score exactly.
+A level is a noisy estimate of the client's true level (a test score on a normed scale, years in
+a job), so credit is the chance that the true level reaches what is asked: a normal curve of
+spread SPREAD around the required level, shifted so that a level exactly at the requirement
+earns AT_REQUIRED. Top marks earn ~1; the midpoint of a normed scale earns about what an
+unmeasured client is expected to earn, so an average score on many scales does not outrank top
+marks on a few.
+
+prior_i is what an unknown requirement is expected to be worth: not 0 (a client nobody measured
+is no proven misfit) and not 1 (nor a proven match), but the chance that a client about whom
+nothing is known has it: PRIOR (0.5) for the general abilities every job asks in some measure
+(O*NET skills, knowledge areas, work styles), SPECIFIC_PRIOR (0.35) for an occupation's own ESCO
+skills and knowledge, which fewer people have. So fit = fit_low + sum_i s_i (1 - k_i) prior_i:
+the expected value when what is not proven turns out met at the prior's rate. Status: met
+(level >= required), partly met (credit >= prior_i, i.e. level within `partly_margin(prior_i)`
+below it), missing (below that). So for one requirement met > unknown > missing,
+raising a level never lowers it, and dropping evidence that meets a requirement never raises
+it. The explanation is the list of per-requirement results; their contributions add up to the
+fit exactly.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from math import erf, sqrt
+from statistics import NormalDist
 
 import numpy as np
 
@@ -28,8 +46,28 @@ DEFAULT_IMPORTANCE = 3.0
 DEFAULT_REQUIRED_LEVEL = 0.5
 ESSENTIAL_FACTOR = 1.0
 OPTIONAL_FACTOR = 0.5
-# A level at or above this share of the required level is "partly met" rather than "missing".
-PARTLY_MET_FROM = 0.6
+# What an unknown requirement is expected to be worth, and how credit follows the level (see the
+# module docstring). "Partly met" starts where credit reaches PRIOR, so that a "missing"
+# requirement always weighs less than an unknown one.
+PRIOR = 0.5
+SPECIFIC_PRIOR = 0.35
+SPREAD = 0.2
+AT_REQUIRED = 0.7
+SHIFT = NormalDist().inv_cdf(AT_REQUIRED)
+GENERAL_PREFIX = "onet:"  # O*NET descriptors: the general abilities
+
+
+def prior_of(competency: str) -> float:
+    """What an unknown requirement on this competency counts as (see the module docstring)."""
+    return PRIOR if competency.startswith(GENERAL_PREFIX) else SPECIFIC_PRIOR
+
+
+def partly_margin(prior: float) -> float:
+    """How far below the required level a level is still "partly met": where credit reaches the prior."""
+    return SPREAD * (SHIFT - NormalDist().inv_cdf(prior))
+
+
+PARTLY_MARGIN = partly_margin(PRIOR)  # ~0.105 below the required level for a general ability
 
 
 def requirement_weight(importance, essential):
@@ -84,6 +122,11 @@ class Requirement:
     required_level: float  # [0, 1]
     importance: float = 1.0  # > 0
     essential: bool = True
+    label_lang: str | None = None  # the language of `label` (nl, or en where no Dutch label exists)
+
+    @property
+    def prior(self) -> float:
+        return prior_of(self.competency)
 
     @property
     def weight(self) -> float:
@@ -110,9 +153,10 @@ class RequirementResult:
 
 @dataclass(frozen=True)
 class MatchScore:
-    score: float
-    upper: float
-    coverage: float
+    fit: float  # expected fit, the rank key
+    fit_low: float  # proven by the evidence
+    fit_high: float  # if everything not proven turned out met
+    coverage: float  # share of the requirement weight with evidence
     results: tuple[RequirementResult, ...]
 
     def by_status(self, status: Status) -> list[RequirementResult]:
@@ -120,36 +164,41 @@ class MatchScore:
 
 
 def credit(level: float, required: float) -> float:
-    if required <= 0 or level >= required:
+    """The chance the requirement is met (matcher/kernels.py computes the same)."""
+    if required <= 0:
         return 1.0
-    return max(level, 0.0) / required
+    return 0.5 * (1.0 + erf(((level - required) / SPREAD + SHIFT) / sqrt(2.0)))
 
 
-def status_of(evidence: Evidence | None, required: float) -> Status:
+def status_of(evidence: Evidence | None, required: float, prior: float = PRIOR) -> Status:
     if evidence is None:
         return Status.UNKNOWN
-    c = credit(evidence.level, required)
-    if c >= 1.0:
+    if evidence.level >= required:
         return Status.MET
-    return Status.PARTLY_MET if c >= PARTLY_MET_FROM else Status.MISSING
+    return Status.PARTLY_MET if evidence.level >= required - partly_margin(prior) else Status.MISSING
+
+
+def expected_credit(credit_: float, confidence: float, prior: float = PRIOR) -> float:
+    """A requirement's expected credit: proven part plus the prior on what is not proven."""
+    return confidence * credit_ + (1.0 - confidence) * prior
 
 
 def score_requirements(requirements: list[Requirement], profile: dict[str, Evidence]) -> MatchScore:
     total = sum(r.weight for r in requirements)
     if total <= 0:
-        return MatchScore(0.0, 1.0, 0.0, ())
-    results, unknown_share, covered = [], 0.0, 0.0
+        return MatchScore(PRIOR, 0.0, 1.0, 0.0, ())
+    results, low, proven, covered = [], 0.0, 0.0, 0.0
     for req in requirements:
+        share = req.weight / total
         evidence = profile.get(req.competency)
         if evidence is None:
-            results.append(RequirementResult(req, None, Status.UNKNOWN, 0.0, 0.0))
-            unknown_share += req.weight
+            results.append(RequirementResult(req, None, Status.UNKNOWN, 0.0, share * req.prior))
             continue
-        c = credit(evidence.level, req.required_level)
-        results.append(RequirementResult(req, evidence, status_of(evidence, req.required_level), c,
-                                         req.weight * c * evidence.confidence / total))
-        unknown_share += req.weight * (1.0 - evidence.confidence)
-        covered += req.weight
-    score = sum(r.contribution for r in results)
-    return MatchScore(score=score, upper=min(1.0, score + unknown_share / total),
-                      coverage=covered / total, results=tuple(results))
+        c, k = credit(evidence.level, req.required_level), evidence.confidence
+        results.append(RequirementResult(req, evidence, status_of(evidence, req.required_level, req.prior), c,
+                                         share * expected_credit(c, k, req.prior)))
+        low += share * k * c
+        proven += share * k
+        covered += share
+    return MatchScore(fit=sum(r.contribution for r in results), fit_low=low, fit_high=min(1.0, low + 1.0 - proven),
+                      coverage=covered, results=tuple(results))

@@ -2,21 +2,31 @@
 
 Every output carries, per requirement, met / partly met / missing / unknown with its evidence
 (instrument measurement and date, or inferred from work history), and the parts add up to the
-score. Gated clients never appear as candidates; "needs support" is shown, not hidden.
+expected fit. Gated clients never appear as candidates; "needs support" is shown, not hidden.
 """
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 from neo4j import Driver
 
 from matcher import repository
-from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, raise_level, with_unlocks
-from matcher.freshness import current_generation
+from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
+from matcher import index_store
+from matcher.freshness import changes_since, current_generation, graph_state, key_hash, patchable
 from matcher.index import MatchIndex, Targets, distance_km
-from matcher.index_repository import load_index
-from matcher.scoring import SHORTFALL_PENALTY, Constraints, DistancePolicy, shortfall
+from matcher.index_repository import client_patches, load_index
+from matcher.preferences import preference
+from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, MatchScore, score_requirements,
+                             shortfall)
+
+
+log = logging.getLogger("atlas.matcher")
 
 
 class NotFound(LookupError):
@@ -33,6 +43,7 @@ class Match:
     education_short: bool = False
     facts: dict = field(default_factory=dict)  # gate, title, place, ... for display
     evidence: dict = field(default_factory=dict)  # competency uri -> provenance
+    preference: str | None = None  # "wished": the client's instruments list this occupation (never in the fit)
 
     @property
     def penalty(self) -> float:
@@ -40,25 +51,31 @@ class Match:
         return self.explained.distance_penalty + SHORTFALL_PENALTY * (self.hours_short + self.education_short)
 
     @property
-    def score(self) -> float:
-        return max(0.0, self.explained.match.score - self.penalty)
+    def fit(self) -> float:
+        """The rank key: expected fit less what distance, hours and education take off."""
+        return max(0.0, self.explained.match.fit - self.penalty)
 
     @property
-    def upper(self) -> float:
-        return max(0.0, self.explained.match.upper - self.penalty)
+    def fit_low(self) -> float:
+        return max(0.0, self.explained.match.fit_low - self.penalty)
+
+    @property
+    def fit_high(self) -> float:
+        return max(0.0, self.explained.match.fit_high - self.penalty)
 
 
 @dataclass(frozen=True)
 class WhatIf:
+    """A client's fit for a target before and after some competencies reach given levels."""
     client: str
-    competency: str
-    level: float
-    vacancy: str
-    score_before: float
-    score_after: float
-    rank_before: int | None  # None: the client is not matchable
+    target_kind: str  # vacancy | occupation
+    target: str
+    changes: tuple[tuple[str, float], ...]
+    before: MatchScore
+    after: MatchScore
+    rank_before: int | None  # among matchable clients for the target; None: the client is not matchable
     rank_after: int | None
-    vacancies_before: int
+    vacancies_before: int  # open vacancies within the radius at GOOD_MATCH or better
     vacancies_after: int
     radius_km: float
 
@@ -69,41 +86,134 @@ class WhatIf:
 
 class MatchService:
     def __init__(self, driver: Driver, database: str, index: MatchIndex | None = None,
-                 traits: dict[str, str] | None = None):
+                 traits: dict[str, str] | None = None, cache_dir: Path | None = None):
         self.driver = driver
         self.database = database
+        self.cache_dir = cache_dir  # compiled indexes on disk (matcher/index_store.py); None: none
         self._index = index
         self._generation: int | None = None
         self.traits = traits or {}
+        self._build_lock = threading.Lock()  # single flight: one rebuild at a time
+        self._patch_lock = threading.Lock()  # one patcher at a time; readers never wait for it
+        self.counters = {"rebuilds": 0, "loads": 0, "patches": 0, "patched_clients": 0}
 
     @property
     def index(self) -> MatchIndex:
         if self._index is None:
-            self.refresh()
+            with self._build_lock:
+                if self._index is None:
+                    self._rebuild()
         return self._index
 
-    def refresh(self) -> None:
-        """Rebuilds the index from the graph (on start, and when the graph's generation moved)."""
-        generation = current_generation(self.driver, self.database)
-        self._index = load_index(self.driver, self.database)
-        self._generation = generation
+    def status(self) -> dict:
+        """For /readyz and /metrics: whether an index is loaded, its generation, and the counters."""
+        return {"built": self._index is not None, "generation": self._generation, **self.counters}
 
-    def refresh_if_stale(self) -> bool:
-        if self._index is not None and current_generation(self.driver, self.database) == self._generation:
-            return False
-        self.refresh()
-        return True
+    def refresh(self) -> None:
+        """Rebuild now, on explicit request (waits for a rebuild already running, then builds)."""
+        with self._build_lock:
+            self._rebuild()
+
+    def refresh_if_stale(self, wait: bool = False) -> str:
+        """Bring the index to the graph's generation: 'fresh'; 'patched' when only clients changed
+        (their rows re-read, well under a second); else 'rebuilding': a rebuild runs in the
+        background (one at a time) while this index keeps answering, and `wait` waits for it."""
+        if self._index is None:
+            _ = self.index
+            return "built"
+        target = current_generation(self.driver, self.database)
+        if target == self._generation:
+            return "fresh"
+        patched = self._patch(target)
+        if patched:
+            return patched
+        self._rebuild_in_background()
+        if wait:
+            with self._build_lock:
+                pass
+        return "rebuilding"
+
+    def _patch(self, target: int) -> str | None:
+        """'patched', 'fresh' (another request got there first), or None: the log says rebuild."""
+        with self._patch_lock:
+            if self._generation is not None and self._generation >= target:
+                return "fresh"
+            found = patchable(changes_since(self.driver, self.database, self._generation or 0),
+                              self._generation or 0, target)
+            if found is None:
+                return None
+            keys, erased = found
+            index = self._index
+            patches, gone = client_patches(self.driver, self.database, index, sorted(keys))
+            if not all(index.clients.patch(p) for p in patches):
+                return None  # no spare rows left for new clients: rebuild
+            if erased:
+                gone += [k for k in index.clients.row if key_hash(k) in erased]
+            for key in gone:
+                index.clients.remove(key)
+            self._generation = target
+            self.counters["patches"] += 1
+            self.counters["patched_clients"] += len(keys)
+            return "patched"
+
+    def _rebuild(self) -> None:
+        """Caller holds _build_lock. The generation is read first: changes during the build are
+        replayed from the change log afterwards."""
+        graph_id, generation = graph_state(self.driver, self.database)
+        name = index_store.folder_name(graph_id, generation, date.today()) if graph_id and self.cache_dir else None
+        if name:
+            with index_store.building(self.cache_dir, name):  # one process builds, the others map its files
+                index = index_store.load(self.cache_dir, name)
+                if index is None:
+                    index = self._build_from_graph()
+                    index_store.save(index, self.cache_dir, name)
+                else:
+                    self.counters["loads"] += 1
+        else:
+            index = self._build_from_graph()
+        with self._patch_lock:
+            self._index, self._generation = index, generation
+
+    def _build_from_graph(self) -> MatchIndex:
+        self.counters["rebuilds"] += 1
+        return load_index(self.driver, self.database)
+
+    def _rebuild_in_background(self) -> None:
+        if not self._build_lock.acquire(blocking=False):
+            return  # one is running: it answers for this change too, or the next check starts another
+
+        def run() -> None:
+            try:
+                self._rebuild()
+            except Exception:  # the old index keeps answering; the next request tries again
+                log.exception("match index rebuild failed")
+            finally:
+                self._build_lock.release()
+        threading.Thread(target=run, name="match-index-rebuild", daemon=True).start()
+
+    def ensure(self, side: str, key: str) -> bool:
+        """True when `key` (a client, vacancy or occupation) is in the index, after waiting for a
+        rebuild that may bring it (a vacancy ingested a moment ago)."""
+        if key in self._side(side).row:
+            return True
+        self.refresh_if_stale(wait=True)
+        return key in self._side(side).row
+
+    def _side(self, side: str):
+        return {"client": self.index.clients, "vacancy": self.index.vacancies,
+                "occupation": self.index.occupations}[side]
 
     # ---- vacancy -> candidates ----------------------------------------------------------------
     def candidates(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
-                   lang: str = "en", scope: list[str] | None = None) -> list[Match]:
+                   lang: str = "nl", scope: list[str] | None = None) -> list[Match]:
         return self.candidates_page(vacancy, top, constraints, lang, scope)[0]
 
     def candidates_page(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
-                        lang: str = "en", scope: list[str] | None = None) -> tuple[list[Match], int]:
+                        lang: str = "nl", scope: list[str] | None = None) -> tuple[list[Match], int]:
         """The top candidates and how many were eligible in all (for pagination)."""
-        idx = self._require(self.index.vacancies, vacancy, "vacancy")
+        idx = self._require("vacancy", vacancy)
         ranked = self.index.candidates(vacancy, top, constraints, scope)
+        occupation = repository.vacancy_facts(self.driver, self.database, [vacancy]).get(vacancy, {}).get("occupation")
         facts = repository.client_facts(self.driver, self.database, ranked.keys)
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
         evidence = repository.evidence_details(self.driver, self.database, ranked.keys,
@@ -118,40 +228,50 @@ class MatchService:
                 education_short=shortfall(_val(self.index.clients.education[row]),
                                           _val(self.index.vacancies.education[idx])),
                 facts=facts.get(key, {}),
-                evidence={uri: e for (c, uri), e in evidence.items() if c == key}))
+                evidence={uri: e for (c, uri), e in evidence.items() if c == key},
+                preference=preference(occupation, facts.get(key, {}).get("preferred_occupations", []))))
         return out, ranked.total
 
     # ---- client -> vacancies / occupations ---------------------------------------------------
-    def vacancies(self, client: str, top: int = 50, radius_km: float = 25.0, filter_distance: bool = True,
-                  lang: str = "en") -> list[Match]:
+    def vacancies(self, client: str, top: int = 50, radius_km: float | None = None, filter_distance: bool = True,
+                  lang: str = "nl") -> list[Match]:
         return self.vacancies_page(client, top, radius_km, filter_distance, lang)[0]
 
-    def vacancies_page(self, client: str, top: int = 50, radius_km: float = 25.0, filter_distance: bool = True,
-                       lang: str = "en") -> tuple[list[Match], int]:
-        row = self._require(self.index.clients, client, "client")
+
+    def vacancies_page(self, client: str, top: int = 50, radius_km: float | None = None, filter_distance: bool = True,
+                       lang: str = "nl", filter_hours: bool = False,
+                       filter_education: bool = False) -> tuple[list[Match], int]:
+        """The top open vacancies and how many were eligible. Each filter_* drops the vacancies that
+        constraint fails instead of lowering their fit (in the index, so the total counts only the rest)."""
+        row = self._require("client", client)
         if self.index.clients.excluded[row]:
             return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
-        constraints = Constraints(DistancePolicy(radius_km=radius_km, hard=filter_distance))
+        own = self.client_facts(client)
+        # the client's own travel radius (CTC reisbereidheid) unless the caller gives one
+        radius = radius_km or own.get("travel_radius_km") or DistancePolicy.radius_km
+        constraints = Constraints(DistancePolicy(radius_km=radius, hard=filter_distance), filter_hours, filter_education)
         ranked = self.index.vacancies_for(client, top, constraints)
         facts = repository.vacancy_facts(self.driver, self.database, ranked.keys)
+        wished = own.get("preferred_occupations", [])
         profile = self.index.profile_of(client)
+        requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in ranked.keys}
+        evidence = self._provenance(client, requirements.values())
         out = []
         for rank, vid in enumerate(ranked.keys, start=1):
             v = self.index.vacancies.row[vid]
             km = distance_km(self.index.clients.xyz[row], self.index.vacancies.xyz[v])
             out.append(Match(
-                rank, vid, explain(self._requirements(self.index.vacancies, vid, lang), profile, km,
-                                   constraints.distance),
+                rank, vid, explain(requirements[vid], profile, km, constraints.distance), evidence=evidence,
                 hours_short=shortfall(_val(self.index.clients.hours[row]), _val(self.index.vacancies.hours[v])),
                 education_short=shortfall(_val(self.index.clients.education[row]),
                                           _val(self.index.vacancies.education[v])),
-                facts=facts.get(vid, {})))
+                facts=facts.get(vid, {}), preference=preference(facts.get(vid, {}).get("occupation"), wished)))
         return out, ranked.total
 
-    def occupations(self, client: str, top: int = 20, lang: str = "en") -> list[Match]:
+    def occupations(self, client: str, top: int = 20, lang: str = "nl") -> list[Match]:
         """Best occupations by profile, marked when they lie in another sector than the work
         history, plus the SIMILAR_TO neighbours of the occupations the client worked in."""
-        if self.index.clients.excluded[self._require(self.index.clients, client, "client")]:
+        if self.index.clients.excluded[self._require("client", client)]:
             return []
         history = repository.work_history(self.driver, self.database, client)
         own_sectors = {h["isco"][:1] for h in history if h["isco"]}
@@ -160,59 +280,83 @@ class MatchService:
         keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row]]))
         facts = repository.occupation_facts(self.driver, self.database, keys, lang)
         profile = self.index.profile_of(client)
-        scored = [(explain(self._requirements(self.index.occupations, uri, lang), profile), uri) for uri in keys]
-        scored.sort(key=lambda p: (-p[0].score, p[1]))
+        wished = self.client_facts(client).get("preferred_occupations", [])
+        requirements = {uri: self._requirements(self.index.occupations, uri, lang) for uri in keys}
+        evidence = self._provenance(client, requirements.values())
+        scored = [(explain(requirements[uri], profile), uri) for uri in keys]
+        scored.sort(key=lambda p: (-p[0].match.fit, p[1]))
         out = []
         for rank, (explained, uri) in enumerate(scored, start=1):
             f = dict(facts.get(uri, {}))
             isco = f.get("isco") or ""
             f["other_sector"] = bool(own_sectors) and isco[:1] not in own_sectors
             f["similar_to"] = similar_from.get(uri)
-            out.append(Match(rank, uri, explained, facts=f))
+            out.append(Match(rank, uri, explained, facts=f, evidence=evidence, preference=preference(uri, wished)))
         return out
+
+    def _provenance(self, client: str, requirements) -> dict:
+        """Source, date and inferred flag of the client's evidence for the competencies shown."""
+        uris = sorted({r.competency for reqs in requirements for r in reqs})
+        return {uri: e for (_, uri), e in repository.evidence_details(self.driver, self.database, [client], uris).items()}
+
+    def client_facts(self, client: str) -> dict:
+        """Gate, place, preferred occupations and travel radius of one client."""
+        return repository.client_facts(self.driver, self.database, [client]).get(client, {})
 
     # ---- gap and what-if ----------------------------------------------------------------------
     def gap(self, client: str, target_kind: str, target: str, radius_km: float = 25.0,
-            lang: str = "en") -> list[GapItem]:
-        """Competencies to develop for a vacancy or occupation: essential first, then by score gain,
+            lang: str = "nl") -> list[GapItem]:
+        """Competencies to develop for a vacancy or occupation: essential first, then by fit gain,
         each with how many open vacancies within the radius it would bring within reach."""
-        row = self._require(self.index.clients, client, "client")
-        targets = self.index.vacancies if target_kind == "vacancy" else self.index.occupations
-        self._require(targets, target, target_kind)
+        self._require(target_kind, target)
+        row = self._require("client", client)  # second: a rebuild the target waited for keeps it
+        targets = self._targets(target_kind)
+        profile = self.index.profile_of(client)
+        items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
+        within = self._open_within(row, radius_km)
+        before = self._within_reach(row, within, profile, [])
+        return with_unlocks(items, {
+            g.requirement.competency: self._within_reach(
+                row, within, profile, [(g.requirement.competency, g.requirement.required_level)]) - before
+            for g in items})
+
+    def fit(self, client: str, target_kind: str, target: str, lang: str = "nl") -> MatchScore:
+        """The client's fit for one vacancy or occupation, explained (no distance: not a ranked row)."""
+        self._require(target_kind, target)
+        self._require("client", client)
+        targets = self._targets(target_kind)
+        return score_requirements(self._requirements(targets, target, lang), self.index.profile_of(client))
+
+    def what_if(self, client: str, changes: list[tuple[str, float]], target_kind: str, target: str,
+                radius_km: float = 25.0, lang: str = "nl") -> WhatIf:
+        """The fit, the client's rank among all matchable clients and the vacancies within reach,
+        before and after the changes (nothing is stored). The CLI, the API and the pages call this."""
+        t = self._require(target_kind, target)
+        row = self._require("client", client)
+        targets = self._targets(target_kind)
+        for competency, _ in changes:
+            if competency not in self.index.column:
+                raise NotFound(f"competency {competency!r} is not in the atlas")
         requirements = self._requirements(targets, target, lang)
         profile = self.index.profile_of(client)
-        items = gap_items(requirements, profile, self.traits)
-        within = self._open_within(row, radius_km)
-        before = int((self.index.target_scores(self.index.vacancies, row)[within] >= GOOD_MATCH).sum())
-        unlocks = {}
-        for g in items:
-            col = self.index.column[g.requirement.competency]
-            after = self.index.target_scores(self.index.vacancies, row, {col: g.requirement.required_level})
-            unlocks[g.requirement.competency] = int((after[within] >= GOOD_MATCH).sum()) - before
-        return with_unlocks(items, unlocks)
-
-    def what_if(self, client: str, competency: str, level: float, vacancy: str, radius_km: float = 25.0) -> WhatIf:
-        row = self._require(self.index.clients, client, "client")
-        v = self._require(self.index.vacancies, vacancy, "vacancy")
-        if competency not in self.index.column:
-            raise NotFound(f"competency {competency!r} is not in the atlas")
-        requirements = self.index.requirements_of(self.index.vacancies, vacancy)
-        profile = self.index.profile_of(client)
-        before = explain(requirements, profile).match.score
-        after = explain(requirements, raise_level(profile, competency, level)).match.score
-        others = self.index.client_scores(self.index.vacancies, v)
+        before = score_requirements(requirements, profile)
+        after = score_requirements(requirements, hypothetical(profile, changes))
+        excluded = bool(self.index.clients.excluded[row])
+        others = self.index.client_scores(targets, t)
         others[self.index.clients.excluded] = -np.inf
         others[row] = -np.inf
-        excluded = bool(self.index.clients.excluded[row])
+        rank = lambda fit: None if excluded else int((others > fit).sum()) + 1  # noqa: E731
         within = self._open_within(row, radius_km)
-        col = self.index.column[competency]
-        count = lambda scores: int((scores[within] >= GOOD_MATCH).sum())  # noqa: E731
-        return WhatIf(
-            client, competency, level, vacancy, before, after,
-            None if excluded else int((others > before).sum()) + 1,
-            None if excluded else int((others > after).sum()) + 1,
-            count(self.index.target_scores(self.index.vacancies, row)),
-            count(self.index.target_scores(self.index.vacancies, row, {col: level})), radius_km)
+        return WhatIf(client, target_kind, target, tuple(changes), before, after, rank(before.fit), rank(after.fit),
+                      self._within_reach(row, within, profile, []),
+                      self._within_reach(row, within, profile, changes), radius_km)
+
+    def _within_reach(self, row: int, within: np.ndarray, profile: dict[str, Evidence],
+                      changes: list[tuple[str, float]]) -> int:
+        """Open vacancies in `within` at GOOD_MATCH or better, with the changes applied."""
+        raised = hypothetical(profile, changes)
+        overrides = {self.index.column[c]: (raised[c].level, raised[c].confidence) for c, _ in changes}
+        return int((self.index.target_scores(self.index.vacancies, row, overrides)[within] >= GOOD_MATCH).sum())
 
     # ---- helpers ------------------------------------------------------------------------------
     def _open_within(self, client_row: int, radius_km: float) -> np.ndarray:
@@ -223,17 +367,19 @@ class MatchService:
         km = 6371.0 * np.sqrt(((t.xyz - centre) ** 2).sum(axis=1))
         return t.is_open & ~(km > radius_km)  # unknown vacancy positions count as near
 
+    def _targets(self, kind: str) -> Targets:
+        return self.index.vacancies if kind == "vacancy" else self.index.occupations
+
     def _requirements(self, targets: Targets, key: str, lang: str):
         uris = [self.index.competencies[c] for c in targets.competency[targets.span(targets.row[key])]]
         labels = repository.competency_labels(self.driver, self.database, uris, lang)
         return self.index.requirements_of(targets, key, labels)
 
-    @staticmethod
-    def _require(side, key: str, what: str) -> int:
-        try:
-            return side.row[key]
-        except KeyError:
-            raise NotFound(f"{what} {key!r} not found") from None
+    def _require(self, what: str, key: str) -> int:
+        """The row of a client, vacancy or occupation (waiting for a rebuild that may bring it)."""
+        if not self.ensure(what, key):
+            raise NotFound(f"{what} {key!r} not found")
+        return self._side(what).row[key]
 
 
 def _val(x: float) -> float | None:

@@ -14,10 +14,13 @@ OPTIONAL = "http://data.europa.eu/esco/skill/test-optional"
 
 
 def seed_atlas(driver, database: str = "neo4j") -> set[str]:
-    """Competency stubs for every mapped URI of the shipped instruments, two occupations with
-    essential and optional skills (and an O*NET requirement, which inference must ignore), and a
-    Dutch label for title look-up. Returns the competency URIs."""
+    """Competency stubs for every mapped URI of the shipped instruments and certificates, two
+    occupations with essential and optional skills and an O*NET requirement, and a Dutch label for
+    title look-up. Returns the competency URIs."""
+    from competency_atlas.certificates import load_certificates
+
     uris = {m.competency for p in load_profiles().values() for s in p.scales for m in s.maps_to}
+    uris |= {m.competency for c in load_certificates() for m in c.maps_to}
     uris |= {FORKLIFT, STOCK, OPTIONAL}
     driver.execute_query("UNWIND $uris AS u MERGE (:Competency {uri: u})", uris=sorted(uris), database_=database)
     driver.execute_query("""

@@ -36,7 +36,8 @@ def test_erase_removes_every_trace_and_keeps_the_rest(clean_db):
         CREATE (:Decision {id: 'D-2', client_key: $key})
         CREATE (:AuditEntry {id: 'A-1', client_key: $key, action: 'viewed profile'})
         CREATE (:AuditEntry {id: 'A-2', client_key: 'K-000104', action: 'viewed profile'})""", key=KEY, database_="neo4j")
-    assert len(traces(clean_db, KEY)) == 7  # the search finds the key: client, identity, 2 measurements, 2 decisions, audit
+    # the search finds the key: client, identity, 2 measurements, 2 decisions, audit, the index change log
+    assert len(traces(clean_db, KEY)) == 8
     before_other = clean_db.execute_query("MATCH (m:Measurement) WHERE m.client_key <> $key RETURN count(m) AS n",
                                           key=KEY, database_="neo4j")[0][0]["n"]
     from api.cli import app

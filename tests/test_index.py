@@ -43,12 +43,12 @@ def test_kernel_scores_equal_the_pure_scoring(seed):
         reqs = idx.requirements_of(idx.vacancies, v)
         scores = idx.client_scores(idx.vacancies, idx.vacancies.row[v])
         for c in idx.clients.keys[::37]:
-            pure = score_requirements(reqs, idx.profile_of(c)).score
+            pure = score_requirements(reqs, idx.profile_of(c)).fit
             assert math.isclose(scores[idx.clients.row[c]], pure, abs_tol=1e-5)
     c = idx.clients.keys[3]
     by_vacancy = idx.target_scores(idx.vacancies, idx.clients.row[c])
     for v in idx.vacancies.keys:
-        pure = score_requirements(idx.requirements_of(idx.vacancies, v), idx.profile_of(c)).score
+        pure = score_requirements(idx.requirements_of(idx.vacancies, v), idx.profile_of(c)).fit
         assert math.isclose(by_vacancy[idx.vacancies.row[v]], pure, abs_tol=1e-5)
 
 
@@ -66,8 +66,8 @@ def test_ranking_is_the_explained_score_and_never_shows_gated_clients(seed):
     for key, score in zip(ranked.keys, ranked.scores):
         km = distance_km(idx.clients.xyz[idx.clients.row[key]], idx.vacancies.xyz[vrow])
         e = explain(idx.requirements_of(idx.vacancies, v), idx.profile_of(key), km, policy)
-        assert math.isclose(e.match.score - e.distance_penalty, score, abs_tol=1e-5)
-        assert math.isclose(sum(r.contribution for r in e.match.results), e.match.score, abs_tol=1e-6)
+        assert math.isclose(e.match.fit - e.distance_penalty, score, abs_tol=1e-5)
+        assert math.isclose(sum(r.contribution for r in e.match.results), e.match.fit, abs_tol=1e-6)
     assert len(ranked.keys) == 25
 
 
@@ -105,5 +105,29 @@ def test_what_if_override_raises_scores():
     idx = build(3)
     row = idx.clients.row["c0007"]
     before = idx.target_scores(idx.vacancies, row)
-    after = idx.target_scores(idx.vacancies, row, {5: 1.0})
+    after = idx.target_scores(idx.vacancies, row, {5: (1.0, 1.0)})
     assert (after >= before - 1e-6).all() and (after > before + 1e-6).any()
+
+
+def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
+    from datetime import date
+
+    from matcher import index_store
+
+    idx = build(5, gated=0.2)
+    name = index_store.folder_name("graph-1", 7, date(2026, 11, 30))
+    assert name != index_store.folder_name("graph-1", 8, date(2026, 11, 30))  # another state, another folder
+    assert name != index_store.folder_name("graph-2", 7, date(2026, 11, 30))
+    assert name != index_store.folder_name("graph-1", 7, date(2026, 12, 1))  # confidences decay by the day
+    assert index_store.load(tmp_path, name) is None
+    index_store.save(idx, tmp_path, name)
+    loaded = index_store.load(tmp_path, name)
+    assert isinstance(loaded.clients.by_competency.rows, np.memmap)  # shared through the page cache
+    v = idx.vacancies.keys[0]
+    ranked, again = idx.candidates(v, 20), loaded.candidates(v, 20)
+    assert ranked.keys == again.keys and np.allclose(ranked.scores, again.scores)
+    c = idx.clients.keys[0]
+    assert np.allclose(idx.target_scores(idx.vacancies, 0), loaded.target_scores(loaded.vacancies, 0))
+    assert idx.vacancies_for(c, 10).keys == loaded.vacancies_for(c, 10).keys
+    loaded.clients.remove(c)  # live updates still work on a loaded index
+    assert c not in loaded.candidates(v, 1000).keys

@@ -28,8 +28,8 @@ def profiles(known):
 
 # ------------------------------------------------------------------ the shipped profiles
 
-def test_four_instruments_ship_and_all_mappings_point_at_real_competencies(profiles, known):
-    assert sorted(profiles) == ["abc", "ctc", "klantprofieltest", "wcm"]
+def test_the_instruments_and_the_coach_observation_ship_and_all_mappings_point_at_real_competencies(profiles, known):
+    assert sorted(profiles) == ["abc", "ctc", "klantprofieltest", "waarneming", "wcm"]
     uris = {m.competency for p in profiles.values() for s in p.scales for m in s.maps_to}
     assert uris <= known
     assert any(u.startswith("onet:1.C.") for u in uris) and WORK_IN_TEAMS in uris
@@ -347,7 +347,7 @@ def test_load_writes_instruments_scales_and_maps_to_and_reports_missing(clean_db
     assert expected_missing and sorted(m["scale"] for m in summary.missing) == expected_missing
     assert {m["competency"] for m in summary.missing} == {left_out}
     counts = count_instrument_graph(clean_db, database)
-    assert counts == {"instruments": 4, "scales": sum(len(p.scales) for p in profiles.values()),
+    assert counts == {"instruments": 5, "scales": sum(len(p.scales) for p in profiles.values()),
                       "maps_to": total_mappings - len(expected_missing)}
     assert summary.maps_to == counts["maps_to"]
     got = _graph(clean_db, database)
@@ -392,7 +392,7 @@ def test_reload_of_a_changed_profile_replaces_scales_and_mappings(clean_db, sett
 def test_shipped_folder_copy_validates(tmp_path, known):
     for path in PROFILES_DIR.glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
-    assert len(load_profiles(tmp_path, known_competencies=known)) == 4
+    assert len(load_profiles(tmp_path, known_competencies=known)) == 5
 
 
 def test_scale_label_colliding_with_another_scale(tmp_path):

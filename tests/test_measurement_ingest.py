@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.measurement_ingest import ClientContext, ingest_paths, postcode_locator, title_resolver
-from measurement_helpers import (CALL_CENTRE, FORKLIFT, STOCK, WAREHOUSE, client_keys, counts, profile_of,
+from measurement_helpers import (CALL_CENTRE, FORKLIFT, OPTIONAL, STOCK, WAREHOUSE, client_keys, counts, profile_of,
                                  seed_atlas)
 
 TEAMWORK = "http://data.europa.eu/esco/skill/60c78287-22eb-4103-9c8c-28deaa460da0"  # 'work in teams'
@@ -73,11 +73,20 @@ def test_gates_with_reasons_and_sources(atlas):
     assert gates["K-000101"] == ("matchable", 0, None)
 
 
-def test_work_history_adds_inferred_essential_esco_skills_and_worked_as(atlas):
+def test_work_history_adds_every_requirement_and_courses_their_competencies(atlas):
+    from competency_atlas.certificates import load_certificates
+    from ingest.profile_builder import CERTIFICATE
+
     run(atlas, [EXAMPLES])
-    rows = [e for e in profile_of(atlas, "K-000104").values() if e.inferred]
-    assert {e.competency for e in rows} == {FORKLIFT, STOCK}  # essential ESCO only: no optional, no O*NET
-    assert all(e.sources == (f"work history: {WAREHOUSE}",) and e.confidence < 0.35 for e in rows)
+    profile = profile_of(atlas, "K-000104")
+    worked = {u for u, e in profile.items() if f"work history: {WAREHOUSE}" in e.sources}
+    assert worked == {FORKLIFT, STOCK, OPTIONAL, "onet:2.A.1.d"}  # essential, optional and O*NET alike
+    assert profile[FORKLIFT].inferred and profile[FORKLIFT].confidence > profile[OPTIONAL].confidence
+    # the WCM courses "VCA basis" and "Heftruckcertificaat" are recognised and mapped
+    by_id = {c.id: c for c in load_certificates()}
+    for cert in (by_id["vca_basis"], by_id["heftruck"]):
+        for m in cert.maps_to:
+            assert CERTIFICATE + cert.label_nl in profile[m.competency].sources
     [w] = one(atlas, "MATCH (:Client {key: 'K-000104'})-[w:WORKED_AS]->(o:Occupation) RETURN w.years AS y, o.uri AS o")
     assert w["o"] == WAREHOUSE and w["y"] == pytest.approx(6.49, abs=0.01)
 
@@ -241,3 +250,17 @@ def test_every_bad_input_class_is_reported_and_leaves_no_trace_in_the_graph(atla
     assert after["node:Measurement"] == before.get("node:Measurement", 0) + 1
     assert one(atlas, "MATCH (n) WHERE n.key STARTS WITH 'BAD-' OR n.client_key STARTS WITH 'BAD-' "
                       "RETURN count(n) AS n")[0]["n"] == 0
+
+
+def test_a_job_title_with_another_spelling_resolves_by_the_lexical_look_up(atlas, tmp_path):
+    atlas.execute_query("""MATCH (o:Occupation {uri: $uri})
+        CREATE (:Label {key: 'l1', text: 'callcentermedewerker', lang: 'nl'})-[:LABEL_OF]->(o)
+        CREATE (:Label {key: 'l2', text: 'call centre agent', lang: 'en'})-[:LABEL_OF]->(o)""", uri=CALL_CENTRE,
+                        database_=DB)
+    record = {"client_key": "K-8", "instrument": "ctc", "measured_at": "2024-02-01", "scores": {"Samenwerken": 4},
+              "work_history": [{"title": "medewerker callcenter", "years": 3}, {"title": "astronaut", "years": 1}]}
+    (tmp_path / "t.json").write_text(json.dumps(record))
+    report = run(atlas, [tmp_path / "t.json"])
+    assert [w.field for w in report.warnings] == ["work_history"] and "astronaut" in report.warnings[0].reason
+    [w] = one(atlas, "MATCH (:Client {key: 'K-8'})-[w:WORKED_AS]->(o) RETURN o.uri AS o")
+    assert w["o"] == CALL_CENTRE

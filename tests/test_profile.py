@@ -8,16 +8,17 @@ from hypothesis import strategies as st
 
 from matcher.profile_columns import derive_profile
 from matcher.profile import (CONFIDENCE_CAP, HALF_LIFE_DAYS, CompetencyEstimate, Evidence, GateFact, client_gate,
-                             current_confidence, decay, decay_many, inferred_level, inferred_strength)
+                             EXPERIENCE_MARGIN, FULL_YEARS, current_confidence, decay, decay_many, experience_level,
+                             experience_strength)
 
 D = date(2024, 6, 1)
 TEAM = "http://data.europa.eu/esco/skill/team"
 
 
-def worked(occupation, years, when, skills):
+def worked(occupation, years, when, skills, required=0.6, essential=True):
     """Work-history evidence as the ingest makes it (ingest/profile_builder.py)."""
-    return [Evidence(uri, inferred_level(years), inferred_strength(years), when, f"work history: {occupation}",
-                     "trainable", True) for uri in skills]
+    return [Evidence(uri, float(experience_level(required, years)), float(experience_strength(essential, years)),
+                     when, f"work history: {occupation}", "trainable", True) for uri in skills]
 
 
 def ev(level, strength=0.7, when=D, source="m1", trait="trainable", inferred=False, uri=TEAM):
@@ -70,13 +71,28 @@ def test_instruments_combine_by_strength_weighted_mean():
     assert e.level == pytest.approx(0.7 / 1.05)
 
 
-def test_work_history_is_inferred_with_lower_confidence_and_does_not_mark_measured_as_inferred():
+def test_work_history_is_inferred_and_does_not_mark_measured_as_inferred():
     inferred = derive_profile(worked("occ:1", 6, D, [TEAM]))[TEAM]
-    measured = derive_profile([ev(0.7)])[TEAM]
+    measured = derive_profile([ev(0.6)])[TEAM]
     assert inferred.inferred and inferred.sources == ("work history: occ:1",)
-    assert inferred.confidence < measured.confidence / 2
-    both = derive_profile([ev(0.7), *worked("occ:1", 6, D, [TEAM])])[TEAM]
+    both = derive_profile([ev(0.6), *worked("occ:1", 6, D, [TEAM])])[TEAM]
     assert not both.inferred and both.confidence > measured.confidence
+
+
+@given(st.floats(0.05, 1.0), st.floats(0.0, 40.0), st.floats(0.0, 10.0))
+def test_experience_grows_with_years_past_the_level_the_occupation_asks(required, years, more):
+    assert experience_level(required, years) <= experience_level(required, years + more) + 1e-12
+    assert experience_level(required, years) <= min(1.0, required + EXPERIENCE_MARGIN) + 1e-12
+    assert experience_level(required, FULL_YEARS) == pytest.approx(min(1.0, required + EXPERIENCE_MARGIN))
+    assert experience_level(required, 0.0) == pytest.approx(0.8 * required)
+    assert experience_strength(True, years) <= experience_strength(True, years + more) + 1e-12
+    assert experience_strength(False, years) < experience_strength(True, years)  # optional: maybe not practised
+
+
+def test_work_history_fades_slower_than_a_test_score():
+    ages, stable = np.array([730.0, 730.0]), np.array([False, False])
+    faded = decay_many(np.full(2, 0.8), ages, stable, np.array([True, False]))
+    assert faded[0] > faded[1] == pytest.approx(0.4)
 
 
 def test_current_confidence_decays_from_as_of():

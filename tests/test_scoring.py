@@ -6,79 +6,145 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.scoring import Evidence, Requirement, Status, credit, score_requirements
+from matcher.explain import explain, gap_items, hypothetical, WHAT_IF_CONFIDENCE
+from matcher.presenters import fit_text, match_as_dict
+from matcher.scoring import (AT_REQUIRED, PARTLY_MARGIN, PRIOR, SHORTFALL_PENALTY, SPECIFIC_PRIOR, Evidence,
+                             Requirement, Status, credit, partly_margin, prior_of, score_requirements)
+from matcher.service import Match
 
 REQS = [Requirement("a", "A", 0.8, importance=4, essential=True),
         Requirement("b", "B", 0.5, importance=2, essential=False)]
 
 
 def test_worked_example():
-    profile = {"a": Evidence(0.4, 1.0, "CTC")}  # half of the required level; b unknown
+    profile = {"a": Evidence(0.8, 1.0, "CTC")}  # exactly the required level, fully sure; b unknown
     m = score_requirements(REQS, profile)
-    # W = 4*1 + 2*0.5 = 5; a: credit 0.5 -> 4*0.5/5 = 0.4; b unknown -> 1/5 open
-    assert math.isclose(m.score, 0.4) and math.isclose(m.upper, 0.6) and math.isclose(m.coverage, 0.8)
-    assert [r.status for r in m.results] == [Status.MISSING, Status.UNKNOWN]
+    # W = 4*1 + 2*0.5 = 5; a: share 0.8, credit AT_REQUIRED, proven -> low 0.8 * 0.7; b: share 0.2, unknown
+    assert math.isclose(m.fit_low, 0.8 * AT_REQUIRED) and math.isclose(m.fit_high, 0.8 * AT_REQUIRED + 0.2)
+    assert math.isclose(m.fit, 0.8 * AT_REQUIRED + 0.2 * SPECIFIC_PRIOR) and math.isclose(m.coverage, 0.8)
+    assert [r.status for r in m.results] == [Status.MET, Status.UNKNOWN]
 
 
-def test_empty_profile_never_looks_like_a_match():
+def test_an_empty_profile_is_the_prior_with_the_whole_range_open():
     m = score_requirements(REQS, {})
-    assert m.score == 0.0 and m.upper == 1.0 and m.coverage == 0.0
+    assert math.isclose(m.fit, SPECIFIC_PRIOR) and m.fit_low == 0.0 and m.fit_high == 1.0 and m.coverage == 0.0
     assert all(r.status is Status.UNKNOWN for r in m.results)
+    general = [Requirement("onet:2.A.1.a", "Begrijpend lezen", 0.5)]
+    assert score_requirements(general, {}).fit == PRIOR  # a general ability is more common than a specific skill
 
 
-def test_low_confidence_widens_the_range_not_the_score():
-    sure = score_requirements(REQS[:1], {"a": Evidence(0.9, 1.0, "ABC")})
-    old = score_requirements(REQS[:1], {"a": Evidence(0.9, 0.5, "ABC")})
-    assert sure.score == 1.0 and old.score == 0.5 and old.upper == 1.0
+def test_the_prior_is_higher_for_general_abilities_than_for_specific_skills():
+    assert prior_of("onet:1.C.3.a") == PRIOR > prior_of("http://data.europa.eu/esco/skill/x") == SPECIFIC_PRIOR
+    assert partly_margin(SPECIFIC_PRIOR) > partly_margin(PRIOR) == PARTLY_MARGIN
 
 
-def test_partial_credit_thresholds():
-    assert credit(0.9, 0.8) == 1.0 and math.isclose(credit(0.4, 0.8), 0.5) and credit(0.0, 0.0) == 1.0
+def test_low_confidence_widens_the_range_and_pulls_towards_the_prior():
+    sure = score_requirements(REQS[:1], {"a": Evidence(1.0, 1.0, "ABC")})
+    old = score_requirements(REQS[:1], {"a": Evidence(1.0, 0.5, "ABC")})
+    c = credit(1.0, 0.8)
+    assert sure.fit == sure.fit_low == sure.fit_high == c
+    assert math.isclose(old.fit_low, 0.5 * c) and math.isclose(old.fit_high, 0.5 * c + 0.5)
+    assert math.isclose(old.fit, 0.5 * c + 0.5 * SPECIFIC_PRIOR)
+
+
+def test_credit_is_the_chance_the_requirement_is_met():
+    assert math.isclose(credit(0.8, 0.8), AT_REQUIRED) and credit(0.0, 0.0) == 1.0
+    assert credit(1.0, 0.4) > 0.999 and credit(0.2, 0.8) < 0.01
+    assert math.isclose(credit(0.8 - PARTLY_MARGIN, 0.8), PRIOR)  # where "partly met" starts
+    top, midpoint = credit(1.0, 0.55), credit(0.5, 0.55)  # the median required level of a normed scale
+    assert top > 0.99 and abs(midpoint - PRIOR) < 0.15  # a midpoint score says little more than none
+
+
+def test_the_fit_as_people_read_it():
+    assert fit_text(0.72, 0.55, 0.85, 0.6) == "72 % (55–85 %), 60 % gemeten"
+    assert fit_text(0.72, 0.55, 0.85, 0.6, "en") == "72 % (55–85 %), 60 % measured"
 
 
 unit = st.floats(min_value=0.0, max_value=1.0)
-requirement = st.builds(Requirement, competency=st.sampled_from("abcdef"), label=st.just("x"),
-                        required_level=unit, importance=st.floats(min_value=0.1, max_value=5),
+positive = st.floats(min_value=0.01, max_value=1.0)
+NAMES = ["a", "b", "c", "onet:d", "onet:e", "onet:f"]  # specific skills and general abilities
+requirement = st.builds(Requirement, competency=st.sampled_from(NAMES), label=st.just("x"),
+                        required_level=positive, importance=st.floats(min_value=0.1, max_value=5),
                         essential=st.booleans())
 evidence = st.builds(Evidence, level=unit, confidence=unit, source=st.just("T"))
 requirements = st.lists(requirement, min_size=1, max_size=6, unique_by=lambda r: r.competency)
-profiles = st.dictionaries(st.sampled_from("abcdef"), evidence)
+profiles = st.dictionaries(st.sampled_from(NAMES), evidence)
 
 
-@given(requirements, profiles, st.sampled_from("abcdef"), unit)
-def test_raising_a_level_never_lowers_the_score(reqs, profile, competency, extra):
-    before = score_requirements(reqs, profile)
+@given(requirement, positive)
+def test_for_one_requirement_met_beats_unknown_beats_missing(req, confidence):
+    fit = lambda level: score_requirements([req], {req.competency: Evidence(level, confidence, "T")}).fit  # noqa
+    unknown = score_requirements([req], {}).fit
+    assert fit(req.required_level) > unknown
+    missing_level = req.required_level - partly_margin(req.prior) - 0.01  # credit below the prior: missing
+    assert score_requirements([req], {req.competency: Evidence(missing_level, confidence, "T")}).results[0].status \
+        is Status.MISSING
+    assert fit(missing_level) < unknown
+
+
+@given(requirements, profiles, st.sampled_from(NAMES), unit)
+def test_raising_a_level_never_lowers_the_fit(reqs, profile, competency, extra):
     old = profile.get(competency, Evidence(0.0, 1.0, "T"))
     raised = {**profile, competency: Evidence(min(1.0, old.level + extra), old.confidence, "T")}
-    if competency in profile:
-        assert score_requirements(reqs, raised).score >= before.score - 1e-12
+    before, after = score_requirements(reqs, {**profile, competency: old}), score_requirements(reqs, raised)
+    assert after.fit >= before.fit - 1e-12 and after.fit_low >= before.fit_low - 1e-12
+
+
+@given(requirements, profiles, st.sampled_from(NAMES))
+def test_a_client_never_gains_by_having_fewer_measurements(reqs, profile, competency):
+    """Dropping evidence that meets its requirement never raises the fit: an unmeasured client
+    cannot outrank the same client with a test that shows the level asked."""
+    req = next((r for r in reqs if r.competency == competency), None)
+    if req is None or competency not in profile or credit(profile[competency].level, req.required_level) < 1.0:
+        return
+    fewer = {k: v for k, v in profile.items() if k != competency}
+    assert score_requirements(reqs, fewer).fit <= score_requirements(reqs, profile).fit + 1e-12
 
 
 @given(requirements, profiles)
-def test_parts_add_up_and_unknown_is_never_met(reqs, profile):
+def test_parts_add_up_and_the_fit_lies_in_its_range(reqs, profile):
     m = score_requirements(reqs, profile)
-    assert math.isclose(sum(r.contribution for r in m.results), m.score, abs_tol=1e-9)
-    assert 0.0 <= m.score <= m.upper + 1e-12 <= 1.0 + 1e-9
+    assert math.isclose(sum(r.contribution for r in m.results), m.fit, abs_tol=1e-9)
+    assert -1e-9 <= m.fit_low <= m.fit + 1e-9 <= m.fit_high + 2e-9 <= 1.0 + 3e-9
+    total = sum(r.weight for r in reqs)
+    unproven = sum(r.weight / total * (1 - (profile[r.competency].confidence if r.competency in profile else 0))
+                   * r.prior for r in reqs)
+    assert math.isclose(m.fit, m.fit_low + unproven, abs_tol=1e-9)
     for r in m.results:
         if r.requirement.competency not in profile:
-            assert r.status is Status.UNKNOWN and r.contribution == 0.0
+            assert r.status is Status.UNKNOWN
 
 
-def test_a_ranked_row_takes_distance_and_shortfalls_off_score_and_upper_alike():
-    from matcher.explain import explain
-    from matcher.presenters import match_as_dict
-    from matcher.scoring import SHORTFALL_PENALTY
-    from matcher.service import Match
+@given(profiles, st.sampled_from(NAMES), unit)
+def test_a_what_if_counts_like_a_fresh_test_and_never_lowers_what_is_known(profile, competency, level):
+    after = hypothetical(profile, [(competency, level)])[competency]
+    old = profile.get(competency)
+    assert after.level == level
+    assert after.confidence == max(WHAT_IF_CONFIDENCE, old.confidence if old else 0.0)
 
+
+def test_gap_items_gain_is_the_fit_the_hypothetical_adds():
+    profile = {"a": Evidence(0.6, 1.0, "CTC")}
+    items = gap_items(REQS, profile, {})
+    by = {g.requirement.competency: g for g in items}
+    raised = score_requirements(REQS, hypothetical(profile, [("b", 0.5)])).fit
+    assert math.isclose(by["b"].gain, raised - score_requirements(REQS, profile).fit)
+    assert [g.requirement.competency for g in items][0] == "a"  # essential first
+
+
+def test_a_ranked_row_takes_distance_and_shortfalls_off_the_fit_and_its_range_alike():
     reqs = [Requirement("a", "a", 0.5, importance=1.0, essential=True),
             Requirement("b", "b", 0.5, importance=1.0, essential=True)]
     explained = explain(reqs, {"a": Evidence(0.9, 0.9, "abc")}, distance_km=50.0)  # 25 km beyond the radius
     row = Match(1, "V-1", explained, hours_short=True)
     assert math.isclose(row.penalty, explained.distance_penalty + SHORTFALL_PENALTY)
-    assert math.isclose(row.score, explained.match.score - row.penalty)
-    assert math.isclose(row.upper, explained.match.upper - row.penalty)
+    assert math.isclose(row.fit, explained.match.fit - row.penalty)
+    assert math.isclose(row.fit_low, explained.match.fit_low - row.penalty)
+    assert math.isclose(row.fit_high, explained.match.fit_high - row.penalty)
     shown = match_as_dict(row)  # what `atlas-match match --json` prints
-    assert shown["score_range"] == [round(row.score, 4), round(row.upper, 4)] and shown["hours_short"] is True
-    assert math.isclose(shown["competency_score"] - shown["distance_penalty"] - SHORTFALL_PENALTY, shown["score"],
+    assert (shown["fit_low"], shown["fit"], shown["fit_high"]) == (round(row.fit_low, 4), round(row.fit, 4),
+                                                                  round(row.fit_high, 4))
+    assert shown["hours_short"] is True and shown["coverage"] == 0.5 and shown["requirements"][0]["status"] == "met"
+    assert math.isclose(shown["competency_fit"] - shown["distance_penalty"] - SHORTFALL_PENALTY, shown["fit"],
                         abs_tol=1e-3)
-    assert Match(1, "V-1", explain(reqs, {}), hours_short=True, education_short=True).score == 0.0  # never below 0
+    assert Match(1, "V-1", explain(reqs, {}), hours_short=True, education_short=True).fit_low == 0.0  # never below 0

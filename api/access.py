@@ -4,14 +4,16 @@
   Both see the full profile, including the sensitive psychological blocks their work needs.
 - An employer desk never sees a client profile: only candidate cards for a vacancy, pseudonymised
   (a per-vacancy HMAC, so cards of two vacancies cannot be linked), with fit, coverage and met and
-  missing competencies — no identity, no psychological detail, no life domains — until the client
-  has consented to share with that vacancy; then name and e-mail are added for that vacancy only.
+  missing competencies — no identity, no psychological detail, no life domains, and no competency
+  that a sensitive scale reaches — until the client has consented to share with that vacancy;
+  then name and e-mail are added for that vacancy only. A withdrawal changes the pseudonym.
 - An admin manages tokens and assignments and reads the audit log; it does not read client data.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -77,21 +79,40 @@ def may_erase_client(principal: Principal, assignment: Assignment | None) -> boo
     return principal.role is Role.COACH and may_see_client(principal, assignment)
 
 
-def pseudonym(secret: str, client_key: str, vacancy_id: str) -> str:
-    """Stable per (client, vacancy), unlinkable across vacancies without the secret."""
-    mac = hmac.new(secret.encode(), f"{client_key}\x1f{vacancy_id}".encode(), hashlib.sha256)
-    return "C-" + mac.hexdigest()[:16]
+def pseudonym(secret: str, client_key: str, vacancy_id: str, consent_epoch: int = 0) -> str:
+    """Stable per (client, vacancy, consent epoch), unlinkable across vacancies without the secret.
+    The epoch counts the client's withdrawals of consent for that vacancy: after a withdrawal the
+    desk sees a new pseudonym and cannot keep following the client it learnt the name of."""
+    text = f"{client_key}\x1f{vacancy_id}" + (f"\x1f{consent_epoch}" if consent_epoch else "")
+    return "C-" + hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def sensitive_competencies(profiles: Iterable) -> frozenset[str]:
+    """Every competency some sensitive scale (instrument profiles, `sensitive: true`) maps to.
+
+    An employer card never names these, whatever the client's evidence: dropping them only for
+    clients whose sole evidence is a sensitive scale would make their absence tell exactly that."""
+    return frozenset(m.competency for p in profiles for s in p.scales if s.sensitive for m in s.maps_to)
 
 
 # Fields of a candidate card the employer desk may see, before and after consent.
-CARD_FIELDS = ("candidate", "rank", "score", "upper", "coverage", "met", "missing", "partly_met", "unknown")
+CARD_FIELDS = ("candidate", "rank", "fit", "fit_low", "fit_high", "coverage", "met", "missing", "partly_met",
+               "unknown")
 CONSENTED_EXTRA = ("client_key", "name", "email")
 
 
-def employer_card(card: dict, secret: str, vacancy_id: str, consented: bool, identity: dict | None) -> dict:
-    """A full candidate row cut down to what an employer desk may see."""
+COMPETENCY_LISTS = ("met", "missing", "partly_met", "unknown")
+
+
+def employer_card(card: dict, secret: str, vacancy_id: str, consented: bool, identity: dict | None,
+                  consent_epoch: int = 0, hidden: frozenset[str] = frozenset()) -> dict:
+    """A full candidate row cut down to what an employer desk may see; `hidden`: the competencies
+    a sensitive scale reaches (sensitive_competencies), left out of every list."""
     out = {k: card[k] for k in CARD_FIELDS if k in card and k != "candidate"}
-    out["candidate"] = pseudonym(secret, card["client_key"], vacancy_id)
+    for k in COMPETENCY_LISTS:
+        if k in out:
+            out[k] = [c for c in out[k] if c["uri"] not in hidden]
+    out["candidate"] = pseudonym(secret, card["client_key"], vacancy_id, consent_epoch)
     out["consented"] = consented
     if consented:
         out["client_key"] = card["client_key"]

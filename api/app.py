@@ -3,27 +3,39 @@
 On start the schema is migrated (graph_schema.migrate); if Neo4j is not reachable yet the app
 starts anyway and answers 503 with Retry-After until it is — then recovers on its own.
 Every error is application/problem+json; 422 lists the location of every invalid field; no
-response ever carries a stack trace; request bodies above ATLAS_MAX_REQUEST_BYTES get 413.
+response ever carries a stack trace; request bodies above ATLAS_MAX_REQUEST_BYTES get 413, and
+values no request may carry get 422 at the edge (api/body_guard.py). Every answer passes one
+middleware for request id, security headers, throttle, metrics and the access log (api/edge.py).
 """
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import TokenStore, tokens_file
+from api.body_guard import BodyGuard
 from api.deps import Database, pseudonym_secret
+from api.edge import Edge
+from api.metrics import Metrics
 from api.models import Problem
+from api.pages import install as install_pages
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_response
-from api.routes import admin, clients, consent, decisions, matching, measurements, mi, occupations, vacancies
+from api.routes import (admin, clients, consent, decisions, introductions, matching, measurements, mi, occupations, ops,
+                        vacancies)
+from api.services import matching as matching_service
+from api.throttle import Throttle
 from graph_schema.settings import Settings, settings as default_settings
 
 log = logging.getLogger("atlas.api")
 RETRY_AFTER_S = 5
+SWAGGER = "/static/swagger"  # swagger-ui-dist, vendored in api/pages/static/swagger (VERSION.txt)
 
 _PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 COMMON_RESPONSES = {
@@ -33,51 +45,6 @@ COMMON_RESPONSES = {
     503: {"description": "The database is not reachable; retry after the Retry-After seconds.",
           "content": _PROBLEM_CONTENT},
 }
-
-
-class BodySizeLimit:
-    """Rejects bodies above the limit: by Content-Length up front, and by counting for chunked
-    uploads (which carry no length)."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        too_large = problem_response(413, f"The request body is larger than {self.max_bytes} bytes.",
-                                     scope.get("path"))
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            return await too_large(scope, receive, send)
-        seen = 0
-
-        async def limited_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _BodyTooLarge()
-            return message
-
-        started = False
-
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await too_large(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict]:
@@ -117,11 +84,16 @@ def _install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(ServiceUnavailable, unavailable)
     app.add_exception_handler(SessionExpired, unavailable)
+    # Any other error becomes a logged problem 500 in api/edge.py, with the edge's headers.
 
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "An internal error occurred; it has been logged.", request.url.path)
+
+def _install_docs(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - docs",
+                                   swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+                                   swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -131,13 +103,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         try:
-            db.driver()  # connect and migrate now, so the first request does not pay for it
+            driver = db.driver()  # connect and migrate now, so the first request does not pay for it
+            if s.api_warm_index:  # and build the match index beside the first requests
+                threading.Thread(target=matching_service.matcher, args=(app.state, driver, db.name),
+                                 name="match-index-warm", daemon=True).start()
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             log.warning("Neo4j not reachable at start (%s): serving 503 until it is", exc)
         yield
         db.close()
 
     app = FastAPI(
+        docs_url=None, redoc_url=None,  # /docs below, with its assets served from here (closed networks)
+        redirect_slashes=False,  # "/clients/x/" is a 404, never a redirect to another key
         title="Competency atlas matcher API",
         version="0.1.0",
         description=("Occupations, clients, measurements, vacancies and matches in one competency language, "
@@ -151,10 +128,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = TokenStore(tokens_file(s))
     app.state.pseudonym_secret = pseudonym_secret(s)
     app.state.cache = {}
+    app.state.metrics = Metrics(app.state)
     _install_handlers(app)
-    for module in (occupations, clients, measurements, vacancies, matching, decisions, consent, mi, admin):
+    for module in (occupations, clients, measurements, vacancies, matching, introductions, decisions, consent, mi,
+                   admin, ops):
         app.include_router(module.router)
-    app.add_middleware(BodySizeLimit, max_bytes=s.max_request_bytes)
+    install_pages(app)  # the server-rendered pages (api/pages), under Dutch paths beside the API
+    _install_docs(app)
+    # Added last = outermost: the edge sees every answer, the body guard's 413 and 422 included.
+    app.add_middleware(BodyGuard, max_bytes=s.max_request_bytes)
+    app.add_middleware(Edge, metrics=app.state.metrics,
+                       throttle=Throttle(s.api_throttle_burst, s.api_throttle_refill_per_s))
 
     original_openapi = app.openapi
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api import request_context
 from api.access import Principal, Role
 from api.problems import ApiProblem
 from graph_schema.settings import Settings
@@ -41,6 +42,7 @@ class TokenEntry:
     role: Role
     name: str
     created_at: str
+    created_by: str = ""  # "admin:<subject>" or "cli"; empty for tokens older than this field
 
 
 class TokenStore:
@@ -78,16 +80,18 @@ class TokenStore:
             return None
         return Principal(entry["subject"], Role(entry["role"]), entry.get("name", ""))
 
-    def create(self, subject: str, role: Role, name: str = "") -> tuple[str, TokenEntry]:
-        """A new random token (returned once, never stored) for subject and role."""
+    def create(self, subject: str, role: Role, name: str = "", created_by: str = "") -> tuple[str, TokenEntry]:
+        """A new random token (returned once, never stored) for subject and role; `created_by`:
+        who minted it (an admin's subject, or `cli` for `atlas-match tokens create`)."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         digest = token_hash(token)
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock:
             entries = dict(self._load())
-            entries[digest] = {"subject": subject, "role": Role(role).value, "name": name, "created_at": created}
+            entries[digest] = {"subject": subject, "role": Role(role).value, "name": name, "created_at": created,
+                               "created_by": created_by}
             self._save(entries)
-        return token, TokenEntry(digest[:12], subject, Role(role), name, created)
+        return token, TokenEntry(digest[:12], subject, Role(role), name, created, created_by)
 
     def revoke(self, token_id: str) -> bool:
         """Revokes every token whose hash starts with token_id (an id from `list`)."""
@@ -105,7 +109,8 @@ class TokenStore:
     def list(self) -> list[TokenEntry]:
         with self._lock:
             entries = self._load()
-        return sorted((TokenEntry(h[:12], e["subject"], Role(e["role"]), e.get("name", ""), e.get("created_at", ""))
+        return sorted((TokenEntry(h[:12], e["subject"], Role(e["role"]), e.get("name", ""), e.get("created_at", ""),
+                                  e.get("created_by", ""))
                        for h, e in entries.items()), key=lambda t: (t.role.value, t.subject, t.token_id))
 
 
@@ -123,5 +128,6 @@ def current_principal(request: Request, credentials: HTTPAuthorizationCredential
     store: TokenStore = request.app.state.tokens
     principal = store.lookup(credentials.credentials)
     if principal is None:
+        request_context.note(request_context.SIGN_IN_FAILED)  # the throttle counts it (api/throttle.py)
         raise _unauthenticated("The bearer token is not known or has been revoked.")
     return principal

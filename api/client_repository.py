@@ -3,13 +3,14 @@ referrals), profiles, measurements, gates, identities and consent. Parameterised
 
 Assignments: (:Coach {id})-[:COACHES]->(:Client) is a coach's caseload;
 (:Client)-[:REFERRED_TO]->(:CtcAdvisor {id}) a referral to a CTC advisor.
-Consent: (:Client)-[:CONSENTED {vacancy_id, at}]->(:Vacancy).
+Consent: (:Client)-[:CONSENTED {vacancy_id, at}]->(:Vacancy); withdrawals counted in
+(:Client)-[:CONSENT_EPOCH {vacancy_id, epoch}]->(:Vacancy).
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from neo4j import Driver
+from neo4j import Driver, RoutingControl
 
 from api.access import Assignment
 from api.values import parsed_json, plain
@@ -48,9 +49,16 @@ CALL (){
   UNION
   MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) WHERE $role = 'ctc_advisor' RETURN c
 }
+WITH c WHERE $needle = '' OR toLower(c.key) CONTAINS $needle
 WITH c ORDER BY c.key
 WITH collect(c {.key, .gate, .municipality_code, .region_code}) AS rows
 RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
+"""
+
+_LAST_MEASURED = """
+UNWIND $keys AS key
+MATCH (:Client {key: key})-[:HAS_MEASUREMENT]->(m:Measurement)
+RETURN key, max(m.measured_at) AS last
 """
 
 _PROFILE = """
@@ -90,9 +98,20 @@ ON CREATE SET k.at = datetime($now), k.recorded_by = $subject
 RETURN toString(k.at) AS at
 """
 
+# A withdrawal also counts up the (client, vacancy) consent epoch, which changes the employer's
+# pseudonym for the client (api/access.py pseudonym).
 _WITHDRAW = """
-MATCH (:Client {key: $key})-[k:CONSENTED {vacancy_id: $vacancy_id}]->(:Vacancy)
-DELETE k RETURN count(k) AS n
+MATCH (c:Client {key: $key})-[k:CONSENTED {vacancy_id: $vacancy_id}]->(v:Vacancy)
+DELETE k
+MERGE (c)-[e:CONSENT_EPOCH {vacancy_id: $vacancy_id}]->(v)
+SET e.epoch = coalesce(e.epoch, 0) + 1
+RETURN count(*) AS n
+"""
+
+_EPOCHS = """
+UNWIND $keys AS key
+MATCH (:Client {key: key})-[e:CONSENT_EPOCH {vacancy_id: $vacancy_id}]->(:Vacancy)
+RETURN key, e.epoch AS epoch
 """
 
 _CONSENTED = """
@@ -113,7 +132,7 @@ def _now() -> str:
 
 def assignments(driver: Driver, database: str, keys: list[str]) -> dict[str, Assignment]:
     """The assignment of each existing client; a key without a client is absent."""
-    records, _, _ = driver.execute_query(_ASSIGNMENTS, keys=keys, database_=database)
+    records, _, _ = driver.execute_query(_ASSIGNMENTS, keys=keys, routing_=RoutingControl.READ, database_=database)
     return {r["key"]: Assignment(frozenset(r["coaches"]), frozenset(r["advisors"])) for r in records}
 
 
@@ -127,14 +146,26 @@ def unassign(driver: Driver, database: str, key: str, role: str, subject: str) -
     return records[0]["n"] > 0
 
 
-def caseload(driver: Driver, database: str, role: str, subject: str, offset: int, limit: int) -> tuple[int, list[dict]]:
+def caseload(driver: Driver, database: str, role: str, subject: str, offset: int, limit: int,
+             search: str = "") -> tuple[int, list[dict]]:
+    """A page of the subject's clients by key; `search`: only keys containing it (any case)."""
     records, _, _ = driver.execute_query(_CASELOAD, role=role, subject=subject, offset=offset, limit=limit,
+                                         needle=search.strip().lower(), routing_=RoutingControl.READ,
                                          database_=database)
     return records[0]["total"], [plain(i) for i in records[0]["items"]]
 
 
+def last_measured(driver: Driver, database: str, keys: list[str]) -> dict[str, str]:
+    """The date of each client's newest measurement, for many clients in one query (a client
+    without measurements is absent)."""
+    if not keys:
+        return {}
+    records, _, _ = driver.execute_query(_LAST_MEASURED, keys=keys, routing_=RoutingControl.READ, database_=database)
+    return {r["key"]: plain(r["last"]) for r in records}
+
+
 def client_profile(driver: Driver, database: str, key: str) -> dict | None:
-    records, _, _ = driver.execute_query(_PROFILE, key=key, database_=database)
+    records, _, _ = driver.execute_query(_PROFILE, key=key, routing_=RoutingControl.READ, database_=database)
     if not records:
         return None
     r = records[0]
@@ -158,25 +189,28 @@ def measurement_view(props: dict) -> dict:
 
 
 def measurements(driver: Driver, database: str, key: str, offset: int, limit: int) -> tuple[int, list[dict]]:
-    records, _, _ = driver.execute_query(_MEASUREMENTS, key=key, offset=offset, limit=limit, database_=database)
+    records, _, _ = driver.execute_query(_MEASUREMENTS, key=key, offset=offset, limit=limit,
+                                         routing_=RoutingControl.READ, database_=database)
     return records[0]["total"], [measurement_view(m) for m in records[0]["items"]]
 
 
 def measurement_snapshot(driver: Driver, database: str, key: str) -> list[dict]:
     """Every stored property of every measurement of a client (tests: decisions leave them untouched)."""
-    records, _, _ = driver.execute_query(_MEASUREMENT_FINGERPRINT, key=key, database_=database)
+    records, _, _ = driver.execute_query(_MEASUREMENT_FINGERPRINT, key=key,
+                                         routing_=RoutingControl.READ, database_=database)
     return [plain(m) for m in records[0]["ms"]]
 
 
 def identities(driver: Driver, database: str, keys: list[str]) -> dict[str, dict]:
     if not keys:
         return {}
-    records, _, _ = driver.execute_query(_IDENTITIES, keys=keys, database_=database)
+    records, _, _ = driver.execute_query(_IDENTITIES, keys=keys, routing_=RoutingControl.READ, database_=database)
     return {r["key"]: {"name": r["name"], "email": r["email"]} for r in records}
 
 
 def vacancy_exists(driver: Driver, database: str, vacancy_id: str) -> bool:
-    records, _, _ = driver.execute_query(_VACANCY_EXISTS, id=vacancy_id, database_=database)
+    records, _, _ = driver.execute_query(_VACANCY_EXISTS, id=vacancy_id,
+                                         routing_=RoutingControl.READ, database_=database)
     return bool(records)
 
 
@@ -194,5 +228,15 @@ def withdraw_consent(driver: Driver, database: str, key: str, vacancy_id: str) -
 def consented(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -> set[str]:
     if not keys:
         return set()
-    records, _, _ = driver.execute_query(_CONSENTED, vacancy_id=vacancy_id, keys=keys, database_=database)
+    records, _, _ = driver.execute_query(_CONSENTED, vacancy_id=vacancy_id, keys=keys,
+                                         routing_=RoutingControl.READ, database_=database)
     return set(records[0]["keys"])
+
+
+def consent_epochs(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -> dict[str, int]:
+    """How often each client withdrew consent for the vacancy (absent: never)."""
+    if not keys:
+        return {}
+    records, _, _ = driver.execute_query(_EPOCHS, vacancy_id=vacancy_id, keys=keys, database_=database,
+                                         routing_=RoutingControl.READ)
+    return {r["key"]: r["epoch"] for r in records}

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 
 from neo4j import Driver
 
+from graph_schema.db import read
+
 _RECORD = """
 MATCH (c:Client {key: $client_key})
 MERGE (coach:Coach {id: $coach})
@@ -60,7 +62,7 @@ def decisions_for_many(driver: Driver, database: str, client_keys: list[str],
     """The latest decision per (client key, advice ref) — what rankings show next to their advice."""
     if not client_keys:
         return {}
-    records, _, _ = driver.execute_query(_FOR, client_keys=client_keys, refs=advice_refs, database_=database)
+    records, _, _ = read(driver, _FOR, database, client_keys=client_keys, refs=advice_refs)
     return {(r["key"], r["ref"]): dict(r["latest"]) for r in records}
 
 
@@ -70,5 +72,5 @@ def decisions_for(driver: Driver, database: str, client_key: str, advice_refs: l
 
 
 def list_decisions(driver: Driver, database: str, client_key: str, offset: int, limit: int) -> tuple[int, list[dict]]:
-    records, _, _ = driver.execute_query(_LIST, client_key=client_key, offset=offset, limit=limit, database_=database)
+    records, _, _ = read(driver, _LIST, database, client_key=client_key, offset=offset, limit=limit)
     return records[0]["total"], [dict(d) for d in records[0]["items"]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from neo4j import Driver
 
@@ -17,6 +18,7 @@ from api.problems import client_not_found, forbidden
 from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.settings import Settings
+from ingest.client_keys import is_client_key
 
 
 class Database:
@@ -83,6 +85,22 @@ def require(kind: str):
     return dependency
 
 
+Lang = Literal["nl", "en"]
+
+
+def language(lang: Lang | None = Query(None, description="Language of labels: nl (default) or en; "
+                                                            "else from Accept-Language."),
+             accept_language: str | None = Header(None, max_length=500)) -> str:
+    """The language labels are shown in: `lang`, else the first of nl/en in Accept-Language, else Dutch."""
+    if lang:
+        return lang
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in ("nl", "en"):
+            return tag
+    return "nl"
+
+
 @dataclass(frozen=True)
 class Paging:
     offset: int
@@ -95,7 +113,10 @@ def paging(offset: int = Query(0, ge=0, le=100_000, description="Items to skip."
 
 
 def visible_client(ctx: Ctx, key: str) -> None:
-    """Raise the same 404 for a client that does not exist and one the caller may not see."""
+    """Raise the same 404 for a client that does not exist and one the caller may not see (and for
+    a key no client can have: the pages take keys without the API's path pattern)."""
+    if not is_client_key(key):
+        raise client_not_found()
     found = client_repository.assignments(ctx.driver, ctx.database, [key]).get(key)
     if not may_see_client(ctx.principal, found):
         raise client_not_found()

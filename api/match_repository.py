@@ -10,6 +10,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 from api.values import plain
+from graph_schema.db import read
 from matcher.profile_repository import PROFILE
 from matcher.profile_store import evidence_rows
 
@@ -52,7 +53,7 @@ RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {
 
 
 def vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
-    records, _, _ = driver.execute_query(_VACANCY, id=vacancy_id, database_=database)
+    records, _, _ = read(driver, _VACANCY, database, id=vacancy_id)
     if not records:
         return None
     r = records[0]
@@ -60,7 +61,7 @@ def vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
 
 
 def occupation(driver: Driver, database: str, uri: str) -> dict | None:
-    records, _, _ = driver.execute_query(_OCCUPATION, uri=uri, database_=database)
+    records, _, _ = read(driver, _OCCUPATION, database, uri=uri)
     if not records:
         return None
     return {"occupation": dict(records[0]["occupation"]), "requirements": list(records[0]["requirements"])}
@@ -69,15 +70,14 @@ def occupation(driver: Driver, database: str, uri: str) -> dict | None:
 def evidence_for(driver: Driver, database: str, competencies: list[str], keys: list[str] | None,
                  gates: list[str]) -> list[dict]:
     query = _EVIDENCE_ALL if keys is None else _EVIDENCE_SCOPED
-    records, _, _ = driver.execute_query(query, competencies=competencies, keys=keys, gates=gates,
-                                         database_=database)
+    records, _, _ = read(driver, query, database, competencies=competencies, keys=keys, gates=gates)
     wanted = set(competencies)
     return [plain({"client": r["client"], "gate": r["gate"], **e})
             for r in records for e in evidence_rows(r["profile"], wanted)]
 
 
 def client(driver: Driver, database: str, key: str) -> dict | None:
-    records, _, _ = driver.execute_query(_CLIENT, key=key, database_=database)
+    records, _, _ = read(driver, _CLIENT, database, key=key)
     if not records:
         return None
     r = records[0]

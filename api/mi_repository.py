@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from graph_schema.db import read
+
 _CLIENT_BASE = """
 MATCH (c:Client)
 RETURN coalesce(c.gate, 'unknown') AS gate, coalesce(c.client_profile, 'unknown') AS profile,
@@ -40,37 +42,35 @@ MATCH (c:Client)
 WHERE c.gate IN $gates AND ($region IS NULL OR c.region_code = $region)
 UNWIND range(0, size(coalesce(c.profile_competencies, [])) - 1) AS i
 WITH c.profile_competencies[i] AS uri, c.profile_levels[i] AS level
-WHERE uri IN keys($required)
-RETURN uri, count(*) AS with_evidence, count(CASE WHEN level < $required[uri] * $partly THEN 1 END) AS missing
+WHERE uri IN keys($missing_below)
+RETURN uri, count(*) AS with_evidence, count(CASE WHEN level < $missing_below[uri] THEN 1 END) AS missing
 """
 
 
 def client_base(driver: Driver, database: str) -> list[dict]:
-    records, _, _ = driver.execute_query(_CLIENT_BASE, database_=database)
+    records, _, _ = read(driver, _CLIENT_BASE, database)
     return [dict(r) for r in records]
 
 
 def group_size(driver: Driver, database: str, gates: list[str], region: str | None) -> int:
-    records, _, _ = driver.execute_query(_GROUP_SIZE, gates=gates, region=region, database_=database)
+    records, _, _ = read(driver, _GROUP_SIZE, database, gates=gates, region=region)
     return records[0]["clients"]
 
 
 def region_requirements(driver: Driver, database: str, region: str, default_level: float) -> list[dict]:
-    records, _, _ = driver.execute_query(_REGION_REQUIREMENTS, region=region, default_level=default_level,
-                                         database_=database)
+    records, _, _ = read(driver, _REGION_REQUIREMENTS, database, region=region, default_level=default_level)
     return [dict(r) for r in records]
 
 
 def occupation_requirements(driver: Driver, database: str, uri: str, default_level: float) -> list[dict]:
-    records, _, _ = driver.execute_query(_OCCUPATION_REQUIREMENTS, uri=uri, default_level=default_level,
-                                         database_=database)
+    records, _, _ = read(driver, _OCCUPATION_REQUIREMENTS, database, uri=uri, default_level=default_level)
     return [dict(r) for r in records]
 
 
-def shortfalls(driver: Driver, database: str, requirements: list[dict], gates: list[str], region: str | None,
-               partly: float) -> dict[str, dict]:
-    required = {r["uri"]: float(r["required_level"]) for r in requirements}
-    records, _, _ = driver.execute_query(_SHORTFALLS, required=required, gates=gates, region=region, partly=partly,
-                                         database_=database)
+def shortfalls(driver: Driver, database: str, missing_below: dict[str, float], gates: list[str],
+               region: str | None) -> dict[str, dict]:
+    """Per requirement (uri -> the level below which it is "missing", matcher/scoring.py): clients
+    with evidence, and those whose level is missing."""
+    records, _, _ = read(driver, _SHORTFALLS, database, missing_below=missing_below, gates=gates, region=region)
     found = {r["uri"]: {"with_evidence": r["with_evidence"], "missing": r["missing"]} for r in records}
-    return {uri: found.get(uri, {"with_evidence": 0, "missing": 0}) for uri in required}
+    return {uri: found.get(uri, {"with_evidence": 0, "missing": 0}) for uri in missing_below}

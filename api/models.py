@@ -2,12 +2,15 @@
 document. Responses carry only what the caller's role may see (api/access.py decides)."""
 from __future__ import annotations
 
+from datetime import date
+
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import Role
 from api.decisions import AdviceKind, Choice, ReasonCode
+from ingest import client_keys
 
 T = TypeVar("T")
 EXAMPLE_OCC = "http://data.europa.eu/esco/occupation/c2ee3fd6-4e9c-4a2e-9e4e-4c2b0f0d0c6a"
@@ -187,30 +190,39 @@ class VacancyOut(BaseModel):
 class CompetencyRef(BaseModel):
     uri: str
     label: str
+    label_lang: str | None = Field(None, description="The language of `label`: nl, or en where the atlas has no "
+                                                     "Dutch label yet.")
     essential: bool
 
 
-class Explained(BaseModel):
-    score: float = Field(description="What the evidence shows (a lower bound), 0-1.")
-    upper: float = Field(description="The best the client could turn out to be once unknowns are measured.")
-    coverage: float = Field(description="Share of the requirement weight with evidence.")
+class FitParts(BaseModel):
+    fit: float = Field(description="Expected fit, 0-1: the rank key. An unknown requirement counts at the prior "
+                                   "(0.5), a proven one at its evidence (docs/api.md, 'Fit').")
+    fit_low: float = Field(description="What the evidence proves (a lower bound), 0-1.")
+    fit_high: float = Field(description="The best the client could turn out to be once unknowns are measured.")
+    coverage: float = Field(description="Share of the requirement weight with evidence ('gemeten deel').")
+
+
+class Explained(FitParts):
     met: list[CompetencyRef]
     partly_met: list[CompetencyRef]
     missing: list[CompetencyRef]
     unknown: list[CompetencyRef]
-    competency_score: float | None = Field(None, description="The score from the competencies alone; `score` "
-                                           "is this minus the distance penalty and 0.1 per shortfall below.")
+    competency_fit: float | None = Field(None, description="The fit from the competencies alone; `fit` "
+                                         "is this minus the distance penalty and 0.1 per shortfall below.")
     distance_penalty: float | None = Field(None, description="Taken off for travel beyond 25 km (0 within).")
     hours_short: bool | None = Field(None, description="The client offers fewer hours than the vacancy asks.")
     education_short: bool | None = Field(None, description="The client's education is below what the vacancy asks.")
+    preference: str | None = Field(None, description="'wished' when the client's instruments list this occupation "
+                                                     "as preferred (WCM, CTC); shown beside the fit, never in it.")
 
 
 class CandidateOut(Explained):
     """A candidate as a coach or CTC advisor sees it (own clients only), or as an employer desk sees
     it: `candidate` is then a per-vacancy pseudonym, and client_key, name and e-mail appear only
     after the client's consent for this vacancy."""
-    model_config = _example({"rank": 1, "candidate": "C-3f9a1c0b7d2e4a18", "consented": False, "score": 0.71,
-                             "upper": 0.84, "coverage": 0.9, "met": [], "partly_met": [], "missing": [],
+    model_config = _example({"rank": 1, "candidate": "C-3f9a1c0b7d2e4a18", "consented": False, "fit": 0.71,
+                             "fit_low": 0.55, "fit_high": 0.84, "coverage": 0.6, "met": [], "partly_met": [], "missing": [],
                              "unknown": []})
     rank: int
     candidate: str | None = None
@@ -244,26 +256,31 @@ class OccupationMatchOut(Explained):
 class ClientMatchesOut(Page[dict[str, Any]]):
     model_config = _example({"total": 1, "offset": 0, "limit": 20, "client_key": "K-000123", "gate": "matchable",
                              "note": None, "items": [{"rank": 1, "vacancy": {"id": "V-0001", "title": "Kok"},
-                                                      "distance_km": 4.2, "score": 0.7, "upper": 0.8,
-                                                      "coverage": 0.9, "met": [], "partly_met": [],
+                                                      "distance_km": 4.2, "fit": 0.7, "fit_low": 0.6,
+                                                      "fit_high": 0.8, "coverage": 0.9, "met": [], "partly_met": [],
                                                       "missing": [], "unknown": [], "decision": None}]})
     client_key: str
     gate: str | None
     note: str | None = None
 
 
-class GapOut(BaseModel):
+class GapOut(FitParts):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "target": {"kind": "vacancy", "id": "V-0001", "title": "Kok"}, "score": 0.55, "upper": 0.8,
-        "coverage": 0.7, "gaps": [{"competency": EXAMPLE_SKILL, "label": "recepten volgen", "status": "missing",
+        "target": {"kind": "vacancy", "id": "V-0001", "title": "Kok"}, "fit": 0.62, "fit_low": 0.45,
+        "fit_high": 0.8, "coverage": 0.7, "gaps": [{"competency": EXAMPLE_SKILL, "label": "recepten volgen", "status": "missing",
                                    "required_level": 0.6, "level": 0.2, "open_vacancies_requiring": 14}],
         "requirements": []}]})
     target: dict[str, Any]
-    score: float
-    upper: float
-    coverage: float
     gaps: list[dict[str, Any]]
     requirements: list[dict[str, Any]]
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"scale": "samenwerken", "score": 4}]})
+    scale: str = Field(min_length=1, max_length=100, description="A scale of the waarneming instrument "
+                                                                 "(id or Dutch/English label), e.g. samenwerken.")
+    score: float = Field(ge=1, le=5, description="1 = not shown, 3 = as a starter in the job, 5 = clearly strong.")
+    observed_on: date | None = Field(None, description="Default: today.")
 
 
 class LevelChange(BaseModel):
@@ -280,10 +297,19 @@ class WhatIfIn(BaseModel):
 
 
 class WhatIfOut(BaseModel):
+    client: str
     target: dict[str, Any]
-    before: Explained
-    after: Explained
-    changed: list[dict[str, Any]]
+    changes: list[LevelChange]
+    before: FitParts
+    after: FitParts
+    changed: list[dict[str, Any]] = Field(description="Requirements whose status changes.")
+    rank_before: int | None = Field(description="The client's rank among all matchable clients for the target "
+                                                "(null: the client is not matchable).")
+    rank_after: int | None
+    vacancies_within_reach_before: int = Field(description="Open vacancies within radius_km at a good fit.")
+    vacancies_within_reach_after: int
+    opens: int
+    radius_km: float
     note: str
 
 
@@ -334,20 +360,22 @@ class ConsentOut(BaseModel):
 
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"subject": "coach-17", "role": "coach", "name": "A. de Vries"}]})
+        {"subject": "desk-horeca", "role": "employer_desk", "name": "Werkgeversservicepunt"}]})
     subject: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._@:-]+$")
     role: Role
     name: str = Field("", max_length=200)
 
 
 class TokenOut(BaseModel):
-    model_config = _example({"token_id": "3a7bd3e2360a", "subject": "coach-17", "role": "coach",
-                             "name": "A. de Vries", "created_at": "2026-11-28T15:00:00+00:00"})
+    model_config = _example({"token_id": "3a7bd3e2360a", "subject": "desk-horeca", "role": "employer_desk",
+                             "name": "Werkgeversservicepunt", "created_at": "2026-11-28T15:00:00+00:00",
+                             "created_by": "admin:admin-1"})
     token_id: str
     subject: str
     role: Role
     name: str
     created_at: str
+    created_by: str = Field("", description="Who minted it: admin:<subject>, or cli.")
 
 
 class TokenCreatedOut(TokenOut):
@@ -357,7 +385,7 @@ class TokenCreatedOut(TokenOut):
 class AssignmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"client_key": "K-000123", "role": "coach", "subject": "coach-17"}]})
-    client_key: str = Field(min_length=1, max_length=200)
+    client_key: str = Field(min_length=1, max_length=client_keys.MAX_LENGTH, pattern=client_keys.PATTERN)
     role: Literal["coach", "ctc_advisor"]
     subject: str = Field(min_length=1, max_length=200)
 
@@ -372,3 +400,5 @@ class AuditEntryOut(BaseModel):
     client_key: str | None = None
     action: str
     endpoint: str
+    target: str | None = Field(None, description="What an act was about (a vacancy, an advice, a token).")
+    request_id: str | None = Field(None, description="The request's X-Request-ID, as in the logs.")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse
 
+from api import request_context
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 TITLES = {
     400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 413: "Request too large", 415: "Unsupported media type",
-    422: "Invalid request", 500: "Internal error", 503: "Service unavailable",
+    422: "Invalid request", 429: "Too many requests", 500: "Internal error", 503: "Service unavailable",
 }
 
 
@@ -47,6 +49,7 @@ CLIENT_NOT_FOUND = "No client with this key in your caseload."
 
 
 def client_not_found() -> ApiProblem:
+    request_context.note(request_context.NOT_FOUND_CLIENT)  # a probe of other caseloads is throttled
     return ApiProblem(404, CLIENT_NOT_FOUND)
 
 

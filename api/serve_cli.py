@@ -7,6 +7,7 @@ import typer
 
 from api.access import Role
 from api.auth import TokenStore, tokens_file
+from api.logs import uvicorn_log_config
 from graph_schema.settings import settings
 
 serve_app = typer.Typer(help="Run the HTTP API.", invoke_without_command=True)
@@ -23,14 +24,16 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
     s = settings()
     host, port = host or s.api_host, port or s.api_port
     typer.echo(f"API at http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+                log_config=uvicorn_log_config(),  # JSON lines with the request id (api/logs.py)
+                access_log=False)  # api/edge.py writes the access line, with the route template
 
 
 @tokens_app.command("create")
 def create(role: Role = typer.Option(..., "--role"), subject: str = typer.Option(..., "--subject"),
            name: str = typer.Option("", "--name"), as_json: bool = typer.Option(False, "--json")) -> None:
     """Create a token; it is printed once and cannot be shown again."""
-    token, entry = TokenStore(tokens_file(settings())).create(subject, role, name)
+    token, entry = TokenStore(tokens_file(settings())).create(subject, role, name, created_by="cli")
     if as_json:
         typer.echo(json.dumps({"token": token, "token_id": entry.token_id, "subject": subject, "role": role.value}))
     else:

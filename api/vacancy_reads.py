@@ -4,6 +4,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 from api.values import plain
+from graph_schema.db import read
 
 _FIELDS = """.id, .title, .status, .employer, .employment_type, .hours_per_week, .date_posted, .valid_through,
              .postcode, .municipality_code, .municipality_name, .region_code, .region_name, .lang,
@@ -31,13 +32,13 @@ RETURN v {{{_FIELDS}, .description}} AS vacancy,
 
 def list_vacancies(driver: Driver, database: str, *, status: str | None, region: str | None,
                    municipality: str | None, offset: int, limit: int) -> tuple[int, list[dict]]:
-    records, _, _ = driver.execute_query(_LIST, status=status, region=region, municipality=municipality,
-                                         offset=offset, limit=limit, database_=database)
+    records, _, _ = read(driver, _LIST, database, status=status, region=region, municipality=municipality,
+                         offset=offset, limit=limit)
     return records[0]["total"], [plain(i) for i in records[0]["items"]]
 
 
 def get_vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
-    records, _, _ = driver.execute_query(_ONE, id=vacancy_id, database_=database)
+    records, _, _ = read(driver, _ONE, database, id=vacancy_id)
     if not records:
         return None
     r = records[0]

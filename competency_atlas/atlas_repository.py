@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 
 from neo4j import Driver
 
+from graph_schema.db import read, write_session
+
 BATCH = 5000
 ATLAS_NODE_LABELS = ("Occupation", "Competency", "IscoGroup", "OnetOccupation", "Collection", "Label")
 # (start label, relationship type, end label): the atlas's relationships, for the stale sweep.
@@ -165,7 +167,7 @@ class AtlasRepository:
         transaction memory pool of a 1 GB heap.
         """
         removed: dict[str, int] = {}
-        with self.driver.session(database=self.database) as session:  # IN TRANSACTIONS needs auto-commit
+        with write_session(self.driver, self.database) as session:  # IN TRANSACTIONS needs auto-commit
             for start, rel_type, end in ATLAS_RELATIONSHIPS:
                 summary = session.run(
                     f"MATCH (:{start})-[r:{rel_type}]->(:{end}) WHERE r.atlas_release <> $release "
@@ -183,10 +185,11 @@ class AtlasRepository:
 
     # ------------------------------------------------------------------ embeddings
     def labels_without_embedding(self, model: str) -> list[dict]:
-        records, _, _ = self.driver.execute_query(
+        records, _, _ = read(
+            self.driver,
             "MATCH (l:Label) WHERE l.atlas_release IS NOT NULL "
             "AND (l.embedding IS NULL OR l.embedding_model IS NULL OR l.embedding_model <> $model) "
-            "RETURN l.key AS key, l.text AS text ORDER BY key", model=model, database_=self.database)
+            "RETURN l.key AS key, l.text AS text ORDER BY key", self.database, model=model)
         return [dict(r) for r in records]
 
     def write_embeddings(self, keys: list[str], vectors, model: str,
@@ -201,9 +204,9 @@ class AtlasRepository:
 
     # ------------------------------------------------------------------ reads
     def current_release(self) -> dict | None:
-        records, _, _ = self.driver.execute_query(
-            "MATCH (r:AtlasRelease {status: 'complete'}) RETURN r ORDER BY r.completed_at DESC LIMIT 1",
-            database_=self.database)
+        records, _, _ = read(
+            self.driver, "MATCH (r:AtlasRelease {status: 'complete'}) RETURN r ORDER BY r.completed_at DESC LIMIT 1",
+            self.database)
         return dict(records[0]["r"]) if records else None
 
     def stats(self) -> dict:
@@ -233,7 +236,7 @@ class AtlasRepository:
                   RETURN r.version AS atlas_version ORDER BY r.completed_at DESC LIMIT 1 }
         RETURN *
         """
-        records, _, _ = self.driver.execute_query(query, database_=self.database)
+        records, _, _ = read(self.driver, query, self.database)
         return dict(records[0]) if records else {}
 
     def content_fingerprint(self) -> dict[str, str]:
@@ -252,14 +255,13 @@ class AtlasRepository:
                 "Collection": "id", "Label": "key"}
         fingerprints = {}
         for label in ATLAS_NODE_LABELS:
-            records, _, _ = self.driver.execute_query(
-                f"MATCH (n:{label}) WHERE n.atlas_release IS NOT NULL "
-                "RETURN [k IN keys(n) WHERE NOT k STARTS WITH 'embedding' | [k, n[k]]] AS p",
-                database_=self.database)
+            records, _, _ = read(
+                self.driver, f"MATCH (n:{label}) WHERE n.atlas_release IS NOT NULL "
+                "RETURN [k IN keys(n) WHERE NOT k STARTS WITH 'embedding' | [k, n[k]]] AS p", self.database)
             fingerprints[label] = digest({"p": dict(r["p"])} for r in records)
         for start, rel_type, end in ATLAS_RELATIONSHIPS:
-            records, _, _ = self.driver.execute_query(
-                f"MATCH (a:{start})-[r:{rel_type}]->(b:{end}) WHERE r.atlas_release IS NOT NULL "
-                f"RETURN a.{keys[start]} AS a, b.{keys[end]} AS b, properties(r) AS p", database_=self.database)
+            records, _, _ = read(
+                self.driver, f"MATCH (a:{start})-[r:{rel_type}]->(b:{end}) WHERE r.atlas_release IS NOT NULL "
+                f"RETURN a.{keys[start]} AS a, b.{keys[end]} AS b, properties(r) AS p", self.database)
             fingerprints[f"{start}-{rel_type}-{end}"] = digest(dict(r) for r in records)
         return fingerprints

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from competency_atlas.instrument_profiles import InstrumentProfile
+from graph_schema.db import read, write_session
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def write_instruments(driver, profiles: dict[str, InstrumentProfile], database: 
     """Writes all profiles in one transaction (a load never half-lands) and reports missing competencies."""
     instruments, scales, mappings = instrument_rows(profiles)
     missing: list[dict] = []
-    with driver.session(database=database) as session:
+    with write_session(driver, database) as session:
         def work(tx):
             tx.run(_WRITE_INSTRUMENTS, rows=instruments).consume()
             for rows in _batches(scales, batch_size):
@@ -101,8 +102,7 @@ def count_instrument_graph(driver, database: str) -> dict:
     OPTIONAL MATCH (:Scale)-[m:MAPS_TO]->(:Competency)
     RETURN instruments, scales, count(m) AS maps_to
     """
-    with driver.session(database=database) as session:
-        return session.run(query).single().data()
+    return read(driver, query, database).records[0].data()
 
 
 def _batches(rows: list[dict], size: int):

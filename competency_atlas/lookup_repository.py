@@ -13,6 +13,7 @@ from neo4j import Driver
 from pydantic import BaseModel
 
 from competency_atlas.lookup import SurfaceForm
+from graph_schema.db import read
 
 Target = Literal["Occupation", "Competency"]
 
@@ -72,18 +73,17 @@ def load_label_rows(driver: Driver, database: str, target: Target,
                     lang: str | None = None) -> list[SurfaceForm]:
     if target not in ("Occupation", "Competency"):
         raise ValueError(f"unknown look-up target {target!r}")
-    records, _, _ = driver.execute_query(_LABEL_ROWS.replace("{target}", target),
-                                         lang=lang, database_=database)
+    records, _, _ = read(driver, _LABEL_ROWS.replace("{target}", target), database, lang=lang)
     return [SurfaceForm(r["uri"], r["text"], r["lang"]) for r in records if r["text"]]
 
 
 def concept_names(driver: Driver, database: str, uris: list[str]) -> dict[str, ConceptName]:
-    records, _, _ = driver.execute_query(_NAMES, uris=uris, database_=database)
+    records, _, _ = read(driver, _NAMES, database, uris=uris)
     return {r["uri"]: ConceptName(**r.data()) for r in records}
 
 
 def occupation_profile(driver: Driver, database: str, uri: str) -> OccupationProfile | None:
-    records, _, _ = driver.execute_query(_PROFILE, uri=uri, database_=database)
+    records, _, _ = read(driver, _PROFILE, database, uri=uri)
     if not records:
         return None
     record = records[0]

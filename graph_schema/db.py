@@ -1,7 +1,7 @@
 """The Neo4j driver, made one way for the whole product."""
 from __future__ import annotations
 
-from neo4j import Driver, GraphDatabase
+from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, EagerResult, GraphDatabase, RoutingControl, Session
 
 from graph_schema.settings import Settings
 
@@ -16,6 +16,30 @@ def connect(settings: Settings) -> Driver:
         # Schema-free queries on an empty graph raise "label does not exist" notices: noise.
         notifications_min_severity="OFF",
     )
+
+
+def read(driver: Driver, query: str, database: str, **params) -> EagerResult:
+    """A read-only query with read routing: in a cluster it goes to a follower or read replica, on
+    one server to that server. Like every `execute_query` it is chained to the driver's shared
+    bookmarks, so it sees every write this process committed before it (docs/cluster.md).
+    Writes stay `driver.execute_query(...)`, whose default routing is WRITE (the leader)."""
+    return driver.execute_query(query, params, routing_=RoutingControl.READ, database_=database)
+
+
+def read_session(driver: Driver, database: str, **config) -> Session:
+    """A read-access session (streamed reads, read transactions) on the bookmarks `execute_query`
+    uses, so it sees this process's earlier writes."""
+    return driver.session(database=database, default_access_mode=READ_ACCESS,
+                          bookmark_manager=driver.execute_query_bookmark_manager, **config)
+
+
+def write_session(driver: Driver, database: str, **config) -> Session:
+    """A write-access session (write transactions, auto-commit `CALL {...} IN TRANSACTIONS`) on the
+    bookmarks `execute_query` uses: a read after it, in any form, sees what it wrote. A bare
+    `driver.session()` has no bookmark manager, so a follower could answer the next read from
+    before the write."""
+    return driver.session(database=database, default_access_mode=WRITE_ACCESS,
+                          bookmark_manager=driver.execute_query_bookmark_manager, **config)
 
 
 class Bulk(list):

@@ -15,6 +15,8 @@ from pathlib import Path
 from neo4j import Driver
 from neo4j.exceptions import Neo4jError
 
+from graph_schema.db import read
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
 
@@ -52,15 +54,19 @@ def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
+_APPLIED = "MATCH (m:SchemaMigration) RETURN m.version AS version, m.checksum AS checksum"
+
+
 def applied_versions(driver: Driver, database: str) -> dict[int, str]:
-    records, _, _ = driver.execute_query(
-        "MATCH (m:SchemaMigration) RETURN m.version AS version, m.checksum AS checksum", database_=database)
-    return {r["version"]: r["checksum"] for r in records}
+    """The applied migrations as a reader sees them (read routing: `db migrate`'s report, tests)."""
+    return {r["version"]: r["checksum"] for r in read(driver, _APPLIED, database).records}
 
 
 def migrate(driver: Driver, database: str = "neo4j", folder: Path = MIGRATIONS_DIR) -> list[Migration]:
     """Applies every pending migration in order; returns those applied (empty: nothing to do)."""
-    done = applied_versions(driver, database)
+    # Read where the migrations are written (write routing: the leader), not from a follower that
+    # may not have seen another process's migration yet; the statements are idempotent anyway.
+    done = {r["version"]: r["checksum"] for r in driver.execute_query(_APPLIED, database_=database).records}
     applied = []
     for migration in load_migrations(folder):
         label = f"{migration.version:04d}_{migration.name}"

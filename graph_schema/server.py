@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -26,15 +26,27 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph_schema.settings import Settings
+from graph_schema.toolchain import ToolError, find_java, find_mvn, maven_env
 
 POM_TEMPLATE = Path(__file__).with_name("neo4j-pom.xml")
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
-MIN_JAVA = 17
 
 # While the server boots, every poll fails with "Unable to retrieve routing information":
-# expected, so the driver's own warnings are kept out of the user's terminal.
-logging.getLogger("neo4j").setLevel(logging.CRITICAL)
+# expected, so the driver's warnings are dropped during our own polls — only there, only in the
+# polling thread (a contextvar); every other driver warning of the process still reaches the logs.
+_POLLING: ContextVar[bool] = ContextVar("atlas_neo4j_polling", default=False)
+
+
+class _PollNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _POLLING.get()
+
+
+_POLL_NOISE = _PollNoise()
+# A logger's filter sees only its own records, so it goes on every driver logger.
+for _name in ["neo4j", *(n for n in list(logging.root.manager.loggerDict) if n.startswith("neo4j."))]:
+    logging.getLogger(_name).addFilter(_POLL_NOISE)
 
 
 class ServerError(RuntimeError):
@@ -72,21 +84,11 @@ class LocalServer:
 
     # ---- provisioning -------------------------------------------------------------------
     def java(self) -> str:
-        java = str(self.s.java_home / "bin" / "java") if self.s.java_home else shutil.which("java")
-        if not java or not Path(java).exists():
-            raise ServerError(
-                "Java was not found. Neo4j needs a JDK 17 or newer: install one (Debian: "
-                "`apt-get install openjdk-17-jdk-headless`) or set JAVA_HOME; or set NEO4J_URI to use "
-                "an existing Neo4j server instead."
-            )
-        out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
-        match = re.search(r'version "(\d+)', out)
-        if not match or int(match.group(1)) < MIN_JAVA:
-            raise ServerError(
-                f"{java} is too old ({out.splitlines()[0] if out else 'unknown version'}); Neo4j "
-                f"{self.s.neo4j_version} needs Java {MIN_JAVA} or newer. Set JAVA_HOME to a newer JDK."
-            )
-        return java
+        # JAVA_HOME, else PATH's java, else the project-local one (graph_schema/toolchain.py).
+        try:
+            return find_java(self.s)
+        except ToolError as exc:
+            raise ServerError(str(exc)) from None
 
     def is_installed(self) -> bool:
         return (self.dist / "COMPLETE").exists()
@@ -95,13 +97,12 @@ class LocalServer:
         """Resolves the server JARs with Maven. Returns True when it downloaded anything."""
         if self.is_installed():
             return False
-        mvn = shutil.which("mvn")
-        if not mvn:
-            raise ServerError(
-                "Maven (`mvn`) was not found. The Neo4j server JARs are resolved from Maven Central "
-                "with Maven: install it (Debian: `apt-get install maven`) or set NEO4J_URI to use an "
-                "existing server."
-            )
+        # ATLAS_MAVEN, else PATH's mvn, else the project-local one; it runs on the server's Java.
+        try:
+            mvn = find_mvn(self.s)
+        except ToolError as exc:
+            raise ServerError(str(exc)) from None
+        mvn_env = maven_env(self.java())
         self.dist.mkdir(parents=True, exist_ok=True)
         pom = self.dist / "pom.xml"
         pom.write_text(POM_TEMPLATE.read_text().replace("@NEO4J_VERSION@", self.s.neo4j_version))
@@ -109,7 +110,7 @@ class LocalServer:
         shutil.rmtree(staging, ignore_errors=True)
         cmd = [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies",
                f"-DoutputDirectory={staging}", "-DincludeScope=runtime"]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=mvn_env)
         if proc.returncode != 0:
             errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line][:5]
             raise ServerError(
@@ -208,6 +209,7 @@ class LocalServer:
         return True
 
     def ping(self, timeout: float = 5.0) -> bool:
+        polling = _POLLING.set(True)
         try:
             with GraphDatabase.driver(self.s.uri, auth=(self.s.neo4j_user, self.s.password()),
                                       connection_timeout=timeout, max_transaction_retry_time=0,
@@ -218,6 +220,8 @@ class LocalServer:
             return False
         except AuthError as exc:
             raise ServerError(f"The local server refused the password in {self.s.password_file}: {exc.message}") from exc
+        finally:
+            _POLLING.reset(polling)
 
     def status(self) -> Status:
         if self._pid() is None:

@@ -45,7 +45,12 @@ class Settings:
     neo4j_heap: str = field(default_factory=lambda: _env("ATLAS_NEO4J_HEAP", "4g"))
     neo4j_pagecache: str = field(default_factory=lambda: _env("ATLAS_NEO4J_PAGECACHE", "4g"))
     neo4j_start_timeout_s: float = field(default_factory=lambda: float(_env("ATLAS_NEO4J_START_TIMEOUT", "180")))
+    # Java and Maven for the local server (graph_schema/toolchain.py): JAVA_HOME, else PATH's java,
+    # else the project-local one; ATLAS_MAVEN (mvn or a Maven home), else PATH's mvn, else the
+    # project-local one. scripts/setup.sh installs the project-local ones into tools_dir when missing.
     java_home: Path | None = field(default_factory=lambda: _env_optional_path("JAVA_HOME"))
+    maven: Path | None = field(default_factory=lambda: _env_optional_path("ATLAS_MAVEN"))
+    tools_dir: Path = field(default_factory=lambda: _env_path("ATLAS_TOOLS_DIR", PROJECT_ROOT / ".tools"))
 
     # Reference data and public benchmarks (never copied into the repository).
     data_dir: Path = field(default_factory=lambda: _env_path("ATLAS_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
@@ -71,6 +76,13 @@ class Settings:
     pseudonym_secret: str | None = field(default_factory=lambda: os.environ.get("ATLAS_PSEUDONYM_SECRET") or None)
     # Whether API look-ups and vacancy ingest load the sentence-embedding model (semantic search).
     api_semantic: bool = field(default_factory=lambda: _env("ATLAS_API_SEMANTIC", "1") not in ("0", "false", "no"))
+    # build the match index when the service starts (in the background), so the first ranking
+    # request does not wait for it
+    api_warm_index: bool = field(default_factory=lambda: _env("ATLAS_API_WARM_INDEX", "1") not in ("0", "false", "no"))
+    # Failed sign-ins and client-not-found probes a source address may make before it gets 429,
+    # and how many come back per second (api/throttle.py).
+    api_throttle_burst: int = field(default_factory=lambda: int(_env("ATLAS_API_THROTTLE_BURST", "20")))
+    api_throttle_refill_per_s: float = field(default_factory=lambda: float(_env("ATLAS_API_THROTTLE_REFILL", "0.2")))
 
     @property
     def provisions_local_server(self) -> bool:

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # Blocks that carry scale scores rather than block values: the key names a theme of the
 # instrument profile (or one of these aliases) and holds {scale: score}, or one number when the
@@ -36,6 +36,9 @@ SCORE_GROUP_ALIASES = {
     ("wcm", "life_domains"): "availability",
     ("wcm", "availability"): "availability",
 }
+
+# A short text of one line: no control characters (NUL breaks exports and logs), bounded.
+OneLine = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 class Identity(BaseModel):
@@ -61,7 +64,7 @@ class MeasurementIn(BaseModel):
     instrument: str | None = None
     instrument_version: str | None = None  # default: the version in the instrument profile
     measured_at: Any = None
-    administered_by: str | None = None
+    administered_by: OneLine | None = None  # a name or id, not a document
     scores: dict[str, Any] | list[dict[str, Any]] = Field(default_factory=dict)
     blocks: dict[str, Any] = Field(default_factory=dict)
     identity: Identity | None = None
@@ -69,6 +72,10 @@ class MeasurementIn(BaseModel):
     hours_available: float | None = Field(default=None, ge=0, le=80)
     education_level: str | None = None
     work_history: list[WorkHistoryItem] = Field(default_factory=list)
+    # Certificates, licences, diplomas and courses as written ("VCA basis", "rijbewijs C"): matched
+    # to competency_atlas/certificates.yaml when the profile is derived.
+    certificates: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50)
 
 
 @dataclass(frozen=True)
@@ -128,3 +135,4 @@ class ValidMeasurement:
     hours_available: float | None
     education_level: str | None
     client_profile: str | None = None  # the value of the instrument's client-profile block
+    certificates: tuple[str, ...] = ()

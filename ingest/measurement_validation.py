@@ -2,10 +2,11 @@
 
 Problems found (each with file, row or JSON pointer, field and reason): unknown instrument,
 version or scale; a score that is not a number or is outside the scale's range; a scale given
-twice; a missing client key; `measured_at` unparsable or in the future; a block the instrument
-does not have, or a block value that contradicts it (an ABC cluster outside G1-G7, a WCM client
-profile that is not one of its steps, an occupation that is not an ESCO URI); a record without
-scores or blocks. Duplicates within the input are found by `Deduplicator` (same measurement id).
+twice; a missing client key, or one outside the key rule (ingest/client_keys.py); `measured_at`
+unparsable, before 1900 or in the future; a block the instrument does not have, or a block value
+that contradicts it (an ABC cluster outside G1-G7, a WCM client profile that is not one of its
+steps, an occupation that is not an ESCO URI); a record without scores or blocks. Duplicates
+within the input are found by `Deduplicator` (same measurement id).
 
 A valid record becomes a `ValidMeasurement` whose id is a hash of its content, so the same
 measurement always gets the same id (idempotent re-ingest) and a correction gets a new one.
@@ -23,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from competency_atlas.instrument_profiles import Block, InstrumentProfile, Scale
+from ingest.client_keys import RULE as KEY_RULE, is_client_key
 from ingest.measurement_models import (SCORE_GROUP_ALIASES, FiredGate, MeasurementIn, MeasurementRecord, Score,
                                        ValidMeasurement, WorkHistory)
 from ingest.report import Problem
@@ -30,6 +32,7 @@ from ingest.report import Problem
 ESCO_OCCUPATION_PREFIX = "http://data.europa.eu/esco/occupation/"
 POSTCODE = re.compile(r"^\s*(?:NL[-\s]?)?(\d{4})\s*([A-Za-z]{2})?\s*$", re.IGNORECASE)
 DUTCH_DATE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
+EARLIEST_DATE = date(1900, 1, 1)  # older dates are typing errors (0001-01-01), not measurements
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,10 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            return None
     elif isinstance(value, str):
         try:
             number = float(value.strip().replace(",", "."))
@@ -363,11 +369,15 @@ def _score_group(p: _Problems, index: ScaleIndex, theme: str, key: str, value: A
 # ---------------------------------------------------------------- the record
 
 def measurement_id(client_key: str, instrument: str, version: str, measured_at: date, scores: list[Score],
-                   blocks: dict, sensitive_blocks: dict, work_history: list[dict]) -> str:
+                   blocks: dict, sensitive_blocks: dict, work_history: list[dict],
+                   certificates: tuple[str, ...] = ()) -> str:
     """Hash of the canonical JSON of the content. Stored ids depend on this text: never change it
-    (a hand-written join of the score pairs was tried and was slower than the C encoder)."""
+    (a hand-written join of the score pairs was tried and was slower than the C encoder).
+    Certificates join the content only when given, so the ids of earlier measurements stay."""
     content = [client_key, instrument, version, measured_at.isoformat(),
                sorted([s.scale_id, s.raw] for s in scores), blocks, sensitive_blocks, work_history]
+    if certificates:
+        content.append(sorted(certificates))
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -402,6 +412,8 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
     client_key = (m.client_key or "").strip()
     if not client_key:
         p.add("client_key", "missing client key")
+    elif not is_client_key(client_key):
+        p.add("client_key", f"{client_key[:80]!r} is not a valid client key ({KEY_RULE})")
     measured_at = parse_date(m.measured_at)
     if m.measured_at in (None, ""):
         p.add("measured_at", "missing measurement date")
@@ -409,6 +421,8 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
         p.add("measured_at", f"{m.measured_at!r} is not a date (expected YYYY-MM-DD)")
     elif measured_at > today:
         p.add("measured_at", f"{measured_at.isoformat()} is in the future (today is {today.isoformat()})")
+    elif measured_at < EARLIEST_DATE:
+        p.add("measured_at", f"{measured_at.isoformat()} is before {EARLIEST_DATE.isoformat()}: not a real test date")
     profile = profiles.get((m.instrument or "").strip().lower())
     if profile is None:
         p.add("instrument", f"unknown instrument {m.instrument!r} (known: {', '.join(sorted(profiles))})"
@@ -454,7 +468,9 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
     gates = tuple(FiredGate(g.status, g.reason, g.rule_id) for g in profile.evaluate_gates(gate_values))
     work_rows = [{"occupation": w.occupation, "title": w.title, "years": w.years, "until": w.until.isoformat()}
                  for w in work]
-    mid = measurement_id(client_key, profile.id, version, measured_at, scores, blocks, sensitive, work_rows)
+    certificates = tuple(sorted({c.strip() for c in m.certificates if c.strip()}))
+    mid = measurement_id(client_key, profile.id, version, measured_at, scores, blocks, sensitive, work_rows,
+                         certificates)
     identity = m.identity.model_dump(exclude_none=True) if m.identity else None
     return Validated(record, ValidMeasurement(
         id=mid, client_key=client_key, instrument=profile.id, instrument_version=version, measured_at=measured_at,
@@ -462,7 +478,7 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
         location=record.location, scores=tuple(scores), blocks=blocks, sensitive_blocks=sensitive,
         gate_block_given=bool(gate_values), gates=gates, work_history=tuple(work), identity=identity or None,
         postcode=postcode, hours_available=m.hours_available, education_level=education,
-        client_profile=_client_profile(profile, blocks, sensitive)))
+        client_profile=_client_profile(profile, blocks, sensitive), certificates=certificates))
 
 
 def _client_profile(profile: InstrumentProfile, blocks: dict, sensitive: dict) -> str | None:

@@ -200,9 +200,16 @@ def csv_row_to_posting(row: dict[str, str]) -> dict:
     return posting
 
 
+def csv_separator(text: str) -> str:
+    """`;` when the header has more of them than commas (Dutch Excel writes `;`), else `,`."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL,
+                            sep=csv_separator(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         yield FileProblem(Problem(source, "", "", f"malformed CSV: {exc}".strip()), "csv", text)
         return

@@ -23,7 +23,7 @@ from datetime import date, datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
 
-from graph_schema.db import Bulk
+from graph_schema.db import Bulk, read, write_session
 from ingest.normalise import OccupationCodes
 from ingest.vacancy_models import EnrichedVacancy
 from ingest.vacancy_requirements import ProfileRequirement
@@ -49,16 +49,16 @@ RETURN uri, collect(c.uri) AS competencies, collect(coalesce(r.relation, '')) AS
 
 
 def load_occupation_codes(driver: Driver, database: str) -> OccupationCodes:
-    occupations, _, _ = driver.execute_query(_OCCUPATIONS, database_=database)
+    occupations, _, _ = read(driver, _OCCUPATIONS, database)
     members: dict[str, set[str]] = {}
     for r in occupations:
         if r["isco"]:
             members.setdefault(str(r["isco"]), set()).add(r["uri"])
-    for r in driver.execute_query(_ISCO_MEMBERS, database_=database).records:
+    for r in read(driver, _ISCO_MEMBERS, database).records:
         members.setdefault(str(r["code"]), set()).update(r["uris"])
-    groups = {str(r["code"]) for r in driver.execute_query(_ISCO_GROUPS, database_=database).records}
+    groups = {str(r["code"]) for r in read(driver, _ISCO_GROUPS, database).records}
     crosswalk: dict[str, list[tuple[str, str]]] = {}
-    for r in driver.execute_query(_CROSSWALK, database_=database).records:
+    for r in read(driver, _CROSSWALK, database).records:
         crosswalk.setdefault(r["code"], []).append((r["uri"], r["match_type"]))
     return OccupationCodes(occupations={r["uri"]: r["label"] or r["uri"] for r in occupations},
                            isco_members={k: frozenset(v) for k, v in members.items()},
@@ -67,7 +67,7 @@ def load_occupation_codes(driver: Driver, database: str) -> OccupationCodes:
 
 
 def load_profiles(driver: Driver, database: str, uris: list[str]) -> dict[str, list[ProfileRequirement]]:
-    records, _, _ = driver.execute_query(_PROFILES, uris=uris, database_=database)
+    records, _, _ = read(driver, _PROFILES, database, uris=uris)
     out: dict[str, list[ProfileRequirement]] = {u: [] for u in uris}
     for r in records:
         # collect() drops nulls, which would misalign the lists: '' and -1 stand for "not given".
@@ -184,25 +184,27 @@ def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: s
 
 def stored_hashes(driver: Driver, database: str, ids: list[str]) -> dict[str, str]:
     """Content hash of each stored vacancy among `ids` (absent: not stored yet)."""
-    records, _, _ = driver.execute_query(_HASHES, ids=Bulk(ids), database_=database)
+    records, _, _ = read(driver, _HASHES, database, ids=Bulk(ids))
     return {r["id"]: r["hash"] for r in records}
 
 
 def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy], run_id: str) -> BatchOutcome:
     """One transaction per call: callers pass one batch of N vacancies."""
     now = datetime.now(timezone.utc).isoformat()
-    with driver.session(database=database) as session:
+    with write_session(driver, database) as session:
         return session.execute_write(_write_batch, items, run_id, now)
 
 
 def close_expired(driver: Driver, database: str, today: date) -> int:
     """Open vacancies past their validThrough become closed (never deleted)."""
-    records, _, _ = driver.execute_query(_CLOSE_EXPIRED, today=today, now=datetime.now(timezone.utc).isoformat(),
-                                         database_=database)
-    closed = records[0]["closed"]
+    with write_session(driver, database) as session:
+        return session.execute_write(_close_expired, today, datetime.now(timezone.utc).isoformat())
+
+
+def _close_expired(tx: ManagedTransaction, today: date, now: str) -> int:
+    closed = tx.run(_CLOSE_EXPIRED, today=today, now=now).single()["closed"]
     if closed:
-        with driver.session(database=database) as session:
-            session.execute_write(bump_generation)
+        bump_generation(tx)  # in the same transaction, like every write the matcher ranks on
     return closed
 
 
@@ -226,7 +228,7 @@ RETURN o.uri AS uri, o.isco_code AS isco, o.label_en AS label_en, o.label_nl AS 
 
 
 def load_generator_occupations(driver: Driver, database: str) -> list[dict]:
-    records, _, _ = driver.execute_query(_GENERATOR_OCCUPATIONS, database_=database)
+    records, _, _ = read(driver, _GENERATOR_OCCUPATIONS, database)
     return [{**r.data(), "isco": str(r["isco"]) if r["isco"] else None,
              "essential": tuple(sorted(r["essential"])), "optional": tuple(sorted(r["optional"]))} for r in records]
 

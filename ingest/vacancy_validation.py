@@ -1,22 +1,26 @@
 """Validation of vacancy records: pure functions from a read record to a `Vacancy` or problems.
 
 Rejected (the record does not land): a missing identifier or title, an unparsable datePosted or
-validThrough, validThrough before datePosted, an occupationalCategory that is not a known
-ISCO-08 group, ESCO occupation or O*NET-SOC code (checked against the code sets passed in), a
-description that is only HTML (empty once the markup is removed), hours per week out of range,
-and an identifier seen before in the same batch. Malformed JSON is a file-level problem of the
-reader. Warnings (the record lands): an unparsable geo coordinate (the postcode is used instead).
+validThrough or one before 1900, validThrough before datePosted, an employmentType that is not
+text, an occupationalCategory that is not a known ISCO-08 group, ESCO occupation or O*NET-SOC
+code (checked against the code sets passed in), a description that is only HTML (empty once the
+markup is removed), hours per week negative or out of range, and an identifier seen before in
+the same batch. Malformed JSON is a file-level problem of the reader. Warnings (the record
+lands): an unparsable or impossible geo coordinate (NaN, infinite, outside the globe: the postcode
+is used instead).
 """
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from ingest.report import Problem
 from ingest.text import html_to_text, looks_like_html
 from ingest.vacancy_models import USED_FIELDS, JobLocation, Vacancy, VacancyRecord
 
+EARLIEST_DATE = date(1900, 1, 1)  # older dates are typing errors (0001-01-01)
 MIN_HOURS, MAX_HOURS = 1.0, 60.0  # 60: the Dutch legal maximum of a working week (Arbeidstijdenwet)
 
 ESCO_OCCUPATION = re.compile(r"^https?://data\.europa\.eu/esco/occupation/[0-9a-fA-F-]{36}$")
@@ -121,13 +125,18 @@ def _date(c: _Collector, data: dict, key: str) -> date | None:
     if raw is None:
         return None
     try:
-        return parse_date(raw)
+        parsed = parse_date(raw)
     except ValueError:
-        c.reject(key, f"unparsable date {raw!r}: expected ISO 8601 (2025-03-01 or 2025-03-01T09:00:00+01:00)")
+        c.reject(key, f"unparsable date {raw[:80]!r}: expected ISO 8601 (2025-03-01 or 2025-03-01T09:00:00+01:00)")
         return None
+    if parsed < EARLIEST_DATE:
+        c.reject(key, f"{parsed.isoformat()} is before {EARLIEST_DATE.isoformat()}: not a real date")
+        return None
+    return parsed
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_SIGNED = re.compile(r"-\s*\d")  # "-5": a negative number, not the 5 after a dash of "32-40"
 
 
 def _hours(c: _Collector, data: dict) -> tuple[float | None, str | None]:
@@ -137,6 +146,9 @@ def _hours(c: _Collector, data: dict) -> tuple[float | None, str | None]:
     if raw is None:
         key, raw = "workHours", work_hours
     if raw is None:
+        return None, work_hours
+    if key == "hoursPerWeek" and _SIGNED.match(raw.strip()):
+        c.reject(key, f"hours per week {raw[:80]!r} is negative")
         return None, work_hours
     numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(raw)]
     if not numbers:
@@ -187,15 +199,31 @@ def _skills(value) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+LIMITS = {"latitude": 90.0, "longitude": 180.0}
+
+
+def _employment(c: _Collector, value) -> list[str]:
+    """employmentType: one text or a list of texts (FULL_TIME, "parttime"); anything else is refused
+    rather than stored as the text of a Python object."""
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(e, str) or e is None for e in items):
+        c.reject("employmentType", "expected a text or a list of texts")
+        return []
+    return [e.strip() for e in items if e and e.strip()]
+
+
 def _coordinate(c: _Collector, geo: dict, key: str) -> float | None:
     raw = geo.get(key)
     if raw in (None, ""):
         return None
     try:
-        return float(str(raw).replace(",", "."))
-    except ValueError:
-        c.warn(f"jobLocation.geo.{key}", f"unparsable coordinate {raw!r}: ignored, the address is used")
+        value = float(str(raw).replace(",", "."))
+    except (ValueError, OverflowError):
+        value = math.nan
+    if not -LIMITS[key] <= value <= LIMITS[key]:  # NaN, infinities and 400-digit numbers fail too
+        c.warn(f"jobLocation.geo.{key}", f"unparsable coordinate {str(raw)[:80]!r}: ignored, the address is used")
         return None
+    return value
 
 
 def _job_location(c: _Collector, value) -> JobLocation:
@@ -271,17 +299,16 @@ def validate(record: VacancyRecord, known: KnownCodes) -> Validated:
     hours, work_hours = _hours(c, data)
     category = _occupational_category(c, data, known)
     location = _job_location(c, data.get("jobLocation"))
+    employment = _employment(c, data.get("employmentType"))
     if c.problems:
         return Validated(record, None, tuple(c.problems), tuple(c.warnings))
     extra = {k: v for k, v in data.items() if k not in USED_FIELDS}
     if work_hours and hours is None:
         extra["workHours"] = work_hours  # a text like "fulltime": kept, not interpreted
-    employment = data.get("employmentType")
     vacancy = Vacancy(
         id=identifier, title=title, description=description,
         employer=_scalar(data.get("hiringOrganization")),
-        employment_type=[str(e).strip() for e in (employment if isinstance(employment, list) else [employment])
-                         if e not in (None, "")],
+        employment_type=employment,
         hours_per_week=hours, date_posted=posted, valid_through=valid_through,
         occupational_category=category, skills=_skills(data.get("skills")),
         qualifications=_joined(data.get("qualifications")),

@@ -83,8 +83,10 @@ def _profile(client: dict) -> dict[str, CompetencyEstimate]:
 
 
 def api_settings(settings, tmp_path, **overrides):
-    return dataclasses.replace(settings, work_dir=tmp_path, api_tokens_file=tmp_path / "tokens.json",
-                               api_semantic=False, pseudonym_secret="test-secret", **overrides)
+    # The throttle's burst is raised: the access tests probe hundreds of foreign keys on purpose.
+    return dataclasses.replace(settings, **{
+        "work_dir": tmp_path, "api_tokens_file": tmp_path / "tokens.json", "api_semantic": False,
+        "api_warm_index": False, "pseudonym_secret": "test-secret", "api_throttle_burst": 100_000, **overrides})
 
 
 @pytest.fixture

@@ -160,15 +160,15 @@ def test_mi_aggregates_suppress_small_groups(api):
 
 def test_mi_shortfalls_count_evidence_and_missing_per_requirement(api):
     """The per-competency counts behind /mi/missing-competencies, read from the stored profiles:
-    K-1 (0.6) and K-2 (0.2) have evidence on onet:2.B.1.a; only K-2 is below 0.6 × 0.5. Nobody
+    K-1 (0.6) and K-2 (0.2) have evidence on onet:2.B.1.a; only K-2 is more than PARTLY_MARGIN below 0.5. Nobody
     has evidence on onet:1.C.1.a: zero, not absent. The not-matchable K-3 is not counted."""
     from api import mi_repository
-    from matcher.scoring import PARTLY_MET_FROM
+    from api.services.mi import missing_below
 
     rows = [{"uri": "onet:2.B.1.a", "required_level": 0.5}, {"uri": "onet:1.C.1.a", "required_level": 0.5},
             {"uri": "onet:2.A.1.a", "required_level": 0.75}]
-    counts = mi_repository.shortfalls(api.driver, "neo4j", rows, ["matchable", "needs_support"], "WR12",
-                                      PARTLY_MET_FROM)
+    counts = mi_repository.shortfalls(api.driver, "neo4j", {r["uri"]: missing_below(r) for r in rows},
+                                      ["matchable", "needs_support"], "WR12")
     assert counts == {"onet:2.B.1.a": {"with_evidence": 2, "missing": 1},
                       "onet:1.C.1.a": {"with_evidence": 0, "missing": 0},
                       "onet:2.A.1.a": {"with_evidence": 2, "missing": 0}}

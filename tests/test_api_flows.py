@@ -19,7 +19,7 @@ def test_employer_sees_pseudonymised_cards_until_consent_for_that_vacancy_only(a
     for secret in ("K-1", "K-2", NAME_1, "anna@", "cluster", "stressors", "gate", "stabiliteit"):
         assert secret not in text
     assert all(c["consented"] is False and "client_key" not in c and "name" not in c for c in before)
-    assert {"met", "missing", "coverage", "score"} <= set(before[0])
+    assert {"met", "missing", "coverage", "fit", "fit_low", "fit_high"} <= set(before[0])
     other = _cards(api, "V-2")
     assert not {c["candidate"] for c in before} & {c["candidate"] for c in other}  # unlinkable across vacancies
 
@@ -84,7 +84,7 @@ def test_decision_flow_leaves_measurements_untouched_and_shows_next_to_advice(ap
     assert cands[0]["decision"]["choice"] == "follow"
     assert api.client.get("/clients/K-1/gates", headers=api.h("coach")).json()["decision"]["kind"] == "gate"
     # The advice itself (scores) is unchanged by the decision, and so is every measurement.
-    assert [v["score"] for v in after["items"]] == [v["score"] for v in vacancies["items"]]
+    assert [v["fit"] for v in after["items"]] == [v["fit"] for v in vacancies["items"]]
     assert measurement_snapshot(api.driver, api.db, "K-1") == before
     listed = api.client.get("/clients/K-1/decisions", headers=api.h("ctc_advisor")).json()
     assert listed["total"] == 3
@@ -108,27 +108,35 @@ def test_erasure_through_the_api(api):
     assert NAME_1 not in str(_cards(api, "V-1"))
 
 
-def test_what_if_starts_from_the_score_the_ranking_shows(api):
+def test_what_if_starts_from_the_fit_the_ranking_shows(api):
     ranked = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach")).json()["items"]
     shown = next(c for c in ranked if c["client_key"] == "K-1")
     taken_off = shown["distance_penalty"] + 0.1 * (shown["hours_short"] + shown["education_short"])
-    assert abs(shown["score"] - max(0.0, shown["competency_score"] - taken_off)) < 1e-3  # the row says why
+    assert abs(shown["fit"] - max(0.0, shown["competency_fit"] - taken_off)) < 1e-3  # the row says why
+    assert shown["fit_low"] <= shown["fit"] <= shown["fit_high"]
     r = api.client.post("/clients/K-1/what-if", headers=api.h("coach"), json={
         "vacancy_id": "V-1", "changes": [{"competency": "onet:2.B.1.a", "level": 1.0}]})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert abs(body["before"]["score"] - shown["score"]) < 1e-3
-    assert body["after"]["score"] >= body["before"]["score"]
+    assert abs(body["before"]["fit"] - shown["competency_fit"]) < 1e-3  # the what-if leaves distance aside
+    assert body["after"]["fit"] >= body["before"]["fit"] and body["rank_after"] <= body["rank_before"]
 
 
-def test_gap_for_an_advisor_names_each_requirement_and_adds_up_to_the_score(api):
+def test_gap_for_an_advisor_names_each_requirement_and_adds_up_to_the_fit(api):
     r = api.client.get("/clients/K-1/gap?vacancy_id=V-1", headers=api.h("ctc_advisor"))
     assert r.status_code == 200, r.text
     body = r.json()
     labels = {q["competency"]: q["label"] for q in body["requirements"]}
-    assert labels == {"onet:2.A.1.a": "skill onet:2.A.1.a", "onet:2.B.1.a": "skill onet:2.B.1.a",
-                      "onet:1.C.1.a": "skill onet:1.C.1.a"}  # the stored labels, never the bare URIs
-    assert abs(sum(q["contribution"] for q in body["requirements"]) - body["score"]) < 1e-3
+    # Dutch by default, the stored labels, never the bare URIs; English on request, marked as such
+    assert labels == {"onet:2.A.1.a": "vaardigheid onet:2.A.1.a", "onet:2.B.1.a": "vaardigheid onet:2.B.1.a",
+                      "onet:1.C.1.a": "vaardigheid onet:1.C.1.a"}
+    assert {q["label_lang"] for q in body["requirements"]} == {"nl"}
+    english = api.client.get("/clients/K-1/gap?vacancy_id=V-1", headers={**api.h("ctc_advisor"),
+                                                                       "Accept-Language": "en-GB,en;q=0.8"}).json()
+    assert {q["label"] for q in english["requirements"]} == {"skill onet:2.A.1.a", "skill onet:2.B.1.a",
+                                                              "skill onet:1.C.1.a"}
+    assert {q["label_lang"] for q in english["requirements"]} == {"en"}
+    assert abs(sum(q["contribution"] for q in body["requirements"]) - body["fit"]) < 1e-3
     assert {g["competency"] for g in body["gaps"]} <= set(labels)
 
 
@@ -146,3 +154,26 @@ def test_client_occupations_page_holds_at_most_limit_items(api):
     assert len(full) == 2
     first = api.client.get("/clients/K-1/occupations?limit=1", headers=api.h("coach")).json()["items"]
     assert [o["occupation"]["uri"] for o in first] == [full[0]["occupation"]["uri"]]
+
+
+def test_a_coach_observation_lands_as_its_own_source_and_moves_the_ranking(api):
+    def fit_of_k1():
+        rows = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach")).json()["items"]
+        return next(c for c in rows if c["client_key"] == "K-1")
+
+    before = fit_of_k1()
+    r = api.client.post("/clients/K-1/observations", headers=api.h("coach"),
+                        json={"scale": "begrijpend_lezen", "score": 5, "observed_on": "2026-11-02"})
+    assert r.status_code == 200 and r.json()["items"][0]["status"] == "landed", r.text
+    [m] = api.driver.execute_query(
+        "MATCH (:Client {key: 'K-1'})-[:HAS_MEASUREMENT]->(m:Measurement {instrument: 'waarneming'}) RETURN m",
+        database_=api.db).records
+    assert m["m"]["administered_by"] == "coach:coach-a" and str(m["m"]["measured_at"]) == "2026-11-02"
+    after = fit_of_k1()
+    assert after["fit"] > before["fit"]  # onet:2.A.1.a was unknown for K-1, now observed at the top
+    assert "onet:2.A.1.a" in {c["uri"] for c in after["met"]}
+    other = api.client.post("/clients/K-1/observations", headers=api.h("coach_b"), json={"scale": "samenwerken",
+                                                                                       "score": 3})
+    assert other.json()["items"][0]["status"] == "rejected"  # not coach-b's client
+    bad = api.client.post("/clients/K-1/observations", headers=api.h("coach"), json={"scale": "toveren", "score": 3})
+    assert bad.json()["items"][0]["status"] == "rejected" and "toveren" in str(bad.json()["items"][0]["problems"])

@@ -6,6 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api import audit, client_repository
+from api.access import CLIENT_READERS as CASELOAD_ROLES
 from api.deps import Ctx, Paging, paging, require
 from api.models import AssignmentIn, AuditEntryOut, Page, TokenCreatedOut, TokenIn, TokenOut
 from api.problems import ApiProblem
@@ -13,9 +14,21 @@ from api.problems import ApiProblem
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-@router.post("/tokens", response_model=TokenCreatedOut, status_code=201, summary="Create a bearer token")
+@router.post("/tokens", response_model=TokenCreatedOut, status_code=201,
+             summary="Create a bearer token for an employer desk or an admin")
 def create_token(body: TokenIn, request: Request, ctx: Ctx = Depends(require("admin"))):
-    token, entry = request.app.state.tokens.create(body.subject, body.role, body.name)
+    """Caseload roles (coach, ctc_advisor) read full client profiles: their tokens come from the
+    identity provider or `atlas-match tokens create` on the server, never from this endpoint, so an
+    admin cannot quietly become a coach. Every token minted here is audited with the admin's name."""
+    if body.role in CASELOAD_ROLES:
+        raise ApiProblem(422, "Tokens for coaches and CTC advisors are not issued through the API.", errors=[
+            {"location": "body", "pointer": "/role", "field": "role", "type": "value_error",
+             "message": "coach and ctc_advisor tokens come from the identity provider or `atlas-match tokens "
+                        "create` on the server"}])
+    token, entry = request.app.state.tokens.create(body.subject, body.role, body.name,
+                                                   created_by=f"admin:{ctx.principal.subject}")
+    audit.record_act(ctx.driver, ctx.database, ctx.principal, "token_created", ctx.endpoint,
+                     target=f"{entry.role.value}:{entry.subject} id {entry.token_id}")
     return {**entry.__dict__, "token": token}
 
 
@@ -29,6 +42,7 @@ def revoke_token(request: Request, token_id: str = Path(..., min_length=8, max_l
                  ctx: Ctx = Depends(require("admin"))):
     if not request.app.state.tokens.revoke(token_id):
         raise ApiProblem(404, "No token with this id.")
+    audit.record_act(ctx.driver, ctx.database, ctx.principal, "token_revoked", ctx.endpoint, target=f"id {token_id}")
 
 
 @router.put("/assignments", status_code=204, summary="Assign a client to a coach (caseload) or CTC advisor (referral)")

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from api.deps import Ctx, require
 from api.models import IngestOut
-from api.services.measurements import ingest_measurement_batch
+from api.models import ObservationIn
+from api.routes.clients import KEY
+from api.services.measurements import ingest_measurement_batch, record_observation
 
 router = APIRouter(tags=["measurements"])
 MAX_ITEMS = 1000
@@ -24,5 +26,20 @@ def ingest_measurements(request: Request,
     """Per item: `landed`, `unchanged` (already stored) or `rejected` with every problem (JSON pointer
     into the body, field, reason). A coach or CTC advisor may ingest only for clients assigned to them.
     A correction is a new measurement; the old one is kept."""
-    return ingest_measurement_batch(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, ctx.principal,
-                                    items)
+    result = ingest_measurement_batch(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, ctx.principal,
+                                      items)
+    request.app.state.metrics.ingest("measurements", result)
+    return result
+
+
+@router.post("/clients/{key}/observations", response_model=IngestOut,
+             summary="Record a coach observation of one competency (waarneming coach)")
+def observe(request: Request, body: ObservationIn, key: str = KEY, ctx: Ctx = Depends(require("measurement_ingest"))):
+    """The level at which the coach saw the client show one competency, on the `waarneming` scale
+    (1-5; scales: docs/instrument-profiles.md), dated today unless `observed_on` is given and
+    attributed to the caller. It lands as a measurement of its own source through the same ingest,
+    with the same answer as POST /measurements."""
+    result = record_observation(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, ctx.principal, key,
+                                body.scale, body.score, body.observed_on)
+    request.app.state.metrics.ingest("observations", result)
+    return result

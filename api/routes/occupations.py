@@ -1,18 +1,15 @@
 """Occupations and competencies: search and profile (atlas data, no client data: every role)."""
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import Ctx, Paging, paging, require
+from api.deps import Ctx, Lang, Paging, paging, require
 from api.models import ConceptHit, OccupationProfileOut, Page
 from api.problems import ApiProblem
 from api.services.lookup import occupation_profile_view, search_concepts
 
 router = APIRouter(tags=["occupations & competencies"])
 MAX_HITS = 500
-Lang = Literal["nl", "en"]
 
 
 def _page(request: Request, ctx: Ctx, target, q: str, lang, page: Paging) -> dict:

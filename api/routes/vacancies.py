@@ -27,7 +27,9 @@ def ingest_vacancies(request: Request,
                      ctx: Ctx = Depends(require("vacancy_ingest"))):
     """Validated, normalised to an occupation, requirements extracted and located, exactly like
     `atlas-match ingest vacancies`. Per item: landed or rejected with every problem."""
-    return ingest_vacancy_batch(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, items)
+    result = ingest_vacancy_batch(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, items)
+    request.app.state.metrics.ingest("vacancies", result)
+    return result
 
 
 @router.get("", response_model=Page[VacancyOut], summary="List vacancies")

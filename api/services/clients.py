@@ -1,11 +1,17 @@
-"""Client services for the API: profile, measurements, gate, erasure — each read audited by the route."""
+"""Client services: profile, measurements, gate, erasure. The functions taking a Ctx are the use
+cases the JSON API and the pages share: the client must be visible to the caller (else the shared
+404), and each read is audited."""
 from __future__ import annotations
 
 from neo4j import Driver
 
+from api import audit
 from api import client_repository as repo
+from api.access import may_erase_client
 from api.decision_repository import decisions_for
 from api.decisions import AdviceKind, advice_ref
+from api.deps import Ctx, visible_client
+from api.problems import client_not_found
 from ingest.measurement_repository import erase_client
 
 # Client properties that are bookkeeping or shown elsewhere, not attributes.
@@ -40,3 +46,41 @@ def erase(driver: Driver, database: str, key: str) -> dict:
     trail stays without the key."""
     removed = erase_client(driver, database, key)
     return {"key": key, "erased": bool(removed.get("clients")), "removed": {k: int(v) for k, v in removed.items()}}
+
+
+# ---------------------------------------------------------------- as the caller sees them, audited
+
+def read_profile(ctx: Ctx, key: str) -> dict:
+    visible_client(ctx, key)
+    found = client_profile(ctx.driver, ctx.database, key)
+    if found is None:
+        raise client_not_found()
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_profile", ctx.endpoint)
+    return found
+
+
+def read_measurements(ctx: Ctx, key: str, offset: int, limit: int) -> dict:
+    """A page of the client's measurements, newest first."""
+    visible_client(ctx, key)
+    total, items = repo.measurements(ctx.driver, ctx.database, key, offset, limit)
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_measurements", ctx.endpoint)
+    return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+
+def read_gate(ctx: Ctx, key: str) -> dict:
+    visible_client(ctx, key)
+    found = client_gate(ctx.driver, ctx.database, key)
+    if found is None:
+        raise client_not_found()
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_gate", ctx.endpoint)
+    return found
+
+
+def erase_on_request(ctx: Ctx, key: str) -> dict:
+    """The right to erasure, by the client's coach or an admin (anyone else: the shared 404)."""
+    found = repo.assignments(ctx.driver, ctx.database, [key]).get(key)
+    if not may_erase_client(ctx.principal, found):
+        raise client_not_found()
+    # Logged before the erasure: the erasure then removes the key from every entry, this one included.
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "erase", ctx.endpoint)
+    return erase(ctx.driver, ctx.database, key)

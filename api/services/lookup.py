@@ -9,6 +9,7 @@ from neo4j import Driver
 
 from competency_atlas.lookup import LookupIndex, build_index, search
 from competency_atlas.lookup_repository import Target, concept_names, load_label_rows, occupation_profile
+from graph_schema.db import read
 from graph_schema.settings import Settings
 
 _RELEASE = "MATCH (r:AtlasRelease) RETURN max(r.version) AS version, count(r) AS n"
@@ -17,8 +18,8 @@ _lock = threading.Lock()
 
 
 def _release_tag(driver: Driver, database: str) -> str:
-    rel, _, _ = driver.execute_query(_RELEASE, database_=database)
-    labels, _, _ = driver.execute_query(_LABELS, database_=database)
+    rel, _, _ = read(driver, _RELEASE, database)
+    labels, _, _ = read(driver, _LABELS, database)
     return f"{rel[0]['version']}|{labels[0]['n']}"
 
 

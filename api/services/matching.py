@@ -5,20 +5,19 @@ never appear on a shortlist; needs_support clients do, flagged.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 
 from neo4j import Driver
 
 from api import match_repository as repo
-from matcher.presenters import gap_as_dict, score_parts
-from matcher.scoring import (DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, Evidence, MatchScore, Requirement, Status,
-                             score_requirements)
+from matcher.presenters import fit_parts, gap_as_dict, score_parts, what_if_as_dict
+from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, Evidence, MatchScore, Requirement, Status
 from matcher.service import Match, MatchService
 from matcher.traits import competency_traits
 
 MATCHABLE_GATES = ["matchable", "needs_support"]
-WHAT_IF_CONFIDENCE = 0.7  # a hypothetical new test score counts like one fresh measured score
 
 
 @dataclass(frozen=True)
@@ -58,12 +57,11 @@ def evidence_from_row(r: dict) -> Evidence:
 
 
 def explain(match: MatchScore) -> dict:
-    """Score, range, coverage and the competencies per status (labels), for cards and lists."""
+    """Fit, range, coverage and the competencies per status (labels), for cards and lists."""
     def names(status: Status) -> list[dict]:
-        return [{"uri": r.requirement.competency, "label": r.requirement.label,
+        return [{"uri": r.requirement.competency, "label": r.requirement.label, "label_lang": r.requirement.label_lang,
                  "essential": r.requirement.essential} for r in match.by_status(status)]
-    return {"score": round(match.score, 4), "upper": round(match.upper, 4), "coverage": round(match.coverage, 4),
-            "met": names(Status.MET), "partly_met": names(Status.PARTLY_MET), "missing": names(Status.MISSING),
+    return {**fit_parts(match), "met": names(Status.MET), "partly_met": names(Status.PARTLY_MET), "missing": names(Status.MISSING),
             "unknown": names(Status.UNKNOWN)}
 
 
@@ -73,7 +71,7 @@ def detail(match: MatchScore) -> list[dict]:
     for r in match.results:
         e = r.evidence
         out.append({"competency": r.requirement.competency, "label": r.requirement.label,
-                    "required_level": r.requirement.required_level, "importance": r.requirement.importance,
+                    "label_lang": r.requirement.label_lang, "required_level": r.requirement.required_level, "importance": r.requirement.importance,
                     "essential": r.requirement.essential, "status": r.status.value,
                     "level": None if e is None else round(e.level, 4),
                     "confidence": None if e is None else round(e.confidence, 4),
@@ -105,29 +103,36 @@ def occupation_target(driver: Driver, database: str, uri: str) -> Target | None:
 
 # ---------------------------------------------------------------- the compiled matcher
 
+_MATCHER_LOCK = threading.Lock()
+
+
 def matcher(app_state, driver: Driver, database: str) -> MatchService:
-    """The process's MatchService, rebuilt when the graph's generation moved since it was built."""
-    service = getattr(app_state, "matcher", None)
-    if service is None or service.driver is not driver:
-        service = MatchService(driver, database, traits=competency_traits())
-        app_state.matcher = service
+    """The process's one MatchService, brought up to the graph's generation (matcher/service.py:
+    changed clients patched at once, other changes rebuilt in the background)."""
+    with _MATCHER_LOCK:
+        service = getattr(app_state, "matcher", None)
+        if service is None or service.driver is not driver:
+            settings = getattr(app_state, "settings", None)
+            service = MatchService(driver, database, traits=competency_traits(),
+                                   cache_dir=settings.work_dir / "index" if settings else None)
+            app_state.matcher = service
     service.refresh_if_stale()
     return service
 
 
 def _explained(m: Match) -> dict:
-    """A ranked row: the score after distance, hours and education, and what each took off."""
-    return {**explain(m.explained.match), **score_parts(m), "upper": round(m.upper, 4)}
+    """A ranked row: the fit after distance, hours and education, and what each took off."""
+    return {**explain(m.explained.match), **score_parts(m)}
 
 
 # ---------------------------------------------------------------- vacancy -> candidates
 
 def candidates_for_vacancy(service: MatchService, target: Target, keys: list[str] | None,
-                           offset: int, limit: int) -> tuple[list[dict], int]:
+                           offset: int, limit: int, lang: str = "nl") -> tuple[list[dict], int]:
     """A page of matchable clients ranked for the vacancy (keys: the caller's scope), and the total."""
-    if target.id not in service.index.vacancies.row:
+    if not service.ensure("vacancy", target.id):
         return [], 0
-    matches, total = service.candidates_page(target.id, offset + limit, scope=keys)
+    matches, total = service.candidates_page(target.id, offset + limit, scope=keys, lang=lang)
     return [{"rank": m.rank, "client_key": m.subject, "gate": m.facts.get("gate", "matchable"), **_explained(m)}
             for m in matches[offset:offset + limit]], total
 
@@ -143,72 +148,46 @@ def client_evidence(driver: Driver, database: str, key: str) -> dict | None:
 
 
 def vacancies_for_client(service: MatchService, client: dict, max_km: float | None,
-                         offset: int, limit: int) -> tuple[list[dict], int]:
+                         offset: int, limit: int, lang: str = "nl", only_hours: bool = False,
+                         only_education: bool = False) -> tuple[list[dict], int]:
     """Open vacancies ranked for the client; with max_km only those within it, otherwise distance
-    beyond 25 km lowers the score."""
+    beyond the client's travel radius (CTC reisbereidheid; else 25 km) lowers the fit. With
+    only_hours / only_education a vacancy asking more hours or education is left out, not lowered."""
     key = client["key"]
-    if client["gate"] == "not_matchable" or key not in service.index.clients.row:
+    if client["gate"] == "not_matchable" or not service.ensure("client", key):
         return [], 0
-    radius, hard = (max_km, True) if max_km is not None else (25.0, False)
-    matches, total = service.vacancies_page(key, offset + limit, radius, hard)
+    radius, hard = (max_km, True) if max_km is not None else (None, False)  # None: the client's own radius
+    matches, total = service.vacancies_page(key, offset + limit, radius, hard, lang,
+                                            filter_hours=only_hours, filter_education=only_education)
     return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
                                                              if k in ("title", "employer", "municipality", "status")}},
              **_explained(m)} for m in matches[offset:offset + limit]], total
 
 
-def occupations_for_client(service: MatchService, client: dict, offset: int, limit: int) -> tuple[list[dict], int]:
+def occupations_for_client(service: MatchService, client: dict, offset: int, limit: int,
+                           lang: str = "nl") -> tuple[list[dict], int]:
     key = client["key"]
-    if client["gate"] == "not_matchable" or key not in service.index.clients.row:
+    if client["gate"] == "not_matchable" or not service.ensure("client", key):
         return [], 0
-    matches = service.occupations(key, offset + limit)
+    matches = service.occupations(key, offset + limit, lang)
     return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m)}
             for m in matches[offset:offset + limit]], len(service.index.occupations.keys)
 
 
 # ---------------------------------------------------------------- gap and what-if
 
-def gap(service: MatchService, client: dict, target: Target) -> dict:
+def gap(service: MatchService, client: dict, target: Target, lang: str = "nl") -> dict:
     """What stands between the client and the target: essential first, then by how much each
-    raises the score, with how many open vacancies within 25 km it would bring within reach."""
-    kind = "vacancy" if target.kind == "vacancy" else "occupation"
-    items = service.gap(client["key"], kind, target.id)
-    match = explain_profile(service, client["key"], indexed_requirements(service, target))
-    return {"target": {"kind": target.kind, "id": target.id, "title": target.title},
-            "score": round(match.score, 4), "upper": round(match.upper, 4), "coverage": round(match.coverage, 4),
+    raises the fit, with how many open vacancies within 25 km it would bring within reach."""
+    items = service.gap(client["key"], target.kind, target.id, lang=lang)
+    match = service.fit(client["key"], target.kind, target.id, lang)
+    return {"target": {"kind": target.kind, "id": target.id, "title": target.title}, **fit_parts(match),
             "gaps": [gap_as_dict(g) for g in items], "requirements": detail(match)}
 
 
-def indexed_requirements(service: MatchService, target: Target) -> list[Requirement]:
-    """The target's requirements as the rankings weigh them (the index), labelled as stored; the
-    stored ones when the index does not have the target yet."""
-    targets = service.index.vacancies if target.kind == "vacancy" else service.index.occupations
-    if target.id not in targets.row:
-        return target.requirements
-    return service.index.requirements_of(targets, target.id, {r.competency: r.label for r in target.requirements})
-
-
-def explain_profile(service: MatchService, key: str, requirements: list[Requirement]) -> MatchScore:
-    return score_requirements(requirements, service.index.profile_of(key))
-
-
-def apply_changes(profile: dict[str, Evidence], changes: list[tuple[str, float]]) -> dict[str, Evidence]:
-    """The profile as it would be if each competency reached the given level (pure)."""
-    out = dict(profile)
-    for uri, level in changes:
-        old = out.get(uri)
-        confidence = max(old.confidence if old else 0.0, WHAT_IF_CONFIDENCE)
-        out[uri] = Evidence(level=level, confidence=confidence, source="what-if", measured_at=None, inferred=False)
-    return out
-
-
-def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]]) -> dict:
-    """Before and after from the numbers the rankings use (the index), so "before" is the ranked score."""
-    requirements = indexed_requirements(service, target)
-    profile = service.index.profile_of(client["key"]) if client["key"] in service.index.clients.row else client["profile"]
-    before = score_requirements(requirements, profile)
-    after = score_requirements(requirements, apply_changes(profile, changes))
-    changed = [{"competency": b.requirement.competency, "label": b.requirement.label, "before": b.status.value,
-                "after": a.status.value} for b, a in zip(before.results, after.results) if b.status != a.status]
-    return {"target": {"kind": target.kind, "id": target.id, "title": target.title},
-            "before": explain(before), "after": explain(after), "changed": changed,
-            "note": "Hypothetical: nothing is stored, no measurement changes."}
+def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]],
+            lang: str = "nl") -> dict:
+    """The one what-if (matcher/service.py), with the title of the target."""
+    result = what_if_as_dict(service.what_if(client["key"], changes, target.kind, target.id, lang=lang))
+    result["target"]["title"] = target.title
+    return result

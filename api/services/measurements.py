@@ -20,6 +20,7 @@ from ingest.measurement_ingest import ClientContext, client_context, ingest_reco
 from ingest.measurement_readers import read_json_text
 from ingest.measurement_validation import education_block, validate
 from ingest.report import Problem
+from graph_schema.db import read
 from graph_schema.settings import Settings
 
 SOURCE = "request"
@@ -67,7 +68,7 @@ def ingest_measurement_batch(cache: dict, driver: Driver, database: str, setting
         checked = validate(record, profiles, today, education)  # pure: only to name each item's id
         if checked.measurement is not None:
             ids[i] = checked.measurement.id
-    existing, _, _ = driver.execute_query(_EXISTING, ids=list(ids.values()), database_=database)
+    existing, _, _ = read(driver, _EXISTING, database, ids=list(ids.values()))
     stored_before = set(existing[0]["ids"])
     report = ingest_records(iter(allowed), driver, database, profiles=profiles, context=context, today=today,
                             sources=[SOURCE])
@@ -85,7 +86,32 @@ def ingest_measurement_batch(cache: dict, driver: Driver, database: str, setting
             results[i] = {"index": i, "status": "unchanged" if mid in stored_before else "landed", "id": mid,
                           "problems": []}
     ordered = [results[i] for i in range(len(records))]
-    return {"run_id": report.run_id, "landed": sum(r["status"] == "landed" for r in ordered),
-            "unchanged": sum(r["status"] == "unchanged" for r in ordered),
-            "rejected": sum(r["status"] == "rejected" for r in ordered), "items": ordered,
-            "warnings": [_problem(w) for w in report.warnings], "summary": report.summary()}
+    counts = {status: sum(r["status"] == status for r in ordered) for status in ("landed", "unchanged", "rejected")}
+    # The summary counts the same answer: items refused before the pipeline (not your client) included.
+    return {"run_id": report.run_id, **counts, "items": ordered, "warnings": [_problem(w) for w in report.warnings],
+            "summary": {**report.summary(), **counts}}
+
+
+OBSERVATION_INSTRUMENT = "waarneming"
+
+
+def observation_item(client_key: str, scale: str, score: float, coach: str, observed_on: date) -> dict:
+    """A coach observation as a measurement of the `waarneming` instrument (one scale), dated and
+    attributed, so it is validated, stored and derived exactly like a test score."""
+    return {"client_key": client_key, "instrument": OBSERVATION_INSTRUMENT, "measured_at": observed_on.isoformat(),
+            "administered_by": coach, "scores": {scale: score}}
+
+
+def observation_scales(lang: str = "nl") -> list[tuple[str, str]]:
+    """(scale id, label) of what a coach can record, in the page's language."""
+    profile = load_profiles()[OBSERVATION_INSTRUMENT]
+    return [(s.id, s.label_nl if lang == "nl" else s.label_en) for s in profile.scales]
+
+
+def record_observation(cache: dict, driver: Driver, database: str, settings: Settings, principal: Principal,
+                       client_key: str, scale: str, score: float, observed_on: date | None = None) -> dict:
+    """One coach observation through the measurement ingest; the same answer as POST /measurements."""
+    today = date.today()
+    item = observation_item(client_key, scale, score, f"{principal.role.value}:{principal.subject}",
+                            observed_on or today)
+    return ingest_measurement_batch(cache, driver, database, settings, principal, [item], today)

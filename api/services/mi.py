@@ -10,7 +10,7 @@ from neo4j import Driver
 
 from api import match_repository, mi_repository as repo
 from api.services.matching import MATCHABLE_GATES, requirements_from_rows
-from matcher.scoring import DEFAULT_REQUIRED_LEVEL, PARTLY_MET_FROM, Status, score_requirements
+from matcher.scoring import DEFAULT_REQUIRED_LEVEL, Status, partly_margin, prior_of, score_requirements
 from api.services.matching import evidence_from_row
 
 
@@ -42,7 +42,8 @@ def missing_competencies(driver: Driver, database: str, min_group: int, *, regio
     base = {"region": region, "occupation": occupation, "min_group": min_group, "clients": suppress(group, min_group)}
     if group < min_group:
         return {**base, "suppressed": True, "competencies": []}
-    counts = repo.shortfalls(driver, database, requirements, MATCHABLE_GATES, region, PARTLY_MET_FROM)
+    counts = repo.shortfalls(driver, database, {r["uri"]: missing_below(r) for r in requirements}, MATCHABLE_GATES,
+                             region)
     rows = []
     for req in requirements:
         c = counts.get(req["uri"], {"with_evidence": 0, "missing": 0})
@@ -53,6 +54,11 @@ def missing_competencies(driver: Driver, database: str, min_group: int, *, regio
                      "clients_missing": missing, "clients_unknown": suppress(group - c["with_evidence"], min_group)})
     rows.sort(key=lambda r: (-r["clients_missing"], -r["vacancies"], r["uri"]))
     return {**base, "suppressed": False, "competencies": rows}
+
+
+def missing_below(requirement: dict) -> float:
+    """The level below which a requirement is "missing" (matcher/scoring.status_of's rule)."""
+    return float(requirement["required_level"]) - partly_margin(prior_of(requirement["uri"]))
 
 
 def exclusions_for_vacancy(driver: Driver, database: str, vacancy_id: str, min_group: int) -> dict | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 from neo4j import Driver
 
 from ingest.report import Problem
 from ingest.vacancy_ingest import build_enricher, ingest_records
-from ingest.vacancy_readers import read_json_text
+from ingest.vacancy_readers import read_csv_text, read_json_lines, read_json_text
 from graph_schema.settings import Settings
 
 SOURCE = "request"
@@ -31,8 +32,22 @@ def _problem(p: Problem) -> dict:
 
 
 def ingest_vacancy_batch(cache: dict, driver: Driver, database: str, settings: Settings, items: list) -> dict:
+    return _ingest(cache, driver, database, settings, list(read_json_text(json.dumps(items), SOURCE)))
+
+
+def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Settings, text: str,
+                        filename: str) -> dict:
+    """A file's content as uploaded on the employer desk's page: JSON-LD (.json), JSON Lines
+    (.jsonl) or CSV (.csv, also `;`-separated as Dutch Excel writes it), by the name's ending;
+    the same answer per row as POST /vacancies."""
+    name = filename.strip() or "upload.json"
+    suffix = Path(name).suffix.lower()
+    reader = {".csv": read_csv_text, ".jsonl": read_json_lines}.get(suffix, read_json_text)
+    return _ingest(cache, driver, database, settings, list(reader(text.lstrip("\ufeff"), name)))
+
+
+def _ingest(cache: dict, driver: Driver, database: str, settings: Settings, records: list) -> dict:
     enricher = _enricher(cache, driver, database, settings)
-    records = list(read_json_text(json.dumps(items), SOURCE))
     report = ingest_records(iter(records), driver, database, enricher)
     rejected_at: dict[str, list] = {}
     for rejection in report.rejections:

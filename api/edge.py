@@ -1,0 +1,93 @@
+"""The one middleware every response passes: request id, security headers, throttle, metrics and
+the access log line.
+
+- Request id: `X-Request-ID` from the caller when it is a short safe token, else a new one;
+  echoed in the response, in every log line and in every audit entry of the request.
+- Headers: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, no framing
+  (`X-Frame-Options: DENY` and CSP `frame-ancestors 'none'`), and `Cache-Control: no-store` on
+  everything but the static assets, so no client data stays in a browser or proxy cache.
+- Throttle (api/throttle.py): failed sign-ins and client-not-found probes are logged and cost the
+  source a token; a source without tokens gets 429.
+- Metrics (api/metrics.py): count and latency per route template.
+- An error nothing else caught becomes a logged problem 500 here, with the same headers.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from api import request_context
+from api.metrics import Metrics
+from api.problems import problem_response
+from api.throttle import Throttle
+
+log = logging.getLogger("atlas.api")
+access_log = logging.getLogger("atlas.access")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"content-security-policy", b"frame-ancestors 'none'; base-uri 'none'; object-src 'none'")]
+CACHEABLE_PREFIX = "/static/"
+
+
+class Edge:
+    def __init__(self, app, metrics: Metrics, throttle: Throttle):
+        self.app, self.metrics, self.throttle = app, metrics, throttle
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        source = (scope.get("client") or ("unknown", 0))[0]
+        info = request_context.RequestInfo(rid, source)
+        token = request_context.begin(info)
+        started, status, began = time.perf_counter(), 500, False
+        path = scope.get("path", "")
+
+        async def with_headers(message):
+            nonlocal status, began
+            if message["type"] == "http.response.start":
+                status, began = message["status"], True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                given = {k.lower() for k, _ in headers}  # a page's own stricter CSP stays as it is
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in given] + [(b"x-request-id", rid.encode())]
+                if not path.startswith(CACHEABLE_PREFIX) and b"cache-control" not in given:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            wait = self.throttle.retry_after(source)
+            if wait:
+                await problem_response(429, "Too many failed attempts from your address; try again later.", path,
+                                       {"Retry-After": str(wait)}, "Too many requests")(scope, receive, with_headers)
+            else:
+                await self.app(scope, receive, with_headers)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), path)
+            if not began:
+                await problem_response(500, "An internal error occurred; it has been logged.", path)(
+                    scope, receive, with_headers)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.observe(scope.get("method", ""), route, status, time.perf_counter() - started)
+            self._after(info, route, status)
+            access_log.info("%s %s %s", scope.get("method"), route, status,
+                            extra={"method": scope.get("method"), "route": route, "status": status,
+                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
+            request_context.end(token)
+
+    def _after(self, info: request_context.RequestInfo, route: str, status: int) -> None:
+        """A failed sign-in or a probe for a client the caller cannot see: logged, and one token less."""
+        if status == 401 or request_context.SIGN_IN_FAILED in info.notes:
+            what = "failed sign-in"
+        elif status == 404 and request_context.NOT_FOUND_CLIENT in info.notes:
+            what = "client not found"
+        else:
+            return
+        self.throttle.penalise(info.source)
+        log.warning("%s from %s on %s", what, info.source, route,
+                    extra={"event": what.replace(" ", "_"), "source": info.source})

@@ -1,0 +1,115 @@
+"""Advice about one client, as a coach or CTC advisor sees it, for the JSON API and the pages
+alike: ranked vacancies and occupations with the coach's latest decision next to each, the gap to a
+vacancy or occupation, and the what-if. Each reaches the client only if the caller may see it
+(else the shared 404) and is an audited read.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from api import audit
+from api.decision_repository import decisions_for
+from api.decisions import AdviceKind, advice_ref
+from api.deps import Ctx, visible_client
+from api.problems import ApiProblem, client_not_found
+from api.services import matching
+from matcher.service import NotFound
+
+NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions until the gate changes "
+                      "(a coach may record an override decision on the gate).")
+
+
+def client_evidence(ctx: Ctx, key: str) -> dict:
+    """The visible client's gate and evidence, or the shared 404."""
+    visible_client(ctx, key)
+    client = matching.client_evidence(ctx.driver, ctx.database, key)
+    if client is None:
+        raise client_not_found()
+    return client
+
+
+def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, offset: int, limit: int,
+                     lang: str = "nl", only_hours: bool = False, only_education: bool = False) -> dict:
+    """A page of open vacancies ranked for the client (filters: api/services/matching.py), each
+    with the coach's latest decision on it."""
+    client = client_evidence(ctx, key)
+    service = matching.matcher(app_state, ctx.driver, ctx.database)
+    rows, total = matching.vacancies_for_client(service, client, max_km, offset, limit, lang,
+                                                only_hours=only_hours, only_education=only_education)
+    items = _with_decisions(ctx, key, rows, [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows])
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "match_vacancies", ctx.endpoint)
+    return _page(client, total, offset, limit, items)
+
+
+def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: int, lang: str = "nl") -> dict:
+    """A page of occupations ranked for the client, each with the coach's latest decision on it."""
+    client = client_evidence(ctx, key)
+    service = matching.matcher(app_state, ctx.driver, ctx.database)
+    rows, total = matching.occupations_for_client(service, client, offset, limit, lang)
+    items = _with_decisions(ctx, key, rows,
+                            [advice_ref(AdviceKind.OCCUPATION, r["occupation"]["uri"]) for r in rows])
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "match_occupations", ctx.endpoint)
+    return _page(client, total, offset, limit, items)
+
+
+def _with_decisions(ctx: Ctx, key: str, rows: list[dict], refs: list[str]) -> list[dict]:
+    decided = decisions_for(ctx.driver, ctx.database, key, refs)
+    return [{**r, "decision": decided.get(ref)} for r, ref in zip(rows, refs)]
+
+
+def _page(client: dict, total: int, offset: int, limit: int, items: list[dict]) -> dict:
+    gate = client["gate"]
+    return {"client_key": client["key"], "gate": gate, "total": total, "offset": offset, "limit": limit,
+            "items": items, "note": NOT_MATCHABLE_NOTE if gate == "not_matchable" else None}
+
+
+def target(ctx: Ctx, vacancy_id: str | None, occupation_uri: str | None) -> matching.Target:
+    """The vacancy or occupation a gap or what-if is about: exactly one of the two (else 422), and
+    it must exist (else 404)."""
+    if (vacancy_id is None) == (occupation_uri is None):
+        raise ApiProblem(422, "Give exactly one of vacancy_id and occupation_uri.", errors=[
+            {"location": "query", "pointer": "/vacancy_id", "field": "vacancy_id",
+             "message": "exactly one of vacancy_id, occupation_uri", "type": "value_error"}])
+    if vacancy_id is not None:
+        found = matching.vacancy_target(ctx.driver, ctx.database, vacancy_id)
+        if found is None:
+            raise ApiProblem(404, "No vacancy with this id.")
+        return found[0]
+    found_occupation = matching.occupation_target(ctx.driver, ctx.database, occupation_uri)
+    if found_occupation is None:
+        raise ApiProblem(404, "No occupation with this URI in the atlas.")
+    return found_occupation
+
+
+def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,
+               lang: str = "nl") -> dict:
+    """What stands between the client and a vacancy or occupation (api/services/matching.py)."""
+    client = client_evidence(ctx, key)
+    goal = target(ctx, vacancy_id, occupation_uri)
+    with _not_indexed():
+        result = matching.gap(matching.matcher(app_state, ctx.driver, ctx.database), client, goal, lang)
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "gap", ctx.endpoint)
+    return result
+
+
+def client_what_if(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,
+                   changes: list[tuple[str, float]], lang: str = "nl") -> dict:
+    """How the client's fit, rank and vacancies within reach would change (nothing is stored)."""
+    client = client_evidence(ctx, key)
+    goal = target(ctx, vacancy_id, occupation_uri)
+    with _not_indexed():
+        result = matching.what_if(matching.matcher(app_state, ctx.driver, ctx.database), client, goal, changes, lang)
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "what_if", ctx.endpoint)
+    return result
+
+
+@contextmanager
+def _not_indexed() -> Iterator[None]:
+    """The matcher's NotFound (a client, target or competency the compiled index does not hold)
+    is a 404 with its reason, not an internal error."""
+    try:
+        yield
+    except NotFound as exc:
+        raise ApiProblem(404, str(exc)) from None

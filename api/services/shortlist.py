@@ -1,0 +1,74 @@
+"""Candidates for a vacancy as the caller may see them, for the JSON API and the pages alike.
+
+A coach or CTC advisor sees their own clients only, by key, with the coach's decision next to
+each. An employer desk sees every matchable candidate as a pseudonymised card (api/access.py) and
+the identity only of those who consented for this vacancy. Every listed client is an audited read.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from api import audit, client_repository
+from api.access import Role, employer_card, sensitive_competencies
+from api.decision_repository import decisions_for_many
+from api.decisions import AdviceKind, advice_ref
+from api.deps import Ctx
+from api.services import caseload, matching
+from competency_atlas.instrument_profiles import load_profiles
+
+
+def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: int, lang: str = "nl") -> dict | None:
+    """A page of ranked candidates; None when there is no such vacancy."""
+    found = matching.vacancy_target(ctx.driver, ctx.database, vacancy_id)
+    if found is None:
+        return None
+    target, _ = found
+    desk = ctx.principal.role is Role.EMPLOYER_DESK
+    scope = None if desk else caseload.client_keys(ctx)
+    service = matching.matcher(app_state, ctx.driver, ctx.database)
+    rows, total = matching.candidates_for_vacancy(service, target, scope, offset, limit, lang)
+    if desk:
+        items = _cards(ctx, app_state, vacancy_id, rows)
+    else:
+        items = _with_decisions(ctx, vacancy_id, rows)
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [r["client_key"] for r in rows],
+                       "candidate_card" if desk else "candidate_list", ctx.endpoint)
+    return {"vacancy_id": vacancy_id, "title": target.title, "total": total, "offset": offset, "limit": limit,
+            "items": items}
+
+
+def resolve_candidate(ctx: Ctx, app_state: Any, vacancy_id: str, candidate: str, depth: int) -> dict | None:
+    """{pseudonym: client key} for `candidate` if it is on the vacancy's first `depth` cards as the
+    desk sees them ({} if not); None when there is no such vacancy. Not a read of anyone's data."""
+    found = matching.vacancy_target(ctx.driver, ctx.database, vacancy_id)
+    if found is None:
+        return None
+    service = matching.matcher(app_state, ctx.driver, ctx.database)
+    rows, _ = matching.candidates_for_vacancy(service, found[0], None, 0, depth)
+    cards = _cards(ctx, app_state, vacancy_id, rows)
+    return {c["candidate"]: r["client_key"] for c, r in zip(cards, rows) if c["candidate"] == candidate}
+
+
+def _cards(ctx: Ctx, app_state: Any, vacancy_id: str, rows: list[dict]) -> list[dict]:
+    """The employer desk's cards: pseudonymised (per consent epoch), without the competencies a
+    sensitive scale reaches, with name and e-mail only after consent."""
+    keys = [r["client_key"] for r in rows]
+    agreed = client_repository.consented(ctx.driver, ctx.database, vacancy_id, keys)
+    epochs = client_repository.consent_epochs(ctx.driver, ctx.database, vacancy_id, keys)
+    ids = client_repository.identities(ctx.driver, ctx.database, sorted(agreed))
+    hidden = _sensitive_competencies(app_state.cache)
+    return [employer_card(r, app_state.pseudonym_secret, vacancy_id, r["client_key"] in agreed,
+                          ids.get(r["client_key"]), epochs.get(r["client_key"], 0), hidden) for r in rows]
+
+
+def _sensitive_competencies(cache: dict) -> frozenset[str]:
+    if "sensitive_competencies" not in cache:
+        cache["sensitive_competencies"] = sensitive_competencies(load_profiles().values())
+    return cache["sensitive_competencies"]
+
+
+def _with_decisions(ctx: Ctx, vacancy_id: str, rows: list[dict]) -> list[dict]:
+    """A coach's rows: the client key as the candidate, and the latest decision on this shortlist."""
+    ref = advice_ref(AdviceKind.CANDIDATE, vacancy_id)
+    decided = decisions_for_many(ctx.driver, ctx.database, [r["client_key"] for r in rows], [ref])
+    return [{**r, "candidate": r["client_key"], "decision": decided.get((r["client_key"], ref))} for r in rows]

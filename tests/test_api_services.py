@@ -1,0 +1,77 @@
+"""The use cases the JSON API and the pages share (api/services), called directly: the caseload
+overview (search, newest measurement and open gate decisions in a fixed number of queries), the
+hours/education filters done in the index, decisions and consent."""
+from __future__ import annotations
+
+import pytest
+
+from api.access import Principal, Role
+from api.deps import Ctx
+from api.problems import ApiProblem
+from api.services import advice, caseload, consent, decisions
+from api_fixtures import api, audit_count  # noqa: F401  (fixture)
+from matcher.freshness import bump_generation
+
+
+class CountingDriver:
+    """The real driver, counting the queries sent through execute_query."""
+
+    def __init__(self, driver):
+        self.driver, self.queries = driver, 0
+
+    def execute_query(self, *args, **kwargs):
+        self.queries += 1
+        return self.driver.execute_query(*args, **kwargs)
+
+
+def ctx_of(api, subject: str = "coach-a", role: Role = Role.COACH, driver=None) -> Ctx:
+    return Ctx(Principal(subject, role), driver or api.driver, api.db, api.settings, "TEST")
+
+
+def test_caseload_overview_searches_by_key_and_reads_a_page_in_a_fixed_number_of_queries(api):
+    all_rows = caseload.overview(ctx_of(api), "", 0, 25)
+    assert [r["key"] for r in all_rows["items"]] == ["K-1", "K-3"] and all_rows["total"] == 2
+    assert {r["key"]: r["last_measured"] for r in all_rows["items"]} == {"K-1": "2024-04-12", "K-3": "2024-04-12"}
+    assert {r["key"]: r["open_gate_decision"] for r in all_rows["items"]} == {"K-1": False, "K-3": True}
+    found = caseload.overview(ctx_of(api), " k-3 ", 0, 25)  # any case, spaces ignored
+    assert [r["key"] for r in found["items"]] == ["K-3"] and found["total"] == 1
+    assert caseload.overview(ctx_of(api), "K-9", 0, 25)["items"] == []
+    assert audit_count(api, "K-3") == 2 and audit_count(api, "K-1") == 1  # only the listed clients
+
+    two, one = CountingDriver(api.driver), CountingDriver(api.driver)
+    caseload.overview(ctx_of(api, driver=two), "", 0, 25)
+    caseload.overview(ctx_of(api, driver=one), "K-3", 0, 25)
+    # listing, audit, newest measurements, gate decisions, introduction requests: not one per row
+    assert two.queries == one.queries == 5
+
+    decisions.record_decision(ctx_of(api), "K-3", "gate", "not_matchable", "follow", "agrees_with_advice", "")
+    assert not caseload.overview(ctx_of(api), "K-3", 0, 25)["items"][0]["open_gate_decision"]
+
+
+def test_hours_and_education_filters_leave_vacancies_out_in_the_index(api):
+    api.driver.execute_query(
+        "MATCH (c:Client {key: 'K-1'}) SET c.hours_available = 20 "
+        "WITH c MATCH (v:Vacancy {id: 'V-2'}) SET v.hours_per_week = 36", database_=api.db)
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(bump_generation)
+    ctx = ctx_of(api)
+    every = advice.client_vacancies(ctx, api.app.state, "K-1", None, 0, 20)
+    assert every["total"] == 2
+    assert {r["vacancy"]["id"]: r["hours_short"] for r in every["items"]} == {"V-1": False, "V-2": True}
+    fitting = advice.client_vacancies(ctx, api.app.state, "K-1", None, 0, 20, only_hours=True)
+    assert [r["vacancy"]["id"] for r in fitting["items"]] == ["V-1"] and fitting["total"] == 1
+    assert advice.client_vacancies(ctx, api.app.state, "K-1", None, 0, 20, only_education=True)["total"] == 2
+
+
+def test_decision_and_consent_services(api):
+    ctx = ctx_of(api)
+    with pytest.raises(decisions.InvalidDecision) as bad:
+        decisions.record_decision(ctx, "K-1", "vacancy", "V-1", "override", "no-such-code", "x")
+    assert bad.value.problems == [("reason_code", "unknown value")]
+    with pytest.raises(ApiProblem) as hidden:  # coach-b's client: the shared 404, before anything else
+        decisions.record_decision(ctx, "K-2", "vacancy", "V-1", "follow", "agrees_with_advice", "")
+    assert hidden.value.status == 404
+    assert consent.give_consent(ctx, "K-1", "V-404") is None
+    assert consent.give_consent(ctx, "K-1", "V-1")["consented"] is True
+    assert consent.withdraw_consent(ctx, "K-1", "V-404") == {"client_key": "K-1", "vacancy_id": "V-404",
+                                                            "consented": False, "at": None}

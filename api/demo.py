@@ -45,6 +45,7 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
     from competency_atlas.instrument_repository import write_instruments
     from ingest.vacancy_generator import areas_from_csv, generate_postings, load_sources, write_postings
     from ingest.vacancy_ingest import build_enricher, ingest_paths as ingest_vacancies
+    from ingest.measurement_ingest import rederive
     from matcher.freshness import bump_generation
 
     db = s.neo4j_database
@@ -68,6 +69,7 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
         assign(driver, db, key, "coach", DEMO_COACH)
         if i % 3 == 0:
             assign(driver, db, key, "ctc_advisor", DEMO_ADVISOR)
+    _step("derive every profile with the current rules", lambda: rederive(driver, db))
     with driver.session(database=db) as session:
         session.execute_write(bump_generation)
     print(f"  {counts.get('clients', len(keys))} clients assigned to {DEMO_COACH}; every third referred to {DEMO_ADVISOR}")
@@ -119,13 +121,16 @@ def demo_tokens(s: Settings) -> dict[str, str]:
     store = TokenStore(tokens_file(s))
     wanted = {Role.COACH: DEMO_COACH, Role.CTC_ADVISOR: DEMO_ADVISOR, Role.EMPLOYER_DESK: DEMO_DESK,
               Role.ADMIN: DEMO_ADMIN}
-    return {role.value: store.create(subject, role, f"demo {role.value}")[0] for role, subject in wanted.items()}
+    return {role.value: store.create(subject, role, f"demo {role.value}", created_by="demo")[0]
+            for role, subject in wanted.items()}
 
 
 def print_welcome(s: Settings, tokens: dict[str, str]) -> None:
     url = f"http://{s.api_host}:{s.api_port}"
-    print(f"\nThe competency atlas API is at {url}  (OpenAPI: {url}/docs)")
+    print(f"\nThe pages: open {url}/ and sign in (aanmelden) with a token below; "
+          f"the coach's caseload is at {url}/klanten")
+    print(f"The JSON API is at {url}  (OpenAPI: {url}/docs)")
     for role, token in tokens.items():
-        print(f"  {role:<14} Authorization: Bearer {token}")
+        print(f"  {role:<14} {token}")
     print(f"Try: curl -H 'Authorization: Bearer {tokens['coach']}' {url}/clients\n")
 

@@ -1,0 +1,103 @@
+"""The coach's client and vacancy pages as view models (pure: from the adapters' data to what
+the templates show)."""
+from __future__ import annotations
+
+import re
+
+from api.pages import views
+from api.pages.adapters import instrument_names
+
+STATUSES = ("met", "partly_met", "missing", "unknown")
+ATTRIBUTE_KEYS = {"hours": ("hours_available",), "radius": ("travel_radius_km", "radius_km"),
+                  "education": ("education_level",), "preferences": ("preferences", "preferred_occupations",
+                                                                     "wished_occupations")}
+
+
+def source_info(measurements: list[dict], work_history: list[dict], lang: str) -> views.SourceInfo:
+    return views.SourceInfo({m["id"]: m for m in measurements}, instrument_names(lang),
+                            {w["uri"]: w for w in work_history}, lang)
+
+
+def _label(c: dict, lang: str) -> str:
+    first, second = (c.get("label_en"), c.get("label_nl")) if lang == "en" else (c.get("label_nl"), c.get("label_en"))
+    return first or second or c["uri"]
+
+
+def profile_rows(competencies: list[dict], kinds: dict[str, str | None], info: views.SourceInfo) -> list[dict]:
+    instrument_of = info.instrument_of()
+    rows = []
+    for c in competencies:
+        sources = c.get("sources") or []
+        described = "; ".join(dict.fromkeys(info.describe(s) for s in sources))
+        rows.append({"uri": c["uri"], "label": _label(c, info.lang), "level": float(c.get("level") or 0.0),
+                     "kind": kinds.get(c["uri"]), "evidence": views.bar_kind(sources, bool(c.get("inferred")),
+                                                                             instrument_of),
+                     "sources": described, "date": views.day(c.get("as_of")), "trait": c.get("trait")})
+    return rows
+
+
+def attributes(attrs: dict) -> dict:
+    out = {}
+    for name, keys in ATTRIBUTE_KEYS.items():
+        value = next((attrs[k] for k in keys if attrs.get(k) not in (None, "", [])), None)
+        out[name] = ", ".join(map(str, value)) if isinstance(value, list) else value
+    return out
+
+
+def client_view(data: dict, lang: str) -> dict:
+    profile = data["profile"]
+    info = source_info(data["measurements"], profile["work_history"], lang)
+    rows = profile_rows(profile["competencies"], data["kinds"], info)
+    taken = {m.get("instrument") for m in data["measurements"]}
+    names = instrument_names(lang)
+    return {"key": profile["key"], "gate": profile.get("gate"), "gate_reasons": profile.get("gate_reasons") or [],
+            "chart": views.chart(rows, lang), "rows": sorted(rows, key=lambda r: r["label"].lower()),
+            "not_measured": [names[i] for i in sorted(names) if i not in taken and i not in views.OBSERVATION_INSTRUMENTS],
+            "attributes": attributes(profile.get("attributes") or {}),
+            "work": [{"label": _label(w, lang), "years": w.get("years")} for w in profile["work_history"]],
+            "measurements": [{"name": info.describe(m["id"])} for m in data["measurements"]]}
+
+
+def sensitive_rows(measurements: list[dict], lang: str) -> list[dict]:
+    """Per measurement that holds them: the psychological blocks and scales (ABC balance, stressors,
+    locus of control, cluster; WCM life domains), as name -> value, for the coach's explicit view."""
+    names = instrument_names(lang)
+    out = []
+    for m in measurements:
+        held = m.get("sensitive") or {}
+        items = [(k, v) for k, v in sorted((held.get("blocks") or {}).items())]
+        items += [(k, s.get("raw")) for k, s in sorted((held.get("scores") or {}).items())]
+        if items:
+            out.append({"instrument": names.get(m.get("instrument"), m.get("instrument")),
+                        "date": views.day(m.get("measured_at")), "items": items})
+    return out
+
+
+def requirement_rows(row: dict, evidence: dict[str, dict], info: views.SourceInfo) -> list[dict]:
+    """Each requirement of a ranked vacancy with its status and, where there is evidence, its
+    source and date (essential first, then by label)."""
+    out = []
+    for status in STATUSES:
+        for c in row.get(status, []):
+            e = evidence.get(c["uri"])
+            out.append({"label": c["label"], "status": status,
+                        "essential": c["essential"],
+                        "evidence": "" if e is None or status == "unknown" else
+                        "; ".join(dict.fromkeys(info.describe(s) for s in e.get("sources") or []))})
+    return sorted(out, key=lambda r: (not r["essential"], STATUSES.index(r["status"]), r["label"].lower()))
+
+
+def place(vacancy: dict) -> str | None:
+    """The vacancy's place in words; a bare CBS code (GM0344) is an internal code, not shown."""
+    m = vacancy.get("municipality")
+    return None if not m or re.fullmatch(r"GM\d{4}", m) else m
+
+
+def vacancies_view(data: dict, lang: str) -> list[dict]:
+    info = source_info(data["measurements"], data["work_history"], lang)
+    return [{**{k: r[k] for k in ("fit", "fit_low", "fit_high", "coverage")},
+             "rank": r["rank"], "vacancy": r["vacancy"], "place": place(r["vacancy"]), "distance_km": r.get("distance_km"),
+             "hours_short": r.get("hours_short"), "education_short": r.get("education_short"),
+             "preference": r.get("preference"),
+             "decision": r.get("decision"), "consented": r["vacancy"]["id"] in data["consents"],
+             "requirements": requirement_rows(r, data["evidence"], info)} for r in data["rows"]]

@@ -1,0 +1,121 @@
+"""Pure presentation for the pages: percentages, dates, evidence kinds and sources in words, the
+profile chart's geometry. No I/O and no rule of the product (scores, access, gates come from
+the services as they are)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
+from matcher.presenters import fit_text
+
+# Instrument ids whose "measurements" are a coach's own observation (issue 13 adds one as an
+# instrument profile, so it flows through the measurement ingest).
+OBSERVATION_INSTRUMENTS = frozenset({"coach_observation", "observation", "waarneming", "waarneming_coach"})
+INFERRED_PREFIXES = (WORK_HISTORY, CERTIFICATE)  # sources the profile builder writes for inferred evidence
+KIND_ORDER = ("measured", "observed", "inferred")  # one colour per bar: the strongest kind of evidence
+
+# Atlas competency kinds grouped into themes a client understands.
+THEMES: dict[str, tuple[str, str]] = {
+    "onet_work_style": ("Werkhouding", "Work style"),
+    "onet_skill": ("Basisvaardigheden", "Basic skills"),
+    "skill": ("Vakvaardigheden", "Job skills"),
+    "skill_group": ("Vakvaardigheden", "Job skills"),
+    "knowledge": ("Kennis", "Knowledge"),
+    "onet_knowledge": ("Kennis", "Knowledge"),
+}
+OTHER_THEME = ("Overig", "Other")
+
+
+def pct(x: float | None) -> int:
+    return 0 if x is None else int(round(100 * float(x)))
+
+
+def fit_line(row: dict, lang: str) -> str:
+    """"72 % (55–85 %), 60 % gemeten" for a ranked row or card (the matcher's own presenter)."""
+    return fit_text(row["fit"], row["fit_low"], row["fit_high"], row["coverage"], lang)
+
+
+def day(iso: str | None) -> str:
+    """ISO date or date-time as dd-mm-jjjj (Dutch order in both languages: the client reads it)."""
+    if not iso or len(iso) < 10:
+        return ""
+    y, m, d = iso[:10].split("-")
+    return f"{d}-{m}-{y}"
+
+
+def source_kind(source: str, instrument_of: dict[str, str]) -> str:
+    """measured | observed | inferred for one evidence source (a measurement id, `work history:
+    <uri>`, or a certificate/course source)."""
+    if source.startswith(INFERRED_PREFIXES):
+        return "inferred"
+    if instrument_of.get(source) in OBSERVATION_INSTRUMENTS:
+        return "observed"
+    return "measured"
+
+
+def bar_kind(sources: list[str], inferred: bool, instrument_of: dict[str, str]) -> str:
+    if inferred or not sources:
+        return "inferred"
+    kinds = {source_kind(s, instrument_of) for s in sources}
+    return next(k for k in KIND_ORDER if k in kinds)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the page knows to name a source: measurements (id -> instrument, date) and the work
+    history (occupation uri -> label, years)."""
+    measurements: dict[str, dict]
+    instrument_names: dict[str, str]
+    work: dict[str, dict]
+    lang: str
+
+    def instrument_of(self) -> dict[str, str]:
+        return {mid: m.get("instrument") or "" for mid, m in self.measurements.items()}
+
+    def describe(self, source: str) -> str:
+        """'ABC-meting, 12-04-2024', 'werkervaring: kok, 6 jaar', or the certificate text."""
+        en = self.lang == "en"
+        if source.startswith(WORK_HISTORY):
+            uri = source[len(WORK_HISTORY):]
+            w = self.work.get(uri, {})
+            label = (w.get("label_en") if en else w.get("label_nl")) or w.get("label_en") or w.get("label_nl") or uri
+            years = w.get("years")
+            unit = "years" if en else "jaar"
+            what = "work history" if en else "werkervaring"
+            return f"{what}: {label}" + (f", {years:g} {unit}" if isinstance(years, (int, float)) else "")
+        if source.startswith(CERTIFICATE):
+            return source[len(CERTIFICATE):]  # "VCA basis": the certificate's own (Dutch) name
+        m = self.measurements.get(source)
+        if m is None:
+            return source
+        inst = m.get("instrument") or ""
+        name = "waarneming coach" if inst in OBSERVATION_INSTRUMENTS and not en else \
+            self.instrument_names.get(inst, inst.upper())
+        return f"{name}, {day(m.get('measured_at'))}"
+
+
+def theme_label(kind: str | None, lang: str) -> str:
+    pair = THEMES.get(kind or "", OTHER_THEME)
+    return pair[1 if lang == "en" else 0]
+
+
+BAR_X, BAR_W, ROW_H, HEAD_H = 260, 300, 22, 28
+
+
+def chart(rows: list[dict], lang: str) -> dict:
+    """Geometry of the profile chart: themes in a fixed order, within each the competencies by
+    label; each row {label, level, kind, title, y, width}. Height is computed, widths in px."""
+    order = {label: i for i, label in enumerate(dict.fromkeys(p[1 if lang == "en" else 0]
+                                                               for p in [*THEMES.values(), OTHER_THEME]))}
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(theme_label(r.get("kind"), lang), []).append(r)
+    y, out = 0, []
+    for theme in sorted(groups, key=lambda g: order.get(g, 99)):
+        y += HEAD_H
+        items = []
+        for r in sorted(groups[theme], key=lambda r: r["label"].lower()):
+            items.append({**r, "y": y, "width": round(BAR_W * max(0.0, min(1.0, r["level"])), 1)})
+            y += ROW_H
+        out.append({"theme": theme, "y": y - ROW_H * len(items) - 8, "rows": items})
+    return {"themes": out, "height": y + 8, "bar_x": BAR_X, "bar_w": BAR_W, "row_h": ROW_H}

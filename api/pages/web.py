@@ -1,0 +1,145 @@
+"""Plumbing shared by the page routes: who is asking (session → principal → the same Ctx the
+JSON routes get), CSRF-checked forms, rendering with the right words, and errors as pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qs, quote
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import RedirectResponse, Response
+
+from api.access import Principal, Role, may_use
+from api.deps import Ctx
+from api.pages import session, views
+from api.problems import ApiProblem
+from api.pages.i18n import reason_label, translator
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.globals.update(pct=views.pct, day=views.day, fit_line=views.fit_line)
+# Closed network: nothing from elsewhere, no inline script; the SVG chart is styled by class.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",  # client data must not stay in a shared browser's cache
+}
+NAV: dict[Role, list[tuple[str, str]]] = {
+    Role.COACH: [("/klanten", "caseload"), ("/beroepen", "occupations")],
+    Role.CTC_ADVISOR: [("/klanten", "caseload"), ("/beroepen", "occupations")],
+    Role.EMPLOYER_DESK: [("/werkgever", "employer_vacancies"), ("/beroepen", "occupations")],
+    Role.ADMIN: [("/beroepen", "occupations")],
+}
+HOME = {Role.COACH: "/klanten", Role.CTC_ADVISOR: "/klanten", Role.EMPLOYER_DESK: "/werkgever",
+        Role.ADMIN: "/start"}
+
+
+class PageError(Exception):
+    def __init__(self, status: int, message_key: str, page: "Page | None" = None):
+        self.status, self.message_key, self.page = status, message_key, page
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str, page: "Page"):
+        self.next_path, self.page = next_path, page
+
+
+@dataclass
+class Page:
+    request: Request
+    session: session.PageSession
+    principal: Principal | None
+    ctx: Ctx | None
+
+    @property
+    def lang(self) -> str:
+        return self.session.lang
+
+    @property
+    def t(self) -> Callable[[str], str]:
+        return translator(self.lang)
+
+
+def call(p: Page, adapter: Callable, *args):
+    """Runs an adapter; a problem raised by a shared API function (the 404 for a client the caller
+    may not see) becomes an error page instead of problem+json."""
+    try:
+        return adapter(*args)
+    except ApiProblem as exc:
+        raise PageError(exc.status, "not_found" if exc.status == 404 else "forbidden_text", p) from None
+
+
+def _ctx(request: Request, who: Principal) -> Ctx:
+    db = request.app.state.db
+    route = request.scope.get("route")
+    return Ctx(who, db.driver(), db.name, db.settings, f"{request.method} {getattr(route, 'path', request.url.path)}")
+
+
+def page(kind: str | None = None, roles: frozenset[Role] | None = None):
+    """A dependency: the page's session and caller; with `kind`, the caller must be signed in
+    (else to the sign-in page) and have a role allowed for that kind of endpoint (else 403)."""
+    def dependency(request: Request) -> Page:
+        s = session.load(request)
+        who = session.principal(request, s)
+        p = Page(request, s, who, None)
+        if kind is None:
+            return p
+        if who is None:
+            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInRequired(here, p)
+        if not may_use(who, kind) or (roles is not None and who.role not in roles):
+            raise PageError(403, "forbidden_text", p)
+        p.ctx = _ctx(request, who)
+        return p
+    return dependency
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (no multipart dependency needed)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def posted(kind: str | None = None, roles: frozenset[Role] | None = None):
+    """A dependency for a form POST: the page, and the form once its CSRF token matched."""
+    async def dependency(p: Page = Depends(page(kind, roles)),
+                         form: dict[str, str] = Depends(form_fields)) -> tuple[Page, dict[str, str]]:
+        if not session.csrf_ok(p.session, form.get("csrf")):
+            raise PageError(403, "csrf_text", p)
+        return p, form
+    return dependency
+
+
+def render(p: Page, template: str, status: int = 200, **context) -> Response:
+    r = p.request
+    other = "en" if p.lang == "nl" else "nl"
+    response = TEMPLATES.TemplateResponse(r, template, {
+        "t": p.t, "lang": p.lang, "who": p.principal, "csrf": p.session.csrf,
+        "nav": NAV.get(p.principal.role, []) if p.principal else [], "here": r.url.path,
+        "lang_url": _with_lang(r, other),
+        "reason_label": lambda code: reason_label(code, p.lang), **context}, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return session.save(r, response, p.session)
+
+
+def _with_lang(request: Request, lang: str) -> str:
+    u = request.url.include_query_params(lang=lang)
+    return f"{u.path}?{u.query}"
+
+
+def redirect(p: Page, to: str) -> Response:
+    return session.save(p.request, RedirectResponse(to, status_code=303), p.session)
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only a path on this site (never //host or a scheme): no open redirect after sign-in."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    return value
+
+
+def sign_in_url(next_path: str) -> str:
+    return "/aanmelden?next=" + quote(next_path, safe="")
+

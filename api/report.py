@@ -1,0 +1,222 @@
+"""The client report (rapportage, issue 14 item 6) as plain data: pure functions, no I/O.
+
+`report_content(facts, options)` turns what the services read about one client into the report's
+content: only words and rounded numbers a client reads (no URIs, no codes), in a fixed order, so
+the same data always gives the same content. `content_hash` is the SHA-256 of its canonical JSON:
+acknowledgements ("gezien en besproken") refer to that hash, so a re-render of the same data has
+the same hash and any change of data or agreements gives a new one.
+
+The psychological blocks (gate and its reasons, ABC cluster, balance, stressors, locus of control,
+WCM life domains) are in the content only when the coach chose to include them; that choice is
+itself part of the content (and so of the hash).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+FORMAT = 1          # bump when the content's shape changes (old hashes then differ on purpose)
+STRENGTHS = 5       # the client's highest measured competencies
+MIN_STRENGTH = 0.5  # below this a level is not called a strength
+DEVELOP = 8         # competencies to develop, essential first
+MAX_AGREEMENTS = 4000
+LANGS = ("nl", "en")
+OBSERVATION = "observed"
+
+# Level in words (B1): a client reads "sterk", not "0.72".
+STRENGTH_WORDS = ((0.8, ("zeer sterk", "very strong")), (0.65, ("sterk", "strong")), (0.0, ("goed", "good")))
+
+# Sensitive block names in words; anything else is shown with its own name.
+BLOCK_WORDS: dict[str, tuple[str, str]] = {
+    "cluster": ("cluster", "cluster"),
+    "balance": ("balans", "balance"), "energy_balance": ("balans", "balance"),
+    "stressors": ("stressoren", "stressors"),
+    "locus_of_control": ("regie over eigen leven", "locus of control"),
+    "life_domains": ("leefgebieden", "life domains"), "availability": ("leefgebieden", "life domains"),
+    "gates": ("poortwachters", "gates"),
+}
+
+
+def options(agreements: str = "", include_sensitive: bool = False, lang: str = "nl") -> dict:
+    """The coach's choices for a report: the agreements text, whether the sensitive blocks are
+    in it, and its language (kept with the version, so switching the screen's language does not
+    change an acknowledged report)."""
+    text = "\n".join(line.rstrip() for line in (agreements or "").replace("\r\n", "\n").strip().split("\n"))
+    return {"agreements": text[:MAX_AGREEMENTS], "include_sensitive": bool(include_sensitive),
+            "lang": lang if lang in LANGS else "nl"}
+
+
+def options_of(content: dict | None) -> dict:
+    """The choices a stored report was made with (defaults when there is none yet)."""
+    if not content:
+        return options()
+    return options(content.get("agreements", ""), content.get("sensitive") is not None, content.get("lang", "nl"))
+
+
+def _word(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def strength_word(level: float, lang: str) -> str:
+    return next(_word(words, lang) for floor, words in STRENGTH_WORDS if level >= floor)
+
+
+def pct(x: float | None) -> int | None:
+    return None if x is None else int(round(100 * float(x)))
+
+
+def _fit(row: dict) -> dict:
+    return {"fit": pct(row["fit"]), "low": pct(row["fit_low"]), "high": pct(row["fit_high"]),
+            "measured": pct(row["coverage"])}
+
+
+def _decision(d: dict | None, reason_words: dict[str, str]) -> dict | None:
+    if not d:
+        return None
+    return {"choice": d["choice"], "reason": reason_words.get(d.get("reason_code") or "", ""),
+            "text": (d.get("reason_text") or "").strip(), "date": (d.get("at") or "")[:10]}
+
+
+def measured(measurements: list[dict], names: dict[str, str], observation: frozenset[str], lang: str) -> list[dict]:
+    """Who measured what and when: one line per administration, oldest first."""
+    rows = []
+    for m in measurements:
+        inst = m.get("instrument") or ""
+        what = ("waarneming coach" if lang == "nl" else "coach observation") if inst in observation \
+            else names.get(inst, inst.upper())
+        rows.append({"what": what, "date": str(m.get("measured_at") or "")[:10],
+                     "by": m.get("administered_by") or None})
+    return sorted(rows, key=lambda r: (r["date"], r["what"], r["by"] or ""))
+
+
+def strengths(competencies: list[dict], lang: str, include_sensitive: bool = False) -> list[dict]:
+    """The highest measured (or coach-observed) competencies, in words; inferred evidence (work
+    history, certificates) is not called a measured strength, and a competency measured by a
+    sensitive scale is left out unless the coach included the sensitive blocks."""
+    picked = [c for c in competencies if c.get("evidence") in ("measured", OBSERVATION)
+              and float(c.get("level") or 0) >= MIN_STRENGTH and (include_sensitive or not c.get("sensitive"))]
+    picked.sort(key=lambda c: (-round(float(c["level"]), 2), c["label"].lower()))
+    return [{"label": c["label"], "word": strength_word(float(c["level"]), lang)} for c in picked[:STRENGTHS]]
+
+
+def develop(gaps: list[dict]) -> list[dict]:
+    """Competencies to develop over all advised targets: essential first, then by how many
+    vacancies within 25 km each opens; each names the advice it is needed for."""
+    merged: dict[str, dict] = {}
+    for g in gaps:
+        title = g["target"]
+        for item in g["gaps"]:
+            if item["status"] == "met":
+                continue
+            row = merged.setdefault(item["competency"], {"label": item["label"], "essential": False, "opens": 0,
+                                                         "for": []})
+            row["essential"] = row["essential"] or bool(item["essential"])
+            row["opens"] = max(row["opens"], int(item.get("unlocks") or 0))
+            if title and title.lower() not in {t.lower() for t in row["for"]}:
+                row["for"].append(title)
+    rows = sorted(merged.values(), key=lambda r: (not r["essential"], -r["opens"], r["label"].lower()))
+    return [{**r, "for": sorted(r["for"], key=str.lower)} for r in rows[:DEVELOP]]
+
+
+def _place(v: dict) -> str | None:
+    m = v.get("municipality")
+    return None if not m or (m[:2] == "GM" and m[2:].isdigit()) else m  # a CBS code is not a place name
+
+
+def vacancies(rows: list[dict], decisions: dict[str, dict], reason_words: dict[str, str]) -> list[dict]:
+    return [{"title": r["vacancy"].get("title") or "", "employer": r["vacancy"].get("employer") or None,
+             "place": _place(r["vacancy"]),
+             "km": None if r.get("distance_km") is None else int(round(r["distance_km"])), **_fit(r),
+             "decision": _decision(decisions.get("vacancy:" + r["vacancy"]["id"]), reason_words)} for r in rows]
+
+
+def occupations(rows: list[dict], decisions: dict[str, dict], reason_words: dict[str, str], lang: str) -> list[dict]:
+    out = []
+    for r in rows:
+        o = r["occupation"]
+        title = o.get("label") or (o.get("label_en") if lang == "en" else o.get("label_nl")) or o.get("label_en") or ""
+        out.append({"title": title, **_fit(r),
+                    "decision": _decision(decisions.get("occupation:" + o["uri"]), reason_words)})
+    return out
+
+
+def _block_items(blocks: dict, lang: str) -> list[str]:
+    items = []
+    for name in sorted(blocks):
+        value = blocks[name]
+        word = _word(BLOCK_WORDS[name], lang) if name in BLOCK_WORDS else name.replace("_", " ")
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in sorted(value.items()))
+            items.append(f"{word}: {inner}")
+        else:
+            items.append(f"{word}: {_value(value)}")
+    return items
+
+
+def _value(v) -> str:
+    if isinstance(v, dict) and "level" in v:
+        return f"{pct(v['level'])} %"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
+def sensitive(facts: dict, names: dict[str, str], lang: str) -> dict:
+    """The psychological blocks, only when the coach chose to include them."""
+    blocks = []
+    for m in sorted(facts["measurements"], key=lambda m: (str(m.get("measured_at") or ""), m.get("instrument") or "")):
+        s = m.get("sensitive") or {}
+        items = _block_items(s.get("blocks") or {}, lang) + [
+            f"{k.replace('_', ' ')}: {_value(v)}" for k, v in sorted((s.get("scores") or {}).items())]
+        if items:
+            inst = m.get("instrument") or ""
+            blocks.append({"what": names.get(inst, inst.upper()), "date": str(m.get("measured_at") or "")[:10],
+                           "items": items})
+    return {"gate": facts.get("gate"), "gate_reasons": list(facts.get("gate_reasons") or []), "blocks": blocks}
+
+
+def report_content(facts: dict, opts: dict) -> dict:
+    """The report as plain data. `facts` (read by api/services/report.py): key, measurements,
+    instrument_names, observation_instruments, competencies (label, level, evidence kind, sensitive),
+    vacancies and occupations (ranked rows), gaps ([{target, gaps}]), decisions (advice ref ->
+    latest decision), reason_words, availability, gate, gate_reasons."""
+    lang = opts["lang"]
+    names, reasons = facts["instrument_names"], facts["reason_words"]
+    return {
+        "format": FORMAT,
+        "client": facts["key"],
+        "lang": lang,
+        "measured": measured(facts["measurements"], names, facts["observation_instruments"], lang),
+        "strengths": strengths(facts["competencies"], lang, opts["include_sensitive"]),
+        "develop": develop(facts["gaps"]),
+        "occupations": occupations(facts["occupations"], facts["decisions"], reasons, lang),
+        "vacancies": vacancies(facts["vacancies"], facts["decisions"], reasons),
+        "availability": {k: facts["availability"].get(k) for k in ("hours", "radius", "education", "preferences")},
+        "agreements": opts["agreements"],
+        "sensitive": sensitive(facts, names, lang) if opts["include_sensitive"] else None,
+    }
+
+
+def canonical_json(content: dict) -> str:
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def content_hash(content: dict) -> str:
+    """SHA-256 (hex) of the canonical JSON of the content: the version acknowledgements refer to."""
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def acknowledgement_state(current_hash: str, acks: list[dict]) -> dict:
+    """Per role (coach, client) the newest acknowledgement and whether it is of this version;
+    `changed` when an acknowledgement exists for another version (the report changed after it was
+    seen), `complete` when both acknowledged this version. `acks`: newest first, each with role,
+    by, present, at, hash."""
+    roles = {}
+    for role in ("coach", "client"):
+        mine = [a for a in acks if a["role"] == role]
+        this = next((a for a in mine if a["hash"] == current_hash), None)
+        roles[role] = {"ack": this or (mine[0] if mine else None), "current": this is not None}
+    return {"roles": roles, "changed": any(v["ack"] and not v["current"] for v in roles.values()),
+            "complete": all(v["current"] for v in roles.values())}

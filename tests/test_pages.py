@@ -1,0 +1,338 @@
+"""The server-rendered pages (api/pages) through FastAPI's TestClient on the real Neo4j: sign-in
+into a session cookie, CSRF, sign-out, role navigation, audit of page reads, escaping, and the
+coach's decision and consent forms calling the same services as the JSON API."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api_fixtures import NAME_1, OCC, api, audit_count  # noqa: F401  (fixture)
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def browser(api) -> TestClient:
+    """A fresh client with its own cookie jar (one per person at a screen)."""
+    return TestClient(api.app, raise_server_exceptions=False, follow_redirects=False)
+
+
+def csrf_of(html: str) -> str:
+    return CSRF.search(html).group(1)
+
+
+def signed_in(api, who: str) -> TestClient:
+    b = browser(api)
+    r = b.post("/aanmelden", data={"token": api.tokens[who], "csrf": csrf_of(b.get("/aanmelden").text), "next": ""})
+    assert r.status_code == 303, r.text
+    return b
+
+
+def test_sign_in_sets_a_strict_httponly_cookie_and_returns_to_the_asked_page(api):
+    b = browser(api)
+    r = b.get("/klanten?q=K-1")
+    assert r.status_code == 303 and r.headers["location"] == "/aanmelden?next=%2Fklanten%3Fq%3DK-1"
+    cookie = r.headers["set-cookie"].lower()  # the session starts with the redirect
+    form = b.get(r.headers["location"])
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+    bad = b.post("/aanmelden", data={"token": "atm_nope", "csrf": csrf_of(form.text), "next": "/klanten?q=K-1"})
+    assert bad.status_code == 401 and "kennen we niet" in bad.text
+    ok = b.post("/aanmelden", data={"token": api.tokens["coach"], "csrf": csrf_of(form.text), "next": "/klanten?q=K-1"})
+    assert ok.status_code == 303 and ok.headers["location"] == "/klanten?q=K-1"
+    page = b.get("/klanten?q=K-1")
+    assert page.status_code == 200 and ">K-1<" in page.text and "K-3" not in page.text  # the search filters
+    assert audit_count(api, "K-1") == 1 and audit_count(api, "K-3") == 0  # the listed clients, like the API
+
+
+def test_sign_in_never_redirects_off_site_and_cookie_is_secure_behind_tls(api):
+    assert "secure" in browser(api).get("/aanmelden", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"].lower()
+    b = TestClient(api.app, base_url="https://testserver", follow_redirects=False)
+    form = b.get("/aanmelden")
+    assert "secure" in form.headers["set-cookie"].lower()
+    r = b.post("/aanmelden", data={"token": api.tokens["coach"], "csrf": csrf_of(form.text), "next": "//evil.example/x"})
+    assert r.headers["location"] == "/klanten"
+
+
+def test_forms_without_the_session_csrf_token_are_rejected(api):
+    b = browser(api)
+    b.get("/aanmelden")
+    assert b.post("/aanmelden", data={"token": api.tokens["coach"]}).status_code == 403
+    coach = signed_in(api, "coach")
+    wrong = coach.post("/klanten/K-1/besluit", data={"csrf": "forged", "target": "V-1", "choice": "follow",
+                                                      "reason_code": "agrees_with_advice"})
+    assert wrong.status_code == 403 and "verlopen" in wrong.text
+    assert api.client.get("/clients/K-1/decisions", headers=api.h("coach")).json()["total"] == 0
+    # The token from before sign-in is worthless afterwards (it is replaced on sign-in).
+    other = browser(api)
+    stale = csrf_of(other.get("/aanmelden").text)
+    other.post("/aanmelden", data={"token": api.tokens["coach"], "csrf": stale, "next": ""})
+    assert other.post("/afmelden", data={"csrf": stale}).status_code == 403
+
+
+def test_sign_out_and_revocation_end_the_session(api):
+    b = signed_in(api, "coach")
+    page = b.get("/klanten")
+    assert page.status_code == 200
+    out = b.post("/afmelden", data={"csrf": csrf_of(page.text)})
+    assert out.status_code == 303 and out.headers["location"] == "/aanmelden"
+    assert b.get("/klanten").status_code == 303
+    b = signed_in(api, "coach")
+    token_id = next(t.token_id for t in api.app.state.tokens.list() if t.subject == "coach-a")
+    api.app.state.tokens.revoke(token_id)
+    assert b.get("/klanten").status_code == 303
+
+
+def test_forged_cookie_is_ignored(api):
+    b = signed_in(api, "coach")
+    value = b.cookies.get("atlas_session")
+    payload, mac = value.rsplit(".", 1)
+    b.cookies.clear()
+    b.cookies.set("atlas_session", payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB") + "." + mac)
+    assert b.get("/klanten").status_code == 303
+
+
+@pytest.mark.parametrize("who, sees, not_sees, allowed, denied", [
+    ("coach", ["/klanten", "/beroepen"], ["/werkgever"], "/klanten", "/werkgever"),
+    ("ctc_advisor", ["/klanten", "/beroepen"], ["/werkgever"], "/klanten", "/werkgever"),
+    ("employer_desk", ["/werkgever", "/beroepen"], ["/klanten"], "/werkgever", "/klanten"),
+])
+def test_navigation_and_pages_follow_the_role(api, who, sees, not_sees, allowed, denied):
+    b = signed_in(api, who)
+    page = b.get(allowed)
+    assert page.status_code == 200
+    nav = re.search(r"<nav.*?</nav>", page.text, re.S).group(0)
+    assert all(f'href="{p}"' in nav for p in sees) and not any(f'href="{p}"' in nav for p in not_sees)
+    assert b.get(denied).status_code == 403
+
+
+def test_client_page_is_audited_like_the_api_and_others_clients_are_not_found(api):
+    b = signed_in(api, "coach")
+    r = b.get("/klanten/K-1")
+    assert r.status_code == 200 and "<svg" in r.text
+    log = api.client.get("/admin/audit?client_key=K-1", headers=api.h("admin")).json()["items"]
+    assert {(e["action"], e["subject"], e["endpoint"]) for e in log} == {
+        ("read_profile", "coach-a", "GET /klanten/{key}"), ("read_measurements", "coach-a", "GET /klanten/{key}")}
+    assert b.get("/klanten/K-2").status_code == 404 and audit_count(api, "K-2") == 0  # coach-b's client
+    assert b.get("/klanten/K-404").status_code == 404
+
+
+def test_client_page_shows_evidence_kind_source_date_and_what_is_not_measured(api):
+    b = signed_in(api, "coach")
+    html = b.get("/klanten/K-1").text
+    assert 'class="ev-measured"' in html and "ABC-meting, 12-04-2024" in html
+    assert "Nog niet gemeten met" in html and "<td>CTC</td>" in html  # instruments never taken: grey, not red
+    assert "plaatsbaar" in html
+    en = b.get("/klanten/K-1?lang=en").text
+    assert "not yet measured" in en and '<html lang="en">' in en
+    assert '<html lang="en">' in b.get("/klanten").text  # the choice is kept in the session
+
+
+def test_vacancies_page_shows_fit_range_coverage_and_requirement_statuses(api):
+    b = signed_in(api, "coach")
+    r = b.get("/klanten/K-1/vacatures")
+    assert r.status_code == 200, r.text
+    assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", r.text)
+    assert "voldoet" in r.text and "nog niet gemeten" in r.text and "Zelfstandig kok" in r.text
+    assert audit_count(api, "K-1") == 1
+    assert r.text.count('class="card vacancy"') == 2
+    none = b.get("/klanten/K-3/vacatures").text  # not matchable: no suggestions, said in words
+    assert "niet plaatsbaar" in none and "geen vacatures voorgesteld" in none
+
+
+def test_decision_and_consent_forms_use_the_api_services(api):
+    b = signed_in(api, "coach")
+    page = b.get("/klanten/K-1/vacatures?max_km=50")
+    token = csrf_of(page.text)
+    missing = b.post("/klanten/K-1/besluit", data={"csrf": token, "target": "V-1", "choice": "override",
+                                                   "reason_code": "travel_distance", "reason_text": " ",
+                                                   "max_km": "50"})
+    assert missing.status_code == 303 and "fout=V-1" in missing.headers["location"]
+    assert api.client.get("/clients/K-1/decisions", headers=api.h("coach")).json()["total"] == 0
+    done = b.post("/klanten/K-1/besluit", data={"csrf": token, "target": "V-1", "choice": "override",
+                                                "reason_code": "travel_distance", "reason_text": "Geen auto.",
+                                                "max_km": "50"})
+    assert done.headers["location"] == "/klanten/K-1/vacatures?max_km=50#v-V-1"
+    stored = api.client.get("/clients/K-1/decisions", headers=api.h("coach")).json()["items"]
+    assert [(d["advice_ref"], d["choice"], d["reason_code"]) for d in stored] == [
+        ("vacancy:V-1", "override", "travel_distance")]
+    assert "reisafstand" in b.get("/klanten/K-1/vacatures").text and "Geen auto." in b.get("/klanten/K-1/vacatures").text
+
+    assert b.post("/klanten/K-1/toestemming", data={"csrf": token, "vacancy_id": "V-1", "give": "1"}).status_code == 303
+    desk = signed_in(api, "employer_desk")
+    assert NAME_1 in desk.get("/werkgever/vacatures/V-1").text
+    assert NAME_1 not in desk.get("/werkgever/vacatures/V-2").text
+    b.post("/klanten/K-1/toestemming", data={"csrf": token, "vacancy_id": "V-1", "give": "0"})
+    assert NAME_1 not in desk.get("/werkgever/vacatures/V-1").text
+    # An advisor may read the page but not decide.
+    adv = signed_in(api, "ctc_advisor")
+    page = adv.get("/klanten/K-1/vacatures")
+    assert page.status_code == 200 and "/besluit" not in page.text
+    assert adv.post("/klanten/K-1/besluit", data={"csrf": csrf_of(page.text), "target": "V-1", "choice": "follow",
+                                                  "reason_code": "agrees_with_advice"}).status_code == 403
+
+
+def test_employer_shortlist_is_pseudonymised_and_audited(api):
+    desk = signed_in(api, "employer_desk")
+    html = desk.get("/werkgever/vacatures/V-1").text
+    assert len(set(re.findall(r"C-[0-9a-f]{16}", html))) == 2  # two candidates, each on its card and its form
+    for secret in ("K-1", "K-2", NAME_1, "anna@", "cluster"):
+        assert secret not in html
+    assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", html)
+    assert audit_count(api, "K-1") == 1 and audit_count(api, "K-2") == 1
+    assert desk.get("/werkgever/vacatures/V-404").status_code == 404
+
+
+def test_script_in_a_client_key_or_vacancy_title_is_shown_as_text(api):
+    evil = "<script>alert(1)</script>"
+    api.driver.execute_query(
+        "MATCH (co:Coach {id: 'coach-a'}) CREATE (co)-[:COACHES]->(:Client {key: $key, gate: 'matchable', "
+        "gate_reasons: [$evil]}) WITH 1 AS x MATCH (v:Vacancy {id: 'V-2'}) SET v.title = $evil, v.employer = $evil",
+        key="K-" + evil, evil=evil, database_=api.db)
+    coach = signed_in(api, "coach")
+    for path in ("/klanten", "/klanten?q=" + evil):
+        html = coach.get(path).text
+        assert evil not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    desk = signed_in(api, "employer_desk")
+    html = desk.get("/werkgever").text
+    assert evil not in html and "&lt;script&gt;" in html
+    assert "script-src 'self'" in desk.get("/werkgever").headers["content-security-policy"]
+
+
+def test_occupation_profile_groups_requirements_in_dutch(api):
+    b = signed_in(api, "ctc_advisor")
+    r = b.get("/beroepen/profiel", params={"uri": OCC})
+    assert r.status_code == 200
+    essential, optional = r.text.split("wenselijk (", 1)
+    assert "noodzakelijk (2)" in essential and "vaardigheid onet:2.A.1.a" in essential
+    assert "vaardigheid onet:1.C.1.a" in optional and "vaardigheid onet:1.C.1.a" not in essential
+    assert b.get("/beroepen/profiel", params={"uri": OCC + "-nope"}).status_code == 404
+
+
+def test_static_files_are_served_by_the_app(api):
+    css = browser(api).get("/static/atlas.css")
+    assert css.status_code == 200 and "http" not in css.text  # nothing from elsewhere
+
+
+def test_gap_page_and_what_if_fragment(api):
+    b = signed_in(api, "coach")
+    r = b.get("/klanten/K-2/ontwikkelpunten?vacature=V-1")
+    assert r.status_code == 404  # coach-b's client: not found, like the API
+    b = signed_in(api, "coach_b")
+    r = b.get("/klanten/K-2/ontwikkelpunten?vacature=V-1")
+    assert r.status_code == 200, r.text
+    assert 'name="l:onet:2.B.1.a"' in r.text and "ontbreekt" in r.text and "Verschuif" in r.text
+    assert audit_count(api, "K-2") == 1
+    moved = {"vacature": "V-1", "l:onet:2.B.1.a": "100", "o:onet:2.B.1.a": "20"}
+    frag = b.get("/klanten/K-2/wat-als", params=moved)
+    assert frag.status_code == 200 and "<html" not in frag.text
+    before, after = re.findall(r"<strong>(\d+) %", frag.text)
+    assert int(after) > int(before)
+    assert "ontbreekt</span> → <span class=\"status st-met\">voldoet" in frag.text
+    same = b.get("/klanten/K-2/wat-als", params={**moved, "l:onet:2.B.1.a": "20"})  # not moved: no what-if
+    assert "Verschuif" in same.text
+    # Without JavaScript the form reloads the page with the result.
+    full = b.get("/klanten/K-2/ontwikkelpunten", params=moved)
+    assert "<html" in full.text and 'value="100"' in full.text and " → " in full.text
+    assert b.get("/klanten/K-2/ontwikkelpunten?vacature=V-404").status_code == 404
+
+
+def test_occupations_for_a_client_link_to_their_gap(api):
+    b = signed_in(api, "coach")
+    r = b.get("/klanten/K-1/beroepen")
+    assert r.status_code == 200 and "</span> kok" in r.text and "vaardigheid onet:1.C.1.a" in r.text
+    assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", r.text)
+    link = re.search(r'href="(/klanten/K-1/ontwikkelpunten\?beroep=[^"]+)"', r.text).group(1)
+    assert b.get(link.replace("&amp;", "&")).status_code == 200
+    assert [e["action"] for e in api.client.get("/admin/audit?client_key=K-1", headers=api.h("admin")).json()["items"]] \
+        == ["gap", "match_occupations"]
+
+
+def test_a_coach_records_an_observation_on_the_client_page_through_the_measurement_ingest(api):
+    b = signed_in(api, "coach")
+    page = b.get("/klanten/K-1")
+    assert 'action="/klanten/K-1/waarneming"' in page.text and "Begrijpend lezen" in page.text
+    token = csrf_of(page.text)
+    assert b.post("/klanten/K-1/waarneming", data={"csrf": "forged", "scale": "begrijpend_lezen",
+                                                    "score": "4"}).status_code == 403
+    done = b.post("/klanten/K-1/waarneming", data={"csrf": token, "scale": "begrijpend_lezen", "score": "4"})
+    assert done.status_code == 303 and done.headers["location"].endswith("/klanten/K-1?waarneming=ok")
+    [m] = api.driver.execute_query("MATCH (:Client {key: 'K-1'})-[:HAS_MEASUREMENT]->(m:Measurement "
+                                   "{instrument: 'waarneming'}) RETURN m.administered_by AS by", database_=api.db).records
+    assert m["by"] == "coach:coach-a"
+    assert "De waarneming is vastgelegd." in b.get("/klanten/K-1?waarneming=ok").text
+    bad = b.post("/klanten/K-1/waarneming", data={"csrf": token, "scale": "toveren", "score": "4"})
+    assert bad.headers["location"].endswith("waarneming=fout")
+    adv = signed_in(api, "ctc_advisor")  # read-only: no form, and a post is refused
+    assert 'action="/klanten/K-1/waarneming"' not in adv.get("/klanten/K-1").text
+    assert adv.post("/klanten/K-1/waarneming", data={"csrf": token, "scale": "samenwerken",
+                                                     "score": "3"}).status_code == 403
+
+
+def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_problems_shown(api):
+    desk = signed_in(api, "employer_desk")
+    page = desk.get("/werkgever")
+    token = csrf_of(page.text)
+    assert 'action="/werkgever/vacature' in page.text and 'action="/werkgever/bestand' in page.text
+    added = desk.post("/werkgever/vacature", data={
+        "csrf": token, "identifier": "V-FORM-1", "title": "Magazijnmedewerker <b>nacht</b>", "employer": "Pakhuis BV",
+        "postal_code": "3511", "hours_per_week": "32", "date_posted": "2026-11-01",
+        "description": "Orders verzamelen en de heftruck besturen."})
+    assert added.status_code == 200 and "toegevoegd: 1" in added.text
+    assert "Magazijnmedewerker &lt;b&gt;nacht&lt;/b&gt;" in added.text  # shown as text, never as markup
+    [v] = api.driver.execute_query("MATCH (v:Vacancy {id: 'V-FORM-1'}) RETURN v.hours_per_week AS h",
+                                   database_=api.db).records
+    assert v["h"] == 32
+    wrong = desk.post("/werkgever/vacature", data={"csrf": token, "identifier": "V-FORM-2", "title": "",
+                                                    "hours_per_week": "-5"})
+    assert "niet toegevoegd: 1" in wrong.text and "<td>title</td>" in wrong.text and 'value="V-FORM-2"' in wrong.text
+    csv_text = ("identifier;title;hours_per_week;date_posted\n"
+                "V-CSV-1;Kok;36;2026-11-02\n"
+                "V-CSV-2;;36;2026-11-02\n")  # as Dutch Excel writes it: `;`, one row without a title
+    uploaded = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.csv", "content": csv_text})
+    assert "toegevoegd: 1" in uploaded.text and "<td>row 2</td><td>title</td>" in uploaded.text
+    assert desk.post("/werkgever/bestand", data={"csrf": "forged", "content": csv_text}).status_code == 403
+    coach = signed_in(api, "coach")  # only a desk (or an admin through the API) adds vacancies
+    assert coach.post("/werkgever/vacature", data={"csrf": token, "title": "x"}).status_code == 403
+
+
+def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_caseload(api):
+    desk = signed_in(api, "employer_desk")
+    shortlist = desk.get("/werkgever/vacatures/V-1")
+    pseudonym = re.search(r'name="candidate" value="(C-[0-9a-f]+)"', shortlist.text).group(1)
+    asked = desk.post("/werkgever/vacatures/V-1/kennismaking", data={"csrf": csrf_of(shortlist.text),
+                                                                   "candidate": pseudonym})
+    assert asked.status_code == 303 and "gevraagd=" in asked.headers["location"]
+    assert "de coach van deze kandidaat ziet uw verzoek" in desk.get(asked.headers["location"]).text
+    unknown = desk.post("/werkgever/vacatures/V-1/kennismaking", data={"csrf": csrf_of(shortlist.text),
+                                                                     "candidate": "C-0000000000000000"})
+    assert unknown.status_code == 404  # not on this shortlist: nothing to ask
+    rows = api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r.client_key AS k, r.requested_by AS by",
+                                    database_=api.db).records
+    assert len(rows) == 1 and rows[0]["by"] == "desk-1"
+    key = rows[0]["k"]
+    coach = signed_in(api, "coach" if key in ("K-1", "K-3") else "coach_b")
+    assert f'/klanten/{key}/vacatures#v-V-1' in coach.get("/klanten").text  # on the coach's caseload
+    api_call = api.client.post("/vacancies/V-1/introductions", headers=api.h("employer_desk"),
+                               json={"candidate": pseudonym})
+    assert api_call.status_code == 200 and api_call.json()["requested"] is True  # asking twice changes nothing
+    assert len(api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r", database_=api.db).records) == 1
+    assert api.client.post("/vacancies/V-1/introductions", headers=api.h("coach"),
+                           json={"candidate": pseudonym}).status_code == 403
+
+
+def test_sensitive_blocks_only_on_the_coachs_explicit_request(api):
+    import json as _json
+
+    api.driver.execute_query("MATCH (c:Client {key: 'K-1'}) CREATE (c)-[:HAS_MEASUREMENT]->(:Measurement "
+                             "{id: 'M-S', client_key: 'K-1', instrument: 'abc', measured_at: date('2024-04-12'), "
+                             "sensitive_json: $s, scale_ids: [], levels: []})",
+                             s=_json.dumps({"blocks": {"cluster": "G2"}, "scores": {"stressor_dwang": {"raw": 3.0}}}),
+                             database_=api.db)
+    coach = signed_in(api, "coach")
+    plain = coach.get("/klanten/K-1").text
+    assert "Toon gevoelige gegevens" in plain and "stressor_dwang" not in plain and "G2" not in plain
+    shown = coach.get("/klanten/K-1?gevoelig=1").text
+    assert "stressor_dwang" in shown and "G2" in shown and "Verberg gevoelige gegevens" in shown
+    advisor = signed_in(api, "ctc_advisor").get("/klanten/K-1?gevoelig=1").text
+    assert "stressor_dwang" not in advisor and "Toon gevoelige gegevens" not in advisor

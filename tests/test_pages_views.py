@@ -1,0 +1,70 @@
+"""Pure parts of the pages (no database): the session cookie, evidence kinds and their words,
+the chart's grouping."""
+from __future__ import annotations
+
+import time
+
+from api.pages import session, views
+from api.pages.adapters import short_name
+
+KEY = b"k" * 32
+
+
+def test_session_cookie_round_trips_and_rejects_tampering_and_expiry():
+    s = session.PageSession(token_id="abc123def456", lang="en")
+    value = session.encode(KEY, s)
+    back = session.decode(KEY, value)
+    assert (back.token_id, back.csrf, back.lang) == ("abc123def456", s.csrf, "en")
+    assert session.decode(b"x" * 32, value) is None  # another key
+    payload, mac = value.rsplit(".", 1)
+    assert session.decode(KEY, payload + "x." + mac) is None
+    assert session.decode(KEY, value, now=time.time() + session.MAX_AGE_S + 1) is None
+    assert session.decode(KEY, "garbage") is None and session.decode(KEY, None) is None
+
+
+def test_csrf_check_needs_the_exact_token():
+    s = session.PageSession()
+    assert session.csrf_ok(s, s.csrf)
+    assert not session.csrf_ok(s, "") and not session.csrf_ok(s, None) and not session.csrf_ok(s, s.csrf[:-1])
+
+
+def test_evidence_kinds():
+    instruments = {"m1": "abc", "m2": "waarneming"}
+    assert views.source_kind("m1", instruments) == "measured"
+    assert views.source_kind("m2", instruments) == "observed"
+    assert views.source_kind("work history: http://x/occ", instruments) == "inferred"
+    assert views.source_kind("certificate: VCA basis", instruments) == "inferred"
+    # A bar takes the strongest kind among its sources; only-inferred evidence is inferred.
+    assert views.bar_kind(["work history: u", "m2"], False, instruments) == "observed"
+    assert views.bar_kind(["m2", "m1"], False, instruments) == "measured"
+    assert views.bar_kind(["m1"], True, instruments) == "inferred"
+
+
+def test_sources_in_words():
+    info = views.SourceInfo({"m1": {"instrument": "abc", "measured_at": "2024-04-12"},
+                             "m2": {"instrument": "waarneming", "measured_at": "2026-11-03T10:00:00"}},
+                            {"abc": "ABC-meting", "waarneming": "Waarneming coach"},
+                            {"u": {"label_nl": "magazijnmedewerker", "label_en": "warehouse worker", "years": 6.0}},
+                            "nl")
+    assert info.describe("m1") == "ABC-meting, 12-04-2024"
+    assert info.describe("m2") == "waarneming coach, 03-11-2026"
+    assert info.describe("work history: u") == "werkervaring: magazijnmedewerker, 6 jaar"
+    assert info.describe("certificate: VCA basis") == "VCA basis"
+    assert short_name("Competentie Testcentra (CTC)") == "CTC"
+    assert short_name("ABC-meting (Attitude, Balans, Competenties)") == "ABC-meting"
+
+
+def test_fit_line_reads_as_pages_md_says():
+    row = {"fit": 0.72, "fit_low": 0.55, "fit_high": 0.85, "coverage": 0.6}
+    assert views.fit_line(row, "nl") == "72 % (55–85 %), 60 % gemeten"
+
+
+def test_chart_groups_by_theme_in_a_fixed_order_and_scales_bars():
+    rows = [{"label": "b", "level": 0.5, "kind": "knowledge"}, {"label": "a", "level": 1.0, "kind": "onet_work_style"},
+            {"label": "c", "level": 1.4, "kind": None}]
+    ch = views.chart(rows, "nl")
+    assert [g["theme"] for g in ch["themes"]] == ["Werkhouding", "Kennis", "Overig"]
+    widths = {r["label"]: r["width"] for g in ch["themes"] for r in g["rows"]}
+    assert widths == {"a": views.BAR_W, "b": views.BAR_W / 2, "c": views.BAR_W}  # clipped at 100 %
+    ys = [r["y"] for g in ch["themes"] for r in g["rows"]]
+    assert ys == sorted(ys) and len(set(ys)) == 3 and ch["height"] > ys[-1]

@@ -123,3 +123,109 @@ def match(clients: int = typer.Option(100_000, "--clients", min=100),
     if not as_json:
         typer.echo(f"bench match: {clients} clients, {vacancies} vacancies", err=True)
     typer.echo(json.dumps(result))
+
+
+@bench_app.command("fit")
+def fit(sample: int = typer.Option(0, "--sample", min=0, help="Occupations to sample (0: every occupation)."),
+        clients: int = typer.Option(200, "--clients", min=0,
+                                    help="Also the top-10 vacancy fits of this many stored clients (0: skip)."),
+        seed: int = typer.Option(7, "--seed"),
+        as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """Reach of the fit on the built atlas: ideal clients per occupation, CTC top vs ABC midpoint, reach per
+    source; and on the stored clients (the demo) the spread of their top-10 fits and the Dutch label share."""
+    import random
+
+    from graph_schema.db import connect
+    from graph_schema.settings import settings
+    from matcher.bench_fit import caseload_figures, run
+    from matcher.service import MatchService
+
+    s = settings()
+    with connect(s) as driver:
+        service = MatchService(driver, s.neo4j_database)
+        result = run(driver, s.neo4j_database, sample or None, seed, index=service.index)
+        if clients:
+            keys = [k for k, gated in zip(service.index.clients.keys, service.index.clients.excluded) if not gated]
+            chosen = sorted(random.Random(seed).sample(keys, min(clients, len(keys))))
+            result["caseload"] = caseload_figures(service, chosen)
+    if not as_json:
+        typer.echo("bench fit: synthetic clients through the ingest's profile code, scored as the index ranks", err=True)
+    typer.echo(json.dumps(result))
+
+
+@bench_app.command("related")
+def related(tier: str = typer.Option("Primary-Short", "--tier",
+                                     help="O*NET relatedness tier: Primary-Short, Primary-Long or Supplemental."),
+            matches: str = typer.Option("exactMatch,closeMatch", "--matches",
+                                        help="Crosswalk match types that map O*NET to ESCO (comma-separated)."),
+            as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """SIMILAR_TO against O*NET's own Related Occupations (through the crosswalk): recall@10 and MRR,
+    beside a plain Jaccard-over-ESCO-skills neighbour list on the same occupations."""
+    from graph_schema.db import connect
+    from graph_schema.settings import settings
+    from matcher.bench_related import run
+    from matcher.bench_validation import TIERS
+
+    if tier not in TIERS:
+        raise typer.BadParameter(f"expected one of {', '.join(TIERS)}", param_hint="--tier")
+    chosen = tuple(m.strip() for m in matches.split(",") if m.strip())
+    s = settings()
+    with connect(s) as driver:
+        result = run(driver, s.neo4j_database, s.data_dir, tier, chosen)
+    if not as_json:
+        typer.echo(f"bench related: SIMILAR_TO vs O*NET Related Occupations ({tier}, {'+'.join(chosen)})", err=True)
+    typer.echo(json.dumps(result))
+
+
+@bench_app.command("titles")
+def titles(dataset_dir: Path = typer.Option(None, "--dataset", exists=True, file_okay=False,
+                                            help="A MELO folder; default $ATLAS_BENCHMARKS_DIR/melo/bel_q_nl_c_nl."),
+           resolver: str = typer.Option("ingest", "--resolver",
+                                        help="ingest: the ingest's own title resolver (the figure); lookup / "
+                                             "lookup-lexical: the top hit of `search occupation --lang nl`, "
+                                             "for comparison only."),
+           as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """A client whose only evidence is a Dutch job title (five years, until a year ago): recall@10 and
+    MRR of the gold ESCO occupation in the occupations ranking, and how often the title resolved."""
+    from graph_schema.db import connect
+    from graph_schema.settings import settings
+    from matcher.bench_titles import INGEST_RESOLVER, RESOLVERS, lookup_resolver, run
+
+    if resolver not in RESOLVERS:
+        raise typer.BadParameter(f"expected one of {', '.join(RESOLVERS)}", param_hint="--resolver")
+    s = settings()
+    folder = dataset_dir or s.benchmarks_dir / "melo" / "bel_q_nl_c_nl"
+    with connect(s) as driver:
+        resolve, name = None, INGEST_RESOLVER
+        if resolver != "ingest":
+            model = s.embedding_model if resolver == "lookup" else None
+            resolve = lookup_resolver(driver, s.neo4j_database, model, s.work_dir)
+            name = f"search occupation --lang nl, top hit ({'fused, ' + model if model else 'lexical only'}); " \
+                   "NOT the ingest's resolver"
+        result = run(driver, s.neo4j_database, folder, resolver=resolve, resolver_name=name)
+    if not as_json:
+        typer.echo(f"bench titles: {folder.name} titles as five-year work histories, resolver {resolver}", err=True)
+    typer.echo(json.dumps(result))
+
+
+@bench_app.command("api")
+def api(clients: int = typer.Option(100_000, "--clients", min=100, help="Generated clients (prefix bench-)."),
+        vacancies: int = typer.Option(20_000, "--vacancies", min=10, help="Generated vacancies."),
+        concurrency: int = typer.Option(16, "--concurrency", min=1, help="Concurrent coaches (threads)."),
+        workers: int = typer.Option(1, "--workers", min=1, help="uvicorn worker processes."),
+        seconds: float = typer.Option(60.0, "--seconds", min=1.0, help="Length of the timed load."),
+        max_requests: int = typer.Option(200_000, "--max-requests", min=1, help="Stop the load after this many."),
+        caseload: int = typer.Option(0, "--caseload", min=0,
+                                     help="Clients per bench coach (0: every bench client on one coach)."),
+        seed: int = typer.Option(7, "--seed", help="Population seed (the same as `bench match`'s)."),
+        keep: bool = typer.Option(False, "--keep", help="Leave the population (and what the load wrote) in the graph."),
+        warm_timeout: float = typer.Option(900.0, "--warm-timeout", help="Seconds to wait for the index to warm."),
+        visible_timeout: float = typer.Option(10.0, "--visible-timeout",
+                                              help="Seconds a write may take to show in a ranking."),
+        as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """The service over HTTP on loopback under a coach's in-session load: per endpoint and per page
+    p50/p95/p99, throughput, errors, write-to-visible, RSS per worker (api/bench_api.py)."""
+    from api.bench_api import command
+
+    command(clients, vacancies, concurrency, workers, seconds, max_requests, caseload or None, seed, keep,
+            warm_timeout, visible_timeout, as_json)

@@ -7,9 +7,11 @@ the same shapes the ingest produces: the profile arrays on (:Client) (matcher/pr
 (:Vacancy)-[:REQUIRES]->(:Competency).
 
 Truth: each client is generated from one origin occupation — near its required levels on the
-occupation's requirements that instruments measure, noise elsewhere, plus the occupation's
-essential skills inferred from work history — and each vacancy from one occupation. A good
-matcher ranks vacancies of the client's occupation (and its SIMILAR_TO neighbours) first.
+occupation's requirements that instruments measure, noise elsewhere, and, for WORKED_SHARE of the
+clients, a spell of 1-8 years in that occupation (its other requirements as work-history evidence,
+by matcher/profile.py's experience rule) — and each vacancy from one occupation. The truth is the
+origin, drawn before any score exists; no scoring formula makes it. A good matcher ranks
+vacancies of the client's occupation (and its SIMILAR_TO neighbours) first.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.index import Targets
+from matcher.profile import experience_level, experience_strength
 
 MEASURED_CONFIDENCE = (0.5, 0.9)
 MEASURED_SHARE = 0.45  # each client took instruments covering about this share of the measured competencies
-INFERRED_CONFIDENCE = 0.3
+WORKED_SHARE = 0.6  # clients with a work history in their origin occupation; the rest only took tests
 GATED_SHARE, SUPPORT_SHARE = 0.08, 0.20
 
 
@@ -59,6 +62,8 @@ def generate_clients(n: int, occupations: Targets, measured: np.ndarray, places:
     level = rng.uniform(0.15, 0.65, size=(n, m)).astype(np.float32)
     column_of = {int(c): j for j, c in enumerate(measured)}
     rows, cols, lv, conf, inferred = [], [], [], [], []
+    worked = rng.random(n) < WORKED_SHARE
+    years = np.round(rng.uniform(1.0, 8.0, n), 1)
     for occ in np.unique(origin):
         members = np.flatnonzero(origin == occ)
         s = occupations.span(int(occ))
@@ -66,12 +71,13 @@ def generate_clients(n: int, occupations: Targets, measured: np.ndarray, places:
             j = column_of.get(int(c))
             if j is not None:  # measured: near the required level
                 level[members, j] = np.clip(r + rng.normal(0.05, 0.15, len(members)), 0, 1)
-            elif ess:  # an essential skill of the occupation worked in: inferred
-                rows.append(members)
-                cols.append(np.full(len(members), c, dtype=np.int32))
-                lv.append(np.full(len(members), r, dtype=np.float32))
-                conf.append(np.full(len(members), INFERRED_CONFIDENCE, dtype=np.float32))
-                inferred.append(np.ones(len(members), dtype=bool))
+                continue
+            w = members[worked[members]]  # a requirement of the occupation worked in: inferred
+            rows.append(w)
+            cols.append(np.full(len(w), c, dtype=np.int32))
+            lv.append(np.array([experience_level(r, y) for y in years[w]], dtype=np.float32).reshape(-1))
+            conf.append(np.array([experience_strength(ess, y) for y in years[w]], dtype=np.float32).reshape(-1))
+            inferred.append(np.ones(len(w), dtype=bool))
     taken = rng.random((n, m)) < MEASURED_SHARE
     k = int(taken.sum())
     rows.insert(0, np.nonzero(taken)[0])

@@ -30,22 +30,6 @@ RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
        [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
 """
 
-# Profiles are arrays on the client (matcher/profile_store.py): the scan keeps clients whose
-# profile names any of the competencies, the rows are cut to those competencies in Python.
-_EVIDENCE_ALL = f"""
-MATCH (c:Client)
-WHERE c.gate IN $gates AND any(u IN coalesce(c.profile_competencies, []) WHERE u IN $competencies)
-RETURN c.key AS client, c.gate AS gate, {PROFILE} AS profile
-"""
-
-# A scope (a caseload) is walked from its clients: index seeks, not a scan.
-_EVIDENCE_SCOPED = f"""
-UNWIND $keys AS key
-MATCH (c:Client {{key: key}})
-WHERE c.gate IN $gates
-RETURN c.key AS client, c.gate AS gate, {PROFILE} AS profile
-"""
-
 _CLIENT = f"""
 MATCH (c:Client {{key: $key}})
 RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {PROFILE} AS profile
@@ -65,15 +49,6 @@ def occupation(driver: Driver, database: str, uri: str) -> dict | None:
     if not records:
         return None
     return {"occupation": dict(records[0]["occupation"]), "requirements": list(records[0]["requirements"])}
-
-
-def evidence_for(driver: Driver, database: str, competencies: list[str], keys: list[str] | None,
-                 gates: list[str]) -> list[dict]:
-    query = _EVIDENCE_ALL if keys is None else _EVIDENCE_SCOPED
-    records, _, _ = read(driver, query, database, competencies=competencies, keys=keys, gates=gates)
-    wanted = set(competencies)
-    return [plain({"client": r["client"], "gate": r["gate"], **e})
-            for r in records for e in evidence_rows(r["profile"], wanted)]
 
 
 def client(driver: Driver, database: str, key: str) -> dict | None:

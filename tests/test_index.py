@@ -131,3 +131,29 @@ def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
     assert idx.vacancies_for(c, 10).keys == loaded.vacancies_for(c, 10).keys
     loaded.clients.remove(c)  # live updates still work on a loaded index
     assert c not in loaded.candidates(v, 1000).keys
+
+
+def test_sole_shortfalls_count_the_clients_one_essential_requirement_alone_excludes():
+    """Against the pure status rule, client by client, on random data with gates and a live patch."""
+    from matcher.index import ClientPatch
+    from matcher.scoring import Status, score_requirements
+
+    idx = build(11, gated=0.2)
+    c = idx.clients.keys[2]  # a live update: its compiled row is stale, the patch counts
+    idx.clients.patch(ClientPatch(c, np.array([0, 1, 2], dtype=np.int32), np.zeros(3, np.float32),
+                                  np.ones(3, np.float32), False, np.full(3, np.nan), np.nan, np.nan))
+    v = idx.vacancies.keys[0]
+    reqs = idx.requirements_of(idx.vacancies, v)
+    expected, with_evidence = {r.competency: 0 for r in reqs if r.essential}, 0
+    for key in idx.clients.keys:
+        row = idx.clients.row.get(key)
+        if row is None or idx.clients.excluded[row]:
+            continue
+        result = score_requirements(reqs, idx.profile_of(key))
+        with_evidence += any(r.evidence is not None for r in result.results)
+        blocking = [r.requirement.competency for r in result.results
+                    if r.requirement.essential and r.status is Status.MISSING]
+        if len(blocking) == 1:
+            expected[blocking[0]] += 1
+    sole, counted = idx.sole_shortfalls(idx.vacancies, v)
+    assert sole == expected and counted == with_evidence and any(sole.values())

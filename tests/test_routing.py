@@ -315,10 +315,6 @@ CASES = [
     # api/match_repository.py
     case("match_repository.vacancy", "read", lambda d, w: match_repository.vacancy(d, w.db, "V-1")),
     case("match_repository.occupation", "read", lambda d, w: match_repository.occupation(d, w.db, OCC)),
-    case("match_repository.evidence_for", "read",
-         lambda d, w: match_repository.evidence_for(d, w.db, SKILLS, None, ["matchable"])),
-    case("match_repository.evidence_for(scoped)", "read",
-         lambda d, w: match_repository.evidence_for(d, w.db, SKILLS, ["K-1", "K-3"], ["matchable", "not_matchable"])),
     case("match_repository.client", "read", lambda d, w: match_repository.client(d, w.db, "K-1")),
     # api/mi_repository.py
     case("mi_repository.client_base", "read", lambda d, w: mi_repository.client_base(d, w.db)),

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import Ctx, require
 from api.problems import ApiProblem
 from api.services import mi as service
+from api.services.matching import matcher
 
 router = APIRouter(prefix="/mi", tags=["management information"])
 
@@ -35,8 +36,10 @@ def missing_competencies(region: str | None = Query(None, min_length=1, max_leng
 
 @router.get("/vacancies/{vacancy_id}/exclusions", response_model=dict[str, Any],
             summary="Per requirement: otherwise suitable candidates it excludes")
-def exclusions(vacancy_id: str = Path(..., min_length=1, max_length=200), ctx: Ctx = Depends(require("mi_vacancy"))):
-    found = service.exclusions_for_vacancy(ctx.driver, ctx.database, vacancy_id, ctx.settings.mi_min_group)
+def exclusions(request: Request, vacancy_id: str = Path(..., min_length=1, max_length=200),
+               ctx: Ctx = Depends(require("mi_vacancy"))):
+    found = service.exclusions_for_vacancy(matcher(request.app.state, ctx.driver, ctx.database), ctx.driver,
+                                           ctx.database, vacancy_id, ctx.settings.mi_min_group)
     if found is None:
         raise ApiProblem(404, "No vacancy with this id.")
     return found

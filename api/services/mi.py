@@ -10,8 +10,8 @@ from neo4j import Driver
 
 from api import match_repository, mi_repository as repo
 from api.services.matching import MATCHABLE_GATES, requirements_from_rows
-from matcher.scoring import DEFAULT_REQUIRED_LEVEL, Status, partly_margin, prior_of, score_requirements
-from api.services.matching import evidence_from_row
+from matcher.scoring import DEFAULT_REQUIRED_LEVEL, partly_margin, prior_of
+from matcher.service import MatchService
 
 
 def suppress(count: int, min_group: int) -> int | None:
@@ -61,27 +61,20 @@ def missing_below(requirement: dict) -> float:
     return float(requirement["required_level"]) - partly_margin(prior_of(requirement["uri"]))
 
 
-def exclusions_for_vacancy(driver: Driver, database: str, vacancy_id: str, min_group: int) -> dict | None:
+def exclusions_for_vacancy(service: MatchService, driver: Driver, database: str, vacancy_id: str,
+                           min_group: int) -> dict | None:
     """Per essential requirement: how many clients fall short on THAT requirement only — otherwise
     suitable candidates it excludes. A client is otherwise suitable when every other essential
-    requirement is met or partly met (unknown counts as not disqualifying)."""
+    requirement is met or partly met (unknown counts as not disqualifying). Counted on the match
+    index's columns (MatchIndex.sole_shortfalls), bounded by the vacancy's requirements, not by
+    the number of clients' profiles read one by one."""
     found = match_repository.vacancy(driver, database, vacancy_id)
     if found is None:
         return None
-    requirements = requirements_from_rows(found["requirements"])
-    rows = match_repository.evidence_for(driver, database, [r.competency for r in requirements], None, MATCHABLE_GATES)
-    profiles: dict[str, dict] = {}
-    for r in rows:
-        profiles.setdefault(r["client"], {})[r["competency"]] = evidence_from_row(r)
-    excluded = {r.competency: 0 for r in requirements if r.essential}
-    for profile in profiles.values():
-        match = score_requirements(requirements, profile)
-        blocking = [x.requirement.competency for x in match.results
-                    if x.requirement.essential and x.status is Status.MISSING]
-        if len(blocking) == 1:
-            excluded[blocking[0]] += 1
-    labels = {r.competency: r.label for r in requirements}
-    cells = [{"uri": uri, "label": labels[uri], "excluded": suppress(n, min_group), "suppressed": n < min_group}
-             for uri, n in sorted(excluded.items(), key=lambda kv: (-kv[1], kv[0]))]
+    labels = {r.competency: r.label for r in requirements_from_rows(found["requirements"])}
+    sole, with_evidence = service.index.sole_shortfalls(service.index.vacancies, vacancy_id) \
+        if service.ensure("vacancy", vacancy_id) else ({}, 0)
+    cells = [{"uri": uri, "label": labels.get(uri, uri), "excluded": suppress(n, min_group),
+              "suppressed": n < min_group} for uri, n in sorted(sole.items(), key=lambda kv: (-kv[1], kv[0]))]
     return {"vacancy_id": vacancy_id, "min_group": min_group,
-            "candidates_with_evidence": suppress(len(profiles), min_group), "requirements": cells}
+            "candidates_with_evidence": suppress(with_evidence, min_group), "requirements": cells}

@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 
 from api.app import create_app
 from api_fixtures import api, api_settings  # noqa: F401  (fixture)
+from matcher.freshness import bump_generation
 
 PROBLEM = "application/problem+json"
 
@@ -172,3 +173,15 @@ def test_mi_shortfalls_count_evidence_and_missing_per_requirement(api):
     assert counts == {"onet:2.B.1.a": {"with_evidence": 2, "missing": 1},
                       "onet:1.C.1.a": {"with_evidence": 0, "missing": 0},
                       "onet:2.A.1.a": {"with_evidence": 2, "missing": 0}}
+
+
+def test_mi_exclusions_never_name_a_sensitive_competency_to_an_employer_desk(api):
+    api.driver.execute_query("MATCH (:Vacancy {id: 'V-1'})-[r:REQUIRES]->(:Competency {uri: 'onet:1.C.1.a'}) "
+                             "SET r.relation = 'essential'", database_=api.db)
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(bump_generation)
+    coach = api.client.get("/mi/vacancies/V-1/exclusions", headers=api.h("coach")).json()
+    desk = api.client.get("/mi/vacancies/V-1/exclusions", headers=api.h("employer_desk")).json()
+    assert "onet:1.C.1.a" in {c["uri"] for c in coach["requirements"]}  # an ABC scale reaches it only sensitively
+    assert "onet:1.C.1.a" not in {c["uri"] for c in desk["requirements"]}
+    assert {c["uri"] for c in desk["requirements"]} == {c["uri"] for c in coach["requirements"]} - {"onet:1.C.1.a"}

@@ -62,12 +62,13 @@ def missing_below(requirement: dict) -> float:
 
 
 def exclusions_for_vacancy(service: MatchService, driver: Driver, database: str, vacancy_id: str,
-                           min_group: int) -> dict | None:
+                           min_group: int, hidden: frozenset[str] = frozenset()) -> dict | None:
     """Per essential requirement: how many clients fall short on THAT requirement only — otherwise
     suitable candidates it excludes. A client is otherwise suitable when every other essential
     requirement is met or partly met (unknown counts as not disqualifying). Counted on the match
     index's columns (MatchIndex.sole_shortfalls), bounded by the vacancy's requirements, not by
-    the number of clients' profiles read one by one."""
+    the number of clients' profiles read one by one. `hidden` competencies are left out (what
+    only a sensitive scale reaches, for employer desks)."""
     found = match_repository.vacancy(driver, database, vacancy_id)
     if found is None:
         return None
@@ -75,6 +76,7 @@ def exclusions_for_vacancy(service: MatchService, driver: Driver, database: str,
     sole, with_evidence = service.index.sole_shortfalls(service.index.vacancies, vacancy_id) \
         if service.ensure("vacancy", vacancy_id) else ({}, 0)
     cells = [{"uri": uri, "label": labels.get(uri, uri), "excluded": suppress(n, min_group),
-              "suppressed": n < min_group} for uri, n in sorted(sole.items(), key=lambda kv: (-kv[1], kv[0]))]
+              "suppressed": n < min_group} for uri, n in sorted(sole.items(), key=lambda kv: (-kv[1], kv[0]))
+             if uri not in hidden]
     return {"vacancy_id": vacancy_id, "min_group": min_group,
             "candidates_with_evidence": suppress(with_evidence, min_group), "requirements": cells}

@@ -56,12 +56,13 @@ def _cards(ctx: Ctx, app_state: Any, vacancy_id: str, rows: list[dict]) -> list[
     agreed = client_repository.consented(ctx.driver, ctx.database, vacancy_id, keys)
     epochs = client_repository.consent_epochs(ctx.driver, ctx.database, vacancy_id, keys)
     ids = client_repository.identities(ctx.driver, ctx.database, sorted(agreed))
-    hidden = _sensitive_competencies(app_state.cache)
+    hidden = sensitive_for_desks(app_state.cache)
     return [employer_card(r, app_state.pseudonym_secret, vacancy_id, r["client_key"] in agreed,
                           ids.get(r["client_key"]), epochs.get(r["client_key"], 0), hidden) for r in rows]
 
 
-def _sensitive_competencies(cache: dict) -> frozenset[str]:
+def sensitive_for_desks(cache: dict) -> frozenset[str]:
+    """The competencies employer desks never see named (api/access.sensitive_competencies), once."""
     if "sensitive_competencies" not in cache:
         cache["sensitive_competencies"] = sensitive_competencies(load_profiles().values())
     return cache["sensitive_competencies"]

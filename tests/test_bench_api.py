@@ -1,0 +1,85 @@
+"""`atlas-match bench api` (api/bench_api.py): the pure figures, and every request kind of the load
+mix answered by the real app on the API fixture world (signed in to the pages as the bench does)."""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from api.bench_api import (MIX, WRITE_SHARE, Sample, build_request, extra_worker_mb, figures, percentile, sign_in,
+                           summarise, waarneming_scales, worker_pids)
+from api_fixtures import OCC, SKILLS, api  # noqa: F401  (fixture)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 100, 1001])
+def test_percentile_is_numpys_linear_interpolation(n):
+    xs = np.random.default_rng(n).lognormal(3, 1, n).tolist()
+    for q in (0, 50, 95, 99, 100):
+        assert percentile(xs, q) == pytest.approx(float(np.percentile(xs, q)))
+    assert percentile([], 95) is None
+
+
+def test_summary_splits_reads_pages_and_writes_and_counts_errors():
+    samples = ([Sample("client_vacancies", "read", float(ms), 200) for ms in range(1, 101)]
+               + [Sample("vacancy_candidates", "read", 10.0, 200)] * 50 + [Sample("vacancy_candidates", "read", 30.0, 500)]
+               + [Sample("page_client", "page", 200.0, 200), Sample("page_client", "page", 400.0, 0)]
+               + [Sample("observation_post", "write", 5000.0, 200)])
+    out = summarise(samples, wall_s=2.0)
+    assert set(out["endpoints"]) == {"client_vacancies", "vacancy_candidates", "observation_post"}
+    assert set(out["pages"]) == {"page_client"}
+    assert out["endpoints"]["client_vacancies"]["p95_ms"] == pytest.approx(95.0, abs=0.1)
+    assert out["read_p95_ms"] == out["endpoints"]["client_vacancies"]["p95_ms"]  # the slow write does not count
+    assert out["pages_p95_ms"] == out["pages"]["page_client"]["p95_ms"] == pytest.approx(390.0)
+    assert out["errors"] == 2 and out["errors_by_status"] == {"0": 1, "500": 1}
+    assert out["endpoints"]["vacancy_candidates"]["errors"] == 1 and out["pages"]["page_client"]["errors"] == 1
+    assert out["requests"] == len(samples) and out["throughput_rps"] == round(len(samples) / 2.0, 1)
+    assert figures([], 0)["p95_ms"] is None
+
+
+def test_extra_worker_memory_separates_private_from_shared():
+    # two workers with private 2 GB indexes: each extra worker costs about a whole worker
+    assert extra_worker_mb([2100.0, 2100.0], [2100.0, 2100.0]) == pytest.approx(2100.0)
+    # one 2 GB index shared by three workers (PSS splits it), 150 MB private each
+    shared = 2000.0 / 3 + 150.0
+    assert extra_worker_mb([2150.0] * 3, [shared] * 3) == pytest.approx(150.0)
+    assert extra_worker_mb([500.0], [400.0]) is None
+
+
+def test_the_mix_is_five_percent_writes_and_names_the_worker_processes():
+    weights = {kind: sum(w for k, w in MIX.values() if k == kind) for kind in ("read", "page", "write")}
+    assert sum(weights.values()) == 100 and weights["write"] == round(100 * WRITE_SHARE)
+    assert worker_pids(os.getpid()) == [os.getpid()]  # no uvicorn children: the process serves itself
+    assert waarneming_scales()["onet:1.C.1.a"] == "prestatiegerichtheid"
+
+
+def test_every_request_kind_of_the_mix_answers_on_the_real_app(api):  # noqa: F811
+    b = TestClient(api.app, raise_server_exceptions=False, follow_redirects=False,
+                   headers={"Authorization": f"Bearer {api.tokens['coach']}"})
+    sign_in(b, api.tokens["coach"])  # the pages' session cookie, CSRF and all
+    vacancies = [{"id": "V-1", "occupation": OCC, "requirements": SKILLS[:3]}]
+    scale_ids = sorted(set(waarneming_scales().values()))
+    rnd = random.Random(1)
+    for name in MIX:
+        method, path, body = build_request(rnd, ["K-1"], vacancies, scale_ids, name)
+        r = b.request(method, path, json=body)
+        assert r.status_code in (200, 201), (name, path, r.status_code, r.text[:300])
+
+
+def test_cleanup_removes_the_bench_population_and_what_the_load_wrote_on_it(clean_db, settings):
+    from api.bench_api import clean_bench_writes
+
+    db = settings.neo4j_database
+    clean_db.execute_query("""
+        CREATE (c:Client {key: 'bench-c0000001'})<-[:COACHES]-(:Coach {id: 'bench-coach-0'})
+        CREATE (c)-[:HAS_MEASUREMENT]->(:Measurement {id: 'm1', client_key: 'bench-c0000001'})
+        CREATE (:Decision {id: 'd1'})-[:ABOUT]->(c)
+        CREATE (:Vacancy {id: 'bench-v0000001'})
+        CREATE (k:Client {key: 'K-1'})-[:HAS_MEASUREMENT]->(:Measurement {id: 'm2', client_key: 'K-1'})
+        CREATE (:Decision {id: 'd2'})-[:ABOUT]->(k)""", database_=db)
+    clean_bench_writes(clean_db, db)
+    left = clean_db.execute_query("MATCH (n) WHERE NOT n:SchemaMigration RETURN coalesce(n.key, n.id) AS k",
+                                  database_=db).records
+    assert sorted(r["k"] for r in left) == ["K-1", "d2", "m2"]

@@ -20,10 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from competency_atlas.lookup import Embed, FusionWeights, LookupIndex, build_index, concept_scores, rank_forms, score_forms
+from competency_atlas.lookup import (HALVES, Embed, FusionWeights, LookupIndex, build_index, concept_scores, fuse,
+                                     half_weights, rank_forms, score_components, score_forms)
 
 TOP = 100
 BATCH = 64
+DEV_MARKER = "DEV_SPLIT"  # written by scripts/melo_dev_split.py; `choose_weights` runs only where it is
+# Fusion weights tried by `choose_weights`: semantic share x tfidf's share of the lexical rest.
+SEMANTIC_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+TFIDF_SHARES = (0.25, 0.5, 0.75, 1.0)
 
 
 class DatasetError(ValueError):
@@ -155,10 +160,23 @@ def rank_queries(data: MeloDataset, index: LookupIndex, embed: Embed | None,
 
 
 def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
-        lang: str | None = None, weights: FusionWeights | None = None) -> dict[str, float]:
-    """Load, index, rank and score one dataset folder; `seconds` is the whole wall time."""
+        lang: str | None = None, weights: FusionWeights | None = None,
+        half: str | None = None) -> dict[str, float]:
+    """Load, index, rank and score one dataset folder; `seconds` is the whole wall time.
+
+    `half` ("lexical" / "semantic") runs one half of the fused look-up alone through the same
+    code (title variants, label agreement, ranking); the lexical half needs no encoder.
+    """
     started = time.perf_counter()
     data = load_dataset(folder)
+    if half is not None:
+        if half not in HALVES:
+            raise DatasetError(f"unknown half {half!r}: expected one of {', '.join(HALVES)}")
+        if half == "semantic" and embed is None:
+            raise DatasetError("the semantic half needs the sentence encoder")
+        weights = half_weights(lang or data.query_lang, half)
+        if half == "lexical":
+            embed = None
     corpus_vectors = None
     if embed is not None:
         corpus_vectors = (corpus_embed or embed)([text for _, text in data.corpus])
@@ -167,3 +185,87 @@ def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
     result = evaluate(rankings, data.relevant)
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+def weight_grid() -> list[FusionWeights]:
+    grid = []
+    for sem in SEMANTIC_SHARES:
+        for share in (TFIDF_SHARES if sem < 1 else (0.5,)):
+            rest = 1.0 - sem
+            grid.append(FusionWeights(round(sem, 4), round(rest * share, 4), round(rest * (1 - share), 4)))
+    return grid
+
+
+def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | None = None,
+                   grid: Sequence[FusionWeights] | None = None) -> list[dict]:
+    """Dev MRR of every weighting in `grid`, averaged over the dev-split folders, best first.
+
+    Refuses any folder without the dev-split marker: fusion settings are never chosen on the
+    MELO test queries. The component scores are computed once per folder, then re-weighted.
+    """
+    grid = list(grid or weight_grid())
+    totals = np.zeros(len(grid))
+    for folder in folders:
+        if not (folder / DEV_MARKER).is_file():
+            raise DatasetError(f"{folder}: not a dev split ({DEV_MARKER} missing; make one with "
+                               "scripts/melo_dev_split.py). Weights are never chosen on a test set.")
+        data = load_dataset(folder)
+        index = build_corpus_index(data, (corpus_embed or embed)([text for _, text in data.corpus]))
+        parts = score_components(index, [title for _, title in data.queries], data.query_lang, embed)
+        cids = [cid for cid, _ in data.corpus]
+        for n, weights in enumerate(grid):
+            scores = fuse(index, parts, weights)
+            best = concept_scores(index, scores)
+            rankings = {qid: [cids[i] for i in rank_forms(index, scores[j], best[j], TOP)]
+                        for j, (qid, _) in enumerate(data.queries)}
+            totals[n] += evaluate(rankings, data.relevant)["mrr"]
+    rows = [{"semantic": w.semantic, "tfidf": w.tfidf, "fuzzy": w.fuzzy, "dev_mrr": round(t / len(folders), 4)}
+            for w, t in zip(grid, totals)]
+    return sorted(rows, key=lambda r: -r["dev_mrr"])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m competency_atlas.bench_melo DIR [--half lexical|semantic]`: the same run as
+    `atlas-match bench melo DIR --json`, or one half of the fusion alone; one JSON object.
+    `... DEV_DIR [DEV_DIR ...] --grid`: the fusion-weight grid on dev splits (never a test set)."""
+    import argparse
+    import json
+    from functools import partial
+
+    from competency_atlas.embedding_cache import cached_encode
+    from competency_atlas.embeddings import encode
+    from graph_schema.settings import settings
+
+    parser = argparse.ArgumentParser(prog="python -m competency_atlas.bench_melo")
+    parser.add_argument("dataset_dir", type=Path, nargs="+")
+    parser.add_argument("--half", choices=HALVES, default=None,
+                        help="one half alone (default: the fused look-up)")
+    parser.add_argument("--lang", default=None)
+    parser.add_argument("--grid", action="store_true",
+                        help="dev splits only: mean dev MRR of each fusion weighting over the folders")
+    args = parser.parse_args(argv)
+    s = settings()
+    if args.grid:
+        embed = partial(encode, model_name=s.embedding_model)
+        corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir)
+        try:
+            rows = choose_weights(args.dataset_dir, embed, corpus_embed)
+        except DatasetError as exc:
+            raise SystemExit(str(exc))
+        print(json.dumps({"dev_splits": [str(d) for d in args.dataset_dir], "grid": rows}))
+        return
+    if len(args.dataset_dir) != 1:
+        parser.error("one dataset folder (several only with --grid)")
+    semantic = args.half != "lexical"
+    embed = partial(encode, model_name=s.embedding_model) if semantic else None
+    corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir) if semantic else None
+    try:
+        result = run(args.dataset_dir[0], embed, corpus_embed, args.lang, half=args.half)
+    except DatasetError as exc:
+        raise SystemExit(str(exc))
+    result["method"] = args.half or "fused"
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

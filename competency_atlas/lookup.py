@@ -10,9 +10,12 @@ Scores per surface form (all in 0..1):
   "trappenmaker", inflections, word order);
 - `fuzzy`: rapidfuzz `ratio` on the token-sorted normalised text (typos, near-identical titles);
 - `semantic`: cosine of sentence embeddings (synonyms, paraphrases).
-The fused score is a weighted sum with language-aware weights: the default English model knows
+The fused score is a weighted sum with language-aware weights (a convex combination, so it stays
+on the components' 0..1 scale, which thresholds elsewhere read): the default English model knows
 English paraphrases but treats Dutch mostly as character noise, so Dutch leans on the lexical
-scores. A concept scores as its best surface form.
+scores. Rank fusion (RRF) and per-query z-score / min-max normalisation were tried on the dev
+splits and were no better (docs/benchmarks.md). A concept scores as its best surface form, pulled
+towards its second best.
 """
 from __future__ import annotations
 
@@ -43,12 +46,15 @@ class FusionWeights:
     fuzzy: float
 
 
-# Chosen once, a priori, and checked on a held-out-label split of the corpus (docs/benchmarks.md);
-# not tuned on the MELO test figures. Dutch: the default model is English-only.
+# Chosen on held-out-label dev splits of the MELO corpora only, never on the MELO test queries:
+# the best mean dev MRR over two splits per language (scripts/melo_dev_split.py, 300 queries seed 7
+# and 1000 queries seed 11) of `python -m competency_atlas.bench_melo DEV DEV1K --grid`; figures in
+# docs/benchmarks.md. Dutch leans on the lexical scores: the default model is English-only.
 DEFAULT_WEIGHTS: dict[str, FusionWeights] = {
-    "en": FusionWeights(semantic=0.6, tfidf=0.3, fuzzy=0.1),
-    "nl": FusionWeights(semantic=0.3, tfidf=0.5, fuzzy=0.2),
+    "en": FusionWeights(semantic=0.8, tfidf=0.05, fuzzy=0.15),
+    "nl": FusionWeights(semantic=0.3, tfidf=0.525, fuzzy=0.175),
 }
+# No language given (e.g. the measurement ingest's title resolver): not measured, left as it was.
 FALLBACK_WEIGHTS = FusionWeights(semantic=0.45, tfidf=0.4, fuzzy=0.15)
 # A label matched only through a part of a composite title ranks just below a whole-title match.
 VARIANT_DISCOUNT = 0.95
@@ -145,6 +151,20 @@ def weights_for(lang: str | None, table: dict[str, FusionWeights] | None = None)
     return (table or DEFAULT_WEIGHTS).get(lang or "", FALLBACK_WEIGHTS)
 
 
+HALVES = ("lexical", "semantic")
+
+
+def half_weights(lang: str | None, half: str) -> FusionWeights:
+    """One half of the fused look-up alone, everything else (variants, label agreement) the same:
+    `lexical` = the language's tfidf/fuzzy weights without the encoder, `semantic` = cosine only."""
+    w = weights_for(lang)
+    if half == "lexical":
+        return FusionWeights(semantic=0.0, tfidf=w.tfidf, fuzzy=w.fuzzy)
+    if half == "semantic":
+        return FusionWeights(semantic=1.0, tfidf=0.0, fuzzy=0.0)
+    raise ValueError(f"unknown half {half!r}: expected one of {', '.join(HALVES)}")
+
+
 _EXCEPT = re.compile(r",?\s*\(?\b(except|excluding|behalve|uitgezonderd)\b.*$", re.IGNORECASE)
 _ALL_OTHER = re.compile(r",\s*(all other|overige)\s*$", re.IGNORECASE)
 _CONJUNCTION = {"en": "and", "nl": "en"}
@@ -194,7 +214,9 @@ def title_variants(title: str, lang: str | None) -> list[str]:
     for v in variants:
         if v:
             seen.setdefault(v, None)
-    return list(seen)
+    # Nothing left after normalising (emoji, punctuation, another script): the text as given, so
+    # the encoder still sees it and the lexical scores are plain zeros, never an empty block.
+    return list(seen) or [" ".join(title.split())]
 
 
 def _component_scores(index: LookupIndex, texts: list[str], embed: Embed | None) -> tuple[np.ndarray, ...]:
@@ -203,8 +225,47 @@ def _component_scores(index: LookupIndex, texts: list[str], embed: Embed | None)
                           scorer=fuzz.ratio, dtype=np.uint8, workers=-1).astype(np.float32) / 100.0
     semantic = None
     if index.embeddings is not None and embed is not None:
-        semantic = embed(texts) @ index.embeddings.T
+        semantic = np.asarray(embed(texts) @ index.embeddings.T, dtype=np.float32)
+        if not np.isfinite(semantic).all():  # a degenerate vector must not poison the fusion
+            semantic = np.nan_to_num(semantic, nan=0.0, posinf=0.0, neginf=0.0)
     return tfidf, fuzzy, semantic
+
+
+@dataclass(frozen=True)
+class Components:
+    """The three scores of every surface form for every title variant of a batch of queries."""
+    variants: list[list[str]]  # per query, its title variants (rows below, in order)
+    tfidf: np.ndarray  # (n_variants, n_forms)
+    fuzzy: np.ndarray
+    semantic: np.ndarray | None  # None without an encoder or label embeddings
+
+
+def score_components(index: LookupIndex, queries: Sequence[str], lang: str | None,
+                     embed: Embed | None = None) -> Components:
+    variants = [title_variants(q, lang) for q in queries]
+    tfidf, fuzzy, semantic = _component_scores(index, [v for vs in variants for v in vs], embed)
+    return Components(variants, tfidf, fuzzy, semantic)
+
+
+def fuse(index: LookupIndex, parts: Components, weights: FusionWeights,
+         variant_discount: float = VARIANT_DISCOUNT) -> np.ndarray:
+    """The weighted sum of the components, best variant per query: (n_queries, n_forms) float32."""
+    w = weights
+    lexical = w.tfidf + w.fuzzy
+    if parts.semantic is None:
+        if lexical <= 0:
+            raise ValueError("semantic-only weights need an encoder and label embeddings")
+        fused = (w.tfidf / lexical) * parts.tfidf + (w.fuzzy / lexical) * parts.fuzzy
+    else:
+        fused = w.semantic * parts.semantic + w.tfidf * parts.tfidf + w.fuzzy * parts.fuzzy
+    out = np.empty((len(parts.variants), len(index.forms)), dtype=np.float32)
+    row = 0
+    for q, vs in enumerate(parts.variants):
+        block = fused[row:row + len(vs)]
+        block[1:] *= variant_discount
+        out[q] = block.max(axis=0)
+        row += len(vs)
+    return out
 
 
 def score_forms(index: LookupIndex, queries: Sequence[str], lang: str | None,
@@ -217,22 +278,9 @@ def score_forms(index: LookupIndex, queries: Sequence[str], lang: str | None,
     Without embeddings (no encoder), the semantic weight is shared out over the lexical scores.
     """
     w = weights or weights_for(lang)
-    variants = [title_variants(q, lang) for q in queries]
-    flat = [v for vs in variants for v in vs]
-    tfidf, fuzzy, semantic = _component_scores(index, flat, embed)
-    if semantic is None:
-        lexical = w.tfidf + w.fuzzy
-        fused = (w.tfidf / lexical) * tfidf + (w.fuzzy / lexical) * fuzzy
-    else:
-        fused = w.semantic * semantic + w.tfidf * tfidf + w.fuzzy * fuzzy
-    out = np.empty((len(queries), len(index.forms)), dtype=np.float32)
-    row = 0
-    for q, vs in enumerate(variants):
-        block = fused[row:row + len(vs)]
-        block[1:] *= variant_discount
-        out[q] = block.max(axis=0)
-        row += len(vs)
-    return out
+    if w.tfidf + w.fuzzy <= 0 and (embed is None or index.embeddings is None):
+        raise ValueError("semantic-only weights need an encoder and label embeddings")
+    return fuse(index, score_components(index, queries, lang, embed), w, variant_discount)
 
 
 def concept_scores(index: LookupIndex, form_scores: np.ndarray,
@@ -251,8 +299,11 @@ def concept_scores(index: LookupIndex, form_scores: np.ndarray,
         counts = np.diff(np.append(starts, len(order)))
         without_best = np.where(scores >= np.repeat(best, counts, axis=1), -np.inf, scores)
         second = np.maximum.reduceat(without_best, starts, axis=1)
-        second = np.where(np.isfinite(second), second, best)
-        best = best - agreement * 0.5 * (best - second)
+        # No finite second form (one label, or the others excluded as -inf by a language filter):
+        # the concept keeps its best score. Never -inf - -inf (that was a NaN).
+        gap = np.zeros_like(best)
+        np.subtract(best, second, out=gap, where=np.isfinite(best) & np.isfinite(second))
+        best = best - agreement * 0.5 * gap
     out = np.full((form_scores.shape[0], len(index.concept_ids)), -np.inf, dtype=np.float32)
     out[:, concepts] = best
     return out
@@ -277,6 +328,8 @@ def search(index: LookupIndex, query: str, lang: str | None = None, top: int = 1
     """The `top` concepts for a free-text query, each with its best-matching surface form."""
     if not query.strip():
         raise ValueError("empty query: give a job title or competency text")
+    if top < 1:
+        return []
     scores = score_forms(index, [query], lang, embed, weights)[0]
     if lang is not None:
         # A Dutch query is answered with Dutch labels (and vice versa) when the index has both.

@@ -7,6 +7,11 @@ queries (O*NET / VDAB titles) are harder than held-out ESCO labels, so this spli
 settings, it does not predict the test score.
 
     .venv/bin/python scripts/melo_dev_split.py SOURCE_DATASET_DIR OUT_DIR [--queries 300] [--seed 7]
+
+The fusion weights in competency_atlas/lookup.py were chosen on two splits per dataset (the
+default 300 queries seed 7, and --queries 1000 --seed 11) with
+`python -m competency_atlas.bench_melo DEV_DIR [DEV_DIR ...] --grid`, which refuses a folder
+without the DEV_SPLIT marker this script writes.
 """
 from __future__ import annotations
 
@@ -44,6 +49,9 @@ def main() -> None:
             for other, _ in forms[concept]:
                 if other != cid:
                     a.write(f"{qid}\t0\t{other}\t1\n")
+    # The marker `competency_atlas.bench_melo.choose_weights` requires before it tunes anything.
+    (args.out / "DEV_SPLIT").write_text(f"dev split of {args.source.resolve().name}: {len(chosen)} held-out "
+                                        f"alternative labels, seed {args.seed}\n", encoding="utf-8")
     with (args.out / "corpus_elements.tsv").open("w", encoding="utf-8") as c, \
             (args.out / "concept_mapping.tsv").open("w", encoding="utf-8") as m:
         for cid, text in corpus:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import json
+import runpy
+import sys
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from competency_atlas.bench_melo import (DatasetError, average_precision, evaluate, load_dataset, reciprocal_rank,
-                                         success_at)
+from competency_atlas.bench_melo import (DEV_MARKER, DatasetError, average_precision, choose_weights, evaluate,
+                                         load_dataset, reciprocal_rank, run, success_at, weight_grid)
 from graph_schema.settings import settings
 
 
@@ -125,3 +129,46 @@ def test_bench_melo_command_reports_a_broken_folder(tmp_path: Path):
     result = CliRunner().invoke(app, ["bench", "melo", str(tmp_path), "--json"])
     assert result.exit_code == 1
     assert "queries.tsv: file missing" in result.output
+
+
+# ---- the halves and the dev-split weight grid -----------------------------------------------
+
+def word_embed(texts: list[str]) -> np.ndarray:
+    """A tiny deterministic encoder: hashed words, unit length (no model needed)."""
+    out = np.zeros((len(texts), 64), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            out[i, zlib.crc32(word.rstrip("s").encode()) % 64] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
+
+def test_each_half_runs_through_the_same_code(tiny_dataset: Path):
+    fused = run(tiny_dataset, word_embed)
+    lexical = run(tiny_dataset, word_embed, half="lexical")  # the encoder is dropped
+    semantic = run(tiny_dataset, word_embed, half="semantic")
+    for figures in (fused, lexical, semantic):
+        assert figures["queries"] == 5 and 0.0 <= figures["mrr"] <= 1.0
+    assert lexical == run(tiny_dataset, None, half="lexical") | {"seconds": lexical["seconds"]}
+    with pytest.raises(DatasetError, match="needs the sentence encoder"):
+        run(tiny_dataset, None, half="semantic")
+    with pytest.raises(DatasetError, match="unknown half"):
+        run(tiny_dataset, word_embed, half="both")
+
+
+def test_weights_are_chosen_only_on_a_dev_split(tiny_dataset: Path, tmp_path: Path, monkeypatch):
+    with pytest.raises(DatasetError, match="not a dev split"):
+        choose_weights([tiny_dataset], word_embed)
+    dev = tmp_path / "dev"
+    monkeypatch.setattr(sys, "argv", ["melo_dev_split.py", str(tiny_dataset), str(dev), "--queries", "4"])
+    runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")
+    assert (dev / DEV_MARKER).is_file()
+    data = load_dataset(dev)
+    held_out = {title for _, title in data.queries}
+    assert len(held_out) == 4 and not held_out & {text for _, text in data.corpus}  # queries left the corpus
+    rows = choose_weights([dev, dev], word_embed)
+    assert len(rows) == len(weight_grid())
+    assert [r["dev_mrr"] for r in rows] == sorted((r["dev_mrr"] for r in rows), reverse=True)
+    for r in rows:
+        assert 0.0 <= r["dev_mrr"] <= 1.0
+        assert r["semantic"] + r["tfidf"] + r["fuzzy"] == pytest.approx(1.0)

@@ -1,11 +1,15 @@
 """The look-up core: normalisation, fusion behaviour, per-concept aggregation (no Neo4j)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import example, given, settings as hypothesis_settings, strategies as st
 
-from competency_atlas.lookup import (FusionWeights, SurfaceForm, build_index, concept_scores, normalise,
-                                     rank_forms, score_forms, search, title_variants)
+from competency_atlas.lookup import (DEFAULT_WEIGHTS, FALLBACK_WEIGHTS, FusionWeights, SurfaceForm, build_index,
+                                     concept_scores, half_weights, normalise, rank_forms, score_forms, search,
+                                     title_variants)
 
 BAKER = "http://data.europa.eu/esco/occupation/baker"
 BUTCHER = "http://data.europa.eu/esco/occupation/butcher"
@@ -188,3 +192,93 @@ def test_composite_titles_are_split_into_the_titles_they_stand_for():
 def test_a_composite_title_finds_each_of_its_occupations(index):
     concepts = [h.concept_id for h in search(index, "Bakers and Butchers", "en", top=2, embed=fake_embed)]
     assert set(concepts) == {BAKER, BUTCHER}
+
+
+# ---- no NaN, no warning, no crash on any input ------------------------------------------
+
+PLUMBER = "http://data.europa.eu/esco/occupation/plumber"
+# One concept with English labels only: a Dutch search masks all its forms to -inf, which used to
+# give -inf - -inf = NaN (and a RuntimeWarning) in the label-agreement step.
+MIXED_ROWS = ROWS + [SurfaceForm(PLUMBER, "plumber", "en"), SurfaceForm(PLUMBER, "pipe fitter", "en")]
+
+
+@pytest.fixture(scope="module")
+def mixed_index():
+    return build_index(MIXED_ROWS, embed=fake_embed)
+
+
+def _assert_clean(hits, top):
+    assert len(hits) <= top
+    for hit in hits:
+        assert np.isfinite(hit.score) and -1.0 <= hit.score <= 1.0, hit
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(query=st.text(max_size=300), lang=st.sampled_from([None, "en", "nl", "de"]), semantic=st.booleans())
+@example(query="", lang="nl", semantic=True)
+@example(query="   \t\n", lang="en", semantic=True)
+@example(query="0123456789", lang="nl", semantic=True)
+@example(query="👷‍♀️🔧😀", lang="nl", semantic=True)
+@example(query="(m/v/x)", lang="nl", semantic=True)
+@example(query="!!!", lang="en", semantic=False)
+@example(query="lasser " * 1500, lang="nl", semantic=True)
+@example(query="x" * 10_000, lang="en", semantic=True)
+@example(query="ÅÄÖ ß ĳ ﬁ", lang="nl", semantic=False)
+def test_search_never_gives_nan_nor_raises_except_for_an_empty_query(mixed_index, query, lang, semantic):
+    embed = fake_embed if semantic else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning (NaN arithmetic) fails the test
+        if not query.strip():
+            with pytest.raises(ValueError, match="empty query"):
+                search(mixed_index, query, lang, top=5, embed=embed)
+            # The batch scorer (used by the vacancy ingest) takes any string, the empty one too.
+            assert np.isfinite(score_forms(mixed_index, [query], lang, embed)).all()
+            return
+        hits = search(mixed_index, query, lang, top=5, embed=embed)
+        _assert_clean(hits, 5)
+        scores = score_forms(mixed_index, [query], lang, embed)
+        assert scores.shape == (1, len(MIXED_ROWS)) and np.isfinite(scores).all()
+
+
+def test_a_dutch_search_skips_concepts_without_dutch_labels_without_a_warning(mixed_index):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hits = search(mixed_index, "loodgieter", "nl", top=len(MIXED_ROWS), embed=fake_embed)
+    assert PLUMBER not in {h.concept_id for h in hits}
+    assert all(h.lang == "nl" for h in hits)
+    _assert_clean(hits, len(MIXED_ROWS))
+
+
+def test_a_degenerate_query_vector_does_not_poison_the_fusion(index):
+    def nan_embed(texts):
+        return np.full((len(texts), index.embeddings.shape[1]), np.nan, dtype=np.float32)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hits = search(index, "slager", "nl", top=3, embed=nan_embed)
+    assert hits[0].concept_id == BUTCHER  # the lexical half still answers
+    _assert_clean(hits, 3)
+
+
+def test_text_without_letters_or_digits_is_still_one_variant():
+    assert title_variants("😀", "en") == ["😀"]
+    assert title_variants("  !! ", "nl") == ["!!"]
+
+
+def test_fusion_weights_are_convex_and_the_halves_are_one_side_each():
+    # A convex combination keeps the fused score on the 0..1 scale callers threshold on.
+    for w in [*DEFAULT_WEIGHTS.values(), FALLBACK_WEIGHTS]:
+        assert min(w.semantic, w.tfidf, w.fuzzy) >= 0
+        assert w.semantic + w.tfidf + w.fuzzy == pytest.approx(1.0)
+    assert half_weights("en", "semantic") == FusionWeights(1.0, 0.0, 0.0)
+    lexical = half_weights("nl", "lexical")
+    assert lexical.semantic == 0 and (lexical.tfidf, lexical.fuzzy) == (DEFAULT_WEIGHTS["nl"].tfidf,
+                                                                       DEFAULT_WEIGHTS["nl"].fuzzy)
+    with pytest.raises(ValueError, match="unknown half"):
+        half_weights("en", "both")
+
+
+def test_semantic_only_without_an_encoder_is_refused(index):
+    with pytest.raises(ValueError, match="semantic-only weights need an encoder"):
+        score_forms(index, ["baker"], "en", None, half_weights("en", "semantic"))

@@ -55,6 +55,15 @@ WITH collect(c {.key, .gate, .municipality_code, .region_code}) AS rows
 RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
+_SCOPE_KEYS = """
+CALL (){
+  MATCH (:Coach {id: $subject})-[:COACHES]->(c:Client) WHERE $role = 'coach' RETURN c
+  UNION
+  MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) WHERE $role = 'ctc_advisor' RETURN c
+}
+RETURN collect(c.key) AS keys
+"""
+
 _LAST_MEASURED = """
 UNWIND $keys AS key
 MATCH (:Client {key: key})-[:HAS_MEASUREMENT]->(m:Measurement)
@@ -153,6 +162,13 @@ def caseload(driver: Driver, database: str, role: str, subject: str, offset: int
                                          needle=search.strip().lower(), routing_=RoutingControl.READ,
                                          database_=database)
     return records[0]["total"], [plain(i) for i in records[0]["items"]]
+
+
+def scope_keys(driver: Driver, database: str, role: str, subject: str) -> list[str]:
+    """Every key of the subject's caseload (or referrals), unsorted: a ranking's scope."""
+    records, _, _ = driver.execute_query(_SCOPE_KEYS, role=role, subject=subject, routing_=RoutingControl.READ,
+                                         database_=database)
+    return records[0]["keys"]
 
 
 def last_measured(driver: Driver, database: str, keys: list[str]) -> dict[str, str]:

@@ -96,6 +96,7 @@ class MatchService:
         self._build_lock = threading.Lock()  # single flight: one rebuild at a time
         self._patch_lock = threading.Lock()  # one patcher at a time; readers never wait for it
         self.counters = {"rebuilds": 0, "loads": 0, "patches": 0, "patched_clients": 0}
+        self._labels: dict[str, dict[str, tuple[str, str]]] = {}  # lang -> uri -> (label, language)
 
     @property
     def index(self) -> MatchIndex:
@@ -165,14 +166,15 @@ class MatchService:
             with index_store.building(self.cache_dir, name):  # one process builds, the others map its files
                 index = index_store.load(self.cache_dir, name)
                 if index is None:
-                    index = self._build_from_graph()
-                    index_store.save(index, self.cache_dir, name)
+                    index_store.save(self._build_from_graph(), self.cache_dir, name)
+                    index = index_store.load(self.cache_dir, name)  # mapped: shared with other workers
                 else:
                     self.counters["loads"] += 1
         else:
             index = self._build_from_graph()
         with self._patch_lock:
             self._index, self._generation = index, generation
+            self._labels = {}  # a rebuild may follow an atlas build
 
     def _build_from_graph(self) -> MatchIndex:
         self.counters["rebuilds"] += 1
@@ -372,8 +374,16 @@ class MatchService:
 
     def _requirements(self, targets: Targets, key: str, lang: str):
         uris = [self.index.competencies[c] for c in targets.competency[targets.span(targets.row[key])]]
-        labels = repository.competency_labels(self.driver, self.database, uris, lang)
-        return self.index.requirements_of(targets, key, labels)
+        return self.index.requirements_of(targets, key, self.labels(uris, lang))
+
+    def labels(self, uris: list[str], lang: str) -> dict[str, tuple[str, str]]:
+        """Competency labels (atlas data, changed only by an atlas build): read once per language
+        and kept; a page of ranked rows costs at most one query, not one per row."""
+        known = self._labels.setdefault(lang, {})
+        missing = [u for u in dict.fromkeys(uris) if u not in known]
+        if missing:
+            known.update(repository.competency_labels(self.driver, self.database, missing, lang))
+        return {u: known[u] for u in uris if u in known}
 
     def _require(self, what: str, key: str) -> int:
         """The row of a client, vacancy or occupation (waiting for a rebuild that may bring it)."""

@@ -364,6 +364,8 @@ CASES = [
          lambda d, w: client_repository.unassign(d, w.db, "K-2", "coach", "coach-routing")),
     case("client_repository.caseload", "read",
          lambda d, w: client_repository.caseload(d, w.db, "coach", "coach-a", 0, 10)),
+    case("client_repository.scope_keys", "read",
+         lambda d, w: client_repository.scope_keys(d, w.db, "coach", "coach-a")),
     case("client_repository.last_measured", "read",
          lambda d, w: client_repository.last_measured(d, w.db, ["K-1", "K-3"])),
     case("client_repository.client_profile", "read",

@@ -7,16 +7,13 @@ from api import audit, client_repository, decision_repository, introduction_repo
 from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx
 
-ALL = 1_000_000
 # Gates the coach has to decide on (follow or override) before the client moves on.
 NEEDS_DECISION = ("needs_support", "not_matchable")
 
 
 def client_keys(ctx: Ctx) -> list[str]:
     """Every client the caller may see: a coach's or advisor's scope (not audited: nothing is shown)."""
-    _, items = client_repository.caseload(ctx.driver, ctx.database, ctx.principal.role.value,
-                                          ctx.principal.subject, 0, ALL)
-    return [i["key"] for i in items]
+    return client_repository.scope_keys(ctx.driver, ctx.database, ctx.principal.role.value, ctx.principal.subject)
 
 
 def list_clients(ctx: Ctx, offset: int, limit: int, search: str = "") -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 
 from neo4j import Driver
 
@@ -29,9 +30,10 @@ _EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN collect(m.id) AS id
 
 
 def _context(cache: dict, driver: Driver, database: str, settings: Settings) -> ClientContext:
+    # the profiles first: a concurrent request that sees the context must find them too
     if "measurement_context" not in cache:
-        cache["measurement_context"] = client_context(driver, database, settings.data_dir)
         cache["instrument_profiles"] = load_profiles()
+        cache["measurement_context"] = client_context(driver, database, settings.data_dir)
     return cache["measurement_context"]
 
 
@@ -102,8 +104,9 @@ def observation_item(client_key: str, scale: str, score: float, coach: str, obse
             "administered_by": coach, "scores": {scale: score}}
 
 
+@lru_cache(maxsize=2)
 def observation_scales(lang: str = "nl") -> list[tuple[str, str]]:
-    """(scale id, label) of what a coach can record, in the page's language."""
+    """(scale id, label) of what a coach can record, in the page's language (read once)."""
     profile = load_profiles()[OBSERVATION_INSTRUMENT]
     return [(s.id, s.label_nl if lang == "nl" else s.label_en) for s in profile.scales]
 

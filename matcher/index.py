@@ -256,6 +256,20 @@ class MatchIndex:
         return _top(self.target_scores(t, i), t.keys, t.xyz, np.full(3, np.nan), unknown, unknown,
                     unknown, unknown, np.zeros(len(t.keys), dtype=np.bool_), n, Constraints())
 
+    def changed_scores(self, targets: Targets, scores: np.ndarray, client_row: int, column: int, level: float,
+                       confidence: float) -> np.ndarray:
+        """`scores` (target_scores of the client) as they would be with one competency's evidence
+        replaced: only the targets that require it are touched (a gap's unlocks, item by item)."""
+        cols, levels, confs = self.clients.evidence(client_row)
+        i = int(np.searchsorted(cols, column))
+        held = i < len(cols) and cols[i] == column
+        out = scores.copy()
+        t, s = targets.by_competency, targets.by_competency.column(column)
+        kernels.change_one(s.start, s.stop, t.rows, t.a, t.b, float(levels[i]) if held else 0.0,
+                           float(confs[i]) if held else 0.0, level, confidence, self.prior[column],
+                           kernels.CREDIT_TABLE, out)
+        return out
+
     def sole_shortfalls(self, targets: Targets, key: str) -> tuple[dict[str, int], int]:
         """Per essential requirement of a target: how many matchable clients miss THAT one only
         (every other essential one met, partly met or unknown) — the candidates it alone excludes —

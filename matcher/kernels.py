@@ -81,6 +81,16 @@ def score_one(base, req_cols, required, share, cols, level, conf, prior, table):
     return total
 
 
+@njit(cache=True)
+def change_one(start, stop, rows, required, share, old_level, old_conf, new_level, new_conf, prior, table, out):
+    """out[target] += what replacing one competency's evidence (old -> new) changes in the expected
+    fit of every target that requires it: entries start..stop of that competency's column."""
+    for p in range(start, stop):
+        old = old_conf * (_credit(old_level, required[p], table) - prior)
+        new = new_conf * (_credit(new_level, required[p], table) - prior)
+        out[rows[p]] += share[p] * (new - old)
+
+
 EARTH_RADIUS_KM = 6371.0
 
 

@@ -316,11 +316,16 @@ class MatchService:
         profile = self.index.profile_of(client)
         items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
         within = self._open_within(row, radius_km)
-        before = self._within_reach(row, within, profile, [])
-        return with_unlocks(items, {
-            g.requirement.competency: self._within_reach(
-                row, within, profile, [(g.requirement.competency, g.requirement.required_level)]) - before
-            for g in items})
+        scores = self.index.target_scores(self.index.vacancies, row)
+        before = int((scores[within] >= GOOD_MATCH).sum())
+        unlocks = {}
+        for g in items:  # each item touches only the vacancies that require it
+            c = g.requirement.competency
+            raised = hypothetical(profile, [(c, g.requirement.required_level)])[c]
+            after = self.index.changed_scores(self.index.vacancies, scores, row, self.index.column[c], raised.level,
+                                              raised.confidence)
+            unlocks[c] = int((after[within] >= GOOD_MATCH).sum()) - before
+        return with_unlocks(items, unlocks)
 
     def fit(self, client: str, target_kind: str, target: str, lang: str = "nl") -> MatchScore:
         """The client's fit for one vacancy or occupation, explained (no distance: not a ranked row)."""

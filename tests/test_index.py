@@ -157,3 +157,13 @@ def test_sole_shortfalls_count_the_clients_one_essential_requirement_alone_exclu
             expected[blocking[0]] += 1
     sole, counted = idx.sole_shortfalls(idx.vacancies, v)
     assert sole == expected and counted == with_evidence and any(sole.values())
+
+
+def test_changing_one_competency_touches_only_its_column_and_equals_a_full_rescore():
+    idx = build(21)
+    row = 4
+    base = idx.target_scores(idx.vacancies, row)
+    for column in (0, 3, 7):  # held or not by this client
+        changed = idx.changed_scores(idx.vacancies, base, row, column, 0.9, 0.7)
+        full = idx.target_scores(idx.vacancies, row, {column: (0.9, 0.7)})
+        assert np.allclose(changed, full, atol=1e-5)

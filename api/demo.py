@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from neo4j import Driver
+from neo4j import Driver, RoutingControl
 
 from api.access import Role
 from api.auth import TokenStore, tokens_file
@@ -47,6 +47,7 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
     from ingest.vacancy_ingest import build_enricher, ingest_paths as ingest_vacancies
     from ingest.measurement_ingest import rederive
     from matcher.freshness import bump_generation
+    from matcher.service import MatchService
 
     db = s.neo4j_database
     demo_dir = s.work_dir / "demo"
@@ -63,8 +64,10 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
         driver, db, s.data_dir, s.work_dir, s.embedding_model))
     report = _step(f"ingest {size.vacancies} vacancies", lambda: ingest_vacancies([path], driver, db, enricher))
     print(f"  {report.summary()}")
-    keys = [r["key"] for r in driver.execute_query("MATCH (c:Client) RETURN c.key AS key ORDER BY key",
-                                                   database_=db).records]
+    # the demo's own clients (the generator's key prefix), not a benchmark population beside them
+    keys = [r["key"] for r in driver.execute_query(
+        "MATCH (c:Client) WHERE c.key STARTS WITH $prefix RETURN c.key AS key ORDER BY key", prefix=DEMO_KEY_PREFIX,
+        routing_=RoutingControl.READ, database_=db).records]
     for i, key in enumerate(keys):
         assign(driver, db, key, "coach", DEMO_COACH)
         if i % 3 == 0:
@@ -73,6 +76,8 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
     with driver.session(database=db) as session:
         session.execute_write(bump_generation)
     print(f"  {counts.get('clients', len(keys))} clients assigned to {DEMO_COACH}; every third referred to {DEMO_ADVISOR}")
+    # compiled and saved now, so that the service maps it at start and the first page answers at once
+    _step("compile the match index", lambda: MatchService(driver, db, cache_dir=s.work_dir / "index").refresh())
     return demo_tokens(s)
 
 
@@ -86,11 +91,14 @@ def load_population(driver: Driver, s: Settings, size: DemoSize) -> dict:
     population = s.work_dir / "demo" / "population"
     reference = pinned_reference(s.work_dir / "demo" / "reference-date", legacy=population.exists())
     counts = _step(f"generate {size.clients} clients", lambda: generate(
-        size.clients, size.seed, population, data_dir=s.data_dir, reference=reference))
+        size.clients, size.seed, population, data_dir=s.data_dir, reference=reference, key_prefix=DEMO_KEY_PREFIX))
     report = _step("ingest measurements", lambda: ingest_paths(
         sorted((population / "measurements").glob("*")), driver, db, context=client_context(driver, db, s.data_dir)))
     print(f"  {report.summary()}")
     return counts
+
+
+DEMO_KEY_PREFIX = "P"  # ingest/population.generate's default
 
 
 class DemoError(RuntimeError):

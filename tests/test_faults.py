@@ -1,0 +1,116 @@
+"""Faults: the Neo4j server killed (SIGKILL) in the middle of a measurement ingest, started again,
+and the same ingest run again: nothing lost, nothing twice. On a private server (its own home and
+ports, the session server's JARs), so the rest of the suite is not disturbed.
+
+Kill points: before the first batch commits (inside its first statement), in the middle of a
+later batch (after its measurements were written, before its profiles), and after the last commit
+(the run's own closing record not yet written). Each batch is one transaction: what a kill
+interrupts rolls back whole, and what committed is found again by its content hash.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from neo4j import GraphDatabase
+from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
+
+from graph_schema.db import connect
+from graph_schema.migrate import migrate
+from graph_schema.server import LocalServer, _alive
+from graph_schema.settings import Settings
+from ingest.measurement_ingest import ingest_paths
+from ingest.population import generate
+from measurement_helpers import seed_atlas
+
+DB = "neo4j"
+BATCH = 12  # measurements per transaction: the generated population spans several batches
+DOWN = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def private(settings: Settings, neo4j_server, tmp_path_factory):
+    if not settings.provisions_local_server:
+        pytest.fail("fault tests need the locally provisioned server (unset NEO4J_URI)")
+    home = tmp_path_factory.mktemp("faults")
+    s = dataclasses.replace(settings, neo4j_home=home / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
+                            neo4j_bolt_port=_free_port(), neo4j_http_port=_free_port(), neo4j_heap="512m",
+                            neo4j_pagecache="128m", neo4j_start_timeout_s=120)
+    server = LocalServer(s)
+    server.start()
+    population = home / "population"
+    generate(40, 3, population, data_dir=settings.data_dir)
+    yield s, server, sorted((population / "measurements").glob("*"))
+    server.stop()
+
+
+def _kill(server: LocalServer) -> None:
+    pid = server._pid()
+    os.kill(pid, signal.SIGKILL)
+    while _alive(pid):  # reaps the server process, a child of this one
+        time.sleep(0.05)
+
+
+def _records(files: list[Path]) -> tuple[int, set[str]]:
+    rows = [json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
+    return len(rows), {r["client_key"] for r in rows}
+
+
+def _fresh(s: Settings) -> None:
+    with connect(s) as driver:
+        migrate(driver, DB)
+        driver.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n", database_=DB)
+        seed_atlas(driver)
+
+
+@pytest.mark.parametrize("point, batch, stage", [
+    ("before the first batch commits", 1, "clients"),
+    ("in the middle of a later batch", 3, "measurements"),
+    ("after the last commit", None, None),
+])
+def test_a_killed_ingest_run_again_loses_nothing_and_writes_nothing_twice(private, point, batch, stage):
+    s, server, files = private
+    _fresh(s)
+    seen = {"batch": 0}
+
+    def hook(name: str) -> None:
+        if name == "clients":
+            seen["batch"] += 1
+        if seen["batch"] == batch and name == stage:
+            _kill(server)
+
+    # the killed run gives up after two seconds of retries instead of the driver's thirty
+    with GraphDatabase.driver(s.uri, auth=(s.neo4j_user, s.password()), max_transaction_retry_time=2,
+                              connection_acquisition_timeout=5, notifications_min_severity="OFF") as driver:
+        try:
+            ingest_paths(files, driver, DB, batch_size=BATCH, hook=hook)
+        except DOWN:
+            pass
+        if batch is None:
+            _kill(server)  # after the last commit
+    server.start()
+    with connect(s) as driver:
+        report = ingest_paths(files, driver, DB, batch_size=BATCH)
+        total, keys = _records(files)
+        assert report.rejected == 0 and report.landed + report.unchanged == total, point
+        counts = driver.execute_query("""
+            MATCH (m:Measurement) WITH count(m) AS measurements, count(DISTINCT m.id) AS ids
+            MATCH (c:Client) WITH measurements, ids, count(c) AS clients,
+                                  count(c.profile_competencies) AS profiles, count(DISTINCT c.key) AS keys
+            MATCH (r:IngestRun) RETURN measurements, ids, clients, profiles, keys, count(r) AS runs,
+                                       count(DISTINCT r.id) AS run_ids""", database_=DB).records[0]
+    assert counts["measurements"] == counts["ids"] == total, point  # none lost, none twice
+    assert counts["clients"] == counts["keys"] == counts["profiles"] == len(keys), point
+    assert counts["runs"] == counts["run_ids"] == 2, point  # the killed run and the rerun, once each

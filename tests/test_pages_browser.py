@@ -16,7 +16,7 @@ import uvicorn
 
 from api.access import Role
 from api.app import create_app
-from api_fixtures import OCC, SUBJECTS, api_settings, seed_world
+from api_fixtures import NAME_1, OCC, SUBJECTS, api_settings, seed_world
 from graph_schema.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -206,3 +206,31 @@ def test_employer_desk_sees_pseudonymised_cards(live, chromium, shots):
     assert "Mijn klanten" not in page.locator("header nav").inner_text()
     look(page, shots, "employer-shortlist")
     page.close()
+
+
+def test_employer_desk_adds_a_vacancy_and_sees_an_identity_only_after_consent(live, chromium, shots):
+    base, tokens = live
+    desk = sign_in(chromium, base, tokens["employer_desk"], "/werkgever")
+    desk.click("summary:text('Vacature toevoegen')")
+    desk.fill("#f-identifier", "V-NIEUW")
+    desk.fill("#f-title", "Magazijnmedewerker")
+    desk.fill("#f-postal_code", "3511")
+    desk.fill("#f-hours_per_week", "32")
+    desk.fill("#f-description", "Orders verzamelen en met de heftruck werken.")
+    desk.click("button:text('Toevoegen')")
+    assert "toegevoegd: 1" in desk.locator("#resultaat").inner_text()
+    assert desk.locator("a:text('Magazijnmedewerker')").count() == 1
+    look(desk, shots, "employer-vacancies")
+    coach = sign_in(chromium, base, tokens["coach"], "/klanten/K-1/vacatures")
+    coach.locator("#v-V-1 button:text('Toestemming geven')").click()
+    coach.wait_for_load_state()
+    desk.goto(base + "/werkgever/vacatures/V-1")
+    cards = desk.locator("article.candidate").all_inner_texts()
+    named = [c for c in cards if NAME_1 in c]
+    assert len(named) == 1 and len(cards) == 2  # K-1 consented for V-1: named; the other stays a pseudonym
+    assert all(re.search(r"C-[0-9a-f]{16}", c) for c in cards if c not in named)
+    desk.goto(base + "/werkgever/vacatures/V-2")  # consent is per vacancy: no name on another one
+    assert NAME_1 not in " ".join(desk.locator("article.candidate").all_inner_texts())
+    look(desk, shots, "employer-shortlist-consented")
+    desk.close()
+    coach.close()

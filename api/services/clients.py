@@ -50,13 +50,18 @@ def erase(driver: Driver, database: str, key: str) -> dict:
 
 # ---------------------------------------------------------------- as the caller sees them, audited
 
-def read_profile(ctx: Ctx, key: str) -> dict:
+def _audited(ctx: Ctx, key: str, read, action: str) -> dict:
+    """One visible client's data (else the shared 404), its read audited before it is returned."""
     visible_client(ctx, key)
-    found = client_profile(ctx.driver, ctx.database, key)
+    found = read(ctx.driver, ctx.database, key)
     if found is None:
         raise client_not_found()
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_profile", ctx.endpoint)
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], action, ctx.endpoint)
     return found
+
+
+def read_profile(ctx: Ctx, key: str) -> dict:
+    return _audited(ctx, key, client_profile, "read_profile")
 
 
 def read_measurements(ctx: Ctx, key: str, offset: int, limit: int) -> dict:
@@ -68,12 +73,7 @@ def read_measurements(ctx: Ctx, key: str, offset: int, limit: int) -> dict:
 
 
 def read_gate(ctx: Ctx, key: str) -> dict:
-    visible_client(ctx, key)
-    found = client_gate(ctx.driver, ctx.database, key)
-    if found is None:
-        raise client_not_found()
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_gate", ctx.endpoint)
-    return found
+    return _audited(ctx, key, client_gate, "read_gate")
 
 
 def erase_on_request(ctx: Ctx, key: str) -> dict:

@@ -1,6 +1,11 @@
 """`atlas-match search ...`: occupation and competency look-up, occupation profiles (for CTC advisors)."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import pickle
+from pathlib import Path
+
 import json
 from enum import Enum
 from functools import partial
@@ -10,7 +15,8 @@ import typer
 from competency_atlas.embedding_cache import cached_encode
 from competency_atlas.embeddings import encode
 from competency_atlas.lookup import LookupIndex, build_index, search
-from competency_atlas.lookup_repository import Target, concept_names, load_label_rows, occupation_profile
+from competency_atlas.lookup_repository import (Target, concept_names, load_label_rows, occupation_profile,
+                                               release_tag)
 from graph_schema.db import connect
 from graph_schema.settings import settings
 
@@ -31,11 +37,34 @@ def _fail(message: str) -> typer.Exit:
 def _build(target: Target, semantic: bool) -> LookupIndex:
     s = settings()
     with connect(s) as driver:
-        rows = load_label_rows(driver, s.neo4j_database, target)
-    if not rows:
+        tag = release_tag(driver, s.neo4j_database)
+        index = _lexical_index(s.work_dir / "lookup", f"{target}|{tag}",
+                               lambda: load_label_rows(driver, s.neo4j_database, target))
+    if index is None:
         raise _fail(f"No {target} labels in the graph at {s.uri}: build the atlas first (`atlas-match atlas build`).")
-    vectors = cached_encode([r.text for r in rows], s.embedding_model, s.work_dir) if semantic else None
-    return build_index(rows, embeddings=vectors)
+    if not semantic:
+        return index
+    return dataclasses.replace(index, embeddings=cached_encode([f.text for f in index.forms], s.embedding_model,
+                                                               s.work_dir))
+
+
+def _lexical_index(folder: Path, tag: str, rows) -> LookupIndex | None:
+    """The lexical look-up index (labels and their TF-IDF) kept on disk per atlas release, so a
+    cold `search` skips reading ~57,000 labels from the graph and fitting the vectoriser."""
+    path = folder / (hashlib.sha256(tag.encode()).hexdigest()[:24] + ".pickle")
+    if path.exists():
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # our own file, written below
+    found = rows()
+    if not found:
+        return None
+    index = build_index(found)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as handle:
+        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)  # atomic: a reader never sees half a file
+    return index
 
 
 def _search(target: Target, text: str, lang: Lang | None, top: int, as_json: bool, semantic: bool) -> None:

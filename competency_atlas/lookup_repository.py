@@ -89,3 +89,15 @@ def occupation_profile(driver: Driver, database: str, uri: str) -> OccupationPro
     record = records[0]
     return OccupationProfile(uri=record["uri"], label_en=record["label_en"], label_nl=record["label_nl"],
                              requirements=[Requirement(**req) for req in record["requirements"]])
+
+
+_RELEASE = "MATCH (r:AtlasRelease) RETURN max(r.version) AS version, count(r) AS n"
+_LABEL_COUNT = "MATCH (l:Label) RETURN count(l) AS n"
+
+
+def release_tag(driver: Driver, database: str) -> str:
+    """What the look-up's labels are a function of: the atlas release and how many labels it has
+    (two small reads; a cached index is valid while this stays the same)."""
+    rel, _, _ = read(driver, _RELEASE, database)
+    labels, _, _ = read(driver, _LABEL_COUNT, database)
+    return f"{rel[0]['version']}|{labels[0]['n']}"

@@ -282,3 +282,22 @@ def test_fusion_weights_are_convex_and_the_halves_are_one_side_each():
 def test_semantic_only_without_an_encoder_is_refused(index):
     with pytest.raises(ValueError, match="semantic-only weights need an encoder"):
         score_forms(index, ["baker"], "en", None, half_weights("en", "semantic"))
+
+
+def test_the_cli_keeps_the_lexical_index_per_atlas_release(tmp_path):
+    """A cold `search` reads the labels from the graph once per release; the next reads the file."""
+    from competency_atlas.lookup import SurfaceForm
+    from competency_atlas.lookup_cli import _lexical_index
+
+    reads = []
+
+    def rows():
+        reads.append(1)
+        return [SurfaceForm("o:1", "heftruckchauffeur", "nl"), SurfaceForm("o:2", "kok", "nl")]
+
+    first = _lexical_index(tmp_path, "Occupation|release-1|2", rows)
+    again = _lexical_index(tmp_path, "Occupation|release-1|2", rows)
+    other = _lexical_index(tmp_path, "Occupation|release-2|2", rows)  # another atlas: read again
+    assert len(reads) == 2 and again.concept_ids == first.concept_ids == other.concept_ids
+    assert search(again, "heftruck chauffeur", "nl", 1)[0].concept_id == "o:1"
+    assert _lexical_index(tmp_path, "Occupation|empty|0", lambda: []) is None

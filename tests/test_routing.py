@@ -279,6 +279,7 @@ CASES = [
     case("lookup_repository.load_label_rows", "read",
          lambda d, w: lookup_repository.load_label_rows(d, w.db, "Occupation", "nl")),
     case("lookup_repository.concept_names", "read", lambda d, w: lookup_repository.concept_names(d, w.db, [OCC])),
+    case("lookup_repository.release_tag", "read", lambda d, w: lookup_repository.release_tag(d, w.db)),
     case("lookup_repository.occupation_profile", "read",
          lambda d, w: lookup_repository.occupation_profile(d, w.db, OCC)),
     # competency_atlas/instrument_repository.py

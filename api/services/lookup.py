@@ -8,24 +8,16 @@ from functools import partial
 from neo4j import Driver
 
 from competency_atlas.lookup import LookupIndex, build_index, search
-from competency_atlas.lookup_repository import Target, concept_names, load_label_rows, occupation_profile
-from graph_schema.db import read
+from competency_atlas.lookup_repository import (Target, concept_names, load_label_rows, occupation_profile,
+                                               release_tag)
 from graph_schema.settings import Settings
 
-_RELEASE = "MATCH (r:AtlasRelease) RETURN max(r.version) AS version, count(r) AS n"
-_LABELS = "MATCH (l:Label) RETURN count(l) AS n"
 _lock = threading.Lock()
-
-
-def _release_tag(driver: Driver, database: str) -> str:
-    rel, _, _ = read(driver, _RELEASE, database)
-    labels, _, _ = read(driver, _LABELS, database)
-    return f"{rel[0]['version']}|{labels[0]['n']}"
 
 
 def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings, target: Target) -> LookupIndex | None:
     """The cached index for the current release (rebuilt when the atlas changes); None: no labels."""
-    tag = _release_tag(driver, database)
+    tag = release_tag(driver, database)
     with _lock:
         hit = cache.get(("lookup", target))
         if hit is not None and hit[0] == tag:

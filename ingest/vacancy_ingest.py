@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -150,7 +150,8 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver, database: str,
                    enricher: Enricher, *, run_id: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                   today: date | None = None, progress: bool = False) -> VacancyIngestReport:
+                   today: date | None = None, progress: bool = False,
+                   hook: Callable[[str], None] | None = None) -> VacancyIngestReport:
     today = today or date.today()
     report = VacancyIngestReport(kind="vacancies", run_id=run_id or uuid.uuid4().hex[:12])
     known = enricher.codes.known()
@@ -190,7 +191,7 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
 
     def write(enriched: list[EnrichedVacancy]) -> tuple[BatchOutcome, float]:
         started = time.perf_counter()
-        return write_vacancies(driver, database, enriched, report.run_id), time.perf_counter() - started
+        return write_vacancies(driver, database, enriched, report.run_id, hook), time.perf_counter() - started
 
     def count(enriched: list[EnrichedVacancy], outcome: BatchOutcome, seconds: float) -> None:
         report.seconds["write"] += seconds

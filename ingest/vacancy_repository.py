@@ -17,6 +17,8 @@ or not at all. An unchanged content hash is not written again.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -167,9 +169,12 @@ class BatchOutcome:
     unchanged: tuple[str, ...]
 
 
-def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: str, now: str) -> BatchOutcome:
+def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: str, now: str,
+                 hook: Callable[[str], None] | None = None) -> BatchOutcome:
     ids = [i.vacancy.id for i in items]
     known = {r["id"]: r["hash"] for r in tx.run(_HASHES, ids=Bulk(ids))}
+    if hook is not None:
+        hook("hashes")  # tests inject faults after each statement
     unchanged = [i for i in items if known.get(i.vacancy.id) == i.content_hash]
     changed = [i for i in items if i.vacancy.id in known and known[i.vacancy.id] != i.content_hash]
     new = [i for i in items if i.vacancy.id not in known]
@@ -177,6 +182,8 @@ def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: s
         tx.run(_SNAPSHOT, ids=[i.vacancy.id for i in changed], now=now).consume()
     if changed or new:
         tx.run(_UPSERT, rows=Bulk(_row(i, run_id) for i in changed + new), now=now).consume()
+        if hook is not None:
+            hook("upsert")
         bump_generation(tx)  # the matcher's indexes rebuild when they see it
     return BatchOutcome(tuple(i.vacancy.id for i in new), tuple(i.vacancy.id for i in changed),
                         tuple(i.vacancy.id for i in unchanged))
@@ -188,11 +195,12 @@ def stored_hashes(driver: Driver, database: str, ids: list[str]) -> dict[str, st
     return {r["id"]: r["hash"] for r in records}
 
 
-def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy], run_id: str) -> BatchOutcome:
+def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy], run_id: str,
+                    hook: Callable[[str], None] | None = None) -> BatchOutcome:
     """One transaction per call: callers pass one batch of N vacancies."""
     now = datetime.now(timezone.utc).isoformat()
     with write_session(driver, database) as session:
-        return session.execute_write(_write_batch, items, run_id, now)
+        return session.execute_write(_write_batch, items, run_id, now, hook)
 
 
 def close_expired(driver: Driver, database: str, today: date) -> int:

@@ -1,5 +1,5 @@
-"""Faults: the Neo4j server killed (SIGKILL) in the middle of a measurement ingest, started again,
-and the same ingest run again: nothing lost, nothing twice. On a private server (its own home and
+"""Faults: the Neo4j server killed (SIGKILL) in the middle of a measurement ingest or a vacancy
+ingest, started again, and the same ingest run again: nothing lost, nothing twice. On a private server (its own home and
 ports, the session server's JARs), so the rest of the suite is not disturbed.
 
 Kill points: before the first batch commits (inside its first statement), in the middle of a
@@ -114,3 +114,58 @@ def test_a_killed_ingest_run_again_loses_nothing_and_writes_nothing_twice(privat
     assert counts["measurements"] == counts["ids"] == total, point  # none lost, none twice
     assert counts["clients"] == counts["keys"] == counts["profiles"] == len(keys), point
     assert counts["runs"] == counts["run_ids"] == 2, point  # the killed run and the rerun, once each
+
+
+def _postings(folder: Path) -> Path:
+    from test_vacancy_ingest import posting
+
+    path = folder / "vacancies.json"
+    path.write_text(json.dumps([posting(f"V-{i:03d}", datePosted="2026-11-01", validThrough="2027-12-31")
+                                for i in range(36)]))
+    return path
+
+
+@pytest.mark.parametrize("point, batch, stage", [
+    ("before the first batch commits", 1, "hashes"),
+    ("in the middle of a later batch", 3, "upsert"),
+    ("after the last commit", None, None),
+])
+def test_a_killed_vacancy_ingest_run_again_loses_nothing_and_writes_nothing_twice(private, tmp_path, point, batch,
+                                                                                   stage):
+    from test_vacancy_ingest import make_enricher
+    from vacancy_helpers import write_mini_atlas
+
+    from ingest.vacancy_ingest import ingest_paths as ingest_vacancies
+
+    s, server, _ = private
+    _fresh(s)
+    with connect(s) as driver:
+        write_mini_atlas(driver, DB)
+    source = _postings(tmp_path)
+    seen = {"batch": 0}
+
+    def hook(name: str) -> None:
+        if name == "hashes":
+            seen["batch"] += 1
+        if seen["batch"] == batch and name == stage:
+            _kill(server)
+
+    with GraphDatabase.driver(s.uri, auth=(s.neo4j_user, s.password()), max_transaction_retry_time=2,
+                              connection_acquisition_timeout=5, notifications_min_severity="OFF") as driver:
+        try:
+            ingest_vacancies([source], driver, DB, make_enricher(driver, DB), batch_size=10, hook=hook)
+        except DOWN:
+            pass
+        if batch is None:
+            _kill(server)
+    server.start()
+    with connect(s) as driver:
+        report = ingest_vacancies([source], driver, DB, make_enricher(driver, DB), batch_size=10)
+        assert report.rejected == 0 and report.landed + report.unchanged == 36, point
+        counts = driver.execute_query("""
+            MATCH (v:Vacancy) WITH count(v) AS vacancies, count(DISTINCT v.id) AS ids
+            MATCH (r:IngestRun) RETURN vacancies, ids, count(r) AS runs, count(DISTINCT r.id) AS run_ids,
+                                       sum(CASE WHEN r.id = $rerun THEN 1 ELSE 0 END) AS rerun""",
+                                      rerun=report.run_id, database_=DB).records[0]
+    assert counts["vacancies"] == counts["ids"] == 36, point  # none lost, none twice
+    assert counts["runs"] == counts["run_ids"] and counts["rerun"] == 1, point

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,13 +14,9 @@ import httpx
 
 from api.access import Role
 from api.auth import TokenStore
+from api.bench_api import free_port
 from api_fixtures import seed_world
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve(tmp_path, port: int) -> subprocess.Popen:
@@ -35,7 +30,7 @@ def _serve(tmp_path, port: int) -> subprocess.Popen:
 def test_every_answered_read_has_its_audit_entry_after_a_kill(clean_db, settings, tmp_path):
     seed_world(clean_db, settings.neo4j_database)
     token, _ = TokenStore(tmp_path / "tokens.json").create("coach-a", Role.COACH, "coach")
-    port = _free_port()
+    port = free_port()
     server = _serve(tmp_path, port)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -13,7 +13,6 @@ import dataclasses
 import json
 import os
 import signal
-import socket
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired
 
+from api.bench_api import free_port
 from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.server import LocalServer, _alive
@@ -34,11 +34,6 @@ BATCH = 12  # measurements per transaction: the generated population spans sever
 DOWN = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def private(settings: Settings, neo4j_server, tmp_path_factory):
@@ -46,7 +41,7 @@ def private(settings: Settings, neo4j_server, tmp_path_factory):
         pytest.fail("fault tests need the locally provisioned server (unset NEO4J_URI)")
     home = tmp_path_factory.mktemp("faults")
     s = dataclasses.replace(settings, neo4j_home=home / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
-                            neo4j_bolt_port=_free_port(), neo4j_http_port=_free_port(), neo4j_heap="512m",
+                            neo4j_bolt_port=free_port(), neo4j_http_port=free_port(), neo4j_heap="512m",
                             neo4j_pagecache="128m", neo4j_start_timeout_s=120)
     server = LocalServer(s)
     server.start()
@@ -75,18 +70,13 @@ def _fresh(s: Settings) -> None:
         seed_atlas(driver)
 
 
-@pytest.mark.parametrize("point, batch, stage", [
-    ("before the first batch commits", 1, "clients"),
-    ("in the middle of a later batch", 3, "measurements"),
-    ("after the last commit", None, None),
-])
-def test_a_killed_ingest_run_again_loses_nothing_and_writes_nothing_twice(private, point, batch, stage):
-    s, server, files = private
-    _fresh(s)
+def _run_killed(s: Settings, server, run, counter: str, batch: int | None, stage: str | None) -> None:
+    """Run `run(driver, hook)`, killing the server at `stage` of batch `batch` (each `counter` stage starts a
+    batch) or, when `batch` is None, after the run; then start the server again."""
     seen = {"batch": 0}
 
     def hook(name: str) -> None:
-        if name == "clients":
+        if name == counter:
             seen["batch"] += 1
         if seen["batch"] == batch and name == stage:
             _kill(server)
@@ -95,12 +85,24 @@ def test_a_killed_ingest_run_again_loses_nothing_and_writes_nothing_twice(privat
     with GraphDatabase.driver(s.uri, auth=(s.neo4j_user, s.password()), max_transaction_retry_time=2,
                               connection_acquisition_timeout=5, notifications_min_severity="OFF") as driver:
         try:
-            ingest_paths(files, driver, DB, batch_size=BATCH, hook=hook)
+            run(driver, hook)
         except DOWN:
             pass
         if batch is None:
             _kill(server)  # after the last commit
     server.start()
+
+
+@pytest.mark.parametrize("point, batch, stage", [
+    ("before the first batch commits", 1, "clients"),
+    ("in the middle of a later batch", 3, "measurements"),
+    ("after the last commit", None, None),
+])
+def test_a_killed_ingest_run_again_loses_nothing_and_writes_nothing_twice(private, point, batch, stage):
+    s, server, files = private
+    _fresh(s)
+    _run_killed(s, server, lambda driver, hook: ingest_paths(files, driver, DB, batch_size=BATCH, hook=hook),
+                "clients", batch, stage)
     with connect(s) as driver:
         report = ingest_paths(files, driver, DB, batch_size=BATCH)
         total, keys = _records(files)
@@ -142,23 +144,9 @@ def test_a_killed_vacancy_ingest_run_again_loses_nothing_and_writes_nothing_twic
     with connect(s) as driver:
         write_mini_atlas(driver, DB)
     source = _postings(tmp_path)
-    seen = {"batch": 0}
-
-    def hook(name: str) -> None:
-        if name == "hashes":
-            seen["batch"] += 1
-        if seen["batch"] == batch and name == stage:
-            _kill(server)
-
-    with GraphDatabase.driver(s.uri, auth=(s.neo4j_user, s.password()), max_transaction_retry_time=2,
-                              connection_acquisition_timeout=5, notifications_min_severity="OFF") as driver:
-        try:
-            ingest_vacancies([source], driver, DB, make_enricher(driver, DB), batch_size=10, hook=hook)
-        except DOWN:
-            pass
-        if batch is None:
-            _kill(server)
-    server.start()
+    _run_killed(s, server, lambda driver, hook: ingest_vacancies([source], driver, DB, make_enricher(driver, DB),
+                                                                 batch_size=10, hook=hook),
+                "hashes", batch, stage)
     with connect(s) as driver:
         report = ingest_vacancies([source], driver, DB, make_enricher(driver, DB), batch_size=10)
         assert report.rejected == 0 and report.landed + report.unchanged == 36, point

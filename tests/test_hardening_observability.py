@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 
 from fastapi.testclient import TestClient
 
 from api import request_context
 from api.app import create_app
+from api.bench_api import free_port
 from api.logs import JsonFormatter
 from api_fixtures import api, api_settings  # noqa: F401  (fixture)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_healthz_answers_without_a_token_or_the_database(settings, tmp_path):
-    s = api_settings(settings, tmp_path, neo4j_uri=f"bolt://127.0.0.1:{_free_port()}", neo4j_password_env="x")
+    s = api_settings(settings, tmp_path, neo4j_uri=f"bolt://127.0.0.1:{free_port()}", neo4j_password_env="x")
     with TestClient(create_app(s), raise_server_exceptions=False) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         ready = client.get("/readyz")

@@ -6,7 +6,6 @@ each page go to <work dir>/screenshots/ (.atlas/screenshots by default)."""
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import uvicorn
 
 from api.access import Role
 from api.app import create_app
+from api.bench_api import free_port
 from api_fixtures import NAME_1, OCC, SUBJECTS, api_settings, seed_world
 from graph_schema.settings import Settings
 
@@ -36,11 +36,6 @@ CREATE (:Label {key: 'l3', text: 'heftruckchauffeur', lang: 'nl', kind: 'preferr
 CREATE (:Label {key: 'l4', text: 'forklift operator', lang: 'en', kind: 'preferred'})-[:LABEL_OF]->(h)
 """
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def live(clean_db, settings: Settings, tmp_path):
@@ -51,7 +46,7 @@ def live(clean_db, settings: Settings, tmp_path):
     app = create_app(s)
     tokens = {label: app.state.tokens.create(subject, Role.COACH if label == "coach_b" else Role(label), label)[0]
               for label, subject in SUBJECTS.items()}
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -11,14 +11,10 @@ import subprocess
 
 import pytest
 
+from api.bench_api import free_port
 from graph_schema.server import LocalServer, ServerError, Status
 from graph_schema.settings import Settings
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -27,7 +23,7 @@ def private_settings(settings: Settings, neo4j_server, tmp_path) -> Settings:
         pytest.fail("server life-cycle tests need the locally provisioned server (unset NEO4J_URI)")
     return dataclasses.replace(
         settings, neo4j_home=tmp_path / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
-        neo4j_bolt_port=_free_port(), neo4j_http_port=_free_port(), neo4j_heap="512m",
+        neo4j_bolt_port=free_port(), neo4j_http_port=free_port(), neo4j_heap="512m",
         neo4j_pagecache="128m", neo4j_start_timeout_s=120)
 
 

@@ -160,8 +160,10 @@ def write_batch(driver: Driver, database: str, measurements: list[dict], clients
     """One transaction per call. `derive(new_rows, stored_rows)` returns (profile rows, work rows)
     for the clients of the new measurements, from their new and already stored measurements."""
     with write_session(driver, database) as session:
-        return session.execute_write(_write_batch, measurements, clients, identities, derive, hook,
-                                     precomputed or {})
+        outcome = session.execute_write(_write_batch, measurements, clients, identities, derive, hook,
+                                        precomputed or {})
+    _hooked(hook, "committed")
+    return outcome
 
 
 def start_run(driver: Driver, database: str, run_id: str, kind: str, sources: list[str]) -> None:

@@ -200,7 +200,10 @@ def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy],
     """One transaction per call: callers pass one batch of N vacancies."""
     now = datetime.now(timezone.utc).isoformat()
     with write_session(driver, database) as session:
-        return session.execute_write(_write_batch, items, run_id, now, hook)
+        outcome = session.execute_write(_write_batch, items, run_id, now, hook)
+    if hook is not None:
+        hook("committed")
+    return outcome
 
 
 def close_expired(driver: Driver, database: str, today: date) -> int:

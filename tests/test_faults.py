@@ -2,8 +2,9 @@
 ingest, started again, and the same ingest run again: nothing lost, nothing twice. On a private server (its own home and
 ports, the session server's JARs), so the rest of the suite is not disturbed.
 
-Kill points: before the first batch commits (inside its first statement), in the middle of a
-later batch (after its measurements were written, before its profiles), and after the last commit
+Kill points (the five of the issue): before the first batch commits (inside its first statement),
+in the middle of a later batch (after its measurements were written, before its profiles), between
+two batches (one committed, the next not begun), during the last batch, and after the last commit
 (the run's own closing record not yet written). Each batch is one transaction: what a kill
 interrupts rolls back whole, and what committed is found again by its content hash.
 """
@@ -73,12 +74,13 @@ def _fresh(s: Settings) -> None:
 def _run_killed(s: Settings, server, run, counter: str, batch: int | None, stage: str | None) -> None:
     """Run `run(driver, hook)`, killing the server at `stage` of batch `batch` (each `counter` stage starts a
     batch) or, when `batch` is None, after the run; then start the server again."""
-    seen = {"batch": 0}
+    seen = {"batch": 0, "killed": False}
 
     def hook(name: str) -> None:
         if name == counter:
             seen["batch"] += 1
-        if seen["batch"] == batch and name == stage:
+        if seen["batch"] == batch and name == stage and not seen["killed"]:
+            seen["killed"] = True
             _kill(server)
 
     # the killed run gives up after two seconds of retries instead of the driver's thirty
@@ -90,22 +92,28 @@ def _run_killed(s: Settings, server, run, counter: str, batch: int | None, stage
             pass
         if batch is None:
             _kill(server)  # after the last commit
+            seen["killed"] = True
     server.start()
+    assert seen["killed"], f"the run never reached stage {stage!r} of batch {batch}"
 
 
+# batch -1: the last batch
 @pytest.mark.parametrize("point, batch, stage", [
     ("before the first batch commits", 1, "clients"),
     ("in the middle of a later batch", 3, "measurements"),
+    ("between two batches", 2, "committed"),
+    ("during the last batch", -1, "measurements"),
     ("after the last commit", None, None),
 ])
 def test_a_killed_ingest_run_again_loses_nothing_and_writes_nothing_twice(private, point, batch, stage):
     s, server, files = private
     _fresh(s)
+    total, keys = _records(files)
+    last = -(-total // BATCH)
     _run_killed(s, server, lambda driver, hook: ingest_paths(files, driver, DB, batch_size=BATCH, hook=hook),
-                "clients", batch, stage)
+                "clients", last if batch == -1 else batch, stage)
     with connect(s) as driver:
         report = ingest_paths(files, driver, DB, batch_size=BATCH)
-        total, keys = _records(files)
         assert report.rejected == 0 and report.landed + report.unchanged == total, point
         counts = driver.execute_query("""
             MATCH (m:Measurement) WITH count(m) AS measurements, count(DISTINCT m.id) AS ids
@@ -130,6 +138,8 @@ def _postings(folder: Path) -> Path:
 @pytest.mark.parametrize("point, batch, stage", [
     ("before the first batch commits", 1, "hashes"),
     ("in the middle of a later batch", 3, "upsert"),
+    ("between two batches", 2, "committed"),
+    ("during the last batch", -1, "upsert"),
     ("after the last commit", None, None),
 ])
 def test_a_killed_vacancy_ingest_run_again_loses_nothing_and_writes_nothing_twice(private, tmp_path, point, batch,
@@ -146,7 +156,7 @@ def test_a_killed_vacancy_ingest_run_again_loses_nothing_and_writes_nothing_twic
     source = _postings(tmp_path)
     _run_killed(s, server, lambda driver, hook: ingest_vacancies([source], driver, DB, make_enricher(driver, DB),
                                                                  batch_size=10, hook=hook),
-                "hashes", batch, stage)
+                "hashes", -(-36 // 10) if batch == -1 else batch, stage)
     with connect(s) as driver:
         report = ingest_vacancies([source], driver, DB, make_enricher(driver, DB), batch_size=10)
         assert report.rejected == 0 and report.landed + report.unchanged == 36, point

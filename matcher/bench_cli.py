@@ -229,3 +229,18 @@ def api(clients: int = typer.Option(100_000, "--clients", min=100, help="Generat
 
     command(clients, vacancies, concurrency, workers, seconds, max_requests, caseload or None, seed, keep,
             warm_timeout, visible_timeout, as_json)
+
+
+@bench_app.command("fuzz")
+def fuzz(requests: int = typer.Option(10_000, "--requests", min=1, help="At least this many generated requests."),
+         seed: int = typer.Option(1, "--seed", help="Hypothesis seed (the same seed, graph and code: the same run)."),
+         as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """schemathesis over the whole OpenAPI, in-process against the configured Neo4j (api/bench_fuzz.py): no
+    5xx, every error problem+json, one token per role and none in turn. WRITES fuzzed data: a scratch graph."""
+    from api.bench_fuzz import bench
+
+    out = bench(requests, seed)
+    if not as_json:
+        typer.echo(f"bench fuzz: {out['requests']} requests over {out['operations']} operations, "
+                   f"{out['failures']['count']} failure(s)", err=True)
+    typer.echo(json.dumps(out))

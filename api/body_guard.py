@@ -6,19 +6,15 @@ Why at the edge and not per field: the values that used to end in a 500 (an inte
 digits, NaN and Infinity, a lone UTF-16 surrogate such as "\\ud800", nesting hundreds of levels
 deep, a NUL character) break things far from where they enter (float conversion, the Neo4j
 driver's UTF-8 encoding, recursion). One check here covers every route, the JSON API and the
-pages alike. Limits: integers within 64 bits (what Neo4j stores), finite numbers only, nesting at
-most MAX_DEPTH levels, strings valid Unicode without NUL.
+pages alike; the rule itself is ingest/json_values.py, which the file ingests apply too.
 """
 from __future__ import annotations
 
 import json
-import math
 from urllib.parse import unquote_to_bytes
 
 from api.problems import problem_response
-
-MAX_DEPTH = 32  # a JobPosting or a measurement needs fewer than 10
-INT_LIMIT = 2**63  # Neo4j's integers are 64-bit
+from ingest import json_values
 
 
 class Hostile(ValueError):
@@ -29,30 +25,6 @@ class Hostile(ValueError):
         self.location, self.pointer, self.message = location, pointer, message
 
 
-class _Bad(str):
-    """What the parser saw where a value no request may carry stood: found with its place by the walk."""
-
-
-def _bounded_int(text: str) -> int | _Bad:
-    if len(text.lstrip("-")) > 19 or abs(value := int(text)) >= INT_LIMIT:
-        return _Bad(f"the integer {text[:20]}... is too large (at most 64 bits)")
-    return value
-
-
-def _no_constant(name: str) -> _Bad:
-    return _Bad(f"{name} is not a number JSON allows")
-
-
-def _text_problem(text: str) -> str | None:
-    if "\x00" in text:
-        return "contains a NUL character"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone surrogate (not valid Unicode)"
-    return None
-
-
 def check_json(body: bytes) -> object:
     """The parsed body (None when it is not JSON at all), or Hostile naming a place no valid request has."""
     try:
@@ -60,36 +32,14 @@ def check_json(body: bytes) -> object:
     except UnicodeDecodeError as exc:
         raise Hostile("body", "", f"not UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
-    except RecursionError:
-        raise Hostile("body", "", f"nested more than {MAX_DEPTH} levels deep") from None
-    except ValueError:
+        value = json_values.parse(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == json_values.TOO_DEEP:
+            raise Hostile("body", "", exc.msg) from None
         return None  # plain malformed JSON: FastAPI's own 422 says where
-    stack = [(value, "", 0)]
-    while stack:  # iterative: the depth check must not itself recurse
-        item, pointer, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise Hostile("body", pointer, f"nested more than {MAX_DEPTH} levels deep")
-        if isinstance(item, _Bad):
-            raise Hostile("body", pointer, str(item))
-        if isinstance(item, float) and not math.isfinite(item):
-            raise Hostile("body", pointer, "the number is too large (not finite)")
-        if isinstance(item, str):
-            if (problem := _text_problem(item)) is not None:
-                raise Hostile("body", pointer, problem)
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                here = f"{pointer}/{_escape(key)}"
-                if (problem := _text_problem(key)) is not None:
-                    raise Hostile("body", pointer, f"a key {problem}")
-                stack.append((child, here, depth + 1))
-        elif isinstance(item, list):
-            stack.extend((child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(item))
+    if (bad := json_values.first_bad_value(value)) is not None:
+        raise Hostile("body", *bad)
     return value
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1").encode("utf-8", "backslashreplace").decode()
 
 
 def check_query(query_string: bytes) -> None:

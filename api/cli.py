@@ -31,7 +31,19 @@ app.add_typer(tokens_app, name="tokens")
 
 
 def main() -> None:
-    app()
+    from neo4j.exceptions import AuthError, ServiceUnavailable
+
+    from graph_schema.settings import settings
+
+    try:
+        app()
+    except ServiceUnavailable as exc:  # a plain message, not a driver trace: what is down and what to do
+        typer.echo(f"Neo4j is not reachable at {settings().uri} ({exc}). Start it with `atlas-match neo4j start` "
+                   "(or `make demo`), or set NEO4J_URI to a running server.", err=True)
+        raise SystemExit(3) from None
+    except AuthError as exc:
+        typer.echo(f"Neo4j refused the credentials for {settings().uri}: {exc.message}", err=True)
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":

@@ -44,9 +44,9 @@ OneLine = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1
 class Identity(BaseModel):
     """Personal data: stored only in a separate :ClientIdentity node, never on the client."""
     model_config = ConfigDict(extra="forbid")
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    name: OneLine | None = None
+    email: OneLine | None = None
+    phone: OneLine | None = None
 
 
 class WorkHistoryItem(BaseModel):

@@ -3,7 +3,8 @@
 JSON: `.json` holds one measurement object or a list of them (location: JSON pointer "/" or "/3");
 `.jsonl`/`.ndjson` hold one object per line (location "line 7").
 
-Long CSV (`.csv`, read with pandas, every cell as text, header required): one scale score per
+Long CSV (`.csv`, `,` or `;` as Dutch Excel writes it with decimal commas; every cell as text,
+header required): one scale score per
 row. Columns (docs/measurements.md has the full table):
 
     measurement_id   optional; rows with the same id form one measurement. Without it, rows are
@@ -21,14 +22,16 @@ a problem in one row. A file that cannot be parsed at all yields one FileProblem
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from ingest.measurement_models import MeasurementRecord
+from ingest import json_values
 from ingest.report import Problem
+from ingest.source_files import (LINE_TOO_LONG, NumberedLine, Unreadable, numbered_lines, read_csv_table,
+                                 read_document, read_lines)
 
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -39,6 +42,8 @@ MEASUREMENT_COLUMNS = ("client_key", "instrument", "instrument_version", "measur
 CLIENT_COLUMNS = ("postcode", "hours_available", "education_level")
 IDENTITY_COLUMNS = ("name", "email", "phone")
 REQUIRED_COLUMNS = ("client_key", "instrument", "measured_at")
+NUMBER_COLUMNS = ("score", "hours_available")
+_DECIMAL_COMMA = re.compile(r"^\s*(-?\d+),(\d+)\s*$")
 CSV_COLUMNS = ("measurement_id", *MEASUREMENT_COLUMNS, "scale", "score", "block", "value",
                *CLIENT_COLUMNS, *IDENTITY_COLUMNS)
 
@@ -69,30 +74,31 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 def read_file(path: Path) -> Iterator[ReadItem]:
     suffix, source = path.suffix.lower(), str(path)
     fmt = "csv" if suffix in CSV_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else "json"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        yield FileProblem(Problem(source, "", "", f"cannot read file: {exc}"), fmt, "")
-        return
-    if suffix in CSV_SUFFIXES:
-        yield from read_csv_text(text, source)
-    elif suffix in JSONL_SUFFIXES:
-        yield from read_json_lines(text, source)
-    elif suffix in JSON_SUFFIXES:
-        yield from read_json_text(text, source)
-    else:
+    if suffix not in SUFFIXES:
         yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
-                                                  ".json, .jsonl/.ndjson or .csv"), fmt, text)
+                                                  ".json, .jsonl/.ndjson or .csv"), fmt, "")
+        return
+    try:
+        if suffix in JSONL_SUFFIXES:
+            yield from read_json_lines(read_lines(path), source)
+        else:
+            text = read_document(path)
+            yield from (read_csv_text if suffix in CSV_SUFFIXES else read_json_text)(text, source)
+    except Unreadable as exc:
+        yield FileProblem(Problem(source, exc.location, "", exc.reason), fmt, "")
 
 
-def _record(source: str, location: str, fmt: str, node: object) -> MeasurementRecord:
+def _record(source: str, location: str, fmt: str, node: object) -> ReadItem:
+    if (bad := json_values.first_bad_value(node)) is not None:  # rejected here: no model need cope with it
+        pointer, why = bad
+        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, json.dumps(node))
     data = node if isinstance(node, dict) else {"__not_an_object__": node}
     return MeasurementRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
 
 
 def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
     try:
-        doc = json.loads(text)
+        doc = json_values.parse(text)
     except json.JSONDecodeError as exc:
         yield FileProblem(Problem(source, f"line {exc.lineno}", "", f"not valid JSON: {exc.msg} "
                                                                     f"(line {exc.lineno}, column {exc.colno})"), "json", text)
@@ -104,12 +110,16 @@ def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
         yield _record(source, "/", "json", doc)
 
 
-def read_json_lines(text: str, source: str) -> Iterator[ReadItem]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def read_json_lines(text: str | Iterable[NumberedLine], source: str) -> Iterator[ReadItem]:
+    for number, line in numbered_lines(text) if isinstance(text, str) else text:
+        if line is None:
+            yield MeasurementRecord(source, f"line {number}", "jsonl", {"__invalid_json__": LINE_TOO_LONG},
+                                    {"__invalid_line__": ""})
+            continue
         if not line.strip():
             continue
         try:
-            node = json.loads(line)
+            node = json_values.parse(line)
         except json.JSONDecodeError as exc:
             yield MeasurementRecord(source, f"line {number}", "jsonl", {"__invalid_json__": exc.msg},
                                     {"__invalid_line__": line})
@@ -137,37 +147,37 @@ def _cell_value(text: str):
     stripped = text.strip()
     if stripped[:1] in ("[", "{"):
         try:
-            return json.loads(stripped)
+            value = json_values.parse(stripped)
         except json.JSONDecodeError:
             return text
+        return text if json_values.first_bad_value(value) is not None else value
     return text
 
 
 def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
-    import io
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        yield FileProblem(Problem(source, "", "", f"not a readable CSV file: {exc}"), "csv", text)
+        table = read_csv_table(text, skip_initial_space=True)
+    except Unreadable as exc:
+        yield FileProblem(Problem(source, exc.location, "", exc.reason), "csv", text)
         return
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
         yield FileProblem(Problem(source, "row 0", ", ".join(missing),
-                                  f"missing required column(s) {', '.join(missing)} (header: {', '.join(frame.columns)})"),
+                                  f"missing required column(s) {', '.join(missing)} (header: {', '.join(table.header)})"),
                           "csv", text)
         return
-    columns = list(frame.columns)
-    groups: dict[tuple, list[int]] = {}
-    values = [frame[c].tolist() for c in columns]
-    rows = [dict(zip(columns, cells)) for cells in zip(*values)]
-    for i, row in enumerate(rows):
+    for number, why in table.ragged:
+        yield FileProblem(Problem(source, f"row {number}", "", why), "csv", "")
+    groups: dict[tuple, list[tuple[int, dict]]] = {}
+    for number, row in table.rows:
+        if table.separator == ";":  # Dutch Excel writes decimal commas: "6,5"
+            row = {c: _DECIMAL_COMMA.sub(r"\1.\2", v) if c in NUMBER_COLUMNS else v for c, v in row.items()}
         mid = row.get("measurement_id", "").strip()
         key = ("id", mid) if mid else tuple(row.get(c, "").strip() for c in
                                             ("client_key", "instrument", "instrument_version", "measured_at"))
-        groups.setdefault(key, []).append(i)
-    for indices in groups.values():
-        yield _csv_record(source, [rows[i] for i in indices], [i + 1 for i in indices])
+        groups.setdefault(key, []).append((number, row))
+    for members in groups.values():
+        yield _csv_record(source, [row for _, row in members], [number for number, _ in members])
 
 
 def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> MeasurementRecord:

@@ -5,7 +5,7 @@ JSON-LD as job sites publish it: a single JobPosting object, a list of them, an 
 them are inlined), or JSON Lines (one object per line; `.jsonl`/`.ndjson`). Locations are JSON
 pointers ("/" for a single object, "/3", "/@graph/0") or "line N" for JSON Lines.
 
-CSV (read with pandas, every cell as text; the header is required) has these columns — any other
+CSV (`,` or `;` as Dutch Excel writes it; every cell as text; the header is required) has these columns — any other
 column is kept as raw data, not dropped:
 
     identifier, title, description, employer, postal_code, locality, latitude, longitude,
@@ -18,16 +18,15 @@ at all yields one `FileProblem` (with the line where parsing failed) instead of 
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
+from ingest import json_values
 from ingest.report import Problem
+from ingest.source_files import (LINE_TOO_LONG, NumberedLine, Unreadable, numbered_lines, read_csv_table,
+                                 read_document, read_lines)
 from ingest.vacancy_models import VacancyRecord
 
 JSON_SUFFIXES = {".json", ".jsonld"}
@@ -78,19 +77,19 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 def read_file(path: Path) -> Iterator[ReadItem]:
     suffix = path.suffix.lower()
     source = str(path)
-    if not path.exists():
-        yield FileProblem(Problem(source, "", "", "file not found"), "json", "")
-        return
-    text = path.read_text(encoding="utf-8-sig")
-    if suffix in CSV_SUFFIXES:
-        yield from read_csv_text(text, source)
-    elif suffix in JSONL_SUFFIXES:
-        yield from read_json_lines(text, source)
-    elif suffix in JSON_SUFFIXES:
-        yield from read_json_text(text, source)
-    else:
+    fmt = "csv" if suffix in CSV_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else "json"
+    if suffix not in SUFFIXES:
         yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
-                                  + ", ".join(sorted(SUFFIXES))), "json", text)
+                                  + ", ".join(sorted(SUFFIXES))), fmt, "")
+        return
+    try:
+        if suffix in JSONL_SUFFIXES:
+            yield from read_json_lines(read_lines(path), source)
+        else:
+            text = read_document(path)
+            yield from (read_csv_text if suffix in CSV_SUFFIXES else read_json_text)(text, source)
+    except Unreadable as exc:
+        yield FileProblem(Problem(source, exc.location, "", exc.reason), fmt, "")
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------
@@ -112,12 +111,13 @@ def _inline_references(node: dict, by_id: dict[str, dict]) -> dict:
     return {k: resolve(v) for k, v in node.items()}
 
 
-def _postings(value, pointer: str) -> Iterator[tuple[str, object]]:
+def _postings(value, pointer: str, top: bool = True) -> Iterator[tuple[str, object]]:
     """(pointer, node) for every JobPosting in a parsed JSON-LD document; non-objects included
-    so the validator can report them."""
-    if isinstance(value, list):
+    so the validator can report them. Only the document's own list is walked: a list inside it
+    is one (invalid) record, however deep it goes."""
+    if isinstance(value, list) and top:
         for i, item in enumerate(value):
-            yield from _postings(item, f"{pointer}/{i}")
+            yield from _postings(item, f"{pointer}/{i}", top=False)
     elif isinstance(value, dict) and "@graph" in value:
         graph = value["@graph"] if isinstance(value["@graph"], list) else [value["@graph"]]
         by_id = {n["@id"]: n for n in graph if isinstance(n, dict) and isinstance(n.get("@id"), str)}
@@ -131,14 +131,17 @@ def _postings(value, pointer: str) -> Iterator[tuple[str, object]]:
         yield pointer or "/", value
 
 
-def _record(source: str, location: str, fmt: str, node: object) -> VacancyRecord:
+def _record(source: str, location: str, fmt: str, node: object) -> ReadItem:
+    if (bad := json_values.first_bad_value(node)) is not None:  # rejected here: no model need cope with it
+        pointer, why = bad
+        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, json.dumps(node))
     data = node if isinstance(node, dict) else {"_not_an_object": node}
     return VacancyRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
 
 
 def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
     try:
-        document = json.loads(text)
+        document = json_values.parse(text)
     except json.JSONDecodeError as exc:
         # Publishers sometimes name a JSON Lines file .json: one object per line parses.
         lines = [line for line in text.splitlines() if line.strip()]
@@ -152,13 +155,16 @@ def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
         yield _record(source, pointer, "json", node)
 
 
-def read_json_lines(text: str, source: str) -> Iterator[ReadItem]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def read_json_lines(text: str | Iterable[NumberedLine], source: str) -> Iterator[ReadItem]:
+    for number, line in numbered_lines(text) if isinstance(text, str) else text:
+        location = f"line {number}"
+        if line is None:
+            yield FileProblem(Problem(source, location, "", LINE_TOO_LONG), "jsonl", "")
+            continue
         if not line.strip():
             continue
-        location = f"line {number}"
         try:
-            node = json.loads(line)
+            node = json_values.parse(line)
         except json.JSONDecodeError as exc:
             # One bad line rejects that line only: the others are independent records.
             yield FileProblem(Problem(source, location, "", f"malformed JSON: {exc.msg} (column {exc.colno})"),
@@ -200,18 +206,13 @@ def csv_row_to_posting(row: dict[str, str]) -> dict:
     return posting
 
 
-def csv_separator(text: str) -> str:
-    """`;` when the header has more of them than commas (Dutch Excel writes `;`), else `,`."""
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
-
-
 def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL,
-                            sep=csv_separator(text))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        yield FileProblem(Problem(source, "", "", f"malformed CSV: {exc}".strip()), "csv", text)
+        table = read_csv_table(text)
+    except Unreadable as exc:
+        yield FileProblem(Problem(source, exc.location, "", f"malformed CSV: {exc.reason}"), "csv", text)
         return
-    for number, row in enumerate(frame.to_dict(orient="records"), start=1):
+    for number, why in table.ragged:
+        yield FileProblem(Problem(source, f"row {number}", "", why), "csv", "")
+    for number, row in table.rows:
         yield VacancyRecord(source, f"row {number}", "csv", csv_row_to_posting(row), [row])

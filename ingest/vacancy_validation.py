@@ -74,6 +74,22 @@ class _Collector:
 
 # --- field readers ---------------------------------------------------------------------------
 
+MAX_IDENTIFIER = 200  # the identifier goes into URLs (the API's path parameter has the same bound)
+MAX_TITLE = 300
+# Control characters break logs and exports; direction overrides and marks make a title or an
+# identifier display as something else than it is ("\u202e" reverses what follows).
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(c: _Collector, field: str, text: str | None, limit: int) -> None:
+    if text is None:
+        return
+    if len(text) > limit:
+        c.reject(field, f"{len(text)} characters, at most {limit}")
+    elif (found := _NOT_ONE_LINE.search(text)) is not None:
+        c.reject(field, f"contains control or text-direction character U+{ord(found.group()):04X}")
+
+
 def _scalar(value) -> str | None:
     """A text value: strings stripped, numbers as text, PropertyValue/Organization objects by value/name."""
     if isinstance(value, list):
@@ -292,6 +308,8 @@ def validate(record: VacancyRecord, known: KnownCodes) -> Validated:
         c.reject("identifier", "missing: a vacancy needs an identifier to be updated later")
     if title is None:
         c.reject("title", "missing")
+    _one_line(c, "identifier", identifier, MAX_IDENTIFIER)
+    _one_line(c, "title", title, MAX_TITLE)
     description = _description(c, data)
     posted, valid_through = _date(c, data, "datePosted"), _date(c, data, "validThrough")
     if posted and valid_through and valid_through < posted:

@@ -1,0 +1,80 @@
+"""The one rule for JSON values that no valid input carries, for request bodies (api/body_guard.py)
+and ingest files alike.
+
+The values that used to end in a 500 or a crash (an integer of 400 digits, NaN and Infinity, a
+lone UTF-16 surrogate such as "\\ud800", nesting hundreds of levels deep, a NUL character) break
+things far from where they enter: float conversion, the Neo4j driver's UTF-8 encoding, recursion.
+Limits: integers within 64 bits (what Neo4j stores), finite numbers only, nesting at most
+MAX_DEPTH levels, strings valid Unicode without NUL.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+MAX_DEPTH = 32  # a JobPosting or a measurement needs fewer than 10
+INT_LIMIT = 2**63  # Neo4j's integers are 64-bit
+TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
+
+
+class _Bad(str):
+    """What the parser saw where a value no input may carry stood: found with its place by the walk."""
+
+
+def _bounded_int(text: str) -> int | _Bad:
+    if len(text.lstrip("-")) > 19 or abs(value := int(text)) >= INT_LIMIT:
+        return _Bad(f"the integer {text[:20]}... is too large (at most 64 bits)")
+    return value
+
+
+def _no_constant(name: str) -> _Bad:
+    return _Bad(f"{name} is not a number JSON allows")
+
+
+def parse(text: str) -> object:
+    """json.loads that marks too-large integers and NaN/Infinity for `first_bad_value` instead of
+    converting them; nesting too deep for the parser is a JSONDecodeError, not a RecursionError."""
+    try:
+        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+    except RecursionError:
+        raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
+
+
+def text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def escape(key: str) -> str:
+    """A key as a JSON pointer segment, printable even when the key is not valid Unicode."""
+    return key.replace("~", "~0").replace("/", "~1").encode("utf-8", "backslashreplace").decode()
+
+
+def first_bad_value(value: object) -> tuple[str, str] | None:
+    """(JSON pointer, why) of the first value no valid input carries, or None. Iterative: the
+    depth check must not itself recurse."""
+    stack = [(value, "", 0)]
+    while stack:
+        item, pointer, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return pointer, TOO_DEEP
+        if isinstance(item, _Bad):
+            return pointer, str(item)
+        if isinstance(item, float) and not math.isfinite(item):
+            return pointer, "the number is too large (not finite)"
+        if isinstance(item, str):
+            if (problem := text_problem(item)) is not None:
+                return pointer, problem
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if (problem := text_problem(key)) is not None:
+                    return pointer, f"a key {problem}"
+                stack.append((child, f"{pointer}/{escape(key)}", depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(item))
+    return None

@@ -117,6 +117,18 @@ def extra_worker_mb(rss_mb: list[float], pss_mb: list[float]) -> float | None:
     return round((sum(pss_mb) - max(rss_mb)) / (len(rss_mb) - 1), 1)
 
 
+def memory_growth(samples: list[dict], key: str, warmup_s: float) -> dict:
+    """RSS of one process group at the load's start, once warmed up (the first sample at or after
+    `warmup_s`) and at the end, and the growth from warmed-up to end in percent: what a leak shows."""
+    series = [(x["t_s"], x[key]) for x in samples if x.get(key)]
+    if not series:
+        return {}
+    warm = next((v for t, v in series if t >= warmup_s), series[-1][1])
+    end = series[-1][1]
+    return {"start": series[0][1], "after_warmup": warm, "end": end, "peak": max(v for _, v in series),
+            "growth_pct": round(100 * (end - warm) / warm, 1) if warm else None}
+
+
 # ---------------------------------------------------------------- processes
 
 def _proc_status_kb(pid: int, field_name: str) -> float | None:
@@ -439,6 +451,26 @@ def build_request(rnd: random.Random, pool: list[str], vacancies: list[dict], sc
     raise ValueError(f"unknown request kind {name}")
 
 
+class MemorySampler:
+    """RSS of the API's workers and of Neo4j every `every_s` seconds while the load runs."""
+
+    def __init__(self, server_pid: int, neo4j_pid, every_s: float):
+        self.server_pid, self.neo4j_pid, self.every_s = server_pid, neo4j_pid, every_s
+        self.samples: list[dict] = []
+        self.stop = threading.Event()
+
+    def sample(self, began: float) -> None:
+        api_mb = sum((_proc_status_kb(p, "VmRSS") or 0) for p in {self.server_pid, *worker_pids(self.server_pid)})
+        pid = self.neo4j_pid() if self.neo4j_pid else None
+        neo4j_kb = _proc_status_kb(pid, "VmRSS") if pid else None
+        self.samples.append({"t_s": round(time.perf_counter() - began, 1), "api_rss_mb": round(api_mb / 1024, 1),
+                             "neo4j_rss_mb": round(neo4j_kb / 1024, 1) if neo4j_kb else None})
+
+    def run(self, began: float) -> None:
+        while not self.stop.wait(0 if not self.samples else self.every_s):
+            self.sample(began)
+
+
 class Load:
     """C threads, each a coach at a screen: bearer token for the API, session cookie for the pages."""
 
@@ -583,7 +615,8 @@ class Probe:
 
 def run(driver, database: str, data_dir: Path, *, clients: int, vacancies: int, concurrency: int, workers: int,
         seconds: float, max_requests: int, caseload: int | None, seed: int, keep: bool,
-        warm_timeout_s: float = 900.0, visible_timeout_s: float = 10.0, progress=None, neo4j_cpu=None) -> dict:
+        warm_timeout_s: float = 900.0, visible_timeout_s: float = 10.0, progress=None, neo4j_cpu=None,
+        neo4j_pid=None) -> dict:
     from api.access import Role
     from api.auth import TokenStore
 
@@ -610,16 +643,20 @@ def run(driver, database: str, data_dir: Path, *, clients: int, vacancies: int, 
         neo4j_before = neo4j_cpu() if neo4j_cpu else None
         load = Load(server.url, tokens, work, seconds, max_requests, seed)
         probe = Probe(server.url, tokens[work["probe_coach"]], work["probe_clients"], visible_timeout_s)
+        sampler = MemorySampler(server.proc.pid, neo4j_pid, max(5.0, seconds / 40))
         began = time.perf_counter()
         deadline = began + seconds
         threads = [threading.Thread(target=load.worker, args=(i, deadline), daemon=True) for i in range(concurrency)]
         threads.append(threading.Thread(target=probe.run, args=(deadline,), daemon=True))
+        threading.Thread(target=sampler.run, args=(began,), daemon=True).start()
         for t in threads:
             t.start()
         for t in threads:
             t.join(seconds + 120)
         load.stop.set()
         probe.stop.set()
+        sampler.stop.set()
+        sampler.sample(began)
         wall = time.perf_counter() - began
         mem = memory(server.proc.pid)
         index = index_state(server.url)
@@ -632,6 +669,7 @@ def run(driver, database: str, data_dir: Path, *, clients: int, vacancies: int, 
                   "neo4j_cpu_s": round(neo4j_after - neo4j_before, 1) if neo4j_before is not None and neo4j_after
                   is not None else None,
                   "warm_s": round(warm_s, 1), "index_at_end": index, **setup, "write_share": WRITE_SHARE,
+                  "memory_samples": sampler.samples,
                   "loadavg_before": [round(x, 2) for x in load_before]}
         if result["requests"]:
             result["server_cpu_ms_per_request"] = round(1000 * cpu / result["requests"], 1)
@@ -655,23 +693,38 @@ def _self_cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def soak_figures(result: dict) -> dict:
+    """`bench soak`: what a long run must show. Memory from the first sample after the warm-up
+    (a fifth of the run, at most a minute: caches and the JVM heap fill) to the end."""
+    warmup_s = min(60.0, result["seconds"] / 5)
+    api = memory_growth(result["memory_samples"], "api_rss_mb", warmup_s)
+    neo4j = memory_growth(result["memory_samples"], "neo4j_rss_mb", warmup_s)
+    growths = [g["growth_pct"] for g in (api, neo4j) if g.get("growth_pct") is not None]
+    return {"minutes": round(result["seconds"] / 60, 1), "warmup_s": warmup_s, "api_rss_mb": api,
+            "neo4j_rss_mb": neo4j, "p95_ms": {name: e["p95_ms"] for name, e in
+                                              {**result["endpoints"], **result["pages"]}.items()},
+            "goals_met": {"errors": result["errors"] == 0,
+                          "memory_growth_le_10_pct": bool(growths) and max(growths) <= 10.0}}
+
+
 def command(clients: int, vacancies: int, concurrency: int, workers: int, seconds: float, max_requests: int,
             caseload: int | None, seed: int, keep: bool, warm_timeout_s: float, visible_timeout_s: float,
-            as_json: bool) -> None:
+            as_json: bool, soak: bool = False) -> None:
     from graph_schema.db import connect
     from graph_schema.migrate import migrate
     from graph_schema.settings import settings
 
     s = settings()
-    neo4j_cpu = None
-    if s.provisions_local_server:  # the local server's CPU seconds (Neo4j's share of each request)
+    neo4j_cpu = neo4j_pid = None
+    if s.provisions_local_server:  # the local server's CPU seconds (Neo4j's share of each request) and memory
         from graph_schema.server import LocalServer
-        neo4j_cpu = LocalServer(s).cpu_seconds
+        neo4j_cpu, neo4j_pid = LocalServer(s).cpu_seconds, LocalServer(s).pid
     progress = None if as_json else (lambda msg: print(f"bench api: {msg}", file=sys.stderr, flush=True))
     with connect(s) as driver:
         migrate(driver, s.neo4j_database)
         result = run(driver, s.neo4j_database, s.data_dir, clients=clients, vacancies=vacancies,
                      concurrency=concurrency, workers=workers, seconds=seconds, max_requests=max_requests,
                      caseload=caseload, seed=seed, keep=keep, warm_timeout_s=warm_timeout_s,
-                     visible_timeout_s=visible_timeout_s, progress=progress, neo4j_cpu=neo4j_cpu)
-    print(json.dumps(result))
+                     visible_timeout_s=visible_timeout_s, progress=progress, neo4j_cpu=neo4j_cpu,
+                     neo4j_pid=neo4j_pid)
+    print(json.dumps({**soak_figures(result), **result} if soak else result))

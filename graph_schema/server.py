@@ -186,6 +186,10 @@ class LocalServer:
         return {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.conf_dir)}
 
     # ---- process control ---------------------------------------------------------------
+    def pid(self) -> int | None:
+        """The running server's process id (None when it is not running): for benchmarks' /proc reads."""
+        return self._pid()
+
     def _pid(self) -> int | None:
         try:
             pid = int(self.pid_file.read_text().strip())

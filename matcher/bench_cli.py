@@ -231,6 +231,23 @@ def api(clients: int = typer.Option(100_000, "--clients", min=100, help="Generat
             warm_timeout, visible_timeout, as_json)
 
 
+@bench_app.command("soak")
+def soak(minutes: float = typer.Option(10.0, "--minutes", min=0.5, help="Length of the load."),
+         clients: int = typer.Option(100_000, "--clients", min=100, help="Generated clients (prefix bench-)."),
+         vacancies: int = typer.Option(20_000, "--vacancies", min=10, help="Generated vacancies."),
+         concurrency: int = typer.Option(4, "--concurrency", min=1, help="Concurrent coaches (threads)."),
+         workers: int = typer.Option(1, "--workers", min=1, help="uvicorn worker processes."),
+         caseload: int = typer.Option(100, "--caseload", min=0, help="Clients per bench coach (0: all on one)."),
+         keep: bool = typer.Option(False, "--keep", help="Leave the population in the graph."),
+         as_json: bool = typer.Option(False, "--json", help="Print only the JSON object.")) -> None:
+    """`bench api`'s in-session load for a long time: requests, errors, p95 per endpoint, and the RSS of the
+    API and of Neo4j sampled through the run (growth after warm-up: goal <= 10 %)."""
+    from api.bench_api import command
+
+    command(clients, vacancies, concurrency, workers, minutes * 60, 10**9, caseload or None, 7, keep, 900.0, 10.0,
+            as_json, soak=True)
+
+
 @bench_app.command("fuzz")
 def fuzz(requests: int = typer.Option(10_000, "--requests", min=1, help="At least this many generated requests."),
          seed: int = typer.Option(1, "--seed", help="Hypothesis seed (the same seed, graph and code: the same run)."),

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api.bench_api import (MIX, WRITE_SHARE, Sample, build_request, extra_worker_mb, figures, percentile, sign_in,
-                           summarise, waarneming_scales, worker_pids)
+from api.bench_api import (MIX, WRITE_SHARE, MemorySampler, Sample, build_request, extra_worker_mb, figures,
+                           memory_growth, percentile, sign_in, soak_figures, summarise, waarneming_scales, worker_pids)
 from api_fixtures import OCC, SKILLS, api  # noqa: F401  (fixture)
 
 
@@ -46,6 +46,29 @@ def test_extra_worker_memory_separates_private_from_shared():
     shared = 2000.0 / 3 + 150.0
     assert extra_worker_mb([2150.0] * 3, [shared] * 3) == pytest.approx(150.0)
     assert extra_worker_mb([500.0], [400.0]) is None
+
+
+def test_soak_memory_growth_counts_from_the_end_of_the_warm_up():
+    samples = [{"t_s": 0.0, "api_rss_mb": 300.0, "neo4j_rss_mb": 900.0},
+               {"t_s": 30.0, "api_rss_mb": 500.0, "neo4j_rss_mb": 1200.0},  # warming: index, caches, JVM heap
+               {"t_s": 60.0, "api_rss_mb": 520.0, "neo4j_rss_mb": 1250.0},
+               {"t_s": 600.0, "api_rss_mb": 546.0, "neo4j_rss_mb": 1500.0}]
+    api_growth = memory_growth(samples, "api_rss_mb", warmup_s=60.0)
+    assert api_growth == {"start": 300.0, "after_warmup": 520.0, "end": 546.0, "peak": 546.0, "growth_pct": 5.0}
+    assert memory_growth(samples, "neo4j_rss_mb", 60.0)["growth_pct"] == 20.0
+    assert memory_growth([{"t_s": 0.0, "neo4j_rss_mb": None}], "neo4j_rss_mb", 60.0) == {}
+    result = {"seconds": 600.0, "memory_samples": samples, "errors": 0,
+              "endpoints": {"client_gap": {"p95_ms": 12.0}}, "pages": {"page_client": {"p95_ms": 80.0}}}
+    soak = soak_figures(result)
+    assert soak["p95_ms"] == {"client_gap": 12.0, "page_client": 80.0} and soak["warmup_s"] == 60.0
+    assert soak["goals_met"] == {"errors": True, "memory_growth_le_10_pct": False}  # Neo4j grew 20 %
+
+
+def test_the_memory_sampler_reads_this_process_and_a_given_pid():
+    sampler = MemorySampler(os.getpid(), lambda: os.getpid(), every_s=60)
+    sampler.sample(began=0.0)
+    [sample] = sampler.samples
+    assert sample["api_rss_mb"] > 10 and sample["neo4j_rss_mb"] == sample["api_rss_mb"]
 
 
 def test_the_mix_is_five_percent_writes_and_names_the_worker_processes():

@@ -6,8 +6,6 @@ import json
 import typer
 
 from api.access import Role
-from api.auth import TokenStore, tokens_file
-from api.logs import uvicorn_log_config
 from graph_schema.settings import settings
 
 serve_app = typer.Typer(help="Run the HTTP API.", invoke_without_command=True)
@@ -20,6 +18,8 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
           workers: int = typer.Option(1, "--workers", min=1)) -> None:
     """Start the API (uvicorn + create_app); the schema is migrated on start."""
     import uvicorn
+
+    from api.logs import uvicorn_log_config
 
     s = settings()
     host, port = host or s.api_host, port or s.api_port
@@ -36,6 +36,8 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
 def create(role: Role = typer.Option(..., "--role"), subject: str = typer.Option(..., "--subject"),
            name: str = typer.Option("", "--name"), as_json: bool = typer.Option(False, "--json")) -> None:
     """Create a token; it is printed once and cannot be shown again."""
+    from api.auth import TokenStore, tokens_file  # FastAPI: imported by the commands that need it, not by every CLI start
+
     token, entry = TokenStore(tokens_file(settings())).create(subject, role, name, created_by="cli")
     if as_json:
         typer.echo(json.dumps({"token": token, "token_id": entry.token_id, "subject": subject, "role": role.value}))
@@ -45,12 +47,16 @@ def create(role: Role = typer.Option(..., "--role"), subject: str = typer.Option
 
 @tokens_app.command("list")
 def list_tokens() -> None:
+    from api.auth import TokenStore, tokens_file
+
     for t in TokenStore(tokens_file(settings())).list():
         typer.echo(f"{t.token_id}  {t.role.value:<14} {t.subject}  {t.name}  {t.created_at}")
 
 
 @tokens_app.command("revoke")
 def revoke(token_id: str = typer.Argument(..., help="The id shown by `tokens list`.")) -> None:
+    from api.auth import TokenStore, tokens_file
+
     if not TokenStore(tokens_file(settings())).revoke(token_id):
         typer.secho(f"no token with id {token_id}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,9 @@ import numpy as np
 # under this many values (~64 MB): short labels go 256 at a time, 256-token texts ~20.
 _SCORE_BUDGET = 1 << 24
 _TOKEN_BUDGET = 1 << 14
+# Up to this many tokens in a batch (a search query, a few titles) plain numpy is used: loading the
+# numba kernels from their cache costs ~0.4 s per process, more than they save on small work.
+_NUMPY_TOKENS = 256
 
 
 class UnsupportedModel(RuntimeError):
@@ -170,8 +174,6 @@ class BertEncoder:
         if activation not in _ACTIVATIONS:
             raise UnsupportedModel(f"{folder}: hidden_act {activation!r}")
         self.activation = activation
-        kernels = _numba_kernels()
-        self._bias_gelu, self._bias_residual_norm = kernels if kernels else (None, None)
         bert = _read_json(folder / "sentence_bert_config.json")
         max_positions = int(config.get("max_position_embeddings", 512))
         self.max_seq_length = min(int(bert.get("max_seq_length") or max_positions), max_positions)
@@ -243,20 +245,25 @@ class BertEncoder:
             np.exp(scores, out=scores)
             scores /= scores.sum(axis=-1, keepdims=True)
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, h)
-            x = self._add_norm(context @ layer.out_w, layer.out_b, x, layer.ln1_w, layer.ln1_b)
-            up = self._bias_act(x @ layer.up_w, layer.up_b)
-            x = self._add_norm(up @ layer.down_w, layer.down_b, x, layer.ln2_w, layer.ln2_b)
+            fused = ids.size > _NUMPY_TOKENS
+            x = self._add_norm(context @ layer.out_w, layer.out_b, x, layer.ln1_w, layer.ln1_b, fused)
+            up = self._bias_act(x @ layer.up_w, layer.up_b, fused)
+            x = self._add_norm(up @ layer.down_w, layer.down_b, x, layer.ln2_w, layer.ln2_b, fused)
         return x.reshape(batch, length, h)
 
-    def _bias_act(self, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
-        if self.activation == "gelu" and self._bias_gelu is not None:
-            return self._bias_gelu(x, bias)
+    @cached_property
+    def _kernels(self) -> tuple | None:
+        return _numba_kernels()  # imported and loaded on the first large batch only
+
+    def _bias_act(self, x: np.ndarray, bias: np.ndarray, fused: bool) -> np.ndarray:
+        if fused and self.activation == "gelu" and self._kernels is not None:
+            return self._kernels[0](x, bias)
         return _bias_act_numpy(x, bias, self.activation)
 
-    def _add_norm(self, x, bias, residual, weight, shift) -> np.ndarray:
+    def _add_norm(self, x, bias, residual, weight, shift, fused: bool) -> np.ndarray:
         """LayerNorm(x + bias + residual); x is a fresh product and may be overwritten."""
-        if self._bias_residual_norm is not None:
-            return self._bias_residual_norm(x, bias, residual, weight, shift, self.eps)
+        if fused and self._kernels is not None:
+            return self._kernels[1](x, bias, residual, weight, shift, self.eps)
         return _bias_residual_norm_numpy(x, bias, residual, weight, shift, self.eps)
 
     def _pool(self, states: np.ndarray, mask: np.ndarray) -> np.ndarray:

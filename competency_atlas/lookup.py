@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+from competency_atlas.char_tfidf import CharTfidf
 
 Embed = Callable[[list[str]], np.ndarray]
 """Texts -> unit-length float32 vectors, one row per text."""
@@ -60,7 +61,6 @@ FALLBACK_WEIGHTS = FusionWeights(semantic=0.45, tfidf=0.4, fuzzy=0.15)
 VARIANT_DISCOUNT = 0.95
 # How much a concept's second-best label counts (see `concept_scores`); 0 = best label only.
 LABEL_AGREEMENT = 0.6
-TFIDF_ANALYZER = "char_wb"
 TFIDF_NGRAMS = (2, 4)
 
 
@@ -76,7 +76,7 @@ class ConceptHit:
 class LookupIndex:
     forms: list[SurfaceForm]
     normalised: list[str]
-    vectorizer: TfidfVectorizer
+    vectorizer: CharTfidf
     tfidf_matrix: object  # scipy sparse, rows L2-normalised
     embeddings: np.ndarray | None
     concept_of_form: np.ndarray = field(repr=False)  # form row -> concept number
@@ -128,8 +128,7 @@ def build_index(rows: Iterable[SurfaceForm | tuple[str, str, str]],
     normalised = [normalise(f.text, f.lang) for f in forms]
     # char_wb n-grams stay inside words (padded with spaces), so "maker" in "trappenmaker"
     # matches "maker" in another compound; sublinear tf keeps long labels from dominating.
-    vectorizer = TfidfVectorizer(analyzer=TFIDF_ANALYZER, ngram_range=TFIDF_NGRAMS, sublinear_tf=True,
-                                 dtype=np.float32)
+    vectorizer = CharTfidf(TFIDF_NGRAMS)
     matrix = vectorizer.fit_transform(normalised)
     if embeddings is None and embed is not None:
         embeddings = embed([f.text for f in forms])

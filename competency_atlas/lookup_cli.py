@@ -20,6 +20,8 @@ from competency_atlas.lookup_repository import (Target, concept_names, load_labe
 from graph_schema.db import connect
 from graph_schema.settings import settings
 
+INDEX_FORMAT = "char-tfidf-1"  # a new format gets its own file: an older pickle is never read
+
 search_app = typer.Typer(help="Look-ups in the atlas: occupations and competencies by text, occupation profiles.",
                          no_args_is_help=True)
 
@@ -38,7 +40,7 @@ def _build(target: Target, semantic: bool) -> LookupIndex:
     s = settings()
     with connect(s) as driver:
         tag = release_tag(driver, s.neo4j_database)
-        index = _lexical_index(s.work_dir / "lookup", f"{target}|{tag}",
+        index = _lexical_index(s.work_dir / "lookup", f"{target}|{tag}|{INDEX_FORMAT}",
                                lambda: load_label_rows(driver, s.neo4j_database, target))
     if index is None:
         raise _fail(f"No {target} labels in the graph at {s.uri}: build the atlas first (`atlas-match atlas build`).")

@@ -18,6 +18,7 @@ from scipy.special import ndtr
 from neo4j import Driver, ManagedTransaction
 from tqdm import tqdm
 
+from matcher.freshness import bump_after_bulk, bump_generation
 from matcher.bench_population import Population, VacancySet, generate_clients, generate_vacancies
 from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
 from matcher.index_repository import load_index
@@ -95,6 +96,7 @@ def clear_bench_data(driver: Driver, database: str) -> None:
         for label, key in (("Client", "key"), ("Vacancy", "id")):
             session.run(f"MATCH (n:{label}) WHERE n.{key} STARTS WITH $p "
                         "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS", p=BENCH_PREFIX).consume()
+    bump_after_bulk(driver, database)
 
 
 def write_population(driver: Driver, database: str, pop: Population, competencies: list[str], batch: int = 2000) -> None:
@@ -123,6 +125,7 @@ def write_population(driver: Driver, database: str, pop: Population, competencie
 def _write_clients(tx: ManagedTransaction, clients: list[dict], profiles: list[dict]) -> None:
     tx.run(Q_CLIENTS, clients=clients).consume()
     set_profiles(tx, profiles)
+    bump_generation(tx, [c["key"] for c in clients])  # a running index patches these rows (or rebuilds)
 
 
 def write_vacancies(driver: Driver, database: str, vac: VacancySet, occupation_keys: list[str], batch: int = 500) -> None:
@@ -132,6 +135,7 @@ def write_vacancies(driver: Driver, database: str, vac: VacancySet, occupation_k
                  "lat": float(vac.lat[i]), "lon": float(vac.lon[i])}
                 for i in range(lo, min(lo + batch, len(vac.occupation)))]
         driver.execute_query(Q_VACANCIES, vacancies=rows, database_=database)
+    bump_after_bulk(driver, database)  # an index saved or running before these vacancies must not serve
 
 
 def numpy_floor(index: MatchIndex, vacancy: str, n: int = N_TOP) -> list[int]:

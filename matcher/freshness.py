@@ -64,6 +64,13 @@ def bump_generation(tx: ManagedTransaction, clients: Iterable[str] | None = None
     tx.run(_BUMP, clients=sorted(set(clients or ())), erased=[], full=clients is None, keep=KEEP_CHANGES).consume()
 
 
+def bump_after_bulk(driver: Driver, database: str) -> None:
+    """After a bulk write outside the ingests (the benchmarks' generated populations): running and
+    saved indexes see a full change and rebuild, instead of serving what was there before."""
+    with driver.session(database=database) as session:
+        session.execute_write(bump_generation)
+
+
 def log_erasure(tx: ManagedTransaction, key: str) -> None:
     """Bump for an erased client: its key leaves the log, its hash tells running indexes."""
     tx.run(_SCRUB, key=key).consume()

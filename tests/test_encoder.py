@@ -93,12 +93,17 @@ def test_long_input_is_truncated_at_max_seq_length():
 
 
 def test_the_plain_numpy_path_gives_the_same_vectors():
-    from competency_atlas.bert_encoder import BertEncoder
+    """Small batches (a search query) run in plain numpy, large ones in the fused numba kernels."""
+    from competency_atlas.bert_encoder import _NUMPY_TOKENS, BertEncoder
 
-    texts = ["lasser", "work in teams", "in een team werken", ""]
+    texts = [f"{t} {i}" for i in range(40) for t in ("lasser", "work in teams", "in een team werken", "")]
+    fused = BertEncoder(resolve_model_path(MODEL))
+    assert sum(len(ids) for ids in fused.tokenize(texts)) > 2 * _NUMPY_TOKENS  # batches large enough to fuse
     plain = BertEncoder(resolve_model_path(MODEL))
-    plain._bias_gelu = plain._bias_residual_norm = None  # as without numba: scipy's erf, numpy LayerNorm
-    assert np.allclose(plain.encode(texts), encode(texts, MODEL), atol=1e-5)
+    plain.__dict__["_kernels"] = None  # as without numba: scipy's erf, numpy LayerNorm
+    assert np.allclose(plain.encode(texts), fused.encode(texts), atol=1e-5)
+    assert fused.__dict__["_kernels"] is not None  # the fused kernels did run
+    assert np.allclose(plain.encode(texts[:2]), fused.encode(texts[:2]), atol=1e-5)
 
 
 def test_a_folder_that_is_not_a_bert_model_is_refused(tmp_path):

@@ -301,3 +301,28 @@ def test_the_cli_keeps_the_lexical_index_per_atlas_release(tmp_path):
     assert len(reads) == 2 and again.concept_ids == first.concept_ids == other.concept_ids
     assert search(again, "heftruck chauffeur", "nl", 1)[0].concept_id == "o:1"
     assert _lexical_index(tmp_path, "Occupation|empty|0", lambda: []) is None
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcdeéz 019-", max_size=30), min_size=1, max_size=25),
+       st.lists(st.text(alphabet="abcdexyz 09", max_size=30), min_size=1, max_size=5))
+@example(["a", "ab abc", "trappenmaker", ""], ["maker", "q", ""])
+def test_char_tfidf_gives_scikit_learns_numbers(texts, queries):
+    """CharTfidf replaces scikit-learn's vectoriser (a heavy import for a cold CLI): the same vectors."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from competency_atlas.char_tfidf import CharTfidf
+
+    ours = CharTfidf((2, 4))
+    theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32)
+    try:
+        expected = theirs.fit_transform(texts)
+    except ValueError:  # scikit-learn refuses a corpus without a single n-gram
+        assert ours.fit_transform(texts).shape[1] == 0
+        return
+    got = ours.fit_transform(texts)
+    order = [ours.vocabulary[g] for g in sorted(theirs.vocabulary_, key=theirs.vocabulary_.get)]
+    assert set(ours.vocabulary) == set(theirs.vocabulary_)
+    np.testing.assert_allclose(got.toarray()[:, order], expected.toarray(), atol=1e-6)
+    np.testing.assert_allclose(ours.transform(queries).toarray()[:, order], theirs.transform(queries).toarray(),
+                               atol=1e-6)

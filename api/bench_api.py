@@ -652,7 +652,8 @@ def run(driver, database: str, data_dir: Path, *, clients: int, vacancies: int, 
         deadline = began + seconds
         threads = [threading.Thread(target=load.worker, args=(i, deadline), daemon=True) for i in range(concurrency)]
         threads.append(threading.Thread(target=probe.run, args=(deadline,), daemon=True))
-        threading.Thread(target=sampler.run, args=(began,), daemon=True).start()
+        sampling = threading.Thread(target=sampler.run, args=(began,), daemon=True)
+        sampling.start()
         for t in threads:
             t.start()
         for t in threads:
@@ -660,7 +661,8 @@ def run(driver, database: str, data_dir: Path, *, clients: int, vacancies: int, 
         load.stop.set()
         probe.stop.set()
         sampler.stop.set()
-        sampler.sample(began)
+        sampling.join(30)
+        sampler.sample(began)  # the last sample, after the load
         wall = time.perf_counter() - began
         mem = memory(server.proc.pid)
         index = index_state(server.url)

@@ -175,9 +175,11 @@ def bench(requests: int, seed: int) -> dict:
         examples = math.ceil(max(requests - fixed, 1) / max(len(ops) - fixed, 1))
         started = time.perf_counter()
         result = fuzz(app, tokens, examples, seed, known)
-        # Some operation's inputs ran out early: run again with more examples for the others.
-        while result["requests"] < requests and max(result["per_operation"].values()) >= examples:
+        # Some operation's inputs ran out early: run again with more examples for the others (the
+        # figures are the last run's alone).
+        while result["requests"] < requests and max(result["per_operation"].values(), default=0) >= examples:
             examples = math.ceil(examples * requests / result["requests"])
+            started = time.perf_counter()
             result = fuzz(app, tokens, examples, seed, known)
         seconds = time.perf_counter() - started
     failures, sent = result.pop("failures"), result.pop("requests")

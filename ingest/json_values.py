@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
+# A short text of one line (a title, an identifier, a name): no control characters or line and
+# paragraph separators (they break logs and exports), no text-direction marks or overrides
+# ("\u202e" shows what follows reversed).
+NOT_ONE_LINE = "\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+ONE_LINE_PATTERN = f"^[^{NOT_ONE_LINE}]*$"
+_NOT_ONE_LINE = re.compile(f"[{NOT_ONE_LINE}]")
 MAX_DEPTH = 32  # a JobPosting or a measurement needs fewer than 10
 INT_LIMIT = 2**63  # Neo4j's integers are 64-bit
 TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
@@ -47,6 +54,12 @@ def text_problem(text: str) -> str | None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def one_line_problem(text: str) -> str | None:
+    if (found := _NOT_ONE_LINE.search(text)) is not None:
+        return f"contains control or text-direction character U+{ord(found.group()):04X}"
     return None
 
 

@@ -224,7 +224,7 @@ def ingest_records(items: Iterable[MeasurementRecord | FileProblem], driver: Dri
         for item in items:
             if isinstance(item, FileProblem):
                 seen_sources.add(item.problem.source)
-                report.rejections.append(Rejection((item.problem,), {"text": item.text}, item.fmt))
+                report.rejections.append(Rejection((item.problem,), item.rejected, item.fmt))
                 continue
             seen_sources.add(item.source)
             result = dedupe.check(validate(item, profiles, today, education))

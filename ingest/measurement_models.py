@@ -25,6 +25,8 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ingest.json_values import ONE_LINE_PATTERN
+
 # Blocks that carry scale scores rather than block values: the key names a theme of the
 # instrument profile (or one of these aliases) and holds {scale: score}, or one number when the
 # theme has a single scale (ABC locus of control).
@@ -37,8 +39,8 @@ SCORE_GROUP_ALIASES = {
     ("wcm", "availability"): "availability",
 }
 
-# A short text of one line: no control characters (NUL breaks exports and logs), bounded.
-OneLine = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+# A short text of one line (ingest/json_values.py's rule), bounded.
+OneLine = Annotated[str, StringConstraints(max_length=200, pattern=ONE_LINE_PATTERN)]
 
 
 class Identity(BaseModel):

@@ -24,13 +24,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.measurement_models import MeasurementRecord
 from ingest import json_values
 from ingest.report import Problem
-from ingest.source_files import (LINE_TOO_LONG, NumberedLine, Unreadable, numbered_lines, read_csv_table,
+from ingest.source_files import (FileProblem, LineProblem, NumberedLine, Unreadable, numbered_lines, read_csv_table,
                                  read_document, read_lines)
 
 JSON_SUFFIXES = {".json"}
@@ -46,14 +45,6 @@ NUMBER_COLUMNS = ("score", "hours_available")
 _DECIMAL_COMMA = re.compile(r"^\s*(-?\d+),(\d+)\s*$")
 CSV_COLUMNS = ("measurement_id", *MEASUREMENT_COLUMNS, "scale", "score", "block", "value",
                *CLIENT_COLUMNS, *IDENTITY_COLUMNS)
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """The file as a whole could not be read: nothing in it landed."""
-    problem: Problem
-    fmt: str
-    text: str
 
 
 ReadItem = MeasurementRecord | FileProblem
@@ -91,7 +82,7 @@ def read_file(path: Path) -> Iterator[ReadItem]:
 def _record(source: str, location: str, fmt: str, node: object) -> ReadItem:
     if (bad := json_values.first_bad_value(node)) is not None:  # rejected here: no model need cope with it
         pointer, why = bad
-        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, json.dumps(node))
+        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, raw=node)
     data = node if isinstance(node, dict) else {"__not_an_object__": node}
     return MeasurementRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
 
@@ -112,9 +103,8 @@ def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
 
 def read_json_lines(text: str | Iterable[NumberedLine], source: str) -> Iterator[ReadItem]:
     for number, line in numbered_lines(text) if isinstance(text, str) else text:
-        if line is None:
-            yield MeasurementRecord(source, f"line {number}", "jsonl", {"__invalid_json__": LINE_TOO_LONG},
-                                    {"__invalid_line__": ""})
+        if isinstance(line, LineProblem):
+            yield FileProblem(Problem(source, f"line {number}", "", line.reason), "jsonl")
             continue
         if not line.strip():
             continue
@@ -166,18 +156,33 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
                                   f"missing required column(s) {', '.join(missing)} (header: {', '.join(table.header)})"),
                           "csv", text)
         return
-    for number, why in table.ragged:
-        yield FileProblem(Problem(source, f"row {number}", "", why), "csv", "")
     groups: dict[tuple, list[tuple[int, dict]]] = {}
     for number, row in table.rows:
         if table.separator == ";":  # Dutch Excel writes decimal commas: "6,5"
             row = {c: _DECIMAL_COMMA.sub(r"\1.\2", v) if c in NUMBER_COLUMNS else v for c, v in row.items()}
-        mid = row.get("measurement_id", "").strip()
-        key = ("id", mid) if mid else tuple(row.get(c, "").strip() for c in
-                                            ("client_key", "instrument", "instrument_version", "measured_at"))
-        groups.setdefault(key, []).append((number, row))
-    for members in groups.values():
-        yield _csv_record(source, [row for _, row in members], [number for number, _ in members])
+        groups.setdefault(_group_key(row), []).append((number, row))
+    # A row that cannot be read takes its whole measurement with it (never land one in part): its
+    # group is found from its leading cells, which come before any stray separator.
+    unread: dict[tuple, list[tuple[int, dict, str]]] = {}
+    for number, cells, why in table.ragged:
+        key = _group_key(dict(zip(table.header, cells)))
+        as_read = dict(zip([*table.header, *(f"extra_{i}" for i in range(len(cells)))], cells))
+        if key in groups:
+            unread.setdefault(key, []).append((number, as_read, why))
+        else:
+            yield FileProblem(Problem(source, f"row {number}", "", why), "csv", raw=[as_read])
+    for key, members in groups.items():
+        record = _csv_record(source, [row for _, row in members], [number for number, _ in members])
+        for number, as_read, why in unread.get(key, ()):
+            record.data.setdefault("__conflicts__", []).append(("", number, f"{why}: the measurement is not taken in part"))
+            record.raw.append(as_read)  # the rejects file holds the row too, to correct
+        yield record
+
+
+def _group_key(row: dict) -> tuple:
+    mid = row.get("measurement_id", "").strip()
+    return ("id", mid) if mid else tuple(row.get(c, "").strip() for c in
+                                         ("client_key", "instrument", "instrument_version", "measured_at"))
 
 
 def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> MeasurementRecord:

@@ -73,13 +73,19 @@ class IngestReport:
         for (source, fmt), rejections in groups.items():
             stem = Path(source).stem or "request"
             path = folder / f"{stem}.{self.run_id}.rejects.{'csv' if fmt == 'csv' else fmt}"
+            # Text that is not valid Unicode (a lone surrogate in a rejected record) is written as a
+            # JSON escape; a whole file that could not be read is a one-cell row or a {"text": ...}.
             if fmt == "csv":
-                pd.DataFrame([row for r in rejections for row in r.raw]).to_csv(path, index=False)
+                rows = [row for r in rejections for row in (r.raw if isinstance(r.raw, list) else [r.raw])]
+                pd.DataFrame(rows).to_csv(path, index=False, errors="backslashreplace")
             elif fmt == "jsonl":
-                path.write_text("".join(json.dumps(r.raw, ensure_ascii=False) + "\n" for r in rejections))
+                path.write_text("".join(json.dumps(r.raw, ensure_ascii=False) + "\n" for r in rejections),
+                                errors="backslashreplace")
             else:
-                path.write_text(json.dumps([r.raw for r in rejections], ensure_ascii=False, indent=2))
+                path.write_text(json.dumps([r.raw for r in rejections], ensure_ascii=False, indent=2),
+                                errors="backslashreplace")
             written.append(path)
         report = folder / f"{self.kind}.{self.run_id}.problems.json"
-        report.write_text(json.dumps([p.__dict__ for p in self.problems], ensure_ascii=False, indent=2))
+        report.write_text(json.dumps([p.__dict__ for p in self.problems], ensure_ascii=False, indent=2),
+                          errors="backslashreplace")
         return [*written, report]

@@ -1,8 +1,9 @@
 """Opening an ingest file, the same way for measurements and vacancies.
 
 Text is UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8" writes one), or UTF-16
-with its mark (Excel's "Unicode text"). Anything else is refused with the offset of the first
-byte that is not text, never guessed: a wrong guess would land names and titles garbled.
+with its mark (Excel's "Unicode text"). Anything else is refused, never guessed (a wrong guess
+would land names and titles garbled): a .json or .csv file with the offset and line of the
+first byte that is not text, a JSON Lines line with its column (the other lines still count).
 
 Memory stays bounded whatever arrives: a JSON or CSV file is parsed whole, so it may not exceed
 MAX_DOCUMENT_BYTES; a JSON Lines file is read line by line, and a line longer than
@@ -17,14 +18,37 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.report import Problem
+
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024
 _CHUNK = 64 * 1024
 
-NumberedLine = tuple[int, str | None]  # (1-based line number, text; None: longer than MAX_LINE_CHARS)
+NumberedLine = tuple[int, "str | LineProblem"]  # (1-based line number, its text or why it is not read)
 
 
 LINE_TOO_LONG = f"line longer than {MAX_LINE_CHARS:,} characters: not read"
+csv.field_size_limit(MAX_DOCUMENT_BYTES)  # a long description is a cell, not a reason to refuse the file
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """What could not be read as a record (the whole file, a line, a CSV row, a record holding a
+    value no input may carry): rejected with its problem, `raw` kept for the rejects file."""
+    problem: Problem
+    fmt: str
+    text: str = ""
+    raw: dict | list | None = None
+
+    @property
+    def rejected(self) -> dict | list:
+        return self.raw if self.raw is not None else {"text": self.text}
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A JSON Lines line that is not read: too long, or not text."""
+    reason: str
 
 
 class Unreadable(Exception):
@@ -54,10 +78,9 @@ def _open(path: Path):
         raise Unreadable(f"cannot read file: {exc.strerror or exc}") from None
 
 
-def _not_text(exc: UnicodeDecodeError, encoding: str) -> Unreadable:
+def _not_text(encoding: str, where: str) -> str:
     name = "UTF-16" if encoding == "utf-16" else "UTF-8"
-    return Unreadable(f"not {name} text: byte 0x{exc.object[exc.start]:02x} at offset {exc.start} of a read block "
-                      "(save the file as UTF-8, in Excel 'CSV UTF-8')")
+    return f"not {name} text: {where} (save the file as UTF-8, in Excel 'CSV UTF-8')"
 
 
 def _checked(text: str) -> str:
@@ -75,53 +98,95 @@ def read_document(path: Path) -> str:
     if size > MAX_DOCUMENT_BYTES:
         raise Unreadable(f"file of {size / 2**20:.0f} MB is larger than the {MAX_DOCUMENT_BYTES // 2**20} MB a "
                          ".json or .csv file may have: split it, or write JSON Lines (.jsonl), read line by line")
-    handle = _open(path)
-    with handle:
-        try:
-            return _checked(handle.read())
-        except UnicodeDecodeError as exc:
-            raise _not_text(exc, handle.encoding) from None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"cannot read file: {exc.strerror or exc}") from None
+    encoding = encoding_of(data[:4])
+    body = data[3:] if encoding == "utf-8-sig" else data  # offsets below count from the file's start
+    try:
+        return _checked(data.decode(encoding))
+    except UnicodeDecodeError as exc:
+        start = exc.start + (len(data) - len(body))
+        line = exc.object[:exc.start].decode(encoding if encoding != "utf-8-sig" else "utf-8",
+                                            errors="replace").count("\n") + 1
+        raise Unreadable(_not_text(encoding, f"byte 0x{exc.object[exc.start]:02x} at offset {start}"),
+                         f"line {line}") from None
 
 
 def read_lines(path: Path) -> Iterator[NumberedLine]:
-    """The lines of a JSON Lines file, numbered from 1, one at a time; Unreadable before the first
-    line, or at the line where the text stops being text (the lines before it stand)."""
+    """The lines of a JSON Lines file, numbered from 1, one at a time. UTF-8 lines are decoded one
+    by one, so a line that is not text is that line's problem and the next lines still count;
+    UTF-16 files are decoded as a stream (Unreadable from the first line that is not text)."""
+    try:
+        with path.open("rb") as raw:
+            encoding = encoding_of(raw.read(4))
+    except FileNotFoundError:
+        raise Unreadable("file not found") from None
+    except OSError as exc:
+        raise Unreadable(f"cannot read file: {exc.strerror or exc}") from None
+    if encoding == "utf-16":
+        yield from _utf16_lines(path)
+        return
+    with path.open("rb") as handle:
+        if encoding == "utf-8-sig":
+            handle.read(3)
+        number = 0
+        while line := handle.readline(MAX_LINE_CHARS + 1):
+            number += 1
+            if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
+                _skip_rest_of_line(handle)
+                yield number, LineProblem(LINE_TOO_LONG)
+                continue
+            body = line[:-1] if line.endswith(b"\n") else line
+            body = body[:-1] if body.endswith(b"\r") else body
+            for i, piece in enumerate(body.split(b"\r")):  # a lone CR ends a line too (old Mac files)
+                number += 1 if i else 0
+                try:
+                    yield number, piece.decode("utf-8")  # a NUL fails that line's JSON parse
+                except UnicodeDecodeError as exc:
+                    yield number, LineProblem(_not_text("utf-8", f"byte 0x{piece[exc.start]:02x} "
+                                                                 f"at column {exc.start + 1}"))
+
+
+def _utf16_lines(path: Path) -> Iterator[NumberedLine]:
     handle = _open(path)
     with handle:
         number = 0
         try:
-            while True:
-                line = handle.readline(MAX_LINE_CHARS + 1)
-                if not line:
-                    return
+            while line := handle.readline(MAX_LINE_CHARS + 1):
                 number += 1
                 if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
                     _skip_rest_of_line(handle)
-                    yield number, None
+                    yield number, LineProblem(LINE_TOO_LONG)
                     continue
-                yield number, line.rstrip("\r\n")  # a NUL in a line fails that line's JSON parse
+                yield number, line.rstrip("\r\n")
         except UnicodeDecodeError as exc:
-            raise Unreadable(_not_text(exc, handle.encoding).reason, f"line {number + 1}") from None
+            raise Unreadable(_not_text("utf-16", f"byte 0x{exc.object[exc.start]:02x}"), f"line {number + 1}") from None
 
 
 def _skip_rest_of_line(handle) -> None:
     while True:
         chunk = handle.readline(_CHUNK)
-        if not chunk or chunk.endswith("\n"):
+        if not chunk or chunk.endswith(b"\n" if isinstance(chunk, bytes) else "\n"):
             return
 
 
 def numbered_lines(text: str) -> Iterator[NumberedLine]:
     """Text already in memory (an upload) as numbered lines, the same shape as read_lines."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        yield number, (None if len(line) > MAX_LINE_CHARS else line)
+    # io.StringIO splits at line ends only (str.splitlines would also split at U+2028, which
+    # JSON allows inside a string), the same lines read_lines gives for the file
+    for number, line in enumerate(io.StringIO(text, newline=None), start=1):
+        line = line.rstrip("\n")
+        yield number, (LineProblem(LINE_TOO_LONG) if len(line) > MAX_LINE_CHARS else line)
 
 
 # ---------------------------------------------------------------- CSV
 
 def csv_separator(text: str) -> str:
-    """`;` when the header has more of them than commas (Dutch Excel writes `;`), else `,`."""
-    header = text.split("\n", 1)[0]
+    """`;` when the header (the first line with text) has more of them than commas (Dutch Excel
+    writes `;`), else `,`."""
+    header = next((line for line in io.StringIO(text, newline=None) if line.strip()), "")
     return ";" if header.count(";") > header.count(",") else ","
 
 
@@ -129,16 +194,17 @@ def csv_separator(text: str) -> str:
 class CsvTable:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (1-based data row, header not counted; cells by column)
-    ragged: list[tuple[int, str]]  # rows whose cell count differs from the header's: (row, why)
+    ragged: list[tuple[int, list[str], str]]  # rows whose cell count differs from the header's: (row, cells, why)
     separator: str
 
 
 def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
-    """Every cell as text; blank lines skipped. A row with more or fewer cells than the header is
-    set apart with its number (pandas would shift or pad it silently); no header is Unreadable."""
+    """Every cell as text; blank lines skipped. Rows are numbered as data rows (1-based, the header
+    and blank lines not counted; a quoted cell may span lines). A row with more or fewer cells than
+    the header is set apart with its number (pandas would shift or pad it silently); no header, or
+    a column named twice, is Unreadable."""
     separator = csv_separator(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, skipinitialspace=skip_initial_space,
-                        strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, skipinitialspace=skip_initial_space)
     try:
         lines = [row for row in reader if row and any(cell.strip() for cell in row)]
     except csv.Error as exc:
@@ -146,11 +212,14 @@ def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
     if not lines:
         raise Unreadable("not a readable CSV file: no header row")
     header = [cell.strip() for cell in lines[0]]
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:
+        raise Unreadable(f"column(s) {', '.join(twice)} more than once in the header", "row 0")
     rows, ragged = [], []
     for number, cells in enumerate(lines[1:], start=1):
         if len(cells) != len(header):
-            ragged.append((number, f"{len(cells)} cells where the header has {len(header)} "
-                                   f"(separator {separator!r}; a cell with the separator needs quotes)"))
+            ragged.append((number, cells, f"{len(cells)} cells where the header has {len(header)} "
+                                          f"(separator {separator!r}; a cell with the separator needs quotes)"))
         else:
             rows.append((number, dict(zip(header, cells))))
     return CsvTable(header, rows, ragged, separator)

@@ -164,7 +164,7 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
         for item in items:
             if isinstance(item, FileProblem):
                 sources.add(item.problem.source)
-                report.rejections.append(Rejection((item.problem,), {"text": item.text}, item.fmt))
+                report.rejections.append(Rejection((item.problem,), item.rejected, item.fmt))
                 continue
             sources.add(item.source)
             result = validate(item, known)

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import json_values
 from ingest.report import Problem
-from ingest.source_files import (LINE_TOO_LONG, NumberedLine, Unreadable, numbered_lines, read_csv_table,
+from ingest.source_files import (FileProblem, LineProblem, NumberedLine, Unreadable, numbered_lines, read_csv_table,
                                  read_document, read_lines)
 from ingest.vacancy_models import VacancyRecord
 
@@ -50,14 +49,6 @@ _CSV_SIMPLE = {  # CSV column → JobPosting property
 }
 _CSV_LISTS = {"employment_type": "employmentType", "skills": "skills"}
 _CSV_ADDRESS = {"postal_code": "postalCode", "locality": "addressLocality"}
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    """The file as a whole could not be read: nothing in it landed."""
-    problem: Problem
-    fmt: str
-    text: str  # what was read, so the rejects file carries it
 
 
 ReadItem = VacancyRecord | FileProblem
@@ -124,7 +115,10 @@ def _postings(value, pointer: str, top: bool = True) -> Iterator[tuple[str, obje
         for i, node in enumerate(graph):
             if isinstance(node, dict) and not _is_job_posting(node):
                 continue  # an Organization, WebPage, ... described alongside the postings
-            yield f"{pointer}/@graph/{i}", _inline_references(node, by_id) if isinstance(node, dict) else node
+            # a node holding a value no input may carry goes to the validator as it is: inlining
+            # recurses, and nesting hundreds of levels deep would exhaust the stack
+            whole = isinstance(node, dict) and json_values.first_bad_value(node) is None
+            yield f"{pointer}/@graph/{i}", _inline_references(node, by_id) if whole else node
     elif isinstance(value, dict) and not _is_job_posting(value):
         return
     else:
@@ -134,7 +128,7 @@ def _postings(value, pointer: str, top: bool = True) -> Iterator[tuple[str, obje
 def _record(source: str, location: str, fmt: str, node: object) -> ReadItem:
     if (bad := json_values.first_bad_value(node)) is not None:  # rejected here: no model need cope with it
         pointer, why = bad
-        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, json.dumps(node))
+        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, raw=node)
     data = node if isinstance(node, dict) else {"_not_an_object": node}
     return VacancyRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
 
@@ -158,8 +152,8 @@ def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
 def read_json_lines(text: str | Iterable[NumberedLine], source: str) -> Iterator[ReadItem]:
     for number, line in numbered_lines(text) if isinstance(text, str) else text:
         location = f"line {number}"
-        if line is None:
-            yield FileProblem(Problem(source, location, "", LINE_TOO_LONG), "jsonl", "")
+        if isinstance(line, LineProblem):
+            yield FileProblem(Problem(source, location, "", line.reason), "jsonl")
             continue
         if not line.strip():
             continue
@@ -212,7 +206,8 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
     except Unreadable as exc:
         yield FileProblem(Problem(source, exc.location, "", f"malformed CSV: {exc.reason}"), "csv", text)
         return
-    for number, why in table.ragged:
-        yield FileProblem(Problem(source, f"row {number}", "", why), "csv", "")
+    for number, cells, why in table.ragged:
+        yield FileProblem(Problem(source, f"row {number}", "", why), "csv",
+                          raw=[dict(zip([*table.header, *(f"extra_{i}" for i in range(len(cells)))], cells))])
     for number, row in table.rows:
         yield VacancyRecord(source, f"row {number}", "csv", csv_row_to_posting(row), [row])

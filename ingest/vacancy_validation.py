@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ingest.json_values import one_line_problem
 from ingest.report import Problem
 from ingest.text import html_to_text, looks_like_html
 from ingest.vacancy_models import USED_FIELDS, JobLocation, Vacancy, VacancyRecord
@@ -76,9 +77,6 @@ class _Collector:
 
 MAX_IDENTIFIER = 200  # the identifier goes into URLs (the API's path parameter has the same bound)
 MAX_TITLE = 300
-# Control characters break logs and exports; direction overrides and marks make a title or an
-# identifier display as something else than it is ("\u202e" reverses what follows).
-_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _one_line(c: _Collector, field: str, text: str | None, limit: int) -> None:
@@ -86,8 +84,8 @@ def _one_line(c: _Collector, field: str, text: str | None, limit: int) -> None:
         return
     if len(text) > limit:
         c.reject(field, f"{len(text)} characters, at most {limit}")
-    elif (found := _NOT_ONE_LINE.search(text)) is not None:
-        c.reject(field, f"contains control or text-direction character U+{ord(found.group()):04X}")
+    elif (problem := one_line_problem(text)) is not None:
+        c.reject(field, problem)
 
 
 def _scalar(value) -> str | None:

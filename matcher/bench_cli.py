@@ -261,3 +261,5 @@ def fuzz(requests: int = typer.Option(10_000, "--requests", min=1, help="At leas
         typer.echo(f"bench fuzz: {out['requests']} requests over {out['operations']} operations, "
                    f"{out['failures']['count']} failure(s)", err=True)
     typer.echo(json.dumps(out))
+    if out["failures"]["count"]:
+        raise typer.Exit(code=1)

@@ -71,6 +71,16 @@ def _fresh(s: Settings) -> None:
         seed_atlas(driver)
 
 
+def _batches(s: Settings, run, counter: str, fresh) -> int:
+    """How many batches (`counter` stages) a clean run of `run` writes: where the last one begins."""
+    seen = []
+    fresh()
+    with connect(s) as driver:
+        run(driver, lambda name: seen.append(name) if name == counter else None)
+    fresh()
+    return len(seen)
+
+
 def _run_killed(s: Settings, server, run, counter: str, batch: int | None, stage: str | None) -> None:
     """Run `run(driver, hook)`, killing the server at `stage` of batch `batch` (each `counter` stage starts a
     batch) or, when `batch` is None, after the run; then start the server again."""
@@ -107,11 +117,13 @@ def _run_killed(s: Settings, server, run, counter: str, batch: int | None, stage
 ])
 def test_a_killed_ingest_run_again_loses_nothing_and_writes_nothing_twice(private, point, batch, stage):
     s, server, files = private
-    _fresh(s)
     total, keys = _records(files)
-    last = -(-total // BATCH)
-    _run_killed(s, server, lambda driver, hook: ingest_paths(files, driver, DB, batch_size=BATCH, hook=hook),
-                "clients", last if batch == -1 else batch, stage)
+    run = lambda driver, hook: ingest_paths(files, driver, DB, batch_size=BATCH, hook=hook)  # noqa: E731
+    _fresh(s)
+    if batch == -1:
+        batch = _batches(s, run, "clients", lambda: _fresh(s))
+        assert batch >= 3, batch  # the generated population spans several batches
+    _run_killed(s, server, run, "clients", batch, stage)
     with connect(s) as driver:
         report = ingest_paths(files, driver, DB, batch_size=BATCH)
         assert report.rejected == 0 and report.landed + report.unchanged == total, point
@@ -150,13 +162,21 @@ def test_a_killed_vacancy_ingest_run_again_loses_nothing_and_writes_nothing_twic
     from ingest.vacancy_ingest import ingest_paths as ingest_vacancies
 
     s, server, _ = private
-    _fresh(s)
-    with connect(s) as driver:
-        write_mini_atlas(driver, DB)
     source = _postings(tmp_path)
-    _run_killed(s, server, lambda driver, hook: ingest_vacancies([source], driver, DB, make_enricher(driver, DB),
-                                                                 batch_size=10, hook=hook),
-                "hashes", -(-36 // 10) if batch == -1 else batch, stage)
+
+    def fresh() -> None:
+        _fresh(s)
+        with connect(s) as driver:
+            write_mini_atlas(driver, DB)
+
+    def run(driver, hook):
+        return ingest_vacancies([source], driver, DB, make_enricher(driver, DB), batch_size=10, hook=hook)
+
+    fresh()
+    if batch == -1:
+        batch = _batches(s, run, "hashes", fresh)
+        assert batch >= 3, batch
+    _run_killed(s, server, run, "hashes", batch, stage)
     with connect(s) as driver:
         report = ingest_vacancies([source], driver, DB, make_enricher(driver, DB), batch_size=10)
         assert report.rejected == 0 and report.landed + report.unchanged == 36, point

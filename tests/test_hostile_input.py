@@ -156,3 +156,21 @@ def test_a_100_mb_file_is_refused_or_streamed_within_bounded_memory(measurement_
     assert "larger than" in said and "line 1" in said, said[:2000]
     # 100 MB never sit in memory: reading either file whole would add at least that much
     assert peak_mb - baseline_mb < EXTRA_MB, (peak_mb, baseline_mb)
+
+
+def test_rejects_files_hold_the_rejected_records_as_read_ready_to_correct(measurement_db, tmp_path):
+    """What a kind of problem leaves in the rejects file: the row's cells (a ragged row with its extra
+    cells named), the record itself (a surrogate written as its JSON escape), never a placeholder."""
+    import pandas as pd
+
+    from ingest.measurement_ingest import ingest_paths
+
+    names = ["ragged_other_client.csv", "key_surrogate.json", "digits_400_score.json"]
+    report = ingest_paths([HOSTILE / "measurements" / n for n in names], measurement_db, DB)
+    written = {p.name.split(".")[0]: p for p in report.write_rejects(tmp_path)}
+    rows = pd.read_csv(written["ragged_other_client"], dtype=str, keep_default_na=False)
+    assert {"client_key", "score", "extra_0"} <= set(rows.columns) and "H-001" in set(rows["client_key"])
+    surrogate = json.loads(written["key_surrogate"].read_text())
+    assert surrogate[0]["client_key"] == "H\ud800" and surrogate[0]["scores"]["Samenwerken"] == 7
+    big = json.loads(written["digits_400_score"].read_text())
+    assert big[0]["client_key"] == "H-001" and "scores" in big[0]

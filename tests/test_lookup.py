@@ -304,8 +304,8 @@ def test_the_cli_keeps_the_lexical_index_per_atlas_release(tmp_path):
 
 
 @hypothesis_settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet="abcdeéz 019-", max_size=30), min_size=1, max_size=25),
-       st.lists(st.text(alphabet="abcdexyz 09", max_size=30), min_size=1, max_size=5))
+@given(st.lists(st.text(alphabet="abcdeéz ABÉ\t\n019-", max_size=30), min_size=1, max_size=25),
+       st.lists(st.text(alphabet="abcdexyz XY\t09", max_size=30), min_size=1, max_size=5))
 @example(["a", "ab abc", "trappenmaker", ""], ["maker", "q", ""])
 def test_char_tfidf_gives_scikit_learns_numbers(texts, queries):
     """CharTfidf replaces scikit-learn's vectoriser (a heavy import for a cold CLI): the same vectors."""

@@ -171,3 +171,23 @@ def test_project_local_java_trusts_the_machines_cas(tmp_path):
     assert proxy_ca in data
     assert data[-20:] == hashlib.sha1("changeit".encode("utf-16-be") + b"Mighty Aphrodite" + data[:-20]).digest()
     assert toolchain.trust_system_cas(cacerts, bundle) == 0  # a second run adds nothing
+
+
+def test_the_audit_fails_on_a_known_vulnerability_and_never_reads_as_done_when_it_was_not():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("audit", Path(__file__).parents[1] / "scripts" / "audit.py")
+    audit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(audit)
+    clean = {"dependencies": [{"name": "jinja2", "version": "3.1.6", "vulns": []},
+                              {"name": "numpy", "version": "2.3.0", "vulns": []}]}
+    lines, code = audit.verdict(clean, "osv")
+    assert code == 0 and lines == ["audit: 2 of 2 locked packages checked against osv, 0 known vulnerabilities"]
+    bad = {"dependencies": [{"name": "jinja2", "version": "2.4.1",
+                             "vulns": [{"id": "PYSEC-2019-217", "fix_versions": ["2.10.1"]}]}]}
+    lines, code = audit.verdict(bad, "osv")
+    assert code == 1 and lines[0] == "audit: jinja2 2.4.1: PYSEC-2019-217 (fixed in 2.10.1)"
+    unanswered = {"dependencies": [{"name": "jinja2", "version": "3.1.6", "skip_reason": "not found on PyPI"}]}
+    lines, code = audit.verdict(unanswered, "pypi")
+    assert code == 0 and "NOT DONE" in lines[-1]
+    assert audit.verdict(unanswered, "pypi", strict=True)[1] == 1

@@ -11,7 +11,7 @@ from neo4j import Driver
 
 from ingest.report import Problem
 from ingest.vacancy_ingest import build_enricher, ingest_records
-from ingest.vacancy_readers import read_csv_text, read_json_lines, read_json_text
+from ingest.vacancy_readers import FileProblem, read_csv_text, read_json_lines, read_json_text
 from graph_schema.settings import Settings
 
 SOURCE = "request"
@@ -55,7 +55,7 @@ def _ingest(cache: dict, driver: Driver, database: str, settings: Settings, reco
             rejected_at.setdefault(p.location, []).append(_problem(p))
     out = []
     for i, record in enumerate(records):
-        location = getattr(record, "location", f"/{i}")
+        location = record.problem.location if isinstance(record, FileProblem) else record.location
         if location in rejected_at:
             out.append({"index": i, "status": "rejected", "id": None, "problems": rejected_at[location]})
         else:

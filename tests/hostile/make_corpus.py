@@ -84,7 +84,7 @@ def measurement_cases() -> dict[str, tuple[bytes, dict]]:
         "binary.json": (bytes(range(256)) * 4, expect(0, 1, "not UTF-8")),
         "png.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), expect(0, 1, "not UTF-8")),
         "nul_bytes.csv": (long_csv([row]).encode().replace(b"UWV", b"U\x00V"), expect(0, 1, "NUL")),
-        "gzip.jsonl": (b"\x1f\x8b\x08\x00" + bytes(range(200)), expect(0, 1, "not UTF-8")),
+        "gzip.jsonl": (b"\x1f\x8b\x08\x00" + bytes(range(200)), expect(0, 2, "not UTF-8")),  # per line
         "empty.json": (b"", expect(0, 1, "not valid JSON")),
         "empty.csv": (b"", expect(0, 1, "CSV")),
         "empty.jsonl": (b"", expect(0, 0)),
@@ -157,8 +157,18 @@ def measurement_cases() -> dict[str, tuple[bytes, dict]]:
         "missing_column.csv": (long_csv([row], header=LONG_HEADER.replace("client_key", "klant")).encode(),
                                expect(0, 1, "client_key")),
         "tab_separated.csv": (long_csv([row]).replace(",", "\t").encode(), expect(0, 1, "client_key")),
-        "ragged.csv": (long_csv([row + ",extra,cells,here", row2]).encode(), expect(1, 1, "10 cells")),
-        "unclosed_quote.csv": (long_csv([row, '"H-002,abc']).encode(), expect(0, 1, "CSV")),
+        # an unquoted separator in one row: that row's whole measurement is rejected, never landed in part
+        "ragged.csv": (long_csv([row + ",extra,cells,here", row2]).encode(), expect(0, 1, "10 cells")),
+        "ragged_other_client.csv": (long_csv([row + ",x", row2, row2.replace("H-001", "H-002")]).encode(),
+                                    expect(1, 1, "not taken in part")),
+        "bom_then_latin1.csv": (codecs.BOM_UTF8 + long_csv([row, row2]).encode().replace(b"Initiatief",
+                                                                                        b"Initiati\xe9f"),
+                                expect(0, 1, "0xe9 at offset 186")),
+        "latin1_line.jsonl": (b"\n".join([js(m("H-001")), js(m("H-002", administered_by="Gemeente Zaandam")).replace(
+            b"Zaandam", b"Z\xe4andam"), js(m("H-003"))]), expect(2, 1, "line 2")),
+        "line_separator_in_string.jsonl": (js(m(administered_by="UWV\u2028Utrecht")) + b"\n" + js(m("H-002")),
+                                           expect(1, 1, "administered_by")),
+        "unclosed_quote.csv": (long_csv([row, '"H-002,abc']).encode(), expect(1, 1, "row 2")),
     }
 
 
@@ -210,8 +220,7 @@ def vacancy_cases() -> dict[str, tuple[bytes, dict]]:
         "utf16_no_bom.jsonl": (json.dumps(p()).encode("utf-16-le"), expect(0, 1, "line 1")),
         "binary.json": (bytes(range(256)) * 4, expect(0, 1, "not UTF-8")),
         "png.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), expect(0, 1, "not UTF-8")),
-        "nul_bytes.csv": (long_csv([row]).encode().replace(b"UWV", b"U\x00V"), expect(0, 1, "NUL")),
-        "zip.jsonl": (b"PK\x03\x04" + bytes(range(256)), expect(0, 1, "not UTF-8")),
+        "zip.jsonl": (b"PK\x03\x04" + bytes(range(256)), expect(0, 2, "not UTF-8")),  # per line
         "empty.json": (b"", expect(0, 1, "malformed JSON")),
         "empty.csv": (b"", expect(0, 1, "CSV")),
         "empty.jsonl": (b"", expect(0, 0)),
@@ -273,6 +282,13 @@ def vacancy_cases() -> dict[str, tuple[bytes, dict]]:
         "duplicate_ids.json": (js([p("HV-1"), p("HV-1", title="Anders")]), expect(1, 1, "identifier")),
         "mixed.jsonl": (b"\n".join([js(p("HV-1")), b"{oops", js(p("HV-2"))]), expect(2, 1, "line 2")),
         "ragged.csv": (vacancy_csv([row + ",extra,cells", row2]).encode(), expect(1, 1, "row 1")),
+        "graph_nested_600.json": (raw_json(js({"@context": "https://schema.org/", "@graph": [
+            {"@type": "Organization", "@id": "#org", "name": "Werkgever"},
+            p(hiringOrganization={"@id": "#org"}, skills=0)]}).decode().replace('"skills": 0',
+                                                                               '"skills": ' + deep(600, "x"))),
+            expect(0, 1, "skills")),
+        "line_separator_in_title.jsonl": (js(p(title="Magazijn\u2028medewerker")) + b"\n" + js(p("HV-2")),
+                                          expect(1, 1, "title")),
         "short_row.csv": (vacancy_csv([row, "HV-9,Kok"]).encode(), expect(1, 1, "2 cells")),
         "nul_bytes.csv": (vacancy_csv([row]).encode().replace(b"Orders", b"Or\x00ders"), expect(0, 1, "NUL")),
     }

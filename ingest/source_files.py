@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,3 +224,29 @@ def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
             rows.append((number, dict(zip(header, cells))))
     return CsvTable(header, rows, ragged, separator)
 
+
+
+# ---------------------------------------------------------------- one file, by its suffix
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+CSV_SUFFIXES = {".csv"}
+
+
+def read_path(path: Path, json_suffixes: set[str], read_json: Callable, read_json_lines: Callable,
+              read_csv: Callable) -> Iterator:
+    """The records of one file by its suffix, each reader given (text or numbered lines, source);
+    a file that cannot be read, or not from some line on, gives a FileProblem there."""
+    suffix, source = path.suffix.lower(), str(path)
+    fmt = "csv" if suffix in CSV_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else "json"
+    known = json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES
+    if suffix not in known:
+        yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
+                                                  + ", ".join(sorted(known))), fmt)
+        return
+    try:
+        if suffix in JSONL_SUFFIXES:
+            yield from read_json_lines(read_lines(path), source)
+        else:
+            yield from (read_csv if suffix in CSV_SUFFIXES else read_json)(read_document(path), source)
+    except Unreadable as exc:
+        yield FileProblem(Problem(source, exc.location, "", exc.reason), fmt)

@@ -24,13 +24,11 @@ from pathlib import Path
 
 from ingest import json_values
 from ingest.report import Problem
-from ingest.source_files import (FileProblem, LineProblem, NumberedLine, Unreadable, numbered_lines, read_csv_table,
-                                 read_document, read_lines)
+from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
+                                 numbered_lines, read_csv_table, read_path)
 from ingest.vacancy_models import VacancyRecord
 
 JSON_SUFFIXES = {".json", ".jsonld"}
-JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-CSV_SUFFIXES = {".csv"}
 SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
 
 CSV_COLUMNS = (
@@ -66,21 +64,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 def read_file(path: Path) -> Iterator[ReadItem]:
-    suffix = path.suffix.lower()
-    source = str(path)
-    fmt = "csv" if suffix in CSV_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else "json"
-    if suffix not in SUFFIXES:
-        yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
-                                  + ", ".join(sorted(SUFFIXES))), fmt, "")
-        return
-    try:
-        if suffix in JSONL_SUFFIXES:
-            yield from read_json_lines(read_lines(path), source)
-        else:
-            text = read_document(path)
-            yield from (read_csv_text if suffix in CSV_SUFFIXES else read_json_text)(text, source)
-    except Unreadable as exc:
-        yield FileProblem(Problem(source, exc.location, "", exc.reason), fmt, "")
+    return read_path(path, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text)
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------

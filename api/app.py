@@ -26,6 +26,7 @@ from api.edge import Edge
 from api.metrics import Metrics
 from api.models import Problem
 from api.pages import install as install_pages
+from api.pages import web as pages_web
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_response
 from api.routes import (admin, clients, consent, decisions, introductions, matching, measurements, mi, occupations, ops,
                         vacancies)
@@ -79,6 +80,8 @@ def _install_handlers(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: Exception):
         log.warning("Neo4j unavailable: %s", exc)
         request.app.state.db.mark_unhealthy()
+        if pages_web.is_page(request):
+            return pages_web.unavailable(request, RETRY_AFTER_S)
         return problem_response(503, "The database is not reachable at the moment; please retry.",
                                 request.url.path, {"Retry-After": str(RETRY_AFTER_S)})
 

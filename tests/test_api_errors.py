@@ -176,3 +176,49 @@ def test_mi_exclusions_never_name_a_sensitive_competency_to_an_employer_desk(api
     assert "onet:1.C.1.a" in {c["uri"] for c in coach["requirements"]}  # an ABC scale reaches it only sensitively
     assert "onet:1.C.1.a" not in {c["uri"] for c in desk["requirements"]}
     assert {c["uri"] for c in desk["requirements"]} == {c["uri"] for c in coach["requirements"]} - {"onet:1.C.1.a"}
+
+
+# Routes that answer without the database: the process itself, its documents and its counters.
+# /readyz answers 503 too, with its own readiness body (tests/test_hardening_observability.py).
+NO_DATABASE = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def test_with_the_database_down_every_read_route_and_page_answers_503_and_recovers(clean_db, settings, tmp_path):
+    """Every GET route of the API, for each role, is a 503 problem with Retry-After (or refused
+    before the database is asked: 401/403/404 of the role rule), never a 500 or a trace; a page
+    is a plain Dutch message; both recover without a restart."""
+    from test_pages import csrf_of
+
+    proxy = _Proxy(settings.neo4j_bolt_port)
+    s = api_settings(settings, tmp_path, neo4j_uri=f"bolt://127.0.0.1:{proxy.port}",
+                     neo4j_password_env=settings.password())
+    app = create_app(s)
+    roles = ("coach", "ctc_advisor", "employer_desk", "admin")
+    tokens = {role: app.state.tokens.create(f"{role}-a", role)[0] for role in roles}
+    paths = [path for path, ops in app.openapi()["paths"].items() if "get" in ops and path not in NO_DATABASE]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        unavailable = set()
+        for path in paths:
+            url = path.replace("{key}", "K-1").replace("{vacancy_id}", "V-1").replace("{token_id}", "t1")
+            for role in roles:
+                r = client.get(url, headers={"Authorization": f"Bearer {tokens[role]}"},
+                               params={"uri": "onet:2.A.1.a", "q": "lasser", "target": "V-1"})
+                assert r.status_code in (401, 403, 404, 422, 503), (url, role, r.status_code, r.text[:200])
+                assert r.headers["content-type"].startswith(PROBLEM), (url, role)
+                if r.status_code == 503:
+                    assert int(r.headers["retry-after"]) > 0
+                    unavailable.add(path)
+        assert len(unavailable) >= len(paths) - 2, sorted(set(paths) - unavailable)  # each asks the database
+        page = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+        page.post("/aanmelden", data={"token": tokens["coach"], "csrf": csrf_of(page.get("/aanmelden").text),
+                                      "next": ""})
+        down = page.get("/klanten")
+        assert down.status_code == 503 and "text/html" in down.headers["content-type"]
+        assert "Traceback" not in down.text and "niet bereikbaar" in down.text, down.text[:500]
+        assert int(down.headers["retry-after"]) > 0
+        proxy.start()
+        try:
+            assert page.get("/klanten").status_code == 200
+            assert client.get("/vacancies", headers={"Authorization": f"Bearer {tokens['coach']}"}).status_code == 200
+        finally:
+            proxy.stop()

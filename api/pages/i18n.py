@@ -173,6 +173,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "forbidden_text": ("Deze pagina hoort niet bij uw rol.", "This page is not part of your role."),
     "csrf_text": ("Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
                   "The form has expired. Reload the page and try again."),
+    "unavailable": ("Even niet bereikbaar", "Briefly unavailable"),
+    "unavailable_text": ("De gegevens zijn op dit moment niet bereikbaar. Probeer het over een halve minuut "
+                         "opnieuw.", "The data cannot be reached at the moment. Please try again in half a minute."),
     "back": ("Terug", "Back"),
     "language": ("English", "Nederlands"),
     "home": ("Start", "Home"),

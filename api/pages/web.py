@@ -124,6 +124,21 @@ def render(p: Page, template: str, status: int = 200, **context) -> Response:
     return session.save(r, response, p.session)
 
 
+def is_page(request: Request) -> bool:
+    """A request for one of these pages: its route's endpoint lives in this package."""
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    return getattr(endpoint, "__module__", "").startswith(__package__ + ".")
+
+
+def unavailable(request: Request, retry_after_s: int) -> Response:
+    """The database cannot be reached: a plain Dutch page instead of the API's problem document."""
+    s = session.load(request)
+    response = render(Page(request, s, session.principal(request, s), None), "error.html", status=503,
+                      message_key="unavailable_text")
+    response.headers["Retry-After"] = str(retry_after_s)
+    return response
+
+
 def _with_lang(request: Request, lang: str) -> str:
     u = request.url.include_query_params(lang=lang)
     return f"{u.path}?{u.query}"

@@ -387,8 +387,9 @@ class MatchService:
         known = self._labels.setdefault(lang, {})
         missing = [u for u in dict.fromkeys(uris) if u not in known]
         if missing:
+            known.update(dict.fromkeys(missing))  # a competency without any label is not asked for again
             known.update(repository.competency_labels(self.driver, self.database, missing, lang))
-        return {u: known[u] for u in uris if u in known}
+        return {u: known[u] for u in uris if known.get(u) is not None}
 
     def _require(self, what: str, key: str) -> int:
         """The row of a client, vacancy or occupation (waiting for a rebuild that may bring it)."""

@@ -4,8 +4,7 @@ JSON: `.json` holds one measurement object or a list of them (location: JSON poi
 `.jsonl`/`.ndjson` hold one object per line (location "line 7").
 
 Long CSV (`.csv`, `,` or `;` as Dutch Excel writes it with decimal commas; every cell as text,
-header required): one scale score per
-row. Columns (docs/measurements.md has the full table):
+header required): one scale score per row. Columns (docs/measurements.md has the full table):
 
     measurement_id   optional; rows with the same id form one measurement. Without it, rows are
                      grouped by (client_key, instrument, instrument_version, measured_at)
@@ -17,7 +16,8 @@ row. Columns (docs/measurements.md has the full table):
 
 Per-measurement columns must agree across a measurement's rows (empty cells are ignored).
 Location: "rows 2-61" for a measurement (1-based data rows, header not counted), "row 5" for
-a problem in one row. A file that cannot be parsed at all yields one FileProblem.
+a problem in one row. What cannot be read as a record (the file, a line, a row, a record holding
+a value no input may carry) yields a FileProblem there (ingest/source_files.py).
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ingest.measurement_models import MeasurementRecord
 from ingest import json_values
+from ingest.measurement_models import MeasurementRecord
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
                                  numbered_lines, read_csv_table, read_path)

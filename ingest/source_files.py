@@ -238,15 +238,23 @@ def read_path(path: Path, json_suffixes: set[str], read_json: Callable, read_jso
     a file that cannot be read, or not from some line on, gives a FileProblem there."""
     suffix, source = path.suffix.lower(), str(path)
     fmt = "csv" if suffix in CSV_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else "json"
-    known = json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES
-    if suffix not in known:
+    reader = reader_for(suffix, json_suffixes, read_json, read_json_lines, read_csv)
+    if reader is None:
+        known = json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES
         yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
                                                   + ", ".join(sorted(known))), fmt)
         return
     try:
-        if suffix in JSONL_SUFFIXES:
-            yield from read_json_lines(read_lines(path), source)
-        else:
-            yield from (read_csv if suffix in CSV_SUFFIXES else read_json)(read_document(path), source)
+        yield from reader(read_lines(path) if reader is read_json_lines else read_document(path), source)
     except Unreadable as exc:
         yield FileProblem(Problem(source, exc.location, "", exc.reason), fmt)
+
+
+def reader_for(suffix: str, json_suffixes: set[str], read_json: Callable, read_json_lines: Callable,
+               read_csv: Callable) -> Callable | None:
+    """Which reader a file kind takes, by its suffix (None: a kind not read)."""
+    if suffix in JSONL_SUFFIXES:
+        return read_json_lines
+    if suffix in CSV_SUFFIXES:
+        return read_csv
+    return read_json if suffix in json_suffixes else None

@@ -5,16 +5,17 @@ JSON-LD as job sites publish it: a single JobPosting object, a list of them, an 
 them are inlined), or JSON Lines (one object per line; `.jsonl`/`.ndjson`). Locations are JSON
 pointers ("/" for a single object, "/3", "/@graph/0") or "line N" for JSON Lines.
 
-CSV (`,` or `;` as Dutch Excel writes it; every cell as text; the header is required) has these columns — any other
-column is kept as raw data, not dropped:
+CSV (`,` or `;` as Dutch Excel writes it; every cell as text; the header is required) has these
+columns — any other column is kept as raw data, not dropped:
 
     identifier, title, description, employer, postal_code, locality, latitude, longitude,
     employment_type (";"-separated), hours_per_week, work_hours, date_posted, valid_through,
     occupational_category, skills (";"-separated), qualifications, education_requirements,
     experience_requirements, language
 
-Locations are "row N" (1-based data row, the header not counted). A file that cannot be parsed
-at all yields one `FileProblem` (with the line where parsing failed) instead of records.
+Locations are "row N" (1-based data row, the header not counted). What cannot be read as a
+record (the file, a line, a row, a record holding a value no input may carry) yields a
+`FileProblem` there (ingest/source_files.py).
 """
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ from neo4j import Driver
 
 from ingest.report import Problem
 from ingest.vacancy_ingest import build_enricher, ingest_records
-from ingest.vacancy_readers import FileProblem, read_csv_text, read_json_lines, read_json_text
+from ingest.source_files import reader_for
+from ingest.vacancy_readers import JSON_SUFFIXES, FileProblem, read_csv_text, read_json_lines, read_json_text
 from graph_schema.settings import Settings
 
 SOURCE = "request"
@@ -42,7 +43,7 @@ def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Se
     the same answer per row as POST /vacancies."""
     name = filename.strip() or "upload.json"
     suffix = Path(name).suffix.lower()
-    reader = {".csv": read_csv_text, ".jsonl": read_json_lines}.get(suffix, read_json_text)
+    reader = reader_for(suffix, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text) or read_json_text
     return _ingest(cache, driver, database, settings, list(reader(text.lstrip("\ufeff"), name)))
 
 

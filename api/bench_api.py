@@ -336,6 +336,7 @@ def ensure_population(driver, database: str, data_dir: Path, clients: int, vacan
                       caseload: int) -> dict:
     """The bench population of this size (kept by an earlier run, or written now through
     `bench_match.prepare(reuse=True)`), every client on the caseload of bench coach i // caseload."""
+    from graph_schema.access_state import bump_access_after_bulk
     from matcher.bench_match import BENCH_PREFIX, Q_BENCH_COUNTS, prepare
 
     began = time.perf_counter()
@@ -354,6 +355,7 @@ def ensure_population(driver, database: str, data_dir: Path, clients: int, vacan
             for lo in range(0, n_coaches, 10_000):
                 session.run(Q_COACHES, ids=[coach_id(i) for i in range(lo, min(n_coaches, lo + 10_000))]).consume()
             session.run(Q_ASSIGN, p=BENCH_PREFIX, coach_prefix=COACH_PREFIX, k=caseload).consume()
+        bump_access_after_bulk(driver, database)
     return {"population": "reused" if reused else "written", "write_s": round(written - began, 1),
             "assign_s": round(time.perf_counter() - written, 1), "coaches": n_coaches, "caseload": caseload}
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from neo4j import Driver, RoutingControl
+from neo4j import Driver, ManagedTransaction, RoutingControl
 
 from api.access import Assignment
 from api.values import parsed_json, plain
+from graph_schema.access_state import ACCESS_TOKEN, bump_access
+from graph_schema.db import write_session
 from matcher.profile_store import PROFILE_PROPERTIES, evidence_rows
 
 _ASSIGNMENTS = """
@@ -55,14 +57,17 @@ WITH collect(c {.key, .gate, .municipality_code, .region_code}) AS rows
 RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
-_SCOPE_KEYS = """
-CALL (){
-  MATCH (:Coach {id: $subject})-[:COACHES]->(c:Client) WHERE $role = 'coach' RETURN c
-  UNION
-  MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) WHERE $role = 'ctc_advisor' RETURN c
+# The caseload with the access generation it was read at (one snapshot); the keys only when the
+# caller does not hold them already for that generation (`$known`).
+_CASELOAD_KEYS = {
+    "coach": "MATCH (:Coach {id: $subject})-[:COACHES]->(c:Client) RETURN c.key",
+    "ctc_advisor": "MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) RETURN c.key",
 }
-RETURN collect(c.key) AS keys
-"""
+_SCOPE = {role: f"""
+OPTIONAL MATCH (s:AccessState {{id: 'access'}})
+WITH {ACCESS_TOKEN} AS generation
+RETURN generation, CASE WHEN generation = $known THEN null ELSE COLLECT {{ {keys} }} END AS keys
+""" for role, keys in _CASELOAD_KEYS.items()}
 
 _LAST_MEASURED = """
 UNWIND $keys AS key
@@ -147,12 +152,22 @@ def assignments(driver: Driver, database: str, keys: list[str]) -> dict[str, Ass
 
 def assign(driver: Driver, database: str, key: str, role: str, subject: str) -> None:
     query = _ASSIGN_COACH if role == "coach" else _ASSIGN_ADVISOR
-    driver.execute_query(query, key=key, subject=subject, now=_now(), database_=database)
+
+    def work(tx: ManagedTransaction) -> None:
+        tx.run(query, key=key, subject=subject, now=_now()).consume()
+        bump_access(tx)
+    with write_session(driver, database) as session:
+        session.execute_write(work)
 
 
 def unassign(driver: Driver, database: str, key: str, role: str, subject: str) -> bool:
-    records, _, _ = driver.execute_query(_UNASSIGN[role], key=key, subject=subject, database_=database)
-    return records[0]["n"] > 0
+    def work(tx: ManagedTransaction) -> bool:
+        removed = tx.run(_UNASSIGN[role], key=key, subject=subject).single()["n"] > 0
+        if removed:
+            bump_access(tx)
+        return removed
+    with write_session(driver, database) as session:
+        return session.execute_write(work)
 
 
 def caseload(driver: Driver, database: str, role: str, subject: str, offset: int, limit: int,
@@ -164,11 +179,14 @@ def caseload(driver: Driver, database: str, role: str, subject: str, offset: int
     return records[0]["total"], [plain(i) for i in records[0]["items"]]
 
 
-def scope_keys(driver: Driver, database: str, role: str, subject: str) -> list[str]:
-    """Every key of the subject's caseload (or referrals), unsorted: a ranking's scope."""
-    records, _, _ = driver.execute_query(_SCOPE_KEYS, role=role, subject=subject, routing_=RoutingControl.READ,
+def scope_keys(driver: Driver, database: str, role: str, subject: str,
+               known: str | None = None) -> tuple[str | None, list[str] | None]:
+    """(the access generation, every key of the subject's caseload or referrals, unsorted): a
+    ranking's scope. The keys are None when `known` is that generation: the caller has them.
+    The generation is None before any write bumped it (graph_schema/access_state.py)."""
+    records, _, _ = driver.execute_query(_SCOPE[role], subject=subject, known=known, routing_=RoutingControl.READ,
                                          database_=database)
-    return records[0]["keys"]
+    return records[0]["generation"], records[0]["keys"]
 
 
 def last_measured(driver: Driver, database: str, keys: list[str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from datetime import date
 
 import httpx
 
+from graph_schema.access_state import bump_access_after_bulk
 from graph_schema.db import connect
 from graph_schema.settings import settings
 from matcher.freshness import bump_generation
@@ -58,6 +59,7 @@ def seed(n_clients: int, n_vacancies: int, coach: str, k: int = 40, seed_: int =
         vrows = [{"id": f"BV-{i:04d}", "req": [f"bench:c{j}" for j in rnd.sample(range(k), 6)]}
                  for i in range(n_vacancies)]
         driver.execute_query(_VACANCIES, rows=vrows, database_=s.neo4j_database)
+        bump_access_after_bulk(driver, s.neo4j_database)
         with driver.session(database=s.neo4j_database) as session:
             session.execute_write(bump_generation)  # a running API rebuilds its match index
 

@@ -200,7 +200,8 @@ def _check_together(certificates: tuple[Certificate, ...], path: Path) -> None:
 
 
 @lru_cache(maxsize=1)
-def _shipped() -> tuple[Certificate, ...]:
+def shipped_certificates() -> tuple[Certificate, ...]:
+    """The shipped mapping, read and validated once per process (it changes with a release)."""
     return load_certificates()
 
 
@@ -244,7 +245,7 @@ def _index(certificates: tuple[Certificate, ...]) -> tuple[tuple[_Name, ...], tu
 
 
 def _certificates(certificates: Sequence[Certificate] | None) -> tuple[Certificate, ...]:
-    return _shipped() if certificates is None else tuple(certificates)
+    return shipped_certificates() if certificates is None else tuple(certificates)
 
 
 def _match(tokens: tuple[str, ...], text: str, certificates: tuple[Certificate, ...]) -> Recognised | None:

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from neo4j import Driver, ManagedTransaction
 
 from graph_schema.db import Bulk, read, write_session
+from graph_schema.access_state import bump_access, bump_access_after_bulk
 from matcher.freshness import bump_generation, log_erasure
 from matcher.profile_repository import set_profiles
 from matcher.scoring import DEFAULT_REQUIRED_LEVEL
@@ -237,6 +238,7 @@ def _erase(tx: ManagedTransaction, key: str) -> dict:
     counts["other_keyed_nodes"] = tx.run(Q_ERASE_KEYED, key=key).single()["deleted"]
     counts["audit_entries_scrubbed"] = tx.run(Q_SCRUB_AUDIT, key=key, now=_now()).single()["scrubbed"]
     log_erasure(tx, key)
+    bump_access(tx)  # a caseload held elsewhere must not keep the key (it may come back)
     return counts
 
 
@@ -259,6 +261,7 @@ def delete_clients_with_prefix(driver: Driver, database: str, prefix: str) -> in
         record = session.run("MATCH (c:Client) WHERE c.key STARTS WITH $p "
                              "CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 1000 ROWS "
                              "RETURN count(*) AS n", p=prefix).single()
+    bump_access_after_bulk(driver, database)
     return record["n"] if record else 0
 
 

@@ -21,7 +21,7 @@ from datetime import date
 
 import numpy as np
 
-from competency_atlas.certificates import Certificate, load_certificates, recognise_all
+from competency_atlas.certificates import Certificate, recognise_all, shipped_certificates
 from competency_atlas.instrument_profiles import InstrumentProfile
 from matcher.profile import (MEASURED_CONFIDENCE, GateFact, client_gate, experience_level, experience_strength,
                              mapping_strength)
@@ -70,7 +70,7 @@ class ProfileBuilder:
     def __init__(self, profiles: dict[str, InstrumentProfile], occupation_requirements: Requirements,
                  certificates: tuple[Certificate, ...] | None = None):
         self.profiles = profiles
-        self.certificates = load_certificates() if certificates is None else certificates
+        self.certificates = shipped_certificates() if certificates is None else certificates
         self.vocabulary = _Vocabulary()
         self.scale_number: dict[str, dict[str, int]] = {}  # instrument -> scale id -> number
         starts, competencies, strengths, stable = [0], [], [], []

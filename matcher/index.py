@@ -13,6 +13,7 @@ the score it explains.
 """
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from matcher.scoring import (PRIOR, SHORTFALL_PENALTY, Constraints, DistancePoli
 
 ROW_BLOCK = 1 << 16  # client rows per thread block: the block's slice of the output stays in cache
 N_PARTS = 8  # independent top-k heaps in the final pass, merged afterwards
+SCOPES_KEPT = 256  # caseloads whose rows a Clients keeps (int64 rows: 0.8 MB for 100k clients)
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,29 @@ class Clients:
         self.xyz = np.vstack([np.asarray(xyz, dtype=np.float64).reshape(-1, 3), np.full((spare, 3), np.nan)])
         self.hours = np.concatenate([_values(hours, n), np.full(spare, np.nan)])  # hours per week available
         self.education = np.concatenate([_values(education, n), np.full(spare, np.nan)])  # NLQF level reached
+        self.start_live_state(list(range(n, n + spare)))
+
+    def start_live_state(self, free: list[int]) -> None:
+        """What live updates change, fresh (also for an index mapped from disk)."""
         self.patched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self.free = list(range(n, n + spare))
+        self.free = free
+        self.layout = 0  # moves when a key takes a row: rows held for a scope are then stale
+        self._scopes: dict[Hashable, tuple[int, np.ndarray]] = {}
+
+    def scope_rows(self, scope: Scope) -> np.ndarray:
+        """The rows of the scope's clients that are in the index, kept per scope token."""
+        if scope.token is not None:
+            held = self._scopes.get(scope.token)
+            if held is not None and held[0] == self.layout:
+                return held[1]
+        layout = self.layout
+        rows = np.fromiter((self.row.get(k, -1) for k in scope.keys), dtype=np.int64, count=len(scope.keys))
+        rows = rows[rows >= 0]
+        if scope.token is not None:
+            kept = dict(list(self._scopes.items())[-(SCOPES_KEPT - 1):])  # copy-on-write, bounded
+            kept[scope.token] = (layout, rows)
+            self._scopes = kept
+        return rows
 
     def evidence(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(competency columns, levels, confidences) of one client."""
@@ -138,7 +161,9 @@ class Clients:
         self.patched = {**self.patched, row: (p.columns, p.levels, p.confidences)}
         self.xyz[row], self.hours[row], self.education[row] = p.xyz, p.hours, p.education
         self.excluded[row] = p.excluded
-        self.row[p.key] = row
+        if p.key not in self.row:
+            self.row[p.key] = row
+            self.layout += 1
         return True
 
     def remove(self, key: str) -> None:
@@ -185,6 +210,14 @@ class Targets:
         self.base[np.diff(self.indptr) == 0] = PRIOR  # no requirements: as matcher/scoring.py scores them
 
 
+@dataclass(frozen=True, eq=False)
+class Scope:
+    """The clients a caller may see (a caseload). `token` names this very set when it comes back
+    (caller and access generation), so the index keeps its rows between requests; None: not kept."""
+    keys: Sequence[str]
+    token: Hashable | None = None
+
+
 @dataclass(frozen=True)
 class Ranked:
     keys: list[str]
@@ -229,7 +262,7 @@ class MatchIndex:
 
     # ---- ranking --------------------------------------------------------------------------
     def candidates(self, vacancy: str, n: int, constraints: Constraints = Constraints(),
-                   scope: list[str] | None = None) -> Ranked:
+                   scope: Scope | Sequence[str] | None = None) -> Ranked:
         """The n best matchable clients for a vacancy; constraints lower scores unless they filter.
         `scope`: only these clients (a coach's caseload); None: everybody."""
         v, c = self.vacancies.row[vacancy], self.clients
@@ -237,7 +270,7 @@ class MatchIndex:
         excluded = c.excluded
         if scope is not None:
             excluded = np.ones(len(c.keys), dtype=np.bool_)
-            excluded[[c.row[k] for k in scope if k in c.row]] = False
+            excluded[c.scope_rows(scope if isinstance(scope, Scope) else Scope(scope))] = False
             excluded |= c.excluded
         return _top(self.client_scores(t, v), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
                     c.education, t.education[v:v + 1], excluded, n, constraints)

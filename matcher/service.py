@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
 from matcher import index_store
 from matcher.freshness import changes_since, current_generation, graph_state, key_hash, patchable
-from matcher.index import MatchIndex, Targets, distance_km
+from matcher.index import MatchIndex, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.preferences import preference
 from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, MatchScore, score_requirements,
@@ -207,11 +208,11 @@ class MatchService:
 
     # ---- vacancy -> candidates ----------------------------------------------------------------
     def candidates(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
-                   lang: str = "nl", scope: list[str] | None = None) -> list[Match]:
+                   lang: str = "nl", scope: Scope | Sequence[str] | None = None) -> list[Match]:
         return self.candidates_page(vacancy, top, constraints, lang, scope)[0]
 
     def candidates_page(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
-                        lang: str = "nl", scope: list[str] | None = None) -> tuple[list[Match], int]:
+                        lang: str = "nl", scope: Scope | Sequence[str] | None = None) -> tuple[list[Match], int]:
         """The top candidates and how many were eligible in all (for pagination)."""
         idx = self._require("vacancy", vacancy)
         ranked = self.index.candidates(vacancy, top, constraints, scope)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.access import Role
 from api.app import create_app
+from graph_schema.access_state import bump_access
 from matcher.freshness import bump_generation
 from matcher.profile import CompetencyEstimate
 from matcher.profile_repository import set_profiles
@@ -73,6 +74,7 @@ def seed_world(driver, database: str, clients=CLIENTS) -> None:
     with driver.session(database=database) as session:
         session.execute_write(set_profiles, [{"key": c["key"], "props": encode(_profile(c))} for c in clients])
         session.execute_write(bump_generation)  # tell the matcher's index the graph changed
+        session.execute_write(bump_access)  # and the API's held caseloads
 
 
 def _profile(client: dict) -> dict[str, CompetencyEstimate]:

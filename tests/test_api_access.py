@@ -101,3 +101,30 @@ def test_client_profile_for_coach_holds_identity_and_sensitive_measurements(api)
     ms = api.client.get("/clients/K-1/measurements", headers=api.h("coach")).json()
     assert ms["total"] == 1 and ms["items"][0]["sensitive"]["blocks"]["cluster"] == "G2"
     assert ms["items"][0]["sensitive"]["scores"]["stabiliteit"]["raw"] == 7.0  # ABC balance: coaches see it
+
+
+def test_a_held_caseload_follows_every_change_of_who_may_see_whom(api):
+    """The API keeps a caseload between requests (api/services/caseload.py); an assignment made
+    through the API, one made by another process straight in the graph, and an erasure each show
+    in the very next candidate list."""
+    from api import client_repository
+    from ingest.measurement_repository import erase_client
+
+    def shortlist() -> list[str]:
+        r = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach"))
+        return sorted(c["client_key"] for c in r.json()["items"])
+
+    assert shortlist() == ["K-1"] and shortlist() == ["K-1"]  # the second answer from the held caseload
+    generation, keys = client_repository.scope_keys(api.driver, api.db, "coach", "coach-a")
+    assert sorted(keys) == ["K-1", "K-3"]
+    assert client_repository.scope_keys(api.driver, api.db, "coach", "coach-a", known=generation) == (generation, None)
+    assert api.client.put("/admin/assignments", json={"client_key": "K-2", "role": "coach", "subject": "coach-a"},
+                          headers=api.h("admin")).status_code == 204
+    assert shortlist() == ["K-1", "K-2"]
+    client_repository.unassign(api.driver, api.db, "K-1", "coach", "coach-a")  # as another API process would
+    assert shortlist() == ["K-2"]
+    erase_client(api.driver, api.db, "K-2")
+    client_repository.assign(api.driver, api.db, "K-1", "coach", "coach-a")
+    assert shortlist() == ["K-1"]
+    moved, _ = client_repository.scope_keys(api.driver, api.db, "coach", "coach-a")
+    assert moved != generation

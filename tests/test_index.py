@@ -9,7 +9,8 @@ from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
 from matcher.explain import explain
-from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, distance_km, unit_vectors
+from matcher.index import (ClientEntries, ClientPatch, Clients, MatchIndex, RequirementEntries, Scope, Targets,
+                           distance_km, unit_vectors)
 from matcher.scoring import Constraints, DistancePolicy, distance_penalty, score_requirements
 
 
@@ -122,7 +123,8 @@ def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
     assert index_store.load(tmp_path, name) is None
     index_store.save(idx, tmp_path, name)
     loaded = index_store.load(tmp_path, name)
-    assert isinstance(loaded.clients.by_competency.rows, np.memmap)  # shared through the page cache
+    rows = loaded.clients.by_competency.rows
+    assert isinstance(rows.base, np.memmap) and not rows.flags.writeable  # shared through the page cache
     v = idx.vacancies.keys[0]
     ranked, again = idx.candidates(v, 20), loaded.candidates(v, 20)
     assert ranked.keys == again.keys and np.allclose(ranked.scores, again.scores)
@@ -167,3 +169,24 @@ def test_changing_one_competency_touches_only_its_column_and_equals_a_full_resco
         changed = idx.changed_scores(idx.vacancies, base, row, column, 0.9, 0.7)
         full = idx.target_scores(idx.vacancies, row, {column: (0.9, 0.7)})
         assert np.allclose(changed, full, atol=1e-5)
+
+
+def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later():
+    idx = build(4, n_clients=200, gated=0.0)
+    c = idx.clients
+    c.free, c.keys = [len(c.keys)], c.keys + [""]  # one spare row, as a compiled index keeps them
+    c.excluded = np.append(c.excluded, True)
+    c.xyz, c.hours, c.education = np.vstack([c.xyz, np.full((1, 3), np.nan)]), np.append(c.hours, np.nan), \
+        np.append(c.education, np.nan)
+    v = idx.vacancies.keys[0]
+    caseload = Scope(tuple(c.keys[:40:2]) + ("new",), token=("coach", "coach-a", "e:1"))
+    held = idx.candidates(v, 50, scope=caseload)
+    assert held.keys == idx.candidates(v, 50, scope=list(caseload.keys)).keys
+    assert set(held.keys) <= set(caseload.keys) and held.total == 20
+    other = idx.candidates(v, 50, scope=Scope(tuple(c.keys[1:40:2]), token=("coach", "coach-b", "e:1")))
+    assert set(other.keys).isdisjoint(held.keys)  # a token never answers for another caseload
+    strong = np.arange(len(idx.competencies), dtype=np.int32)
+    assert c.patch(ClientPatch("new", strong, np.ones(len(strong), np.float32), np.ones(len(strong), np.float32),
+                               False, c.xyz[0], math.nan, math.nan))
+    again = idx.candidates(v, 50, scope=caseload)
+    assert again.total == 21 and again.keys[0] == "new"  # the best client of all, landed after it was held

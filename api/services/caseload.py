@@ -3,17 +3,57 @@ overview page and the scope of a candidate list all come from here. Every listed
 audited read."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from api import audit, client_repository, decision_repository, introduction_repository
 from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx
+from matcher.index import Scope
 
 # Gates the coach has to decide on (follow or override) before the client moves on.
 NEEDS_DECISION = ("needs_support", "not_matchable")
 
 
-def client_keys(ctx: Ctx) -> list[str]:
-    """Every client the caller may see: a coach's or advisor's scope (not audited: nothing is shown)."""
-    return client_repository.scope_keys(ctx.driver, ctx.database, ctx.principal.role.value, ctx.principal.subject)
+class HeldCaseloads:
+    """Each caller's caseload as last read, with the access generation it was read at: a request
+    asks the graph only whether that generation still holds (one small read) instead of reading
+    100k keys again. Bounded: the least recently used caseload goes first."""
+
+    def __init__(self, size: int = 1024):
+        self._size = size
+        self._held: OrderedDict[tuple[str, str], tuple[str, tuple[str, ...]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, who: tuple[str, str]) -> tuple[str, tuple[str, ...]] | None:
+        with self._lock:
+            found = self._held.get(who)
+            if found is not None:
+                self._held.move_to_end(who)
+            return found
+
+    def put(self, who: tuple[str, str], generation: str, keys: tuple[str, ...]) -> None:
+        with self._lock:
+            self._held[who] = (generation, keys)
+            self._held.move_to_end(who)
+            while len(self._held) > self._size:
+                self._held.popitem(last=False)
+
+
+def client_keys(ctx: Ctx, cache: dict) -> Scope:
+    """Every client the caller may see: a coach's or advisor's scope (not audited: nothing is
+    shown), named by caller and access generation so the match index keeps its rows too."""
+    held_caseloads: HeldCaseloads = cache.setdefault("caseloads", HeldCaseloads())
+    who = (ctx.principal.role.value, ctx.principal.subject)
+    held = held_caseloads.get(who)
+    generation, keys = client_repository.scope_keys(ctx.driver, ctx.database, *who,
+                                                    known=None if held is None else held[0])
+    if keys is None:  # unchanged since it was held
+        return Scope(held[1], (*who, generation))
+    if generation is None:  # no access generation in this graph yet: nothing can be held
+        return Scope(keys)
+    held_caseloads.put(who, generation, tuple(keys))
+    return Scope(tuple(keys), (*who, generation))
 
 
 def list_clients(ctx: Ctx, offset: int, limit: int, search: str = "") -> dict:

@@ -24,7 +24,7 @@ def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: in
         return None
     target, _ = found
     desk = ctx.principal.role is Role.EMPLOYER_DESK
-    scope = None if desk else caseload.client_keys(ctx)
+    scope = None if desk else caseload.client_keys(ctx, app_state.cache)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     rows, total = matching.candidates_for_vacancy(service, target, scope, offset, limit, lang)
     if desk:

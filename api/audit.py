@@ -55,9 +55,10 @@ def _write(driver: Driver, database: str, principal: Principal, about: list[tupl
         return 0
     at = datetime.now(timezone.utc).isoformat()
     rid = request_context.request_id()
-    rows = [{"id": uuid.uuid4().hex, "at": at, "subject": principal.subject, "role": principal.role.value,
+    base = uuid.uuid4().hex  # one random draw per call, not per entry: ids stay unique by suffix
+    rows = [{"id": f"{base}-{i}", "at": at, "subject": principal.subject, "role": principal.role.value,
              "client_key": key, "action": action, "endpoint": endpoint, "target": target, "request_id": rid}
-            for key, target in about]
+            for i, (key, target) in enumerate(about)]
     driver.execute_query(_RECORD, rows=rows, database_=database)
     return len(rows)
 

@@ -5,6 +5,8 @@ the index does not hold: labels, evidence provenance, gates and places. Paramete
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from neo4j import Driver
 
 from graph_schema.db import read
@@ -18,16 +20,13 @@ RETURN k.uri AS uri, coalesce(dutch, k.label_en, k.uri) AS label,
        CASE WHEN dutch IS NULL THEN 'en' ELSE 'nl' END AS lang
 """
 
-_EVIDENCE = f"""
-MATCH (c:Client) WHERE c.key IN $clients
-RETURN c.key AS client, {PROFILE} AS profile
-"""
-
-_CLIENTS = """
+# Facts and the stored profile in one read: a ranked page shows both for the same clients.
+_CLIENTS = f"""
 MATCH (c:Client) WHERE c.key IN $clients
 RETURN c.key AS key, coalesce(c.gate, 'matchable') AS gate, coalesce(c.gate_reasons, []) AS gate_reasons,
        c.location.latitude AS lat, c.location.longitude AS lon, c.region_code AS region,
-       coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km
+       coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km,
+       {PROFILE} AS profile
 """
 
 _VACANCIES = """
@@ -60,16 +59,27 @@ def competency_labels(driver: Driver, database: str, uris: list[str], lang: str 
     return {r["uri"]: (r["label"], r["lang"]) for r in records}
 
 
-def evidence_details(driver: Driver, database: str, clients: list[str], uris: list[str]) -> dict[tuple[str, str], dict]:
-    records, _, _ = read(driver, _EVIDENCE, database, clients=clients)
-    wanted = set(uris)
-    return {(r["client"], e["competency"]): {"client": r["client"], **e}
-            for r in records for e in evidence_rows(r["profile"], wanted)}
+@dataclass(frozen=True)
+class ClientDetails:
+    facts: dict  # gate and its reasons, place, region, preferred occupations, travel radius
+    profile: dict  # the stored profile properties, for the provenance of the evidence shown
 
 
-def client_facts(driver: Driver, database: str, clients: list[str]) -> dict[str, dict]:
+def client_details(driver: Driver, database: str, clients: list[str]) -> dict[str, ClientDetails]:
     records, _, _ = read(driver, _CLIENTS, database, clients=clients)
-    return {r["key"]: dict(r) for r in records}
+    out = {}
+    for r in records:
+        facts = dict(r)
+        out[r["key"]] = ClientDetails(facts, facts.pop("profile"))
+    return out
+
+
+def provenance(details: dict[str, ClientDetails], uris) -> dict[tuple[str, str], dict]:
+    """(client, competency) -> level, confidence, sources, date and inferred flag of the evidence
+    for the competencies in `uris`. Pure."""
+    wanted = set(uris)
+    return {(key, e["competency"]): {"client": key, **e}
+            for key, d in details.items() for e in evidence_rows(d.profile, wanted)}
 
 
 def vacancy_facts(driver: Driver, database: str, ids: list[str]) -> dict[str, dict]:

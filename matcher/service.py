@@ -217,10 +217,10 @@ class MatchService:
         idx = self._require("vacancy", vacancy)
         ranked = self.index.candidates(vacancy, top, constraints, scope)
         occupation = repository.vacancy_facts(self.driver, self.database, [vacancy]).get(vacancy, {}).get("occupation")
-        facts = repository.client_facts(self.driver, self.database, ranked.keys)
+        details = repository.client_details(self.driver, self.database, ranked.keys)
+        facts = {key: d.facts for key, d in details.items()}
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
-        evidence = repository.evidence_details(self.driver, self.database, ranked.keys,
-                                               [r.competency for r in requirements])
+        evidence = repository.provenance(details, [r.competency for r in requirements])
         out = []
         for rank, key in enumerate(ranked.keys, start=1):
             row = self.index.clients.row[key]
@@ -249,7 +249,8 @@ class MatchService:
         row = self._require("client", client)
         if self.index.clients.excluded[row]:
             return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
-        own = self.client_facts(client)
+        details = self._details(client)
+        own = details.facts
         # the client's own travel radius (CTC reisbereidheid) unless the caller gives one
         radius = radius_km or own.get("travel_radius_km") or DistancePolicy.radius_km
         constraints = Constraints(DistancePolicy(radius_km=radius, hard=filter_distance), filter_hours, filter_education)
@@ -258,7 +259,7 @@ class MatchService:
         wished = own.get("preferred_occupations", [])
         profile = self.index.profile_of(client)
         requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in ranked.keys}
-        evidence = self._provenance(client, requirements.values())
+        evidence = self._provenance(details, requirements.values())
         out = []
         for rank, vid in enumerate(ranked.keys, start=1):
             v = self.index.vacancies.row[vid]
@@ -283,9 +284,10 @@ class MatchService:
         keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row]]))
         facts = repository.occupation_facts(self.driver, self.database, keys, lang)
         profile = self.index.profile_of(client)
-        wished = self.client_facts(client).get("preferred_occupations", [])
+        details = self._details(client)
+        wished = details.facts.get("preferred_occupations", [])
         requirements = {uri: self._requirements(self.index.occupations, uri, lang) for uri in keys}
-        evidence = self._provenance(client, requirements.values())
+        evidence = self._provenance(details, requirements.values())
         scored = [(explain(requirements[uri], profile), uri) for uri in keys]
         scored.sort(key=lambda p: (-p[0].match.fit, p[1]))
         out = []
@@ -297,14 +299,16 @@ class MatchService:
             out.append(Match(rank, uri, explained, facts=f, evidence=evidence, preference=preference(uri, wished)))
         return out
 
-    def _provenance(self, client: str, requirements) -> dict:
+    @staticmethod
+    def _provenance(details: repository.ClientDetails, requirements) -> dict:
         """Source, date and inferred flag of the client's evidence for the competencies shown."""
-        uris = sorted({r.competency for reqs in requirements for r in reqs})
-        return {uri: e for (_, uri), e in repository.evidence_details(self.driver, self.database, [client], uris).items()}
+        uris = {r.competency for reqs in requirements for r in reqs}
+        return {uri: e for (_, uri), e in repository.provenance({"": details}, uris).items()}
 
-    def client_facts(self, client: str) -> dict:
-        """Gate, place, preferred occupations and travel radius of one client."""
-        return repository.client_facts(self.driver, self.database, [client]).get(client, {})
+    def _details(self, client: str) -> repository.ClientDetails:
+        """Gate, place, preferred occupations, travel radius and stored profile of one client."""
+        found = repository.client_details(self.driver, self.database, [client])
+        return found.get(client, repository.ClientDetails({}, {}))
 
     # ---- gap and what-if ----------------------------------------------------------------------
     def gap(self, client: str, target_kind: str, target: str, radius_km: float = 25.0,

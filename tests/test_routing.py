@@ -294,9 +294,7 @@ CASES = [
     # matcher/repository.py
     case("matcher.repository.competency_labels", "read",
          lambda d, w: match_details.competency_labels(d, w.db, SKILLS, "nl")),
-    case("matcher.repository.evidence_details", "read",
-         lambda d, w: match_details.evidence_details(d, w.db, ["K-1", "K-2"], SKILLS)),
-    case("matcher.repository.client_facts", "read", lambda d, w: match_details.client_facts(d, w.db, ["K-1"])),
+    case("matcher.repository.client_details", "read", lambda d, w: match_details.client_details(d, w.db, ["K-1"])),
     case("matcher.repository.vacancy_facts", "read", lambda d, w: match_details.vacancy_facts(d, w.db, ["V-1"])),
     case("matcher.repository.occupation_facts", "read",
          lambda d, w: match_details.occupation_facts(d, w.db, [OCC], "nl")),

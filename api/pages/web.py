@@ -18,6 +18,7 @@ from api.problems import ApiProblem
 from api.pages.i18n import reason_label, translator
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.auto_reload = False  # templates change with a release: no stat() per page
 TEMPLATES.env.globals.update(pct=views.pct, day=views.day, fit_line=views.fit_line)
 # Closed network: nothing from elsewhere, no inline script; the SVG chart is styled by class.
 SECURITY_HEADERS = {

@@ -14,10 +14,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from neo4j import Driver, RoutingControl
+from neo4j import Driver
 
 from api import request_context
 from api.access import Principal
+from graph_schema.db import read
 
 _RECORD = """
 UNWIND $rows AS r
@@ -65,6 +66,5 @@ def _write(driver: Driver, database: str, principal: Principal, about: list[tupl
 
 def list_entries(driver: Driver, database: str, *, client_key: str | None = None, subject: str | None = None,
                  offset: int = 0, limit: int = 50) -> tuple[int, list[dict]]:
-    records, _, _ = driver.execute_query(_LIST, client_key=client_key, subject=subject, offset=offset,
-                                         limit=limit, routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _LIST, database, client_key=client_key, subject=subject, offset=offset, limit=limit)
     return records[0]["total"], [dict(i) for i in records[0]["items"]]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import Driver, ManagedTransaction
 
 from api.access import Assignment
 from api.values import parsed_json, plain
 from graph_schema.access_state import ACCESS_TOKEN, bump_access
-from graph_schema.db import write_session
+from graph_schema.db import read, write_session
 from matcher.profile_store import PROFILE_PROPERTIES, evidence_rows
 
 _ASSIGNMENTS = """
@@ -146,7 +146,7 @@ def _now() -> str:
 
 def assignments(driver: Driver, database: str, keys: list[str]) -> dict[str, Assignment]:
     """The assignment of each existing client; a key without a client is absent."""
-    records, _, _ = driver.execute_query(_ASSIGNMENTS, keys=keys, routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _ASSIGNMENTS, database, keys=keys)
     return {r["key"]: Assignment(frozenset(r["coaches"]), frozenset(r["advisors"])) for r in records}
 
 
@@ -173,9 +173,8 @@ def unassign(driver: Driver, database: str, key: str, role: str, subject: str) -
 def caseload(driver: Driver, database: str, role: str, subject: str, offset: int, limit: int,
              search: str = "") -> tuple[int, list[dict]]:
     """A page of the subject's clients by key; `search`: only keys containing it (any case)."""
-    records, _, _ = driver.execute_query(_CASELOAD, role=role, subject=subject, offset=offset, limit=limit,
-                                         needle=search.strip().lower(), routing_=RoutingControl.READ,
-                                         database_=database)
+    records, _, _ = read(driver, _CASELOAD, database, role=role, subject=subject, offset=offset, limit=limit,
+                         needle=search.strip().lower())
     return records[0]["total"], [plain(i) for i in records[0]["items"]]
 
 
@@ -184,8 +183,7 @@ def scope_keys(driver: Driver, database: str, role: str, subject: str,
     """(the access generation, every key of the subject's caseload or referrals, unsorted): a
     ranking's scope. The keys are None when `known` is that generation: the caller has them.
     The generation is None before any write bumped it (graph_schema/access_state.py)."""
-    records, _, _ = driver.execute_query(_SCOPE[role], subject=subject, known=known, routing_=RoutingControl.READ,
-                                         database_=database)
+    records, _, _ = read(driver, _SCOPE[role], database, subject=subject, known=known)
     return records[0]["generation"], records[0]["keys"]
 
 
@@ -194,12 +192,12 @@ def last_measured(driver: Driver, database: str, keys: list[str]) -> dict[str, s
     without measurements is absent)."""
     if not keys:
         return {}
-    records, _, _ = driver.execute_query(_LAST_MEASURED, keys=keys, routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _LAST_MEASURED, database, keys=keys)
     return {r["key"]: plain(r["last"]) for r in records}
 
 
 def client_profile(driver: Driver, database: str, key: str) -> dict | None:
-    records, _, _ = driver.execute_query(_PROFILE, key=key, routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _PROFILE, database, key=key)
     if not records:
         return None
     r = records[0]
@@ -223,28 +221,25 @@ def measurement_view(props: dict) -> dict:
 
 
 def measurements(driver: Driver, database: str, key: str, offset: int, limit: int) -> tuple[int, list[dict]]:
-    records, _, _ = driver.execute_query(_MEASUREMENTS, key=key, offset=offset, limit=limit,
-                                         routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _MEASUREMENTS, database, key=key, offset=offset, limit=limit)
     return records[0]["total"], [measurement_view(m) for m in records[0]["items"]]
 
 
 def measurement_snapshot(driver: Driver, database: str, key: str) -> list[dict]:
     """Every stored property of every measurement of a client (tests: decisions leave them untouched)."""
-    records, _, _ = driver.execute_query(_MEASUREMENT_FINGERPRINT, key=key,
-                                         routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _MEASUREMENT_FINGERPRINT, database, key=key)
     return [plain(m) for m in records[0]["ms"]]
 
 
 def identities(driver: Driver, database: str, keys: list[str]) -> dict[str, dict]:
     if not keys:
         return {}
-    records, _, _ = driver.execute_query(_IDENTITIES, keys=keys, routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _IDENTITIES, database, keys=keys)
     return {r["key"]: {"name": r["name"], "email": r["email"]} for r in records}
 
 
 def vacancy_exists(driver: Driver, database: str, vacancy_id: str) -> bool:
-    records, _, _ = driver.execute_query(_VACANCY_EXISTS, id=vacancy_id,
-                                         routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _VACANCY_EXISTS, database, id=vacancy_id)
     return bool(records)
 
 
@@ -262,8 +257,7 @@ def withdraw_consent(driver: Driver, database: str, key: str, vacancy_id: str) -
 def consented(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -> set[str]:
     if not keys:
         return set()
-    records, _, _ = driver.execute_query(_CONSENTED, vacancy_id=vacancy_id, keys=keys,
-                                         routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _CONSENTED, database, vacancy_id=vacancy_id, keys=keys)
     return set(records[0]["keys"])
 
 
@@ -271,6 +265,5 @@ def consent_epochs(driver: Driver, database: str, vacancy_id: str, keys: list[st
     """How often each client withdrew consent for the vacancy (absent: never)."""
     if not keys:
         return {}
-    records, _, _ = driver.execute_query(_EPOCHS, vacancy_id=vacancy_id, keys=keys, database_=database,
-                                         routing_=RoutingControl.READ)
+    records, _, _ = read(driver, _EPOCHS, database, vacancy_id=vacancy_id, keys=keys)
     return {r["key"]: r["epoch"] for r in records}

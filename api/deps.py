@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from neo4j import Driver
 
 from api import client_repository
-from api.access import Principal, may_see_client, may_use
+from api.access import Assignment, Principal, may_see_client, may_use
 from api.auth import bearer, current_principal
 from api.problems import client_not_found, forbidden
 from graph_schema.db import connect
@@ -117,8 +117,13 @@ def visible_client(ctx: Ctx, key: str) -> None:
     a key no client can have: the pages take keys without the API's path pattern)."""
     if not is_client_key(key):
         raise client_not_found()
-    found = client_repository.assignments(ctx.driver, ctx.database, [key]).get(key)
-    if not may_see_client(ctx.principal, found):
+    require_visible(ctx, client_repository.assignments(ctx.driver, ctx.database, [key]).get(key))
+
+
+def require_visible(ctx: Ctx, assignment: Assignment | None) -> None:
+    """The shared 404 unless the caller may see a client with this assignment (None: no such
+    client), for a route that read the assignment with the client's other data."""
+    if not may_see_client(ctx.principal, assignment):
         raise client_not_found()
 
 

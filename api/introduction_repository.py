@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from neo4j import Driver, RoutingControl
+from neo4j import Driver
+
+from graph_schema.db import read
 
 _REQUEST = """
 MATCH (c:Client {key: $key})
@@ -30,5 +32,5 @@ def record_request(driver: Driver, database: str, key: str, vacancy_id: str, req
 
 def open_requests(driver: Driver, database: str, keys: list[str]) -> dict[str, list[str]]:
     """Per client key: the vacancies an employer desk asked an introduction for, still open."""
-    records, _, _ = driver.execute_query(_OPEN, keys=keys, routing_=RoutingControl.READ, database_=database)
+    records, _, _ = read(driver, _OPEN, database, keys=keys)
     return {r["key"]: sorted(r["vacancies"]) for r in records}

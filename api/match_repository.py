@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from api.access import Assignment
 from api.values import plain
 from graph_schema.db import read
 from matcher.profile_repository import PROFILE
@@ -30,9 +31,11 @@ RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
        [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
 """
 
+# With the assignment, so that whether the caller may see the client costs no read of its own.
 _CLIENT = f"""
 MATCH (c:Client {{key: $key}})
-RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {PROFILE} AS profile
+RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {PROFILE} AS profile,
+       [(co:Coach)-[:COACHES]->(c) | co.id] AS coaches, [(c)-[:REFERRED_TO]->(a:CtcAdvisor) | a.id] AS advisors
 """
 
 
@@ -57,4 +60,5 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
         return None
     r = records[0]
     return {"key": key, "gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
-            "evidence": [plain(e) for e in evidence_rows(r["profile"])]}
+            "evidence": [plain(e) for e in evidence_rows(r["profile"])],
+            "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"]))}

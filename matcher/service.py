@@ -212,11 +212,14 @@ class MatchService:
         return self.candidates_page(vacancy, top, constraints, lang, scope)[0]
 
     def candidates_page(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
-                        lang: str = "nl", scope: Scope | Sequence[str] | None = None) -> tuple[list[Match], int]:
-        """The top candidates and how many were eligible in all (for pagination)."""
+                        lang: str = "nl", scope: Scope | Sequence[str] | None = None,
+                        occupation: str | None = None) -> tuple[list[Match], int]:
+        """The top candidates and how many were eligible in all (for pagination). `occupation`:
+        the vacancy's, when the caller has read it already (else it is read here)."""
         idx = self._require("vacancy", vacancy)
         ranked = self.index.candidates(vacancy, top, constraints, scope)
-        occupation = repository.vacancy_facts(self.driver, self.database, [vacancy]).get(vacancy, {}).get("occupation")
+        if occupation is None:
+            occupation = repository.vacancy_facts(self.driver, self.database, [vacancy]).get(vacancy, {}).get("occupation")
         details = repository.client_details(self.driver, self.database, ranked.keys)
         facts = {key: d.facts for key, d in details.items()}
         requirements = self._requirements(self.index.vacancies, vacancy, lang)

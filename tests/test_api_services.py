@@ -14,7 +14,8 @@ from matcher.freshness import bump_generation
 
 
 class CountingDriver:
-    """The real driver, counting the queries sent through execute_query."""
+    """The real driver, counting the queries sent: execute_query and auto-commit session.run
+    (graph_schema.db.read)."""
 
     def __init__(self, driver):
         self.driver, self.queries = driver, 0
@@ -22,6 +23,26 @@ class CountingDriver:
     def execute_query(self, *args, **kwargs):
         self.queries += 1
         return self.driver.execute_query(*args, **kwargs)
+
+    def session(self, **config):
+        session, counter = self.driver.session(**config), self
+
+        class Counted:
+            def __enter__(self):
+                session.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                return session.__exit__(*exc)
+
+            def run(self, *args, **kwargs):
+                counter.queries += 1
+                return session.run(*args, **kwargs)
+        return Counted()
+
+    @property
+    def execute_query_bookmark_manager(self):
+        return self.driver.execute_query_bookmark_manager
 
 
 def ctx_of(api, subject: str = "coach-a", role: Role = Role.COACH, driver=None) -> Ctx:

@@ -406,7 +406,8 @@ def test_the_recorder_sees_each_kind_of_routing(world):
     from graph_schema.db import read, read_session, write_session
 
     d = RecordingDriver(world.driver)
-    read(d, "RETURN 1 AS one", world.db)
+    assert read(d, "RETURN 1 AS one", world.db).records[0]["one"] == 1  # graph_schema.db.read: auto-commit
+    d.execute_query("RETURN 1", routing_=RoutingControl.READ, database_=world.db)
     d.execute_query("CREATE (n:RoutingProbe) DELETE n", database_=world.db)
     with read_session(d, world.db) as session:
         session.run("RETURN 1").consume()
@@ -417,7 +418,8 @@ def test_the_recorder_sees_each_kind_of_routing(world):
     with bare.session(database=world.db) as session:  # a bare session: write mode, no shared bookmarks
         session.run("RETURN 3").consume()
     assert [(c.api, c.mode, c.chained, c.writes) for c in d.calls + bare.calls] == [
-        ("execute_query", READ, True, False), ("execute_query", WRITE, True, True), ("session.run", READ, True, False),
+        ("session.run", READ, True, False), ("execute_query", READ, True, False), ("execute_query", WRITE, True, True),
+        ("session.run", READ, True, False),
         ("execute_read", READ, True, False), ("execute_write", WRITE, True, True),
         ("session.run", WRITE, False, False)]
     with pytest.raises(AssertionError, match="read sent with write routing"):

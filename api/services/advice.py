@@ -12,9 +12,10 @@ from typing import Any
 from api import audit
 from api.decision_repository import decisions_for
 from api.decisions import AdviceKind, advice_ref
-from api.deps import Ctx, visible_client
+from api.deps import Ctx, require_visible
 from api.problems import ApiProblem, client_not_found
 from api.services import matching
+from ingest.client_keys import is_client_key
 from matcher.service import NotFound
 
 NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions until the gate changes "
@@ -22,11 +23,11 @@ NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions u
 
 
 def client_evidence(ctx: Ctx, key: str) -> dict:
-    """The visible client's gate and evidence, or the shared 404."""
-    visible_client(ctx, key)
-    client = matching.client_evidence(ctx.driver, ctx.database, key)
-    if client is None:
+    """The visible client's gate and evidence, or the shared 404 (one read for both)."""
+    if not is_client_key(key):
         raise client_not_found()
+    client = matching.client_evidence(ctx.driver, ctx.database, key)
+    require_visible(ctx, None if client is None else client["assignment"])
     return client
 
 

@@ -14,6 +14,7 @@ from neo4j import Driver
 from api import match_repository as repo
 from matcher.presenters import fit_parts, gap_as_dict, score_parts, what_if_as_dict
 from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, Evidence, MatchScore, Requirement, Status
+from matcher.index import Scope
 from matcher.service import Match, MatchService
 from matcher.traits import competency_traits
 
@@ -26,6 +27,7 @@ class Target:
     id: str
     title: str | None
     requirements: list[Requirement]
+    occupation: str | None = None  # a vacancy's occupation
 
 
 def requirements_from_rows(rows: list[dict]) -> list[Requirement]:
@@ -89,7 +91,8 @@ def vacancy_target(driver: Driver, database: str, vacancy_id: str) -> tuple[Targ
     if found is None:
         return None
     v = found["vacancy"]
-    return Target("vacancy", vacancy_id, v.get("title"), requirements_from_rows(found["requirements"])), v
+    return Target("vacancy", vacancy_id, v.get("title"), requirements_from_rows(found["requirements"]),
+                  found["occupation"]), v
 
 
 def occupation_target(driver: Driver, database: str, uri: str) -> Target | None:
@@ -127,12 +130,13 @@ def _explained(m: Match) -> dict:
 
 # ---------------------------------------------------------------- vacancy -> candidates
 
-def candidates_for_vacancy(service: MatchService, target: Target, keys: list[str] | None,
+def candidates_for_vacancy(service: MatchService, target: Target, keys: Scope | None,
                            offset: int, limit: int, lang: str = "nl") -> tuple[list[dict], int]:
     """A page of matchable clients ranked for the vacancy (keys: the caller's scope), and the total."""
     if not service.ensure("vacancy", target.id):
         return [], 0
-    matches, total = service.candidates_page(target.id, offset + limit, scope=keys, lang=lang)
+    matches, total = service.candidates_page(target.id, offset + limit, scope=keys, lang=lang,
+                                             occupation=target.occupation)
     return [{"rank": m.rank, "client_key": m.subject, "gate": m.facts.get("gate", "matchable"), **_explained(m)}
             for m in matches[offset:offset + limit]], total
 

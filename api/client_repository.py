@@ -45,16 +45,10 @@ _UNASSIGN = {
     "ctc_advisor": "MATCH (:Client {key: $key})-[r:REFERRED_TO]->(:CtcAdvisor {id: $subject}) DELETE r RETURN count(r) AS n",
 }
 
-_CASELOAD = """
-CALL (){
-  MATCH (:Coach {id: $subject})-[:COACHES]->(c:Client) WHERE $role = 'coach' RETURN c
-  UNION
-  MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) WHERE $role = 'ctc_advisor' RETURN c
-}
-WITH c WHERE $needle = '' OR toLower(c.key) CONTAINS $needle
-WITH c ORDER BY c.key
-WITH collect(c {.key, .gate, .municipality_code, .region_code}) AS rows
-RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
+_CLIENT_ROWS = """
+UNWIND $keys AS key
+MATCH (c:Client {key: key})
+RETURN c {.key, .gate, .municipality_code, .region_code} AS row
 """
 
 # The caseload with the access generation it was read at (one snapshot); the keys only when the
@@ -170,12 +164,10 @@ def unassign(driver: Driver, database: str, key: str, role: str, subject: str) -
         return session.execute_write(work)
 
 
-def caseload(driver: Driver, database: str, role: str, subject: str, offset: int, limit: int,
-             search: str = "") -> tuple[int, list[dict]]:
-    """A page of the subject's clients by key; `search`: only keys containing it (any case)."""
-    records, _, _ = read(driver, _CASELOAD, database, role=role, subject=subject, offset=offset, limit=limit,
-                         needle=search.strip().lower())
-    return records[0]["total"], [plain(i) for i in records[0]["items"]]
+def client_rows(driver: Driver, database: str, keys: list[str]) -> list[dict]:
+    """Key, gate and place of each client, in the order of `keys` (a page of a caseload)."""
+    records, _, _ = read(driver, _CLIENT_ROWS, database, keys=keys)
+    return [plain(r["row"]) for r in records]
 
 
 def scope_keys(driver: Driver, database: str, role: str, subject: str,

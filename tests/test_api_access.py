@@ -121,8 +121,11 @@ def test_a_held_caseload_follows_every_change_of_who_may_see_whom(api):
     assert api.client.put("/admin/assignments", json={"client_key": "K-2", "role": "coach", "subject": "coach-a"},
                           headers=api.h("admin")).status_code == 204
     assert shortlist() == ["K-1", "K-2"]
+    listed = api.client.get("/clients", headers=api.h("coach")).json()  # paged from the same held caseload
+    assert [c["key"] for c in listed["items"]] == ["K-1", "K-2", "K-3"] and listed["total"] == 3
     client_repository.unassign(api.driver, api.db, "K-1", "coach", "coach-a")  # as another API process would
     assert shortlist() == ["K-2"]
+    assert [c["key"] for c in api.client.get("/clients", headers=api.h("coach")).json()["items"]] == ["K-2", "K-3"]
     erase_client(api.driver, api.db, "K-2")
     client_repository.assign(api.driver, api.db, "K-1", "coach", "coach-a")
     assert shortlist() == ["K-1"]

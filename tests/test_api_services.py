@@ -50,23 +50,24 @@ def ctx_of(api, subject: str = "coach-a", role: Role = Role.COACH, driver=None) 
 
 
 def test_caseload_overview_searches_by_key_and_reads_a_page_in_a_fixed_number_of_queries(api):
-    all_rows = caseload.overview(ctx_of(api), "", 0, 25)
+    all_rows = caseload.overview(ctx_of(api), {}, "", 0, 25)
     assert [r["key"] for r in all_rows["items"]] == ["K-1", "K-3"] and all_rows["total"] == 2
     assert {r["key"]: r["last_measured"] for r in all_rows["items"]} == {"K-1": "2024-04-12", "K-3": "2024-04-12"}
     assert {r["key"]: r["open_gate_decision"] for r in all_rows["items"]} == {"K-1": False, "K-3": True}
-    found = caseload.overview(ctx_of(api), " k-3 ", 0, 25)  # any case, spaces ignored
+    found = caseload.overview(ctx_of(api), {}, " k-3 ", 0, 25)  # any case, spaces ignored
     assert [r["key"] for r in found["items"]] == ["K-3"] and found["total"] == 1
-    assert caseload.overview(ctx_of(api), "K-9", 0, 25)["items"] == []
+    assert caseload.overview(ctx_of(api), {}, "K-9", 0, 25)["items"] == []
     assert audit_count(api, "K-3") == 2 and audit_count(api, "K-1") == 1  # only the listed clients
 
     two, one = CountingDriver(api.driver), CountingDriver(api.driver)
-    caseload.overview(ctx_of(api, driver=two), "", 0, 25)
-    caseload.overview(ctx_of(api, driver=one), "K-3", 0, 25)
-    # listing, audit, newest measurements, gate decisions, introduction requests: not one per row
-    assert two.queries == one.queries == 5
+    caseload.overview(ctx_of(api, driver=two), {}, "", 0, 25)
+    caseload.overview(ctx_of(api, driver=one), {}, "K-3", 0, 25)
+    # caseload (held: its generation checked), the page's rows, audit, newest measurements, gate
+    # decisions, introduction requests: not one per row
+    assert two.queries == one.queries == 6
 
     decisions.record_decision(ctx_of(api), "K-3", "gate", "not_matchable", "follow", "agrees_with_advice", "")
-    assert not caseload.overview(ctx_of(api), "K-3", 0, 25)["items"][0]["open_gate_decision"]
+    assert not caseload.overview(ctx_of(api), {}, "K-3", 0, 25)["items"][0]["open_gate_decision"]
 
 
 def test_hours_and_education_filters_leave_vacancies_out_in_the_index(api):

@@ -29,7 +29,7 @@ OVERRIDE_REASONS = [c.value for c in ReasonCode if c is not ReasonCode.AGREES_WI
 @router.get("/klanten")
 def caseload(q: str = Query("", max_length=200), offset: int = Query(0, ge=0, le=1_000_000),
              p: Page = Depends(page("client_read"))):
-    listed = caseload_service.overview(p.ctx, q, offset, PER_PAGE)
+    listed = caseload_service.overview(p.ctx, p.request.app.state.cache, q, offset, PER_PAGE)
     return render(p, "caseload.html", q=q, rows=listed["items"], total=listed["total"], offset=offset,
                   per_page=PER_PAGE)
 

@@ -6,7 +6,7 @@ and api/services/caseload.py; the pages call the same functions).
 """
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from api.deps import Ctx, Paging, paging, require
 from api.models import ClientProfileOut, ClientSummary, ErasureOut, GateOut, MeasurementOut, Page, Problem
@@ -23,8 +23,8 @@ NOT_FOUND = {404: {"description": "No such client in your caseload (also when it
 
 
 @router.get("", response_model=Page[ClientSummary], summary="My clients (caseload or referrals)")
-def my_clients(page: Paging = Depends(paging), ctx: Ctx = Depends(require("client_read"))):
-    return caseload.list_clients(ctx, page.offset, page.limit)
+def my_clients(request: Request, page: Paging = Depends(paging), ctx: Ctx = Depends(require("client_read"))):
+    return caseload.list_clients(ctx, request.app.state.cache, page.offset, page.limit)
 
 
 @router.get("/{key}", response_model=ClientProfileOut, responses=NOT_FOUND, summary="A client's profile")

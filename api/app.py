@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import TokenStore, tokens_file
@@ -87,6 +87,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(ServiceUnavailable, unavailable)
     app.add_exception_handler(SessionExpired, unavailable)
+    # Still transient after graph_schema.db.read's retries (a database restarting: DatabaseUnavailable)
+    app.add_exception_handler(TransientError, unavailable)
     # Any other error becomes a logged problem 500 in api/edge.py, with the edge's headers.
 
 

@@ -350,12 +350,14 @@ def ensure_population(driver, database: str, data_dir: Path, clients: int, vacan
     links = driver.execute_query(Q_ASSIGNED, coach_prefix=COACH_PREFIX, p=BENCH_PREFIX, k=caseload,
                                  database_=database).records[0]
     if not (links["links"] == clients and links["right"] == clients):
-        with driver.session(database=database) as session:
-            session.run(Q_UNASSIGN, coach_prefix=COACH_PREFIX).consume()
-            for lo in range(0, n_coaches, 10_000):
-                session.run(Q_COACHES, ids=[coach_id(i) for i in range(lo, min(n_coaches, lo + 10_000))]).consume()
-            session.run(Q_ASSIGN, p=BENCH_PREFIX, coach_prefix=COACH_PREFIX, k=caseload).consume()
-        bump_access_after_bulk(driver, database)
+        try:
+            with driver.session(database=database) as session:
+                session.run(Q_UNASSIGN, coach_prefix=COACH_PREFIX).consume()
+                for lo in range(0, n_coaches, 10_000):
+                    session.run(Q_COACHES, ids=[coach_id(i) for i in range(lo, min(n_coaches, lo + 10_000))]).consume()
+                session.run(Q_ASSIGN, p=BENCH_PREFIX, coach_prefix=COACH_PREFIX, k=caseload).consume()
+        finally:  # held caseloads follow, also when a batch failed half-way
+            bump_access_after_bulk(driver, database)
     return {"population": "reused" if reused else "written", "write_s": round(written - began, 1),
             "assign_s": round(time.perf_counter() - written, 1), "coaches": n_coaches, "caseload": caseload}
 
@@ -404,7 +406,7 @@ def clean_bench_writes(driver, database: str) -> None:
         session.run(Q_CLEAN_DECISIONS, p=BENCH_PREFIX).consume()
         session.run("MATCH (co:Coach) WHERE co.id STARTS WITH $c "
                     "CALL (co) { DETACH DELETE co } IN TRANSACTIONS OF 5000 ROWS", c=COACH_PREFIX).consume()
-    clear_bench_data(driver, database)
+    clear_bench_data(driver, database)  # bumps the access generation: the coaches' links are gone too
 
 
 # ---------------------------------------------------------------- load

@@ -18,10 +18,14 @@ from graph_schema.access_state import ACCESS_TOKEN, bump_access
 from graph_schema.db import read, write_session
 from matcher.profile_store import PROFILE_PROPERTIES, evidence_rows
 
-_ASSIGNMENTS = """
+# Who may see client `c` (api/access.may_see_client reads it): one fragment wherever it is read.
+ASSIGNMENT_COLUMNS = ("[(co:Coach)-[:COACHES]->(c) | co.id] AS coaches, "
+                      "[(c)-[:REFERRED_TO]->(a:CtcAdvisor) | a.id] AS advisors")
+
+_ASSIGNMENTS = f"""
 UNWIND $keys AS key
-MATCH (c:Client {key: key})
-RETURN key, [(co:Coach)-[:COACHES]->(c) | co.id] AS coaches, [(c)-[:REFERRED_TO]->(a:CtcAdvisor) | a.id] AS advisors
+MATCH (c:Client {{key: key}})
+RETURN key, {ASSIGNMENT_COLUMNS}
 """
 
 _ASSIGN_COACH = """
@@ -45,14 +49,20 @@ _UNASSIGN = {
     "ctc_advisor": "MATCH (:Client {key: $key})-[r:REFERRED_TO]->(:CtcAdvisor {id: $subject}) DELETE r RETURN count(r) AS n",
 }
 
-_CLIENT_ROWS = """
+# A page of a held caseload, each row checked again against the caller's relation (a held
+# caseload is only as fresh as its token; this costs nothing extra for a page).
+_VISIBLE_TO_SUBJECT = {
+    "coach": "WHERE EXISTS { (:Coach {id: $subject})-[:COACHES]->(c) }",
+    "ctc_advisor": "WHERE EXISTS { (c)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) }",
+}
+_CLIENT_ROWS = {role: f"""
 UNWIND $keys AS key
-MATCH (c:Client {key: key})
-RETURN c {.key, .gate, .municipality_code, .region_code} AS row
-"""
+MATCH (c:Client {{key: key}}) {where}
+RETURN c {{.key, .gate, .municipality_code, .region_code}} AS row ORDER BY c.key
+""" for role, where in _VISIBLE_TO_SUBJECT.items()}
 
-# The caseload with the access generation it was read at (one snapshot); the keys only when the
-# caller does not hold them already for that generation (`$known`).
+# The caseload with the access token it was read at (the token first, so keys read with an old
+# token are never older than it); the keys only when the caller does not hold them for it (`$known`).
 _CASELOAD_KEYS = {
     "coach": "MATCH (:Coach {id: $subject})-[:COACHES]->(c:Client) RETURN c.key",
     "ctc_advisor": "MATCH (c:Client)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) RETURN c.key",
@@ -164,9 +174,9 @@ def unassign(driver: Driver, database: str, key: str, role: str, subject: str) -
         return session.execute_write(work)
 
 
-def client_rows(driver: Driver, database: str, keys: list[str]) -> list[dict]:
-    """Key, gate and place of each client, in the order of `keys` (a page of a caseload)."""
-    records, _, _ = read(driver, _CLIENT_ROWS, database, keys=keys)
+def client_rows(driver: Driver, database: str, role: str, subject: str, keys: list[str]) -> list[dict]:
+    """Key, gate and place of those of `keys` the subject may see, by key (a page of a caseload)."""
+    records, _, _ = read(driver, _CLIENT_ROWS[role], database, subject=subject, keys=keys)
     return [plain(r["row"]) for r in records]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 from api.access import Assignment
+from api.client_repository import ASSIGNMENT_COLUMNS
 from api.values import plain
 from graph_schema.db import read
 from matcher.profile_repository import PROFILE
@@ -35,7 +36,7 @@ RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
 _CLIENT = f"""
 MATCH (c:Client {{key: $key}})
 RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {PROFILE} AS profile,
-       [(co:Coach)-[:COACHES]->(c) | co.id] AS coaches, [(c)-[:REFERRED_TO]->(a:CtcAdvisor) | a.id] AS advisors
+       {ASSIGNMENT_COLUMNS}
 """
 
 

@@ -4,9 +4,11 @@ A coach's or CTC advisor's ranking is scoped to their caseload, and at 100k clie
 caseload was most of the request. Every write that changes who may see a client — assigning,
 unassigning, erasing, a bench population — bumps (:AccessState {id: 'access'}), inside its own
 transaction where it has one, so a process may keep a caseload between requests and read it
-again only when the counter moved (api/services/caseload.py). Without the node (a graph no
-writer has bumped yet) nothing is held. A write that changes assignments
-without bumping would leave a cached caseload stale: every such write goes through here.
+again only when its token changed (api/services/caseload.py). Each bump draws a new random token,
+so no two states of the graph share one — not after a wipe, nor after a backup is restored
+behind a running API. Without the node, or before its first token, nothing is held. A write that
+changes assignments or removes clients without bumping would leave a held caseload stale: every
+such write goes through here (the bulk ones in a `finally`, so a failed batch bumps too).
 """
 from __future__ import annotations
 
@@ -14,13 +16,13 @@ from neo4j import Driver, ManagedTransaction
 
 from graph_schema.db import write_session
 
-# `epoch` is new with each graph: a wiped graph counting from 1 again never matches a held token.
+# The generation counts (for people reading the graph); only the token is compared.
 _BUMP = """
 MERGE (s:AccessState {id: 'access'})
-SET s.generation = coalesce(s.generation, 0) + 1, s.epoch = coalesce(s.epoch, randomUUID())
+SET s.generation = coalesce(s.generation, 0) + 1, s.token = randomUUID()
 """
 # The token a caseload is held under: null without an AccessState (then nothing is held).
-ACCESS_TOKEN = "s.epoch + ':' + toString(s.generation)"
+ACCESS_TOKEN = "s.token"
 
 
 def bump_access(tx: ManagedTransaction) -> None:

@@ -33,8 +33,9 @@ def read(driver: Driver, query: str, database: str, **params) -> EagerResult:
     One auto-commit query in a read session, not a managed transaction: a single statement needs
     no BEGIN/COMMIT, and that halves the driver's CPU and the wall time per read (0.20 against
     0.38 ms CPU, 0.41 against 0.97 ms on loopback), which is most of what a request costs the
-    API. Transient errors are retried here, as `execute_query` would; an unreachable server is
-    not (the API answers 503 at once)."""
+    API. Transient errors and expired sessions are tried twice more here (`execute_query` would
+    keep trying for up to 30 s); what is still failing then, and an unreachable server at once,
+    becomes the API's 503 with Retry-After."""
     for attempt in range(1, READ_ATTEMPTS):
         try:
             return _auto_commit_read(driver, query, database, params)

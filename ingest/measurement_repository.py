@@ -253,15 +253,17 @@ def delete_clients_with_prefix(driver: Driver, database: str, prefix: str) -> in
     identities and profile, in batches (auto-commit, CALL IN TRANSACTIONS)."""
     if len(prefix) < 4:
         raise ValueError("refusing to delete clients by a prefix shorter than 4 characters")
-    with write_session(driver, database) as session:
-        session.run("MATCH (m:Measurement) WHERE m.client_key STARTS WITH $p "
-                    "CALL (m) { DETACH DELETE m } IN TRANSACTIONS OF 5000 ROWS", p=prefix).consume()
-        session.run("MATCH (i:ClientIdentity) WHERE i.client_key STARTS WITH $p "
-                    "CALL (i) { DETACH DELETE i } IN TRANSACTIONS OF 5000 ROWS", p=prefix).consume()
-        record = session.run("MATCH (c:Client) WHERE c.key STARTS WITH $p "
-                             "CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 1000 ROWS "
-                             "RETURN count(*) AS n", p=prefix).single()
-    bump_access_after_bulk(driver, database)
+    try:
+        with write_session(driver, database) as session:
+            session.run("MATCH (m:Measurement) WHERE m.client_key STARTS WITH $p "
+                        "CALL (m) { DETACH DELETE m } IN TRANSACTIONS OF 5000 ROWS", p=prefix).consume()
+            session.run("MATCH (i:ClientIdentity) WHERE i.client_key STARTS WITH $p "
+                        "CALL (i) { DETACH DELETE i } IN TRANSACTIONS OF 5000 ROWS", p=prefix).consume()
+            record = session.run("MATCH (c:Client) WHERE c.key STARTS WITH $p "
+                                 "CALL (c) { DETACH DELETE c } IN TRANSACTIONS OF 1000 ROWS "
+                                 "RETURN count(*) AS n", p=prefix).single()
+    finally:  # also after a failed batch: the clients already removed must leave held caseloads
+        bump_access_after_bulk(driver, database)
     return record["n"] if record else 0
 
 

@@ -18,6 +18,7 @@ from scipy.special import ndtr
 from neo4j import Driver, ManagedTransaction
 from tqdm import tqdm
 
+from graph_schema.access_state import bump_access_after_bulk
 from matcher.freshness import bump_after_bulk, bump_generation
 from matcher.bench_population import Population, VacancySet, generate_clients, generate_vacancies
 from matcher.index import ClientEntries, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
@@ -92,11 +93,14 @@ def _places(data_dir) -> np.ndarray:
 
 
 def clear_bench_data(driver: Driver, database: str) -> None:
-    with driver.session(database=database) as session:
-        for label, key in (("Client", "key"), ("Vacancy", "id")):
-            session.run(f"MATCH (n:{label}) WHERE n.{key} STARTS WITH $p "
-                        "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS", p=BENCH_PREFIX).consume()
-    bump_after_bulk(driver, database)
+    try:
+        with driver.session(database=database) as session:
+            for label, key in (("Client", "key"), ("Vacancy", "id")):
+                session.run(f"MATCH (n:{label}) WHERE n.{key} STARTS WITH $p "
+                            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS", p=BENCH_PREFIX).consume()
+    finally:  # removed clients leave every held caseload, also when a batch failed half-way
+        bump_after_bulk(driver, database)
+        bump_access_after_bulk(driver, database)
 
 
 def write_population(driver: Driver, database: str, pop: Population, competencies: list[str], batch: int = 2000) -> None:

@@ -125,21 +125,24 @@ class Clients:
         self.patched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.free = free
         self.layout = 0  # moves when a key takes a row: rows held for a scope are then stale
-        self._scopes: dict[Hashable, tuple[int, np.ndarray]] = {}
+        self._scopes: dict[Hashable, tuple[Hashable, int, np.ndarray]] = {}  # holder -> version, layout, rows
 
     def scope_rows(self, scope: Scope) -> np.ndarray:
-        """The rows of the scope's clients that are in the index, kept per scope token."""
-        if scope.token is not None:
-            held = self._scopes.get(scope.token)
-            if held is not None and held[0] == self.layout:
-                return held[1]
-        layout = self.layout
+        """The rows of the scope's clients that are in the index, kept per holder."""
+        kept = scope.holder is not None and scope.version is not None
+        if kept:
+            held = self._scopes.get(scope.holder)
+            if held is not None and held[0] == scope.version and held[1] == self.layout:
+                return held[2]
+        layout = self.layout  # read first: a row taken meanwhile makes this entry stale, never wrong
         rows = np.fromiter((self.row.get(k, -1) for k in scope.keys), dtype=np.int64, count=len(scope.keys))
         rows = rows[rows >= 0]
-        if scope.token is not None:
-            kept = dict(list(self._scopes.items())[-(SCOPES_KEPT - 1):])  # copy-on-write, bounded
-            kept[scope.token] = (layout, rows)
-            self._scopes = kept
+        if kept:
+            scopes = {h: v for h, v in self._scopes.items() if h != scope.holder}  # copy-on-write
+            while len(scopes) >= SCOPES_KEPT:
+                scopes.pop(next(iter(scopes)))  # the holder whose rows were (re)computed longest ago
+            scopes[scope.holder] = (scope.version, layout, rows)
+            self._scopes = scopes
         return rows
 
     def evidence(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -212,10 +215,12 @@ class Targets:
 
 @dataclass(frozen=True, eq=False)
 class Scope:
-    """The clients a caller may see (a caseload). `token` names this very set when it comes back
-    (caller and access generation), so the index keeps its rows between requests; None: not kept."""
+    """The clients a caller may see (a caseload). `holder` (the caller) and `version` (the access
+    token it was read at) name this very set when it comes back, so the index keeps its rows
+    between requests, one set per holder; without them nothing is kept."""
     keys: Sequence[str]
-    token: Hashable | None = None
+    holder: Hashable | None = None
+    version: Hashable | None = None
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,15 @@ CLIENT_PATHS = ["/clients/{k}", "/clients/{k}/measurements", "/clients/{k}/gates
                 "/clients/{k}/occupations", "/clients/{k}/gap?vacancy_id=V-1", "/clients/{k}/decisions"]
 
 
-@pytest.mark.parametrize("template", CLIENT_PATHS)
+WHAT_IF = {"vacancy_id": "V-1", "changes": [{"competency": "onet:2.B.1.a", "level": 0.9}]}
+
+
+@pytest.mark.parametrize("template", CLIENT_PATHS + ["POST /clients/{k}/what-if"])
 def test_other_coachs_client_is_indistinguishable_from_none(api, template):
-    foreign = api.client.get(template.format(k="K-2"), headers=api.h("coach"))  # K-2 is coach-b's
-    missing = api.client.get(template.format(k="K-404"), headers=api.h("coach"))
+    method, _, path = template.rpartition(" ")
+    ask = lambda key: api.client.request(method or "GET", path.format(k=key), headers=api.h("coach"),  # noqa: E731
+                                         json=WHAT_IF if method == "POST" else None)
+    foreign, missing = ask("K-2"), ask("K-404")  # K-2 is coach-b's
     assert foreign.status_code == missing.status_code == 404
     strip = lambda body: {k: v for k, v in body.items() if k != "instance"}  # noqa: E731
     assert strip(foreign.json()) == strip(missing.json())
@@ -131,3 +136,29 @@ def test_a_held_caseload_follows_every_change_of_who_may_see_whom(api):
     assert shortlist() == ["K-1"]
     moved, _ = client_repository.scope_keys(api.driver, api.db, "coach", "coach-a")
     assert moved != generation
+
+    def referrals() -> list[str]:
+        return [c["key"] for c in api.client.get("/clients", headers=api.h("ctc_advisor")).json()["items"]]
+
+    assert referrals() == ["K-1"] and referrals() == ["K-1"]
+    client_repository.assign(api.driver, api.db, "K-3", "ctc_advisor", "advisor-a")
+    assert referrals() == ["K-1", "K-3"]
+    client_repository.unassign(api.driver, api.db, "K-1", "ctc_advisor", "advisor-a")
+    assert referrals() == ["K-3"]
+
+
+def test_without_an_access_token_no_caseload_is_held(api):
+    """A graph no writer has bumped (or migrated) yet has no token: every request reads the
+    caseload again, and what was held before cannot answer for it."""
+    from api.deps import Ctx
+    from api.access import Principal, Role
+    from api.services.caseload import client_keys
+
+    ctx, cache = Ctx(Principal("coach-a", Role.COACH), api.driver, api.db, api.settings, "TEST"), {}
+    held = client_keys(ctx, cache)
+    assert held.holder == ("coach", "coach-a") and held.version is not None
+    api.driver.execute_query("MATCH (s:AccessState) DELETE s", database_=api.db)
+    api.driver.execute_query("MATCH (:Coach {id: 'coach-a'})-[r:COACHES]->(:Client {key: 'K-3'}) DELETE r",
+                             database_=api.db)  # not through client_repository: no bump, and no token to bump
+    fresh = client_keys(ctx, cache)
+    assert fresh.keys == ("K-1",) and fresh.holder is None and fresh.version is None

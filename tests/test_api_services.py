@@ -62,8 +62,8 @@ def test_caseload_overview_searches_by_key_and_reads_a_page_in_a_fixed_number_of
     two, one = CountingDriver(api.driver), CountingDriver(api.driver)
     caseload.overview(ctx_of(api, driver=two), {}, "", 0, 25)
     caseload.overview(ctx_of(api, driver=one), {}, "K-3", 0, 25)
-    # caseload (held: its generation checked), the page's rows, audit, newest measurements, gate
-    # decisions, introduction requests: not one per row
+    # the caseload (read here: each call starts with an empty cache), the page's rows, audit, newest
+    # measurements, gate decisions, introduction requests: not one per row
     assert two.queries == one.queries == 6
 
     decisions.record_decision(ctx_of(api), "K-3", "gate", "not_matchable", "follow", "agrees_with_advice", "")

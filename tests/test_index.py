@@ -179,12 +179,14 @@ def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later
     c.xyz, c.hours, c.education = np.vstack([c.xyz, np.full((1, 3), np.nan)]), np.append(c.hours, np.nan), \
         np.append(c.education, np.nan)
     v = idx.vacancies.keys[0]
-    caseload = Scope(tuple(c.keys[:40:2]) + ("new",), token=("coach", "coach-a", "e:1"))
+    caseload = Scope(tuple(c.keys[:40:2]) + ("new",), holder=("coach", "coach-a"), version="t1")
     held = idx.candidates(v, 50, scope=caseload)
     assert held.keys == idx.candidates(v, 50, scope=list(caseload.keys)).keys
     assert set(held.keys) <= set(caseload.keys) and held.total == 20
-    other = idx.candidates(v, 50, scope=Scope(tuple(c.keys[1:40:2]), token=("coach", "coach-b", "e:1")))
-    assert set(other.keys).isdisjoint(held.keys)  # a token never answers for another caseload
+    other = idx.candidates(v, 50, scope=Scope(tuple(c.keys[1:40:2]), holder=("coach", "coach-b"), version="t1"))
+    assert set(other.keys).isdisjoint(held.keys)  # a holder's rows never answer for another's
+    moved = Scope(tuple(c.keys[:10]), holder=("coach", "coach-a"), version="t2")  # the same coach, a new token
+    assert set(idx.candidates(v, 50, scope=moved).keys) <= set(c.keys[:10])
     strong = np.arange(len(idx.competencies), dtype=np.int32)
     assert c.patch(ClientPatch("new", strong, np.ones(len(strong), np.float32), np.ones(len(strong), np.float32),
                                False, c.xyz[0], math.nan, math.nan))

@@ -362,7 +362,7 @@ CASES = [
     case("client_repository.unassign", "write",
          lambda d, w: client_repository.unassign(d, w.db, "K-2", "coach", "coach-routing")),
     case("client_repository.client_rows", "read",
-         lambda d, w: client_repository.client_rows(d, w.db, ["K-1", "K-3"])),
+         lambda d, w: client_repository.client_rows(d, w.db, "coach", "coach-a", ["K-1", "K-3"])),
     case("client_repository.scope_keys", "read",
          lambda d, w: client_repository.scope_keys(d, w.db, "coach", "coach-a")),
     case("client_repository.last_measured", "read",

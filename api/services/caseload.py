@@ -43,18 +43,18 @@ class HeldCaseloads:
 def client_keys(ctx: Ctx, cache: dict) -> Scope:
     """Every client the caller may see: a coach's or advisor's scope (not audited: nothing is
     shown), named by caller and access generation so the match index keeps its rows too."""
-    held_caseloads: HeldCaseloads = cache.setdefault("caseloads", HeldCaseloads())
+    held_caseloads: HeldCaseloads = cache.get("caseloads") or cache.setdefault("caseloads", HeldCaseloads())
     who = (ctx.principal.role.value, ctx.principal.subject)
     held = held_caseloads.get(who)
     generation, keys = client_repository.scope_keys(ctx.driver, ctx.database, *who,
                                                     known=None if held is None else held[0])
     if keys is None:  # unchanged since it was held
-        return Scope(held[1], (*who, generation))
+        return Scope(held[1], who, generation)
     if generation is None:  # no access generation in this graph yet: nothing can be held
         return Scope(tuple(sorted(keys)))
     keys = tuple(sorted(keys))  # sorted once: pages of the caseload are slices
     held_caseloads.put(who, generation, keys)
-    return Scope(keys, (*who, generation))
+    return Scope(keys, who, generation)
 
 
 def list_clients(ctx: Ctx, cache: dict, offset: int, limit: int, search: str = "") -> dict:
@@ -65,7 +65,8 @@ def list_clients(ctx: Ctx, cache: dict, offset: int, limit: int, search: str = "
     needle = search.strip().lower()
     if needle:
         keys = [k for k in keys if needle in k.lower()]
-    items = client_repository.client_rows(ctx.driver, ctx.database, list(keys[offset:offset + limit]))
+    items = client_repository.client_rows(ctx.driver, ctx.database, ctx.principal.role.value, ctx.principal.subject,
+                                          list(keys[offset:offset + limit]))
     total = len(keys)
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [i["key"] for i in items], "list_caseload",
                        ctx.endpoint)

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import erf, sqrt
 from statistics import NormalDist
 
@@ -128,11 +128,12 @@ class Requirement:
     essential: bool = True
     label_lang: str | None = None  # the language of `label` (nl, or en where no Dutch label exists)
 
-    @property
+    # Computed once per requirement (a kept requirement is scored for many clients).
+    @cached_property
     def prior(self) -> float:
         return prior_of(self.competency)
 
-    @property
+    @cached_property
     def weight(self) -> float:
         return float(requirement_weight(self.importance, self.essential))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from api.client_repository import measurement_snapshot
-from api_fixtures import NAME_1, OCC, api, audit_count  # noqa: F401  (fixture)
+from api_fixtures import NAME_1, OCC, SKILLS, api, audit_count  # noqa: F401  (fixture)
 from matcher.freshness import bump_generation
 
 
@@ -138,6 +138,28 @@ def test_gap_for_an_advisor_names_each_requirement_and_adds_up_to_the_fit(api):
     assert {q["label_lang"] for q in english["requirements"]} == {"en"}
     assert abs(sum(q["contribution"] for q in body["requirements"]) - body["fit"]) < 1e-3
     assert {g["competency"] for g in body["gaps"]} <= set(labels)
+
+
+def test_a_changed_vacancy_shows_its_new_requirements_after_the_rebuild(api):
+    """A vacancy's labelled requirements are kept between requests (matcher/service.py); a rebuild
+    after its requirements changed must show the new ones, never the kept list."""
+    import time
+
+    def asked() -> set[str]:
+        r = api.client.get("/clients/K-1/gap?vacancy_id=V-1", headers=api.h("coach"))
+        return {q["competency"] for q in r.json()["requirements"]}
+
+    assert asked() == set(SKILLS[:3]) and asked() == set(SKILLS[:3])  # the second from the kept list
+    api.driver.execute_query(
+        "MATCH (v:Vacancy {id: 'V-1'}), (k:Competency {uri: $uri}) "
+        "CREATE (v)-[:REQUIRES {origin: 'text', relation: 'essential', required_level: 0.5, importance: 1.0}]->(k)",
+        uri=SKILLS[3], database_=api.db)
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(bump_generation)  # a vacancy changed: the index is rebuilt
+    deadline = time.monotonic() + 30
+    while asked() != set(SKILLS) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the old index answers while the new one is built
+    assert asked() == set(SKILLS)
 
 
 def test_client_occupations_page_holds_at_most_limit_items(api):

@@ -4,15 +4,34 @@ With NEO4J_URI set, the tests use that server; otherwise the project's own local
 started and, if this run started it, stopped again at the end (also after Ctrl-C: pytest runs
 session finalisers on KeyboardInterrupt, and a server left behind by a killed run is reused or
 replaced by the next start). A server that cannot start fails the run loudly; nothing is skipped.
+
+The tests wipe the graph they run on, so by default they never run on the main job's: their
+local server lives in `.neo4j-test` on ports 17688/17475 (1 GB heap and page cache), their work
+dir is `.atlas-test` (also with NEO4J_URI), and the server's JARs are shared with `.neo4j/dist`.
+Each can be set in the environment as for the main job (ATLAS_NEO4J_HOME, ATLAS_NEO4J_BOLT_PORT,
+…); with NEO4J_URI the named server is used — and wiped — as it is.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from graph_schema.db import connect
-from graph_schema.migrate import migrate
-from graph_schema.server import LocalServer, ServerError
-from graph_schema.settings import Settings
+ROOT = Path(__file__).resolve().parents[1]
+TEST_SERVER = {"ATLAS_NEO4J_HOME": str(ROOT / ".neo4j-test"), "ATLAS_NEO4J_DIST": str(ROOT / ".neo4j" / "dist"),
+               "ATLAS_NEO4J_BOLT_PORT": "17688", "ATLAS_NEO4J_HTTP_PORT": "17475", "ATLAS_NEO4J_HEAP": "1g",
+               "ATLAS_NEO4J_PAGECACHE": "1g"}
+# before any Settings() is made, so also in the subprocesses the tests start
+os.environ.setdefault("ATLAS_WORK_DIR", str(ROOT / ".atlas-test"))
+if "NEO4J_URI" not in os.environ:
+    for name, value in TEST_SERVER.items():
+        os.environ.setdefault(name, value)
+
+from graph_schema.db import connect  # noqa: E402  (after the environment above)
+from graph_schema.migrate import migrate  # noqa: E402
+from graph_schema.server import LocalServer, ServerError  # noqa: E402
+from graph_schema.settings import Settings  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -106,3 +106,19 @@ def test_external_uri_provisions_nothing(settings):
     with pytest.raises(ServerError, match="NEO4J_URI is set"):
         LocalServer(external)
     assert external.uri == "neo4j://db.example.invalid:7687"
+
+
+def test_the_tests_never_wipe_the_main_jobs_graph_or_work_dir(settings):
+    """`make demo` and `make test` on one machine: the tests (which wipe their graph) get their own
+    local server and work dir unless the environment names them (tests/conftest.py)."""
+    import os
+    import subprocess
+    import sys
+
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_") and k != "NEO4J_URI"}
+    main = subprocess.run([sys.executable, "-c", "from graph_schema.settings import Settings; s = Settings(); "
+                           "print(s.uri); print(s.neo4j_home); print(s.work_dir)"],
+                          env=bare, capture_output=True, text=True, check=True).stdout.split("\n")
+    assert str(settings.work_dir) != main[2]
+    if "NEO4J_URI" not in os.environ:
+        assert settings.uri != main[0] and str(settings.neo4j_home) != main[1]

@@ -406,7 +406,7 @@ def clean_bench_writes(driver, database: str) -> None:
         session.run(Q_CLEAN_DECISIONS, p=BENCH_PREFIX).consume()
         session.run("MATCH (co:Coach) WHERE co.id STARTS WITH $c "
                     "CALL (co) { DETACH DELETE co } IN TRANSACTIONS OF 5000 ROWS", c=COACH_PREFIX).consume()
-    clear_bench_data(driver, database)  # bumps the access generation: the coaches' links are gone too
+    clear_bench_data(driver, database)  # draws a new access token: the coaches' links are gone too
 
 
 # ---------------------------------------------------------------- load

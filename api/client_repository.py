@@ -69,8 +69,8 @@ _CASELOAD_KEYS = {
 }
 _SCOPE = {role: f"""
 OPTIONAL MATCH (s:AccessState {{id: 'access'}})
-WITH {ACCESS_TOKEN} AS generation
-RETURN generation, CASE WHEN generation = $known THEN null ELSE COLLECT {{ {keys} }} END AS keys
+WITH {ACCESS_TOKEN} AS token
+RETURN token, CASE WHEN token = $known THEN null ELSE COLLECT {{ {keys} }} END AS keys
 """ for role, keys in _CASELOAD_KEYS.items()}
 
 _LAST_MEASURED = """
@@ -182,11 +182,11 @@ def client_rows(driver: Driver, database: str, role: str, subject: str, keys: li
 
 def scope_keys(driver: Driver, database: str, role: str, subject: str,
                known: str | None = None) -> tuple[str | None, list[str] | None]:
-    """(the access generation, every key of the subject's caseload or referrals, unsorted): a
-    ranking's scope. The keys are None when `known` is that generation: the caller has them.
-    The generation is None before any write bumped it (graph_schema/access_state.py)."""
+    """(the access token, every key of the subject's caseload or referrals, unsorted): a ranking's
+    scope. The keys are None when `known` is that token: the caller has them. The token is None
+    before any write or migration drew one (graph_schema/access_state.py)."""
     records, _, _ = read(driver, _SCOPE[role], database, subject=subject, known=known)
-    return records[0]["generation"], records[0]["keys"]
+    return records[0]["token"], records[0]["keys"]
 
 
 def last_measured(driver: Driver, database: str, keys: list[str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Who may see which client: a counter that moves with every change to it.
+"""Who may see which client: a token that changes with every change to it.
 
 A coach's or CTC advisor's ranking is scoped to their caseload, and at 100k clients reading that
 caseload was most of the request. Every write that changes who may see a client — assigning,

@@ -16,9 +16,9 @@ NEEDS_DECISION = ("needs_support", "not_matchable")
 
 
 class HeldCaseloads:
-    """Each caller's caseload as last read, with the access generation it was read at: a request
-    asks the graph only whether that generation still holds (one small read) instead of reading
-    100k keys again. Bounded: the least recently used caseload goes first."""
+    """Each caller's caseload as last read, with the access token it was read at: a request asks
+    the graph only whether that token still holds (one small read) instead of reading 100k keys
+    again. Bounded: the least recently used caseload goes first."""
 
     def __init__(self, size: int = 1024):
         self._size = size
@@ -32,34 +32,34 @@ class HeldCaseloads:
                 self._held.move_to_end(who)
             return found
 
-    def put(self, who: tuple[str, str], generation: str, keys: tuple[str, ...]) -> None:
+    def put(self, who: tuple[str, str], token: str, keys: tuple[str, ...]) -> None:
         with self._lock:
-            self._held[who] = (generation, keys)
+            self._held[who] = (token, keys)
             self._held.move_to_end(who)
             while len(self._held) > self._size:
                 self._held.popitem(last=False)
 
 
 def client_keys(ctx: Ctx, cache: dict) -> Scope:
-    """Every client the caller may see: a coach's or advisor's scope (not audited: nothing is
-    shown), named by caller and access generation so the match index keeps its rows too."""
+    """Every client the caller may see, sorted: a coach's or advisor's scope (not audited: nothing
+    is shown), named by caller and access token so the match index keeps its rows too."""
     held_caseloads: HeldCaseloads = cache.get("caseloads") or cache.setdefault("caseloads", HeldCaseloads())
     who = (ctx.principal.role.value, ctx.principal.subject)
     held = held_caseloads.get(who)
-    generation, keys = client_repository.scope_keys(ctx.driver, ctx.database, *who,
-                                                    known=None if held is None else held[0])
+    token, keys = client_repository.scope_keys(ctx.driver, ctx.database, *who,
+                                               known=None if held is None else held[0])
     if keys is None:  # unchanged since it was held
-        return Scope(held[1], who, generation)
-    if generation is None:  # no access generation in this graph yet: nothing can be held
-        return Scope(tuple(sorted(keys)))
+        return Scope(held[1], who, token)
     keys = tuple(sorted(keys))  # sorted once: pages of the caseload are slices
-    held_caseloads.put(who, generation, keys)
-    return Scope(keys, who, generation)
+    if token is None:  # no access token in this graph yet: nothing can be held
+        return Scope(keys)
+    held_caseloads.put(who, token, keys)
+    return Scope(keys, who, token)
 
 
 def list_clients(ctx: Ctx, cache: dict, offset: int, limit: int, search: str = "") -> dict:
     """A page of the caller's clients by key (`search`: keys containing it, any case), audited.
-    Paged from the held caseload (sorted once per access generation), so a caseload of 100k
+    Paged from the held caseload (sorted once per access token), so a caseload of 100k
     clients costs a page's read, not a sort of all of them per request."""
     keys = client_keys(ctx, cache).keys
     needle = search.strip().lower()

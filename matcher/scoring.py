@@ -32,10 +32,10 @@ fit exactly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from math import erf, sqrt
 from statistics import NormalDist
 
@@ -119,7 +119,7 @@ class Status(str, Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Requirement:
     competency: str
     label: str
@@ -127,15 +127,13 @@ class Requirement:
     importance: float = 1.0  # > 0
     essential: bool = True
     label_lang: str | None = None  # the language of `label` (nl, or en where no Dutch label exists)
+    # Computed once: a kept requirement (matcher/service.py) is scored for many clients.
+    prior: float = field(init=False, repr=False, compare=False)
+    weight: float = field(init=False, repr=False, compare=False)
 
-    # Computed once per requirement (a kept requirement is scored for many clients).
-    @cached_property
-    def prior(self) -> float:
-        return prior_of(self.competency)
-
-    @cached_property
-    def weight(self) -> float:
-        return float(requirement_weight(self.importance, self.essential))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prior", prior_of(self.competency))
+        object.__setattr__(self, "weight", float(requirement_weight(self.importance, self.essential)))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evi
 
 
 log = logging.getLogger("atlas.matcher")
-REQUIREMENT_LISTS_KEPT = 2048  # vacancies' and occupations' labelled requirements kept: ~20 MB
+REQUIREMENT_LISTS_KEPT = 512  # vacancies' and occupations' labelled requirements kept: ~11 MB a worker
 
 
 class NotFound(LookupError):

@@ -45,6 +45,7 @@ MIX: dict[str, tuple[str, int]] = {
     "page_occupation": ("page", 5),
     "observation_post": ("write", 3), "decision_post": ("write", 2),
 }
+PROBE_TRIES = 5  # observations the write probe tries per client before it skips it
 POOL_PER_COACH = 300  # clients per coach the load draws from (matchable or needs_support)
 VACANCY_SAMPLE = 400  # open bench vacancies the load draws from (with their requirements)
 WAARNEMING = Path(__file__).resolve().parents[1] / "competency_atlas" / "instruments" / "waarneming.yaml"
@@ -546,6 +547,7 @@ class Probe:
         self.timeouts = 0
         self.skipped = 0
         self.stop = threading.Event()
+        self.rnd = random.Random()
 
     def _get(self, path: str) -> httpx.Response:
         self.requests += 1
@@ -565,28 +567,23 @@ class Probe:
         if r.status_code != 200:
             self.skipped += 1
             return
-        chosen = None
-        for item in r.json()["items"]:
-            for status in ("met", "partly_met", "missing", "unknown"):
-                for ref in item.get(status) or []:
-                    if ref["uri"] in self.scales:
-                        chosen = (item["vacancy"]["id"], item["fit"], ref["uri"], status)
-                        break
-                if chosen:
-                    break
-            if chosen:
+        candidates = [(item["vacancy"]["id"], item["fit"], ref["uri"], status) for item in r.json()["items"]
+                      for status in ("met", "partly_met", "missing", "unknown")
+                      for ref in item.get(status) or [] if ref["uri"] in self.scales]
+        # A random one of them, and another when the observation is one the client already has
+        # today (a kept population is probed again by every run: the same first pick would be
+        # "unchanged" and move nothing).
+        self.rnd.shuffle(candidates)
+        for vacancy_id, before, uri, status in candidates[:PROBE_TRIES]:
+            score = 1 if status == "met" else 5
+            self.requests += 1
+            with httpx.Client(base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.token}"}) as c:
+                sent = time.perf_counter()
+                w = c.post(f"/clients/{key}/observations", json={"scale": self.scales[uri], "score": score})
+            landed = time.perf_counter()
+            if w.status_code == 200 and w.json().get("landed") == 1:
                 break
-        if chosen is None:
-            self.skipped += 1
-            return
-        vacancy_id, before, uri, status = chosen
-        score = 1 if status == "met" else 5
-        self.requests += 1
-        with httpx.Client(base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.token}"}) as c:
-            sent = time.perf_counter()
-            w = c.post(f"/clients/{key}/observations", json={"scale": self.scales[uri], "score": score})
-        landed = time.perf_counter()
-        if w.status_code != 200 or w.json().get("landed") != 1:
+        else:
             self.skipped += 1
             return
         while time.perf_counter() - landed < self.timeout_s:

@@ -144,6 +144,11 @@ def test_decision_and_consent_forms_use_the_api_services(api):
     b = signed_in(api, "coach")
     page = b.get("/klanten/K-1/vacatures?max_km=50")
     token = csrf_of(page.text)
+    # every card offers the same reasons to differ, in Dutch, as options (rendered once, not escaped)
+    options = re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', page.text)
+    per_card = len(options) // 2
+    assert options and options[:per_card] == options[per_card:] and "&lt;option" not in page.text
+    assert dict(options)["travel_distance"].lower().startswith("reisafstand")
     missing = b.post("/klanten/K-1/besluit", data={"csrf": token, "target": "V-1", "choice": "override",
                                                    "reason_code": "travel_distance", "reason_text": " ",
                                                    "max_km": "50"})

@@ -74,12 +74,10 @@ def client_details(driver: Driver, database: str, clients: list[str]) -> dict[st
     return out
 
 
-def provenance(details: dict[str, ClientDetails], uris) -> dict[tuple[str, str], dict]:
-    """(client, competency) -> level, confidence, sources, date and inferred flag of the evidence
+def provenance(client: str, details: ClientDetails, uris) -> dict[str, dict]:
+    """competency -> level, confidence, sources, date and inferred flag of one client's evidence
     for the competencies in `uris`. Pure."""
-    wanted = set(uris)
-    return {(key, e["competency"]): {"client": key, **e}
-            for key, d in details.items() for e in evidence_rows(d.profile, wanted)}
+    return {e["competency"]: {"client": client, **e} for e in evidence_rows(details.profile, set(uris))}
 
 
 def vacancy_facts(driver: Driver, database: str, ids: list[str]) -> dict[str, dict]:

@@ -187,13 +187,12 @@ def expected_credit(credit_: float, confidence: float, prior: float = PRIOR) -> 
 
 
 def score_requirements(requirements: list[Requirement], profile: dict[str, Evidence]) -> MatchScore:
-    weights = [r.weight for r in requirements]
-    total = sum(weights)
+    total = sum(r.weight for r in requirements)
     if total <= 0:
         return MatchScore(PRIOR, 0.0, 1.0, 0.0, ())
     results, low, proven, covered = [], 0.0, 0.0, 0.0
-    for req, weight in zip(requirements, weights):
-        share = weight / total
+    for req in requirements:
+        share = req.weight / total
         evidence = profile.get(req.competency)
         if evidence is None:
             results.append(RequirementResult(req, None, Status.UNKNOWN, 0.0, share * req.prior))

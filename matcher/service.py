@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +22,7 @@ from matcher import index_store
 from matcher.freshness import changes_since, current_generation, graph_state, key_hash, patchable
 from matcher.index import MatchIndex, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
+from matcher.lru import LruMap
 from matcher.preferences import preference
 from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, MatchScore, score_requirements,
                              shortfall)
@@ -101,8 +101,7 @@ class MatchService:
         self.counters = {"rebuilds": 0, "loads": 0, "patches": 0, "patched_clients": 0}
         self._labels: dict[str, dict[str, tuple[str, str]]] = {}  # lang -> uri -> (label, language)
         # (targets, key, lang) -> labelled requirements: they change only with a rebuild
-        self._requirement_lists: OrderedDict[tuple, tuple[Targets, list]] = OrderedDict()
-        self._requirements_lock = threading.Lock()
+        self._requirement_lists: LruMap[tuple[Targets, list]] = LruMap(REQUIREMENT_LISTS_KEPT)
 
     @property
     def index(self) -> MatchIndex:
@@ -181,7 +180,7 @@ class MatchService:
         with self._patch_lock:
             self._index, self._generation = index, generation
             self._labels = {}  # a rebuild may follow an atlas build
-            self._requirement_lists = OrderedDict()
+            self._requirement_lists = LruMap(REQUIREMENT_LISTS_KEPT)
 
     def _build_from_graph(self) -> MatchIndex:
         self.counters["rebuilds"] += 1
@@ -229,7 +228,8 @@ class MatchService:
         details = repository.client_details(self.driver, self.database, ranked.keys)
         facts = {key: d.facts for key, d in details.items()}
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
-        evidence = repository.provenance(details, [r.competency for r in requirements])
+        uris = {r.competency for r in requirements}
+        evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()}
         out = []
         for rank, key in enumerate(ranked.keys, start=1):
             row = self.index.clients.row[key]
@@ -240,7 +240,7 @@ class MatchService:
                 education_short=shortfall(_val(self.index.clients.education[row]),
                                           _val(self.index.vacancies.education[idx])),
                 facts=facts.get(key, {}),
-                evidence={uri: e for (c, uri), e in evidence.items() if c == key},
+                evidence=evidence.get(key, {}),
                 preference=preference(occupation, facts.get(key, {}).get("preferred_occupations", []))))
         return out, ranked.total
 
@@ -268,7 +268,7 @@ class MatchService:
         wished = own.get("preferred_occupations", [])
         profile = self.index.profile_of(client)
         requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in ranked.keys}
-        evidence = self._provenance(details, requirements.values())
+        evidence = self._provenance(client, details, requirements.values())
         out = []
         for rank, vid in enumerate(ranked.keys, start=1):
             v = self.index.vacancies.row[vid]
@@ -296,7 +296,7 @@ class MatchService:
         details = self._details(client)
         wished = details.facts.get("preferred_occupations", [])
         requirements = {uri: self._requirements(self.index.occupations, uri, lang) for uri in keys}
-        evidence = self._provenance(details, requirements.values())
+        evidence = self._provenance(client, details, requirements.values())
         scored = [(explain(requirements[uri], profile), uri) for uri in keys]
         scored.sort(key=lambda p: (-p[0].match.fit, p[1]))
         out = []
@@ -309,10 +309,9 @@ class MatchService:
         return out
 
     @staticmethod
-    def _provenance(details: repository.ClientDetails, requirements) -> dict:
+    def _provenance(client: str, details: repository.ClientDetails, requirements) -> dict:
         """Source, date and inferred flag of the client's evidence for the competencies shown."""
-        uris = {r.competency for reqs in requirements for r in reqs}
-        return {uri: e for (_, uri), e in repository.provenance({"": details}, uris).items()}
+        return repository.provenance(client, details, {r.competency for reqs in requirements for r in reqs})
 
     def _details(self, client: str) -> repository.ClientDetails:
         """Gate, place, preferred occupations, travel radius and stored profile of one client."""
@@ -393,19 +392,14 @@ class MatchService:
 
     def _requirements(self, targets: Targets, key: str, lang: str):
         """A vacancy's or occupation's labelled requirements, kept (they change only with a rebuild):
-        building them was a third of the time of a client's occupation list (~70 per occupation)."""
+        building them was a third of the time of a client's occupation list (~100 per occupation)."""
         slot = (id(targets), key, lang)
-        with self._requirements_lock:
-            held = self._requirement_lists.get(slot)
-            if held is not None and held[0] is targets:
-                self._requirement_lists.move_to_end(slot)
-                return held[1]
+        held = self._requirement_lists.get(slot)
+        if held is not None and held[0] is targets:
+            return held[1]
         uris = [self.index.competencies[c] for c in targets.competency[targets.span(targets.row[key])]]
         requirements = self.index.requirements_of(targets, key, self.labels(uris, lang))
-        with self._requirements_lock:
-            self._requirement_lists[slot] = (targets, requirements)
-            while len(self._requirement_lists) > REQUIREMENT_LISTS_KEPT:
-                self._requirement_lists.popitem(last=False)
+        self._requirement_lists.put(slot, (targets, requirements))
         return requirements
 
     def labels(self, uris: list[str], lang: str) -> dict[str, tuple[str, str]]:

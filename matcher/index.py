@@ -294,6 +294,28 @@ class MatchIndex:
         return _top(self.target_scores(t, i), t.keys, t.xyz, np.full(3, np.nan), unknown, unknown,
                     unknown, unknown, np.zeros(len(t.keys), dtype=np.bool_), n, Constraints())
 
+    def warm(self) -> None:
+        """Runs every kernel once on this index's own arrays, so that numba compiles it (or loads it
+        from its cache) for their exact types before a coach's first request: a first compile takes
+        seconds. Pure: no database, nothing changes."""
+        if len(self.vacancies.keys):
+            self.candidates(self.vacancies.keys[0], 1)
+        client = next(iter(self.clients.row), None)
+        if client is None:
+            return
+        self.vacancies_for(client, 1)
+        self.occupations_for(client, 1)
+        row = self.clients.row[client]
+        if len(self.occupations.keys) and len(self.competencies):
+            self.changed_scores(self.occupations, self.target_scores(self.occupations, 0), row, 0, 0.5, 0.5)
+        # A patched client's row comes as fresh arrays, not mapped ones: another type for numba.
+        cols, levels, confs = (np.array(a) for a in self.clients.evidence(row))
+        evidence_scores(self.occupations, cols, levels, confs, self.prior)
+        if len(self.vacancies.keys):
+            s = self.vacancies.span(0)
+            kernels.score_one(0.0, self.vacancies.competency[s], self.vacancies.required[s], self.vacancies.share[s],
+                              cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
+
     def changed_scores(self, targets: Targets, scores: np.ndarray, client_row: int, column: int, level: float,
                        confidence: float) -> np.ndarray:
         """`scores` (target_scores of the client) as they would be with one competency's evidence

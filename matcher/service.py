@@ -177,6 +177,7 @@ class MatchService:
                     self.counters["loads"] += 1
         else:
             index = self._build_from_graph()
+        index.warm()
         with self._patch_lock:
             self._index, self._generation = index, generation
             self._labels = {}  # a rebuild may follow an atlas build

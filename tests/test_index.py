@@ -192,3 +192,46 @@ def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later
                                False, c.xyz[0], math.nan, math.nan))
     again = idx.candidates(v, 50, scope=caseload)
     assert again.total == 21 and again.keys[0] == "new"  # the best client of all, landed after it was held
+
+
+WARM_CHECK = """
+import math, sys
+from pathlib import Path
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_index import build
+from matcher import index_store, kernels
+from matcher.index import ClientPatch
+index_store.save(build(6), Path({folder!r}), "i")
+idx = index_store.load(Path({folder!r}), "i")  # mapped, read-only arrays: the types a server ranks with
+kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.change_one, kernels.finish_top]
+idx.warm()
+warmed = [len(k.signatures) for k in kinds]
+c = idx.clients.keys[5]
+n = len(idx.competencies)
+idx.clients.patch(ClientPatch(c, np.arange(n, dtype=np.int32), np.ones(n, np.float32), np.ones(n, np.float32),
+                              False, idx.clients.xyz[5].copy(), math.nan, math.nan))
+idx.candidates(idx.vacancies.keys[3], 10)
+idx.vacancies_for(c, 10)
+idx.occupations_for(c, 10)
+idx.changed_scores(idx.vacancies, idx.target_scores(idx.vacancies, 5), 5, 2, 0.9, 1.0)
+print(warmed, [len(k.signatures) for k in kinds])
+"""
+
+
+def test_warming_compiles_every_kernel_a_request_uses(tmp_path):
+    """A coach's first request must not wait seconds for numba: after `warm` on a loaded index,
+    requests (a patched client included) compile nothing new. Run in a fresh process, where no
+    other test has compiled anything yet, with an empty numba cache."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = WARM_CHECK.format(tests=str(Path(__file__).parent), folder=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")})
+    assert out.returncode == 0, out.stderr
+    warmed, after = out.stdout.strip().splitlines()[-1].split("] [")
+    assert warmed.strip("[") == after.strip("]"), out.stdout
+    assert "0" not in warmed.strip("[").split(", "), out.stdout  # every kernel was compiled by warm

@@ -17,19 +17,20 @@ from graph_schema.db import read, read_session
 from matcher.education import level_from_onet, level_from_text
 from matcher.index import ClientEntries, ClientPatch, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
 from matcher.profile import decay_many
+from matcher.profile_repository import AS_OF_NUMBERS
 from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL
 
 _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
 
 # Pattern comprehensions keep each entry's fields together: `collect()` skips nulls, which would
 # misalign parallel lists.
-_CLIENT_ROW = """
+_CLIENT_ROW = f"""
 RETURN c.key AS key, coalesce(c.gate, 'matchable') = 'not_matchable' AS excluded,
        c.location.latitude AS lat, c.location.longitude AS lon,
        c.hours_available AS hours, c.education_level AS education,
        [u IN coalesce(c.profile_competencies, []) | $columns[u]] AS columns, c.profile_levels AS levels,
        c.profile_confidences AS confidences,
-       [d IN coalesce(c.profile_as_of, []) | d.year * 10000 + d.month * 100 + d.day] AS as_of,
+       {AS_OF_NUMBERS} AS as_of,
        [t IN coalesce(c.profile_traits, []) | t = 'stable'] AS stable,
        coalesce(c.profile_inferred, []) AS inferred
 """

@@ -22,8 +22,14 @@ SET c += r.props, c.profile_competencies = [i IN r.competency_refs | $competenci
     c.profile_as_of = [i IN r.as_of_refs | r.as_of_dates[i]], c.profile_updated_at = datetime()
 """
 
+# The as-of dates as yyyymmdd numbers: the driver turns every date value into a Python object one
+# by one (a page of 20 candidates carried ~2,800 of them: half of its time), numbers it unpacks
+# natively. matcher/profile_store.py `native_date` reads them back.
+AS_OF_NUMBERS = "[d IN coalesce(c.profile_as_of, []) | d.year * 10000 + d.month * 100 + d.day]"
+
 # A map projection of the profile properties, for readers: `RETURN <PROFILE> AS profile`.
-PROFILE = "c {" + ", ".join("." + name for name in PROFILE_PROPERTIES) + "}"
+PROFILE = ("c {" + ", ".join("." + name for name in PROFILE_PROPERTIES if name != "profile_as_of")
+           + f", profile_as_of: {AS_OF_NUMBERS}" + "}")
 
 def set_profiles(tx: ManagedTransaction, rows: list[dict]) -> None:
     """rows: {key, props} with props from matcher/profile_store.py."""

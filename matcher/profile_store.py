@@ -56,12 +56,16 @@ def encode(profile: Mapping[str, CompetencyEstimate]) -> dict:
 
 
 def native_date(value) -> date:
-    """A date read from Neo4j (neo4j.time.Date) or already a Python date, as a Python date."""
+    """A date read from Neo4j (neo4j.time.Date, or a yyyymmdd number as the readers' projection
+    sends it) or already a Python date, as a Python date."""
+    if isinstance(value, int):
+        return date(value // 10000, value // 100 % 100, value % 100)
     return value.to_native() if hasattr(value, "to_native") else value
 
 
-def decode(props: Mapping) -> dict[str, CompetencyEstimate]:
-    """The profile held by a node's properties (missing properties: no profile)."""
+def decode(props: Mapping, only: set[str] | None = None) -> dict[str, CompetencyEstimate]:
+    """The profile held by a node's properties (missing properties: no profile); `only`: just
+    these competencies (a ranked row shows the evidence for one target's requirements)."""
     uris = props.get("profile_competencies") or []
     sources, refs, ends = (props.get("profile_sources") or [], props.get("profile_source_refs") or [],
                            props.get("profile_source_ends") or [])
@@ -69,6 +73,9 @@ def decode(props: Mapping) -> dict[str, CompetencyEstimate]:
     start = 0
     for i, uri in enumerate(uris):
         end = ends[i] if i < len(ends) else start
+        if only is not None and uri not in only:
+            start = end
+            continue
         out[uri] = CompetencyEstimate(
             uri, props["profile_levels"][i], props["profile_confidences"][i], native_date(props["profile_as_of"][i]),
             bool(props["profile_inferred"][i]), tuple(sources[j] for j in refs[start:end]),
@@ -82,4 +89,4 @@ def evidence_rows(props: Mapping, only: set[str] | None = None) -> list[dict]:
     shape the explanation and API layers read."""
     return [{"competency": e.competency, "level": e.level, "confidence": e.confidence, "as_of": e.as_of,
              "inferred": e.inferred, "sources": list(e.sources), "trait": e.trait}
-            for e in decode(props).values() if only is None or e.competency in only]
+            for e in decode(props, only).values()]

@@ -134,6 +134,11 @@ def test_stored_profile_round_trips_with_shared_and_multiple_sources():
     assert props["profile_sources"] == ["m1", "m2", "work history: o:1"]  # each source stored once
     assert decode(props) == profile
     assert [r["competency"] for r in evidence_rows(props, {"k:c", "k:x"})] == ["k:c"]
+    # a subset decodes each kept entry with its own sources, whatever was skipped before it
+    assert decode(props, {"k:c", "k:b"}) == {k: profile[k] for k in ("k:b", "k:c")}
+    # readers receive the dates as yyyymmdd numbers (matcher/profile_repository.py AS_OF_NUMBERS)
+    as_numbers = {**props, "profile_as_of": [d.year * 10000 + d.month * 100 + d.day for d in props["profile_as_of"]]}
+    assert decode(as_numbers) == profile
     assert decode(encode({})) == {} and decode({}) == {}
 
 

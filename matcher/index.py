@@ -307,7 +307,7 @@ class MatchIndex:
         self.occupations_for(client, 1)
         row = self.clients.row[client]
         if len(self.occupations.keys) and len(self.competencies):
-            self.changed_scores(self.occupations, self.target_scores(self.occupations, 0), row, 0, 0.5, 0.5)
+            self.changed_scores(self.occupations, self.target_scores(self.occupations, row), row, 0, 0.5, 0.5)
         # A patched client's row comes as fresh arrays, not mapped ones: another type for numba.
         cols, levels, confs = (np.array(a) for a in self.clients.evidence(row))
         evidence_scores(self.occupations, cols, levels, confs, self.prior)

@@ -18,6 +18,7 @@ from matcher.education import level_from_onet, level_from_text
 from matcher.index import ClientEntries, ClientPatch, Clients, MatchIndex, RequirementEntries, Targets, unit_vectors
 from matcher.profile import decay_many
 from matcher.profile_repository import AS_OF_NUMBERS
+from matcher.profile_store import native_date
 from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL
 
 _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
@@ -158,7 +159,7 @@ def _read_clients(driver: Driver, database: str, columns: dict, today: date, key
 def _ages(yyyymmdd: np.ndarray, today: date) -> np.ndarray:
     """Days from each date to today (a population has few distinct dates: each converted once)."""
     distinct, inverse = np.unique(yyyymmdd, return_inverse=True)
-    days = np.array([(today - date(d // 10000, d // 100 % 100, d % 100)).days for d in distinct.tolist()],
+    days = np.array([(today - native_date(d)).days for d in distinct.tolist()],
                     dtype=np.float64)
     return days[inverse.reshape(-1)] if len(distinct) else np.zeros(0)
 

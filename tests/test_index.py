@@ -195,7 +195,7 @@ def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later
 
 
 WARM_CHECK = """
-import math, sys
+import json, math, sys
 from pathlib import Path
 import numpy as np
 sys.path.insert(0, {tests!r})
@@ -215,7 +215,7 @@ idx.candidates(idx.vacancies.keys[3], 10)
 idx.vacancies_for(c, 10)
 idx.occupations_for(c, 10)
 idx.changed_scores(idx.vacancies, idx.target_scores(idx.vacancies, 5), 5, 2, 0.9, 1.0)
-print(warmed, [len(k.signatures) for k in kinds])
+print(json.dumps({{"warmed": warmed, "after": [len(k.signatures) for k in kinds]}}))
 """
 
 
@@ -223,6 +223,7 @@ def test_warming_compiles_every_kernel_a_request_uses(tmp_path):
     """A coach's first request must not wait seconds for numba: after `warm` on a loaded index,
     requests (a patched client included) compile nothing new. Run in a fresh process, where no
     other test has compiled anything yet, with an empty numba cache."""
+    import json
     import os
     import subprocess
     import sys
@@ -232,6 +233,6 @@ def test_warming_compiles_every_kernel_a_request_uses(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")})
     assert out.returncode == 0, out.stderr
-    warmed, after = out.stdout.strip().splitlines()[-1].split("] [")
-    assert warmed.strip("[") == after.strip("]"), out.stdout
-    assert "0" not in warmed.strip("[").split(", "), out.stdout  # every kernel was compiled by warm
+    counts = json.loads(out.stdout.strip().splitlines()[-1])  # compiled signatures per kernel
+    assert counts["warmed"] == counts["after"], out.stdout
+    assert 0 not in counts["warmed"], out.stdout  # every kernel was compiled by warm

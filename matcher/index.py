@@ -367,17 +367,19 @@ class MatchIndex:
                         labels: dict[str, tuple[str, str]] | None = None) -> list[Requirement]:
         """The requirements as ranked, labelled from `labels` (uri -> (label, language))."""
         s = targets.span(targets.row[key])
+        labels = labels or {}
         out = []
-        for c, r, i, e in zip(targets.competency[s], targets.required[s], targets.importance[s], targets.essential[s]):
+        for c, r, i, e in zip(targets.competency[s].tolist(), targets.required[s].tolist(),
+                              targets.importance[s].tolist(), targets.essential[s].tolist()):
             uri = self.competencies[c]
-            label, lang = (labels or {}).get(uri, (uri, None))
-            out.append(Requirement(uri, label, float(r), importance=float(i), essential=bool(e), label_lang=lang))
+            label, lang = labels.get(uri, (uri, None))
+            out.append(Requirement(uri, label, r, importance=i, essential=bool(e), label_lang=lang))
         return out
 
     def profile_of(self, client: str) -> dict[str, Evidence]:
         cols, levels, confs = self.clients.evidence(self.clients.row[client])
-        return {self.competencies[c]: Evidence(float(l), float(k), source="profile")
-                for c, l, k in zip(cols, levels, confs)}
+        return {self.competencies[c]: Evidence(l, k, "profile")
+                for c, l, k in zip(cols.tolist(), levels.tolist(), confs.tolist())}
 
 
 def evidence_scores(targets: Targets, cols: np.ndarray, levels: np.ndarray, confs: np.ndarray,

@@ -97,3 +97,23 @@ def test_decision_and_consent_services(api):
     assert consent.give_consent(ctx, "K-1", "V-1")["consented"] is True
     assert consent.withdraw_consent(ctx, "K-1", "V-404") == {"client_key": "K-1", "vacancy_id": "V-404",
                                                             "consented": False, "at": None}
+
+
+# ---------------------------------------------------------------- a ranked row's requirement lists
+
+def test_a_ranked_row_names_its_heaviest_unknowns_and_counts_the_rest_without_hidden_ones():
+    from api.services.matching import UNKNOWN_NAMED, explain
+    from matcher.scoring import Evidence, Requirement, score_requirements
+
+    reqs = [Requirement(f"onet:u{i:02d}", f"eis {i:02d}", 0.5, importance=1.0 + i % 3, essential=i % 2 == 0)
+            for i in range(UNKNOWN_NAMED + 6)]
+    reqs.append(Requirement("onet:m", "gemeten", 0.5))
+    row = explain(score_requirements(reqs, {"onet:m": Evidence(0.9, 1.0, "ABC")}))
+    assert [c["uri"] for c in row["met"]] == ["onet:m"]
+    heaviest = sorted(reqs[:-1], key=lambda q: (-q.weight, q.label))[:UNKNOWN_NAMED]
+    assert [c["uri"] for c in row["unknown"]] == [q.competency for q in heaviest]
+    assert row["unknown"][0]["essential"] and row["unknown_more"] == 6
+    hidden = frozenset({heaviest[0].competency, "onet:m"})
+    cut = explain(score_requirements(reqs, {"onet:m": Evidence(0.9, 1.0, "ABC")}), hidden)
+    assert cut["met"] == [] and cut["unknown_more"] == 5
+    assert hidden.isdisjoint(c["uri"] for c in cut["unknown"]) and len(cut["unknown"]) == UNKNOWN_NAMED

@@ -100,4 +100,5 @@ def vacancies_view(data: dict, lang: str) -> list[dict]:
              "hours_short": r.get("hours_short"), "education_short": r.get("education_short"),
              "preference": r.get("preference"),
              "decision": r.get("decision"), "consented": r["vacancy"]["id"] in data["consents"],
-             "requirements": requirement_rows(r, data["evidence"], info)} for r in data["rows"]]
+             "requirements": requirement_rows(r, data["evidence"], info), "unknown_more": r.get("unknown_more", 0)}
+            for r in data["rows"]]

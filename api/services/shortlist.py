@@ -26,7 +26,8 @@ def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: in
     desk = ctx.principal.role is Role.EMPLOYER_DESK
     scope = None if desk else caseload.client_keys(ctx, app_state.cache)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
-    rows, total = matching.candidates_for_vacancy(service, target, scope, offset, limit, lang)
+    hidden = sensitive_for_desks(app_state.cache) if desk else frozenset()
+    rows, total = matching.candidates_for_vacancy(service, target, scope, offset, limit, lang, hidden)
     if desk:
         items = _cards(ctx, app_state, vacancy_id, rows)
     else:
@@ -44,7 +45,8 @@ def resolve_candidate(ctx: Ctx, app_state: Any, vacancy_id: str, candidate: str,
     if found is None:
         return None
     service = matching.matcher(app_state, ctx.driver, ctx.database)
-    rows, _ = matching.candidates_for_vacancy(service, found[0], None, 0, depth)
+    rows, _ = matching.candidates_for_vacancy(service, found[0], None, 0, depth,
+                                              hidden=sensitive_for_desks(app_state.cache))
     cards = _cards(ctx, app_state, vacancy_id, rows)
     return {c["candidate"]: r["client_key"] for c, r in zip(cards, rows) if c["candidate"] == candidate}
 

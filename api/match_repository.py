@@ -13,8 +13,6 @@ from api.access import Assignment
 from api.client_repository import ASSIGNMENT_COLUMNS
 from api.values import plain
 from graph_schema.db import read
-from matcher.profile_repository import PROFILE
-from matcher.profile_store import evidence_rows
 
 _REQ = """{competency: k.uri, label: coalesce(k.label_en, k.label_nl, k.uri), label_nl: k.label_nl,
            required_level: r.required_level, importance: r.importance, essential: r.relation = 'essential'}"""
@@ -35,8 +33,7 @@ RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
 # With the assignment, so that whether the caller may see the client costs no read of its own.
 _CLIENT = f"""
 MATCH (c:Client {{key: $key}})
-RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {PROFILE} AS profile,
-       {ASSIGNMENT_COLUMNS}
+RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {ASSIGNMENT_COLUMNS}
 """
 
 
@@ -61,5 +58,4 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
         return None
     r = records[0]
     return {"key": key, "gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
-            "evidence": [plain(e) for e in evidence_rows(r["profile"])],
             "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"]))}

@@ -220,18 +220,19 @@ class MatchService:
 
     def candidates_page(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
                         lang: str = "nl", scope: Scope | Sequence[str] | None = None,
-                        occupation: str | None = None) -> tuple[list[Match], int]:
+                        occupation: str | None = None, provenance: bool = True) -> tuple[list[Match], int]:
         """The top candidates and how many were eligible in all (for pagination). `occupation`:
-        the vacancy's, when the caller has read it already (else it is read here)."""
+        the vacancy's, when the caller has read it already (else it is read here). Without
+        `provenance` the rows carry no `evidence` (source and date per competency shown)."""
         idx = self._require("vacancy", vacancy)
         ranked = self.index.candidates(vacancy, top, constraints, scope)
         if occupation is None:
             occupation = repository.vacancy_facts(self.driver, self.database, [vacancy]).get(vacancy, {}).get("occupation")
-        details = repository.client_details(self.driver, self.database, ranked.keys)
+        details = repository.client_details(self.driver, self.database, ranked.keys, provenance)
         facts = {key: d.facts for key, d in details.items()}
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
         uris = {r.competency for r in requirements}
-        evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()}
+        evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}
         out = []
         for rank, key in enumerate(ranked.keys, start=1):
             row = self.index.clients.row[key]
@@ -248,19 +249,19 @@ class MatchService:
 
     # ---- client -> vacancies / occupations ---------------------------------------------------
     def vacancies(self, client: str, top: int = 50, radius_km: float | None = None, filter_distance: bool = True,
-                  lang: str = "nl") -> list[Match]:
-        return self.vacancies_page(client, top, radius_km, filter_distance, lang)[0]
+                  lang: str = "nl", provenance: bool = True) -> list[Match]:
+        return self.vacancies_page(client, top, radius_km, filter_distance, lang, provenance=provenance)[0]
 
 
     def vacancies_page(self, client: str, top: int = 50, radius_km: float | None = None, filter_distance: bool = True,
-                       lang: str = "nl", filter_hours: bool = False,
-                       filter_education: bool = False) -> tuple[list[Match], int]:
+                       lang: str = "nl", filter_hours: bool = False, filter_education: bool = False,
+                       provenance: bool = True) -> tuple[list[Match], int]:
         """The top open vacancies and how many were eligible. Each filter_* drops the vacancies that
         constraint fails instead of lowering their fit (in the index, so the total counts only the rest)."""
         row = self._require("client", client)
         if self.index.clients.excluded[row]:
             return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
-        details = self._details(client)
+        details = self._details(client, provenance)
         own = details.facts
         # the client's own travel radius (CTC reisbereidheid) unless the caller gives one
         radius = radius_km or own.get("travel_radius_km") or DistancePolicy.radius_km
@@ -270,7 +271,7 @@ class MatchService:
         wished = own.get("preferred_occupations", [])
         profile = self.index.profile_of(client)
         requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in ranked.keys}
-        evidence = self._provenance(client, details, requirements.values())
+        evidence = self._provenance(client, details, requirements.values()) if provenance else {}
         out = []
         for rank, vid in enumerate(ranked.keys, start=1):
             v = self.index.vacancies.row[vid]
@@ -283,7 +284,7 @@ class MatchService:
                 facts=facts.get(vid, {}), preference=preference(facts.get(vid, {}).get("occupation"), wished)))
         return out, ranked.total
 
-    def occupations(self, client: str, top: int = 20, lang: str = "nl") -> list[Match]:
+    def occupations(self, client: str, top: int = 20, lang: str = "nl", provenance: bool = True) -> list[Match]:
         """Best occupations by profile, marked when they lie in another sector than the work
         history, plus the SIMILAR_TO neighbours of the occupations the client worked in."""
         if self.index.clients.excluded[self._require("client", client)]:
@@ -295,10 +296,10 @@ class MatchService:
         keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row]]))
         facts = repository.occupation_facts(self.driver, self.database, keys, lang)
         profile = self.index.profile_of(client)
-        details = self._details(client)
+        details = self._details(client, provenance)
         wished = details.facts.get("preferred_occupations", [])
         requirements = {uri: self._requirements(self.index.occupations, uri, lang) for uri in keys}
-        evidence = self._provenance(client, details, requirements.values())
+        evidence = self._provenance(client, details, requirements.values()) if provenance else {}
         scored = [(explain(requirements[uri], profile), uri) for uri in keys]
         scored.sort(key=lambda p: (-p[0].match.fit, p[1]))
         out = []
@@ -315,9 +316,9 @@ class MatchService:
         """Source, date and inferred flag of the client's evidence for the competencies shown."""
         return repository.provenance(client, details, {r.competency for reqs in requirements for r in reqs})
 
-    def _details(self, client: str) -> repository.ClientDetails:
-        """Gate, place, preferred occupations, travel radius and stored profile of one client."""
-        found = repository.client_details(self.driver, self.database, [client])
+    def _details(self, client: str, provenance: bool = True) -> repository.ClientDetails:
+        """Gate, place, preferred occupations, travel radius and (with provenance) stored profile."""
+        found = repository.client_details(self.driver, self.database, [client], provenance)
         return found.get(client, repository.ClientDetails({}, {}))
 
     # ---- gap and what-if ----------------------------------------------------------------------

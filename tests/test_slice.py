@@ -26,6 +26,20 @@ def test_vacancy_candidates_are_ranked_and_explained(clean_db, settings):
     assert c2["slice:stock"] is Status.UNKNOWN and matches[1].explained.match.coverage < 1.0
 
 
+def test_rows_without_provenance_rank_and_explain_the_same(clean_db, settings):
+    load_slice(clean_db, settings.neo4j_database)
+    service = MatchService(clean_db, settings.neo4j_database)
+    full, total = service.candidates_page("V-0001", 10)
+    lean, lean_total = service.candidates_page("V-0001", 10, provenance=False)  # the API's rows
+    assert [(m.subject, m.explained, m.facts) for m in lean] == [(m.subject, m.explained, m.facts) for m in full]
+    assert total == lean_total and all(m.evidence for m in full) and not any(m.evidence for m in lean)
+    client = full[0].subject
+    for kind in ("vacancies", "occupations"):
+        rows = getattr(service, kind)(client), getattr(service, kind)(client, provenance=False)
+        assert [(m.subject, m.explained.match.fit) for m in rows[1]] == [(m.subject, m.explained.match.fit) for m in rows[0]]
+        assert any(m.evidence for m in rows[0]) and not any(m.evidence for m in rows[1])
+
+
 def test_reloading_the_slice_changes_nothing(clean_db, settings):
     load_slice(clean_db, settings.neo4j_database)
     count = "MATCH (n) WHERE NOT n:SchemaMigration OPTIONAL MATCH (n)-[r]->() RETURN count(DISTINCT n) AS n, count(r) AS r"

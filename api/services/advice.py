@@ -22,11 +22,11 @@ NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions u
                       "(a coach may record an override decision on the gate).")
 
 
-def client_evidence(ctx: Ctx, key: str) -> dict:
-    """The visible client's gate and evidence, or the shared 404 (one read for both)."""
+def client_with_gate(ctx: Ctx, key: str) -> dict:
+    """The visible client's gate, or the shared 404 (one read for both)."""
     if not is_client_key(key):
         raise client_not_found()
-    client = matching.client_evidence(ctx.driver, ctx.database, key)
+    client = matching.client_gate(ctx.driver, ctx.database, key)
     require_visible(ctx, None if client is None else client["assignment"])
     return client
 
@@ -35,7 +35,7 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
                      lang: str = "nl", only_hours: bool = False, only_education: bool = False) -> dict:
     """A page of open vacancies ranked for the client (filters: api/services/matching.py), each
     with the coach's latest decision on it."""
-    client = client_evidence(ctx, key)
+    client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     rows, total = matching.vacancies_for_client(service, client, max_km, offset, limit, lang,
                                                 only_hours=only_hours, only_education=only_education)
@@ -46,7 +46,7 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
 
 def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: int, lang: str = "nl") -> dict:
     """A page of occupations ranked for the client, each with the coach's latest decision on it."""
-    client = client_evidence(ctx, key)
+    client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     rows, total = matching.occupations_for_client(service, client, offset, limit, lang)
     items = _with_decisions(ctx, key, rows,
@@ -87,7 +87,7 @@ def target(ctx: Ctx, vacancy_id: str | None, occupation_uri: str | None) -> matc
 def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,
                lang: str = "nl") -> dict:
     """What stands between the client and a vacancy or occupation (api/services/matching.py)."""
-    client = client_evidence(ctx, key)
+    client = client_with_gate(ctx, key)
     goal = target(ctx, vacancy_id, occupation_uri)
     with _not_indexed():
         result = matching.gap(matching.matcher(app_state, ctx.driver, ctx.database), client, goal, lang)
@@ -98,7 +98,7 @@ def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occup
 def client_what_if(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,
                    changes: list[tuple[str, float]], lang: str = "nl") -> dict:
     """How the client's fit, rank and vacancies within reach would change (nothing is stored)."""
-    client = client_evidence(ctx, key)
+    client = client_with_gate(ctx, key)
     goal = target(ctx, vacancy_id, occupation_uri)
     with _not_indexed():
         result = matching.what_if(matching.matcher(app_state, ctx.driver, ctx.database), client, goal, changes, lang)

@@ -8,13 +8,12 @@ from __future__ import annotations
 import gc
 import threading
 from dataclasses import dataclass
-from datetime import date
 
 from neo4j import Driver
 
 from api import match_repository as repo
 from matcher.presenters import fit_parts, gap_as_dict, score_parts, what_if_as_dict
-from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, Evidence, MatchScore, Requirement, Status
+from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, MatchScore, Requirement, Status
 from matcher.index import Scope
 from matcher.service import Match, MatchService
 from matcher.traits import competency_traits
@@ -41,22 +40,6 @@ def requirements_from_rows(rows: list[dict]) -> list[Requirement]:
                                 DEFAULT_IMPORTANCE if importance is None or importance <= 0 else float(importance),
                                 bool(r.get("essential"))))
     return reqs
-
-
-def _date(value) -> date | None:
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def evidence_from_row(r: dict) -> Evidence:
-    sources = r.get("sources") or []
-    return Evidence(level=float(r["level"]), confidence=float(r.get("confidence") or 0.0),
-                    source=", ".join(sources) if isinstance(sources, list) else str(sources),
-                    measured_at=_date(r.get("as_of")), inferred=bool(r.get("inferred")))
 
 
 UNKNOWN_NAMED = 10  # a ranked row names its heaviest unknown requirements; the gap lists every one
@@ -165,19 +148,17 @@ def candidates_for_vacancy(service: MatchService, target: Target, keys: Scope | 
     if not service.ensure("vacancy", target.id):
         return [], 0
     matches, total = service.candidates_page(target.id, offset + limit, scope=keys, lang=lang,
-                                             occupation=target.occupation)
+                                             occupation=target.occupation, provenance=False)
     return [{"rank": m.rank, "client_key": m.subject, "gate": m.facts.get("gate", "matchable"), **_explained(m, hidden)}
             for m in matches[offset:offset + limit]], total
 
 
 # ---------------------------------------------------------------- client -> vacancies / occupations
 
-def client_evidence(driver: Driver, database: str, key: str) -> dict | None:
-    found = repo.client(driver, database, key)
-    if found is None:
-        return None
-    found["profile"] = {e["competency"]: evidence_from_row(e) for e in found["evidence"]}
-    return found
+def client_gate(driver: Driver, database: str, key: str) -> dict | None:
+    """The client's gate and who may see them; None when there is no such client. Ranking reads the
+    profile from the index, so the stored one is not read here (it was a third of a client's read)."""
+    return repo.client(driver, database, key)
 
 
 def vacancies_for_client(service: MatchService, client: dict, max_km: float | None,
@@ -190,8 +171,8 @@ def vacancies_for_client(service: MatchService, client: dict, max_km: float | No
     if client["gate"] == "not_matchable" or not service.ensure("client", key):
         return [], 0
     radius, hard = (max_km, True) if max_km is not None else (None, False)  # None: the client's own radius
-    matches, total = service.vacancies_page(key, offset + limit, radius, hard, lang,
-                                            filter_hours=only_hours, filter_education=only_education)
+    matches, total = service.vacancies_page(key, offset + limit, radius, hard, lang, filter_hours=only_hours,
+                                            filter_education=only_education, provenance=False)
     return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
                                                              if k in ("title", "employer", "municipality", "status")}},
              **_explained(m)} for m in matches[offset:offset + limit]], total
@@ -202,7 +183,7 @@ def occupations_for_client(service: MatchService, client: dict, offset: int, lim
     key = client["key"]
     if client["gate"] == "not_matchable" or not service.ensure("client", key):
         return [], 0
-    matches = service.occupations(key, offset + limit, lang)
+    matches = service.occupations(key, offset + limit, lang, provenance=False)
     return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m)}
             for m in matches[offset:offset + limit]], len(service.index.occupations.keys)
 

@@ -42,6 +42,7 @@ def requirements_from_rows(rows: list[dict]) -> list[Requirement]:
     return reqs
 
 
+STATUSES = tuple(Status)  # iterating the Enum itself was a third of a row's explanation
 UNKNOWN_NAMED = 10  # a ranked row names its heaviest unknown requirements; the gap lists every one
 
 
@@ -53,7 +54,7 @@ def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     requirements are unknown, and naming them all on every ranked row made a page of 20 rows
     300 KB, most of its serialising time. `hidden` (an employer desk's sensitive competencies) is
     neither named nor counted."""
-    groups: dict[Status, list[Requirement]] = {s: [] for s in Status}
+    groups: dict[Status, list[Requirement]] = {s: [] for s in STATUSES}
     for r in match.results:
         if r.requirement.competency not in hidden:
             groups[r.status].append(r.requirement)

@@ -17,18 +17,19 @@ from graph_schema.db import read
 _REQ = """{competency: k.uri, label: coalesce(k.label_en, k.label_nl, k.uri), label_nl: k.label_nl,
            required_level: r.required_level, importance: r.importance, essential: r.relation = 'essential'}"""
 
-_VACANCY = f"""
-MATCH (v:Vacancy {{id: $id}})
+_VACANCY = """
+MATCH (v:Vacancy {id: $id})
 OPTIONAL MATCH (v)-[:FOR_OCCUPATION]->(o:Occupation)
-RETURN v {{.id, .title, .status, .employer, .municipality_code, .region_code, .location}} AS vacancy,
-       o.uri AS occupation, [(v)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
-"""
+RETURN v {.id, .title, .status, .employer, .municipality_code, .region_code, .location} AS vacancy,
+       o.uri AS occupation"""
 
-_OCCUPATION = f"""
-MATCH (o:Occupation {{uri: $uri}})
-RETURN o {{.uri, .label_en, .label_nl}} AS occupation,
-       [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements
-"""
+_OCCUPATION = """
+MATCH (o:Occupation {uri: $uri})
+RETURN o {.uri, .label_en, .label_nl} AS occupation"""
+
+# Ranking and its explanations read requirements from the match index; these are for the rest
+_VACANCY_REQUIREMENTS = f"{_VACANCY}, [(v)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements"
+_OCCUPATION_REQUIREMENTS = f"{_OCCUPATION}, [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements"
 
 # With the assignment, so that whether the caller may see the client costs no read of its own.
 _CLIENT = f"""
@@ -37,19 +38,22 @@ RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {
 """
 
 
-def vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
-    records, _, _ = read(driver, _VACANCY, database, id=vacancy_id)
+def vacancy(driver: Driver, database: str, vacancy_id: str, requirements: bool = False) -> dict | None:
+    """The vacancy's fields and occupation, with `requirements` also its requirements."""
+    records, _, _ = read(driver, _VACANCY_REQUIREMENTS if requirements else _VACANCY, database, id=vacancy_id)
     if not records:
         return None
     r = records[0]
-    return {"vacancy": plain(r["vacancy"]), "occupation": r["occupation"], "requirements": list(r["requirements"])}
+    return {"vacancy": plain(r["vacancy"]), "occupation": r["occupation"],
+            "requirements": list(r.get("requirements") or [])}
 
 
-def occupation(driver: Driver, database: str, uri: str) -> dict | None:
-    records, _, _ = read(driver, _OCCUPATION, database, uri=uri)
+def occupation(driver: Driver, database: str, uri: str, requirements: bool = False) -> dict | None:
+    records, _, _ = read(driver, _OCCUPATION_REQUIREMENTS if requirements else _OCCUPATION, database, uri=uri)
     if not records:
         return None
-    return {"occupation": dict(records[0]["occupation"]), "requirements": list(records[0]["requirements"])}
+    r = records[0]
+    return {"occupation": dict(r["occupation"]), "requirements": list(r.get("requirements") or [])}
 
 
 def client(driver: Driver, database: str, key: str) -> dict | None:

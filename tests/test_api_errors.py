@@ -148,6 +148,7 @@ def test_mi_aggregates_suppress_small_groups(api):
     excl = api.client.get("/mi/vacancies/V-1/exclusions", headers=api.h("employer_desk")).json()
     cell = next(c for c in excl["requirements"] if c["uri"] == "onet:2.B.1.a")
     assert cell["suppressed"] is True and cell["excluded"] is None
+    assert cell["label"] == "skill onet:2.B.1.a"  # named from the vacancy's requirements, not its URI
 
 
 def test_mi_shortfalls_count_evidence_and_missing_per_requirement(api):

@@ -13,7 +13,7 @@ from neo4j import Driver
 
 from api import match_repository as repo
 from matcher.presenters import fit_parts, gap_as_dict, score_parts, what_if_as_dict
-from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL, MatchScore, Requirement, Status
+from matcher.scoring import MatchScore, Requirement, Status
 from matcher.index import Scope
 from matcher.service import Match, MatchService
 from matcher.traits import competency_traits
@@ -26,20 +26,7 @@ class Target:
     kind: str  # vacancy | occupation
     id: str
     title: str | None
-    requirements: list[Requirement]
     occupation: str | None = None  # a vacancy's occupation
-
-
-def requirements_from_rows(rows: list[dict]) -> list[Requirement]:
-    reqs = []
-    for r in sorted(rows, key=lambda r: r["competency"]):
-        level = r.get("required_level")
-        importance = r.get("importance")
-        reqs.append(Requirement(r["competency"], r.get("label") or r["competency"],
-                                DEFAULT_REQUIRED_LEVEL if level is None else min(max(float(level), 0.0), 1.0),
-                                DEFAULT_IMPORTANCE if importance is None or importance <= 0 else float(importance),
-                                bool(r.get("essential"))))
-    return reqs
 
 
 STATUSES = tuple(Status)  # iterating the Enum itself was a third of a row's explanation
@@ -93,8 +80,7 @@ def vacancy_target(driver: Driver, database: str, vacancy_id: str) -> tuple[Targ
     if found is None:
         return None
     v = found["vacancy"]
-    return Target("vacancy", vacancy_id, v.get("title"), requirements_from_rows(found["requirements"]),
-                  found["occupation"]), v
+    return Target("vacancy", vacancy_id, v.get("title"), found["occupation"]), v
 
 
 def occupation_target(driver: Driver, database: str, uri: str) -> Target | None:
@@ -102,8 +88,7 @@ def occupation_target(driver: Driver, database: str, uri: str) -> Target | None:
     if found is None:
         return None
     o = found["occupation"]
-    return Target("occupation", uri, o.get("label_en") or o.get("label_nl"),
-                  requirements_from_rows(found["requirements"]))
+    return Target("occupation", uri, o.get("label_en") or o.get("label_nl"))
 
 
 # ---------------------------------------------------------------- the compiled matcher

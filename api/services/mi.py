@@ -9,7 +9,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 from api import match_repository, mi_repository as repo
-from api.services.matching import MATCHABLE_GATES, requirements_from_rows
+from api.services.matching import MATCHABLE_GATES
 from matcher.scoring import DEFAULT_REQUIRED_LEVEL, partly_margin, prior_of
 from matcher.service import MatchService
 
@@ -69,10 +69,10 @@ def exclusions_for_vacancy(service: MatchService, driver: Driver, database: str,
     index's columns (MatchIndex.sole_shortfalls), bounded by the vacancy's requirements, not by
     the number of clients' profiles read one by one. `hidden` competencies are left out (what
     only a sensitive scale reaches, for employer desks)."""
-    found = match_repository.vacancy(driver, database, vacancy_id)
+    found = match_repository.vacancy(driver, database, vacancy_id, requirements=True)
     if found is None:
         return None
-    labels = {r.competency: r.label for r in requirements_from_rows(found["requirements"])}
+    labels = {r["competency"]: r.get("label") or r["competency"] for r in found["requirements"]}
     sole, with_evidence = service.index.sole_shortfalls(service.index.vacancies, vacancy_id) \
         if service.ensure("vacancy", vacancy_id) else ({}, 0)
     cells = [{"uri": uri, "label": labels.get(uri, uri), "excluded": suppress(n, min_group),

@@ -61,13 +61,16 @@ def gap_items(requirements: list[Requirement], profile: dict[str, Evidence], tra
     included: measuring them may be the cheapest way up.
     """
     scored = score_requirements(requirements, profile)
+    total = sum(r.weight for r in requirements)
     items = []
     for result in scored.results:
         if result.status is Status.MET:  # more confidence is not development
             continue
         req = result.requirement
         raised = hypothetical(profile, [(req.competency, max(req.required_level, _level(profile, req)))])
-        gain = score_requirements(requirements, raised).fit - scored.fit
+        # the fit is a weighted sum and only this requirement's evidence changes: score it alone
+        # (re-scoring the whole list per requirement made a gap quadratic in its size)
+        gain = (score_requirements([req], raised).fit - score_requirements([req], profile).fit) * req.weight / total
         if gain <= 1e-9:
             continue
         items.append(GapItem(req, result.status, None if result.evidence is None else result.evidence.level,

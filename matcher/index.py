@@ -306,8 +306,9 @@ class MatchIndex:
         self.vacancies_for(client, 1)
         self.occupations_for(client, 1)
         row = self.clients.row[client]
-        if len(self.occupations.keys) and len(self.competencies):
-            self.changed_scores(self.occupations, self.target_scores(self.occupations, row), row, 0, 0.5, 0.5)
+        if len(self.vacancies.keys) and len(self.competencies):
+            scores = self.target_scores(self.vacancies, row)
+            self.reached_change(self.vacancies, scores, np.ones(len(scores), dtype=bool), row, 0, 0.5, 0.5, 0.5)
         # A patched client's row comes as fresh arrays, not mapped ones: another type for numba.
         cols, levels, confs = (np.array(a) for a in self.clients.evidence(row))
         evidence_scores(self.occupations, cols, levels, confs, self.prior)
@@ -316,19 +317,17 @@ class MatchIndex:
             kernels.score_one(0.0, self.vacancies.competency[s], self.vacancies.required[s], self.vacancies.share[s],
                               cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
 
-    def changed_scores(self, targets: Targets, scores: np.ndarray, client_row: int, column: int, level: float,
-                       confidence: float) -> np.ndarray:
-        """`scores` (target_scores of the client) as they would be with one competency's evidence
-        replaced: only the targets that require it are touched (a gap's unlocks, item by item)."""
+    def reached_change(self, targets: Targets, scores: np.ndarray, counted: np.ndarray, client_row: int,
+                       column: int, level: float, confidence: float, threshold: float) -> int:
+        """How many more `counted` targets reach `threshold` (their target_scores for the client:
+        `scores`) with one competency's evidence replaced by (level, confidence): a gap's unlocks."""
         cols, levels, confs = self.clients.evidence(client_row)
         i = int(np.searchsorted(cols, column))
         held = i < len(cols) and cols[i] == column
-        out = scores.copy()
         t, s = targets.by_competency, targets.by_competency.column(column)
-        kernels.change_one(s.start, s.stop, t.rows, t.a, t.b, float(levels[i]) if held else 0.0,
-                           float(confs[i]) if held else 0.0, level, confidence, self.prior[column],
-                           kernels.CREDIT_TABLE, out)
-        return out
+        return int(kernels.reached_change(s.start, s.stop, t.rows, t.a, t.b, float(levels[i]) if held else 0.0,
+                                          float(confs[i]) if held else 0.0, level, confidence, self.prior[column],
+                                          kernels.CREDIT_TABLE, scores, counted, threshold))
 
     def sole_shortfalls(self, targets: Targets, key: str) -> tuple[dict[str, int], int]:
         """Per essential requirement of a target: how many matchable clients miss THAT one only

@@ -82,13 +82,19 @@ def score_one(base, req_cols, required, share, cols, level, conf, prior, table):
 
 
 @njit(cache=True)
-def change_one(start, stop, rows, required, share, old_level, old_conf, new_level, new_conf, prior, table, out):
-    """out[target] += what replacing one competency's evidence (old -> new) changes in the expected
-    fit of every target that requires it: entries start..stop of that competency's column."""
+def reached_change(start, stop, rows, required, share, old_level, old_conf, new_level, new_conf, prior, table,
+                   scores, counted, threshold):
+    """How many more of the `counted` targets reach `threshold` when one competency's evidence
+    changes (old -> new): only its column's entries start..stop are touched, and no score is
+    copied (a gap asks this once per requirement)."""
+    n = 0
     for p in range(start, stop):
-        old = old_conf * (_credit(old_level, required[p], table) - prior)
-        new = new_conf * (_credit(new_level, required[p], table) - prior)
-        out[rows[p]] += share[p] * (new - old)
+        v = rows[p]
+        if counted[v]:
+            old = old_conf * (_credit(old_level, required[p], table) - prior)
+            new = new_conf * (_credit(new_level, required[p], table) - prior)
+            n += (scores[v] + share[p] * (new - old) >= threshold) - (scores[v] >= threshold)
+    return n
 
 
 EARTH_RADIUS_KM = 6371.0

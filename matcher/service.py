@@ -333,14 +333,12 @@ class MatchService:
         items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
         within = self._open_within(row, radius_km)
         scores = self.index.target_scores(self.index.vacancies, row)
-        before = int((scores[within] >= GOOD_MATCH).sum())
         unlocks = {}
         for g in items:  # each item touches only the vacancies that require it
             c = g.requirement.competency
             raised = hypothetical(profile, [(c, g.requirement.required_level)])[c]
-            after = self.index.changed_scores(self.index.vacancies, scores, row, self.index.column[c], raised.level,
-                                              raised.confidence)
-            unlocks[c] = int((after[within] >= GOOD_MATCH).sum()) - before
+            unlocks[c] = self.index.reached_change(self.index.vacancies, scores, within, row, self.index.column[c],
+                                                   raised.level, raised.confidence, GOOD_MATCH)
         return with_unlocks(items, unlocks)
 
     def fit(self, client: str, target_kind: str, target: str, lang: str = "nl") -> MatchScore:

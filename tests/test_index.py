@@ -161,14 +161,18 @@ def test_sole_shortfalls_count_the_clients_one_essential_requirement_alone_exclu
     assert sole == expected and counted == with_evidence and any(sole.values())
 
 
-def test_changing_one_competency_touches_only_its_column_and_equals_a_full_rescore():
+def test_what_changing_one_competency_brings_within_reach_equals_a_full_rescore():
     idx = build(21)
     row = 4
     base = idx.target_scores(idx.vacancies, row)
-    for column in (0, 3, 7):  # held or not by this client
-        changed = idx.changed_scores(idx.vacancies, base, row, column, 0.9, 0.7)
-        full = idx.target_scores(idx.vacancies, row, {column: (0.9, 0.7)})
-        assert np.allclose(changed, full, atol=1e-5)
+    counted = np.random.default_rng(3).random(len(base)) < 0.7
+    for column in range(len(idx.competencies)):  # held or not by this client
+        for level, confidence in ((0.9, 0.7), (0.0, 1.0)):  # up, and down (a change may lose some)
+            full = idx.target_scores(idx.vacancies, row, {column: (level, confidence)})
+            for threshold in np.quantile(full, [0.3, 0.6, 0.9]):
+                expected = int((full[counted] >= threshold).sum() - (base[counted] >= threshold).sum())
+                assert idx.reached_change(idx.vacancies, base, counted, row, column, level, confidence,
+                                          float(threshold)) == expected
 
 
 def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later():
@@ -204,7 +208,8 @@ from matcher import index_store, kernels
 from matcher.index import ClientPatch
 index_store.save(build(6), Path({folder!r}), "i")
 idx = index_store.load(Path({folder!r}), "i")  # mapped, read-only arrays: the types a server ranks with
-kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.change_one, kernels.finish_top]
+kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.reached_change,
+         kernels.finish_top]
 idx.warm()
 warmed = [len(k.signatures) for k in kinds]
 c = idx.clients.keys[5]
@@ -214,7 +219,8 @@ idx.clients.patch(ClientPatch(c, np.arange(n, dtype=np.int32), np.ones(n, np.flo
 idx.candidates(idx.vacancies.keys[3], 10)
 idx.vacancies_for(c, 10)
 idx.occupations_for(c, 10)
-idx.changed_scores(idx.vacancies, idx.target_scores(idx.vacancies, 5), 5, 2, 0.9, 1.0)
+scores = idx.target_scores(idx.vacancies, 5)
+idx.reached_change(idx.vacancies, scores, np.ones(len(scores), dtype=bool), 5, 2, 0.9, 1.0, 0.5)
 print(json.dumps({{"warmed": warmed, "after": [len(k.signatures) for k in kinds]}}))
 """
 

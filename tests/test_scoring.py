@@ -132,6 +132,24 @@ def test_gap_items_gain_is_the_fit_the_hypothetical_adds():
     assert [g.requirement.competency for g in items][0] == "a"  # essential first
 
 
+@given(requirements, profiles)
+def test_every_gap_gain_is_the_whole_fit_rescored_with_that_competency_raised(reqs, profile):
+    before = score_requirements(reqs, profile).fit
+    items = gap_items(reqs, profile, {})
+    for g in items:
+        q = g.requirement
+        level = max(q.required_level, profile[q.competency].level if q.competency in profile else 0.0)
+        after = score_requirements(reqs, hypothetical(profile, [(q.competency, level)])).fit
+        assert math.isclose(g.gain, after - before, abs_tol=1e-12)
+    listed = {g.requirement.competency for g in items}  # and none left out that would gain
+    for q in reqs:
+        level = max(q.required_level, profile[q.competency].level if q.competency in profile else 0.0)
+        gain = score_requirements(reqs, hypothetical(profile, [(q.competency, level)])).fit - before
+        met = score_requirements([q], profile).results[0].status is Status.MET
+        if abs(gain - 1e-9) > 1e-12:  # not on gap_items' own threshold, where rounding may decide
+            assert (q.competency in listed) == (not met and gain > 1e-9)
+
+
 def test_a_ranked_row_takes_distance_and_shortfalls_off_the_fit_and_its_range_alike():
     reqs = [Requirement("a", "a", 0.5, importance=1.0, essential=True),
             Requirement("b", "b", 0.5, importance=1.0, essential=True)]

@@ -71,3 +71,83 @@ def test_every_answered_read_has_its_audit_entry_after_a_kill(clean_db, settings
         database_=settings.neo4j_database).records[0]["n"]
     assert len(answered) >= 20
     assert entries >= len(answered)  # never an answer without its entry (an unanswered read may have one)
+
+
+class _SlowFirstWrite:
+    """The real driver; its first audit write waits, so that the writes of the threads behind it
+    queue up for the next batch; with `fail_second` that batch is refused."""
+
+    def __init__(self, driver, fail_second: bool = False):
+        self.driver, self.fail_second, self.batches, self.first = driver, fail_second, [], threading.Event()
+
+    def execute_query(self, query, rows, **kwargs):
+        self.batches.append(len(rows))
+        if len(self.batches) == 1:
+            self.first.set()
+            time.sleep(0.3)
+        if len(self.batches) == 2 and self.fail_second:
+            raise RuntimeError("audit write refused")
+        return self.driver.execute_query(query, rows=rows, **kwargs)
+
+
+def _entries(driver, database: str, subject: str) -> int:
+    return driver.execute_query("MATCH (a:AuditEntry {subject: $s}) RETURN count(a) AS n", s=subject,
+                                database_=database).records[0]["n"]
+
+
+def test_concurrent_requests_share_audit_transactions_and_each_returns_after_its_commit(clean_db, settings):
+    from api import audit
+    from api.access import Principal
+
+    slow, db = _SlowFirstWrite(clean_db), settings.neo4j_database
+    seen_after_return, errors = [], []
+
+    def request(i: int) -> None:
+        try:
+            who = Principal(f"coach-{i}", Role.COACH)
+            audit.record_reads(slow, db, who, [f"K-{i}-{j}" for j in range(5)], "client_profile", "/clients/x")
+            seen_after_return.append(_entries(clean_db, db, who.subject))  # committed before the call returned
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(exc)
+
+    first = threading.Thread(target=request, args=(0,))
+    first.start()
+    slow.first.wait(5)
+    others = [threading.Thread(target=request, args=(i,)) for i in range(1, 16)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(30)
+    assert not errors and seen_after_return == [5] * 16
+    assert sum(slow.batches) == 80 and len(slow.batches) < 16  # the 15 behind the first went together
+
+
+def test_a_failed_audit_batch_fails_each_of_its_callers_and_the_next_batch_commits(clean_db, settings):
+    from api import audit
+    from api.access import Principal
+
+    slow, db = _SlowFirstWrite(clean_db, fail_second=True), settings.neo4j_database
+    outcome = {}
+
+    def request(i: int) -> None:
+        try:
+            audit.record_reads(slow, db, Principal(f"coach-{i}", Role.COACH), [f"K-{i}"], "client_profile", "/x")
+            outcome[i] = "written"
+        except RuntimeError:
+            outcome[i] = "refused"
+
+    def run(ids) -> list[threading.Thread]:
+        threads = [threading.Thread(target=request, args=(i,)) for i in ids]
+        for t in threads:
+            t.start()
+        return threads
+
+    first = run([0])
+    slow.first.wait(5)
+    for t in first + run(range(1, 6)):  # queued behind the first: one batch, refused
+        t.join(10)
+    for t in run([6]):
+        t.join(10)
+    assert slow.batches == [1, 5, 1]
+    assert outcome == {0: "written", **{i: "refused" for i in range(1, 6)}, 6: "written"}
+    assert [_entries(clean_db, db, f"coach-{i}") for i in range(7)] == [1, 0, 0, 0, 0, 0, 1]

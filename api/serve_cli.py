@@ -26,7 +26,7 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
     typer.echo(f"API at http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
     # A worker that builds or maps the match index at start is busy for a while: give the
     # health check time instead of restarting it.
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
+    uvicorn.run("api.serving:create_app", factory=True, host=host, port=port, workers=workers, log_level="info",
                 timeout_worker_healthcheck=120,
                 log_config=uvicorn_log_config(),  # JSON lines with the request id (api/logs.py)
                 access_log=False)  # api/edge.py writes the access line, with the route template

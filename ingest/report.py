@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -77,6 +76,8 @@ class IngestReport:
             # JSON escape; a whole file that could not be read is a one-cell row or a {"text": ...}.
             if fmt == "csv":
                 rows = [row for r in rejections for row in (r.raw if isinstance(r.raw, list) else [r.raw])]
+                import pandas as pd  # here, not at the top: the API imports this module and never writes rejects
+
                 pd.DataFrame(rows).to_csv(path, index=False, errors="backslashreplace")
             elif fmt == "jsonl":
                 path.write_text("".join(json.dumps(r.raw, ensure_ascii=False) + "\n" for r in rejections),

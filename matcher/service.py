@@ -6,6 +6,7 @@ expected fit. Gated clients never appear as candidates; "needs support" is shown
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 from collections.abc import Sequence
@@ -183,6 +184,7 @@ class MatchService:
             self._index, self._generation = index, generation
             self._labels = labels
             self._requirement_lists = LruMap(REQUIREMENT_LISTS_KEPT)
+        _return_freed_memory()
 
     def _build_from_graph(self) -> MatchIndex:
         self.counters["rebuilds"] += 1
@@ -427,6 +429,16 @@ class MatchService:
         if not self.ensure(what, key):
             raise NotFound(f"{what} {key!r} not found")
         return self._side(what).row[key]
+
+
+def _return_freed_memory() -> None:
+    """Give the heap a build freed back to the system: a build peaks at ~2.4 GB and, once its
+    index is saved and mapped, glibc still held ~36 MB of it in the worker that built (measured
+    at 100k clients). Only where glibc is the C library; elsewhere nothing to do."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _val(x: float) -> float | None:

@@ -34,7 +34,9 @@ _OCCUPATION_REQUIREMENTS = f"{_OCCUPATION}, [(o)-[r:REQUIRES]->(k:Competency) | 
 # With the assignment, so that whether the caller may see the client costs no read of its own.
 _CLIENT = f"""
 MATCH (c:Client {{key: $key}})
-RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location, {ASSIGNMENT_COLUMNS}
+RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
+       coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km,
+       {ASSIGNMENT_COLUMNS}
 """
 
 
@@ -62,4 +64,5 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
         return None
     r = records[0]
     return {"key": key, "gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
+            "preferred_occupations": list(r["preferred_occupations"]), "travel_radius_km": r["travel_radius_km"],
             "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"]))}

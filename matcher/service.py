@@ -257,13 +257,13 @@ class MatchService:
 
     def vacancies_page(self, client: str, top: int = 50, radius_km: float | None = None, filter_distance: bool = True,
                        lang: str = "nl", filter_hours: bool = False, filter_education: bool = False,
-                       provenance: bool = True) -> tuple[list[Match], int]:
+                       provenance: bool = True, facts: dict | None = None) -> tuple[list[Match], int]:
         """The top open vacancies and how many were eligible. Each filter_* drops the vacancies that
         constraint fails instead of lowering their fit (in the index, so the total counts only the rest)."""
         row = self._require("client", client)
         if self.index.clients.excluded[row]:
             return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
-        details = self._details(client, provenance)
+        details = self._details(client, provenance, facts)
         own = details.facts
         # the client's own travel radius (CTC reisbereidheid) unless the caller gives one
         radius = radius_km or own.get("travel_radius_km") or DistancePolicy.radius_km
@@ -286,7 +286,8 @@ class MatchService:
                 facts=facts.get(vid, {}), preference=preference(facts.get(vid, {}).get("occupation"), wished)))
         return out, ranked.total
 
-    def occupations(self, client: str, top: int = 20, lang: str = "nl", provenance: bool = True) -> list[Match]:
+    def occupations(self, client: str, top: int = 20, lang: str = "nl", provenance: bool = True,
+                    facts: dict | None = None) -> list[Match]:
         """Best occupations by profile, marked when they lie in another sector than the work
         history, plus the SIMILAR_TO neighbours of the occupations the client worked in."""
         if self.index.clients.excluded[self._require("client", client)]:
@@ -298,7 +299,7 @@ class MatchService:
         keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row]]))
         facts = repository.occupation_facts(self.driver, self.database, keys, lang)
         profile = self.index.profile_of(client)
-        details = self._details(client, provenance)
+        details = self._details(client, provenance, facts)
         wished = details.facts.get("preferred_occupations", [])
         requirements = {uri: self._requirements(self.index.occupations, uri, lang) for uri in keys}
         evidence = self._provenance(client, details, requirements.values()) if provenance else {}
@@ -318,8 +319,12 @@ class MatchService:
         """Source, date and inferred flag of the client's evidence for the competencies shown."""
         return repository.provenance(client, details, {r.competency for reqs in requirements for r in reqs})
 
-    def _details(self, client: str, provenance: bool = True) -> repository.ClientDetails:
-        """Gate, place, preferred occupations, travel radius and (with provenance) stored profile."""
+    def _details(self, client: str, provenance: bool = True, facts: dict | None = None) -> repository.ClientDetails:
+        """Gate, place, preferred occupations, travel radius and (with provenance) stored profile;
+        `facts`: those the caller read already (travel_radius_km, preferred_occupations), then
+        without provenance nothing is read here."""
+        if facts is not None and not provenance:
+            return repository.ClientDetails(facts, {})
         found = repository.client_details(self.driver, self.database, [client], provenance)
         return found.get(client, repository.ClientDetails({}, {}))
 

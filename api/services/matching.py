@@ -142,8 +142,9 @@ def candidates_for_vacancy(service: MatchService, target: Target, keys: Scope | 
 # ---------------------------------------------------------------- client -> vacancies / occupations
 
 def client_gate(driver: Driver, database: str, key: str) -> dict | None:
-    """The client's gate and who may see them; None when there is no such client. Ranking reads the
-    profile from the index, so the stored one is not read here (it was a third of a client's read)."""
+    """The client's gate, who may see them, and what ranking asks of them besides the index (travel
+    radius, preferred occupations); None when there is no such client. Ranking reads the profile
+    from the index, so the stored one is not read here (it was a third of a client's read)."""
     return repo.client(driver, database, key)
 
 
@@ -158,7 +159,7 @@ def vacancies_for_client(service: MatchService, client: dict, max_km: float | No
         return [], 0
     radius, hard = (max_km, True) if max_km is not None else (None, False)  # None: the client's own radius
     matches, total = service.vacancies_page(key, offset + limit, radius, hard, lang, filter_hours=only_hours,
-                                            filter_education=only_education, provenance=False)
+                                            filter_education=only_education, provenance=False, facts=client)
     return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
                                                              if k in ("title", "employer", "municipality", "status")}},
              **_explained(m)} for m in matches[offset:offset + limit]], total
@@ -169,7 +170,7 @@ def occupations_for_client(service: MatchService, client: dict, offset: int, lim
     key = client["key"]
     if client["gate"] == "not_matchable" or not service.ensure("client", key):
         return [], 0
-    matches = service.occupations(key, offset + limit, lang, provenance=False)
+    matches = service.occupations(key, offset + limit, lang, provenance=False, facts=client)
     return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m)}
             for m in matches[offset:offset + limit]], len(service.index.occupations.keys)
 

@@ -13,6 +13,7 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        anyio.to_thread.current_default_thread_limiter().total_tokens = s.api_threads
         try:
             driver = db.driver()  # connect and migrate now, so the first request does not pay for it
             if s.api_warm_index:  # and build the match index beside the first requests

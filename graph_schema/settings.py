@@ -83,6 +83,11 @@ class Settings:
     # and how many come back per second (api/throttle.py).
     api_throttle_burst: int = field(default_factory=lambda: int(_env("ATLAS_API_THROTTLE_BURST", "20")))
     api_throttle_refill_per_s: float = field(default_factory=lambda: float(_env("ATLAS_API_THROTTLE_REFILL", "0.2")))
+    # Threads that run a worker's request handlers at once (anyio's default is 40). Handlers are
+    # mostly Python holding the GIL: with 8 in flight per worker, a thread each, they spent their
+    # time handing the GIL around. 4 answered 134 requests/s at concurrency 16 against 108-118 with 8
+    # or 40 (docs/bench-api.md); the others wait in the event loop, not in a thread.
+    api_threads: int = field(default_factory=lambda: int(_env("ATLAS_API_THREADS", "4")))
 
     @property
     def provisions_local_server(self) -> bool:

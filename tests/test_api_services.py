@@ -117,3 +117,37 @@ def test_a_ranked_row_names_its_heaviest_unknowns_and_counts_the_rest_without_hi
     cut = explain(score_requirements(reqs, {"onet:m": Evidence(0.9, 1.0, "ABC")}), hidden)
     assert cut["met"] == [] and cut["unknown_more"] == 5
     assert hidden.isdisjoint(c["uri"] for c in cut["unknown"]) and len(cut["unknown"]) == UNKNOWN_NAMED
+
+
+def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, settings, tmp_path):
+    import threading
+    import time
+
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api_fixtures import api_settings
+
+    app = create_app(api_settings(settings, tmp_path, api_threads=2))
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    @app.get("/_slow")
+    def slow() -> dict:  # a sync handler, as every route of the API is
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+        return {}
+
+    with TestClient(app) as client:
+        assert client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens) == 2
+        calls = [threading.Thread(target=client.get, args=("/_slow",)) for _ in range(6)]
+        for t in calls:
+            t.start()
+        for t in calls:
+            t.join(10)
+    assert most[0] == 2  # six at once, two handled at a time

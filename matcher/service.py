@@ -297,7 +297,7 @@ class MatchService:
         similar_from = {s["uri"]: h["occupation"] for h in history for s in h["similar"] if s["uri"]}
         ranked = self.index.occupations_for(client, top)
         keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row]]))
-        facts = repository.occupation_facts(self.driver, self.database, keys, lang)
+        occupation_facts = repository.occupation_facts(self.driver, self.database, keys, lang)
         profile = self.index.profile_of(client)
         details = self._details(client, provenance, facts)
         wished = details.facts.get("preferred_occupations", [])
@@ -307,7 +307,7 @@ class MatchService:
         scored.sort(key=lambda p: (-p[0].match.fit, p[1]))
         out = []
         for rank, (explained, uri) in enumerate(scored, start=1):
-            f = dict(facts.get(uri, {}))
+            f = dict(occupation_facts.get(uri, {}))
             isco = f.get("isco") or ""
             f["other_sector"] = bool(own_sectors) and isco[:1] not in own_sectors
             f["similar_to"] = similar_from.get(uri)

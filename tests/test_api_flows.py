@@ -201,16 +201,23 @@ def test_a_coach_observation_lands_as_its_own_source_and_moves_the_ranking(api):
     assert bad.json()["items"][0]["status"] == "rejected" and "toveren" in str(bad.json()["items"][0]["problems"])
 
 
-def test_a_clients_own_travel_radius_and_wished_occupation_reach_their_ranked_vacancies(api):
+def test_a_clients_own_travel_radius_and_wished_occupation_reach_their_ranked_vacancies_and_occupations(api):
     def rows() -> dict:
         r = api.client.get("/clients/K-1/vacancies", headers=api.h("coach"))
         assert r.status_code == 200
         return {row["vacancy"]["id"]: row for row in r.json()["items"]}
 
+    def occupation() -> dict:
+        r = api.client.get("/clients/K-1/occupations", headers=api.h("coach"))
+        assert r.status_code == 200
+        return next(row for row in r.json()["items"] if row["occupation"]["uri"] == OCC)
+
     set_facts = "MATCH (c:Client {key: 'K-1'}) SET c.travel_radius_km = $km, c.preferred_occupations = $wished"
     api.driver.execute_query(set_facts, km=1.0, wished=[OCC], database_=api.db)
     near = rows()["V-1"]  # ~1.7 km away: beyond a 1 km radius
     assert near["distance_penalty"] > 0 and near["preference"] == "wished"
+    assert occupation()["preference"] == "wished"
     api.driver.execute_query(set_facts, km=None, wished=[], database_=api.db)
     near = rows()["V-1"]  # the default 25 km
     assert near["distance_penalty"] == 0 and near["preference"] is None
+    assert occupation()["preference"] is None

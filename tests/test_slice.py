@@ -36,7 +36,8 @@ def test_rows_without_provenance_rank_and_explain_the_same(clean_db, settings):
     client = full[0].subject
     for kind in ("vacancies", "occupations"):
         rows = getattr(service, kind)(client), getattr(service, kind)(client, provenance=False)
-        assert [(m.subject, m.explained.match.fit) for m in rows[1]] == [(m.subject, m.explained.match.fit) for m in rows[0]]
+        assert [(m.subject, m.explained.match.fit, m.preference, m.facts) for m in rows[1]] == \
+            [(m.subject, m.explained.match.fit, m.preference, m.facts) for m in rows[0]]
         assert any(m.evidence for m in rows[0]) and not any(m.evidence for m in rows[1])
 
 

@@ -12,6 +12,7 @@ each caller still returns only once its entries are committed.
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import uuid
@@ -71,27 +72,31 @@ def _write(driver: Driver, database: str, principal: Principal, about: list[tupl
 class GroupCommit:
     """Audit rows of concurrent requests written in one transaction, by one writer thread: while
     it commits a batch, the next requests' rows queue up and go together in the next. A caller
-    blocks until the transaction holding its rows has committed (and gets its error if it failed),
-    so no answer leaves before its audit entry is durable. Under load this turns one write
-    transaction per read into one per several; alone, a request waits for its own, as before."""
+    blocks until the transaction holding its rows has committed (and gets an error if they could
+    not be), so no answer leaves before its audit entry is durable. Under load this turns one
+    write transaction per read into one per several; alone, a request waits for its own, as before."""
 
     MAX_ROWS = 2000  # one batch's UNWIND at most
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._started = threading.Lock()
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child has no writer thread
+
+    def _reset(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
 
     def write(self, driver: Driver, database: str, rows: list[dict]) -> None:
         done: Future = Future()
         self._queue.put((driver, database, rows, done))
         self._start()
-        done.result()  # raises what the batch's transaction raised
+        done.result()  # raises what kept its rows from being committed
 
     def _start(self) -> None:
-        if self._writer is None:
+        if self._writer is None or not self._writer.is_alive():
             with self._started:
-                if self._writer is None:
+                if self._writer is None or not self._writer.is_alive():
                     self._writer = threading.Thread(target=self._run, name="audit-group-commit", daemon=True)
                     self._writer.start()
 
@@ -106,7 +111,12 @@ class GroupCommit:
                     break
                 size += len(batch[-1][2])
             for target, items in _by_database(batch).items():
-                _commit(*target, items)
+                try:
+                    _commit(*target, items)
+                except BaseException as exc:  # noqa: BLE001  no caller is left waiting, whatever failed
+                    for _, done in items:
+                        if not done.done():
+                            done.set_exception(exc)
 
 
 def _by_database(batch: list[tuple]) -> dict[tuple, list[tuple[list[dict], Future]]]:
@@ -117,11 +127,16 @@ def _by_database(batch: list[tuple]) -> dict[tuple, list[tuple[list[dict], Futur
 
 
 def _commit(driver: Driver, database: str, items: list[tuple[list[dict], Future]]) -> None:
+    """One transaction for the batch; if it fails, each caller's rows alone, so that one caller's
+    failure is not every concurrent caller's."""
     try:
         driver.execute_query(_RECORD, rows=[r for rows, _ in items for r in rows], database_=database)
-    except BaseException as exc:  # every caller of this batch fails with it; the writer goes on
-        for _, done in items:
-            done.set_exception(exc)
+    except Exception as exc:  # noqa: BLE001  handed to the caller(s)
+        if len(items) == 1:
+            items[0][1].set_exception(exc)
+            return
+        for item in items:
+            _commit(driver, database, [item])
         return
     for _, done in items:
         done.set_result(None)

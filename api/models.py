@@ -207,8 +207,8 @@ class Explained(FitParts):
     met: list[CompetencyRef]
     partly_met: list[CompetencyRef]
     missing: list[CompetencyRef]
-    unknown: list[CompetencyRef] = Field(description="The heaviest unknown requirements (essential first), at "
-                                         "most 10; GET /clients/{key}/gap names every one.")
+    unknown: list[CompetencyRef] = Field(description="Unknown requirements, essential first, the heaviest first "
+                                         "within each, at most 10; GET /clients/{key}/gap names every one.")
     unknown_more: int = Field(0, description="How many more requirements are unknown than `unknown` names.")
     competency_fit: float | None = Field(None, description="The fit from the competencies alone; `fit` "
                                          "is this minus the distance penalty and 0.1 per shortfall below.")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import typer
 
@@ -24,10 +23,6 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
 
     s = settings()
     host, port = host or s.api_host, port or s.api_port
-    # glibc gives each thread that allocates its own heap arena (up to 8 per core) and keeps their
-    # freed memory: with a threadpool of request threads that was ~25 MB more private memory per
-    # worker. Two arenas cost no measurable throughput. Read by each worker process at its start.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     typer.echo(f"API at http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
     # A worker that builds or maps the match index at start is busy for a while: give the
     # health check time instead of restarting it.

@@ -93,7 +93,8 @@ def reached_change(start, stop, rows, required, share, old_level, old_conf, new_
         if counted[v]:
             old = old_conf * (_credit(old_level, required[p], table) - prior)
             new = new_conf * (_credit(new_level, required[p], table) - prior)
-            n += (scores[v] + share[p] * (new - old) >= threshold) - (scores[v] >= threshold)
+            after = np.float32(scores[v] + share[p] * (new - old))  # as a what-if's float32 scores
+            n += (after >= threshold) - (scores[v] >= threshold)
     return n
 
 

@@ -141,6 +141,13 @@ class Requirement(_RequirementFields):
     def __getnewargs__(self) -> tuple:  # pickled and copied through __new__: the given six only
         return tuple(self[:6])
 
+    @classmethod
+    def _make(cls, iterable) -> Requirement:  # namedtuple's own would skip __new__
+        return cls(*tuple(iterable)[:6])
+
+    def _replace(self, **changes) -> Requirement:  # prior and weight follow, never set
+        return type(self)(**{**dict(zip(self._fields[:6], self)), **changes})
+
 
 # Evidence and RequirementResult are named tuples, not frozen dataclasses: a ranked page builds
 # ~2,000 of each, and a tuple is made three times faster (163 against 456 ns).

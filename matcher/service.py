@@ -7,6 +7,7 @@ expected fit. Gated clients never appear as candidates; "needs support" is shown
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import threading
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from neo4j import Driver
+from neo4j.exceptions import DriverError, Neo4jError
 
 from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
@@ -179,12 +181,11 @@ class MatchService:
         else:
             index = self._build_from_graph()
         index.warm()
-        labels = {"nl": self._all_labels(index, "nl")}  # a rebuild may follow an atlas build
         with self._patch_lock:
             self._index, self._generation = index, generation
-            self._labels = labels
+            self._labels = self._preloaded_labels(index)  # a rebuild may follow an atlas build
             self._requirement_lists = LruMap(REQUIREMENT_LISTS_KEPT)
-        _return_freed_memory()
+        _settle_heap()
 
     def _build_from_graph(self) -> MatchIndex:
         self.counters["rebuilds"] += 1
@@ -422,6 +423,14 @@ class MatchService:
             known.update(repository.competency_labels(self.driver, self.database, missing, lang))
         return {u: known[u] for u in uris if known.get(u) is not None}
 
+    def _preloaded_labels(self, index: MatchIndex) -> dict:
+        """Dutch labels read ahead; if that read fails the index still serves, reading them later."""
+        try:
+            return {"nl": self._all_labels(index, "nl")}
+        except (Neo4jError, DriverError) as exc:
+            log.warning("competency labels not read ahead (%s): read on first use", exc)
+            return {}
+
     def _all_labels(self, index: MatchIndex, lang: str) -> dict[str, tuple[str, str] | None]:
         """Every ranked competency's label in one read (~14,000 short labels), not a read per
         page for the few not seen yet: a client's vacancy page met ~4 such reads."""
@@ -436,10 +445,16 @@ class MatchService:
         return self._side(what).row[key]
 
 
-def _return_freed_memory() -> None:
-    """Give the heap a build freed back to the system: a build peaks at ~2.4 GB and, once its
-    index is saved and mapped, glibc still held ~36 MB of it in the worker that built (measured
-    at 100k clients). Only where glibc is the C library; elsewhere nothing to do."""
+def _settle_heap() -> None:
+    """After an index is built or mapped, the objects alive now (modules, the index, compiled
+    kernels: ~230,000) live as long as it: frozen out of the garbage collector's sight. Each full
+    collection walked them all, ~100 ms with the GIL held every few dozen requests — the tail of
+    every endpoint. Unfrozen first, so what the previous index left behind is collected. Then
+    the heap a build freed goes back to the system: a build peaks at ~2.4 GB, and once its index
+    was saved and mapped glibc still held ~36 MB of it (only where glibc is the C library)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):

@@ -105,14 +105,18 @@ def test_a_ranked_row_names_its_heaviest_unknowns_and_counts_the_rest_without_hi
     from api.services.matching import UNKNOWN_NAMED, explain
     from matcher.scoring import Evidence, Requirement, score_requirements
 
-    reqs = [Requirement(f"onet:u{i:02d}", f"eis {i:02d}", 0.5, importance=1.0 + i % 3, essential=i % 2 == 0)
+    # importance 1-3 on essential and optional alike: a heavy optional one outweighs a light essential one
+    reqs = [Requirement(f"onet:u{i:02d}", f"eis {i:02d}", 0.5, importance=1.0 + i % 3, essential=i % 4 < 2)
             for i in range(UNKNOWN_NAMED + 6)]
     reqs.append(Requirement("onet:m", "gemeten", 0.5))
     row = explain(score_requirements(reqs, {"onet:m": Evidence(0.9, 1.0, "ABC")}))
     assert [c["uri"] for c in row["met"]] == ["onet:m"]
-    heaviest = sorted(reqs[:-1], key=lambda q: (-q.weight, q.label))[:UNKNOWN_NAMED]
+    essential = sorted((q for q in reqs[:-1] if q.essential), key=lambda q: (-q.weight, q.label))
+    optional = sorted((q for q in reqs[:-1] if not q.essential), key=lambda q: (-q.weight, q.label))
+    assert max(q.weight for q in optional) > min(q.weight for q in essential)
+    heaviest = (essential + optional)[:UNKNOWN_NAMED]
     assert [c["uri"] for c in row["unknown"]] == [q.competency for q in heaviest]
-    assert row["unknown"][0]["essential"] and row["unknown_more"] == 6
+    assert row["unknown_more"] == 6
     hidden = frozenset({heaviest[0].competency, "onet:m"})
     cut = explain(score_requirements(reqs, {"onet:m": Evidence(0.9, 1.0, "ABC")}), hidden)
     assert cut["met"] == [] and cut["unknown_more"] == 5

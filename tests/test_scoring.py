@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -166,3 +168,11 @@ def test_a_ranked_row_takes_distance_and_shortfalls_off_the_fit_and_its_range_al
     assert math.isclose(shown["competency_fit"] - shown["distance_penalty"] - SHORTFALL_PENALTY, shown["fit"],
                         abs_tol=1e-3)
     assert Match(1, "V-1", explain(reqs, {}), hours_short=True, education_short=True).fit_low == 0.0  # never below 0
+
+
+def test_a_requirement_changed_or_remade_keeps_its_weight_and_prior_in_step():
+    optional = Requirement("onet:x", "x", 0.5, importance=2.0, essential=False)
+    assert optional.weight == 1.0 and optional._replace(essential=True).weight == 2.0
+    assert Requirement._make(optional) == optional and optional._replace(competency="y").prior != optional.prior
+    with pytest.raises(TypeError):
+        optional._replace(weight=3.0)  # derived, never set

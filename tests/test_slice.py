@@ -160,3 +160,15 @@ def test_index_keeps_entries_aligned_when_fields_are_missing(clean_db, settings)
     reqs = {r.competency: r for r in index.requirements_of(index.occupations, "slice:shop-assistant")}
     assert reqs["slice:stock"].essential is False and reqs["slice:stock"].required_level == 0.5
     assert reqs["slice:customer"].essential is True and reqs["slice:customer"].required_level == 0.75
+
+
+def test_a_rebuild_freezes_what_is_alive_after_it_out_of_the_collectors_sight(clean_db, settings):
+    import gc
+
+    load_slice(clean_db, settings.neo4j_database)
+    gc.unfreeze()
+    try:
+        MatchService(clean_db, settings.neo4j_database).refresh()
+        assert gc.get_freeze_count() > 10_000  # the modules, the index: a full collection skips them
+    finally:
+        gc.unfreeze()

@@ -74,8 +74,9 @@ def sensitive_rows(measurements: list[dict], lang: str) -> list[dict]:
 
 
 def requirement_rows(row: dict, evidence: dict[str, dict], info: views.SourceInfo) -> list[dict]:
-    """Each requirement of a ranked vacancy with its status and, where there is evidence, its
-    source and date (essential first, then by label)."""
+    """The requirements a ranked vacancy's row names (all met, partly met and missing ones; the
+    unknown ones up to api/services/matching.UNKNOWN_NAMED) with their status and, where there is
+    evidence, its source and date (essential first, then by label)."""
     out = []
     for status in STATUSES:
         for c in row.get(status, []):

@@ -5,7 +5,6 @@ never appear on a shortlist; needs_support clients do, flagged.
 """
 from __future__ import annotations
 
-import gc
 import threading
 from dataclasses import dataclass
 
@@ -30,14 +29,14 @@ class Target:
 
 
 STATUSES = tuple(Status)  # iterating the Enum itself was a third of a row's explanation
-UNKNOWN_NAMED = 10  # a ranked row names its heaviest unknown requirements; the gap lists every one
+UNKNOWN_NAMED = 10  # unknown requirements a ranked row names; the gap lists every one
 
 
 def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     """Fit, range, coverage and the competencies per status (labels), for cards and lists.
 
-    Unknown requirements are named up to UNKNOWN_NAMED, the heaviest first (essential before
-    optional), and `unknown_more` counts the rest: for a typical client ~80 of a vacancy's ~100
+    Unknown requirements are named up to UNKNOWN_NAMED, essential first and the heaviest first
+    within each, and `unknown_more` counts the rest: for a typical client ~80 of a vacancy's ~100
     requirements are unknown, and naming them all on every ranked row made a page of 20 rows
     300 KB, most of its serialising time. `hidden` (an employer desk's sensitive competencies) is
     neither named nor counted."""
@@ -45,7 +44,7 @@ def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     for r in match.results:
         if r.requirement.competency not in hidden:
             groups[r.status].append(r.requirement)
-    unknown = sorted(groups[Status.UNKNOWN], key=lambda q: (-q.weight, q.label))
+    unknown = sorted(groups[Status.UNKNOWN], key=lambda q: (not q.essential, -q.weight, q.label))
     return {**fit_parts(match), "met": _refs(groups[Status.MET]), "partly_met": _refs(groups[Status.PARTLY_MET]),
             "missing": _refs(groups[Status.MISSING]), "unknown": _refs(unknown[:UNKNOWN_NAMED]),
             "unknown_more": max(0, len(unknown) - UNKNOWN_NAMED)}
@@ -108,16 +107,6 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
             app_state.matcher = service
     service.refresh_if_stale()
     return service
-
-
-def warm_up(app_state, driver: Driver, database: str) -> None:
-    """At start, beside the first requests: the index built or mapped and its kernels compiled;
-    then what start-up made (modules, index, compiled kernels: ~230,000 objects) is frozen out of
-    the garbage collector's sight. Each full collection walked all of it, ~100 ms with the GIL
-    held, every few dozen requests: the tail of every endpoint (a ranked page's p95 was 4x its p50)."""
-    matcher(app_state, driver, database)
-    gc.collect()
-    gc.freeze()
 
 
 def _explained(m: Match, hidden: frozenset[str] = frozenset()) -> dict:

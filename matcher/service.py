@@ -446,19 +446,21 @@ class MatchService:
 
 
 def _settle_heap() -> None:
-    """After an index is built or mapped, the objects alive now (modules, the index, compiled
+    """After an index is built or mapped: first the heap a build freed goes back to the system
+    (a build peaks at ~2.4 GB; once its index was saved and mapped glibc still held ~36 MB of it;
+    only where glibc is the C library). Then the objects alive now (modules, the index, compiled
     kernels: ~230,000) live as long as it: frozen out of the garbage collector's sight. Each full
     collection walked them all, ~100 ms with the GIL held every few dozen requests — the tail of
-    every endpoint. Unfrozen first, so what the previous index left behind is collected. Then
-    the heap a build freed goes back to the system: a build peaks at ~2.4 GB, and once its index
-    was saved and mapped glibc still held ~36 MB of it (only where glibc is the C library)."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+    every endpoint. Unfrozen first, so what the previous index left behind is collected; what
+    that collection frees stays with the allocator for the requests to reuse (trimming it too
+    coincided with ~10 % fewer requests/s, not proven: docs/bench-api.md "Session 9")."""
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _val(x: float) -> float | None:

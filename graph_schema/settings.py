@@ -88,6 +88,10 @@ class Settings:
     # time handing the GIL around. 4 answered 134 requests/s at concurrency 16 against 108-118 with 8
     # or 40 (docs/bench-api.md); the others wait in the event loop, not in a thread.
     api_threads: int = field(default_factory=lambda: int(_env("ATLAS_API_THREADS", "4")))
+    # How often a worker asks the graph whether other processes changed what it ranks on (one
+    # node read; ~1 ms of CPU between driver and server, most requests paid it). Its own writes it
+    # sees at once; other workers' and replicas' within this much more time.
+    api_generation_check_ms: int = field(default_factory=lambda: int(_env("ATLAS_API_GENERATION_CHECK_MS", "250")))
 
     @property
     def provisions_local_server(self) -> bool:

@@ -7,8 +7,9 @@ an index (every API replica) compares the counter with the generation of its ind
 clients changed it patches their rows from the graph (well under a second); when anything else
 changed (`full`: vacancies, a re-derivation, the atlas), or the log no longer reaches back to
 its generation, it rebuilds in the background while the old index keeps answering. Every
-replica replays the same log, so all converge. A single small node read is cheap enough to do
-before every request.
+replica replays the same log, so all converge. The counter is one small node read; a busy API
+reads it at most every few hundred milliseconds (`MatchService(check_every_s=...)`), except that a
+process always sees its own writes at once (`written_here`).
 """
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ SET s.generation = coalesce(s.generation, 0) + 1, s.changed_at = datetime(),
     s.graph_id = coalesce(s.graph_id, randomUUID())
 CREATE (:IndexChange {generation: s.generation, clients: $clients, erased: $erased, full: $full, at: datetime()})
 WITH s
-MATCH (old:IndexChange) WHERE old.generation <= s.generation - $keep
+OPTIONAL MATCH (old:IndexChange) WHERE old.generation <= s.generation - $keep
 DELETE old
+RETURN DISTINCT s.generation AS generation
 """
 _READ = """
 OPTIONAL MATCH (s:IndexState {id: 'match'})
@@ -61,7 +63,26 @@ def bump_generation(tx: ManagedTransaction, clients: Iterable[str] | None = None
     """Call inside the write transaction, so the bump commits (or rolls back) with the data.
     `clients`: the only thing changed is these clients' rows (profile, gate, place); None:
     something else changed too."""
-    tx.run(_BUMP, clients=sorted(set(clients or ())), erased=[], full=clients is None, keep=KEEP_CHANGES).consume()
+    _bump(tx, clients=sorted(set(clients or ())), erased=[], full=clients is None)
+
+
+def _bump(tx: ManagedTransaction, **change) -> None:
+    _note_written(tx.run(_BUMP, **change, keep=KEEP_CHANGES).single()["generation"])
+
+
+_written = 0  # the highest generation this process's own writes have set (committed or not yet)
+
+
+def _note_written(generation: int) -> None:
+    global _written
+    _written = max(_written, generation)  # a lost race only makes one more check
+
+
+def written_here() -> int:
+    """The highest generation this process has written. Noted before its transaction commits:
+    an index behind it keeps checking the graph until it has caught up, so a process always reads
+    its own writes, however seldom it otherwise checks."""
+    return _written
 
 
 def bump_after_bulk(driver: Driver, database: str) -> None:
@@ -74,7 +95,7 @@ def bump_after_bulk(driver: Driver, database: str) -> None:
 def log_erasure(tx: ManagedTransaction, key: str) -> None:
     """Bump for an erased client: its key leaves the log, its hash tells running indexes."""
     tx.run(_SCRUB, key=key).consume()
-    tx.run(_BUMP, clients=[], erased=[key_hash(key)], full=False, keep=KEEP_CHANGES).consume()
+    _bump(tx, clients=[], erased=[key_hash(key)], full=False)
 
 
 def current_generation(driver: Driver, database: str) -> int:

@@ -10,6 +10,7 @@ import ctypes
 import gc
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +23,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
 from matcher import index_store
-from matcher.freshness import changes_since, current_generation, graph_state, key_hash, patchable
+from matcher.freshness import changes_since, current_generation, graph_state, key_hash, patchable, written_here
 from matcher.index import MatchIndex, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
@@ -92,12 +93,16 @@ class WhatIf:
 
 class MatchService:
     def __init__(self, driver: Driver, database: str, index: MatchIndex | None = None,
-                 traits: dict[str, str] | None = None, cache_dir: Path | None = None):
+                 traits: dict[str, str] | None = None, cache_dir: Path | None = None, check_every_s: float = 0.0):
         self.driver = driver
         self.database = database
         self.cache_dir = cache_dir  # compiled indexes on disk (matcher/index_store.py); None: none
         self._index = index
         self._generation: int | None = None
+        # Other processes' writes are looked for at most this often (0: on every call); this
+        # process's own writes are seen at once (freshness.written_here).
+        self.check_every_s = check_every_s
+        self._checked_at = float("-inf")
         self.traits = traits or {}
         self._build_lock = threading.Lock()  # single flight: one rebuild at a time
         self._patch_lock = threading.Lock()  # one patcher at a time; readers never wait for it
@@ -123,13 +128,17 @@ class MatchService:
         with self._build_lock:
             self._rebuild()
 
-    def refresh_if_stale(self, wait: bool = False) -> str:
+    def refresh_if_stale(self, wait: bool = False, now: bool = False) -> str:
         """Bring the index to the graph's generation: 'fresh'; 'patched' when only clients changed
         (their rows re-read, well under a second); else 'rebuilding': a rebuild runs in the
-        background (one at a time) while this index keeps answering, and `wait` waits for it."""
+        background (one at a time) while this index keeps answering, and `wait` waits for it.
+        `now`: read the generation even if it was read less than `check_every_s` ago."""
         if self._index is None:
             _ = self.index
             return "built"
+        if not (now or self._check_due()):
+            return "fresh"
+        self._checked_at = time.monotonic()
         target = current_generation(self.driver, self.database)
         if target == self._generation:
             return "fresh"
@@ -141,6 +150,10 @@ class MatchService:
             with self._build_lock:
                 pass
         return "rebuilding"
+
+    def _check_due(self) -> bool:
+        behind_own_write = self._generation is None or written_here() > self._generation
+        return behind_own_write or time.monotonic() - self._checked_at >= self.check_every_s
 
     def _patch(self, target: int) -> str | None:
         """'patched', 'fresh' (another request got there first), or None: the log says rebuild."""
@@ -209,7 +222,7 @@ class MatchService:
         rebuild that may bring it (a vacancy ingested a moment ago)."""
         if key in self._side(side).row:
             return True
-        self.refresh_if_stale(wait=True)
+        self.refresh_if_stale(wait=True, now=True)
         return key in self._side(side).row
 
     def _side(self, side: str):

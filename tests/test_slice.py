@@ -123,6 +123,35 @@ def test_a_client_change_is_patched_into_the_running_index_and_a_second_process_
     assert not any("C-NEW" in (r["k"] or []) for r in logged)
 
 
+def test_a_busy_index_looks_for_other_processes_changes_seldom_but_sees_its_own_at_once(clean_db, settings,
+                                                                                        monkeypatch):
+    import time
+
+    from matcher import freshness
+
+    db = settings.neo4j_database
+    load_slice(clean_db, db)
+    service = MatchService(clean_db, db, check_every_s=0.3)
+    service.refresh_if_stale()
+    ranked = lambda: [m.subject for m in service.candidates("V-0001")]  # noqa: E731
+    clean_db.execute_query("MATCH (c:Client {key: 'C-0002'}) SET c.gate = 'not_matchable'", database_=db)
+    _bump(clean_db, db, ["C-0002"])  # this process's own write: the very next call sees it
+    assert service.refresh_if_stale() == "patched" and "C-0002" not in ranked()
+    clean_db.execute_query("MATCH (c:Client {key: 'C-0002'}) SET c.gate = 'matchable'", database_=db)
+    _bump(clean_db, db, ["C-0002"])
+    monkeypatch.setattr(freshness, "_written", 0)  # as if another process had written it
+    assert service.refresh_if_stale() == "fresh" and "C-0002" not in ranked()  # not looked yet
+    time.sleep(0.35)
+    assert service.refresh_if_stale() == "patched" and "C-0002" in ranked()
+    # a vacancy unknown to the index makes it look at once (ingested a moment ago elsewhere)
+    clean_db.execute_query("MATCH (v:Vacancy {id: 'V-0001'}) CREATE (w:Vacancy {id: 'V-0009', status: 'open'}) "
+                           "WITH v, w MATCH (v)-[r:REQUIRES]->(k) CREATE (w)-[:REQUIRES {relation: r.relation, "
+                           "importance: r.importance, required_level: r.required_level}]->(k)", database_=db)
+    _bump(clean_db, db)
+    monkeypatch.setattr(freshness, "_written", 0)
+    assert service.ensure("vacancy", "V-0009")
+
+
 def test_other_changes_rebuild_once_in_the_background_while_the_old_index_answers(clean_db, settings):
     import threading
 

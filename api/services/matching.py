@@ -103,7 +103,8 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
         if service is None or service.driver is not driver:
             settings = getattr(app_state, "settings", None)
             service = MatchService(driver, database, traits=competency_traits(),
-                                   cache_dir=settings.work_dir / "index" if settings else None)
+                                   cache_dir=settings.work_dir / "index" if settings else None,
+                                   check_every_s=settings.api_generation_check_ms / 1000 if settings else 0.0)
             app_state.matcher = service
     service.refresh_if_stale()
     return service

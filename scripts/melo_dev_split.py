@@ -7,6 +7,13 @@ queries (O*NET / VDAB titles) are harder than held-out ESCO labels, so this spli
 settings, it does not predict the test score.
 
     .venv/bin/python scripts/melo_dev_split.py SOURCE_DATASET_DIR OUT_DIR [--queries 300] [--seed 7]
+        [--hidden-labels ../shared/data/esco-1.1.1-nl/occupations_nl.csv]
+
+With --hidden-labels (an ESCO occupations CSV from ../shared/data, not a benchmark file) the held-out
+label is one ESCO lists as a *hidden* label of the concept: the spellings and job titles people
+search with ("QA medewerker voedingsmiddelen", "sous-chef"), nearer to real titles than the
+curated alternative labels. ESCO 1.1.1 has 1,481 Dutch hidden labels on 354 occupations (its
+English file has 92 on 8, too few for a split).
 
 The fusion weights in competency_atlas/lookup.py were chosen on two splits per dataset (the
 default 300 queries seed 7, and --queries 1000 --seed 11) with
@@ -16,6 +23,7 @@ without the DEV_SPLIT marker this script writes.
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -27,6 +35,7 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hidden-labels", type=Path, default=None)
     args = parser.parse_args()
 
     corpus = [line.rstrip("\n").split("\t") for line in (args.source / "corpus_elements.tsv").open(encoding="utf-8")]
@@ -34,7 +43,12 @@ def main() -> None:
     forms = defaultdict(list)
     for cid, text in corpus:
         forms[mapping[cid]].append((cid, text))
-    eligible = sorted(c for c, rows in forms.items() if len(rows) >= 2 and "/occupation/" in c)
+    # what may be held out: an alternative label, never the preferred one (the concept's first form)
+    holdable = {c: rows[1:] for c, rows in forms.items() if len(rows) >= 2 and "/occupation/" in c}
+    if args.hidden_labels:
+        hidden = hidden_labels(args.hidden_labels)
+        holdable = {c: [f for f in rows if f[1].casefold() in hidden.get(c, set())] for c, rows in holdable.items()}
+    eligible = sorted(c for c, rows in holdable.items() if rows)
     rng = random.Random(args.seed)
     chosen = rng.sample(eligible, min(args.queries, len(eligible)))
     held_out: dict[str, str] = {}
@@ -43,21 +57,30 @@ def main() -> None:
             (args.out / "annotations.tsv").open("w", encoding="utf-8") as a:
         for n, concept in enumerate(chosen, start=1):
             qid = f"Q{n:06d}"
-            cid, text = rng.choice(forms[concept][1:])  # an alternative label, never the preferred one
+            cid, text = rng.choice(holdable[concept])
             held_out[cid] = text
             q.write(f"{qid}\t{text}\n")
             for other, _ in forms[concept]:
                 if other != cid:
                     a.write(f"{qid}\t0\t{other}\t1\n")
     # The marker `competency_atlas.bench_melo.choose_weights` requires before it tunes anything.
+    kind = "ESCO hidden labels" if args.hidden_labels else "alternative labels"
     (args.out / "DEV_SPLIT").write_text(f"dev split of {args.source.resolve().name}: {len(chosen)} held-out "
-                                        f"alternative labels, seed {args.seed}\n", encoding="utf-8")
+                                        f"{kind}, seed {args.seed}\n", encoding="utf-8")
     with (args.out / "corpus_elements.tsv").open("w", encoding="utf-8") as c, \
             (args.out / "concept_mapping.tsv").open("w", encoding="utf-8") as m:
         for cid, text in corpus:
             if cid not in held_out:
                 c.write(f"{cid}\t{text}\n")
                 m.write(f"{cid}\t{mapping[cid]}\n")
+
+
+def hidden_labels(occupations_csv: Path) -> dict[str, set[str]]:
+    """concept URI -> its ESCO hidden labels (case-folded), from an ESCO occupations CSV."""
+    with occupations_csv.open(encoding="utf-8") as f:
+        return {row["conceptUri"]: {t.strip().rstrip(";").strip().casefold() for t in row["hiddenLabels"].splitlines()
+                                    if t.strip()}
+                for row in csv.DictReader(f) if row["hiddenLabels"].strip()}
 
 
 if __name__ == "__main__":

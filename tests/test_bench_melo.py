@@ -172,3 +172,22 @@ def test_weights_are_chosen_only_on_a_dev_split(tiny_dataset: Path, tmp_path: Pa
     for r in rows:
         assert 0.0 <= r["dev_mrr"] <= 1.0
         assert r["semantic"] + r["tfidf"] + r["fuzzy"] == pytest.approx(1.0)
+
+
+def test_a_dev_split_of_hidden_labels_holds_out_only_what_esco_lists_as_hidden(tiny_dataset: Path, tmp_path: Path,
+                                                                              monkeypatch):
+    esco = tmp_path / "occupations.csv"
+    occ = "http://data.europa.eu/esco/occupation/"
+    esco.write_text("conceptUri,preferredLabel,hiddenLabels\n"
+                    f'{occ}C000001,baker,"Bakery Worker\nbroodbakker"\n'
+                    f"{occ}C000004,welder,arc welder;\n"
+                    f"{occ}C000002,butcher,butcher\n", encoding="utf-8")  # a preferred label is never held out
+    dev = tmp_path / "dev"
+    monkeypatch.setattr(sys, "argv", ["melo_dev_split.py", str(tiny_dataset), str(dev), "--queries", "10",
+                                      "--hidden-labels", str(esco)])
+    runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")
+    data = load_dataset(dev)
+    assert sorted(title for _, title in data.queries) == ["arc welder", "bakery worker"]
+    assert "hidden labels" in (dev / DEV_MARKER).read_text()
+    relevant = {title: sorted(data.relevant[q]) for q, title in data.queries}  # the concept's other labels
+    assert relevant == {"bakery worker": ["C000001_en_000", "C000001_en_001"], "arc welder": ["C000004_en_000"]}

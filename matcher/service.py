@@ -28,8 +28,8 @@ from matcher.index import MatchIndex, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
 from matcher.preferences import preference
-from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, MatchScore, score_requirements,
-                             shortfall)
+from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, MatchScore, Requirements,
+                             score_requirements, shortfall)
 
 
 log = logging.getLogger("atlas.matcher")
@@ -420,7 +420,7 @@ class MatchService:
         if held is not None and held[0] is targets:
             return held[1]
         uris = [self.index.competencies[c] for c in targets.competency[targets.span(targets.row[key])]]
-        requirements = self.index.requirements_of(targets, key, self.labels(uris, lang))
+        requirements = Requirements(self.index.requirements_of(targets, key, self.labels(uris, lang)))
         self._requirement_lists.put(slot, (targets, requirements))
         return requirements
 

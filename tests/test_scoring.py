@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from matcher.explain import explain, gap_items, hypothetical, WHAT_IF_CONFIDENCE
 from matcher.presenters import fit_text, match_as_dict
 from matcher.scoring import (AT_REQUIRED, PARTLY_MARGIN, PRIOR, SHORTFALL_PENALTY, SPECIFIC_PRIOR, Evidence,
+                             Requirements,
                              Requirement, Status, credit, partly_margin, prior_of, score_requirements)
 from matcher.service import Match
 
@@ -115,6 +116,24 @@ def test_parts_add_up_and_the_fit_lies_in_its_range(reqs, profile):
     for r in m.results:
         if r.requirement.competency not in profile:
             assert r.status is Status.UNKNOWN
+
+
+@given(requirements, profiles, profiles)
+def test_requirements_kept_for_a_target_score_each_client_by_its_own_evidence(reqs, first, second):
+    """MatchService keeps one `Requirements` per target and scores every ranked client with it:
+    what it holds (the total, the unknown results) must not carry one client into the next."""
+    kept = Requirements(reqs)
+    total = sum(r.weight for r in reqs)
+    for profile in (first, second, first):
+        m = score_requirements(kept, profile)
+        assert [r.requirement for r in m.results] == list(reqs) and tuple(kept) == tuple(reqs)
+        for r in m.results:
+            if r.requirement.competency in profile:
+                assert r.evidence is profile[r.requirement.competency] and r.status is not Status.UNKNOWN
+            else:
+                assert r.evidence is None and r.status is Status.UNKNOWN
+                assert math.isclose(r.contribution, r.requirement.weight / total * r.requirement.prior)
+        assert m == score_requirements(list(reqs), profile)
 
 
 @given(profiles, st.sampled_from(NAMES), unit)

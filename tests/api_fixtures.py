@@ -3,15 +3,20 @@ world written directly with Cypher (competencies, an occupation, vacancies, clie
 measurements, identities and assignments)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
+import time
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.access import Role
 from api.app import create_app
+from api.bench_api import free_port
 from graph_schema.access_state import bump_access
 from matcher.freshness import bump_generation
 from matcher.profile import CompetencyEstimate
@@ -110,3 +115,21 @@ def audit_count(api, key: str | None = None) -> int:
         "MATCH (a:AuditEntry) WHERE $key IS NULL OR a.client_key = $key RETURN count(a) AS n", key=key,
         database_=api.db)
     return records[0]["n"]
+
+
+@contextlib.contextmanager
+def served(app):
+    """`app` served by uvicorn in a thread on a free loopback port: yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import random
-import threading
-import time
 
 import numpy as np
 import pytest
-import uvicorn
 
 from api.bench_api import (MIX, WRITE_SHARE, LoadConnection, MemorySampler, Sample, build_request, extra_worker_mb,
-                           figures, free_port, memory_growth, percentile, sign_in, soak_figures, summarise, waarneming_scales, worker_pids)
-from api_fixtures import OCC, SKILLS, api  # noqa: F401  (fixture)
+                           figures, memory_growth, percentile, sign_in, soak_figures, summarise, waarneming_scales, worker_pids)
+from api_fixtures import OCC, SKILLS, api, served  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 100, 1001])
@@ -82,39 +79,24 @@ def test_the_mix_is_five_percent_writes_and_names_the_worker_processes():
     assert waarneming_scales()["onet:1.C.1.a"] == "prestatiegerichtheid"
 
 
-@pytest.fixture
-def served(api):  # noqa: F811
-    """The API fixture's app on a free loopback port (uvicorn in a thread), as the bench drives it."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(api.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def test_every_request_kind_of_the_mix_answers_through_the_load_connection(api, served):  # noqa: F811
-    c = LoadConnection(served, {"Authorization": f"Bearer {api.tokens['coach']}"}, timeout_s=30)
-    sign_in(c, api.tokens["coach"])  # the pages' session cookie, CSRF and all
-    assert c.cookies and c.get("/klanten").status_code == 200
-    vacancies = [{"id": "V-1", "occupation": OCC, "requirements": SKILLS[:3]}]
-    scale_ids = sorted(set(waarneming_scales().values()))
-    rnd = random.Random(1)
-    for name in MIX:
-        method, path, body = build_request(rnd, ["K-1"], vacancies, scale_ids, name)
-        r = c.request(method, path, json=body)
-        assert r.status_code in (200, 201), (name, path, r.status_code, r.text[:300])
-    c.conn.close()  # a connection the server dropped is opened again
-    assert c.get("/clients/K-1").status_code == 200
-    c.close()
-    anonymous = LoadConnection(served, {}, timeout_s=30)
-    assert anonymous.get("/clients/K-1").status_code == 401
-    assert anonymous.get("/klanten").status_code == 303  # a redirect is the answer: not followed
+def test_every_request_kind_of_the_mix_answers_through_the_load_connection(api):  # noqa: F811
+    with served(api.app) as url:  # a real uvicorn, as the bench drives it
+        c = LoadConnection(url, {"Authorization": f"Bearer {api.tokens['coach']}"}, timeout_s=30)
+        sign_in(c, api.tokens["coach"])  # the pages' session cookie, CSRF and all
+        assert c.cookies and c.get("/klanten").status_code == 200
+        vacancies = [{"id": "V-1", "occupation": OCC, "requirements": SKILLS[:3]}]
+        scale_ids = sorted(set(waarneming_scales().values()))
+        rnd = random.Random(1)
+        for name in MIX:
+            method, path, body = build_request(rnd, ["K-1"], vacancies, scale_ids, name)
+            r = c.request(method, path, json=body)
+            assert r.status_code in (200, 201), (name, path, r.status_code, r.text[:300])
+        c.conn.sock.close()  # the socket gone under the connection: one reconnect, the request answered
+        assert c.get("/clients/K-1").status_code == 200
+        c.close()
+        anonymous = LoadConnection(url, {}, timeout_s=30)
+        assert anonymous.get("/clients/K-1").status_code == 401
+        assert anonymous.get("/klanten").status_code == 303  # a redirect is the answer: not followed
 
 
 def test_cleanup_removes_the_bench_population_and_what_the_load_wrote_on_it(clean_db, settings):

@@ -6,17 +6,14 @@ each page go to <work dir>/screenshots/ (.atlas/screenshots by default)."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.access import Role
 from api.app import create_app
-from api.bench_api import free_port
-from api_fixtures import NAME_1, OCC, SUBJECTS, api_settings, seed_world
+from api_fixtures import NAME_1, OCC, SUBJECTS, api_settings, seed_world, served
 from graph_schema.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,17 +43,8 @@ def live(clean_db, settings: Settings, tmp_path):
     app = create_app(s)
     tokens = {label: app.state.tokens.create(subject, Role.COACH if label == "coach_b" else Role(label), label)[0]
               for label, subject in SUBJECTS.items()}
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", tokens
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url, tokens
 
 
 @pytest.fixture

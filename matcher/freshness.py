@@ -31,7 +31,7 @@ CREATE (:IndexChange {generation: s.generation, clients: $clients, erased: $eras
 WITH s
 OPTIONAL MATCH (old:IndexChange) WHERE old.generation <= s.generation - $keep
 DELETE old
-RETURN DISTINCT s.generation AS generation
+RETURN DISTINCT s.generation AS generation, s.graph_id AS graph_id
 """
 _READ = """
 OPTIONAL MATCH (s:IndexState {id: 'match'})
@@ -67,22 +67,28 @@ def bump_generation(tx: ManagedTransaction, clients: Iterable[str] | None = None
 
 
 def _bump(tx: ManagedTransaction, **change) -> None:
-    _note_written(tx.run(_BUMP, **change, keep=KEEP_CHANGES).single()["generation"])
+    record = tx.run(_BUMP, **change, keep=KEEP_CHANGES).single()
+    _note_written(record["graph_id"], record["generation"])
 
 
-_written = 0  # the highest generation this process's own writes have set (committed or not yet)
+# graph identity -> the highest generation this process's own writes set there (committed or
+# not yet); keyed by graph so that a wiped or restored graph starts from nothing
+_written: dict[str, int] = {}
 
 
-def _note_written(generation: int) -> None:
-    global _written
-    _written = max(_written, generation)  # a lost race only makes one more check
+def _note_written(graph_id: str, generation: int) -> None:
+    _written[graph_id] = max(_written.get(graph_id, 0), generation)  # a lost race only makes one more check
 
 
-def written_here() -> int:
-    """The highest generation this process has written. Noted before its transaction commits:
-    an index behind it keeps checking the graph until it has caught up, so a process always reads
-    its own writes, however seldom it otherwise checks."""
-    return _written
+def written_here(graph_id: str | None) -> int:
+    """The highest generation this process has written in the graph `graph_id` (None: a graph
+    not yet bumped when the index was built; then any own write counts). Noted before the
+    transaction commits: an index behind it reads the graph on every request until it has caught
+    up, so a process always reads its own writes, however seldom it otherwise checks. A write that
+    rolls back leaves it checking on every request until another write reaches that generation."""
+    if graph_id is None:
+        return max(_written.values(), default=0)
+    return _written.get(graph_id, 0)
 
 
 def bump_after_bulk(driver: Driver, database: str) -> None:

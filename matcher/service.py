@@ -23,7 +23,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
 from matcher import index_store
-from matcher.freshness import changes_since, current_generation, graph_state, key_hash, patchable, written_here
+from matcher.freshness import changes_since, graph_state, key_hash, patchable, written_here
 from matcher.index import MatchIndex, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
@@ -99,6 +99,7 @@ class MatchService:
         self.cache_dir = cache_dir  # compiled indexes on disk (matcher/index_store.py); None: none
         self._index = index
         self._generation: int | None = None
+        self._graph_id: str | None = None  # the identity of the graph the index reflects (freshness.py)
         # Other processes' writes are looked for at most this often (0: on every call); this
         # process's own writes are seen at once (freshness.written_here).
         self.check_every_s = check_every_s
@@ -109,7 +110,7 @@ class MatchService:
         self.counters = {"rebuilds": 0, "loads": 0, "patches": 0, "patched_clients": 0}
         self._labels: dict[str, dict[str, tuple[str, str]]] = {}  # lang -> uri -> (label, language)
         # (targets, key, lang) -> labelled requirements: they change only with a rebuild
-        self._requirement_lists: LruMap[tuple[Targets, list]] = LruMap(REQUIREMENT_LISTS_KEPT)
+        self._requirement_lists: LruMap[tuple[Targets, Requirements]] = LruMap(REQUIREMENT_LISTS_KEPT)
 
     @property
     def index(self) -> MatchIndex:
@@ -139,10 +140,13 @@ class MatchService:
         if not (now or self._check_due()):
             return "fresh"
         self._checked_at = time.monotonic()
-        target = current_generation(self.driver, self.database)
-        if target == self._generation:
+        graph_id, target = graph_state(self.driver, self.database)
+        if self._graph_id is None:
+            self._graph_id = graph_id  # the graph's first bump gave it its identity
+        if graph_id == self._graph_id and target == self._generation:
             return "fresh"
-        patched = self._patch(target)
+        replaced = graph_id != self._graph_id or target < (self._generation or 0)  # wiped or restored
+        patched = None if replaced else self._patch(target)
         if patched:
             return patched
         self._rebuild_in_background()
@@ -152,7 +156,7 @@ class MatchService:
         return "rebuilding"
 
     def _check_due(self) -> bool:
-        behind_own_write = self._generation is None or written_here() > self._generation
+        behind_own_write = self._generation is None or written_here(self._graph_id) > self._generation
         return behind_own_write or time.monotonic() - self._checked_at >= self.check_every_s
 
     def _patch(self, target: int) -> str | None:
@@ -195,7 +199,7 @@ class MatchService:
             index = self._build_from_graph()
         index.warm()
         with self._patch_lock:
-            self._index, self._generation = index, generation
+            self._index, self._generation, self._graph_id = index, generation, graph_id
             self._labels = self._preloaded_labels(index)  # a rebuild may follow an atlas build
             self._requirement_lists = LruMap(REQUIREMENT_LISTS_KEPT)
         _settle_heap()

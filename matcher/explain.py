@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from matcher.profile import MEASURED_CONFIDENCE
-from matcher.scoring import (DistancePolicy, Evidence, MatchScore, Requirement, Status, distance_penalty,
-                             score_requirements)
+from matcher.scoring import (DistancePolicy, Evidence, MatchScore, Requirement, Requirements, Status,
+                             distance_penalty, score_requirements)
 
 # A target whose expected fit (after penalties) reaches this counts as "within reach" when counting
 # how many vacancies a gap or a what-if opens: set from the measured distribution of the demo's
@@ -60,8 +60,9 @@ def gap_items(requirements: list[Requirement], profile: dict[str, Evidence], tra
     The gain assumes the competency is shown at the required level (`hypothetical`). Unknowns are
     included: measuring them may be the cheapest way up.
     """
+    requirements = requirements if isinstance(requirements, Requirements) else Requirements(requirements)
     scored = score_requirements(requirements, profile)
-    total = sum(r.weight for r in requirements)
+    total = requirements.total
     items = []
     for result in scored.results:
         if result.status is Status.MET:  # more confidence is not development

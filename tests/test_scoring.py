@@ -128,12 +128,16 @@ def test_requirements_kept_for_a_target_score_each_client_by_its_own_evidence(re
         m = score_requirements(kept, profile)
         assert [r.requirement for r in m.results] == list(reqs) and tuple(kept) == tuple(reqs)
         for r in m.results:
-            if r.requirement.competency in profile:
-                assert r.evidence is profile[r.requirement.competency] and r.status is not Status.UNKNOWN
-            else:
+            q, e = r.requirement, profile.get(r.requirement.competency)
+            if e is None:
                 assert r.evidence is None and r.status is Status.UNKNOWN
-                assert math.isclose(r.contribution, r.requirement.weight / total * r.requirement.prior)
-        assert m == score_requirements(list(reqs), profile)
+                expected = q.weight / total * q.prior
+            else:
+                assert r.evidence is e and r.status is not Status.UNKNOWN
+                expected = q.weight / total * (e.confidence * credit(e.level, q.required_level)
+                                               + (1 - e.confidence) * q.prior)
+            assert math.isclose(r.contribution, expected, abs_tol=1e-12)
+        assert math.isclose(m.fit, sum(r.contribution for r in m.results), abs_tol=1e-12)
 
 
 @given(profiles, st.sampled_from(NAMES), unit)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from api.client_repository import measurement_snapshot
 from api_fixtures import NAME_1, OCC, SKILLS, api, audit_count  # noqa: F401  (fixture)
-from matcher.freshness import bump_generation
+from matcher.freshness import bump_generation, current_generation
 
 
 def _cards(api, vacancy):
@@ -184,9 +184,14 @@ def test_a_coach_observation_lands_as_its_own_source_and_moves_the_ranking(api):
         return next(c for c in rows if c["client_key"] == "K-1")
 
     before = fit_of_k1()
+    service = api.app.state.matcher
+    patches = service.counters["patches"]
     r = api.client.post("/clients/K-1/observations", headers=api.h("coach"),
                         json={"scale": "begrijpend_lezen", "score": 5, "observed_on": "2026-11-02"})
     assert r.status_code == 200 and r.json()["items"][0]["status"] == "landed", r.text
+    # patched in the write's own request: the next ranking has nothing to catch up on
+    assert service.counters["patches"] == patches + 1
+    assert service.status()["generation"] == current_generation(api.driver, api.db)
     [m] = api.driver.execute_query(
         "MATCH (:Client {key: 'K-1'})-[:HAS_MEASUREMENT]->(m:Measurement {instrument: 'waarneming'}) RETURN m",
         database_=api.db).records

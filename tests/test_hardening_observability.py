@@ -41,7 +41,7 @@ def test_metrics_count_requests_per_route_template_index_updates_and_ingests(api
     api.client.post("/measurements", headers=api.h("coach"), json=[
         {"client_key": "K-1", "instrument": "abc", "measured_at": "2024-04-12", "scores": {"Samenwerken": 8}},
         {"client_key": "K-2", "instrument": "abc", "measured_at": "2024-04-12", "scores": {"Samenwerken": 8}}])
-    api.client.get("/vacancies/V-1/candidates", headers=api.h("coach"))  # the measurement is patched in
+    api.client.get("/vacancies/V-1/candidates", headers=api.h("coach"))  # (the write patched the index itself)
     r = api.client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     text = r.text

@@ -209,8 +209,8 @@ def _ingest_observation(d, w):
     scale = measurement_service.observation_scales()[0][0]
     cache = {"measurement_context": ClientContext(), "instrument_profiles": load_profiles()}
     item = measurement_service.observation_item("K-1", scale, 4, "coach:coach-a", date(2026, 11, 2))
-    out = measurement_service.ingest_measurement_batch(cache, d, w.db, w.settings, Principal("admin-1", Role.ADMIN),
-                                                       [item], date(2026, 11, 30))
+    out = measurement_service.ingest_measurement_batch(SimpleNamespace(cache=cache), d, w.db, w.settings,
+                                                       Principal("admin-1", Role.ADMIN), [item], date(2026, 11, 30))
     assert out["rejected"] == 0, out
 
 

@@ -50,7 +50,7 @@ def observe(key: str = KEY, sent=Depends(posted("measurement_ingest", COACH))):
     """A coach observation, through the same service as POST /clients/{key}/observations."""
     p, form = sent
     score = form.get("score", "")
-    result = record_observation(p.request.app.state.cache, p.ctx.driver, p.ctx.database, p.ctx.settings,
+    result = record_observation(p.request.app.state, p.ctx.driver, p.ctx.database, p.ctx.settings,
                                 p.principal, key, form.get("scale", ""), float(score) if score.isdigit() else -1)
     status = result["items"][0]["status"] if result.get("items") else "rejected"
     return redirect(p, f"/klanten/{quote(key, safe='')}?waarneming={'ok' if status != 'rejected' else 'fout'}")

@@ -26,7 +26,7 @@ def ingest_measurements(request: Request,
     """Per item: `landed`, `unchanged` (already stored) or `rejected` with every problem (JSON pointer
     into the body, field, reason). A coach or CTC advisor may ingest only for clients assigned to them.
     A correction is a new measurement; the old one is kept."""
-    result = ingest_measurement_batch(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, ctx.principal,
+    result = ingest_measurement_batch(request.app.state, ctx.driver, ctx.database, ctx.settings, ctx.principal,
                                       items)
     request.app.state.metrics.ingest("measurements", result)
     return result
@@ -39,7 +39,7 @@ def observe(request: Request, body: ObservationIn, key: str = KEY, ctx: Ctx = De
     (1-5; scales: docs/instrument-profiles.md), dated today unless `observed_on` is given and
     attributed to the caller. It lands as a measurement of its own source through the same ingest,
     with the same answer as POST /measurements."""
-    result = record_observation(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, ctx.principal, key,
+    result = record_observation(request.app.state, ctx.driver, ctx.database, ctx.settings, ctx.principal, key,
                                 body.scale, body.score, body.observed_on)
     request.app.state.metrics.ingest("observations", result)
     return result

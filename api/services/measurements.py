@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from neo4j import Driver
 
 from api import client_repository
 from api.access import Principal, Role, may_see_client
+from api.services.matching import catch_up
 from competency_atlas.instrument_profiles import load_profiles
 from ingest.measurement_ingest import ClientContext, client_context, ingest_records
 from ingest.measurement_readers import read_json_text
@@ -48,8 +50,9 @@ def _problem(p: Problem) -> dict:
     return {"location": p.location, "field": p.field, "reason": p.reason}
 
 
-def ingest_measurement_batch(cache: dict, driver: Driver, database: str, settings: Settings, principal: Principal,
-                             items: list, today: date | None = None) -> dict:
+def ingest_measurement_batch(app_state: Any, driver: Driver, database: str, settings: Settings,
+                             principal: Principal, items: list, today: date | None = None) -> dict:
+    cache = app_state.cache
     context = _context(cache, driver, database, settings)
     profiles = cache["instrument_profiles"]
     today = today or date.today()
@@ -89,6 +92,8 @@ def ingest_measurement_batch(cache: dict, driver: Driver, database: str, setting
                           "problems": []}
     ordered = [results[i] for i in range(len(records))]
     counts = {status: sum(r["status"] == status for r in ordered) for status in ("landed", "unchanged", "rejected")}
+    if counts["landed"]:
+        catch_up(app_state)  # this process's index has them before the answer: the next page waits for nothing
     # The summary counts the same answer: items refused before the pipeline (not your client) included.
     return {"run_id": report.run_id, **counts, "items": ordered, "warnings": [_problem(w) for w in report.warnings],
             "summary": {**report.summary(), **counts}}
@@ -111,10 +116,10 @@ def observation_scales(lang: str = "nl") -> list[tuple[str, str]]:
     return [(s.id, s.label_nl if lang == "nl" else s.label_en) for s in profile.scales]
 
 
-def record_observation(cache: dict, driver: Driver, database: str, settings: Settings, principal: Principal,
+def record_observation(app_state: Any, driver: Driver, database: str, settings: Settings, principal: Principal,
                        client_key: str, scale: str, score: float, observed_on: date | None = None) -> dict:
     """One coach observation through the measurement ingest; the same answer as POST /measurements."""
     today = date.today()
     item = observation_item(client_key, scale, score, f"{principal.role.value}:{principal.subject}",
                             observed_on or today)
-    return ingest_measurement_batch(cache, driver, database, settings, principal, [item], today)
+    return ingest_measurement_batch(app_state, driver, database, settings, principal, [item], today)

@@ -204,7 +204,9 @@ class FitParts(BaseModel):
 
 
 class Explained(FitParts):
-    met: list[CompetencyRef]
+    met: list[CompetencyRef] = Field(description="Met requirements, essential first, the heaviest first within "
+                                     "each, at most 10; GET /clients/{key}/gap lists every requirement.")
+    met_more: int = Field(0, description="How many more requirements are met than `met` names.")
     partly_met: list[CompetencyRef]
     missing: list[CompetencyRef]
     unknown: list[CompetencyRef] = Field(description="Unknown requirements, essential first, the heaviest first "

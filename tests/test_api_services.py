@@ -102,25 +102,42 @@ def test_decision_and_consent_services(api):
 # ---------------------------------------------------------------- a ranked row's requirement lists
 
 def test_a_ranked_row_names_its_heaviest_unknowns_and_counts_the_rest_without_hidden_ones():
-    from api.services.matching import UNKNOWN_NAMED, explain
+    from api.services.matching import NAMED, explain
     from matcher.scoring import Evidence, Requirement, score_requirements
 
     # importance 1-3 on essential and optional alike: a heavy optional one outweighs a light essential one
     reqs = [Requirement(f"onet:u{i:02d}", f"eis {i:02d}", 0.5, importance=1.0 + i % 3, essential=i % 4 < 2)
-            for i in range(UNKNOWN_NAMED + 6)]
+            for i in range(NAMED + 6)]
     reqs.append(Requirement("onet:m", "gemeten", 0.5))
     row = explain(score_requirements(reqs, {"onet:m": Evidence(0.9, 1.0, "ABC")}))
     assert [c["uri"] for c in row["met"]] == ["onet:m"]
     essential = sorted((q for q in reqs[:-1] if q.essential), key=lambda q: (-q.weight, q.label))
     optional = sorted((q for q in reqs[:-1] if not q.essential), key=lambda q: (-q.weight, q.label))
     assert max(q.weight for q in optional) > min(q.weight for q in essential)
-    heaviest = (essential + optional)[:UNKNOWN_NAMED]
+    heaviest = (essential + optional)[:NAMED]
     assert [c["uri"] for c in row["unknown"]] == [q.competency for q in heaviest]
     assert row["unknown_more"] == 6
     hidden = frozenset({heaviest[0].competency, "onet:m"})
     cut = explain(score_requirements(reqs, {"onet:m": Evidence(0.9, 1.0, "ABC")}), hidden)
     assert cut["met"] == [] and cut["unknown_more"] == 5
-    assert hidden.isdisjoint(c["uri"] for c in cut["unknown"]) and len(cut["unknown"]) == UNKNOWN_NAMED
+    assert hidden.isdisjoint(c["uri"] for c in cut["unknown"]) and len(cut["unknown"]) == NAMED
+
+
+def test_a_ranked_row_names_its_heaviest_met_requirements_and_counts_the_rest_but_names_every_shortfall():
+    from api.services.matching import NAMED, explain
+    from matcher.scoring import Evidence, Requirement, score_requirements
+
+    reqs = [Requirement(f"onet:m{i:02d}", f"eis {i:02d}", 0.5, importance=1.0 + i % 3, essential=i % 4 < 2)
+            for i in range(NAMED + 4)]
+    short = [Requirement(f"onet:s{i:02d}", f"tekort {i:02d}", 0.9) for i in range(NAMED + 2)]
+    profile = {q.competency: Evidence(0.95, 1.0, "ABC") for q in reqs} | {q.competency: Evidence(0.1, 1.0, "ABC")
+                                                                         for q in short}
+    row = explain(score_requirements(reqs + short, profile))
+    heaviest = sorted(reqs, key=lambda q: (not q.essential, -q.weight, q.label))[:NAMED]
+    assert [c["uri"] for c in row["met"]] == [q.competency for q in heaviest] and row["met_more"] == 4
+    assert len(row["missing"]) == NAMED + 2 and row["unknown_more"] == 0  # what a client lacks: every one
+    cut = explain(score_requirements(reqs + short, profile), frozenset({heaviest[0].competency}))
+    assert cut["met_more"] == 3 and heaviest[0].competency not in {c["uri"] for c in cut["met"]}
 
 
 def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, settings, tmp_path):

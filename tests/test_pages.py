@@ -128,14 +128,17 @@ def test_client_page_shows_evidence_kind_source_date_and_what_is_not_measured(ap
     assert '<html lang="en">' in b.get("/klanten").text  # the choice is kept in the session
 
 
-def test_vacancy_cards_name_a_few_unknown_requirements_and_count_the_rest(api, monkeypatch):
+def test_vacancy_cards_name_a_few_met_and_unknown_requirements_and_count_the_rest(api, monkeypatch):
     b = signed_in(api, "coach")
-    named = b.get("/klanten/K-1/vacatures").text.count("st-unknown")
-    monkeypatch.setattr("api.services.matching.UNKNOWN_NAMED", 0)  # none named: each one counted
+    first = b.get("/klanten/K-1/vacatures").text
+    named = {status: first.count(f"st-{status}") for status in ("met", "unknown")}
+    monkeypatch.setattr("api.services.matching.NAMED", 0)  # none named: each one counted
     page = b.get("/klanten/K-1/vacatures").text
-    assert named and "st-unknown" not in page
-    counted = re.findall(r"Nog (1 eis|\d+ eisen) niet gemeten\.", page)
-    assert sum(int(n.split()[0]) for n in counted) == named
+    assert all(named.values()) and "st-unknown" not in page and "st-met" not in page
+    unknown = re.findall(r"Nog (1 eis|\d+ eisen) niet gemeten\.", page)
+    met = re.findall(r"Voldoet ook aan nog (1 eis|\d+ eisen)\.", page)
+    assert sum(int(n.split()[0]) for n in unknown) == named["unknown"]
+    assert sum(int(n.split()[0]) for n in met) == named["met"]
 
 
 def test_vacancies_page_shows_fit_range_coverage_and_requirement_statuses(api):

@@ -74,8 +74,8 @@ def sensitive_rows(measurements: list[dict], lang: str) -> list[dict]:
 
 
 def requirement_rows(row: dict, evidence: dict[str, dict], info: views.SourceInfo) -> list[dict]:
-    """The requirements a ranked vacancy's row names (all met, partly met and missing ones; the
-    unknown ones up to api/services/matching.UNKNOWN_NAMED) with their status and, where there is
+    """The requirements a ranked vacancy's row names (all partly met and missing ones; the met and
+    unknown ones up to api/services/matching.NAMED each) with their status and, where there is
     evidence, its source and date (essential first, then by label)."""
     out = []
     for status in STATUSES:
@@ -101,5 +101,6 @@ def vacancies_view(data: dict, lang: str) -> list[dict]:
              "hours_short": r.get("hours_short"), "education_short": r.get("education_short"),
              "preference": r.get("preference"),
              "decision": r.get("decision"), "consented": r["vacancy"]["id"] in data["consents"],
-             "requirements": requirement_rows(r, data["evidence"], info), "unknown_more": r.get("unknown_more", 0)}
+             "requirements": requirement_rows(r, data["evidence"], info), "met_more": r.get("met_more", 0),
+             "unknown_more": r.get("unknown_more", 0)}
             for r in data["rows"]]

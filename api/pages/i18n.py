@@ -84,6 +84,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "observe_saved": ("De waarneming is vastgelegd.", "The observation was recorded."),
     "observe_failed": ("De waarneming is niet vastgelegd: ", "The observation was not recorded: "),
     "unknown": ("nog niet gemeten", "not yet measured"),
+    "more_met": ("Voldoet ook aan nog {n} eisen.", "Meets {n} more requirements."),
+    "more_met_one": ("Voldoet ook aan nog 1 eis.", "Meets 1 more requirement."),
     "more_unknown": ("Nog {n} eisen niet gemeten.", "{n} more requirements not yet measured."),
     "more_unknown_one": ("Nog 1 eis niet gemeten.", "1 more requirement not yet measured."),
     "evidence": ("Onderbouwing", "Evidence"),

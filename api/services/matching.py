@@ -32,25 +32,32 @@ class Target:
 
 
 STATUSES = tuple(Status)  # iterating the Enum itself was a third of a row's explanation
-UNKNOWN_NAMED = 10  # unknown requirements a ranked row names; the gap lists every one
+NAMED = 10  # met and unknown requirements a ranked row names, each; the gap lists every one
+
+
+def _heaviest_first(q: Requirement) -> tuple:
+    return (not q.essential, -q.weight, q.label)
 
 
 def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     """Fit, range, coverage and the competencies per status (labels), for cards and lists.
 
-    Unknown requirements are named up to UNKNOWN_NAMED, essential first and the heaviest first
-    within each, and `unknown_more` counts the rest: for a typical client ~80 of a vacancy's ~100
-    requirements are unknown, and naming them all on every ranked row made a page of 20 rows
-    300 KB, most of its serialising time. `hidden` (an employer desk's sensitive competencies) is
-    neither named nor counted."""
+    Met and unknown requirements are named up to NAMED each, essential first and the heaviest
+    first within each, and `met_more` / `unknown_more` count the rest; partly met and missing
+    ones are all named (what a client lacks is the point of the row). A typical client has no
+    evidence for ~80 of a vacancy's ~100 requirements, and a client with a rich profile meets as
+    many: naming them all on every ranked row made a page of 20 rows 150-300 KB, most of its
+    serialising and sending time. `hidden` (an employer desk's sensitive competencies) is neither
+    named nor counted."""
     groups: dict[Status, list[Requirement]] = {s: [] for s in STATUSES}
     for r in match.results:
         if r.requirement.competency not in hidden:
             groups[r.status].append(r.requirement)
-    unknown = sorted(groups[Status.UNKNOWN], key=lambda q: (not q.essential, -q.weight, q.label))
-    return {**fit_parts(match), "met": _refs(groups[Status.MET]), "partly_met": _refs(groups[Status.PARTLY_MET]),
-            "missing": _refs(groups[Status.MISSING]), "unknown": _refs(unknown[:UNKNOWN_NAMED]),
-            "unknown_more": max(0, len(unknown) - UNKNOWN_NAMED)}
+    met = sorted(groups[Status.MET], key=_heaviest_first)
+    unknown = sorted(groups[Status.UNKNOWN], key=_heaviest_first)
+    return {**fit_parts(match), "met": _refs(met[:NAMED]), "met_more": max(0, len(met) - NAMED),
+            "partly_met": _refs(groups[Status.PARTLY_MET]), "missing": _refs(groups[Status.MISSING]),
+            "unknown": _refs(unknown[:NAMED]), "unknown_more": max(0, len(unknown) - NAMED)}
 
 
 def _refs(requirements: list[Requirement]) -> list[dict]:

@@ -71,7 +71,8 @@ def gap_items(requirements: list[Requirement], profile: dict[str, Evidence], tra
         raised = hypothetical(profile, [(req.competency, max(req.required_level, _level(profile, req)))])
         # the fit is a weighted sum and only this requirement's evidence changes: score it alone
         # (re-scoring the whole list per requirement made a gap quadratic in its size)
-        gain = (score_requirements([req], raised).fit - score_requirements([req], profile).fit) * req.weight / total
+        alone = Requirements((req,))  # once for both profiles
+        gain = (score_requirements(alone, raised).fit - score_requirements(alone, profile).fit) * req.weight / total
         if gain <= 1e-9:
             continue
         items.append(GapItem(req, result.status, None if result.evidence is None else result.evidence.level,

@@ -76,11 +76,19 @@ def main() -> None:
 
 
 def hidden_labels(occupations_csv: Path) -> dict[str, set[str]]:
-    """concept URI -> its ESCO hidden labels (case-folded), from an ESCO occupations CSV."""
-    with occupations_csv.open(encoding="utf-8") as f:
-        return {row["conceptUri"]: {t.strip().rstrip(";").strip().casefold() for t in row["hiddenLabels"].splitlines()
-                                    if t.strip()}
-                for row in csv.DictReader(f) if row["hiddenLabels"].strip()}
+    """concept URI -> its ESCO hidden labels (case-folded), from an ESCO occupations CSV.
+    A file that is not one stops the script with what is missing, before anything is written."""
+    try:
+        with occupations_csv.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = {"conceptUri", "hiddenLabels"} - set(reader.fieldnames or ())
+            if missing:
+                raise SystemExit(f"{occupations_csv}: not an ESCO occupations CSV (no column {', '.join(sorted(missing))})")
+            return {row["conceptUri"]: {t.strip().rstrip(";").strip().casefold()
+                                        for t in (row["hiddenLabels"] or "").splitlines() if t.strip()}
+                    for row in reader if (row["hiddenLabels"] or "").strip()}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"{occupations_csv}: cannot read it ({exc})")
 
 
 if __name__ == "__main__":

@@ -191,3 +191,14 @@ def test_a_dev_split_of_hidden_labels_holds_out_only_what_esco_lists_as_hidden(t
     assert "hidden labels" in (dev / DEV_MARKER).read_text()
     relevant = {title: sorted(data.relevant[q]) for q, title in data.queries}  # the concept's other labels
     assert relevant == {"bakery worker": ["C000001_en_000", "C000001_en_001"], "arc welder": ["C000004_en_000"]}
+
+
+def test_a_hidden_labels_file_without_its_columns_stops_the_split_before_it_writes(tiny_dataset: Path, tmp_path: Path,
+                                                                                monkeypatch):
+    wrong = tmp_path / "occupations.csv"
+    wrong.write_text("uri,label\nx,y\n", encoding="utf-8")
+    dev = tmp_path / "dev"
+    monkeypatch.setattr(sys, "argv", ["melo_dev_split.py", str(tiny_dataset), str(dev), "--hidden-labels", str(wrong)])
+    with pytest.raises(SystemExit, match=r"occupations.csv: not an ESCO occupations CSV \(no column conceptUri, hiddenLabels\)"):
+        runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")
+    assert not dev.exists()

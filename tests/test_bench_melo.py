@@ -202,3 +202,37 @@ def test_a_hidden_labels_file_without_its_columns_stops_the_split_before_it_writ
     with pytest.raises(SystemExit, match=r"occupations.csv: not an ESCO occupations CSV \(no column conceptUri, hiddenLabels\)"):
         runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")
     assert not dev.exists()
+
+
+def test_a_dev_split_of_isco_group_titles_asks_for_the_groups_member_occupations(tiny_dataset: Path, tmp_path: Path,
+                                                                                 monkeypatch):
+    isco = "http://data.europa.eu/esco/isco/"
+    groups = {"C7512": "Bakers, pastry-cooks and confectionery makers", "C751": "Food processing trades workers",
+              "C3221": "Nursing associate professionals", "C322": "Nursing associate professionals",
+              "C9999": "Group without members here"}
+    with (tiny_dataset / "corpus_elements.tsv").open("a", encoding="utf-8") as corpus, \
+            (tiny_dataset / "concept_mapping.tsv").open("a", encoding="utf-8") as mapping:
+        for n, (group, title) in enumerate(groups.items()):
+            corpus.write(f"G{n:06d}_en_000\t{title}\n")
+            mapping.write(f"G{n:06d}_en_000\t{isco}{group}\n")
+    esco = tmp_path / "occupations.csv"
+    occ = "http://data.europa.eu/esco/occupation/"
+    esco.write_text(f"conceptUri,iscoGroup\n{occ}C000001,7512\n{occ}C000003,3221\n{occ}C000006,8332\n"
+                    f"{occ}C000002,7511\n{occ}C000099,9999\n", encoding="utf-8")
+    dev = tmp_path / "dev"
+    monkeypatch.setattr(sys, "argv", ["melo_dev_split.py", str(tiny_dataset), str(dev), "--queries", "10",
+                                      "--isco-groups", str(esco)])
+    runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")
+    data = load_dataset(dev)
+    relevant = {title: sorted(data.relevant[q]) for q, title in data.queries}
+    assert relevant == {groups["C7512"]: ["C000001_en_000", "C000001_en_001", "C000001_en_002"],
+                        groups["C3221"]: ["C000003_en_000", "C000003_en_001", "C000003_en_002"]}
+    left = {text for _, text in data.corpus}
+    # The held-out title is gone at every level it is listed (C322 too); other groups stay as distractors.
+    assert groups["C3221"] not in left and groups["C7512"] not in left and groups["C751"] in left
+    assert groups["C9999"] in left  # no member occupation in the corpus: not a query
+    assert "ISCO unit-group titles" in (dev / DEV_MARKER).read_text()
+    monkeypatch.setattr(sys, "argv", ["melo_dev_split.py", str(tiny_dataset), str(tmp_path / "x"),
+                                      "--isco-groups", str(esco), "--hidden-labels", str(esco)])
+    with pytest.raises(SystemExit):
+        runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")

@@ -40,9 +40,10 @@ RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
 """
 
 
-def vacancy(driver: Driver, database: str, vacancy_id: str, requirements: bool = False) -> dict | None:
-    """The vacancy's fields and occupation, with `requirements` also its requirements."""
-    records, _, _ = read(driver, _VACANCY_REQUIREMENTS if requirements else _VACANCY, database, id=vacancy_id)
+def vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
+    """The vacancy's fields, occupation and requirements (a ranked page or a gap's target reads
+    a vacancy's facts through the match service, which keeps them)."""
+    records, _, _ = read(driver, _VACANCY_REQUIREMENTS, database, id=vacancy_id)
     if not records:
         return None
     r = records[0]

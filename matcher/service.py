@@ -34,6 +34,7 @@ from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evi
 
 log = logging.getLogger("atlas.matcher")
 REQUIREMENT_LISTS_KEPT = 512  # vacancies' and occupations' labelled requirements kept: ~11 MB a worker
+FACTS_KEPT = 8192  # vacancies' and occupations' display facts kept: ~4 MB a worker
 
 
 class NotFound(LookupError):
@@ -111,6 +112,7 @@ class MatchService:
         self._labels: dict[str, dict[str, tuple[str, str]]] = {}  # lang -> uri -> (label, language)
         # (targets, key, lang) -> labelled requirements: they change only with a rebuild
         self._requirement_lists: LruMap[tuple[Targets, Requirements]] = LruMap(REQUIREMENT_LISTS_KEPT)
+        self._facts_kept: LruMap[dict] = LruMap(FACTS_KEPT)  # (kind, key, lang) -> facts; emptied by a rebuild
 
     @property
     def index(self) -> MatchIndex:
@@ -202,6 +204,7 @@ class MatchService:
             self._index, self._generation, self._graph_id = index, generation, graph_id
             self._labels = self._preloaded_labels(index)  # a rebuild may follow an atlas build
             self._requirement_lists = LruMap(REQUIREMENT_LISTS_KEPT)
+            self._facts_kept = LruMap(FACTS_KEPT)
         _settle_heap()
 
     def _build_from_graph(self) -> MatchIndex:
@@ -247,7 +250,7 @@ class MatchService:
         idx = self._require("vacancy", vacancy)
         ranked = self.index.candidates(vacancy, top, constraints, scope)
         if occupation is None:
-            occupation = repository.vacancy_facts(self.driver, self.database, [vacancy]).get(vacancy, {}).get("occupation")
+            occupation = self.vacancy_facts([vacancy]).get(vacancy, {}).get("occupation")
         details = repository.client_details(self.driver, self.database, ranked.keys, provenance)
         facts = {key: d.facts for key, d in details.items()}
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
@@ -287,7 +290,7 @@ class MatchService:
         radius = radius_km or own.get("travel_radius_km") or DistancePolicy.radius_km
         constraints = Constraints(DistancePolicy(radius_km=radius, hard=filter_distance), filter_hours, filter_education)
         ranked = self.index.vacancies_for(client, top, constraints)
-        facts = repository.vacancy_facts(self.driver, self.database, ranked.keys)
+        facts = self.vacancy_facts(ranked.keys)
         wished = own.get("preferred_occupations", [])
         profile = self.index.profile_of(client)
         requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in ranked.keys}
@@ -315,7 +318,7 @@ class MatchService:
         similar_from = {s["uri"]: h["occupation"] for h in history for s in h["similar"] if s["uri"]}
         ranked = self.index.occupations_for(client, top)
         keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row]]))
-        occupation_facts = repository.occupation_facts(self.driver, self.database, keys, lang)
+        occupation_facts = self.occupation_facts(keys, lang)
         profile = self.index.profile_of(client)
         details = self._details(client, provenance, facts)
         wished = details.facts.get("preferred_occupations", [])
@@ -427,6 +430,29 @@ class MatchService:
         requirements = Requirements(self.index.requirements_of(targets, key, self.labels(uris, lang)))
         self._requirement_lists.put(slot, (targets, requirements))
         return requirements
+
+    def vacancy_facts(self, ids: Sequence[str]) -> dict[str, dict]:
+        """Title, employer, status, place and occupation of each vacancy that exists. Kept per
+        index: they change only with a vacancy ingest, whose full change rebuilds the index and
+        empties what is kept, so a ranked page or a gap's target costs no read for them."""
+        return self._facts("vacancy", ids, None,
+                           lambda missing: repository.vacancy_facts(self.driver, self.database, missing))
+
+    def occupation_facts(self, uris: Sequence[str], lang: str) -> dict[str, dict]:
+        """Label (in `lang` where the atlas has it) and ISCO code of each occupation; atlas data,
+        kept per index like the vacancies' facts."""
+        return self._facts("occupation", uris, lang,
+                           lambda missing: repository.occupation_facts(self.driver, self.database, missing, lang))
+
+    def _facts(self, kind: str, keys: Sequence[str], lang: str | None, read) -> dict[str, dict]:
+        kept = self._facts_kept
+        found = {k: f for k in keys if (f := kept.get((kind, k, lang))) is not None}
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        if missing:
+            for k, f in read(missing).items():
+                kept.put((kind, k, lang), f)
+                found[k] = f
+        return {k: dict(f) for k, f in found.items()}  # copies: a caller may add to its rows
 
     def labels(self, uris: list[str], lang: str) -> dict[str, tuple[str, str]]:
         """Competency labels (atlas data, changed only by an atlas build): read once per language

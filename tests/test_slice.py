@@ -194,6 +194,28 @@ def test_other_changes_rebuild_once_in_the_background_while_the_old_index_answer
     assert service.counters["rebuilds"] == 2  # the first build and ONE rebuild for eight requests
 
 
+def test_a_vacancys_facts_are_read_once_per_index_and_again_after_a_vacancy_change(clean_db, settings):
+    """A ranked page and a gap's target take a vacancy's title and occupation from the service: read
+    once, kept until a vacancy change rebuilds the index (a client change does not empty them)."""
+    db = settings.neo4j_database
+    load_slice(clean_db, db)
+    service = MatchService(clean_db, db)
+    service.refresh_if_stale()
+    title = service.vacancy_facts(["V-0001"])["V-0001"]["title"]
+    assert service.vacancy_facts(["V-0001", "V-nope"]).keys() == {"V-0001"}  # no such vacancy: left out
+    rename = "MATCH (v:Vacancy {id: 'V-0001'}) SET v.title = $title"
+    clean_db.execute_query(rename, title="Magazijnmedewerker (nieuw)", database_=db)
+    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == title  # kept: not read again
+    _bump(clean_db, db, ["C-0002"])
+    assert service.refresh_if_stale() == "patched"
+    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == title  # a client change keeps them
+    service.vacancy_facts(["V-0001"])["V-0001"]["title"] = "changed by a caller"
+    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == title  # callers get copies
+    _bump(clean_db, db)  # a vacancy ingest's change: rebuild
+    assert service.refresh_if_stale(wait=True) == "rebuilding"
+    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == "Magazijnmedewerker (nieuw)"
+
+
 def test_index_keeps_entries_aligned_when_fields_are_missing(clean_db, settings):
     """A vacancy without requirements and a requirement without relation or level must not shift
     the other entries (collect() would drop the nulls)."""

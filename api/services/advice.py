@@ -16,7 +16,7 @@ from api.deps import Ctx, require_visible
 from api.problems import ApiProblem, client_not_found
 from api.services import matching
 from ingest.client_keys import is_client_key
-from matcher.service import NotFound
+from matcher.service import MatchService, NotFound
 
 NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions until the gate changes "
                       "(a coach may record an override decision on the gate).")
@@ -66,7 +66,7 @@ def _page(client: dict, total: int, offset: int, limit: int, items: list[dict]) 
             "items": items, "note": NOT_MATCHABLE_NOTE if gate == "not_matchable" else None}
 
 
-def target(ctx: Ctx, vacancy_id: str | None, occupation_uri: str | None) -> matching.Target:
+def target(ctx: Ctx, service: MatchService, vacancy_id: str | None, occupation_uri: str | None) -> matching.Target:
     """The vacancy or occupation a gap or what-if is about: exactly one of the two (else 422), and
     it must exist (else 404)."""
     if (vacancy_id is None) == (occupation_uri is None):
@@ -74,10 +74,10 @@ def target(ctx: Ctx, vacancy_id: str | None, occupation_uri: str | None) -> matc
             {"location": "query", "pointer": "/vacancy_id", "field": "vacancy_id",
              "message": "exactly one of vacancy_id, occupation_uri", "type": "value_error"}])
     if vacancy_id is not None:
-        found = matching.vacancy_target(ctx.driver, ctx.database, vacancy_id)
+        found = matching.vacancy_target(service, vacancy_id)
         if found is None:
             raise ApiProblem(404, "No vacancy with this id.")
-        return found[0]
+        return found
     found_occupation = matching.occupation_target(ctx.driver, ctx.database, occupation_uri)
     if found_occupation is None:
         raise ApiProblem(404, "No occupation with this URI in the atlas.")
@@ -88,9 +88,10 @@ def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occup
                lang: str = "nl") -> dict:
     """What stands between the client and a vacancy or occupation (api/services/matching.py)."""
     client = client_with_gate(ctx, key)
-    goal = target(ctx, vacancy_id, occupation_uri)
+    service = matching.matcher(app_state, ctx.driver, ctx.database)
+    goal = target(ctx, service, vacancy_id, occupation_uri)
     with _not_indexed():
-        result = matching.gap(matching.matcher(app_state, ctx.driver, ctx.database), client, goal, lang)
+        result = matching.gap(service, client, goal, lang)
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "gap", ctx.endpoint)
     return result
 
@@ -99,9 +100,10 @@ def client_what_if(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, o
                    changes: list[tuple[str, float]], lang: str = "nl") -> dict:
     """How the client's fit, rank and vacancies within reach would change (nothing is stored)."""
     client = client_with_gate(ctx, key)
-    goal = target(ctx, vacancy_id, occupation_uri)
+    service = matching.matcher(app_state, ctx.driver, ctx.database)
+    goal = target(ctx, service, vacancy_id, occupation_uri)
     with _not_indexed():
-        result = matching.what_if(matching.matcher(app_state, ctx.driver, ctx.database), client, goal, changes, lang)
+        result = matching.what_if(service, client, goal, changes, lang)
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "what_if", ctx.endpoint)
     return result
 

@@ -84,12 +84,13 @@ def detail(match: MatchScore) -> list[dict]:
 
 # ---------------------------------------------------------------- targets
 
-def vacancy_target(driver: Driver, database: str, vacancy_id: str) -> tuple[Target, dict] | None:
-    found = repo.vacancy(driver, database, vacancy_id)
-    if found is None:
+def vacancy_target(service: MatchService, vacancy_id: str) -> Target | None:
+    """The vacancy as a gap's, what-if's or shortlist's target; None when there is no such vacancy.
+    Its facts are kept by the match service (read once per index, not once per request)."""
+    v = service.vacancy_facts([vacancy_id]).get(vacancy_id)
+    if v is None:
         return None
-    v = found["vacancy"]
-    return Target("vacancy", vacancy_id, v.get("title"), found["occupation"]), v
+    return Target("vacancy", vacancy_id, v.get("title"), v.get("occupation"))
 
 
 def occupation_target(driver: Driver, database: str, uri: str) -> Target | None:

@@ -69,7 +69,7 @@ def exclusions_for_vacancy(service: MatchService, driver: Driver, database: str,
     index's columns (MatchIndex.sole_shortfalls), bounded by the vacancy's requirements, not by
     the number of clients' profiles read one by one. `hidden` competencies are left out (what
     only a sensitive scale reaches, for employer desks)."""
-    found = match_repository.vacancy(driver, database, vacancy_id, requirements=True)
+    found = match_repository.vacancy(driver, database, vacancy_id)
     if found is None:
         return None
     labels = {r["competency"]: r.get("label") or r["competency"] for r in found["requirements"]}

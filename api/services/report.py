@@ -73,9 +73,9 @@ def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[
           lang: str) -> list[dict]:
     targets = []
     for r in vacancies[:GAP_VACANCIES]:
-        found = matching.vacancy_target(driver, database, r["vacancy"]["id"])
+        found = matching.vacancy_target(service, r["vacancy"]["id"])
         if found:
-            targets.append((found[0], r["vacancy"].get("title")))
+            targets.append((found, r["vacancy"].get("title")))
     for r in occupations[:GAP_OCCUPATIONS]:
         t = matching.occupation_target(driver, database, r["occupation"]["uri"])
         if t:

@@ -19,13 +19,12 @@ from competency_atlas.instrument_profiles import load_profiles
 
 def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: int, lang: str = "nl") -> dict | None:
     """A page of ranked candidates; None when there is no such vacancy."""
-    found = matching.vacancy_target(ctx.driver, ctx.database, vacancy_id)
-    if found is None:
+    service = matching.matcher(app_state, ctx.driver, ctx.database)
+    target = matching.vacancy_target(service, vacancy_id)
+    if target is None:
         return None
-    target, _ = found
     desk = ctx.principal.role is Role.EMPLOYER_DESK
     scope = None if desk else caseload.client_keys(ctx, app_state.cache)
-    service = matching.matcher(app_state, ctx.driver, ctx.database)
     hidden = sensitive_for_desks(app_state.cache) if desk else frozenset()
     rows, total = matching.candidates_for_vacancy(service, target, scope, offset, limit, lang, hidden)
     if desk:
@@ -41,11 +40,11 @@ def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: in
 def resolve_candidate(ctx: Ctx, app_state: Any, vacancy_id: str, candidate: str, depth: int) -> dict | None:
     """{pseudonym: client key} for `candidate` if it is on the vacancy's first `depth` cards as the
     desk sees them ({} if not); None when there is no such vacancy. Not a read of anyone's data."""
-    found = matching.vacancy_target(ctx.driver, ctx.database, vacancy_id)
-    if found is None:
-        return None
     service = matching.matcher(app_state, ctx.driver, ctx.database)
-    rows, _ = matching.candidates_for_vacancy(service, found[0], None, 0, depth,
+    target = matching.vacancy_target(service, vacancy_id)
+    if target is None:
+        return None
+    rows, _ = matching.candidates_for_vacancy(service, target, None, 0, depth,
                                               hidden=sensitive_for_desks(app_state.cache))
     cards = _cards(ctx, app_state, vacancy_id, rows)
     return {c["candidate"]: r["client_key"] for c, r in zip(cards, rows) if c["candidate"] == candidate}

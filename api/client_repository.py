@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from neo4j import Driver, ManagedTransaction
 
 from api.access import Assignment
+from api.decision_repository import LATEST_DECISIONS, by_ref
 from api.values import parsed_json, plain
 from graph_schema.access_state import ACCESS_TOKEN, bump_access
 from graph_schema.db import read, write_session
@@ -79,15 +80,18 @@ MATCH (:Client {key: key})-[:HAS_MEASUREMENT]->(m:Measurement)
 RETURN key, max(m.measured_at) AS last
 """
 
-_PROFILE = """
-MATCH (c:Client {key: $key})
+# With the assignment (whether the caller may see the client costs no read of its own) and the
+# latest decisions: a profile is one read.
+_PROFILE = f"""
+MATCH (c:Client {{key: $key}})
 OPTIONAL MATCH (i:ClientIdentity)-[:IDENTIFIES]->(c)
-RETURN properties(c) AS client, i {.name, .email, .phone} AS identity,
-       COLLECT { MATCH (k:Competency) WHERE k.uri IN c.profile_competencies
-                 RETURN k {.uri, .label_en, .label_nl} } AS labels,
-       [(c)-[w:WORKED_AS]->(o:Occupation) | {uri: o.uri, label_en: o.label_en, label_nl: o.label_nl,
-         years: w.years}] AS work_history,
-       [(c)-[k:CONSENTED]->(v:Vacancy) | {vacancy_id: v.id, at: k.at}] AS consents
+RETURN properties(c) AS client, i {{.name, .email, .phone}} AS identity,
+       COLLECT {{ MATCH (k:Competency) WHERE k.uri IN c.profile_competencies
+                 RETURN k {{.uri, .label_en, .label_nl}} }} AS labels,
+       [(c)-[w:WORKED_AS]->(o:Occupation) | {{uri: o.uri, label_en: o.label_en, label_nl: o.label_nl,
+         years: w.years}}] AS work_history,
+       [(c)-[k:CONSENTED]->(v:Vacancy) | {{vacancy_id: v.id, at: k.at}}] AS consents,
+       {ASSIGNMENT_COLUMNS}, {LATEST_DECISIONS} AS decisions
 """
 
 _MEASUREMENTS = """
@@ -210,8 +214,10 @@ def client_profile(driver: Driver, database: str, key: str) -> dict | None:
         label = labels.get(uri, {})
         competencies.append({"uri": uri, "label_en": label.get("label_en"), "label_nl": label.get("label_nl"), **e})
     client = {k: v for k, v in r["client"].items() if k not in PROFILE_PROPERTIES}
-    return plain({"client": client, "identity": r["identity"], "competencies": competencies,
-                  "work_history": r["work_history"], "consents": r["consents"]})
+    return {**plain({"client": client, "identity": r["identity"], "competencies": competencies,
+                     "work_history": r["work_history"], "consents": r["consents"],
+                     "decisions": by_ref(r["decisions"])}),
+            "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"]))}
 
 
 def measurement_view(props: dict) -> dict:

@@ -22,23 +22,32 @@ CREATE (d)-[:BY]->(coach)
 RETURN d.id AS id
 """
 
-_FOR = """
+_DECISION = ("d {.id, .kind, .advice_ref, .choice, .reason_code, .reason_text, at: toString(d.at), "
+             "coach: coach.id}")
+
+_FOR = f"""
 UNWIND $client_keys AS key
-MATCH (d:Decision)-[:ABOUT]->(:Client {key: key})
+MATCH (d:Decision)-[:ABOUT]->(:Client {{key: key}})
 WHERE $refs IS NULL OR d.advice_ref IN $refs
 MATCH (d)-[:BY]->(coach:Coach)
 WITH key, d, coach ORDER BY d.at DESC, d.id DESC
-WITH key, d.advice_ref AS ref, collect(d {.id, .kind, .advice_ref, .choice, .reason_code, .reason_text,
-                                         at: toString(d.at), coach: coach.id}) AS ds
+WITH key, d.advice_ref AS ref, collect({_DECISION}) AS ds
 RETURN key, ref, head(ds) AS latest
 """
 
-_LIST = """
-MATCH (d:Decision)-[:ABOUT]->(:Client {key: $client_key})
+# The same rule as a column of another read of client `c`: its latest decision per advice ref, so
+# that a page showing a client's advice costs no read of its own for the decisions next to it.
+LATEST_DECISIONS = f"""COLLECT {{
+    MATCH (d:Decision)-[:ABOUT]->(c) MATCH (d)-[:BY]->(coach:Coach)
+    WITH d, coach ORDER BY d.at DESC, d.id DESC
+    WITH d.advice_ref AS ref, collect({_DECISION}) AS ds
+    RETURN head(ds) }}"""
+
+_LIST = f"""
+MATCH (d:Decision)-[:ABOUT]->(:Client {{key: $client_key}})
 MATCH (d)-[:BY]->(coach:Coach)
 WITH d, coach ORDER BY d.at DESC, d.id DESC
-WITH collect(d {.id, .kind, .advice_ref, .choice, .reason_code, .reason_text, at: toString(d.at),
-                coach: coach.id}) AS rows
+WITH collect({_DECISION}) AS rows
 RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
@@ -64,6 +73,11 @@ def decisions_for_many(driver: Driver, database: str, client_keys: list[str],
         return {}
     records, _, _ = read(driver, _FOR, database, client_keys=client_keys, refs=advice_refs)
     return {(r["key"], r["ref"]): dict(r["latest"]) for r in records}
+
+
+def by_ref(latest: list) -> dict[str, dict]:
+    """advice ref -> decision, from a LATEST_DECISIONS column."""
+    return {d["advice_ref"]: dict(d) for d in latest}
 
 
 def decisions_for(driver: Driver, database: str, client_key: str, advice_refs: list[str] | None) -> dict[str, dict]:

@@ -11,6 +11,7 @@ from neo4j import Driver
 
 from api.access import Assignment
 from api.client_repository import ASSIGNMENT_COLUMNS
+from api.decision_repository import LATEST_DECISIONS, by_ref
 from api.values import plain
 from graph_schema.db import read
 
@@ -31,12 +32,13 @@ RETURN o {.uri, .label_en, .label_nl} AS occupation"""
 _VACANCY_REQUIREMENTS = f"{_VACANCY}, [(v)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements"
 _OCCUPATION_REQUIREMENTS = f"{_OCCUPATION}, [(o)-[r:REQUIRES]->(k:Competency) | {_REQ}] AS requirements"
 
-# With the assignment, so that whether the caller may see the client costs no read of its own.
+# With the assignment, so that whether the caller may see the client costs no read of its own, and
+# the latest decisions, which a ranked page shows next to its advice.
 _CLIENT = f"""
 MATCH (c:Client {{key: $key}})
 RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
        coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km,
-       {ASSIGNMENT_COLUMNS}
+       {ASSIGNMENT_COLUMNS}, {LATEST_DECISIONS} AS decisions
 """
 
 
@@ -66,4 +68,5 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
     r = records[0]
     return {"key": key, "gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
             "preferred_occupations": list(r["preferred_occupations"]), "travel_radius_km": r["travel_radius_km"],
-            "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"]))}
+            "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"])),
+            "decisions": by_ref(r["decisions"])}

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from api import audit
-from api.decision_repository import decisions_for
 from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx, require_visible
 from api.problems import ApiProblem, client_not_found
@@ -39,7 +38,7 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     rows, total = matching.vacancies_for_client(service, client, max_km, offset, limit, lang,
                                                 only_hours=only_hours, only_education=only_education)
-    items = _with_decisions(ctx, key, rows, [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows])
+    items = _with_decisions(client, rows, [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows])
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "match_vacancies", ctx.endpoint)
     return _page(client, total, offset, limit, items)
 
@@ -49,15 +48,14 @@ def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: i
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     rows, total = matching.occupations_for_client(service, client, offset, limit, lang)
-    items = _with_decisions(ctx, key, rows,
-                            [advice_ref(AdviceKind.OCCUPATION, r["occupation"]["uri"]) for r in rows])
+    items = _with_decisions(client, rows, [advice_ref(AdviceKind.OCCUPATION, r["occupation"]["uri"]) for r in rows])
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "match_occupations", ctx.endpoint)
     return _page(client, total, offset, limit, items)
 
 
-def _with_decisions(ctx: Ctx, key: str, rows: list[dict], refs: list[str]) -> list[dict]:
-    decided = decisions_for(ctx.driver, ctx.database, key, refs)
-    return [{**r, "decision": decided.get(ref)} for r, ref in zip(rows, refs)]
+def _with_decisions(client: dict, rows: list[dict], refs: list[str]) -> list[dict]:
+    """Each row with the coach's latest decision on it (read with the client)."""
+    return [{**r, "decision": client["decisions"].get(ref)} for r, ref in zip(rows, refs)]
 
 
 def _page(client: dict, total: int, offset: int, limit: int, items: list[dict]) -> dict:

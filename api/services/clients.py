@@ -8,10 +8,10 @@ from neo4j import Driver
 from api import audit
 from api import client_repository as repo
 from api.access import may_erase_client
-from api.decision_repository import decisions_for
 from api.decisions import AdviceKind, advice_ref
-from api.deps import Ctx, visible_client
+from api.deps import Ctx, require_visible, visible_client
 from api.problems import client_not_found
+from ingest.client_keys import is_client_key
 from ingest.measurement_repository import erase_client
 
 # Client properties that are bookkeeping or shown elsewhere, not attributes.
@@ -19,6 +19,7 @@ _NOT_ATTRIBUTES = {"key", "gate", "gate_reasons", "gate_sources"}
 
 
 def client_profile(driver: Driver, database: str, key: str) -> dict | None:
+    """The client's profile with its latest decisions and who may see it (`assignment`), in one read."""
     found = repo.client_profile(driver, database, key)
     if found is None:
         return None
@@ -27,7 +28,7 @@ def client_profile(driver: Driver, database: str, key: str) -> dict | None:
             "attributes": {k: v for k, v in c.items() if k not in _NOT_ATTRIBUTES},
             "identity": found["identity"], "competencies": found["competencies"],
             "work_history": found["work_history"], "consents": found["consents"],
-            "decisions": list(decisions_for(driver, database, key, None).values())}
+            "decisions": list(found["decisions"].values()), "assignment": found["assignment"]}
 
 
 def client_gate(driver: Driver, database: str, key: str) -> dict | None:
@@ -36,9 +37,9 @@ def client_gate(driver: Driver, database: str, key: str) -> dict | None:
         return None
     c = found["client"]
     gate = c.get("gate")
-    ref = advice_ref(AdviceKind.GATE, gate or "unknown")
     return {"key": key, "gate": gate, "reasons": c.get("gate_reasons") or [], "sources": c.get("gate_sources") or [],
-            "decision": decisions_for(driver, database, key, [ref]).get(ref)}
+            "decision": found["decisions"].get(advice_ref(AdviceKind.GATE, gate or "unknown")),
+            "assignment": found["assignment"]}
 
 
 def erase(driver: Driver, database: str, key: str) -> dict:
@@ -51,13 +52,14 @@ def erase(driver: Driver, database: str, key: str) -> dict:
 # ---------------------------------------------------------------- as the caller sees them, audited
 
 def _audited(ctx: Ctx, key: str, read, action: str) -> dict:
-    """One visible client's data (else the shared 404), its read audited before it is returned."""
-    visible_client(ctx, key)
-    found = read(ctx.driver, ctx.database, key)
-    if found is None:
+    """One visible client's data (else the shared 404; `read` returns who may see it with the data,
+    which is not returned), its read audited before it is returned."""
+    if not is_client_key(key):
         raise client_not_found()
+    found = read(ctx.driver, ctx.database, key)
+    require_visible(ctx, None if found is None else found["assignment"])
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], action, ctx.endpoint)
-    return found
+    return {k: v for k, v in found.items() if k != "assignment"}
 
 
 def read_profile(ctx: Ctx, key: str) -> dict:

@@ -13,7 +13,7 @@ from typing import Callable
 
 from neo4j import Driver
 
-from api import client_repository, decision_repository
+from api import client_repository
 from api import report
 from api import report_repository as repo
 from api.services import clients as client_service
@@ -109,7 +109,7 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
             "observation_instruments": words["observation"], "competencies": competencies,
             "vacancies": vacancies, "occupations": occupations,
             "gaps": _gaps(driver, database, service, client, vacancies, occupations, lang),
-            "decisions": decision_repository.decisions_for(driver, database, key, None),
+            "decisions": client["decisions"],
             "reason_words": words["reasons"],
             "availability": availability(driver, database, profile.get("attributes") or {}, lang),
             "gate": profile.get("gate"), "gate_reasons": profile.get("gate_reasons") or []}

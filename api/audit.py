@@ -46,25 +46,32 @@ RETURN size(rows) AS total,
 def record_reads(driver: Driver, database: str, principal: Principal, client_keys: list[str], action: str,
                  endpoint: str) -> int:
     """One entry per client read; returns how many were written."""
-    return _write(driver, database, principal, [(key, None) for key in client_keys], action, endpoint)
+    return _write(driver, database, principal, [(key, None, action) for key in client_keys], endpoint)
+
+
+def record_reads_of(driver: Driver, database: str, principal: Principal, client_key: str, actions: list[str],
+                    endpoint: str) -> int:
+    """One entry per kind of data read about one client (a page showing several), in one write."""
+    return _write(driver, database, principal, [(client_key, None, action) for action in actions], endpoint)
 
 
 def record_act(driver: Driver, database: str, principal: Principal, action: str, endpoint: str, *,
                client_key: str | None = None, target: str | None = None) -> None:
     """One entry for an act: consent given or withdrawn, a decision, a token minted or revoked."""
-    _write(driver, database, principal, [(client_key, target)], action, endpoint)
+    _write(driver, database, principal, [(client_key, target, action)], endpoint)
 
 
-def _write(driver: Driver, database: str, principal: Principal, about: list[tuple[str | None, str | None]],
-           action: str, endpoint: str) -> int:
-    if not about:
+def _write(driver: Driver, database: str, principal: Principal, entries: list[tuple[str | None, str | None, str]],
+           endpoint: str) -> int:
+    """Entries of (client key, target, action), committed before this returns."""
+    if not entries:
         return 0
     at = datetime.now(timezone.utc).isoformat()
     rid = request_context.request_id()
     base = uuid.uuid4().hex  # one random draw per call, not per entry: ids stay unique by suffix
     rows = [{"id": f"{base}-{i}", "at": at, "subject": principal.subject, "role": principal.role.value,
              "client_key": key, "action": action, "endpoint": endpoint, "target": target, "request_id": rid}
-            for i, (key, target) in enumerate(about)]
+            for i, (key, target, action) in enumerate(entries)]
     GROUP_COMMIT.write(driver, database, rows)
     return len(rows)
 

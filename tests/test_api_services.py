@@ -70,6 +70,20 @@ def test_caseload_overview_searches_by_key_and_reads_a_page_in_a_fixed_number_of
     assert not caseload.overview(ctx_of(api), {}, "K-3", 0, 25)["items"][0]["open_gate_decision"]
 
 
+def test_a_client_page_is_one_access_checked_read_per_kind_and_one_audit_write(api):
+    from api.services import clients
+
+    counted = CountingDriver(api.driver)
+    profile, measurements = clients.read_profile_and_measurements(ctx_of(api, driver=counted), "K-1", 500)
+    assert profile["key"] == "K-1" and "assignment" not in profile and measurements
+    assert counted.queries == 3  # the profile with who may see it and the decisions, the measurements, audit
+    counted = CountingDriver(api.driver)
+    assert clients.read_profile(ctx_of(api, driver=counted), "K-1")["key"] == "K-1" and counted.queries == 2
+    with pytest.raises(ApiProblem) as other:
+        clients.read_profile_and_measurements(ctx_of(api, "coach-b"), "K-1", 500)
+    assert other.value.status == 404
+
+
 def test_hours_and_education_filters_leave_vacancies_out_in_the_index(api):
     api.driver.execute_query(
         "MATCH (c:Client {key: 'K-1'}) SET c.hours_available = 20 "

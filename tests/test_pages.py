@@ -113,6 +113,7 @@ def test_client_page_is_audited_like_the_api_and_others_clients_are_not_found(ap
     log = api.client.get("/admin/audit?client_key=K-1", headers=api.h("admin")).json()["items"]
     assert {(e["action"], e["subject"], e["endpoint"]) for e in log} == {
         ("read_profile", "coach-a", "GET /klanten/{key}"), ("read_measurements", "coach-a", "GET /klanten/{key}")}
+    assert len(log) == 2 and len({e["request_id"] for e in log}) == 1  # one page view, one request
     assert b.get("/klanten/K-2").status_code == 404 and audit_count(api, "K-2") == 0  # coach-b's client
     assert b.get("/klanten/K-404").status_code == 404
 

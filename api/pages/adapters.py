@@ -33,10 +33,9 @@ def instrument_names(lang: str) -> dict[str, str]:
 
 
 def client_page(ctx: Ctx, key: str) -> dict:
-    """Profile and measurements (each read audited by its service), with each competency's atlas
+    """Profile and measurements (both reads audited by the service), with each competency's atlas
     kind for the themes."""
-    profile = client_service.read_profile(ctx, key)
-    measurements = client_service.read_measurements(ctx, key, 0, MEASUREMENTS_SHOWN)["items"]
+    profile, measurements = client_service.read_profile_and_measurements(ctx, key, MEASUREMENTS_SHOWN)
     kinds = concept_names(ctx.driver, ctx.database, [c["uri"] for c in profile["competencies"]])
     return {"profile": profile, "measurements": measurements,
             "kinds": {uri: n.kind for uri, n in kinds.items()}}

@@ -51,15 +51,21 @@ def erase(driver: Driver, database: str, key: str) -> dict:
 
 # ---------------------------------------------------------------- as the caller sees them, audited
 
-def _audited(ctx: Ctx, key: str, read, action: str) -> dict:
-    """One visible client's data (else the shared 404; `read` returns who may see it with the data,
-    which is not returned), its read audited before it is returned."""
+def _visible(ctx: Ctx, key: str, read) -> dict:
+    """`read`'s data of a client the caller may see (else the shared 404): it returns who may see
+    the client with the data, so the check costs no read of its own."""
     if not is_client_key(key):
         raise client_not_found()
     found = read(ctx.driver, ctx.database, key)
     require_visible(ctx, None if found is None else found["assignment"])
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], action, ctx.endpoint)
     return {k: v for k, v in found.items() if k != "assignment"}
+
+
+def _audited(ctx: Ctx, key: str, read, action: str) -> dict:
+    """One visible client's data, its read audited before it is returned."""
+    found = _visible(ctx, key, read)
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], action, ctx.endpoint)
+    return found
 
 
 def read_profile(ctx: Ctx, key: str) -> dict:
@@ -72,6 +78,16 @@ def read_measurements(ctx: Ctx, key: str, offset: int, limit: int) -> dict:
     total, items = repo.measurements(ctx.driver, ctx.database, key, offset, limit)
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_measurements", ctx.endpoint)
     return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+
+def read_profile_and_measurements(ctx: Ctx, key: str, limit: int) -> tuple[dict, list[dict]]:
+    """The client page: the profile and the newest measurements, with one access check (from the
+    profile's read) and both reads audited, as read_profile and read_measurements, in one write."""
+    profile = _visible(ctx, key, client_profile)
+    _, measurements = repo.measurements(ctx.driver, ctx.database, key, 0, limit)
+    audit.record_reads_of(ctx.driver, ctx.database, ctx.principal, key, ["read_profile", "read_measurements"],
+                          ctx.endpoint)
+    return profile, measurements
 
 
 def read_gate(ctx: Ctx, key: str) -> dict:

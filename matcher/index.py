@@ -24,6 +24,9 @@ from matcher.scoring import (PRIOR, SHORTFALL_PENALTY, Constraints, DistancePoli
 
 ROW_BLOCK = 1 << 16  # client rows per thread block: the block's slice of the output stays in cache
 N_PARTS = 8  # independent top-k heaps in the final pass, merged afterwards
+# A caseload smaller than 1/SCOPED_SCORING of all clients is scored client by client (its rows only);
+# a larger one, or none, by the all-clients kernel.
+SCOPED_SCORING = 20
 SCOPES_KEPT = 256  # caseloads whose rows a Clients keeps (int64 rows: 0.8 MB for 100k clients)
 
 
@@ -242,17 +245,23 @@ class MatchIndex:
             targets.set_base(self.prior)
 
     # ---- scores ---------------------------------------------------------------------------
-    def client_scores(self, targets: Targets, row: int) -> np.ndarray:
-        """Every client's expected fit for one vacancy or occupation (no gates, no distance)."""
+    def client_scores(self, targets: Targets, row: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Every client's expected fit for one vacancy or occupation (no gates, no distance). With
+        `rows` (a caseload) a small enough set is scored alone: the other entries keep the base,
+        and the caller leaves them out."""
         s = targets.span(row)
         base = float(targets.base[row])
         out = np.full(len(self.clients.keys), base, dtype=np.float32)
-        c = self.clients.by_competency
-        kernels.score_clients(self.clients.blocks, c.rows, c.a, c.b, targets.competency[s], targets.required[s],
-                              targets.share[s], self.prior, kernels.CREDIT_TABLE, out)
-        for client, (cols, levels, confs) in self.clients.patched.items():
-            out[client] = kernels.score_one(base, targets.competency[s], targets.required[s], targets.share[s], cols,
-                                            levels, confs, self.prior, kernels.CREDIT_TABLE)
+        req = (targets.competency[s], targets.required[s], targets.share[s])
+        patched = self.clients.patched.items()
+        if rows is not None and len(rows) * SCOPED_SCORING < len(out):
+            e = self.clients.by_client
+            kernels.score_rows(rows, base, *req, e.indptr, e.rows, e.a, e.b, self.prior, kernels.CREDIT_TABLE, out)
+        else:
+            c = self.clients.by_competency
+            kernels.score_clients(self.clients.blocks, c.rows, c.a, c.b, *req, self.prior, kernels.CREDIT_TABLE, out)
+        for client, (cols, levels, confs) in patched:  # their rows in the matrices are stale
+            out[client] = kernels.score_one(base, *req, cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
         return out
 
     def target_scores(self, targets: Targets, client_row: int, overrides: dict[int, float] | None = None) -> np.ndarray:
@@ -273,11 +282,13 @@ class MatchIndex:
         v, c = self.vacancies.row[vacancy], self.clients
         t = self.vacancies
         excluded = c.excluded
+        rows = None
         if scope is not None:
+            rows = c.scope_rows(scope if isinstance(scope, Scope) else Scope(scope))
             excluded = np.ones(len(c.keys), dtype=np.bool_)
-            excluded[c.scope_rows(scope if isinstance(scope, Scope) else Scope(scope))] = False
+            excluded[rows] = False
             excluded |= c.excluded
-        return _top(self.client_scores(t, v), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
+        return _top(self.client_scores(t, v, rows), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
                     c.education, t.education[v:v + 1], excluded, n, constraints)
 
     def vacancies_for(self, client: str, n: int,
@@ -298,9 +309,11 @@ class MatchIndex:
         """Runs every kernel once on this index's own arrays, so that numba compiles it (or loads it
         from its cache) for their exact types before a coach's first request: a first compile takes
         seconds. Pure: no database, nothing changes."""
+        client = next(iter(self.clients.row), None)
         if len(self.vacancies.keys):
             self.candidates(self.vacancies.keys[0], 1)
-        client = next(iter(self.clients.row), None)
+            if client is not None:
+                self.candidates(self.vacancies.keys[0], 1, scope=[client])  # the caseload kernel
         if client is None:
             return
         self.vacancies_for(client, 1)

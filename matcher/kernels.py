@@ -82,6 +82,17 @@ def score_one(base, req_cols, required, share, cols, level, conf, prior, table):
 
 
 @njit(cache=True)
+def score_rows(which, base, req_cols, required, share, indptr, cols, level, conf, prior, table, out):
+    """out[r] = score_one for each client row r in `which` only, its evidence read from the by-client
+    matrix (entries indptr[r]..indptr[r + 1]): a caseload of a hundred clients costs a hundred short
+    merges, not a pass over every client's evidence for the vacancy's competencies."""
+    for k in range(which.shape[0]):
+        r = which[k]
+        s, e = indptr[r], indptr[r + 1]
+        out[r] = score_one(base, req_cols, required, share, cols[s:e], level[s:e], conf[s:e], prior, table)
+
+
+@njit(cache=True)
 def reached_change(start, stop, rows, required, share, old_level, old_conf, new_level, new_conf, prior, table,
                    scores, counted, threshold):
     """How many more of the `counted` targets reach `threshold` when one competency's evidence

@@ -54,6 +54,25 @@ def test_kernel_scores_equal_the_pure_scoring(seed):
 
 
 @hsettings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 14))
+def test_a_small_caseload_scored_alone_gets_the_all_clients_kernels_scores(seed, size):
+    idx = build(seed)
+    c = idx.clients
+    n = len(idx.competencies)
+    c.patch(ClientPatch(c.keys[2], np.arange(0, n, 3, dtype=np.int32), np.full(len(range(0, n, 3)), 0.9, np.float32),
+                        np.ones(len(range(0, n, 3)), np.float32), False, c.xyz[2].copy(), math.nan, math.nan))
+    rows = np.sort(np.random.default_rng(seed).choice(len(c.keys), size, replace=False)).astype(np.int64)
+    rows[0] = 2  # the patched client is in the caseload
+    rows = np.unique(rows)
+    for v in idx.vacancies.keys[:5]:
+        row = idx.vacancies.row[v]
+        everyone, alone = idx.client_scores(idx.vacancies, row), idx.client_scores(idx.vacancies, row, rows)
+        assert np.allclose(alone[rows], everyone[rows], atol=1e-5)
+        assert idx.candidates(v, 20, scope=[c.keys[r] for r in rows]).keys == \
+            [k for k in idx.candidates(v, len(c.keys)).keys if c.row[k] in set(rows.tolist())][:20]
+
+
+@hsettings(max_examples=15, deadline=None)
 @given(st.integers(0, 10_000))
 def test_ranking_is_the_explained_score_and_never_shows_gated_clients(seed):
     idx = build(seed, gated=0.3)
@@ -209,7 +228,7 @@ from matcher.index import ClientPatch
 index_store.save(build(6), Path({folder!r}), "i")
 idx = index_store.load(Path({folder!r}), "i")  # mapped, read-only arrays: the types a server ranks with
 kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.reached_change,
-         kernels.finish_top]
+         kernels.finish_top, kernels.score_rows]
 idx.warm()
 warmed = [len(k.signatures) for k in kinds]
 c = idx.clients.keys[5]
@@ -217,6 +236,7 @@ n = len(idx.competencies)
 idx.clients.patch(ClientPatch(c, np.arange(n, dtype=np.int32), np.ones(n, np.float32), np.ones(n, np.float32),
                               False, idx.clients.xyz[5].copy(), math.nan, math.nan))
 idx.candidates(idx.vacancies.keys[3], 10)
+idx.candidates(idx.vacancies.keys[3], 10, scope=list(idx.clients.keys[:12]))  # a caseload, scored alone
 idx.vacancies_for(c, 10)
 idx.occupations_for(c, 10)
 scores = idx.target_scores(idx.vacancies, 5)

@@ -80,11 +80,6 @@ def by_ref(latest: list) -> dict[str, dict]:
     return {d["advice_ref"]: dict(d) for d in latest}
 
 
-def decisions_for(driver: Driver, database: str, client_key: str, advice_refs: list[str] | None) -> dict[str, dict]:
-    """The latest decision per advice ref for one client."""
-    return {ref: d for (_, ref), d in decisions_for_many(driver, database, [client_key], advice_refs).items()}
-
-
 def list_decisions(driver: Driver, database: str, client_key: str, offset: int, limit: int) -> tuple[int, list[dict]]:
     records, _, _ = read(driver, _LIST, database, client_key=client_key, offset=offset, limit=limit)
     return records[0]["total"], [dict(d) for d in records[0]["items"]]

@@ -341,8 +341,6 @@ CASES = [
              reason_code="agrees_with_advice", reason_text="")),
     case("decision_repository.decisions_for_many", "read",
          lambda d, w: decision_repository.decisions_for_many(d, w.db, ["K-1", "K-2"], None)),
-    case("decision_repository.decisions_for", "read",
-         lambda d, w: decision_repository.decisions_for(d, w.db, "K-1", ["V-1"])),
     case("decision_repository.list_decisions", "read",
          lambda d, w: decision_repository.list_decisions(d, w.db, "K-1", 0, 10)),
     # api/services/lookup.py (its own release tag reads, and the look-up repository under it)

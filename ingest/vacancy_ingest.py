@@ -106,12 +106,14 @@ def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path
     from competency_atlas.lookup import build_index as build_lookup
     from competency_atlas.lookup_repository import load_label_rows
 
-    from competency_atlas.embeddings import set_threads
-    from graph_schema.settings import settings
+    encodes = extract or semantic
+    if encodes:
+        from competency_atlas.embeddings import set_threads
+        from graph_schema.settings import settings
 
-    # The label vectors (encoded on the first run only, then read from their cache) get every
-    # core: nothing else runs yet, and on 2 quiet cores two threads encode 1.55x as fast as one.
-    set_threads(os.cpu_count() or 1)
+        # The label vectors (encoded on the first run only, then read from their cache) get every
+        # core: nothing else runs yet, and on 2 quiet cores two threads encode 1.55x as fast as one.
+        set_threads(os.cpu_count() or 1)
     codes = load_occupation_codes(driver, database)
     rows = load_label_rows(driver, database, "Occupation")
     index = embed = None
@@ -128,9 +130,10 @@ def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path
         # rests on labels and phrase windows (see ingest/extraction.py).
         skills = build_skills(esco_skills(data_dir), model, default_cache_dir(work_dir), with_texts=False)
         extractor = VacancyExtractor(skills, SentenceEncoder(model))
-    # The ingest then encodes vacancy texts while its batch writes run on another thread: measured
-    # on 2 shared cores, one encoder thread is as fast in wall time as two with a third less CPU.
-    set_threads(settings().encoder_threads)
+    if encodes:
+        # The ingest then encodes vacancy texts while its batch writes run on another thread: on 2
+        # shared cores one encoder thread was as fast in wall time as two, with a third less CPU.
+        set_threads(settings().encoder_threads)
     return Enricher(codes, OccupationNormaliser(codes, index, embed), load_geography(data_dir), extractor,
                     partial(load_profiles, driver, database))
 

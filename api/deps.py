@@ -120,6 +120,17 @@ def visible_client(ctx: Ctx, key: str) -> None:
     require_visible(ctx, client_repository.assignments(ctx.driver, ctx.database, [key]).get(key))
 
 
+def read_visible(ctx: Ctx, key: str, read) -> dict:
+    """`read(driver, database, key)`'s data of a client the caller may see, else the shared 404.
+    The read returns who may see the client (`assignment`) with the data, so the check costs no
+    read of its own."""
+    if not is_client_key(key):
+        raise client_not_found()
+    found = read(ctx.driver, ctx.database, key)
+    require_visible(ctx, None if found is None else found["assignment"])
+    return found
+
+
 def require_visible(ctx: Ctx, assignment: Assignment | None) -> None:
     """The shared 404 unless the caller may see a client with this assignment (None: no such
     client), for a route that read the assignment with the client's other data."""

@@ -11,10 +11,9 @@ from typing import Any
 
 from api import audit
 from api.decisions import AdviceKind, advice_ref
-from api.deps import Ctx, require_visible
-from api.problems import ApiProblem, client_not_found
+from api.deps import Ctx, read_visible
+from api.problems import ApiProblem
 from api.services import matching
-from ingest.client_keys import is_client_key
 from matcher.service import MatchService, NotFound
 
 NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions until the gate changes "
@@ -23,11 +22,7 @@ NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions u
 
 def client_with_gate(ctx: Ctx, key: str) -> dict:
     """The visible client's gate, or the shared 404 (one read for both)."""
-    if not is_client_key(key):
-        raise client_not_found()
-    client = matching.client_gate(ctx.driver, ctx.database, key)
-    require_visible(ctx, None if client is None else client["assignment"])
-    return client
+    return read_visible(ctx, key, matching.client_gate)
 
 
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, offset: int, limit: int,

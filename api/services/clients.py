@@ -9,9 +9,8 @@ from api import audit
 from api import client_repository as repo
 from api.access import may_erase_client
 from api.decisions import AdviceKind, advice_ref
-from api.deps import Ctx, require_visible, visible_client
+from api.deps import Ctx, read_visible, visible_client
 from api.problems import client_not_found
-from ingest.client_keys import is_client_key
 from ingest.measurement_repository import erase_client
 
 # Client properties that are bookkeeping or shown elsewhere, not attributes.
@@ -52,13 +51,8 @@ def erase(driver: Driver, database: str, key: str) -> dict:
 # ---------------------------------------------------------------- as the caller sees them, audited
 
 def _visible(ctx: Ctx, key: str, read) -> dict:
-    """`read`'s data of a client the caller may see (else the shared 404): it returns who may see
-    the client with the data, so the check costs no read of its own."""
-    if not is_client_key(key):
-        raise client_not_found()
-    found = read(ctx.driver, ctx.database, key)
-    require_visible(ctx, None if found is None else found["assignment"])
-    return {k: v for k, v in found.items() if k != "assignment"}
+    """A visible client's data (api/deps.read_visible), without who may see it."""
+    return {k: v for k, v in read_visible(ctx, key, read).items() if k != "assignment"}
 
 
 def _audited(ctx: Ctx, key: str, read, action: str) -> dict:

@@ -12,8 +12,16 @@ the output and keeps it in cache while it walks every required column.
 """
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+import os
+
+# numba's parallel kernels run on OpenMP (libgomp) here, whose worker threads spin ~10 ms after
+# every kernel, waiting for the next one: CPU taken from Neo4j and the other workers between
+# rankings (a coach's candidate list: 36.6 ms of CPU a request, 26.2 passive, the same wall time;
+# docs/bench-api.md). Set before numba first loads libgomp; OMP_WAIT_POLICY from the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402  after the wait policy
+from numba import njit, prange  # noqa: E402
 
 from matcher.scoring import credit
 

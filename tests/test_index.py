@@ -262,3 +262,42 @@ def test_warming_compiles_every_kernel_a_request_uses(tmp_path):
     counts = json.loads(out.stdout.strip().splitlines()[-1])  # compiled signatures per kernel
     assert counts["warmed"] == counts["after"], out.stdout
     assert 0 not in counts["warmed"], out.stdout  # every kernel was compiled by warm
+
+
+IDLE_CHECK = """
+import json, resource, sys, time
+sys.path.insert(0, {tests!r})
+from test_index import build
+idx = build(7)
+idx.warm()
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+v = idx.vacancies.keys[2]
+idx.candidates(v, 10)
+began, slept = cpu(), 0.0
+for _ in range(10):  # rankings a few requests apart, as in a quiet consulting room
+    idx.candidates(v, 10)
+    t = time.perf_counter()
+    time.sleep(0.03)
+    slept += time.perf_counter() - t
+print(json.dumps({{"cpu_s": cpu() - began, "slept_s": slept}}))
+"""
+
+
+def test_the_kernels_threads_sleep_between_rankings(tmp_path):
+    """numba's OpenMP threads spun ~10 ms after every parallel kernel by default, a core burnt
+    between rankings; matcher/kernels.py makes them wait passively. Ten rankings 30 ms apart in a
+    fresh process (the environment without OMP_WAIT_POLICY) cost a few ms of CPU, not ~100."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", IDLE_CHECK.format(tests=str(Path(__file__).parent))],
+                         capture_output=True, text=True, timeout=300, env={**env, "NUMBA_CACHE_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    used = json.loads(out.stdout.strip().splitlines()[-1])
+    assert used["slept_s"] >= 0.3 and used["cpu_s"] < 0.1 * used["slept_s"], used

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 
 def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = (2, 4)) -> list[str]:
@@ -38,6 +41,10 @@ class CharTfidf:
         self.idf = np.zeros(0, dtype=np.float32)
 
     def _counts(self, texts: Iterable[str], grow: bool) -> sparse.csr_matrix:
+        # scipy.sparse on first use, not at import: an API worker imports the look-up with its
+        # routes and most never search (11 MB of private memory per worker; docs/bench-api.md)
+        from scipy import sparse
+
         indptr, indices, values = [0], [], []
         for text in texts:
             counts = Counter(char_wb_ngrams(text, self.ngram_range))

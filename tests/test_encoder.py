@@ -137,6 +137,23 @@ def test_serving_never_imports_torch():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_serving_worker_loads_what_most_requests_never_use_only_when_asked():
+    """Each API worker's private memory (issue 15: at most 200 MB more per worker): pandas (the
+    Neo4j driver's optional import), fpdf (the report PDF) and scipy.sparse (text look-up, vacancy
+    ingest) are left out of a fresh worker's import of the app, ~45 MB together, and come in with
+    the first request that needs them."""
+    code = ("import sys, api.serving\n"
+            "api.serving.create_app()\n"
+            "print(sorted(m for m in ('pandas', 'fpdf', 'scipy.sparse') if sys.modules.get(m)))\n"
+            "from api.pages import report_pdf\n"
+            "from competency_atlas.char_tfidf import CharTfidf\n"
+            "CharTfidf().fit_transform(['lasser'])\n"
+            "print(sorted(m for m in ('fpdf', 'scipy.sparse') if sys.modules.get(m)))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-2:] == ["[]", "['fpdf', 'scipy.sparse']"]
+
+
 def test_only_training_code_mentions_torch():
     """Static guard: torch / sentence-transformers are imported by training code only."""
     allowed = {"competency_atlas/tuning.py", "competency_atlas/embeddings.py"}  # tune(); legacy load_model

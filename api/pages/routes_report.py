@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from api.access import Role
 from api.pages import report_adapters as adapters
-from api.pages import report_pdf, report_words, session
+from api.pages import report_words, session
 from api.pages.web import SECURITY_HEADERS, Page, PageError, call, form_fields, page, redirect, render
 
 router = APIRouter()
@@ -65,6 +65,10 @@ def report_page(key: str = KEY, versie: str | None = VERSION, fout: str | None =
 @router.get("/klanten/{key}/rapport.pdf")
 def report_pdf_file(key: str = KEY, versie: str | None = VERSION, p: Page = Depends(reader)):
     now = _report(p, key, versie)
+    # fpdf on the first PDF, not at import: ~20 MB of private memory in every API worker, most of
+    # which never print a report (docs/bench-api.md)
+    from api.pages import report_pdf
+
     body = report_pdf.render(now["content"], now["hash"], now["state"])
     name = "rapportage-" + "".join(ch for ch in key if (ch.isascii() and ch.isalnum()) or ch in "-_")[:60] + ".pdf"
     headers = {**SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{name}"'}

@@ -10,7 +10,6 @@ from pathlib import Path
 from neo4j import Driver
 
 from ingest.report import Problem
-from ingest.vacancy_ingest import build_enricher, ingest_records
 from ingest.source_files import reader_for
 from ingest.vacancy_readers import JSON_SUFFIXES, FileProblem, read_csv_text, read_json_lines, read_json_text
 from graph_schema.settings import Settings
@@ -19,10 +18,18 @@ SOURCE = "request"
 _lock = threading.Lock()
 
 
+def _pipeline():
+    """The CLI's vacancy pipeline, imported with the first vacancy posted, not with the routes: its
+    skill extraction brings scipy.sparse, ~11 MB of private memory in every API worker, most of
+    which serve coaches and never ingest (docs/bench-api.md)."""
+    from ingest import vacancy_ingest
+    return vacancy_ingest
+
+
 def _enricher(cache: dict, driver: Driver, database: str, settings: Settings):
     with _lock:
         if "vacancy_enricher" not in cache:
-            cache["vacancy_enricher"] = build_enricher(driver, database, settings.data_dir, settings.work_dir,
+            cache["vacancy_enricher"] = _pipeline().build_enricher(driver, database, settings.data_dir, settings.work_dir,
                                                        settings.embedding_model, extract=settings.api_semantic,
                                                        semantic=settings.api_semantic)
         return cache["vacancy_enricher"]
@@ -49,7 +56,7 @@ def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Se
 
 def _ingest(cache: dict, driver: Driver, database: str, settings: Settings, records: list) -> dict:
     enricher = _enricher(cache, driver, database, settings)
-    report = ingest_records(iter(records), driver, database, enricher)
+    report = _pipeline().ingest_records(iter(records), driver, database, enricher)
     rejected_at: dict[str, list] = {}
     for rejection in report.rejections:
         for p in rejection.problems:

@@ -91,6 +91,10 @@ def test_decision_flow_leaves_measurements_untouched_and_shows_next_to_advice(ap
 
 
 def test_erasure_through_the_api(api):
+    before = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach")).json()["items"]
+    assert "K-1" in {c["client_key"] for c in before}
+    service = api.app.state.matcher
+    patches = service.counters["patches"]
     api.client.get("/clients/K-1", headers=api.h("coach"))
     api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
         "kind": "vacancy", "target": "V-1", "choice": "follow", "reason_code": "agrees_with_advice"})
@@ -98,6 +102,9 @@ def test_erasure_through_the_api(api):
     assert api.client.delete("/clients/K-2", headers=api.h("coach")).status_code == 404  # not coach-a's
     r = api.client.delete("/clients/K-1", headers=api.h("coach"))
     assert r.status_code == 200 and r.json()["erased"] is True and r.json()["removed"]["measurements"] == 1
+    # out of this process's index in the erasure's own request, not at the next ranking's check
+    assert service.counters["patches"] == patches + 1
+    assert service.status()["generation"] == current_generation(api.driver, api.db)
     assert api.client.get("/clients/K-1", headers=api.h("coach")).status_code == 404
     left, _, _ = api.driver.execute_query(
         "MATCH (n) WHERE n.key = 'K-1' OR n.client_key = 'K-1' OR n.name = $name RETURN count(n) AS n",

@@ -45,5 +45,5 @@ def client_gate(key: str = KEY, ctx: Ctx = Depends(require("client_read"))):
 
 @router.delete("/{key}", response_model=ErasureOut, responses=NOT_FOUND,
                summary="Erase a client (right to erasure): the client's coach or an admin")
-def erase_client(key: str = KEY, ctx: Ctx = Depends(require("client_erase"))):
-    return service.erase_on_request(ctx, key)
+def erase_client(request: Request, key: str = KEY, ctx: Ctx = Depends(require("client_erase"))):
+    return service.erase_on_request(ctx, request.app.state, key)

@@ -3,6 +3,8 @@ cases the JSON API and the pages share: the client must be visible to the caller
 404), and each read is audited."""
 from __future__ import annotations
 
+from typing import Any
+
 from neo4j import Driver
 
 from api import audit
@@ -11,6 +13,7 @@ from api.access import may_erase_client
 from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx, read_visible, visible_client
 from api.problems import client_not_found
+from api.services.matching import catch_up
 from ingest.measurement_repository import erase_client
 
 # Client properties that are bookkeeping or shown elsewhere, not attributes.
@@ -88,11 +91,13 @@ def read_gate(ctx: Ctx, key: str) -> dict:
     return _audited(ctx, key, client_gate, "read_gate")
 
 
-def erase_on_request(ctx: Ctx, key: str) -> dict:
+def erase_on_request(ctx: Ctx, app_state: Any, key: str) -> dict:
     """The right to erasure, by the client's coach or an admin (anyone else: the shared 404)."""
     found = repo.assignments(ctx.driver, ctx.database, [key]).get(key)
     if not may_erase_client(ctx.principal, found):
         raise client_not_found()
     # Logged before the erasure: the erasure then removes the key from every entry, this one included.
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "erase", ctx.endpoint)
-    return erase(ctx.driver, ctx.database, key)
+    erased = erase(ctx.driver, ctx.database, key)
+    catch_up(app_state)  # gone from this process's rankings before the answer, not at its next check
+    return erased

@@ -24,8 +24,8 @@ from matcher.scoring import (PRIOR, SHORTFALL_PENALTY, Constraints, DistancePoli
 
 ROW_BLOCK = 1 << 16  # client rows per thread block: the block's slice of the output stays in cache
 N_PARTS = 8  # independent top-k heaps in the final pass, merged afterwards
-# A caseload smaller than 1/SCOPED_SCORING of all clients is scored client by client (its rows only);
-# a larger one, or none, by the all-clients kernel.
+# A caseload smaller than 1/SCOPED_SCORING of all clients is scored client by client and its top
+# chosen from its rows only; a larger one, or none, by the all-clients kernels.
 SCOPED_SCORING = 20
 SCOPES_KEPT = 256  # caseloads whose rows a Clients keeps (int64 rows: 0.8 MB for 100k clients)
 
@@ -254,7 +254,7 @@ class MatchIndex:
         out = np.full(len(self.clients.keys), base, dtype=np.float32)
         req = (targets.competency[s], targets.required[s], targets.share[s])
         patched = self.clients.patched.items()
-        if rows is not None and len(rows) * SCOPED_SCORING < len(out):
+        if rows is not None and _scored_alone(rows, len(out)):
             e = self.clients.by_client
             kernels.score_rows(rows, base, *req, e.indptr, e.rows, e.a, e.b, self.prior, kernels.CREDIT_TABLE, out)
         else:
@@ -281,15 +281,19 @@ class MatchIndex:
         `scope`: only these clients (a coach's caseload); None: everybody."""
         v, c = self.vacancies.row[vacancy], self.clients
         t = self.vacancies
-        excluded = c.excluded
-        rows = None
-        if scope is not None:
-            rows = c.scope_rows(scope if isinstance(scope, Scope) else Scope(scope))
-            excluded = np.ones(len(c.keys), dtype=np.bool_)
-            excluded[rows] = False
-            excluded |= c.excluded
-        return _top(self.client_scores(t, v, rows), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
-                    c.education, t.education[v:v + 1], excluded, n, constraints)
+        if scope is None:
+            return _top(self.client_scores(t, v), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
+                        c.education, t.education[v:v + 1], c.excluded, n, constraints)
+        rows = c.scope_rows(scope if isinstance(scope, Scope) else Scope(scope))
+        scores = self.client_scores(t, v, rows)
+        if _scored_alone(rows, len(c.keys)):  # only the caseload's rows go through the selection too
+            return _top(scores[rows], [c.keys[r] for r in rows.tolist()], c.xyz[rows], t.xyz[v], c.hours[rows],
+                        t.hours[v:v + 1], c.education[rows], t.education[v:v + 1], c.excluded[rows], n, constraints)
+        excluded = np.ones(len(c.keys), dtype=np.bool_)
+        excluded[rows] = False
+        excluded |= c.excluded
+        return _top(scores, c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1], c.education,
+                    t.education[v:v + 1], excluded, n, constraints)
 
     def vacancies_for(self, client: str, n: int,
                       constraints: Constraints = Constraints(DistancePolicy(hard=True))) -> Ranked:
@@ -409,6 +413,11 @@ def _override(cols, levels, confs, overrides: dict[int, tuple[float, float]]):
     keys = np.array(sorted(merged), dtype=np.int32)
     return (keys, np.array([merged[c][0] for c in keys], dtype=np.float32),
             np.array([merged[c][1] for c in keys], dtype=np.float32))
+
+
+def _scored_alone(rows: np.ndarray, clients: int) -> bool:
+    """A caseload small enough to score, and select from, row by row (see SCOPED_SCORING)."""
+    return len(rows) * SCOPED_SCORING < clients
 
 
 def _top(scores, keys, xyz, centre, hours_have, hours_need, edu_have, edu_need, excluded, n,

@@ -55,8 +55,9 @@ def test_kernel_scores_equal_the_pure_scoring(seed):
 
 @hsettings(max_examples=15, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 14))
-def test_a_small_caseload_scored_alone_gets_the_all_clients_kernels_scores(seed, size):
-    idx = build(seed)
+def test_a_small_caseload_scored_alone_gets_the_all_clients_kernels_scores_and_ranking(seed, size):
+    hours = np.random.default_rng(seed).choice([16.0, 24.0, 36.0, np.nan], 300).astype(np.float32)
+    idx = build(seed, client_hours=hours, vac_hours=np.full(40, 32.0))
     c = idx.clients
     n = len(idx.competencies)
     c.patch(ClientPatch(c.keys[2], np.arange(0, n, 3, dtype=np.int32), np.full(len(range(0, n, 3)), 0.9, np.float32),
@@ -68,8 +69,10 @@ def test_a_small_caseload_scored_alone_gets_the_all_clients_kernels_scores(seed,
         row = idx.vacancies.row[v]
         everyone, alone = idx.client_scores(idx.vacancies, row), idx.client_scores(idx.vacancies, row, rows)
         assert np.allclose(alone[rows], everyone[rows], atol=1e-5)
-        assert idx.candidates(v, 20, scope=[c.keys[r] for r in rows]).keys == \
-            [k for k in idx.candidates(v, len(c.keys)).keys if c.row[k] in set(rows.tolist())][:20]
+        for constraints in (Constraints(), Constraints(DistancePolicy(radius_km=40, hard=True), filter_hours=True)):
+            scoped = idx.candidates(v, 20, constraints, scope=[c.keys[r] for r in rows])
+            everyone_ranked = [k for k in idx.candidates(v, len(c.keys), constraints).keys if c.row[k] in set(rows.tolist())]
+            assert scoped.keys == everyone_ranked[:20] and scoped.total == len(everyone_ranked)
 
 
 @hsettings(max_examples=15, deadline=None)

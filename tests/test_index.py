@@ -65,13 +65,14 @@ def test_a_small_caseload_scored_alone_gets_the_all_clients_kernels_scores_and_r
     rows = np.sort(np.random.default_rng(seed).choice(len(c.keys), size, replace=False)).astype(np.int64)
     rows[0] = 2  # the patched client is in the caseload
     rows = np.unique(rows)
+    caseload = set(rows.tolist())
     for v in idx.vacancies.keys[:5]:
         row = idx.vacancies.row[v]
         everyone, alone = idx.client_scores(idx.vacancies, row), idx.client_scores(idx.vacancies, row, rows)
         assert np.allclose(alone[rows], everyone[rows], atol=1e-5)
         for constraints in (Constraints(), Constraints(DistancePolicy(radius_km=40, hard=True), filter_hours=True)):
             scoped = idx.candidates(v, 20, constraints, scope=[c.keys[r] for r in rows])
-            everyone_ranked = [k for k in idx.candidates(v, len(c.keys), constraints).keys if c.row[k] in set(rows.tolist())]
+            everyone_ranked = [k for k in idx.candidates(v, len(c.keys), constraints).keys if c.row[k] in caseload]
             assert scoped.keys == everyone_ranked[:20] and scoped.total == len(everyone_ranked)
 
 

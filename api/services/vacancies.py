@@ -29,9 +29,9 @@ def _pipeline():
 def _enricher(cache: dict, driver: Driver, database: str, settings: Settings):
     with _lock:
         if "vacancy_enricher" not in cache:
-            cache["vacancy_enricher"] = _pipeline().build_enricher(driver, database, settings.data_dir, settings.work_dir,
-                                                       settings.embedding_model, extract=settings.api_semantic,
-                                                       semantic=settings.api_semantic)
+            cache["vacancy_enricher"] = _pipeline().build_enricher(
+                driver, database, settings.data_dir, settings.work_dir, settings.embedding_model,
+                extract=settings.api_semantic, semantic=settings.api_semantic)
         return cache["vacancy_enricher"]
 
 

@@ -8,7 +8,9 @@ with CREATE only — this module has no update or delete, and no endpoint change
 a client keeps its entries but removes the key from them: the trail that a read happened stays.)
 One call writes the entries of one request in one UNWIND, so listing 50 candidates costs one
 round trip, not 50; and the calls of concurrent requests share one transaction (`GroupCommit`):
-each caller still returns only once its entries are committed.
+each caller still returns only once its entries are committed. A read that still has work to do
+once it knows whose data it shows (ranking, explaining) sends its entries first and waits for
+them at the end (`recording_reads`): the commit overlaps the work instead of following it.
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ import os
 import queue
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from neo4j import Driver
@@ -55,6 +59,19 @@ def record_reads_of(driver: Driver, database: str, principal: Principal, client_
     return _write(driver, database, principal, [(client_key, None, action) for action in actions], endpoint)
 
 
+@contextmanager
+def recording_reads(driver: Driver, database: str, principal: Principal, client_keys: list[str], action: str,
+                    endpoint: str) -> Iterator[None]:
+    """One entry per client read, committed while the block builds the answer; leaving the block
+    waits for the commit (and raises if it failed), so no answer leaves before its entries are
+    durable. Enter it only once the caller may see these clients: if the block then fails, the
+    entries stay, and the trail errs towards a read recorded, never an answer unrecorded."""
+    pending = _submit(driver, database, principal, [(key, None, action) for key in client_keys], endpoint)
+    yield
+    if pending is not None:
+        pending.result()
+
+
 def record_act(driver: Driver, database: str, principal: Principal, action: str, endpoint: str, *,
                client_key: str | None = None, target: str | None = None) -> None:
     """One entry for an act: consent given or withdrawn, a decision, a token minted or revoked."""
@@ -64,24 +81,33 @@ def record_act(driver: Driver, database: str, principal: Principal, action: str,
 def _write(driver: Driver, database: str, principal: Principal, entries: list[tuple[str | None, str | None, str]],
            endpoint: str) -> int:
     """Entries of (client key, target, action), committed before this returns."""
+    pending = _submit(driver, database, principal, entries, endpoint)
+    if pending is not None:
+        pending.result()
+    return len(entries)
+
+
+def _submit(driver: Driver, database: str, principal: Principal, entries: list[tuple[str | None, str | None, str]],
+            endpoint: str) -> Future | None:
+    """Entries of (client key, target, action) handed to the writer; the future is done once they
+    are committed (None: nothing to write)."""
     if not entries:
-        return 0
+        return None
     at = datetime.now(timezone.utc).isoformat()
     rid = request_context.request_id()
     base = uuid.uuid4().hex  # one random draw per call, not per entry: ids stay unique by suffix
     rows = [{"id": f"{base}-{i}", "at": at, "subject": principal.subject, "role": principal.role.value,
              "client_key": key, "action": action, "endpoint": endpoint, "target": target, "request_id": rid}
             for i, (key, target, action) in enumerate(entries)]
-    GROUP_COMMIT.write(driver, database, rows)
-    return len(rows)
+    return GROUP_COMMIT.submit(driver, database, rows)
 
 
 class GroupCommit:
     """Audit rows of concurrent requests written in one transaction, by one writer thread: while
-    it commits a batch, the next requests' rows queue up and go together in the next. A caller
-    blocks until the transaction holding its rows has committed (and gets an error if they could
-    not be), so no answer leaves before its audit entry is durable. Under load this turns one
-    write transaction per read into one per several; alone, a request waits for its own, as before."""
+    it commits a batch, the next requests' rows queue up and go together in the next. A caller's
+    future is done once the transaction holding its rows has committed (or holds the error if they
+    could not be), and callers wait for it before they answer, so no answer leaves before its audit
+    entry is durable. Under load this turns one write transaction per read into one per several."""
 
     MAX_ROWS = 2000  # one batch's UNWIND at most
 
@@ -94,11 +120,12 @@ class GroupCommit:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
 
-    def write(self, driver: Driver, database: str, rows: list[dict]) -> None:
+    def submit(self, driver: Driver, database: str, rows: list[dict]) -> Future:
+        """Queues the rows; the future is done once their transaction has committed."""
         done: Future = Future()
         self._queue.put((driver, database, rows, done))
         self._start()
-        done.result()  # raises what kept its rows from being committed
+        return done
 
     def _start(self) -> None:
         if self._writer is None or not self._writer.is_alive():

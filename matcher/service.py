@@ -24,7 +24,7 @@ from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
 from matcher import index_store
 from matcher.freshness import changes_since, graph_state, key_hash, patchable, written_here
-from matcher.index import MatchIndex, Scope, Targets, distance_km
+from matcher.index import MatchIndex, Ranked, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
 from matcher.preferences import preference
@@ -244,20 +244,33 @@ class MatchService:
     def candidates_page(self, vacancy: str, top: int = 50, constraints: Constraints = Constraints(),
                         lang: str = "nl", scope: Scope | Sequence[str] | None = None,
                         occupation: str | None = None, provenance: bool = True) -> tuple[list[Match], int]:
-        """The top candidates and how many were eligible in all (for pagination). `occupation`:
+        """The top candidates, explained, and how many were eligible in all (for pagination)."""
+        ranked = self.rank_candidates(vacancy, top, constraints, scope)
+        return self.candidate_matches(vacancy, ranked.keys, constraints, lang, occupation, provenance), ranked.total
+
+    def rank_candidates(self, vacancy: str, top: int, constraints: Constraints = Constraints(),
+                        scope: Scope | Sequence[str] | None = None) -> Ranked:
+        """The keys of the `top` best eligible clients for the vacancy, best first, and how many
+        were eligible: what a caller needs to know whose data a page will show, before it is built."""
+        self._require("vacancy", vacancy)
+        return self.index.candidates(vacancy, top, constraints, scope)
+
+    def candidate_matches(self, vacancy: str, keys: Sequence[str], constraints: Constraints = Constraints(),
+                          lang: str = "nl", occupation: str | None = None, provenance: bool = True,
+                          first_rank: int = 1) -> list[Match]:
+        """Ranked clients (`keys`, the first at `first_rank`) explained for the vacancy. `occupation`:
         the vacancy's, when the caller has read it already (else it is read here). Without
         `provenance` the rows carry no `evidence` (source and date per competency shown)."""
         idx = self._require("vacancy", vacancy)
-        ranked = self.index.candidates(vacancy, top, constraints, scope)
         if occupation is None:
             occupation = self.vacancy_facts([vacancy]).get(vacancy, {}).get("occupation")
-        details = repository.client_details(self.driver, self.database, ranked.keys, provenance)
+        details = repository.client_details(self.driver, self.database, keys, provenance)
         facts = {key: d.facts for key, d in details.items()}
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
         uris = {r.competency for r in requirements}
         evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}
         out = []
-        for rank, key in enumerate(ranked.keys, start=1):
+        for rank, key in enumerate(keys, start=first_rank):
             row = self.index.clients.row[key]
             km = distance_km(self.index.clients.xyz[row], self.index.vacancies.xyz[idx])
             out.append(Match(
@@ -268,7 +281,7 @@ class MatchService:
                 facts=facts.get(key, {}),
                 evidence=evidence.get(key, {}),
                 preference=preference(occupation, facts.get(key, {}).get("preferred_occupations", []))))
-        return out, ranked.total
+        return out
 
     # ---- client -> vacancies / occupations ---------------------------------------------------
     def vacancies(self, client: str, top: int = 50, radius_km: float | None = None, filter_distance: bool = True,

@@ -1,6 +1,8 @@
 """An audited read's entry is committed before its answer is sent: the API server is killed
 (SIGKILL) in the middle of a stream of client reads, and every read that was answered has its
-audit entry in the graph. The server is a real uvicorn process on a free loopback port."""
+audit entry in the graph. The server is a real uvicorn process on a free loopback port. The
+stream mixes a read audited after it is built (the profile) with one whose entry is sent first
+and waited for at the end (the client's vacancies, api/audit.recording_reads)."""
 from __future__ import annotations
 
 import os
@@ -43,20 +45,22 @@ def test_every_answered_read_has_its_audit_entry_after_a_kill(clean_db, settings
                 pass
             assert time.monotonic() < deadline and server.poll() is None, "the API did not start"
             time.sleep(0.2)
-        answered, stop = [], threading.Event()
+        answered, stop = {"read_profile": [], "match_vacancies": []}, threading.Event()
 
-        def reads() -> None:
-            with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=5) as client:
+        def reads(path: str, action: str) -> None:
+            with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
                 while not stop.is_set():
                     try:
-                        if client.get(f"{url}/clients/K-1").status_code == 200:
-                            answered.append(1)
+                        if client.get(f"{url}{path}").status_code == 200:
+                            answered[action].append(1)
                     except httpx.TransportError:
                         return  # the server is gone
-        workers = [threading.Thread(target=reads) for _ in range(4)]
+        workers = [threading.Thread(target=reads, args=("/clients/K-1", "read_profile")) for _ in range(2)]
+        workers += [threading.Thread(target=reads, args=("/clients/K-1/vacancies", "match_vacancies"))
+                    for _ in range(2)]
         for w in workers:
             w.start()
-        while len(answered) < 20 and time.monotonic() < deadline:
+        while min(map(len, answered.values())) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
         # served as `atlas-match serve` serves: the Neo4j driver answers without pandas (api/serving.py)
         assert not [line for line in open(f"/proc/{server.pid}/maps") if "/pandas/" in line]
@@ -68,11 +72,12 @@ def test_every_answered_read_has_its_audit_entry_after_a_kill(clean_db, settings
     finally:
         if server.poll() is None:
             server.kill()
-    entries = clean_db.execute_query(
-        "MATCH (a:AuditEntry {client_key: 'K-1', action: 'read_profile'}) RETURN count(a) AS n",
-        database_=settings.neo4j_database).records[0]["n"]
-    assert len(answered) >= 20
-    assert entries >= len(answered)  # never an answer without its entry (an unanswered read may have one)
+    entries = dict(clean_db.execute_query(
+        "MATCH (a:AuditEntry {client_key: 'K-1'}) RETURN a.action AS action, count(a) AS n",
+        database_=settings.neo4j_database).records)
+    for action, done in answered.items():
+        assert len(done) >= 20, action
+        assert entries.get(action, 0) >= len(done), action  # never an answer without its entry
 
 
 class _SlowFirstWrite:
@@ -153,3 +158,30 @@ def test_a_refused_audit_row_fails_only_its_caller_and_the_writer_goes_on(clean_
     assert slow.batches[:2] == [1, 5] and sorted(slow.batches[2:7]) == [1] * 5 and slow.batches[7:] == [1]
     assert outcome == {**{i: "written" for i in range(7)}, 3: "refused"}
     assert [_entries(clean_db, db, f"coach-{i}") for i in range(7)] == [1, 1, 1, 0, 1, 1, 1]
+
+
+def test_entries_recorded_while_the_answer_is_built_are_committed_before_the_block_is_left(clean_db, settings):
+    from api import audit
+    from api.access import Principal
+
+    slow, db = _SlowFirstWrite(clean_db), settings.neo4j_database
+    who = Principal("coach-overlap", Role.COACH)
+    with audit.recording_reads(slow, db, who, ["K-1", "K-2"], "candidate_list", "/vacancies/x/candidates"):
+        assert slow.first.wait(5)  # the writer took the rows while the answer was still being built
+        assert _entries(clean_db, db, who.subject) == 0  # not committed yet: the writer is slow
+    assert _entries(clean_db, db, who.subject) == 2  # committed by the time the block is left
+
+
+def test_an_answer_whose_entries_could_not_be_committed_never_leaves(clean_db, settings):
+    from api import audit
+    from api.access import Principal
+
+    refusing, db = _SlowFirstWrite(clean_db, refuse="K-9"), settings.neo4j_database
+    built = []
+    try:
+        with audit.recording_reads(refusing, db, Principal("coach-x", Role.COACH), ["K-9"], "what_if", "/x"):
+            built.append("answer")
+        raise AssertionError("the block was left although its entry was refused")
+    except RuntimeError as exc:
+        assert "refused" in str(exc)
+    assert built == ["answer"] and _entries(clean_db, db, "coach-x") == 0

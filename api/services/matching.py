@@ -143,14 +143,30 @@ def _explained(m: Match, hidden: frozenset[str] = frozenset()) -> dict:
 
 def candidates_for_vacancy(service: MatchService, target: Target, keys: Scope | None, offset: int, limit: int,
                            lang: str = "nl", hidden: frozenset[str] = frozenset()) -> tuple[list[dict], int]:
-    """A page of matchable clients ranked for the vacancy (keys: the caller's scope), and the total;
-    `hidden`: competencies the rows neither name nor count (see `explain`)."""
+    """A page of matchable clients ranked for the vacancy (keys: the caller's scope), and the total."""
+    page, total = rank_candidates(service, target, keys, offset, limit)
+    return candidate_rows(service, target, page, offset, lang, hidden), total
+
+
+def rank_candidates(service: MatchService, target: Target, keys: Scope | None, offset: int,
+                    limit: int) -> tuple[list[str], int]:
+    """The clients on one page of the vacancy's ranking, best first, and how many were eligible."""
     if not service.ensure("vacancy", target.id):
         return [], 0
-    matches, total = service.candidates_page(target.id, offset + limit, scope=keys, lang=lang,
-                                             occupation=target.occupation, provenance=False)
+    ranked = service.rank_candidates(target.id, offset + limit, scope=keys)
+    return ranked.keys[offset:offset + limit], ranked.total
+
+
+def candidate_rows(service: MatchService, target: Target, client_keys: list[str], offset: int, lang: str = "nl",
+                   hidden: frozenset[str] = frozenset()) -> list[dict]:
+    """The rows of those clients (ranked from `offset` + 1 on), explained for the vacancy;
+    `hidden`: competencies the rows neither name nor count (see `explain`)."""
+    if not client_keys:
+        return []
+    matches = service.candidate_matches(target.id, client_keys, lang=lang, occupation=target.occupation,
+                                        provenance=False, first_rank=offset + 1)
     return [{"rank": m.rank, "client_key": m.subject, "gate": m.facts.get("gate", "matchable"), **_explained(m, hidden)}
-            for m in matches[offset:offset + limit]], total
+            for m in matches]
 
 
 # ---------------------------------------------------------------- client -> vacancies / occupations

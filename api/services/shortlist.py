@@ -26,13 +26,12 @@ def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: in
     desk = ctx.principal.role is Role.EMPLOYER_DESK
     scope = None if desk else caseload.client_keys(ctx, app_state.cache)
     hidden = sensitive_for_desks(app_state.cache) if desk else frozenset()
-    rows, total = matching.candidates_for_vacancy(service, target, scope, offset, limit, lang, hidden)
-    if desk:
-        items = _cards(ctx, app_state, vacancy_id, rows)
-    else:
-        items = _with_decisions(ctx, vacancy_id, rows)
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [r["client_key"] for r in rows],
-                       "candidate_card" if desk else "candidate_list", ctx.endpoint)
+    page, total = matching.rank_candidates(service, target, scope, offset, limit)
+    # The page's reads are audited from here on: the commit overlaps building the rows.
+    with audit.recording_reads(ctx.driver, ctx.database, ctx.principal, page,
+                               "candidate_card" if desk else "candidate_list", ctx.endpoint):
+        rows = matching.candidate_rows(service, target, page, offset, lang, hidden)
+        items = _cards(ctx, app_state, vacancy_id, rows) if desk else _with_decisions(ctx, vacancy_id, rows)
     return {"vacancy_id": vacancy_id, "title": target.title, "total": total, "offset": offset, "limit": limit,
             "items": items}
 

@@ -104,10 +104,6 @@ def log_erasure(tx: ManagedTransaction, key: str) -> None:
     _bump(tx, clients=[], erased=[key_hash(key)], full=False)
 
 
-def current_generation(driver: Driver, database: str) -> int:
-    return graph_state(driver, database)[1]
-
-
 def graph_state(driver: Driver, database: str) -> tuple[str | None, int]:
     """(the graph's identity, its generation): a wiped and rebuilt graph gets another identity,
     so the pair names one state of what the matcher ranks (matcher/index_store.py)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from api.client_repository import measurement_snapshot
 from api_fixtures import NAME_1, OCC, SKILLS, api, audit_count  # noqa: F401  (fixture)
-from matcher.freshness import bump_generation, current_generation
+from matcher.freshness import bump_generation, graph_state
 
 
 def _cards(api, vacancy):
@@ -104,7 +104,7 @@ def test_erasure_through_the_api(api):
     assert r.status_code == 200 and r.json()["erased"] is True and r.json()["removed"]["measurements"] == 1
     # out of this process's index in the erasure's own request, not at the next ranking's check
     assert service.counters["patches"] == patches + 1
-    assert service.status()["generation"] == current_generation(api.driver, api.db)
+    assert service.status()["generation"] == graph_state(api.driver, api.db)[1]
     assert api.client.get("/clients/K-1", headers=api.h("coach")).status_code == 404
     left, _, _ = api.driver.execute_query(
         "MATCH (n) WHERE n.key = 'K-1' OR n.client_key = 'K-1' OR n.name = $name RETURN count(n) AS n",
@@ -198,7 +198,7 @@ def test_a_coach_observation_lands_as_its_own_source_and_moves_the_ranking(api):
     assert r.status_code == 200 and r.json()["items"][0]["status"] == "landed", r.text
     # patched in the write's own request: the next ranking has nothing to catch up on
     assert service.counters["patches"] == patches + 1
-    assert service.status()["generation"] == current_generation(api.driver, api.db)
+    assert service.status()["generation"] == graph_state(api.driver, api.db)[1]
     [m] = api.driver.execute_query(
         "MATCH (:Client {key: 'K-1'})-[:HAS_MEASUREMENT]->(m:Measurement {instrument: 'waarneming'}) RETURN m",
         database_=api.db).records

@@ -111,16 +111,16 @@ def test_cleanup_removes_the_bench_population_and_what_the_load_wrote_on_it(clea
         CREATE (:Vacancy {id: 'bench-v0000001'})
         CREATE (k:Client {key: 'K-1'})-[:HAS_MEASUREMENT]->(:Measurement {id: 'm2', client_key: 'K-1'})
         CREATE (:Decision {id: 'd2'})-[:ABOUT]->(k)""", database_=db)
-    from matcher.freshness import current_generation
+    from matcher.freshness import graph_state
 
     from api.client_repository import scope_keys
 
-    before = current_generation(clean_db, db)
+    before = graph_state(clean_db, db)[1]
     held, _ = scope_keys(clean_db, db, "coach", "bench-coach-0")
     clean_bench_writes(clean_db, db)
     left = clean_db.execute_query("MATCH (n) WHERE NOT (n:SchemaMigration OR n:IndexState OR n:IndexChange "
                                   "OR n:AccessState) RETURN coalesce(n.key, n.id) AS k", database_=db).records
     assert sorted(r["k"] for r in left) == ["K-1", "d2", "m2"]
-    assert current_generation(clean_db, db) > before  # running and saved indexes learn the population is gone
+    assert graph_state(clean_db, db)[1] > before  # running and saved indexes learn the population is gone
     after, keys = scope_keys(clean_db, db, "coach", "bench-coach-0", known=held)
     assert after != held and keys == []  # held caseloads learn that the population is gone too

@@ -303,7 +303,6 @@ CASES = [
     case("index_repository.load_index", "read", lambda d, w: index_repository.load_index(d, w.db)),
     case("index_repository.client_patches", "read", _client_patches),
     # matcher/freshness.py
-    case("freshness.current_generation", "read", lambda d, w: freshness.current_generation(d, w.db)),
     case("freshness.graph_state", "read", lambda d, w: freshness.graph_state(d, w.db)),
     case("freshness.changes_since", "read", lambda d, w: freshness.changes_since(d, w.db, 0)),
     # api/vacancy_reads.py

@@ -22,11 +22,12 @@ def words_for(lang: str) -> dict:
 
 
 def read_report(ctx: Ctx, app_state, key: str) -> dict:
+    """The current report; its read audited while it is built (api/audit.recording_reads)."""
     visible_client(ctx, key)
-    now = service.current(ctx.driver, ctx.database, app_state, key, words_for)
+    with audit.recording_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_report", ctx.endpoint):
+        now = service.current(ctx.driver, ctx.database, app_state, key, words_for)
     if now is None:
         raise client_not_found()
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_report", ctx.endpoint)
     return now
 
 

@@ -1,6 +1,6 @@
 """The app as `atlas-match serve` runs it, in each uvicorn worker process.
 
-Two things about a serving process's memory, done before anything else is imported:
+Three things about a serving process's memory, done before anything else is imported:
 - glibc gives each thread that allocates a heap arena of its own (up to 8 per core) and keeps
   what is freed in it: with request threads that was ~25 MB more private memory per worker.
   Two arenas (`mallopt(M_ARENA_MAX, 2)`) cost no measurable throughput.
@@ -9,13 +9,24 @@ Two things about a serving process's memory, done before anything else is import
   driver pandas is absent. Nothing the API runs needs pandas (ingest writes its reject files with
   it only from the CLI). With one worker uvicorn serves inside the CLI's process, which has
   imported pandas already; it keeps it.
+- The garbage collector's full collection walks every tracked object that is not frozen (the
+  index and what was loaded with it are: matcher/service.py `_settle_heap`). The requirement
+  lists kept per vacancy (~84,000 small objects for 512 lists) made each one 15–170 ms with the
+  GIL held, about once a second under load: a pause in whichever requests were running. Full
+  collections now run a hundred times less often (`FULL_COLLECTION_EVERY`); the young
+  generations are collected as before, and a full collection only frees reference cycles that
+  lived long, which this service hardly makes.
 """
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter number
+FULL_COLLECTION_EVERY = 1000  # collections of the middle generation per full one (CPython: 10)
+
+gc.set_threshold(*gc.get_threshold()[:2], FULL_COLLECTION_EVERY)
 
 try:
     ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, 2)

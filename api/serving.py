@@ -1,6 +1,6 @@
 """The app as `atlas-match serve` runs it, in each uvicorn worker process.
 
-Three things about a serving process's memory, done before anything else is imported:
+Three things about a serving process's memory and pauses, done before anything else is imported:
 - glibc gives each thread that allocates a heap arena of its own (up to 8 per core) and keeps
   what is freed in it: with request threads that was ~25 MB more private memory per worker.
   Two arenas (`mallopt(M_ARENA_MAX, 2)`) cost no measurable throughput.

@@ -31,7 +31,7 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
     with the coach's latest decision on it."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
-    with _audited(ctx, key, "match_vacancies"):
+    with _recording(ctx, key, "match_vacancies"):
         rows, total = matching.vacancies_for_client(service, client, max_km, offset, limit, lang,
                                                     only_hours=only_hours, only_education=only_education)
     items = _with_decisions(client, rows, [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows])
@@ -42,7 +42,7 @@ def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: i
     """A page of occupations ranked for the client, each with the coach's latest decision on it."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
-    with _audited(ctx, key, "match_occupations"):
+    with _recording(ctx, key, "match_occupations"):
         rows, total = matching.occupations_for_client(service, client, offset, limit, lang)
     items = _with_decisions(client, rows, [advice_ref(AdviceKind.OCCUPATION, r["occupation"]["uri"]) for r in rows])
     return _page(client, total, offset, limit, items)
@@ -83,7 +83,7 @@ def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occup
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     goal = target(ctx, service, vacancy_id, occupation_uri)
-    with _audited(ctx, key, "gap"), _not_indexed():
+    with _recording(ctx, key, "gap"), _not_indexed():
         return matching.gap(service, client, goal, lang)
 
 
@@ -93,11 +93,11 @@ def client_what_if(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, o
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     goal = target(ctx, service, vacancy_id, occupation_uri)
-    with _audited(ctx, key, "what_if"), _not_indexed():
+    with _recording(ctx, key, "what_if"), _not_indexed():
         return matching.what_if(service, client, goal, changes, lang)
 
 
-def _audited(ctx: Ctx, key: str, action: str):
+def _recording(ctx: Ctx, key: str, action: str):
     """The client's read audited while the block works out the answer (api/audit.recording_reads):
     entered once the client is known to be visible and the target to exist."""
     return audit.recording_reads(ctx.driver, ctx.database, ctx.principal, [key], action, ctx.endpoint)

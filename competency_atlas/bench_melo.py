@@ -21,14 +21,16 @@ from pathlib import Path
 import numpy as np
 
 from competency_atlas.lookup import (HALVES, Embed, FusionWeights, LookupIndex, build_index, concept_scores, fuse,
-                                     half_weights, rank_forms, score_components, score_forms)
+                                     half_margins, half_weights, rank_forms, score_components, score_forms)
 
 TOP = 100
 BATCH = 64
 DEV_MARKER = "DEV_SPLIT"  # written by scripts/melo_dev_split.py; `choose_weights` runs only where it is
-# Fusion weights tried by `choose_weights`: semantic share x tfidf's share of the lexical rest.
-SEMANTIC_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+# Fusion weights tried by `choose_weights`: semantic share x tfidf's share of the lexical rest x
+# decisiveness (how far a query's semantic share may move, `lookup.semantic_shares`).
+SEMANTIC_SHARES = tuple(round(0.05 * i, 2) for i in range(21))
 TFIDF_SHARES = (0.25, 0.5, 0.75, 1.0)
+DECISIVENESS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 class DatasetError(ValueError):
@@ -192,8 +194,20 @@ def weight_grid() -> list[FusionWeights]:
     for sem in SEMANTIC_SHARES:
         for share in (TFIDF_SHARES if sem < 1 else (0.5,)):
             rest = 1.0 - sem
-            grid.append(FusionWeights(round(sem, 4), round(rest * share, 4), round(rest * (1 - share), 4)))
+            for decisiveness in (DECISIVENESS if sem < 1 else (0.0,)):
+                grid.append(FusionWeights(round(sem, 4), round(rest * share, 4), round(rest * (1 - share), 4),
+                                          decisiveness))
     return grid
+
+
+def _cached_margins(cache: dict, index: LookupIndex, parts, weights: FusionWeights) -> tuple | None:
+    """The halves' margins depend only on the lexical half's tfidf : fuzzy ratio: computed once each."""
+    if not weights.decisiveness or weights.tfidf + weights.fuzzy <= 0:
+        return None
+    ratio = round(weights.tfidf / (weights.tfidf + weights.fuzzy), 6)
+    if ratio not in cache:
+        cache[ratio] = half_margins(index, parts, weights)
+    return cache[ratio]
 
 
 def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | None = None,
@@ -213,13 +227,15 @@ def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | 
         index = build_corpus_index(data, (corpus_embed or embed)([text for _, text in data.corpus]))
         parts = score_components(index, [title for _, title in data.queries], data.query_lang, embed)
         cids = [cid for cid, _ in data.corpus]
+        margins: dict[float, tuple] = {}
         for n, weights in enumerate(grid):
-            scores = fuse(index, parts, weights)
+            scores = fuse(index, parts, weights, margins=_cached_margins(margins, index, parts, weights))
             best = concept_scores(index, scores)
             rankings = {qid: [cids[i] for i in rank_forms(index, scores[j], best[j], TOP)]
                         for j, (qid, _) in enumerate(data.queries)}
             totals[n] += evaluate(rankings, data.relevant)["mrr"]
-    rows = [{"semantic": w.semantic, "tfidf": w.tfidf, "fuzzy": w.fuzzy, "dev_mrr": round(t / len(folders), 4)}
+    rows = [{"semantic": w.semantic, "tfidf": w.tfidf, "fuzzy": w.fuzzy, "decisiveness": w.decisiveness,
+             "dev_mrr": round(t / len(folders), 4)}
             for w, t in zip(grid, totals)]
     return sorted(rows, key=lambda r: -r["dev_mrr"])
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from competency_atlas.lookup import Embed, LookupIndex, normalise as normalise_text, score_forms
+from competency_atlas.lookup import Embed, LookupIndex, language_mask, normalise as normalise_text, score_forms
 from ingest.vacancy_models import OccupationMatch, Vacancy
 from ingest.vacancy_validation import KnownCodes, classify_code
 
@@ -100,7 +100,7 @@ class _Grouping:
         order = np.argsort(index.concept_of_form, kind="stable")
         sorted_concepts = index.concept_of_form[order]
         starts = np.flatnonzero(np.r_[True, sorted_concepts[1:] != sorted_concepts[:-1]])
-        masks = {lang: np.array([f.lang == lang for f in index.forms]) for lang in ("nl", "en")}
+        masks = {lang: language_mask(index, lang) for lang in ("nl", "en")}
         return cls(order, starts, sorted_concepts[starts], masks)
 
 
@@ -108,11 +108,8 @@ def title_hits(index: LookupIndex, titles: Sequence[str], lang: str | None, embe
                grouping: _Grouping | None = None) -> TitleHits:
     """All titles of one language scored in one pass (one encoder call for the batch)."""
     grouping = grouping or _Grouping.of(index)
-    scores = score_forms(index, list(titles), lang, embed)
-    same = grouping.lang_masks.get(lang)
-    if same is not None and same.any():
-        # Like the look-up: a Dutch title is answered with Dutch labels when the index has them.
-        scores = np.where(same[None, :], scores, -np.inf)
+    # Like the look-up: a Dutch title is answered with Dutch labels when the index has them.
+    scores = score_forms(index, list(titles), lang, embed, mask=grouping.lang_masks.get(lang))
     best = np.full((len(titles), len(index.concept_ids)), -np.inf, dtype=np.float32)
     best[:, grouping.concept_rows] = np.maximum.reduceat(scores[:, grouping.order], grouping.starts, axis=1)
     return TitleHits(index.concept_ids, best)

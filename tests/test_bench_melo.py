@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from competency_atlas.bench_melo import (DEV_MARKER, DatasetError, average_precision, choose_weights, evaluate,
                                          load_dataset, reciprocal_rank, run, success_at, weight_grid)
+from competency_atlas.lookup import FusionWeights
 from graph_schema.settings import settings
 
 
@@ -172,6 +173,10 @@ def test_weights_are_chosen_only_on_a_dev_split(tiny_dataset: Path, tmp_path: Pa
     for r in rows:
         assert 0.0 <= r["dev_mrr"] <= 1.0
         assert r["semantic"] + r["tfidf"] + r["fuzzy"] == pytest.approx(1.0)
+    # The grid reuses the halves' margins across weightings; the product path computes them afresh.
+    for r in [r for r in rows if r["decisiveness"] and 0 < r["semantic"] < 1][:3]:
+        weights = FusionWeights(r["semantic"], r["tfidf"], r["fuzzy"], r["decisiveness"])
+        assert run(dev, word_embed, weights=weights)["mrr"] == pytest.approx(r["dev_mrr"], abs=1e-4)
 
 
 def test_a_dev_split_of_hidden_labels_holds_out_only_what_esco_lists_as_hidden(tiny_dataset: Path, tmp_path: Path,

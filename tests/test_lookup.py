@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given, settings as hypothesis_settings, strategies as st
 
 from competency_atlas.lookup import (DEFAULT_WEIGHTS, FALLBACK_WEIGHTS, FusionWeights, SurfaceForm, build_index,
-                                     concept_scores, half_weights, normalise, rank_forms, score_forms, search,
-                                     title_variants)
+                                     concept_scores, half_margins, half_weights, normalise, rank_forms, score_components,
+                                     score_forms, search, semantic_shares, title_variants)
 
 BAKER = "http://data.europa.eu/esco/occupation/baker"
 BUTCHER = "http://data.europa.eu/esco/occupation/butcher"
@@ -27,6 +27,8 @@ ROWS = [
     SurfaceForm(WELDER, "welder", "en"), SurfaceForm(WELDER, "lasser", "nl"),
     SurfaceForm(CEO, "chief executive officer", "en"), SurfaceForm(CEO, "algemeen directeur", "nl"),
 ]
+
+DECISIVE = FusionWeights(semantic=0.5, tfidf=0.375, fuzzy=0.125, decisiveness=1.0)
 
 # A deterministic stand-in for the sentence encoder: knows that "meat cutter" and "slaughterer"
 # mean the same thing although they share no letters worth counting.
@@ -86,6 +88,31 @@ def test_semantic_score_finds_a_synonym_lexical_scores_miss(index):
     lexical_only = search(index, "slaughterer", "en", top=1, embed=fake_embed,
                           weights=FusionWeights(semantic=0.0, tfidf=0.7, fuzzy=0.3))
     assert lexical_only[0].concept_id != BUTCHER
+
+
+def test_the_semantic_share_leans_towards_the_half_more_decisive_about_the_query():
+    w = FusionWeights(semantic=0.5, tfidf=0.375, fuzzy=0.125, decisiveness=0.4)
+    semantic_margin = np.array([0.3, 0.0, 0.1, 0.0, 0.3], dtype=np.float32)
+    lexical_margin = np.array([0.0, 0.3, 0.1, 0.0, 0.1], dtype=np.float32)
+    shares = semantic_shares(w, (semantic_margin, lexical_margin))
+    # All semantic, all lexical, equally sure, no margin at all, semantic twice as sure.
+    assert shares == pytest.approx([0.9, 0.1, 0.5, 0.5, 0.7])
+    leaning = FusionWeights(semantic=0.9, tfidf=0.05, fuzzy=0.05, decisiveness=1.0)
+    assert semantic_shares(leaning, (semantic_margin, lexical_margin))[:2] == pytest.approx([1.0, 0.0])
+
+
+def test_a_decisive_encoder_answers_a_synonym_the_lexical_weights_alone_miss(index):
+    lexical = FusionWeights(semantic=0.0, tfidf=0.75, fuzzy=0.25)
+    assert search(index, "slaughterer", "en", top=1, embed=fake_embed, weights=lexical)[0].concept_id != BUTCHER
+    parts = score_components(index, ["slaughterer"], "en", fake_embed)
+    semantic_margin, lexical_margin = half_margins(index, parts, lexical)
+    assert semantic_margin[0] > lexical_margin[0] > 0
+    decisive = FusionWeights(semantic=0.0, tfidf=0.75, fuzzy=0.25, decisiveness=1.0)
+    assert search(index, "slaughterer", "en", top=1, embed=fake_embed, weights=decisive)[0].concept_id == BUTCHER
+    # Where the encoder knows nothing (no margin), the lexical weights answer as before.
+    for query in ("verpleegkundge", "weldre"):
+        assert (search(index, query, "en", top=1, embed=fake_embed, weights=decisive)[0].concept_id
+                == search(index, query, "en", top=1, embed=fake_embed, weights=lexical)[0].concept_id)
 
 
 def test_concept_score_is_the_best_form_pulled_towards_the_second_best(index):
@@ -239,6 +266,8 @@ def test_search_never_gives_nan_nor_raises_except_for_an_empty_query(mixed_index
         _assert_clean(hits, 5)
         scores = score_forms(mixed_index, [query], lang, embed)
         assert scores.shape == (1, len(MIXED_ROWS)) and np.isfinite(scores).all()
+        if semantic:  # per-query shares, whatever the default weights are
+            _assert_clean(search(mixed_index, query, lang, top=5, embed=embed, weights=DECISIVE), 5)
 
 
 def test_a_dutch_search_skips_concepts_without_dutch_labels_without_a_warning(mixed_index):

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from competency_atlas.lookup import (HALVES, Embed, FusionWeights, LookupIndex, build_index, concept_scores, fuse,
-                                     half_margins, half_weights, rank_forms, score_components, score_forms)
+                                     half_margins, half_weights, rank_concepts, rank_forms, score_components,
+                                     score_forms)
 
 TOP = 100
 BATCH = 64
@@ -148,23 +149,29 @@ def build_corpus_index(data: MeloDataset, corpus_embeddings: np.ndarray | None) 
     return build_index(rows, embeddings=corpus_embeddings)
 
 
-def rank_queries(data: MeloDataset, index: LookupIndex, embed: Embed | None,
-                 lang: str | None, weights: FusionWeights | None = None) -> dict[str, list[str]]:
+def rank_queries(data: MeloDataset, index: LookupIndex, embed: Embed | None, lang: str | None,
+                 weights: FusionWeights | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per query, the top corpus elements two ways from the same scores: every label of a concept
+    together, concept after concept (`rank_forms`), and one label per concept (`rank_concepts`,
+    the list `search` shows)."""
     cids = [cid for cid, _ in data.corpus]
-    rankings: dict[str, list[str]] = {}
+    grouped: dict[str, list[str]] = {}
+    per_concept: dict[str, list[str]] = {}
     for start in range(0, len(data.queries), BATCH):
         batch = data.queries[start:start + BATCH]
         scores = score_forms(index, [title for _, title in batch], lang, embed, weights)
         best = concept_scores(index, scores)
         for (qid, _), form_scores, concept_best in zip(batch, scores, best):
-            rankings[qid] = [cids[i] for i in rank_forms(index, form_scores, concept_best, TOP)]
-    return rankings
+            grouped[qid] = [cids[i] for i in rank_forms(index, form_scores, concept_best, TOP)]
+            per_concept[qid] = [cids[i] for i in rank_concepts(index, form_scores, concept_best, TOP)]
+    return grouped, per_concept
 
 
 def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
         lang: str | None = None, weights: FusionWeights | None = None,
-        half: str | None = None) -> dict[str, float]:
-    """Load, index, rank and score one dataset folder; `seconds` is the whole wall time.
+        half: str | None = None) -> dict:
+    """Load, index, rank and score one dataset folder; `seconds` is the whole wall time. The
+    metrics are those of the grouped ranking; `one_label_per_concept` has them for the other.
 
     `half` ("lexical" / "semantic") runs one half of the fused look-up alone through the same
     code (title variants, label agreement, ranking); the lexical half needs no encoder.
@@ -183,8 +190,9 @@ def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
     if embed is not None:
         corpus_vectors = (corpus_embed or embed)([text for _, text in data.corpus])
     index = build_corpus_index(data, corpus_vectors)
-    rankings = rank_queries(data, index, embed, lang or data.query_lang, weights)
-    result = evaluate(rankings, data.relevant)
+    grouped, per_concept = rank_queries(data, index, embed, lang or data.query_lang, weights)
+    result: dict = evaluate(grouped, data.relevant)
+    result["one_label_per_concept"] = evaluate(per_concept, data.relevant)
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
 

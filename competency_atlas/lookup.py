@@ -400,6 +400,16 @@ def rank_forms(index: LookupIndex, form_scores: np.ndarray, concept_best: np.nda
     return [int(candidates[i]) for i in order[:top]]
 
 
+def rank_concepts(index: LookupIndex, form_scores: np.ndarray, concept_best: np.ndarray, top: int) -> list[int]:
+    """Surface-form rows, one per concept (its best-scoring label), concepts by score: the list a
+    user is shown (`search`). Concepts scoring -inf (no form left after a language filter) are left out."""
+    by_concept = np.lexsort((-form_scores, index.concept_of_form))
+    concepts, first = np.unique(index.concept_of_form[by_concept], return_index=True)
+    best_form, scores = by_concept[first], concept_best[concepts]
+    chosen = np.argsort(-scores, kind="stable")[:top]
+    return [int(best_form[i]) for i in chosen if np.isfinite(scores[i])]
+
+
 def search(index: LookupIndex, query: str, lang: str | None = None, top: int = 10,
            embed: Embed | None = None, weights: FusionWeights | None = None) -> list[ConceptHit]:
     """The `top` concepts for a free-text query, each with its best-matching surface form."""
@@ -410,11 +420,7 @@ def search(index: LookupIndex, query: str, lang: str | None = None, top: int = 1
     scores = score_forms(index, [query], lang, embed, weights, mask=language_mask(index, lang))[0]
     best = concept_scores(index, scores[None, :])[0]
     hits: list[ConceptHit] = []
-    for c in np.argsort(-best, kind="stable")[:top]:
-        if not np.isfinite(best[c]):
-            break
-        rows = np.flatnonzero(index.concept_of_form == c)
-        form_row = int(rows[np.argmax(scores[rows])])
-        form = index.forms[form_row]
-        hits.append(ConceptHit(index.concept_ids[c], float(best[c]), form.text, form.lang))
+    for row in rank_concepts(index, scores, best, top):
+        form, concept = index.forms[row], int(index.concept_of_form[row])
+        hits.append(ConceptHit(index.concept_ids[concept], float(best[concept]), form.text, form.lang))
     return hits

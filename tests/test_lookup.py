@@ -8,7 +8,8 @@ import pytest
 from hypothesis import example, given, settings as hypothesis_settings, strategies as st
 
 from competency_atlas.lookup import (DEFAULT_WEIGHTS, FALLBACK_WEIGHTS, FusionWeights, SurfaceForm, build_index,
-                                     concept_scores, half_margins, half_weights, normalise, rank_forms, score_components,
+                                     concept_scores, half_margins, half_weights, normalise, rank_concepts, rank_forms,
+                                     score_components,
                                      score_forms, search, semantic_shares, title_variants)
 
 BAKER = "http://data.europa.eu/esco/occupation/baker"
@@ -125,6 +126,26 @@ def test_concept_score_is_the_best_form_pulled_towards_the_second_best(index):
     assert pulled[baker] == pytest.approx(forms[0] - 0.3 * (forms[0] - forms[1]))
     # With agreement the exact label's concept still wins.
     assert int(np.argmax(pulled)) == baker and pulled[welder] < pulled[baker]
+
+
+def test_rank_concepts_lists_each_concept_once_by_its_best_label(index):
+    scores = score_forms(index, ["broodbakker"], "nl", fake_embed)
+    best = concept_scores(index, scores)[0]
+    rows = rank_concepts(index, scores[0], best, top=len(ROWS))
+    concepts = [index.forms[i].concept_id for i in rows]
+    assert len(concepts) == len(set(concepts)) == len(index.concept_ids)
+    assert [best[index.concept_ids.index(c)] for c in concepts] == sorted(best, reverse=True)
+    for row, concept in zip(rows, concepts):  # each concept's own best label
+        assert scores[0, row] == max(scores[0, i] for i, f in enumerate(index.forms) if f.concept_id == concept)
+    assert index.forms[rows[0]].text == "broodbakker"
+    # The grouped ranking puts all four of the baker's labels first; one per concept puts the
+    # runner-up concept second. `search` shows this list.
+    assert concepts[1] == [index.forms[i].concept_id for i in rank_forms(index, scores[0], best, len(ROWS))][4]
+    hits = search(index, "broodbakker", None, top=3, embed=fake_embed)
+    assert [(h.concept_id, h.best_form) for h in hits] == [(index.forms[i].concept_id, index.forms[i].text)
+                                                          for i in rows[:3]]
+    masked = np.where(np.arange(len(ROWS)) < 4, scores[0], -np.inf)  # the baker's labels only
+    assert [index.forms[i].concept_id for i in rank_concepts(index, masked, concept_scores(index, masked[None])[0], 5)] == [BAKER]
 
 
 def test_rank_forms_keeps_all_forms_of_a_concept_together(index):

@@ -8,6 +8,7 @@ Consent: (:Client)-[:CONSENTED {vacancy_id, at}]->(:Vacancy); withdrawals counte
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
@@ -107,10 +108,16 @@ WITH m ORDER BY m.id
 RETURN collect(properties(m)) AS ms
 """
 
-_IDENTITIES = """
+# An employer desk's view of shortlisted clients for one vacancy: whether each consented, how often
+# they withdrew (the pseudonym's epoch), and name and e-mail only for those who consented.
+_CONSENT_STATE = """
 UNWIND $keys AS key
-MATCH (i:ClientIdentity {client_key: key})-[:IDENTIFIES]->(:Client {key: key})
-RETURN key, i.name AS name, i.email AS email
+MATCH (c:Client {key: key})
+OPTIONAL MATCH (c)-[e:CONSENT_EPOCH {vacancy_id: $vacancy_id}]->(:Vacancy)
+WITH c, key, coalesce(e.epoch, 0) AS epoch,
+     EXISTS { (c)-[:CONSENTED {vacancy_id: $vacancy_id}]->(:Vacancy {id: $vacancy_id}) } AS agreed
+OPTIONAL MATCH (i:ClientIdentity {client_key: key})-[:IDENTIFIES]->(c) WHERE agreed
+RETURN key, agreed, epoch, i IS NOT NULL AS identified, i.name AS name, i.email AS email
 """
 
 _CONSENT = """
@@ -128,18 +135,6 @@ DELETE k
 MERGE (c)-[e:CONSENT_EPOCH {vacancy_id: $vacancy_id}]->(v)
 SET e.epoch = coalesce(e.epoch, 0) + 1
 RETURN count(*) AS n
-"""
-
-_EPOCHS = """
-UNWIND $keys AS key
-MATCH (:Client {key: key})-[e:CONSENT_EPOCH {vacancy_id: $vacancy_id}]->(:Vacancy)
-RETURN key, e.epoch AS epoch
-"""
-
-_CONSENTED = """
-MATCH (c:Client)-[:CONSENTED {vacancy_id: $vacancy_id}]->(:Vacancy {id: $vacancy_id})
-WHERE c.key IN $keys
-RETURN collect(c.key) AS keys
 """
 
 _VACANCY_EXISTS = "MATCH (v:Vacancy {id: $id}) RETURN v.id AS id"
@@ -239,13 +234,6 @@ def measurement_snapshot(driver: Driver, database: str, key: str) -> list[dict]:
     return [plain(m) for m in records[0]["ms"]]
 
 
-def identities(driver: Driver, database: str, keys: list[str]) -> dict[str, dict]:
-    if not keys:
-        return {}
-    records, _, _ = read(driver, _IDENTITIES, database, keys=keys)
-    return {r["key"]: {"name": r["name"], "email": r["email"]} for r in records}
-
-
 def vacancy_exists(driver: Driver, database: str, vacancy_id: str) -> bool:
     records, _, _ = read(driver, _VACANCY_EXISTS, database, id=vacancy_id)
     return bool(records)
@@ -262,16 +250,21 @@ def withdraw_consent(driver: Driver, database: str, key: str, vacancy_id: str) -
     return records[0]["n"] > 0
 
 
-def consented(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    records, _, _ = read(driver, _CONSENTED, database, vacancy_id=vacancy_id, keys=keys)
-    return set(records[0]["keys"])
+@dataclass(frozen=True)
+class ConsentState:
+    agreed: bool
+    epoch: int  # how often the client withdrew consent for the vacancy
+    identity: dict | None  # name and e-mail, only once the client consented
 
 
-def consent_epochs(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -> dict[str, int]:
-    """How often each client withdrew consent for the vacancy (absent: never)."""
+NOT_CONSENTED = ConsentState(False, 0, None)
+
+
+def consent_states(driver: Driver, database: str, vacancy_id: str, keys: list[str]) -> dict[str, ConsentState]:
+    """Per client key, what an employer desk may know of them for this vacancy (one read)."""
     if not keys:
         return {}
-    records, _, _ = read(driver, _EPOCHS, database, vacancy_id=vacancy_id, keys=keys)
-    return {r["key"]: r["epoch"] for r in records}
+    records, _, _ = read(driver, _CONSENT_STATE, database, vacancy_id=vacancy_id, keys=keys)
+    return {r["key"]: ConsentState(r["agreed"], r["epoch"],
+                                   {"name": r["name"], "email": r["email"]} if r["identified"] else None)
+            for r in records}

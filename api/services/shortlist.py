@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import audit, client_repository
+from api.client_repository import NOT_CONSENTED
 from api.access import Role, employer_card, sensitive_competencies
 from api.decision_repository import decisions_for_many
 from api.decisions import AdviceKind, advice_ref
@@ -52,13 +53,14 @@ def resolve_candidate(ctx: Ctx, app_state: Any, vacancy_id: str, candidate: str,
 def _cards(ctx: Ctx, app_state: Any, vacancy_id: str, rows: list[dict]) -> list[dict]:
     """The employer desk's cards: pseudonymised (per consent epoch), without the competencies a
     sensitive scale reaches, with name and e-mail only after consent."""
-    keys = [r["client_key"] for r in rows]
-    agreed = client_repository.consented(ctx.driver, ctx.database, vacancy_id, keys)
-    epochs = client_repository.consent_epochs(ctx.driver, ctx.database, vacancy_id, keys)
-    ids = client_repository.identities(ctx.driver, ctx.database, sorted(agreed))
+    states = client_repository.consent_states(ctx.driver, ctx.database, vacancy_id, [r["client_key"] for r in rows])
     hidden = sensitive_for_desks(app_state.cache)
-    return [employer_card(r, app_state.pseudonym_secret, vacancy_id, r["client_key"] in agreed,
-                          ids.get(r["client_key"]), epochs.get(r["client_key"], 0), hidden) for r in rows]
+    cards = []
+    for r in rows:
+        state = states.get(r["client_key"], NOT_CONSENTED)
+        cards.append(employer_card(r, app_state.pseudonym_secret, vacancy_id, state.agreed, state.identity,
+                                   state.epoch, hidden))
+    return cards
 
 
 def sensitive_for_desks(cache: dict) -> frozenset[str]:

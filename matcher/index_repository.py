@@ -22,6 +22,7 @@ from matcher.profile_store import native_date
 from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL
 
 _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
+EVIDENCE_CHUNK = 1_000_000  # evidence entries read before they become arrays (see _Evidence)
 
 # Pattern comprehensions keep each entry's fields together: `collect()` skips nulls, which would
 # misalign parallel lists.
@@ -61,7 +62,8 @@ RETURN t.uri AS key, true AS open, null AS lat, null AS lon, null AS hours, null
 
 @dataclass
 class _Rows:
-    """Parallel lists filled while streaming, turned into arrays once."""
+    """Parallel lists filled while streaming, turned into arrays once (a client read's evidence
+    columns row / col / a / b arrive as arrays already, see _Evidence)."""
     keys: list = field(default_factory=list)
     flags: list = field(default_factory=list)
     lat: list = field(default_factory=list)
@@ -125,9 +127,7 @@ def client_patches(driver: Driver, database: str, index: MatchIndex, keys: list[
 
 def _read_clients(driver: Driver, database: str, columns: dict, today: date, keys: list[str] | None = None) -> _Rows:
     out = _Rows()
-    as_of: list[int] = []      # yyyymmdd per entry
-    stable: list[bool] = []
-    inferred: list[bool] = []
+    evidence = _Evidence(today)
     query, params = (_CLIENTS, {}) if keys is None else (_SOME_CLIENTS, {"keys": keys})
     with read_session(driver, database, fetch_size=5000) as session:
         for i, rec in enumerate(session.run(query, columns=columns, **params)):
@@ -143,17 +143,52 @@ def _read_clients(driver: Driver, database: str, columns: dict, today: date, key
             if None in entries[0]:  # a competency the current atlas no longer has: not evidence for it
                 keep = [j for j, col in enumerate(entries[0]) if col is not None]
                 entries = tuple([xs[j] for j in keep] for xs in entries)
-            cols, levels, confidences, days, traits, inferences = entries
-            out.row.extend([i] * len(cols))
-            out.col.extend(cols)
-            out.a.extend(levels)
-            out.b.extend(confidences)
-            as_of.extend(days)
-            stable.extend(traits)
-            inferred.extend(inferences)
-    out.b = decay_many(np.asarray(out.b, dtype=np.float64), _ages(np.asarray(as_of, dtype=np.int64), today),
-                       np.asarray(stable, dtype=bool), np.asarray(inferred, dtype=bool))
+            evidence.add(i, *entries)
+    out.row, out.col, out.a, out.b = evidence.arrays()
     return out
+
+
+class _Evidence:
+    """Clients' evidence entries as they stream in, turned into arrays (confidences decayed to
+    today) every EVIDENCE_CHUNK entries: a million clients hold ~77M entries, which as Python
+    lists of numbers took ~10 GB and the process was killed for memory next to Neo4j."""
+
+    def __init__(self, today: date):
+        self.today = today
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self._empty()
+
+    def _empty(self) -> None:
+        self.row, self.col, self.level, self.conf = [], [], [], []
+        self.as_of, self.stable, self.inferred = [], [], []  # yyyymmdd, stable trait, inferred
+
+    def add(self, client_row: int, cols, levels, confidences, days, traits, inferences) -> None:
+        self.row.extend([client_row] * len(cols))
+        self.col.extend(cols)
+        self.level.extend(levels)
+        self.conf.extend(confidences)
+        self.as_of.extend(days)
+        self.stable.extend(traits)
+        self.inferred.extend(inferences)
+        if len(self.row) >= EVIDENCE_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.row:
+            return
+        conf = decay_many(np.asarray(self.conf, dtype=np.float64),
+                          _ages(np.asarray(self.as_of, dtype=np.int64), self.today),
+                          np.asarray(self.stable, dtype=bool), np.asarray(self.inferred, dtype=bool))
+        self.parts.append((np.asarray(self.row, dtype=np.int32), np.asarray(self.col, dtype=np.int32),
+                           np.asarray(self.level, dtype=np.float32), conf.astype(np.float32)))
+        self._empty()
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Client row, competency column, level and decayed confidence of every entry."""
+        self._flush()
+        if not self.parts:
+            return (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32))
+        return tuple(np.concatenate(column) for column in zip(*self.parts))
 
 
 def _ages(yyyymmdd: np.ndarray, today: date) -> np.ndarray:

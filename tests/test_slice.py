@@ -233,6 +233,21 @@ def test_index_keeps_entries_aligned_when_fields_are_missing(clean_db, settings)
     assert reqs["slice:customer"].essential is True and reqs["slice:customer"].required_level == 0.75
 
 
+def test_evidence_read_in_chunks_gives_the_index_read_in_one_piece(clean_db, settings, monkeypatch):
+    """A million clients' evidence is turned into arrays a chunk at a time (memory); the index
+    must not depend on where the chunks fall."""
+    from matcher import index_repository
+
+    load_slice(clean_db, settings.neo4j_database)
+    whole = index_repository.load_index(clean_db, settings.neo4j_database)
+    profiles = {key: whole.profile_of(key) for key in whole.clients.row}
+    assert sum(len(p) for p in profiles.values()) > 3  # more entries than one chunk below
+    monkeypatch.setattr(index_repository, "EVIDENCE_CHUNK", 3)
+    chunked = index_repository.load_index(clean_db, settings.neo4j_database)
+    assert chunked.clients.row == whole.clients.row
+    assert {key: chunked.profile_of(key) for key in chunked.clients.row} == profiles
+
+
 def test_a_rebuild_freezes_what_is_alive_after_it_out_of_the_collectors_sight(clean_db, settings):
     import gc
 

@@ -31,6 +31,7 @@ from graph_schema.toolchain import ToolError, find_java, find_mvn, maven_env
 POM_TEMPLATE = Path(__file__).with_name("neo4j-pom.xml")
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+TX_LOG_RETENTION = "2G size"  # per database, beyond the log being written
 
 # While the server boots, every poll fails with "Unable to retrieve routing information":
 # expected, so the driver's warnings are dropped during our own polls — only there, only in the
@@ -173,6 +174,9 @@ class LocalServer:
             "dbms.security.auth_enabled": "true",
             "dbms.usage_report.enabled": "false",
             "server.memory.pagecache.size": self.s.neo4j_pagecache,
+            # Transaction logs serve recovery and incremental backups; Neo4j keeps two days of them
+            # by default, and a bulk load fills a disk with that (the 1M bench population: 26 GB).
+            "db.tx_log.rotation.retention_policy": TX_LOG_RETENTION,
             "server.directories.data": str(self.data_dir),
             "server.directories.logs": str(self.logs_dir),
             "server.directories.run": str(self.home / "run"),

@@ -12,7 +12,8 @@ import subprocess
 import pytest
 
 from api.bench_api import free_port
-from graph_schema.server import LocalServer, ServerError, Status
+from graph_schema.db import connect
+from graph_schema.server import TX_LOG_RETENTION, LocalServer, ServerError, Status
 from graph_schema.settings import Settings
 
 
@@ -44,6 +45,14 @@ def test_start_status_stop_cycle(private_settings):
         conf = (private_settings.neo4j_home / "conf" / "neo4j.conf").read_text()
         assert f"server.bolt.listen_address=127.0.0.1:{private_settings.neo4j_bolt_port}" in conf
         assert "dbms.usage_report.enabled=false" in conf
+        # The server took the bound on its transaction logs (a bulk load must not fill the disk).
+        driver = connect(private_settings)
+        try:
+            kept = driver.execute_query("SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
+                                        name="db.tx_log.rotation.retention_policy", database_="system").records
+        finally:
+            driver.close()
+        assert [r["value"] for r in kept] == [TX_LOG_RETENTION]
         used = server.cpu_seconds()
         assert used is not None and used > 0  # a JVM that started has used CPU
     finally:

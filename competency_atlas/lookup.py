@@ -293,8 +293,13 @@ def half_margins(index: LookupIndex, parts: Components, weights: FusionWeights,
                  variant_discount: float = VARIANT_DISCOUNT,
                  mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per query, the semantic and the lexical half's margin of its best concept over the runner-up."""
+    return _half_margins(index, parts, _lexical(parts, weights), variant_discount, mask)
+
+
+def _half_margins(index: LookupIndex, parts: Components, lexical: np.ndarray, variant_discount: float,
+                  mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     return (_margins(index, _best_variant(parts.variants, parts.semantic, variant_discount), mask),
-            _margins(index, _best_variant(parts.variants, _lexical(parts, weights), variant_discount), mask))
+            _margins(index, _best_variant(parts.variants, lexical, variant_discount), mask))
 
 
 def semantic_shares(weights: FusionWeights, margins: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -333,9 +338,10 @@ def fuse(index: LookupIndex, parts: Components, weights: FusionWeights,
             raise ValueError("semantic-only weights need an encoder and label embeddings")
         rows = _lexical(parts, w)
     elif w.decisiveness and w.tfidf + w.fuzzy > 0:
-        margins = margins or half_margins(index, parts, w, variant_discount, mask)
+        lexical = _lexical(parts, w)
+        margins = margins or _half_margins(index, parts, lexical, variant_discount, mask)
         share = np.repeat(semantic_shares(w, margins), [len(vs) for vs in parts.variants])[:, None]
-        rows = share * parts.semantic + (1.0 - share) * _lexical(parts, w)
+        rows = share * parts.semantic + (1.0 - share) * lexical
     else:
         rows = w.semantic * parts.semantic + w.tfidf * parts.tfidf + w.fuzzy * parts.fuzzy
     out = _best_variant(parts.variants, rows, variant_discount)

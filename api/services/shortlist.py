@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from api import audit, client_repository
-from api.client_repository import NOT_CONSENTED
 from api.access import Role, employer_card, sensitive_competencies
 from api.decision_repository import decisions_for_many
 from api.decisions import AdviceKind, advice_ref
@@ -57,7 +56,7 @@ def _cards(ctx: Ctx, app_state: Any, vacancy_id: str, rows: list[dict]) -> list[
     hidden = sensitive_for_desks(app_state.cache)
     cards = []
     for r in rows:
-        state = states.get(r["client_key"], NOT_CONSENTED)
+        state = states.get(r["client_key"], client_repository.NOT_CONSENTED)
         cards.append(employer_card(r, app_state.pseudonym_secret, vacancy_id, state.agreed, state.identity,
                                    state.epoch, hidden))
     return cards

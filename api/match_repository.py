@@ -14,6 +14,7 @@ from api.client_repository import ASSIGNMENT_COLUMNS
 from api.decision_repository import LATEST_DECISIONS, by_ref
 from api.values import plain
 from graph_schema.db import read
+from matcher.repository import FACTS
 
 _REQ = """{competency: k.uri, label: coalesce(k.label_en, k.label_nl, k.uri), label_nl: k.label_nl,
            required_level: r.required_level, importance: r.importance, essential: r.relation = 'essential'}"""
@@ -39,6 +40,12 @@ MATCH (c:Client {{key: $key}})
 RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
        coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km,
        {ASSIGNMENT_COLUMNS}, {LATEST_DECISIONS} AS decisions
+"""
+
+# A coach's page of candidates: the rows' client facts and each client's latest decision on this
+# shortlist in one read (two before).
+_CANDIDATES = f"""{FACTS},
+       {LATEST_DECISIONS} AS decisions
 """
 
 
@@ -70,3 +77,13 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
             "preferred_occupations": list(r["preferred_occupations"]), "travel_radius_km": r["travel_radius_km"],
             "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"])),
             "decisions": by_ref(r["decisions"])}
+
+
+def candidates(driver: Driver, database: str, keys: list[str], ref: str) -> dict[str, tuple[dict, dict | None]]:
+    """client key -> (its facts as a ranked row needs them, its latest decision on advice `ref` or None)."""
+    records, _, _ = read(driver, _CANDIDATES, database, clients=keys)
+    out = {}
+    for r in records:
+        facts = dict(r)
+        out[r["key"]] = (facts, by_ref(facts.pop("decisions")).get(ref))
+    return out

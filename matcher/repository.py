@@ -20,13 +20,15 @@ RETURN k.uri AS uri, coalesce(dutch, k.label_en, k.uri) AS label,
        CASE WHEN dutch IS NULL THEN 'en' ELSE 'nl' END AS lang
 """
 
-_FACTS = """
+# A ranked row's client facts. Other reads add columns of `c` to it: the stored profile below, a
+# coach's latest decisions (api/match_repository.py), so that a page costs one read for both.
+FACTS = """
 MATCH (c:Client) WHERE c.key IN $clients
 RETURN c.key AS key, coalesce(c.gate, 'matchable') AS gate, coalesce(c.gate_reasons, []) AS gate_reasons,
        c.location.latitude AS lat, c.location.longitude AS lon, c.region_code AS region,
        coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km"""
 # Facts and the stored profile in one read, when a ranked page shows both for the same clients.
-_CLIENTS = f"{_FACTS},\n       {PROFILE} AS profile\n"
+_CLIENTS = f"{FACTS},\n       {PROFILE} AS profile\n"
 
 _VACANCIES = """
 MATCH (v:Vacancy) WHERE v.id IN $ids
@@ -68,7 +70,7 @@ def client_details(driver: Driver, database: str, clients: list[str],
                    provenance: bool = True) -> dict[str, ClientDetails]:
     """Facts, and with `provenance` the stored profile: reading and unpacking 20 profiles of ~100
     entries was a third of a ranked page, for evidence only the CLI shows."""
-    records, _, _ = read(driver, _CLIENTS if provenance else _FACTS, database, clients=clients)
+    records, _, _ = read(driver, _CLIENTS if provenance else FACTS, database, clients=clients)
     out = {}
     for r in records:
         facts = dict(r)

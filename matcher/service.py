@@ -257,15 +257,18 @@ class MatchService:
 
     def candidate_matches(self, vacancy: str, keys: Sequence[str], constraints: Constraints = Constraints(),
                           lang: str = "nl", occupation: str | None = None, provenance: bool = True,
-                          first_rank: int = 1) -> list[Match]:
+                          first_rank: int = 1, facts: dict[str, dict] | None = None) -> list[Match]:
         """Ranked clients (`keys`, the first at `first_rank`) explained for the vacancy. `occupation`:
         the vacancy's, when the caller has read it already (else it is read here). Without
-        `provenance` the rows carry no `evidence` (source and date per competency shown)."""
+        `provenance` the rows carry no `evidence` (source and date per competency shown); then
+        `facts` (key -> the columns of repository.FACTS) may come from the caller's own read."""
         idx = self._require("vacancy", vacancy)
         if occupation is None:
             occupation = self.vacancy_facts([vacancy]).get(vacancy, {}).get("occupation")
-        details = repository.client_details(self.driver, self.database, keys, provenance)
-        facts = {key: d.facts for key, d in details.items()}
+        details = {}
+        if facts is None or provenance:
+            details = repository.client_details(self.driver, self.database, keys, provenance)
+            facts = {key: d.facts for key, d in details.items()}
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
         uris = {r.competency for r in requirements}
         evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}

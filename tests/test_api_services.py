@@ -18,10 +18,11 @@ class CountingDriver:
     (graph_schema.db.read)."""
 
     def __init__(self, driver):
-        self.driver, self.queries = driver, 0
+        self.driver, self.queries, self.texts = driver, 0, []
 
     def execute_query(self, *args, **kwargs):
         self.queries += 1
+        self.texts.append(str(args[0]))
         return self.driver.execute_query(*args, **kwargs)
 
     def session(self, **config):
@@ -37,6 +38,7 @@ class CountingDriver:
 
             def run(self, *args, **kwargs):
                 counter.queries += 1
+                counter.texts.append(str(args[0]))
                 return session.run(*args, **kwargs)
         return Counted()
 
@@ -82,6 +84,23 @@ def test_a_client_page_is_one_access_checked_read_per_kind_and_one_audit_write(a
     with pytest.raises(ApiProblem) as other:
         clients.read_profile_and_measurements(ctx_of(api, "coach-b"), "K-1", 500)
     assert other.value.status == 404
+
+
+def test_a_coachs_candidate_page_reads_facts_and_decisions_together(api):
+    from api.services import shortlist
+
+    decisions.record_decision(ctx_of(api), "K-1", "candidate", "V-1", "follow", "agrees_with_advice", "")
+    decisions.record_decision(ctx_of(api), "K-1", "candidate", "V-1", "override", "travel_distance", "Te ver.")
+    decisions.record_decision(ctx_of(api), "K-1", "candidate", "V-2", "follow", "agrees_with_advice", "")
+    counted = CountingDriver(api.driver)
+    page = shortlist.candidates(ctx_of(api, driver=counted), api.app.state, "V-1", 0, 20)
+    shown = {r["candidate"]: r["decision"] for r in page["items"]}
+    assert shown["K-1"]["choice"] == "override" and shown["K-1"]["reason_code"] == "travel_distance"
+    assert all(d is None for k, d in shown.items() if k != "K-1")  # V-2's decision is not this shortlist's
+    assert all(r["gate"] and "fit" in r for r in page["items"])
+    rows_read = [q for q in counted.texts if "$clients" in q]  # the rows' client facts
+    assert len(rows_read) == 1 and "Decision" in rows_read[0]
+    assert [q for q in counted.texts if "Decision" in q] == rows_read  # no read of their own
 
 
 def test_hours_and_education_filters_leave_vacancies_out_in_the_index(api):

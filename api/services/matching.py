@@ -158,13 +158,14 @@ def rank_candidates(service: MatchService, target: Target, keys: Scope | None, o
 
 
 def candidate_rows(service: MatchService, target: Target, client_keys: list[str], offset: int, lang: str = "nl",
-                   hidden: frozenset[str] = frozenset()) -> list[dict]:
+                   hidden: frozenset[str] = frozenset(), facts: dict[str, dict] | None = None) -> list[dict]:
     """The rows of those clients (ranked from `offset` + 1 on), explained for the vacancy;
-    `hidden`: competencies the rows neither name nor count (see `explain`)."""
+    `hidden`: competencies the rows neither name nor count (see `explain`); `facts`: the clients'
+    facts when the caller read them (else they are read here)."""
     if not client_keys:
         return []
     matches = service.candidate_matches(target.id, client_keys, lang=lang, occupation=target.occupation,
-                                        provenance=False, first_rank=offset + 1)
+                                        provenance=False, first_rank=offset + 1, facts=facts)
     return [{"rank": m.rank, "client_key": m.subject, "gate": m.facts.get("gate", "matchable"), **_explained(m, hidden)}
             for m in matches]
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import audit, client_repository
+from api import audit, client_repository, match_repository
 from api.access import Role, employer_card, sensitive_competencies
-from api.decision_repository import decisions_for_many
 from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx
 from api.services import caseload, matching
 from competency_atlas.instrument_profiles import load_profiles
+from matcher.service import MatchService
 
 
 def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: int, lang: str = "nl") -> dict | None:
@@ -30,8 +30,10 @@ def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: in
     # The page's reads are audited from here on: the commit overlaps building the rows.
     with audit.recording_reads(ctx.driver, ctx.database, ctx.principal, page,
                                "candidate_card" if desk else "candidate_list", ctx.endpoint):
-        rows = matching.candidate_rows(service, target, page, offset, lang, hidden)
-        items = _cards(ctx, app_state, vacancy_id, rows) if desk else _with_decisions(ctx, vacancy_id, rows)
+        if desk:
+            items = _cards(ctx, app_state, vacancy_id, matching.candidate_rows(service, target, page, offset, lang, hidden))
+        else:
+            items = _coach_rows(ctx, service, target, page, offset, lang)
     return {"vacancy_id": vacancy_id, "title": target.title, "total": total, "offset": offset, "limit": limit,
             "items": items}
 
@@ -69,8 +71,11 @@ def sensitive_for_desks(cache: dict) -> frozenset[str]:
     return cache["sensitive_competencies"]
 
 
-def _with_decisions(ctx: Ctx, vacancy_id: str, rows: list[dict]) -> list[dict]:
-    """A coach's rows: the client key as the candidate, and the latest decision on this shortlist."""
-    ref = advice_ref(AdviceKind.CANDIDATE, vacancy_id)
-    decided = decisions_for_many(ctx.driver, ctx.database, [r["client_key"] for r in rows], [ref])
-    return [{**r, "candidate": r["client_key"], "decision": decided.get((r["client_key"], ref))} for r in rows]
+def _coach_rows(ctx: Ctx, service: MatchService, target: matching.Target, page: list[str], offset: int,
+               lang: str) -> list[dict]:
+    """A coach's rows: the client key as the candidate, and the latest decision on this shortlist
+    (read with the rows' facts)."""
+    fetched = match_repository.candidates(ctx.driver, ctx.database, page,
+                                       advice_ref(AdviceKind.CANDIDATE, target.id)) if page else {}
+    rows = matching.candidate_rows(service, target, page, offset, lang, facts={k: f for k, (f, _) in fetched.items()})
+    return [{**r, "candidate": r["client_key"], "decision": fetched.get(r["client_key"], ({}, None))[1]} for r in rows]

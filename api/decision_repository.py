@@ -35,13 +35,21 @@ WITH key, d.advice_ref AS ref, collect({_DECISION}) AS ds
 RETURN key, ref, head(ds) AS latest
 """
 
-# The same rule as a column of another read of client `c`: its latest decision per advice ref, so
-# that a page showing a client's advice costs no read of its own for the decisions next to it.
-LATEST_DECISIONS = f"""COLLECT {{
-    MATCH (d:Decision)-[:ABOUT]->(c) MATCH (d)-[:BY]->(coach:Coach)
+
+
+def _latest_decisions(where: str = "") -> str:
+    return f"""COLLECT {{
+    MATCH (d:Decision)-[:ABOUT]->(c) {where} MATCH (d)-[:BY]->(coach:Coach)
     WITH d, coach ORDER BY d.at DESC, d.id DESC
     WITH d.advice_ref AS ref, collect({_DECISION}) AS ds
     RETURN head(ds) }}"""
+
+
+# The same rule as a column of another read of client `c`: its latest decision per advice ref, so
+# that a page showing a client's advice costs no read of its own for the decisions next to it;
+# the second only for advice `$ref` (a shortlist's rows: not every decision a client ever had).
+LATEST_DECISIONS = _latest_decisions()
+LATEST_DECISION_ON_REF = _latest_decisions("WHERE d.advice_ref = $ref")
 
 _LIST = f"""
 MATCH (d:Decision)-[:ABOUT]->(:Client {{key: $client_key}})

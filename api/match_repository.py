@@ -11,7 +11,7 @@ from neo4j import Driver
 
 from api.access import Assignment
 from api.client_repository import ASSIGNMENT_COLUMNS
-from api.decision_repository import LATEST_DECISIONS, by_ref
+from api.decision_repository import LATEST_DECISION_ON_REF, LATEST_DECISIONS, by_ref
 from api.values import plain
 from graph_schema.db import read
 from matcher.repository import FACTS
@@ -45,7 +45,7 @@ RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
 # A coach's page of candidates: the rows' client facts and each client's latest decision on this
 # shortlist in one read (two before).
 _CANDIDATES = f"""{FACTS},
-       {LATEST_DECISIONS} AS decisions
+       {LATEST_DECISION_ON_REF} AS decisions
 """
 
 
@@ -79,9 +79,10 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
             "decisions": by_ref(r["decisions"])}
 
 
-def candidates(driver: Driver, database: str, keys: list[str], ref: str) -> dict[str, tuple[dict, dict | None]]:
+def candidates_with_decisions(driver: Driver, database: str, keys: list[str],
+                              ref: str) -> dict[str, tuple[dict, dict | None]]:
     """client key -> (its facts as a ranked row needs them, its latest decision on advice `ref` or None)."""
-    records, _, _ = read(driver, _CANDIDATES, database, clients=keys)
+    records, _, _ = read(driver, _CANDIDATES, database, clients=keys, ref=ref)
     out = {}
     for r in records:
         facts = dict(r)

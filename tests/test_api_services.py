@@ -9,7 +9,7 @@ from api.access import Principal, Role
 from api.deps import Ctx
 from api.problems import ApiProblem
 from api.services import advice, caseload, consent, decisions
-from api_fixtures import api, audit_count  # noqa: F401  (fixture)
+from api_fixtures import OCC, api, audit_count  # noqa: F401  (fixture)
 from matcher.freshness import bump_generation
 
 
@@ -87,17 +87,23 @@ def test_a_client_page_is_one_access_checked_read_per_kind_and_one_audit_write(a
 
 
 def test_a_coachs_candidate_page_reads_facts_and_decisions_together(api):
-    from api.services import shortlist
+    from api.services import matching, shortlist
 
+    # A fact the row shows (its occupation is one the client wishes), read with the decisions.
+    api.driver.execute_query(f"MATCH (c:Client {{key: 'K-1'}}) SET c.preferred_occupations = ['{OCC}']",
+                             database_=api.db)
     decisions.record_decision(ctx_of(api), "K-1", "candidate", "V-1", "follow", "agrees_with_advice", "")
     decisions.record_decision(ctx_of(api), "K-1", "candidate", "V-1", "override", "travel_distance", "Te ver.")
     decisions.record_decision(ctx_of(api), "K-1", "candidate", "V-2", "follow", "agrees_with_advice", "")
     counted = CountingDriver(api.driver)
     page = shortlist.candidates(ctx_of(api, driver=counted), api.app.state, "V-1", 0, 20)
-    shown = {r["candidate"]: r["decision"] for r in page["items"]}
-    assert shown["K-1"]["choice"] == "override" and shown["K-1"]["reason_code"] == "travel_distance"
-    assert all(d is None for k, d in shown.items() if k != "K-1")  # V-2's decision is not this shortlist's
-    assert all(r["gate"] and "fit" in r for r in page["items"])
+    shown = {r["candidate"]: r for r in page["items"]}
+    # the latest on this shortlist, not V-2's newer one
+    assert shown["K-1"]["decision"]["choice"] == "override" and shown["K-1"]["decision"]["reason_code"] == "travel_distance"
+    assert shown["K-1"]["preference"] == "wished"
+    service = matching.matcher(api.app.state, api.driver, api.db)
+    apart = matching.candidate_rows(service, matching.vacancy_target(service, "V-1"), list(shown), 0)  # reads its own
+    assert [{k: v for k, v in r.items() if k not in ("candidate", "decision")} for r in page["items"]] == apart
     rows_read = [q for q in counted.texts if "$clients" in q]  # the rows' client facts
     assert len(rows_read) == 1 and "Decision" in rows_read[0]
     assert [q for q in counted.texts if "Decision" in q] == rows_read  # no read of their own

@@ -314,8 +314,8 @@ CASES = [
     case("match_repository.vacancy", "read", lambda d, w: match_repository.vacancy(d, w.db, "V-1")),
     case("match_repository.occupation", "read", lambda d, w: match_repository.occupation(d, w.db, OCC)),
     case("match_repository.client", "read", lambda d, w: match_repository.client(d, w.db, "K-1")),
-    case("match_repository.candidates", "read",
-         lambda d, w: match_repository.candidates(d, w.db, ["K-1", "K-2"], "candidate:V-1")),
+    case("match_repository.candidates_with_decisions", "read",
+         lambda d, w: match_repository.candidates_with_decisions(d, w.db, ["K-1", "K-2"], "candidate:V-1")),
     # api/mi_repository.py
     case("mi_repository.client_base", "read", lambda d, w: mi_repository.client_base(d, w.db)),
     case("mi_repository.group_size", "read", lambda d, w: mi_repository.group_size(d, w.db, ["matchable"], "WR12")),

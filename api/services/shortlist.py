@@ -72,10 +72,10 @@ def sensitive_for_desks(cache: dict) -> frozenset[str]:
 
 
 def _coach_rows(ctx: Ctx, service: MatchService, target: matching.Target, page: list[str], offset: int,
-               lang: str) -> list[dict]:
+                lang: str) -> list[dict]:
     """A coach's rows: the client key as the candidate, and the latest decision on this shortlist
     (read with the rows' facts)."""
-    fetched = match_repository.candidates(ctx.driver, ctx.database, page,
-                                       advice_ref(AdviceKind.CANDIDATE, target.id)) if page else {}
+    ref = advice_ref(AdviceKind.CANDIDATE, target.id)
+    fetched = match_repository.candidates_with_decisions(ctx.driver, ctx.database, page, ref) if page else {}
     rows = matching.candidate_rows(service, target, page, offset, lang, facts={k: f for k, (f, _) in fetched.items()})
     return [{**r, "candidate": r["client_key"], "decision": fetched.get(r["client_key"], ({}, None))[1]} for r in rows]

@@ -67,7 +67,14 @@ def recording_reads(driver: Driver, database: str, principal: Principal, client_
     durable. Enter it only once the caller may see these clients: if the block then fails, the
     entries stay, and the trail errs towards a read recorded, never an answer unrecorded."""
     pending = _submit(driver, database, principal, [(key, None, action) for key in client_keys], endpoint)
-    yield
+    try:
+        yield
+    except BaseException:
+        # The block's error is the one raised, but only once the entries are written: no request
+        # leaves its writer mid-transaction (a shutdown after it would close the driver under it).
+        if pending is not None:
+            pending.exception()
+        raise
     if pending is not None:
         pending.result()
 

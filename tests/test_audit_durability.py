@@ -183,3 +183,16 @@ def test_an_answer_whose_entries_could_not_be_committed_never_leaves(clean_db, s
         with audit.recording_reads(refusing, db, Principal("coach-x", Role.COACH), ["K-9"], "what_if", "/x"):
             built.append("answer")
     assert built == ["answer"] and _entries(clean_db, db, "coach-x") == 0
+
+
+def test_a_block_that_fails_still_leaves_only_after_its_entries_are_written(clean_db, settings):
+    # A refused what-if (unknown competency) raised out of the block while the writer was still
+    # committing; the app then closed the driver under it (a BufferError at a test's teardown).
+    from api import audit
+    from api.access import Principal
+
+    slow, db = _SlowFirstWrite(clean_db), settings.neo4j_database
+    with pytest.raises(LookupError):
+        with audit.recording_reads(slow, db, Principal("coach-fails", Role.COACH), ["K-1"], "what_if", "/x"):
+            raise LookupError("unknown competency")
+    assert _entries(clean_db, db, "coach-fails") == 1  # written before the error left the block

@@ -36,7 +36,6 @@ RETURN key, ref, head(ds) AS latest
 """
 
 
-
 def _latest_decisions(where: str = "") -> str:
     return f"""COLLECT {{
     MATCH (d:Decision)-[:ABOUT]->(c) {where} MATCH (d)-[:BY]->(coach:Coach)

@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             log.warning("Neo4j not reachable at start (%s): serving 503 until it is", exc)
         yield
+        matching_service.stop(app.state, s.api_shutdown_wait_s)
         db.close()
 
     app = FastAPI(

@@ -92,6 +92,9 @@ class Settings:
     # node read; ~1 ms of CPU between driver and server, most requests paid it). Its own writes it
     # sees at once; other workers' and replicas' within this much more time.
     api_generation_check_ms: int = field(default_factory=lambda: int(_env("ATLAS_API_GENERATION_CHECK_MS", "250")))
+    # At shutdown, how long a worker waits for an index build still reading the graph before it
+    # closes the driver (mapping a built index takes seconds; reading 100k clients ~40 s).
+    api_shutdown_wait_s: float = field(default_factory=lambda: float(_env("ATLAS_API_SHUTDOWN_WAIT_S", "30")))
 
     @property
     def provisions_local_server(self) -> bool:

@@ -107,6 +107,7 @@ class MatchService:
         self._checked_at = float("-inf")
         self.traits = traits or {}
         self._build_lock = threading.Lock()  # single flight: one rebuild at a time
+        self._stopping = False  # set at shutdown: no rebuild starts in the background any more
         self._patch_lock = threading.Lock()  # one patcher at a time; readers never wait for it
         self.counters = {"rebuilds": 0, "loads": 0, "patches": 0, "patched_clients": 0}
         self._labels: dict[str, dict[str, tuple[str, str]]] = {}  # lang -> uri -> (label, language)
@@ -211,8 +212,18 @@ class MatchService:
         self.counters["rebuilds"] += 1
         return load_index(self.driver, self.database)
 
+    def stop(self, timeout_s: float) -> bool:
+        """At shutdown, before the driver closes: start no background rebuild, and wait (at most
+        `timeout_s`) for one that is reading the graph, so the driver is not closed under it.
+        False: one still runs after the wait (closing the driver ends it with an error)."""
+        self._stopping = True
+        if not self._build_lock.acquire(timeout=timeout_s):
+            return False
+        self._build_lock.release()
+        return True
+
     def _rebuild_in_background(self) -> None:
-        if not self._build_lock.acquire(blocking=False):
+        if self._stopping or not self._build_lock.acquire(blocking=False):
             return  # one is running: it answers for this change too, or the next check starts another
 
         def run() -> None:

@@ -258,3 +258,59 @@ def test_a_rebuild_freezes_what_is_alive_after_it_out_of_the_collectors_sight(cl
         assert gc.get_freeze_count() > 10_000  # the modules, the index: a full collection skips them
     finally:
         gc.unfreeze()
+
+
+def test_shutdown_waits_for_a_rebuild_reading_the_graph_and_starts_no_other(clean_db, settings, monkeypatch):
+    """The app closes the driver after `stop`: a rebuild still reading the graph would fail, and a
+    driver closed under a reader can fail the close itself (as the audit writer once did in CI)."""
+    import threading
+    import time
+
+    db = settings.neo4j_database
+    load_slice(clean_db, db)
+    service = MatchService(clean_db, db)
+    service.refresh_if_stale()
+    reading, build = threading.Event(), service._build_from_graph
+
+    def slow_build():
+        reading.set()
+        time.sleep(1.0)
+        return build()
+    monkeypatch.setattr(service, "_build_from_graph", slow_build)
+    _bump(clean_db, db)  # not only clients: a background rebuild
+    assert service.refresh_if_stale() == "rebuilding" and reading.wait(10)
+    assert service.stop(timeout_s=0.05) is False  # bounded: it does not wait for ever
+    assert service.stop(timeout_s=30) is True
+    assert service.counters["rebuilds"] == 2  # the rebuild finished before stop returned
+    _bump(clean_db, db)
+    service.refresh_if_stale()
+    assert "match-index-rebuild" not in [t.name for t in threading.enumerate()]  # none started after
+    assert service.counters["rebuilds"] == 2
+
+
+def test_the_app_closes_the_driver_only_after_its_warm_up_build(clean_db, settings, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import Database
+    from api_fixtures import api_settings
+
+    load_slice(clean_db, settings.neo4j_database)
+    events, reading, build = [], threading.Event(), MatchService._build_from_graph
+
+    def slow_build(self):
+        reading.set()
+        time.sleep(1.0)
+        index = build(self)
+        events.append("built")
+        return index
+    close = Database.close
+    monkeypatch.setattr(MatchService, "_build_from_graph", slow_build)
+    monkeypatch.setattr(Database, "close", lambda self: (events.append("closed"), close(self)))
+    app = create_app(api_settings(settings, tmp_path, api_warm_index=True))
+    with TestClient(app):
+        assert reading.wait(10)  # the warm-up build is reading the graph as the app stops
+    assert events == ["built", "closed"]

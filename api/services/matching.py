@@ -121,6 +121,14 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
     return service
 
 
+def stop(app_state, timeout_s: float) -> None:
+    """At shutdown, before the driver closes: let a running index build finish reading the graph
+    (a driver closed under it fails the build and can fail the close itself)."""
+    service = getattr(app_state, "matcher", None)
+    if service is not None and not service.stop(timeout_s):
+        log.warning("match index still building after %.0f s at shutdown; closing the driver under it", timeout_s)
+
+
 def catch_up(app_state) -> None:
     """After a write of this process: its index (if it has one yet) patched now, in the writer's
     request, rather than in the next ranking's (~9 ms for one client: the coach's next page would

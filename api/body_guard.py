@@ -27,6 +27,10 @@ class Hostile(ValueError):
 
 def check_json(body: bytes) -> object:
     """The parsed body (None when it is not JSON at all), or Hostile naming a place no valid request has."""
+    # FastAPI parses bytes as json.loads does, UTF-16 and UTF-32 included: what it would read as
+    # another encoding is refused here, or it would pass this check unread (JSON is UTF-8: RFC 8259)
+    if json.detect_encoding(body) not in ("utf-8", "utf-8-sig"):
+        raise Hostile("body", "", "not UTF-8 (UTF-16 or UTF-32)")
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -81,7 +85,9 @@ class BodyGuard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope.get("path")
-        headers = dict(scope.get("headers") or [])
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope.get("headers") or []:
+            headers.setdefault(name, value)  # the first of a repeated header, as Starlette reads it
         too_large = problem_response(413, f"The request body is larger than {self.max_bytes} bytes.", path)
         try:
             check_path(scope.get("raw_path") or path.encode("utf-8", "surrogateescape"))

@@ -151,7 +151,7 @@ class ItemProblem(BaseModel):
 
 
 class ItemResult(BaseModel):
-    index: int
+    index: int = Field(description="The item of the request body it answers (an uploaded file: the record's place).")
     status: Literal["landed", "unchanged", "rejected"]
     id: str | None = None
     problems: list[ItemProblem] = []

@@ -141,6 +141,12 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
                                   f"missing required column(s) {', '.join(missing)} (header: {', '.join(table.header)})"),
                           "csv", text)
         return
+    unknown = [c for c in table.header if c not in CSV_COLUMNS]
+    if unknown:  # a misspelt column would lose its values in every row (JSON rejects an unknown field too)
+        yield FileProblem(Problem(source, "row 0", ", ".join(unknown),
+                                  f"unknown column(s) {', '.join(unknown)}; the columns are {', '.join(CSV_COLUMNS)}"),
+                          "csv", text)
+        return
     groups: dict[tuple, list[tuple[int, dict]]] = {}
     for number, row in table.rows:
         if table.separator == ";":  # Dutch Excel writes decimal commas: "6,5"
@@ -192,6 +198,10 @@ def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> Measuremen
         if scale:
             data["scores"].append({"scale": scale, "score": row.get("score", "")})
             field_rows[f"scores/{scale}"] = number
+        elif row.get("score", "").strip():
+            conflicts.append(("scale", number, "a score without its scale: name the scale it belongs to"))
+        if not block and row.get("value", "").strip():
+            conflicts.append(("block", number, "a value without its block: name the block it belongs to"))
         if block:
             value = _cell_value(row.get("value", ""))
             if block == "work_history":

@@ -7,8 +7,9 @@ original form to a rejects file that can be corrected and ingested again.
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,8 +70,11 @@ class IngestReport:
         for r in self.rejections:
             groups[(r.problems[0].source, r.fmt)].append(r)
         written = []
+        stems = Counter(Path(source).stem for source, _ in groups)
         for (source, fmt), rejections in groups.items():
             stem = Path(source).stem or "request"
+            if stems[Path(source).stem] > 1:  # a/data.csv and b/data.csv: one rejects file each
+                stem += "-" + hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:8]
             path = folder / f"{stem}.{self.run_id}.rejects.{'csv' if fmt == 'csv' else fmt}"
             # Text that is not valid Unicode (a lone surrogate in a rejected record) is written as a
             # JSON escape; a whole file that could not be read is a one-cell row or a {"text": ...}.

@@ -42,6 +42,7 @@ class VacancyIngestReport(IngestReport):
     closed: int = 0
     needs_review: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    unchanged_ids: set[str] = field(default_factory=set)  # stored as they are: the API answers per item
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # per stage
 
     def summary(self) -> dict:
@@ -192,6 +193,7 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
         stored = stored_hashes(driver, database, [b.vacancy.id for b in batch])
         changed = [b for b in batch if stored.get(b.vacancy.id) != b.vacancy.content_hash()]
         report.unchanged += len(batch) - len(changed)
+        report.unchanged_ids.update({b.vacancy.id for b in batch} - {b.vacancy.id for b in changed})
         bar.update(len(batch) - len(changed))
         return changed
 
@@ -204,6 +206,7 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
         report.created += len(outcome.created)
         report.updated += len(outcome.updated)
         report.unchanged += len(outcome.unchanged)
+        report.unchanged_ids.update(outcome.unchanged)
         report.landed += len(outcome.created) + len(outcome.updated)
         report.needs_review += sum(e.occupation.needs_review for e in enriched)
         written = set(outcome.created) | set(outcome.updated)

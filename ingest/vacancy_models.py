@@ -123,3 +123,20 @@ class EnrichedVacancy(BaseModel):
     unresolved_skills: list[str] = Field(default_factory=list)
     status: str = "open"  # open | closed (past validThrough)
     content_hash: str = ""
+
+
+SCHEMA_PREFIXES = ("schema:", "http://schema.org/", "https://schema.org/")
+
+
+def is_job_posting(node: dict) -> bool:
+    """No @type (a plain record), or JobPosting, also written as a compact or full IRI."""
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return kind is None or any(isinstance(k, str) and _local_name(k) == "JobPosting" for k in kinds)
+
+
+def _local_name(kind: str) -> str:
+    for prefix in SCHEMA_PREFIXES:
+        if kind.startswith(prefix):
+            return kind[len(prefix):]
+    return kind

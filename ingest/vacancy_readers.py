@@ -27,7 +27,7 @@ from ingest import json_values
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
                                  numbered_lines, read_csv_table, read_path)
-from ingest.vacancy_models import VacancyRecord
+from ingest.vacancy_models import VacancyRecord, is_job_posting
 
 JSON_SUFFIXES = {".json", ".jsonld"}
 SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
@@ -70,12 +70,6 @@ def read_file(path: Path) -> Iterator[ReadItem]:
 
 # --- JSON-LD ---------------------------------------------------------------------------------
 
-def _is_job_posting(node: dict) -> bool:
-    kind = node.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return kind is None or "JobPosting" in kinds
-
-
 def _inline_references(node: dict, by_id: dict[str, dict]) -> dict:
     """`{"@id": x}` values that point at another node of the same @graph are replaced by it."""
     def resolve(value):
@@ -98,15 +92,13 @@ def _postings(value, pointer: str, top: bool = True) -> Iterator[tuple[str, obje
         graph = value["@graph"] if isinstance(value["@graph"], list) else [value["@graph"]]
         by_id = {n["@id"]: n for n in graph if isinstance(n, dict) and isinstance(n.get("@id"), str)}
         for i, node in enumerate(graph):
-            if isinstance(node, dict) and not _is_job_posting(node):
+            if isinstance(node, dict) and not is_job_posting(node):
                 continue  # an Organization, WebPage, ... described alongside the postings
             # a node holding a value no input may carry goes to the validator as it is: inlining
             # recurses, and nesting hundreds of levels deep would exhaust the stack
             whole = isinstance(node, dict) and json_values.first_bad_value(node) is None
             yield f"{pointer}/@graph/{i}", _inline_references(node, by_id) if whole else node
-    elif isinstance(value, dict) and not _is_job_posting(value):
-        return
-    else:
+    else:  # another @type here is reported by the validator: the file was meant to hold postings
         yield pointer or "/", value
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from ingest.json_values import one_line_problem
 from ingest.report import Problem
 from ingest.text import html_to_text, looks_like_html
-from ingest.vacancy_models import USED_FIELDS, JobLocation, Vacancy, VacancyRecord
+from ingest.vacancy_models import USED_FIELDS, JobLocation, Vacancy, VacancyRecord, is_job_posting
 
 EARLIEST_DATE = date(1900, 1, 1)  # older dates are typing errors (0001-01-01)
 MIN_HOURS, MAX_HOURS = 1.0, 60.0  # 60: the Dutch legal maximum of a working week (Arbeidstijdenwet)
@@ -100,6 +100,11 @@ def _scalar(value) -> str | None:
     return text or None
 
 
+def identifier_of(data: dict) -> str | None:
+    """A posting's identifier as text (a PropertyValue's value, an @id): the key it is stored under."""
+    return _scalar(data.get("identifier"))
+
+
 def _texts(value) -> list[str]:
     if value is None:
         return []
@@ -151,29 +156,53 @@ def _date(c: _Collector, data: dict, key: str) -> date | None:
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SIGNED = re.compile(r"-\s*\d")  # "-5": a negative number, not the 5 after a dash of "32-40"
+# hoursPerWeek: one number, or a range "32-40" / "32 tot 40" (optionally with "uur"/"hours")
+_HOURS_VALUE = re.compile(r"\s*(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|tot|to)\s*(\d+(?:[.,]\d+)?))?\s*(?:uur|u|hours?|h)?\s*",
+                          re.IGNORECASE)
+# Times of day ("09:00-17:00", "8am-5pm", "8.30-17.00") say when, not how many hours a week
+_CLOCK = re.compile(r"\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?m\b|\d{1,2}\.\d{2}\s*(?:-|–|tot|to)\s*\d{1,2}\.\d{2}",
+                    re.IGNORECASE)
 
 
 def _hours(c: _Collector, data: dict) -> tuple[float | None, str | None]:
-    """Hours per week: `hoursPerWeek` (a number) or the largest number in `workHours` text."""
+    """Hours per week: `hoursPerWeek` (a number, or a range: its top) or, failing that, the largest
+    number in a `workHours` text ("32-40 uur per week"); a text that gives times of day or no
+    number ("fulltime") is kept as text, not guessed."""
     work_hours = _scalar(data.get("workHours"))
-    key, raw = ("hoursPerWeek", _scalar(data.get("hoursPerWeek")))
-    if raw is None:
-        key, raw = "workHours", work_hours
-    if raw is None:
+    if data.get("hoursPerWeek") not in (None, ""):
+        return _hours_per_week(c, data["hoursPerWeek"]), work_hours
+    if work_hours is None or _CLOCK.search(work_hours):
         return None, work_hours
-    if key == "hoursPerWeek" and _SIGNED.match(raw.strip()):
-        c.reject(key, f"hours per week {raw[:80]!r} is negative")
-        return None, work_hours
-    numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(raw)]
+    numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(work_hours)]
     if not numbers:
-        if key == "hoursPerWeek":
-            c.reject(key, f"unparsable hours per week {raw!r}: expected a number")
-        return None, work_hours  # "fulltime": a text without hours is kept, not guessed
-    hours = max(numbers)  # "32-40 uur": the vacancy offers up to 40
-    if not (MIN_HOURS <= min(numbers) and hours <= MAX_HOURS):
-        c.reject(key, f"hours per week {raw!r} out of range ({MIN_HOURS:g}-{MAX_HOURS:g})")
         return None, work_hours
-    return hours, work_hours
+    return _in_range(c, "workHours", work_hours, min(numbers), max(numbers)), work_hours
+
+
+def _hours_per_week(c: _Collector, value) -> float | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low = high = float(value)  # a JSON number as it is: 1e-05 is not 5, nor 1e20 20
+        raw = repr(value)
+    else:
+        raw = _scalar(value) or ""
+        if _SIGNED.match(raw.strip()):
+            c.reject("hoursPerWeek", f"hours per week {raw[:80]!r} is negative")
+            return None
+        found = _HOURS_VALUE.fullmatch(raw)
+        if found is None:
+            c.reject("hoursPerWeek", f"unparsable hours per week {raw[:80]!r}: expected a number like 32 or 32-40")
+            return None
+        low, high = (float(n.replace(",", ".")) for n in (found[1], found[2] or found[1]))
+    return _in_range(c, "hoursPerWeek", raw, low, high)
+
+
+def _in_range(c: _Collector, key: str, raw: str, low: float, high: float) -> float | None:
+    if not (MIN_HOURS <= low and high <= MAX_HOURS):  # NaN fails too
+        c.reject(key, f"hours per week {raw[:80]!r} out of range ({MIN_HOURS:g}-{MAX_HOURS:g})")
+        return None
+    return high  # "32-40 uur": the vacancy offers up to 40
 
 
 def _occupational_category(c: _Collector, data: dict, known: KnownCodes) -> str | None:
@@ -245,8 +274,13 @@ def _job_location(c: _Collector, value) -> JobLocation:
     if not isinstance(place, dict):
         return JobLocation(locality=_scalar(place)) if place else JobLocation()
     address = place.get("address") or {}
+    if isinstance(address, list):  # several addresses: the first, like several places
+        address = address[0] if address else {}
     if isinstance(address, str):
         address = {"addressLocality": address}
+    if not isinstance(address, dict):
+        c.reject("jobLocation.address", f"expected a PostalAddress object or a place name, not {str(address)[:80]!r}")
+        address = {}
     geo = place.get("geo") if isinstance(place.get("geo"), dict) else {}
     return JobLocation(postal_code=_scalar(address.get("postalCode")),
                        locality=_scalar(address.get("addressLocality")),
@@ -300,7 +334,10 @@ def validate(record: VacancyRecord, known: KnownCodes) -> Validated:
     if "_not_an_object" in data:
         c.reject("", "not a JSON object")
         return Validated(record, None, tuple(c.problems))
-    identifier = _scalar(data.get("identifier"))
+    if not is_job_posting(data):
+        c.reject("@type", f"{str(data.get('@type'))[:80]!r} is not a JobPosting")
+        return Validated(record, None, tuple(c.problems))
+    identifier = identifier_of(data)
     title = _scalar(data.get("title"))
     if identifier is None:
         c.reject("identifier", "missing: a vacancy needs an identifier to be updated later")

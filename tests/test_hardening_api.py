@@ -5,6 +5,7 @@ validation gaps, headers, /docs without a CDN, 413 for chunked bodies, the throt
 ingest answer's counts."""
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -277,6 +278,35 @@ def test_the_top_level_counts_equal_the_summary(api):
     assert (r["landed"], r["rejected"]) == (1, 1)
     assert {k: r["summary"][k] for k in ("landed", "unchanged", "rejected")} == {
         k: r[k] for k in ("landed", "unchanged", "rejected")}
+
+
+def test_a_body_the_guard_would_read_otherwise_than_fastapi_is_refused(api):
+    nan = {**MEASUREMENT, "scores": {"samenwerken": float("nan")}}
+    before = _measurements(api, "K-1")
+    utf16 = json.dumps([nan]).encode("utf-16-le")  # no mark: FastAPI still reads it (json.loads of bytes)
+    assert _problem(api.client.post("/measurements", content=utf16, headers={**api.h("coach"), **JSON}),
+                    422)["errors"][0]["location"] == "body"
+    twice = [*api.h("coach").items(), ("Content-Type", "application/json"), ("Content-Type", "text/plain")]
+    r = api.client.post("/measurements", content=json.dumps([nan]).encode(), headers=twice)
+    assert _problem(r, 422)["errors"][0]["field"] == "0.scores.samenwerken"  # the first header, as FastAPI reads it
+    assert _measurements(api, "K-1") == before  # nothing landed
+
+
+def _measurements(api, key: str) -> int:
+    records, _, _ = api.driver.execute_query("MATCH (:Client {key: $key})-[:HAS_MEASUREMENT]->(m) RETURN count(m) AS n",
+                                             key=key, database_=api.db)
+    return records[0]["n"]
+
+
+def test_each_vacancy_item_gets_its_own_answer_in_request_order(api):
+    posting = {"@type": "JobPosting", "identifier": "V-20", "title": "Kok", "description": "Wij zoeken een kok."}
+    first = api.client.post("/vacancies", json=[posting], headers=api.h("employer_desk")).json()
+    assert [i["status"] for i in first["items"]] == ["landed"]
+    items = [{"@type": "Organization", "name": "De Haven"}, posting, {"title": "Kok zonder nummer"}]
+    body = api.client.post("/vacancies", json=items, headers=api.h("employer_desk")).json()
+    assert [(i["index"], i["status"]) for i in body["items"]] == [(0, "rejected"), (1, "unchanged"), (2, "rejected")]
+    assert [i["problems"][0]["field"] for i in body["items"] if i["problems"]] == ["@type", "identifier"]
+    assert (body["landed"], body["unchanged"], body["rejected"]) == (0, 1, 2)
 
 
 def test_vacancy_gaps_through_the_api_rejected_or_warned_never_500(api):

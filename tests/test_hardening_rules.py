@@ -165,3 +165,38 @@ def test_the_driver_logger_is_not_silenced_for_the_process(caplog):
         logging.getLogger("neo4j.pool").warning("a real driver warning")
         logging.getLogger("neo4j").warning("another")
     assert [r.getMessage() for r in caplog.records] == ["a real driver warning", "another"]
+
+
+def test_hours_are_a_number_of_hours_not_any_number_in_the_text():
+    assert _vacancy(hoursPerWeek=36)[2].hours_per_week == 36
+    assert _vacancy(hoursPerWeek="32,5 uur")[2].hours_per_week == 32.5
+    assert _vacancy(hoursPerWeek="32 tot 40")[2].hours_per_week == 40
+    for misread in (1e20, 1e-05, "1e3", "4O", "36 of 40 of meer"):  # were 20, 5, 3, 4 and 40
+        problems, _, vacancy = _vacancy(hoursPerWeek=misread)
+        assert vacancy is None and problems[0][0] == "hoursPerWeek", misread
+    assert _vacancy(workHours="32-40 uur per week")[2].hours_per_week == 40
+    for times_of_day in ("09:00-17:00", "8am-5pm", "ma-vr 8.30-17.00"):  # when, not how many hours
+        problems, _, vacancy = _vacancy(workHours=times_of_day)
+        assert problems == [] and vacancy.hours_per_week is None, times_of_day
+        assert vacancy.raw_extra["workHours"] == times_of_day  # kept as text
+
+
+def test_an_address_that_is_not_an_address_rejects_its_vacancy_only():
+    listed = _vacancy(jobLocation={"address": [{"postalCode": "3511AB", "addressLocality": "Utrecht"}]})[2]
+    assert listed.job_location.postal_code == "3511AB"  # several addresses: the first
+    for odd in (5, True, [7]):  # crashed the whole run (AttributeError)
+        problems, _, vacancy = _vacancy(jobLocation={"address": odd})
+        assert vacancy is None and problems[0][0] == "jobLocation.address", odd
+
+
+def test_a_posting_typed_by_its_full_name_is_read_and_another_type_is_reported():
+    from ingest.vacancy_readers import read_json_text
+
+    items = [{"@type": kind, "identifier": f"V-{i}", "title": "Kok"}
+             for i, kind in enumerate(["schema:JobPosting", "https://schema.org/JobPosting", "jobposting",
+                                       "Organization"])]
+    records = list(read_json_text(json.dumps(items), "v.json"))
+    assert [r.location for r in records] == ["/0", "/1", "/2", "/3"]  # none disappears unreported
+    results = [validate_vacancy(r, KnownCodes()) for r in records]
+    assert [r.vacancy is not None for r in results] == [True, True, False, False]
+    assert [r.problems[0].field for r in results[2:]] == ["@type", "@type"]

@@ -1,4 +1,5 @@
 """Measurement readers and validation against the shipped instrument profiles: pure, no database."""
+import json
 from datetime import date
 from pathlib import Path
 
@@ -157,6 +158,32 @@ def test_long_csv_conflicting_cells_and_missing_columns():
     assert (p.location, p.field) == ("row 2", "administered_by") and "disagrees" in p.reason
     [fp] = list(read_csv_text("client_key,scale,score\nK,a,1\n", "c.csv"))
     assert isinstance(fp, FileProblem) and "instrument, measured_at" in fp.problem.reason
+
+
+def test_long_csv_loses_no_cell_silently():
+    head = "client_key,instrument,measured_at,scale,score,block,value"
+    [fp] = list(read_csv_text(f"{head},hours_availble\nK-1,abc,2024-05-01,Samenwerken,7,,,32\n", "typo.csv"))
+    assert isinstance(fp, FileProblem) and (fp.problem.location, fp.problem.field) == ("row 0", "hours_availble")
+    text = (f"{head}\n"
+            "K-1,abc,2024-05-01,Samenwerken,7,,\n"
+            "K-1,abc,2024-05-01,,8,,\n"  # a score whose scale was left out
+            "K-2,abc,2024-05-01,Samenwerken,6,,\n"
+            "K-2,abc,2024-05-01,,,,G3\n")  # a value whose block was left out
+    first, second = (validate(r, PROFILES, TODAY) for r in read_csv_text(text, "gaps.csv"))
+    assert first.measurement is None and [(p.location, p.field) for p in first.problems] == [("row 2", "scale")]
+    assert second.measurement is None and [(p.location, p.field) for p in second.problems] == [("row 4", "block")]
+
+
+def test_rejects_of_two_files_with_one_name_are_kept_apart(tmp_path):
+    from ingest.report import IngestReport, Problem, Rejection
+
+    report = IngestReport("measurements", "run1")
+    for folder in ("a", "b"):
+        report.rejections.append(Rejection((Problem(f"{folder}/data.json", "/0", "", "bad"),),
+                                           {"from": folder}, "json"))
+    written = report.write_rejects(tmp_path)
+    kept = [json.loads(p.read_text()) for p in written if ".rejects." in p.name]
+    assert sorted(k[0]["from"] for k in kept) == ["a", "b"]  # the second no longer overwrites the first
 
 
 def test_shipped_examples_are_all_valid():

@@ -23,6 +23,7 @@ from ingest.measurement_ingest import ClientContext, client_context, ingest_reco
 from ingest.measurement_readers import read_json_text
 from ingest.measurement_validation import education_block, validate
 from ingest.report import Problem
+from ingest.source_files import FileProblem
 from graph_schema.db import read
 from graph_schema.settings import Settings
 
@@ -57,13 +58,16 @@ def ingest_measurement_batch(app_state: Any, driver: Driver, database: str, sett
     profiles = cache["instrument_profiles"]
     today = today or date.today()
     records = list(read_json_text(json.dumps(items), SOURCE))
-    keys = {str(r.data.get("client_key") or "").strip() for r in records} - {""}
+    keys = {str(r.data.get("client_key") or "").strip() for r in records if not isinstance(r, FileProblem)} - {""}
     denied = _denied_keys(driver, database, principal, keys)
     results: dict[int, dict] = {}
     allowed = []
     ids: dict[int, str] = {}
     education = education_block(profiles)
     for i, record in enumerate(records):
+        if isinstance(record, FileProblem):  # a value no input may hold: the pipeline rejects it
+            allowed.append(record)
+            continue
         key = str(record.data.get("client_key") or "").strip()
         if key in denied:
             results[i] = {"index": i, "status": "rejected", "id": None,
@@ -84,8 +88,9 @@ def ingest_measurement_batch(app_state: Any, driver: Driver, database: str, sett
     for i, record in enumerate(records):
         if i in results:
             continue
-        if record.location in rejected_at:
-            results[i] = {"index": i, "status": "rejected", "id": None, "problems": rejected_at[record.location]}
+        location = record.problem.location if isinstance(record, FileProblem) else record.location
+        if location in rejected_at:
+            results[i] = {"index": i, "status": "rejected", "id": None, "problems": rejected_at[location]}
         else:
             mid = ids.get(i)
             results[i] = {"index": i, "status": "unchanged" if mid in stored_before else "landed", "id": mid,

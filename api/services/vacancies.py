@@ -12,6 +12,7 @@ from neo4j import Driver
 from ingest.report import Problem
 from ingest.source_files import reader_for
 from ingest.vacancy_readers import JSON_SUFFIXES, FileProblem, read_csv_text, read_json_lines, read_json_text
+from ingest.vacancy_validation import identifier_of
 from graph_schema.settings import Settings
 
 SOURCE = "request"
@@ -64,14 +65,20 @@ def _ingest(cache: dict, driver: Driver, database: str, settings: Settings, reco
     out = []
     for i, record in enumerate(records):
         location = record.problem.location if isinstance(record, FileProblem) else record.location
+        index = _item_index(location, i)
         if location in rejected_at:
-            out.append({"index": i, "status": "rejected", "id": None, "problems": rejected_at[location]})
+            out.append({"index": index, "status": "rejected", "id": None, "problems": rejected_at[location]})
         else:
-            data = getattr(record, "data", {}) or {}
-            ident = data.get("identifier")
-            if isinstance(ident, dict):
-                ident = ident.get("value") or ident.get("@id")
-            out.append({"index": i, "status": "landed", "id": str(ident) if ident is not None else None, "problems": []})
+            ident = identifier_of(record.data)
+            status = "unchanged" if ident in report.unchanged_ids else "landed"
+            out.append({"index": index, "status": status, "id": ident, "problems": []})
     return {"run_id": report.run_id, "landed": report.landed, "unchanged": report.unchanged,
             "rejected": report.rejected, "items": out, "warnings": [_problem(w) for w in report.warnings],
             "summary": report.summary()}
+
+
+def _item_index(location: str, fallback: int) -> int:
+    """The request item a record came from: "/3" or "/3/@graph/1" is item 3 (a document's @graph
+    may hold several postings); a file upload's "row 3" or "line 3" keeps the record's place."""
+    head = location.split("/")[1] if location.startswith("/") else ""
+    return int(head) if head.isdigit() else fallback

@@ -240,14 +240,18 @@ def read_path(path: Path, json_suffixes: set[str], read_json: Callable, read_jso
     fmt = "csv" if suffix in CSV_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else "json"
     reader = reader_for(suffix, json_suffixes, read_json, read_json_lines, read_csv)
     if reader is None:
-        known = json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES
-        yield FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected "
-                                                  + ", ".join(sorted(known))), fmt)
+        yield unknown_file_type(source, suffix, json_suffixes)
         return
     try:
         yield from reader(read_lines(path) if reader is read_json_lines else read_document(path), source)
     except Unreadable as exc:
         yield FileProblem(Problem(source, exc.location, "", exc.reason), fmt)
+
+
+def unknown_file_type(source: str, suffix: str, json_suffixes: set[str]) -> FileProblem:
+    known = json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES
+    return FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected " + ", ".join(sorted(known))),
+                       "json")
 
 
 def reader_for(suffix: str, json_suffixes: set[str], read_json: Callable, read_json_lines: Callable,

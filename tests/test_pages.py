@@ -310,6 +310,8 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
                 "V-CSV-2;;36;2026-11-02\n")  # as Dutch Excel writes it: `;`, one row without a title
     uploaded = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.csv", "content": csv_text})
     assert "toegevoegd: 1" in uploaded.text and "<td>row 2</td><td>title</td>" in uploaded.text
+    sheet = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.xlsx", "content": csv_text})
+    assert "unknown file type &#39;.xlsx&#39;" in sheet.text and "niet toegevoegd: 1" in sheet.text  # as the CLI says
     assert desk.post("/werkgever/bestand", data={"csrf": "forged", "content": csv_text}).status_code == 403
     coach = signed_in(api, "coach")  # only a desk (or an admin through the API) adds vacancies
     assert coach.post("/werkgever/vacature", data={"csrf": token, "title": "x"}).status_code == 403

@@ -10,7 +10,7 @@ from pathlib import Path
 from neo4j import Driver
 
 from ingest.report import Problem
-from ingest.source_files import reader_for
+from ingest.source_files import reader_for, unknown_file_type
 from ingest.vacancy_readers import JSON_SUFFIXES, FileProblem, read_csv_text, read_json_lines, read_json_text
 from ingest.vacancy_validation import identifier_of
 from graph_schema.settings import Settings
@@ -51,7 +51,9 @@ def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Se
     the same answer per row as POST /vacancies."""
     name = filename.strip() or "upload.json"
     suffix = Path(name).suffix.lower()
-    reader = reader_for(suffix, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text) or read_json_text
+    reader = reader_for(suffix, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text)
+    if reader is None:  # the command line's rule: an .xlsx is not read as malformed JSON
+        return _ingest(cache, driver, database, settings, [unknown_file_type(name, suffix, JSON_SUFFIXES)])
     return _ingest(cache, driver, database, settings, list(reader(text.lstrip("\ufeff"), name)))
 
 

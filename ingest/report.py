@@ -18,7 +18,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Problem:
     source: str  # the input file (or "request" for the API)
-    location: str  # "row 12" (1-based data row, header not counted) or a JSON pointer "/3"
+    location: str  # "row 12" (1-based data row: header not counted, blank rows counted) or a JSON pointer "/3"
     field: str  # the offending field, "" when the record as a whole is wrong
     reason: str
 

@@ -193,30 +193,33 @@ def csv_separator(text: str) -> str:
 @dataclass(frozen=True)
 class CsvTable:
     header: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (1-based data row, header not counted; cells by column)
+    rows: list[tuple[int, dict[str, str]]]  # (1-based data row, header not counted, blank rows counted; cells by column)
     ragged: list[tuple[int, list[str], str]]  # rows whose cell count differs from the header's: (row, cells, why)
     separator: str
 
 
 def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
-    """Every cell as text; blank lines skipped. Rows are numbered as data rows (1-based, the header
-    and blank lines not counted; a quoted cell may span lines). A row with more or fewer cells than
+    """Every cell as text; blank rows skipped. Rows are numbered as data rows (1-based, the header
+    not counted, blank rows counted as a spreadsheet shows them; a quoted cell may span lines). A row with more or fewer cells than
     the header is set apart with its number (pandas would shift or pad it silently); no header, or
     a column named twice, is Unreadable."""
     separator = csv_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, skipinitialspace=skip_initial_space)
     try:
-        lines = [row for row in reader if row and any(cell.strip() for cell in row)]
+        records = list(reader)
     except csv.Error as exc:
         raise Unreadable(f"not a readable CSV file: {exc}", f"line {reader.line_num}") from None
+    lines = [(i, row) for i, row in enumerate(records) if row and any(cell.strip() for cell in row)]
     if not lines:
         raise Unreadable("not a readable CSV file: no header row")
-    header = [cell.strip() for cell in lines[0]]
+    at, first = lines[0]
+    header = [cell.strip() for cell in first]
     twice = sorted({c for c in header if c and header.count(c) > 1})
     if twice:
         raise Unreadable(f"column(s) {', '.join(twice)} more than once in the header", "row 0")
     rows, ragged = [], []
-    for number, cells in enumerate(lines[1:], start=1):
+    for i, cells in lines[1:]:
+        number = i - at  # the blank rows between count: "row 5" is the fifth row under the header
         if len(cells) != len(header):
             ragged.append((number, cells, f"{len(cells)} cells where the header has {len(header)} "
                                           f"(separator {separator!r}; a cell with the separator needs quotes)"))

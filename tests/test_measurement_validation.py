@@ -174,6 +174,17 @@ def test_long_csv_loses_no_cell_silently():
     assert second.measurement is None and [(p.location, p.field) for p in second.problems] == [("row 4", "block")]
 
 
+def test_csv_rows_are_numbered_as_the_sheet_shows_them_blank_rows_included():
+    text = ("client_key,instrument,measured_at,scale,score\n"
+            "K-1,abc,2024-05-01,Samenwerken,7\n"
+            "\n"  # a blank row: skipped, but still a row of the sheet
+            "K-2,abc,2024-05-01,Samenwerken,12\n")
+    records = list(read_csv_text(text, "gaps.csv"))
+    assert [r.location for r in records] == ["row 1", "row 3"]
+    [problem] = validate(records[1], PROFILES, TODAY).problems
+    assert problem.location == "row 3"  # was "row 2": the user looked at the wrong row
+
+
 def test_rejects_of_two_files_with_one_name_are_kept_apart(tmp_path):
     from ingest.report import IngestReport, Problem, Rejection
 

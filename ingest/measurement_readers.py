@@ -30,7 +30,7 @@ from ingest import json_values
 from ingest.measurement_models import MeasurementRecord
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
-                                 numbered_lines, read_csv_table, read_path)
+                                 input_files, numbered_lines, read_csv_table, read_path)
 
 JSON_SUFFIXES = {".json"}
 SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
@@ -49,15 +49,7 @@ ReadItem = MeasurementRecord | FileProblem
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, folders expanded to their measurement files (sorted, recursive)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                              and ".rejects." not in p.name and not p.name.endswith(".problems.json")))
-        else:
-            out.append(path)
-    return out
+    return input_files(paths, SUFFIXES)
 
 
 def read_file(path: Path) -> Iterator[ReadItem]:

@@ -251,6 +251,20 @@ def read_path(path: Path, json_suffixes: set[str], read_json: Callable, read_jso
         yield FileProblem(Problem(source, exc.location, "", exc.reason), fmt)
 
 
+def input_files(paths: list[Path], suffixes: set[str]) -> list[Path]:
+    """Files as given, folders expanded to their input files (sorted, recursive), leaving out what
+    an earlier run wrote there (its rejects and problems): a folder ingested again is not fed back
+    its own rejects."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+                              and ".rejects." not in p.name and not p.name.endswith(".problems.json")))
+        else:
+            out.append(path)
+    return out
+
+
 def unknown_file_type(source: str, suffix: str, json_suffixes: set[str]) -> FileProblem:
     known = json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES
     return FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected " + ", ".join(sorted(known))),

@@ -26,7 +26,7 @@ from pathlib import Path
 from ingest import json_values
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
-                                 numbered_lines, read_csv_table, read_path)
+                                 input_files, numbered_lines, read_csv_table, read_path)
 from ingest.vacancy_models import VacancyRecord, is_job_posting
 
 JSON_SUFFIXES = {".json", ".jsonld"}
@@ -54,14 +54,7 @@ ReadItem = VacancyRecord | FileProblem
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files as given, folders expanded to their vacancy files (sorted, recursive)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
-        else:
-            out.append(path)
-    return out
+    return input_files(paths, SUFFIXES)
 
 
 def read_file(path: Path) -> Iterator[ReadItem]:

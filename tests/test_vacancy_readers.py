@@ -128,3 +128,13 @@ def test_unparsable_coordinate_is_a_warning_not_a_rejection():
     result = validate(record, KNOWN)
     assert result.vacancy is not None and result.vacancy.job_location.latitude is None
     assert [w.field for w in result.warnings] == ["jobLocation.geo.latitude"]
+
+
+def test_a_folder_ingested_again_is_not_fed_its_own_rejects(tmp_path):
+    from ingest.vacancy_readers import expand_paths
+
+    (tmp_path / "feed.json").write_text(json.dumps([posting()]))
+    (tmp_path / "rejects").mkdir()
+    (tmp_path / "rejects" / "feed.run1.rejects.json").write_text(json.dumps([posting(identifier="")]))
+    (tmp_path / "rejects" / "vacancies.run1.problems.json").write_text("[]")
+    assert expand_paths([tmp_path]) == [tmp_path / "feed.json"]

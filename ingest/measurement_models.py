@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from ingest.json_values import ONE_LINE_PATTERN
 
@@ -59,6 +59,12 @@ class WorkHistoryItem(BaseModel):
     until: date | None = None       # when the job ended (default: the measurement date)
 
 
+def _not_a_truth_value(value):
+    if isinstance(value, bool):  # pydantic reads true as 1.0: an hour a week nobody meant
+        raise ValueError("expected a number of hours, not true or false")
+    return value
+
+
 class MeasurementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     measurement_id: str | None = None     # the exporter's own id; kept as external_id
@@ -71,7 +77,7 @@ class MeasurementIn(BaseModel):
     blocks: dict[str, Any] = Field(default_factory=dict)
     identity: Identity | None = None
     postcode: str | None = None
-    hours_available: float | None = Field(default=None, ge=0, le=80)
+    hours_available: Annotated[float, BeforeValidator(_not_a_truth_value)] | None = Field(default=None, ge=0, le=80)
     education_level: str | None = None
     work_history: list[WorkHistoryItem] = Field(default_factory=list)
     # Certificates, licences, diplomas and courses as written ("VCA basis", "rijbewijs C"): matched

@@ -31,6 +31,7 @@ from ingest.vacancy_models import VacancyRecord, is_job_posting
 
 JSON_SUFFIXES = {".json", ".jsonld"}
 SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
+REQUIRED_CSV_COLUMNS = ("identifier", "title")
 
 CSV_COLUMNS = (
     "identifier", "title", "description", "employer", "postal_code", "locality", "latitude", "longitude",
@@ -175,6 +176,11 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
         table = read_csv_table(text)
     except Unreadable as exc:
         yield FileProblem(Problem(source, exc.location, "", f"malformed CSV: {exc.reason}"), "csv", text)
+        return
+    missing = [c for c in REQUIRED_CSV_COLUMNS if c not in table.header]
+    if missing:  # one problem at the header, not "missing" on every row ("Identifier" is another column)
+        yield FileProblem(Problem(source, "row 0", ", ".join(missing), f"missing required column(s) {', '.join(missing)} "
+                                                                      f"(header: {', '.join(table.header)})"), "csv", text)
         return
     for number, cells, why in table.ragged:
         yield FileProblem(Problem(source, f"row {number}", "", why), "csv",

@@ -185,6 +185,18 @@ def test_csv_rows_are_numbered_as_the_sheet_shows_them_blank_rows_included():
     assert problem.location == "row 3"  # was "row 2": the user looked at the wrong row
 
 
+def test_hours_available_true_is_not_one_hour():
+    from ingest.measurement_models import MeasurementRecord
+
+    data = {"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-01", "scores": {"Samenwerken": 7}}
+    for hours, lands in ((True, False), (32, True), ("32", True)):
+        record = MeasurementRecord("m.json", "/0", "json", {**data, "hours_available": hours}, {})
+        result = validate(record, PROFILES, TODAY)
+        assert (result.measurement is not None) == lands, hours
+        if not lands:
+            assert result.problems[0].field == "hours_available"
+
+
 def test_rejects_of_two_files_with_one_name_are_kept_apart(tmp_path):
     from ingest.report import IngestReport, Problem, Rejection
 

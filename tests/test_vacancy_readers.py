@@ -138,3 +138,9 @@ def test_a_folder_ingested_again_is_not_fed_its_own_rejects(tmp_path):
     (tmp_path / "rejects" / "feed.run1.rejects.json").write_text(json.dumps([posting(identifier="")]))
     (tmp_path / "rejects" / "vacancies.run1.problems.json").write_text("[]")
     assert expand_paths([tmp_path]) == [tmp_path / "feed.json"]
+
+
+def test_a_csv_without_the_required_columns_is_one_problem_at_its_header():
+    [problem] = list(read_csv_text("Identifier,Title\nV-1,Kok\nV-2,Bakker\n", "v.csv"))
+    assert isinstance(problem, FileProblem)
+    assert (problem.problem.location, problem.problem.field) == ("row 0", "identifier, title")

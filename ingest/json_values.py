@@ -17,7 +17,6 @@ import re
 # paragraph separators (they break logs and exports), no text-direction marks or overrides
 # ("\u202e" shows what follows reversed).
 NOT_ONE_LINE = "\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-ONE_LINE_PATTERN = f"^[^{NOT_ONE_LINE}]*$"
 _NOT_ONE_LINE = re.compile(f"[{NOT_ONE_LINE}]")
 MAX_DEPTH = 32  # a JobPosting or a measurement needs fewer than 10
 INT_LIMIT = 2**63  # Neo4j's integers are 64-bit

@@ -19,13 +19,14 @@ generic type error per record.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from ingest.json_values import ONE_LINE_PATTERN
+from ingest.json_values import one_line_problem
 
 # Blocks that carry scale scores rather than block values: the key names a theme of the
 # instrument profile (or one of these aliases) and holds {scale: score}, or one number when the
@@ -39,8 +40,14 @@ SCORE_GROUP_ALIASES = {
     ("wcm", "availability"): "availability",
 }
 
+def _one_line(text: str) -> str:
+    if (problem := one_line_problem(text)) is not None:
+        raise ValueError(problem)  # the vacancies' words, not a regular expression full of control characters
+    return text
+
+
 # A short text of one line (ingest/json_values.py's rule), bounded.
-OneLine = Annotated[str, StringConstraints(max_length=200, pattern=ONE_LINE_PATTERN)]
+OneLine = Annotated[str, StringConstraints(max_length=200), AfterValidator(_one_line)]
 
 
 class Identity(BaseModel):
@@ -59,9 +66,16 @@ class WorkHistoryItem(BaseModel):
     until: date | None = None       # when the job ended (default: the measurement date)
 
 
-def _not_a_truth_value(value):
-    if isinstance(value, bool):  # pydantic reads true as 1.0: an hour a week nobody meant
+def _hours_value(value):
+    """pydantic reads true as 1.0 (an hour a week nobody meant) and "nan" as a number out of range."""
+    if isinstance(value, bool):
         raise ValueError("expected a number of hours, not true or false")
+    try:
+        finite = math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return value  # pydantic says what it is not
+    if not finite:
+        raise ValueError(f"expected a number of hours, not {str(value)[:20]!r}")
     return value
 
 
@@ -77,7 +91,7 @@ class MeasurementIn(BaseModel):
     blocks: dict[str, Any] = Field(default_factory=dict)
     identity: Identity | None = None
     postcode: str | None = None
-    hours_available: Annotated[float, BeforeValidator(_not_a_truth_value)] | None = Field(default=None, ge=0, le=80)
+    hours_available: Annotated[float, BeforeValidator(_hours_value)] | None = Field(default=None, ge=0, le=80)
     education_level: str | None = None
     work_history: list[WorkHistoryItem] = Field(default_factory=list)
     # Certificates, licences, diplomas and courses as written ("VCA basis", "rijbewijs C"): matched

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+MAX_REASON = 300
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -21,6 +23,11 @@ class Problem:
     location: str  # "row 12" (1-based data row: header not counted, blank rows counted) or a JSON pointer "/3"
     field: str  # the offending field, "" when the record as a whole is wrong
     reason: str
+
+    def __post_init__(self) -> None:
+        # A reason quotes the value it refuses: a megabyte of it would flood the report and the page
+        if len(self.reason) > MAX_REASON:
+            object.__setattr__(self, "reason", self.reason[:MAX_REASON - 1] + "…")
 
     def __str__(self) -> str:
         where = f"{self.source}, {self.location}" + (f", field {self.field}" if self.field else "")

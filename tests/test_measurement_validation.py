@@ -189,12 +189,24 @@ def test_hours_available_true_is_not_one_hour():
     from ingest.measurement_models import MeasurementRecord
 
     data = {"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-01", "scores": {"Samenwerken": 7}}
-    for hours, lands in ((True, False), (32, True), ("32", True)):
+    for hours, lands in ((True, False), (32, True), ("32", True), ("nan", False), ("1e400", False)):
         record = MeasurementRecord("m.json", "/0", "json", {**data, "hours_available": hours}, {})
         result = validate(record, PROFILES, TODAY)
         assert (result.measurement is not None) == lands, hours
         if not lands:
             assert result.problems[0].field == "hours_available"
+            assert result.problems[0].reason.startswith("expected a number of hours"), result.problems[0].reason
+
+
+def test_reasons_are_plain_words_and_bounded():
+    from ingest.measurement_models import MeasurementRecord
+
+    data = {"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-01", "scores": {"Samenwerken": 7}}
+    def reason(**odd) -> str:
+        [p] = validate(MeasurementRecord("m.json", "/0", "json", {**data, **odd}, {}), PROFILES, TODAY).problems
+        return p.reason
+    assert reason(administered_by="coach\u202eA") == "contains control or text-direction character U+202E"
+    assert 100 < len(reason(measured_at="x" * 100_000)) <= 300  # quoted, not echoed at 100,000 characters
 
 
 def test_rejects_of_two_files_with_one_name_are_kept_apart(tmp_path):

@@ -148,6 +148,7 @@ class ItemProblem(BaseModel):
     location: str = Field(description="JSON pointer of the item in the request body, or a CSV row.")
     field: str
     reason: str
+    reason_nl: str | None = Field(None, description="The reason in Dutch, where there is one (vacancies).")
 
 
 class ItemResult(BaseModel):

@@ -56,10 +56,15 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+def not_one_line(text: str) -> str | None:
+    """The first character a one-line text may not hold, as U+XXXX, or None."""
+    found = _NOT_ONE_LINE.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
 def one_line_problem(text: str) -> str | None:
-    if (found := _NOT_ONE_LINE.search(text)) is not None:
-        return f"contains control or text-direction character U+{ord(found.group()):04X}"
-    return None
+    char = not_one_line(text)
+    return None if char is None else f"contains control or text-direction character {char}"
 
 
 def escape(key: str) -> str:

@@ -23,11 +23,18 @@ class Problem:
     location: str  # "row 12" (1-based data row: header not counted, blank rows counted) or a JSON pointer "/3"
     field: str  # the offending field, "" when the record as a whole is wrong
     reason: str
+    reason_nl: str = ""  # the same in Dutch, where the pages show it (empty: only the English one)
 
     def __post_init__(self) -> None:
         # A reason quotes the value it refuses: a megabyte of it would flood the report and the page
-        if len(self.reason) > MAX_REASON:
-            object.__setattr__(self, "reason", self.reason[:MAX_REASON - 1] + "…")
+        for name in ("reason", "reason_nl"):
+            if len(text := getattr(self, name)) > MAX_REASON:
+                object.__setattr__(self, name, text[:MAX_REASON - 1] + "…")
+
+    def as_dict(self) -> dict:
+        """For the JSON reports: the Dutch reason only where there is one."""
+        out = {"source": self.source, "location": self.location, "field": self.field, "reason": self.reason}
+        return {**out, "reason_nl": self.reason_nl} if self.reason_nl else out
 
     def __str__(self) -> str:
         where = f"{self.source}, {self.location}" + (f", field {self.field}" if self.field else "")
@@ -98,6 +105,6 @@ class IngestReport:
                                 errors="backslashreplace")
             written.append(path)
         report = folder / f"{self.kind}.{self.run_id}.problems.json"
-        report.write_text(json.dumps([p.__dict__ for p in self.problems], ensure_ascii=False, indent=2),
+        report.write_text(json.dumps([p.as_dict() for p in self.problems], ensure_ascii=False, indent=2),
                           errors="backslashreplace")
         return [*written, report]

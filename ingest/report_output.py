@@ -16,8 +16,8 @@ def emit_report(report: IngestReport, rejects_dir: Path, as_json: bool) -> None:
     written = report.write_rejects(rejects_dir)
     warnings = getattr(report, "warnings", [])
     if as_json:
-        typer.echo(json.dumps({**report.summary(), "problems": [p.__dict__ for p in report.problems],
-                               "warnings": [p.__dict__ for p in warnings],
+        typer.echo(json.dumps({**report.summary(), "problems": [p.as_dict() for p in report.problems],
+                               "warnings": [p.as_dict() for p in warnings],
                                "rejects_files": [str(p) for p in written]}, ensure_ascii=False))
     else:
         typer.echo(", ".join(f"{k} {v}" for k, v in report.summary().items() if k != "kind"))

@@ -266,9 +266,9 @@ def input_files(paths: list[Path], suffixes: set[str]) -> list[Path]:
 
 
 def unknown_file_type(source: str, suffix: str, json_suffixes: set[str]) -> FileProblem:
-    known = json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES
-    return FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected " + ", ".join(sorted(known))),
-                       "json")
+    known = ", ".join(sorted(json_suffixes | JSONL_SUFFIXES | CSV_SUFFIXES))
+    return FileProblem(Problem(source, "", "", f"unknown file type {suffix!r}: expected {known}",
+                               f"onbekend soort bestand {suffix!r}: verwacht {known}"), "json")
 
 
 def reader_for(suffix: str, json_suffixes: set[str], read_json: Callable, read_json_lines: Callable,

@@ -179,8 +179,9 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
         return
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in table.header]
     if missing:  # one problem at the header, not "missing" on every row ("Identifier" is another column)
-        yield FileProblem(Problem(source, "row 0", ", ".join(missing), f"missing required column(s) {', '.join(missing)} "
-                                                                      f"(header: {', '.join(table.header)})"), "csv", text)
+        names, header = ", ".join(missing), ", ".join(table.header)
+        yield FileProblem(Problem(source, "row 0", names, f"missing required column(s) {names} (header: {header})",
+                                  f"verplichte kolom(men) {names} ontbreken (kopregel: {header})"), "csv", text)
         return
     for number, cells, why in table.ragged:
         yield FileProblem(Problem(source, f"row {number}", "", why), "csv",

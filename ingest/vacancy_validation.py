@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ingest.json_values import one_line_problem
+from ingest.json_values import not_one_line
 from ingest.report import Problem
 from ingest.text import html_to_text, looks_like_html
 from ingest.vacancy_models import USED_FIELDS, JobLocation, Vacancy, VacancyRecord, is_job_posting
@@ -66,11 +66,11 @@ class _Collector:
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
 
-    def reject(self, field_name: str, reason: str) -> None:
-        self.problems.append(Problem(self.record.source, self.record.location, field_name, reason))
+    def reject(self, field_name: str, reason: str, reason_nl: str = "") -> None:
+        self.problems.append(Problem(self.record.source, self.record.location, field_name, reason, reason_nl))
 
-    def warn(self, field_name: str, reason: str) -> None:
-        self.warnings.append(Problem(self.record.source, self.record.location, field_name, reason))
+    def warn(self, field_name: str, reason: str, reason_nl: str = "") -> None:
+        self.warnings.append(Problem(self.record.source, self.record.location, field_name, reason, reason_nl))
 
 
 # --- field readers ---------------------------------------------------------------------------
@@ -83,9 +83,10 @@ def _one_line(c: _Collector, field: str, text: str | None, limit: int) -> None:
     if text is None:
         return
     if len(text) > limit:
-        c.reject(field, f"{len(text)} characters, at most {limit}")
-    elif (problem := one_line_problem(text)) is not None:
-        c.reject(field, problem)
+        c.reject(field, f"{len(text)} characters, at most {limit}", f"{len(text)} tekens, hoogstens {limit}")
+    elif (char := not_one_line(text)) is not None:
+        c.reject(field, f"contains control or text-direction character {char}",
+                 f"bevat een onzichtbaar stuur- of schrijfrichtingsteken ({char})")
 
 
 def _scalar(value) -> str | None:
@@ -146,10 +147,12 @@ def _date(c: _Collector, data: dict, key: str) -> date | None:
     try:
         parsed = parse_date(raw)
     except ValueError:
-        c.reject(key, f"unparsable date {raw[:80]!r}: expected ISO 8601 (2025-03-01 or 2025-03-01T09:00:00+01:00)")
+        c.reject(key, f"unparsable date {raw[:80]!r}: expected ISO 8601 (2025-03-01 or 2025-03-01T09:00:00+01:00)",
+                 f"onleesbare datum {raw[:80]!r}: schrijf 2025-03-01 (of 01-03-2025)")
         return None
     if parsed < EARLIEST_DATE:
-        c.reject(key, f"{parsed.isoformat()} is before {EARLIEST_DATE.isoformat()}: not a real date")
+        c.reject(key, f"{parsed.isoformat()} is before {EARLIEST_DATE.isoformat()}: not a real date",
+                 f"{parsed.isoformat()} ligt vóór {EARLIEST_DATE.isoformat()}: geen echte datum")
         return None
     return parsed
 
@@ -188,11 +191,12 @@ def _hours_per_week(c: _Collector, value) -> float | None:
     else:
         raw = _scalar(value) or ""
         if _SIGNED.match(raw.strip()):
-            c.reject("hoursPerWeek", f"hours per week {raw[:80]!r} is negative")
+            c.reject("hoursPerWeek", f"hours per week {raw[:80]!r} is negative", f"uren per week {raw[:80]!r} is negatief")
             return None
         found = _HOURS_VALUE.fullmatch(raw)
         if found is None:
-            c.reject("hoursPerWeek", f"unparsable hours per week {raw[:80]!r}: expected a number like 32 or 32-40")
+            c.reject("hoursPerWeek", f"unparsable hours per week {raw[:80]!r}: expected a number like 32 or 32-40",
+                     f"uren per week {raw[:80]!r} onleesbaar: geef een getal, zoals 32 of 32-40")
             return None
         low, high = (float(n.replace(",", ".")) for n in (found[1], found[2] or found[1]))
     return _in_range(c, "hoursPerWeek", raw, low, high)
@@ -200,7 +204,8 @@ def _hours_per_week(c: _Collector, value) -> float | None:
 
 def _in_range(c: _Collector, key: str, raw: str, low: float, high: float) -> float | None:
     if not (MIN_HOURS <= low and high <= MAX_HOURS):  # NaN fails too
-        c.reject(key, f"hours per week {raw[:80]!r} out of range ({MIN_HOURS:g}-{MAX_HOURS:g})")
+        c.reject(key, f"hours per week {raw[:80]!r} out of range ({MIN_HOURS:g}-{MAX_HOURS:g})",
+                 f"uren per week {raw[:80]!r} buiten {MIN_HOURS:g}-{MAX_HOURS:g}")
         return None
     return high  # "32-40 uur": the vacancy offers up to 40
 
@@ -215,13 +220,15 @@ def _occupational_category(c: _Collector, data: dict, known: KnownCodes) -> str 
     for code in codes:
         kind_code = classify_code(code)
         if kind_code is None:
-            c.reject("occupationalCategory",
-                     f"{code!r} is not an ISCO-08 code, ESCO occupation URI or O*NET-SOC code")
+            c.reject("occupationalCategory", f"{code!r} is not an ISCO-08 code, ESCO occupation URI or O*NET-SOC code",
+                     f"{code!r} is geen ISCO-08-code, ESCO-beroep of O*NET-SOC-code")
             return None
         kind, canonical = kind_code
         if canonical not in getattr(known, kind):
             name = {"esco": "ESCO occupation", "isco": "ISCO-08 code", "onet": "O*NET-SOC code"}[kind]
-            c.reject("occupationalCategory", f"unknown {name} {code!r}: not in the atlas")
+            naam = {"esco": "ESCO-beroep", "isco": "ISCO-08-code", "onet": "O*NET-SOC-code"}[kind]
+            c.reject("occupationalCategory", f"unknown {name} {code!r}: not in the atlas",
+                     f"onbekende {naam} {code!r}: niet in de atlas")
             return None
     return classify_code(codes[0])[1]
 
@@ -250,7 +257,7 @@ def _employment(c: _Collector, value) -> list[str]:
     rather than stored as the text of a Python object."""
     items = value if isinstance(value, list) else [value]
     if not all(isinstance(e, str) or e is None for e in items):
-        c.reject("employmentType", "expected a text or a list of texts")
+        c.reject("employmentType", "expected a text or a list of texts", "verwacht een tekst of een lijst van teksten")
         return []
     return [e.strip() for e in items if e and e.strip()]
 
@@ -264,7 +271,8 @@ def _coordinate(c: _Collector, geo: dict, key: str) -> float | None:
     except (ValueError, OverflowError):
         value = math.nan
     if not -LIMITS[key] <= value <= LIMITS[key]:  # NaN, infinities and 400-digit numbers fail too
-        c.warn(f"jobLocation.geo.{key}", f"unparsable coordinate {str(raw)[:80]!r}: ignored, the address is used")
+        c.warn(f"jobLocation.geo.{key}", f"unparsable coordinate {str(raw)[:80]!r}: ignored, the address is used",
+               f"onleesbare coördinaat {str(raw)[:80]!r}: genegeerd, het adres telt")
         return None
     return value
 
@@ -279,7 +287,8 @@ def _job_location(c: _Collector, value) -> JobLocation:
     if isinstance(address, str):
         address = {"addressLocality": address}
     if not isinstance(address, dict):
-        c.reject("jobLocation.address", f"expected a PostalAddress object or a place name, not {str(address)[:80]!r}")
+        c.reject("jobLocation.address", f"expected a PostalAddress object or a place name, not {str(address)[:80]!r}",
+                 f"verwacht een adres of een plaatsnaam, niet {str(address)[:80]!r}")
         address = {}
     geo = place.get("geo") if isinstance(place.get("geo"), dict) else {}
     return JobLocation(postal_code=_scalar(address.get("postalCode")),
@@ -316,12 +325,13 @@ def _description(c: _Collector, data: dict) -> str:
     if raw in (None, ""):
         return ""
     if not isinstance(raw, str):
-        c.reject("description", "not a text")
+        c.reject("description", "not a text", "geen tekst")
         return ""
     if looks_like_html(raw):
         text = html_to_text(raw)
         if not text.strip():
-            c.reject("description", "HTML-only description: no text left after removing the markup")
+            c.reject("description", "HTML-only description: no text left after removing the markup",
+                     "alleen opmaak (HTML): zonder de opmaak blijft geen tekst over")
         return text
     return raw.strip()
 
@@ -332,23 +342,26 @@ def validate(record: VacancyRecord, known: KnownCodes) -> Validated:
     data = record.data
     c = _Collector(record)
     if "_not_an_object" in data:
-        c.reject("", "not a JSON object")
+        c.reject("", "not a JSON object", "geen JSON-object")
         return Validated(record, None, tuple(c.problems))
     if not is_job_posting(data):
-        c.reject("@type", f"{str(data.get('@type'))[:80]!r} is not a JobPosting")
+        c.reject("@type", f"{str(data.get('@type'))[:80]!r} is not a JobPosting",
+                 f"{str(data.get('@type'))[:80]!r} is geen vacature (JobPosting)")
         return Validated(record, None, tuple(c.problems))
     identifier = identifier_of(data)
     title = _scalar(data.get("title"))
     if identifier is None:
-        c.reject("identifier", "missing: a vacancy needs an identifier to be updated later")
+        c.reject("identifier", "missing: a vacancy needs an identifier to be updated later",
+                 "ontbreekt: een vacature heeft een kenmerk nodig om later bij te werken")
     if title is None:
-        c.reject("title", "missing")
+        c.reject("title", "missing", "ontbreekt")
     _one_line(c, "identifier", identifier, MAX_IDENTIFIER)
     _one_line(c, "title", title, MAX_TITLE)
     description = _description(c, data)
     posted, valid_through = _date(c, data, "datePosted"), _date(c, data, "validThrough")
     if posted and valid_through and valid_through < posted:
-        c.reject("validThrough", f"validThrough {valid_through} is before datePosted {posted}")
+        c.reject("validThrough", f"validThrough {valid_through} is before datePosted {posted}",
+                 f"de einddatum {valid_through} ligt vóór de plaatsingsdatum {posted}")
     hours, work_hours = _hours(c, data)
     category = _occupational_category(c, data, known)
     location = _job_location(c, data.get("jobLocation"))
@@ -385,6 +398,7 @@ def reject_duplicates(results: list[Validated]) -> list[Validated]:
             out.append(result)
             continue
         problem = Problem(result.record.source, result.record.location, "identifier",
-                          f"duplicate identifier {result.vacancy.id!r} (first at {seen.source}, {seen.location})")
+                          f"duplicate identifier {result.vacancy.id!r} (first at {seen.source}, {seen.location})",
+                          f"kenmerk {result.vacancy.id!r} staat er twee keer in (eerst bij {seen.location})")
         out.append(Validated(result.record, None, (problem,), result.warnings))
     return out

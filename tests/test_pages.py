@@ -304,14 +304,16 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
     assert v["h"] == 32
     wrong = desk.post("/werkgever/vacature", data={"csrf": token, "identifier": "V-FORM-2", "title": "",
                                                     "hours_per_week": "-5"})
-    assert "niet toegevoegd: 1" in wrong.text and "<td>title</td>" in wrong.text and 'value="V-FORM-2"' in wrong.text
+    assert "niet toegevoegd: 1" in wrong.text and 'value="V-FORM-2"' in wrong.text
+    assert "<td>het formulier</td><td>Functie</td><td>ontbreekt</td>" in wrong.text  # Dutch, by the form's label
+    assert "uren per week &#39;-5&#39; is negatief" in wrong.text
     csv_text = ("identifier;title;hours_per_week;date_posted\n"
                 "V-CSV-1;Kok;36;2026-11-02\n"
                 "V-CSV-2;;36;2026-11-02\n")  # as Dutch Excel writes it: `;`, one row without a title
     uploaded = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.csv", "content": csv_text})
-    assert "toegevoegd: 1" in uploaded.text and "<td>row 2</td><td>title</td>" in uploaded.text
+    assert "toegevoegd: 1" in uploaded.text and "<td>rij 2</td><td>Functie</td><td>ontbreekt</td>" in uploaded.text
     sheet = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.xlsx", "content": csv_text})
-    assert "unknown file type &#39;.xlsx&#39;" in sheet.text and "niet toegevoegd: 1" in sheet.text  # as the CLI says
+    assert "onbekend soort bestand &#39;.xlsx&#39;" in sheet.text and "niet toegevoegd: 1" in sheet.text  # as the CLI says
     assert desk.post("/werkgever/bestand", data={"csrf": "forged", "content": csv_text}).status_code == 403
     coach = signed_in(api, "coach")  # only a desk (or an admin through the API) adds vacancies
     assert coach.post("/werkgever/vacature", data={"csrf": token, "title": "x"}).status_code == 403

@@ -232,5 +232,6 @@ def test_cli_prints_the_report_and_exits_2_on_rejects(atlas, tmp_path):
     assert (report["landed"], report["rejected"]) == (1, 1)
     assert report["problems"] == [{"source": str(path), "location": "/1", "field": "datePosted",
                                    "reason": "unparsable date '31 februari': expected ISO 8601 "
-                                             "(2025-03-01 or 2025-03-01T09:00:00+01:00)"}]
+                                             "(2025-03-01 or 2025-03-01T09:00:00+01:00)",
+                                   "reason_nl": "onleesbare datum '31 februari': schrijf 2025-03-01 (of 01-03-2025)"}]
     assert any(p.endswith(".rejects.json") for p in report["rejects_files"])

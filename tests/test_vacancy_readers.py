@@ -144,3 +144,26 @@ def test_a_csv_without_the_required_columns_is_one_problem_at_its_header():
     [problem] = list(read_csv_text("Identifier,Title\nV-1,Kok\nV-2,Bakker\n", "v.csv"))
     assert isinstance(problem, FileProblem)
     assert (problem.problem.location, problem.problem.field) == ("row 0", "identifier, title")
+
+
+def test_every_rejection_of_a_posting_says_it_in_dutch_too():
+    from api.pages.adapters import problem_rows
+    from api.pages.i18n import translator
+
+    bad = [{"identifier": ""}, {"title": ""}, {"identifier": "V\u202e1"}, {"title": "x" * 301},
+           {"datePosted": "gisteren"}, {"datePosted": "1800-01-01"}, {"validThrough": "2025-01-01"},
+           {"hoursPerWeek": -5}, {"hoursPerWeek": "veel"}, {"hoursPerWeek": 70},
+           {"occupationalCategory": "kok"}, {"occupationalCategory": "9999"}, {"employmentType": [{"a": 1}]},
+           {"jobLocation": {"address": 5}}, {"description": {"x": 1}}, {"description": "<br/>"},
+           {"@type": "Organization"}]
+    document = [posting(**fields) for fields in bad] + ["not an object", posting(), posting()]  # the last: twice
+    results = reject_duplicates([validate(r, KNOWN) for r in read_json_text(json.dumps(document), "v.json")])
+    problems = [p for r in results for p in r.problems]
+    assert len({p.location for p in problems}) == len(bad) + 2  # every bad record rejected, the duplicate too
+    assert [p.reason for p in problems if not p.reason_nl] == []
+    items = [{"problems": [{"location": p.location, "field": p.field, "reason": p.reason,
+                            "reason_nl": p.reason_nl}]} for p in problems]
+    assert problem_rows(items, "en", translator("en"))[0]["reason"].startswith("missing")
+    dutch = problem_rows(items, "nl", translator("nl"))
+    assert dutch[0] == {"where": "het formulier", "field": "Kenmerk (uw eigen nummer)",
+                        "reason": "ontbreekt: een vacature heeft een kenmerk nodig om later bij te werken"}

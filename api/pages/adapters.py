@@ -63,3 +63,29 @@ def search_occupations(ctx: Ctx, cache: dict, q: str, lang: str, top: int = 10) 
     hits = search_concepts(cache, ctx.driver, ctx.database, ctx.settings, "Occupation", q.strip(), None, top)
     names = concept_names(ctx.driver, ctx.database, [h["uri"] for h in hits])
     return [{**h, "label": names[h["uri"]].label(lang) if h["uri"] in names else h["label"]} for h in hits]
+
+
+# The vacancy fields a desk fills in on the form, by the name the ingest reports them under
+_FORM_FIELDS = {"identifier": "field_identifier", "title": "field_title", "hiringOrganization": "field_employer",
+                "jobLocation.address": "field_postal_code", "hoursPerWeek": "field_hours_per_week",
+                "workHours": "field_hours_per_week", "employmentType": "field_employment_type",
+                "educationRequirements": "field_education", "datePosted": "field_date_posted",
+                "description": "field_description"}
+_PLACES_NL = (("rows ", "rijen "), ("row ", "rij "), ("line ", "regel "))
+
+
+def problem_rows(items: list[dict], lang: str, t) -> list[dict]:
+    """An ingest answer's rejected items as a page lists them: where (a row of the file, or the
+    form), the field by its label on the form, and the reason in the page's language."""
+    rows = []
+    for item in items:
+        for problem in item["problems"]:
+            where = problem["location"]
+            if lang == "nl":
+                where = next((nl + where[len(en):] for en, nl in _PLACES_NL if where.startswith(en)), where)
+            where = {"/0": t("ingest_the_form"), "rij 0": t("ingest_header"), "row 0": t("ingest_header"),
+                     "": t("ingest_the_file")}.get(where, where)
+            field = problem["field"]
+            rows.append({"where": where, "field": t(_FORM_FIELDS[field]) if field in _FORM_FIELDS else field,
+                         "reason": (problem.get("reason_nl") if lang == "nl" else None) or problem["reason"]})
+    return rows

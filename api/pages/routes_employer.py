@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api import vacancy_reads
 from api.access import Role
+from api.pages.adapters import problem_rows
 from api.pages.web import Page, PageError, page, posted, redirect, render
 from api.services import shortlist as shortlist_service
 from api.services.introductions import request_introduction
@@ -29,7 +30,8 @@ def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: 
     total, rows = vacancy_reads.list_vacancies(p.ctx.driver, p.ctx.database, status="open", region=None,
                                                municipality=None, offset=offset, limit=PER_PAGE)
     return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE,
-                  result=result, form=form or {}, today=date.today().isoformat())
+                  result=result, problems=problem_rows(result["items"], p.lang, p.t) if result else [],
+                  form=form or {}, today=date.today().isoformat())
 
 
 def job_posting(form: dict[str, str]) -> dict:

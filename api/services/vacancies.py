@@ -37,7 +37,7 @@ def _enricher(cache: dict, driver: Driver, database: str, settings: Settings):
 
 
 def _problem(p: Problem) -> dict:
-    return {"location": p.location, "field": p.field, "reason": p.reason}
+    return {"location": p.location, "field": p.field, "reason": p.reason, "reason_nl": p.reason_nl or None}
 
 
 def ingest_vacancy_batch(cache: dict, driver: Driver, database: str, settings: Settings, items: list) -> dict:

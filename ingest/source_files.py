@@ -89,6 +89,15 @@ def _checked(text: str) -> str:
     return text
 
 
+def uploaded_text(text: str) -> str:
+    """A file's text as a browser read it: a byte it could not decode became U+FFFD (a Latin-1
+    export read as UTF-8). Refused like a file that is not UTF-8, rather than landed garbled."""
+    if (at := text.find("\ufffd")) >= 0:
+        raise Unreadable(_not_text("utf-8", f"an unreadable character at character {at}"),
+                         f"line {text.count(chr(10), 0, at) + 1}")
+    return _checked(text)
+
+
 def read_document(path: Path) -> str:
     """The whole text of a .json or .csv file (no byte-order mark), or Unreadable."""
     try:

@@ -314,6 +314,10 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
     assert "toegevoegd: 1" in uploaded.text and "<td>rij 2</td><td>Functie</td><td>ontbreekt</td>" in uploaded.text
     sheet = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.xlsx", "content": csv_text})
     assert "onbekend soort bestand &#39;.xlsx&#39;" in sheet.text and "niet toegevoegd: 1" in sheet.text  # as the CLI says
+    latin1 = "identifier;title\nV-CSV-3;Caf\ufffd-medewerker\n"  # a Latin-1 "é" as the browser read it
+    garbled = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "oud.csv", "content": latin1})
+    assert "geen UTF-8-tekst" in garbled.text and "regel 2" in garbled.text
+    assert not api.driver.execute_query("MATCH (v:Vacancy {id: 'V-CSV-3'}) RETURN v", database_=api.db).records
     assert desk.post("/werkgever/bestand", data={"csrf": "forged", "content": csv_text}).status_code == 403
     coach = signed_in(api, "coach")  # only a desk (or an admin through the API) adds vacancies
     assert coach.post("/werkgever/vacature", data={"csrf": token, "title": "x"}).status_code == 403

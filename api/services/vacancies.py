@@ -10,7 +10,7 @@ from pathlib import Path
 from neo4j import Driver
 
 from ingest.report import Problem
-from ingest.source_files import reader_for, unknown_file_type
+from ingest.source_files import Unreadable, reader_for, unknown_file_type, uploaded_text
 from ingest.vacancy_readers import JSON_SUFFIXES, FileProblem, read_csv_text, read_json_lines, read_json_text
 from ingest.vacancy_validation import identifier_of
 from graph_schema.settings import Settings
@@ -54,7 +54,13 @@ def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Se
     reader = reader_for(suffix, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text)
     if reader is None:  # the command line's rule: an .xlsx is not read as malformed JSON
         return _ingest(cache, driver, database, settings, [unknown_file_type(name, suffix, JSON_SUFFIXES)])
-    return _ingest(cache, driver, database, settings, list(reader(text.lstrip("\ufeff"), name)))
+    try:
+        text = uploaded_text(text.lstrip("\ufeff"))
+    except Unreadable as exc:
+        unread = Problem(name, exc.location, "", exc.reason, "geen UTF-8-tekst: sla het bestand op als UTF-8 "
+                                                             "(in Excel: 'CSV UTF-8')")
+        return _ingest(cache, driver, database, settings, [FileProblem(unread, "json")])
+    return _ingest(cache, driver, database, settings, list(reader(text, name)))
 
 
 def _ingest(cache: dict, driver: Driver, database: str, settings: Settings, records: list) -> dict:

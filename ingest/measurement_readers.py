@@ -133,10 +133,10 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
                                   f"missing required column(s) {', '.join(missing)} (header: {', '.join(table.header)})"),
                           "csv", text)
         return
-    unknown = [c for c in table.header if c not in CSV_COLUMNS]
-    if unknown:  # a misspelt column would lose its values in every row (JSON rejects an unknown field too)
-        yield FileProblem(Problem(source, "row 0", ", ".join(unknown),
-                                  f"unknown column(s) {', '.join(unknown)}; the columns are {', '.join(CSV_COLUMNS)}"),
+    unknown = [c for c in table.header if c not in CSV_COLUMNS and (c or _holds_values(table, c))]
+    if unknown:  # a column without a name is a trailing separator, unless it holds values  # a misspelt column would lose its values in every row (JSON rejects an unknown field too)
+        names = ", ".join(c or "(no name)" for c in unknown)
+        yield FileProblem(Problem(source, "row 0", names, f"unknown column(s) {names}; the columns are {', '.join(CSV_COLUMNS)}"),
                           "csv", text)
         return
     groups: dict[tuple, list[tuple[int, dict]]] = {}
@@ -160,6 +160,10 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
             record.data.setdefault("__conflicts__", []).append(("", number, f"{why}: the measurement is not taken in part"))
             record.raw.append(as_read)  # the rejects file holds the row too, to correct
         yield record
+
+
+def _holds_values(table, column: str) -> bool:
+    return any(row.get(column, "").strip() for _, row in table.rows)
 
 
 def _group_key(row: dict) -> tuple:

@@ -164,6 +164,10 @@ def test_long_csv_loses_no_cell_silently():
     head = "client_key,instrument,measured_at,scale,score,block,value"
     [fp] = list(read_csv_text(f"{head},hours_availble\nK-1,abc,2024-05-01,Samenwerken,7,,,32\n", "typo.csv"))
     assert isinstance(fp, FileProblem) and (fp.problem.location, fp.problem.field) == ("row 0", "hours_availble")
+    trailing = list(read_csv_text(f"{head},\nK-1,abc,2024-05-01,Samenwerken,7,,,\n", "excel.csv"))
+    assert [r.location for r in trailing] == ["row 1"]  # a trailing separator is no column
+    [fp] = list(read_csv_text(f"{head},\nK-1,abc,2024-05-01,Samenwerken,7,,,32\n", "unnamed.csv"))
+    assert isinstance(fp, FileProblem) and fp.problem.field == "(no name)"  # unless it holds values
     text = (f"{head}\n"
             "K-1,abc,2024-05-01,Samenwerken,7,,\n"
             "K-1,abc,2024-05-01,,8,,\n"  # a score whose scale was left out

@@ -7,8 +7,6 @@ from pathlib import Path
 import typer
 
 from competency_atlas.atlas_repository import AtlasRepository
-from competency_atlas.build import build_atlas
-from competency_atlas.sources import SourceError
 from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.settings import settings
@@ -26,6 +24,9 @@ def build(
     as_json: bool = typer.Option(False, "--json", help="Print the closing summary as one JSON object."),
 ) -> None:
     """Build (or rebuild) the full atlas; idempotent, replaces an atlas built from other sources."""
+    from competency_atlas.build import build_atlas  # here: pandas only for the commands that read sources
+    from competency_atlas.sources import SourceError
+
     cfg = settings()
     try:
         with connect(cfg) as driver:
@@ -62,6 +63,7 @@ def tune_model(
 ) -> None:
     """Fine-tune the configured encoder on ESCO's own synonyms (see competency_atlas/tuning.py)."""
     from competency_atlas.embeddings import ModelNotFound
+    from competency_atlas.sources import SourceError
     from competency_atlas.tuning import esco_pairs, require_training_extra, tune
 
     cfg = settings()

@@ -1,10 +1,22 @@
 """The Neo4j driver, made one way for the whole product."""
 from __future__ import annotations
 
+import sys
 import time
 
-from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, EagerResult, GraphDatabase, Session
-from neo4j.exceptions import SessionExpired, TransientError
+# The driver imports pandas whenever it is installed, for Result.to_df and to pack pandas values:
+# we call the one and send plain Python and NumPy values (tests/test_atlas_build.py checks the
+# atlas rows, the only ones read through pandas). Hidden while the driver loads, pandas no longer
+# costs every command 0.3-0.5 s; the commands that read reference data import it themselves.
+_HIDE_PANDAS = "pandas" not in sys.modules
+if _HIDE_PANDAS:
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+try:
+    from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, EagerResult, GraphDatabase, Session
+    from neo4j.exceptions import SessionExpired, TransientError
+finally:
+    if _HIDE_PANDAS:
+        del sys.modules["pandas"]
 
 from graph_schema.settings import Settings
 

@@ -150,3 +150,37 @@ def test_vector_cache_encodes_each_text_once(tmp_path):
     assert encoded == 2 and vectors.tolist() == [[2, 1], [1, 1], [2, 1]]
     vectors, encoded = VectorCache(tmp_path, "fake/model").vectors(["b", "ccc"], fake_encode)
     assert encoded == 1 and calls[-1] == ["ccc"] and vectors.tolist() == [[1, 1], [3, 1]]
+
+
+def test_the_atlas_rows_hold_no_pandas_values(settings):
+    """graph_schema/db.py hides pandas from the driver while it loads (every command starts 0.3-0.5 s
+    sooner): the driver then packs no pandas value (pd.NA, Timestamp, Series). The atlas rows are
+    the only ones read through pandas; they must reach it as plain Python and NumPy values."""
+    import dataclasses
+
+    from competency_atlas.assemble import assemble
+    from competency_atlas.sources import load_sources
+
+    rows = assemble(load_sources(settings.data_dir), similar_k=2)
+    foreign: set[type] = set()
+    stack = [getattr(rows, f.name) for f in dataclasses.fields(rows) if f.name != "report"]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif type(value).__module__.split(".")[0] not in ("builtins", "numpy"):
+            foreign.add(type(value))
+    assert sum(len(getattr(rows, f.name)) for f in dataclasses.fields(rows) if f.name != "report") > 10_000
+    assert foreign == set()
+
+
+def test_a_command_that_reads_no_reference_data_does_not_load_pandas():
+    import subprocess
+    import sys
+
+    code = ("import sys, api.cli, neo4j._optional_deps as d; "
+            "print('pandas' in sys.modules, d.pd is None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

@@ -112,8 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             driver = db.driver()  # connect and migrate now, so the first request does not pay for it
             if s.api_warm_index:  # and build the match index beside the first requests
-                threading.Thread(target=matching_service.matcher, args=(app.state, driver, db.name),
-                                 name="match-index-warm", daemon=True).start()
+                app.state.warming = threading.Thread(target=matching_service.warm, args=(app.state, driver, db.name),
+                                                     name="match-index-warm", daemon=True)
+                app.state.warming.start()
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             log.warning("Neo4j not reachable at start (%s): serving 503 until it is", exc)
         yield

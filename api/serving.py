@@ -4,11 +4,11 @@ Three things about a serving process's memory and pauses, done before anything e
 - glibc gives each thread that allocates a heap arena of its own (up to 8 per core) and keeps
   what is freed in it: with request threads that was ~25 MB more private memory per worker.
   Two arenas (`mallopt(M_ARENA_MAX, 2)`) cost no measurable throughput.
-- The Neo4j driver imports pandas whenever it is installed (for `Result.to_df`, which the
-  service never calls). A fresh worker (`--workers 2` and more: each is a new process) tells the
-  driver pandas is absent. Nothing the API runs needs pandas (ingest writes its reject files with
-  it only from the CLI). With one worker uvicorn serves inside the CLI's process, which has
-  imported pandas already; it keeps it.
+- Nothing the API runs needs pandas (ingest writes its reject files with it only from the CLI),
+  so a serving process never imports it: `import pandas` raises ImportError here for good. The
+  driver loads with pandas hidden in every process (graph_schema/db.py); this keeps anything
+  else from pulling it in (~30 MB a worker). With one worker uvicorn serves inside the CLI's
+  process; that has not imported pandas either, unless a command before it did.
 - The garbage collector's full collection walks every tracked object that is not frozen (the
   index and what was loaded with it are: matcher/service.py `_settle_heap`). The requirement
   lists kept per vacancy (~84,000 small objects for 512 lists) made each one 15–170 ms with the

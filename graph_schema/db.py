@@ -5,7 +5,7 @@ import sys
 import time
 
 # The driver imports pandas whenever it is installed, for Result.to_df and to pack pandas values:
-# we call the one and send plain Python and NumPy values (tests/test_atlas_build.py checks the
+# we call neither, and send plain Python and NumPy values (tests/test_atlas_build.py checks the
 # atlas rows, the only ones read through pandas). Hidden while the driver loads, pandas no longer
 # costs every command 0.3-0.5 s; the commands that read reference data import it themselves.
 _HIDE_PANDAS = "pandas" not in sys.modules

@@ -94,7 +94,7 @@ class Settings:
     api_generation_check_ms: int = field(default_factory=lambda: int(_env("ATLAS_API_GENERATION_CHECK_MS", "250")))
     # At shutdown, how long a worker waits for an index build still reading the graph before it
     # closes the driver (mapping a built index takes seconds; reading 100k clients ~40 s).
-    api_shutdown_wait_s: float = field(default_factory=lambda: float(_env("ATLAS_API_SHUTDOWN_WAIT_S", "30")))
+    api_shutdown_wait_s: float = field(default_factory=lambda: float(_env("ATLAS_API_SHUTDOWN_WAIT_S", "60")))
 
     @property
     def provisions_local_server(self) -> bool:

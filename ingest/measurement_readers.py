@@ -133,8 +133,10 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
                                   f"missing required column(s) {', '.join(missing)} (header: {', '.join(table.header)})"),
                           "csv", text)
         return
+    # A misspelt column would lose its values in every row (JSON rejects an unknown field too); a
+    # column without a name is a trailing separator, unless it holds values.
     unknown = [c for c in table.header if c not in CSV_COLUMNS and (c or _holds_values(table, c))]
-    if unknown:  # a column without a name is a trailing separator, unless it holds values  # a misspelt column would lose its values in every row (JSON rejects an unknown field too)
+    if unknown:
         names = ", ".join(c or "(no name)" for c in unknown)
         yield FileProblem(Problem(source, "row 0", names, f"unknown column(s) {names}; the columns are {', '.join(CSV_COLUMNS)}"),
                           "csv", text)

@@ -209,7 +209,7 @@ class CsvTable:
 
 def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
     """Every cell as text; blank rows skipped. Rows are numbered as data rows (1-based, the header
-    not counted, blank rows counted as a spreadsheet shows them; a quoted cell may span lines). A row with more or fewer cells than
+    not counted, blank rows counted, so row N is the sheet's row N + 1; a quoted cell may span lines). A row with more or fewer cells than
     the header is set apart with its number (pandas would shift or pad it silently); no header, or
     a column named twice, is Unreadable."""
     separator = csv_separator(text)

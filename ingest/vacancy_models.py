@@ -125,6 +125,7 @@ class EnrichedVacancy(BaseModel):
     content_hash: str = ""
 
 
+NO_POSTING = "_no_posting"  # marks an @graph that holds no JobPosting (the validator reports it)
 SCHEMA_PREFIXES = ("schema:", "http://schema.org/", "https://schema.org/")
 
 

@@ -27,7 +27,7 @@ from ingest import json_values
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
                                  input_files, numbered_lines, read_csv_table, read_path)
-from ingest.vacancy_models import VacancyRecord, is_job_posting
+from ingest.vacancy_models import NO_POSTING, VacancyRecord, is_job_posting
 
 JSON_SUFFIXES = {".json", ".jsonld"}
 SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
@@ -85,6 +85,8 @@ def _postings(value, pointer: str, top: bool = True) -> Iterator[tuple[str, obje
     elif isinstance(value, dict) and "@graph" in value:
         graph = value["@graph"] if isinstance(value["@graph"], list) else [value["@graph"]]
         by_id = {n["@id"]: n for n in graph if isinstance(n, dict) and isinstance(n.get("@id"), str)}
+        if not any(not isinstance(n, dict) or is_job_posting(n) for n in graph):
+            yield pointer or "/", {NO_POSTING: True, "@graph": graph}  # reported, not skipped in silence
         for i, node in enumerate(graph):
             if isinstance(node, dict) and not is_job_posting(node):
                 continue  # an Organization, WebPage, ... described alongside the postings
@@ -113,8 +115,9 @@ def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
         if exc.msg == "Extra data" and len(lines) > 1 and lines[0].lstrip().startswith("{"):
             yield from read_json_lines(text, source)
             return
-        yield FileProblem(Problem(source, f"line {exc.lineno}, column {exc.colno}", "",
-                                  f"malformed JSON: {exc.msg}"), "json", text)
+        yield FileProblem(Problem(source, f"line {exc.lineno}, column {exc.colno}", "", f"malformed JSON: {exc.msg}",
+                                  f"geen geldig JSON ({exc.msg}): controleer komma's, haakjes en aanhalingstekens"),
+                          "json", text)
         return
     for pointer, node in _postings(document, ""):
         yield _record(source, pointer, "json", node)
@@ -132,8 +135,8 @@ def read_json_lines(text: str | Iterable[NumberedLine], source: str) -> Iterator
             node = json_values.parse(line)
         except json.JSONDecodeError as exc:
             # One bad line rejects that line only: the others are independent records.
-            yield FileProblem(Problem(source, location, "", f"malformed JSON: {exc.msg} (column {exc.colno})"),
-                              "jsonl", line)
+            yield FileProblem(Problem(source, location, "", f"malformed JSON: {exc.msg} (column {exc.colno})",
+                                      f"geen geldig JSON ({exc.msg}, kolom {exc.colno})"), "jsonl", line)
             continue
         for pointer, posting in _postings(node, ""):
             where = location if pointer == "/" else f"{location} {pointer}"
@@ -175,7 +178,8 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
     try:
         table = read_csv_table(text)
     except Unreadable as exc:
-        yield FileProblem(Problem(source, exc.location, "", f"malformed CSV: {exc.reason}"), "csv", text)
+        yield FileProblem(Problem(source, exc.location, "", f"malformed CSV: {exc.reason}",
+                                  f"geen leesbaar CSV-bestand ({exc.reason})"), "csv", text)
         return
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in table.header]
     if missing:  # one problem at the header, not "missing" on every row ("Identifier" is another column)
@@ -184,7 +188,9 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
                                   f"verplichte kolom(men) {names} ontbreken (kopregel: {header})"), "csv", text)
         return
     for number, cells, why in table.ragged:
-        yield FileProblem(Problem(source, f"row {number}", "", why), "csv",
+        dutch = (f"{len(cells)} cellen, de kopregel heeft er {len(table.header)}: zet een cel met "
+                 f"{table.separator!r} erin tussen aanhalingstekens")
+        yield FileProblem(Problem(source, f"row {number}", "", why, dutch), "csv",
                           raw=[dict(zip([*table.header, *(f"extra_{i}" for i in range(len(cells)))], cells))])
     for number, row in table.rows:
         yield VacancyRecord(source, f"row {number}", "csv", csv_row_to_posting(row), [row])

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ingest.json_values import not_one_line
+from ingest.json_values import not_one_line, one_line_problem
 from ingest.report import Problem
 from ingest.text import html_to_text, looks_like_html
-from ingest.vacancy_models import USED_FIELDS, JobLocation, Vacancy, VacancyRecord, is_job_posting
+from ingest.vacancy_models import NO_POSTING, USED_FIELDS, JobLocation, Vacancy, VacancyRecord, is_job_posting
 
 EARLIEST_DATE = date(1900, 1, 1)  # older dates are typing errors (0001-01-01)
 MIN_HOURS, MAX_HOURS = 1.0, 60.0  # 60: the Dutch legal maximum of a working week (Arbeidstijdenwet)
@@ -84,9 +84,8 @@ def _one_line(c: _Collector, field: str, text: str | None, limit: int) -> None:
         return
     if len(text) > limit:
         c.reject(field, f"{len(text)} characters, at most {limit}", f"{len(text)} tekens, hoogstens {limit}")
-    elif (char := not_one_line(text)) is not None:
-        c.reject(field, f"contains control or text-direction character {char}",
-                 f"bevat een onzichtbaar stuur- of schrijfrichtingsteken ({char})")
+    elif (problem := one_line_problem(text)) is not None:
+        c.reject(field, problem, f"bevat een onzichtbaar stuur- of schrijfrichtingsteken ({not_one_line(text)})")
 
 
 def _scalar(value) -> str | None:
@@ -159,9 +158,11 @@ def _date(c: _Collector, data: dict, key: str) -> date | None:
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SIGNED = re.compile(r"-\s*\d")  # "-5": a negative number, not the 5 after a dash of "32-40"
-# hoursPerWeek: one number, or a range "32-40" / "32 tot 40" (optionally with "uur"/"hours")
-_HOURS_VALUE = re.compile(r"\s*(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|tot|to)\s*(\d+(?:[.,]\d+)?))?\s*(?:uur|u|hours?|h)?\s*",
-                          re.IGNORECASE)
+# hoursPerWeek: one number or a range ("32-40", "24 à 32", "32 t/m 40"), as employers write it:
+# "36", "36 uur", "36 uur per week", "36 uur/week", "36 p/w", "32,5 hours a week"
+_HOURS_VALUE = re.compile(
+    r"\s*(\d+(?:[.,]\d+)?)(?:\s*(?:-|–|à|a|t/m|tot en met|tot|to)\s*(\d+(?:[.,]\d+)?))?"
+    r"\s*(?:uur|u|hours?|hrs?|h)?\s*(?:(?:per|a|p/|/)\s*(?:week|wk|w))?\.?\s*", re.IGNORECASE)
 # Times of day ("09:00-17:00", "8am-5pm", "8.30-17.00") say when, not how many hours a week
 _CLOCK = re.compile(r"\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?m\b|\d{1,2}\.\d{2}\s*(?:-|–|tot|to)\s*\d{1,2}\.\d{2}",
                     re.IGNORECASE)
@@ -172,8 +173,11 @@ def _hours(c: _Collector, data: dict) -> tuple[float | None, str | None]:
     number in a `workHours` text ("32-40 uur per week"); a text that gives times of day or no
     number ("fulltime") is kept as text, not guessed."""
     work_hours = _scalar(data.get("workHours"))
-    if data.get("hoursPerWeek") not in (None, ""):
-        return _hours_per_week(c, data["hoursPerWeek"]), work_hours
+    given = data.get("hoursPerWeek")
+    if isinstance(given, dict):  # a QuantitativeValue: its top, as a range counts
+        given = next((given[k] for k in ("maxValue", "value", "minValue") if given.get(k) not in (None, "")), None)
+    if given is not None and (isinstance(given, (int, float)) or _scalar(given) is not None):
+        return _hours_per_week(c, given), work_hours
     if work_hours is None or _CLOCK.search(work_hours):
         return None, work_hours
     numbers = [float(n.replace(",", ".")) for n in _NUMBER.findall(work_hours)]
@@ -205,7 +209,7 @@ def _hours_per_week(c: _Collector, value) -> float | None:
 def _in_range(c: _Collector, key: str, raw: str, low: float, high: float) -> float | None:
     if not (MIN_HOURS <= low and high <= MAX_HOURS):  # NaN fails too
         c.reject(key, f"hours per week {raw[:80]!r} out of range ({MIN_HOURS:g}-{MAX_HOURS:g})",
-                 f"uren per week {raw[:80]!r} buiten {MIN_HOURS:g}-{MAX_HOURS:g}")
+                 f"uren per week {raw[:80]!r}: dat moet tussen {MIN_HOURS:g} en {MAX_HOURS:g} liggen")
         return None
     return high  # "32-40 uur": the vacancy offers up to 40
 
@@ -226,9 +230,10 @@ def _occupational_category(c: _Collector, data: dict, known: KnownCodes) -> str 
         kind, canonical = kind_code
         if canonical not in getattr(known, kind):
             name = {"esco": "ESCO occupation", "isco": "ISCO-08 code", "onet": "O*NET-SOC code"}[kind]
-            naam = {"esco": "ESCO-beroep", "isco": "ISCO-08-code", "onet": "O*NET-SOC-code"}[kind]
+            naam = {"esco": "onbekend ESCO-beroep", "isco": "onbekende ISCO-08-code",
+                    "onet": "onbekende O*NET-SOC-code"}[kind]
             c.reject("occupationalCategory", f"unknown {name} {code!r}: not in the atlas",
-                     f"onbekende {naam} {code!r}: niet in de atlas")
+                     f"{naam} {code!r}: niet in de atlas")
             return None
     return classify_code(codes[0])[1]
 
@@ -344,6 +349,9 @@ def validate(record: VacancyRecord, known: KnownCodes) -> Validated:
     if "_not_an_object" in data:
         c.reject("", "not a JSON object", "geen JSON-object")
         return Validated(record, None, tuple(c.problems))
+    if NO_POSTING in data:
+        c.reject("@graph", "no JobPosting in this @graph", "geen vacature (JobPosting) in deze @graph")
+        return Validated(record, None, tuple(c.problems))
     if not is_job_posting(data):
         c.reject("@type", f"{str(data.get('@type'))[:80]!r} is not a JobPosting",
                  f"{str(data.get('@type'))[:80]!r} is geen vacature (JobPosting)")
@@ -399,6 +407,6 @@ def reject_duplicates(results: list[Validated]) -> list[Validated]:
             continue
         problem = Problem(result.record.source, result.record.location, "identifier",
                           f"duplicate identifier {result.vacancy.id!r} (first at {seen.source}, {seen.location})",
-                          f"kenmerk {result.vacancy.id!r} staat er twee keer in (eerst bij {seen.location})")
+                          f"kenmerk {result.vacancy.id!r} kwam al eerder voor: alleen de eerste is gelezen")
         out.append(Validated(result.record, None, (problem,), result.warnings))
     return out

@@ -92,6 +92,10 @@ class WhatIf:
         return self.vacancies_after - self.vacancies_before
 
 
+class ServiceStopping(RuntimeError):
+    """A build asked for after shutdown began (the driver is closing)."""
+
+
 class MatchService:
     def __init__(self, driver: Driver, database: str, index: MatchIndex | None = None,
                  traits: dict[str, str] | None = None, cache_dir: Path | None = None, check_every_s: float = 0.0):
@@ -188,6 +192,8 @@ class MatchService:
     def _rebuild(self) -> None:
         """Caller holds _build_lock. The generation is read first: changes during the build are
         replayed from the change log afterwards."""
+        if self._stopping:  # checked under the lock: `stop` has waited for builds, the driver may be closed
+            raise ServiceStopping("the match service is shutting down")
         graph_id, generation = graph_state(self.driver, self.database)
         name = index_store.folder_name(graph_id, generation, date.today()) if graph_id and self.cache_dir else None
         if name:
@@ -223,8 +229,11 @@ class MatchService:
         return True
 
     def _rebuild_in_background(self) -> None:
-        if self._stopping or not self._build_lock.acquire(blocking=False):
+        if not self._build_lock.acquire(blocking=False):
             return  # one is running: it answers for this change too, or the next check starts another
+        if self._stopping:
+            self._build_lock.release()
+            return
 
         def run() -> None:
             try:

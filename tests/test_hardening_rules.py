@@ -171,6 +171,10 @@ def test_hours_are_a_number_of_hours_not_any_number_in_the_text():
     assert _vacancy(hoursPerWeek=36)[2].hours_per_week == 36
     assert _vacancy(hoursPerWeek="32,5 uur")[2].hours_per_week == 32.5
     assert _vacancy(hoursPerWeek="32 tot 40")[2].hours_per_week == 40
+    for written, hours in (("36 uur per week", 36), ("36 uur/week", 36), ("24 à 32", 32), ("32 t/m 40", 40),
+                           ("36 p/w", 36), ({"@type": "QuantitativeValue", "minValue": 32, "maxValue": 38}, 38)):
+        assert _vacancy(hoursPerWeek=written)[2].hours_per_week == hours, written  # as Dutch employers write it
+    assert _vacancy(hoursPerWeek="  ", workHours="32 uur")[2].hours_per_week == 32  # blank: not given
     for misread in (1e20, 1e-05, "1e3", "4O", "36 of 40 of meer"):  # were 20, 5, 3, 4 and 40
         problems, _, vacancy = _vacancy(hoursPerWeek=misread)
         assert vacancy is None and problems[0][0] == "hoursPerWeek", misread

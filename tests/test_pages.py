@@ -3,6 +3,8 @@ into a session cookie, CSRF, sign-out, role navigation, audit of page reads, esc
 coach's decision and consent forms calling the same services as the JSON API."""
 from __future__ import annotations
 
+import json
+
 import re
 
 import pytest
@@ -311,7 +313,12 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
                 "V-CSV-1;Kok;36;2026-11-02\n"
                 "V-CSV-2;;36;2026-11-02\n")  # as Dutch Excel writes it: `;`, one row without a title
     uploaded = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.csv", "content": csv_text})
-    assert "toegevoegd: 1" in uploaded.text and "<td>rij 2</td><td>Functie</td><td>ontbreekt</td>" in uploaded.text
+    # the second data row is the sheet's third (the header is its first)
+    assert "toegevoegd: 1" in uploaded.text and "<td>rij 3</td><td>Functie</td><td>ontbreekt</td>" in uploaded.text
+    feed = json.dumps([{"identifier": "V-JSON-1", "title": "Kok"}, {"identifier": "V-JSON-2", "hoursPerWeek": 70}])
+    posted = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "feed.json", "content": feed})
+    assert "<td>vacature 2</td><td>Functie</td><td>ontbreekt</td>" in posted.text  # not "het formulier"
+    assert "moet tussen 1 en 60 liggen" in posted.text
     sheet = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "vacatures.xlsx", "content": csv_text})
     assert "onbekend soort bestand &#39;.xlsx&#39;" in sheet.text and "niet toegevoegd: 1" in sheet.text  # as the CLI says
     latin1 = "identifier;title\nV-CSV-3;Caf\ufffd-medewerker\n"  # a Latin-1 "é" as the browser read it

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from matcher.scoring import Status
 from matcher.explain import GOOD_MATCH
-from matcher.service import MatchService
+from matcher.service import MatchService, ServiceStopping
 from matcher.slice_loader import load_slice
 
 
@@ -285,6 +286,9 @@ def test_shutdown_waits_for_a_rebuild_reading_the_graph_and_starts_no_other(clea
     _bump(clean_db, db)
     service.refresh_if_stale()
     assert "match-index-rebuild" not in [t.name for t in threading.enumerate()]  # none started after
+    assert service.counters["rebuilds"] == 2
+    with pytest.raises(ServiceStopping):  # nor on request (the app's warm-up thread asks this way)
+        service.refresh()
     assert service.counters["rebuilds"] == 2
 
 

@@ -165,5 +165,20 @@ def test_every_rejection_of_a_posting_says_it_in_dutch_too():
                             "reason_nl": p.reason_nl}]} for p in problems]
     assert problem_rows(items, "en", translator("en"))[0]["reason"].startswith("missing")
     dutch = problem_rows(items, "nl", translator("nl"))
-    assert dutch[0] == {"where": "het formulier", "field": "Kenmerk (uw eigen nummer)",
+    assert dutch[0] == {"where": "vacature 1", "field": "Kenmerk (uw eigen nummer)",
                         "reason": "ontbreekt: een vacature heeft een kenmerk nodig om later bij te werken"}
+    assert problem_rows(items[:1], "nl", translator("nl"), from_form=True)[0]["where"] == "het formulier"
+
+
+def test_file_problems_say_it_in_dutch_too():
+    csv_problems = list(read_csv_text("identifier;title\nV-1;Kok;extra\n", "v.csv"))
+    json_problems = list(read_json_text('[{"identifier": "V-1",}]', "v.json"))
+    lines = list(read_json_lines('{"identifier": "V-1"\n', "v.jsonl"))
+    assert [p.problem.reason_nl != "" for p in csv_problems + json_problems + lines] == [True, True, True]
+
+
+def test_a_graph_without_a_posting_is_reported_not_skipped():
+    document = {"@context": "https://schema.org/", "@graph": [{"@type": "Organization", "name": "De Haven"}]}
+    [record] = list(read_json_text(json.dumps(document), "org.json"))
+    [problem] = validate(record, KNOWN).problems
+    assert (problem.location, problem.field) == ("/", "@graph") and problem.reason_nl

@@ -5,6 +5,7 @@ of each piece of evidence, labels in the page's language).
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -71,21 +72,28 @@ _FORM_FIELDS = {"identifier": "field_identifier", "title": "field_title", "hirin
                 "workHours": "field_hours_per_week", "employmentType": "field_employment_type",
                 "educationRequirements": "field_education", "datePosted": "field_date_posted",
                 "description": "field_description"}
-_PLACES_NL = (("rows ", "rijen "), ("row ", "rij "), ("line ", "regel "))
+_ROW, _LINE, _ITEM = re.compile(r"row (\d+)$"), re.compile(r"line (\d+)(?:, column (\d+))?"), re.compile(r"/(\d+)")
 
 
-def problem_rows(items: list[dict], lang: str, t) -> list[dict]:
-    """An ingest answer's rejected items as a page lists them: where (a row of the file, or the
-    form), the field by its label on the form, and the reason in the page's language."""
-    rows = []
-    for item in items:
-        for problem in item["problems"]:
-            where = problem["location"]
-            if lang == "nl":
-                where = next((nl + where[len(en):] for en, nl in _PLACES_NL if where.startswith(en)), where)
-            where = {"/0": t("ingest_the_form"), "rij 0": t("ingest_header"), "row 0": t("ingest_header"),
-                     "": t("ingest_the_file")}.get(where, where)
-            field = problem["field"]
-            rows.append({"where": where, "field": t(_FORM_FIELDS[field]) if field in _FORM_FIELDS else field,
-                         "reason": (problem.get("reason_nl") if lang == "nl" else None) or problem["reason"]})
-    return rows
+def problem_rows(items: list[dict], lang: str, t, from_form: bool = False) -> list[dict]:
+    """An ingest answer's rejected items as a page lists them: where (the form, or a place in the
+    file as the desk sees it), the field by its label on the form, the reason in the page's language."""
+    return [{"where": _place(problem["location"], t, from_form),
+             "field": t(_FORM_FIELDS[problem["field"]]) if problem["field"] in _FORM_FIELDS else problem["field"],
+             "reason": (problem.get("reason_nl") if lang == "nl" else None) or problem["reason"]}
+            for item in items for problem in item["problems"]]
+
+
+def _place(location: str, t, from_form: bool) -> str:
+    if from_form:
+        return t("ingest_the_form")
+    if not location:
+        return t("ingest_the_file")
+    if row := _ROW.match(location):  # data rows count from the first under the header: the sheet's is one more
+        number = int(row[1])
+        return t("ingest_header") if number == 0 else f"{t('ingest_row')} {number + 1}"
+    if line := _LINE.match(location):
+        return f"{t('ingest_line')} {line[1]}" + (f", {t('ingest_column')} {line[2]}" if line[2] else "")
+    if item := _ITEM.match(location):  # the n-th posting of a JSON file
+        return f"{t('ingest_vacancy')} {int(item[1]) + 1}"
+    return location

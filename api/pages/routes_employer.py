@@ -26,11 +26,12 @@ def vacancies(offset: int = Query(0, ge=0, le=1_000_000), p: Page = Depends(page
     return _vacancies_page(p, offset)
 
 
-def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: dict | None = None):
+def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: dict | None = None,
+                    from_form: bool = False):
     total, rows = vacancy_reads.list_vacancies(p.ctx.driver, p.ctx.database, status="open", region=None,
                                                municipality=None, offset=offset, limit=PER_PAGE)
     return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE,
-                  result=result, problems=problem_rows(result["items"], p.lang, p.t) if result else [],
+                  result=result, problems=problem_rows(result["items"], p.lang, p.t, from_form) if result else [],
                   form=form or {}, today=date.today().isoformat())
 
 
@@ -55,7 +56,7 @@ def add_vacancy(sent=Depends(posted("vacancy_ingest", DESK))):
     result = ingest_vacancy_batch(p.request.app.state.cache, p.ctx.driver, p.ctx.database, p.ctx.settings,
                                   [job_posting(form)])
     keep = None if result["items"][0]["status"] != "rejected" else form  # a rejected form keeps its input
-    return _vacancies_page(p, result=result, form=keep)
+    return _vacancies_page(p, result=result, form=keep, from_form=True)
 
 
 @router.post("/werkgever/bestand")

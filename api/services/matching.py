@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from neo4j import Driver
@@ -16,7 +17,7 @@ from api import match_repository as repo
 from matcher.presenters import fit_parts, gap_as_dict, score_parts, what_if_as_dict
 from matcher.scoring import MatchScore, Requirement, Status
 from matcher.index import Scope
-from matcher.service import Match, MatchService
+from matcher.service import Match, MatchService, ServiceStopping
 from matcher.traits import competency_traits
 
 MATCHABLE_GATES = ["matchable", "needs_support"]
@@ -121,11 +122,25 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
     return service
 
 
+def warm(app_state, driver: Driver, database: str) -> None:
+    """At start, beside the first requests: the index built (or mapped from disk). A shutdown that
+    comes first ends it quietly."""
+    try:
+        matcher(app_state, driver, database)
+    except ServiceStopping:
+        pass
+
+
 def stop(app_state, timeout_s: float) -> None:
     """At shutdown, before the driver closes: let a running index build finish reading the graph
-    (a driver closed under it fails the build and can fail the close itself)."""
+    (a driver closed under it fails the build and can fail the close itself). The warm-up thread
+    first: it may not have made the service yet."""
+    deadline = time.monotonic() + timeout_s
+    warming = getattr(app_state, "warming", None)
+    if warming is not None:
+        warming.join(timeout_s)
     service = getattr(app_state, "matcher", None)
-    if service is not None and not service.stop(timeout_s):
+    if service is not None and not service.stop(max(0.0, deadline - time.monotonic())):
         log.warning("match index still building after %.0f s at shutdown; closing the driver under it", timeout_s)
 
 

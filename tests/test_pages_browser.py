@@ -204,6 +204,13 @@ def test_employer_desk_adds_a_vacancy_and_sees_an_identity_only_after_consent(li
     assert "toegevoegd: 1" in desk.locator("#resultaat").inner_text()
     assert desk.locator("a:text('Magazijnmedewerker')").count() == 1
     look(desk, shots, "employer-vacancies")
+    desk.click("summary:text('Vacature toevoegen')")
+    desk.fill("#f-identifier", "V-FOUT")
+    desk.fill("#f-hours_per_week", "70")
+    desk.click("button:text('Toevoegen')")
+    problems = desk.locator("#resultaat table").inner_text()
+    assert "het formulier" in problems and "Functie" in problems and "moet tussen 1 en 60 liggen" in problems
+    look(desk, shots, "employer-problems")  # the refused form, its problems in Dutch
     coach = sign_in(chromium, base, tokens["coach"], "/klanten/K-1/vacatures")
     coach.locator("#v-V-1 button:text('Toestemming geven')").click()
     coach.wait_for_load_state()

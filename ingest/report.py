@@ -31,6 +31,11 @@ class Problem:
             if len(text := getattr(self, name)) > MAX_REASON:
                 object.__setattr__(self, name, text[:MAX_REASON - 1] + "…")
 
+    def as_answer(self) -> dict:
+        """For an API answer, where the request is the source: where, which field, why."""
+        return {"location": self.location, "field": self.field, "reason": self.reason,
+                "reason_nl": self.reason_nl or None}
+
     def as_dict(self) -> dict:
         """For the JSON reports: the Dutch reason only where there is one."""
         out = {"source": self.source, "location": self.location, "field": self.field, "reason": self.reason}

@@ -44,6 +44,10 @@ class FileProblem:
     def rejected(self) -> dict | list:
         return self.raw if self.raw is not None else {"text": self.text}
 
+    @property
+    def location(self) -> str:  # where, like a record's: callers need not tell the two apart
+        return self.problem.location
+
 
 @dataclass(frozen=True)
 class LineProblem:
@@ -54,9 +58,9 @@ class LineProblem:
 class Unreadable(Exception):
     """The file cannot be read (from `location` on, when given); the message says why."""
 
-    def __init__(self, reason: str, location: str = "") -> None:
+    def __init__(self, reason: str, location: str = "", reason_nl: str = "") -> None:
         super().__init__(reason)
-        self.reason, self.location = reason, location
+        self.reason, self.location, self.reason_nl = reason, location, reason_nl
 
 
 def encoding_of(head: bytes) -> str:
@@ -94,7 +98,8 @@ def uploaded_text(text: str) -> str:
     export read as UTF-8). Refused like a file that is not UTF-8, rather than landed garbled."""
     if (at := text.find("\ufffd")) >= 0:
         raise Unreadable(_not_text("utf-8", f"an unreadable character at character {at}"),
-                         f"line {text.count(chr(10), 0, at) + 1}")
+                         f"line {text.count(chr(10), 0, at) + 1}",
+                         "geen UTF-8-tekst: sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')")
     return _checked(text)
 
 
@@ -209,9 +214,9 @@ class CsvTable:
 
 def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
     """Every cell as text; blank rows skipped. Rows are numbered as data rows (1-based, the header
-    not counted, blank rows counted, so row N is the sheet's row N + 1; a quoted cell may span lines). A row with more or fewer cells than
-    the header is set apart with its number (pandas would shift or pad it silently); no header, or
-    a column named twice, is Unreadable."""
+    not counted, blank rows counted, so row N is the sheet's row N + 1; a quoted cell may span
+    lines). A row with more or fewer cells than the header is set apart with its number (pandas
+    would shift or pad it silently); no header, or a column named twice, is Unreadable."""
     separator = csv_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, skipinitialspace=skip_initial_space)
     try:

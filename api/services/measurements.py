@@ -22,7 +22,6 @@ from competency_atlas.instrument_profiles import load_profiles
 from ingest.measurement_ingest import ClientContext, client_context, ingest_records
 from ingest.measurement_readers import read_json_text
 from ingest.measurement_validation import education_block, validate
-from ingest.report import Problem
 from ingest.source_files import FileProblem
 from graph_schema.db import read
 from graph_schema.settings import Settings
@@ -45,10 +44,6 @@ def _denied_keys(driver: Driver, database: str, principal: Principal, keys: set[
         return set()
     found = client_repository.assignments(driver, database, sorted(keys))
     return {k for k in keys if not may_see_client(principal, found.get(k))}
-
-
-def _problem(p: Problem) -> dict:
-    return {"location": p.location, "field": p.field, "reason": p.reason}
 
 
 def ingest_measurement_batch(app_state: Any, driver: Driver, database: str, settings: Settings,
@@ -84,13 +79,12 @@ def ingest_measurement_batch(app_state: Any, driver: Driver, database: str, sett
     rejected_at = {}
     for rejection in report.rejections:
         for p in rejection.problems:
-            rejected_at.setdefault(p.location, []).append(_problem(p))
+            rejected_at.setdefault(p.location, []).append(p.as_answer())
     for i, record in enumerate(records):
         if i in results:
             continue
-        location = record.problem.location if isinstance(record, FileProblem) else record.location
-        if location in rejected_at:
-            results[i] = {"index": i, "status": "rejected", "id": None, "problems": rejected_at[location]}
+        if record.location in rejected_at:
+            results[i] = {"index": i, "status": "rejected", "id": None, "problems": rejected_at[record.location]}
         else:
             mid = ids.get(i)
             results[i] = {"index": i, "status": "unchanged" if mid in stored_before else "landed", "id": mid,
@@ -100,7 +94,7 @@ def ingest_measurement_batch(app_state: Any, driver: Driver, database: str, sett
     if counts["landed"]:
         catch_up(app_state)  # this process's index has them before the answer: the next page waits for nothing
     # The summary counts the same answer: items refused before the pipeline (not your client) included.
-    return {"run_id": report.run_id, **counts, "items": ordered, "warnings": [_problem(w) for w in report.warnings],
+    return {"run_id": report.run_id, **counts, "items": ordered, "warnings": [w.as_answer() for w in report.warnings],
             "summary": {**report.summary(), **counts}}
 
 

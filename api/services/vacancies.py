@@ -36,10 +36,6 @@ def _enricher(cache: dict, driver: Driver, database: str, settings: Settings):
         return cache["vacancy_enricher"]
 
 
-def _problem(p: Problem) -> dict:
-    return {"location": p.location, "field": p.field, "reason": p.reason, "reason_nl": p.reason_nl or None}
-
-
 def ingest_vacancy_batch(cache: dict, driver: Driver, database: str, settings: Settings, items: list) -> dict:
     return _ingest(cache, driver, database, settings, list(read_json_text(json.dumps(items), SOURCE)))
 
@@ -57,8 +53,7 @@ def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Se
     try:
         text = uploaded_text(text.lstrip("\ufeff"))
     except Unreadable as exc:
-        unread = Problem(name, exc.location, "", exc.reason, "geen UTF-8-tekst: sla het bestand op als UTF-8 "
-                                                             "(in Excel: 'CSV UTF-8')")
+        unread = Problem(name, exc.location, "", exc.reason, exc.reason_nl)
         return _ingest(cache, driver, database, settings, [FileProblem(unread, "json")])
     return _ingest(cache, driver, database, settings, list(reader(text, name)))
 
@@ -69,19 +64,18 @@ def _ingest(cache: dict, driver: Driver, database: str, settings: Settings, reco
     rejected_at: dict[str, list] = {}
     for rejection in report.rejections:
         for p in rejection.problems:
-            rejected_at.setdefault(p.location, []).append(_problem(p))
+            rejected_at.setdefault(p.location, []).append(p.as_answer())
     out = []
     for i, record in enumerate(records):
-        location = record.problem.location if isinstance(record, FileProblem) else record.location
-        index = _item_index(location, i)
-        if location in rejected_at:
-            out.append({"index": index, "status": "rejected", "id": None, "problems": rejected_at[location]})
+        index = _item_index(record.location, i)
+        if record.location in rejected_at:
+            out.append({"index": index, "status": "rejected", "id": None, "problems": rejected_at[record.location]})
         else:
             ident = identifier_of(record.data)
             status = "unchanged" if ident in report.unchanged_ids else "landed"
             out.append({"index": index, "status": status, "id": ident, "problems": []})
     return {"run_id": report.run_id, "landed": report.landed, "unchanged": report.unchanged,
-            "rejected": report.rejected, "items": out, "warnings": [_problem(w) for w in report.warnings],
+            "rejected": report.rejected, "items": out, "warnings": [w.as_answer() for w in report.warnings],
             "summary": report.summary()}
 
 

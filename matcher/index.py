@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher import kernels
+from matcher.lru import LruMap
 from matcher.scoring import (PRIOR, SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement,
                              partly_margin, prior_of, requirement_weight)
 
@@ -28,6 +29,7 @@ N_PARTS = 8  # independent top-k heaps in the final pass, merged afterwards
 # chosen from its rows only; a larger one, or none, by the all-clients kernels.
 SCOPED_SCORING = 20
 SCOPES_KEPT = 256  # caseloads whose rows a Clients keeps (int64 rows: 0.8 MB for 100k clients)
+FIELDS_KEPT = 8  # targets whose clients' scores a what-if keeps for ranks (0.8 MB each at 100k clients)
 
 
 @dataclass(frozen=True)
@@ -163,10 +165,12 @@ class Clients:
                 return False
             row = self.free.pop(0)
             self.keys[row] = p.key
-        # copy-on-write: a request iterating the patches never sees the dict change under it
-        self.patched = {**self.patched, row: (p.columns, p.levels, p.confidences)}
         self.xyz[row], self.hours[row], self.education[row] = p.xyz, p.hours, p.education
         self.excluded[row] = p.excluded
+        # copy-on-write: a request iterating the patches never sees the dict change under it.
+        # Replaced last: what is kept per `patched` dict (MatchIndex.ranks) then never holds a
+        # gate from before this patch under the dict that carries it.
+        self.patched = {**self.patched, row: (p.columns, p.levels, p.confidences)}
         if p.key not in self.row:
             self.row[p.key] = row
             self.layout += 1
@@ -243,6 +247,8 @@ class MatchIndex:
         self.occupations = occupations
         for targets in (vacancies, occupations):
             targets.set_base(self.prior)
+        # (targets, row) -> (the clients' patches then, every client's score, the matchable ones' scores)
+        self._fields: LruMap[tuple] = LruMap(FIELDS_KEPT)
 
     # ---- scores ---------------------------------------------------------------------------
     def client_scores(self, targets: Targets, row: int, rows: np.ndarray | None = None) -> np.ndarray:
@@ -263,6 +269,30 @@ class MatchIndex:
         for client, (cols, levels, confs) in patched:  # their rows in the matrices are stale
             out[client] = kernels.score_one(base, *req, cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
         return out
+
+    def ranks(self, targets: Targets, row: int, client_row: int, fits: Sequence[float]) -> list[int] | None:
+        """The client's rank among the other matchable clients for one target at each of `fits`
+        (1: nobody scores higher), or None for a client not matchable. A what-if asks this at each
+        move of a slider, on the same target: the others' scores are kept until a client changes
+        (scoring all clients is most of a what-if's time, ~12 ms of CPU at 100k clients)."""
+        if self.clients.excluded[client_row]:
+            return None
+        scores, matchable = self._field(targets, row)
+        own = scores[client_row]  # among the matchable too: not counted against itself
+        # A count, not a sort kept for binary search: sorting 100k scores took longer (~7 ms)
+        # than the few what-ifs of one sitting would save with it
+        return [int((matchable > f).sum()) - int(own > f) + 1
+                for f in np.asarray(fits, dtype=np.float32)]  # compared as the scores are held
+
+    def _field(self, targets: Targets, row: int) -> tuple[np.ndarray, np.ndarray]:
+        patched = self.clients.patched  # read first: a patch meanwhile makes this entry stale, never wrong
+        held = self._fields.get((id(targets), row))
+        if held is not None and held[0] is targets and held[1] is patched:
+            return held[2], held[3]
+        scores = self.client_scores(targets, row)
+        matchable = scores[~self.clients.excluded]
+        self._fields.put((id(targets), row), (targets, patched, scores, matchable))
+        return scores, matchable
 
     def target_scores(self, targets: Targets, client_row: int, overrides: dict[int, float] | None = None) -> np.ndarray:
         """Every vacancy's or occupation's expected fit for one client.

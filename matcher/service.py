@@ -426,13 +426,9 @@ class MatchService:
         profile = self.index.profile_of(client)
         before = score_requirements(requirements, profile)
         after = score_requirements(requirements, hypothetical(profile, changes))
-        excluded = bool(self.index.clients.excluded[row])
-        others = self.index.client_scores(targets, t)
-        others[self.index.clients.excluded] = -np.inf
-        others[row] = -np.inf
-        rank = lambda fit: None if excluded else int((others > fit).sum()) + 1  # noqa: E731
+        ranks = self.index.ranks(targets, t, row, [before.fit, after.fit]) or [None, None]
         within = self._open_within(row, radius_km)
-        return WhatIf(client, target_kind, target, tuple(changes), before, after, rank(before.fit), rank(after.fit),
+        return WhatIf(client, target_kind, target, tuple(changes), before, after, *ranks,
                       self._within_reach(row, within, profile, []),
                       self._within_reach(row, within, profile, changes), radius_km)
 

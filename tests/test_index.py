@@ -133,6 +133,42 @@ def test_what_if_override_raises_scores():
     assert (after >= before - 1e-6).all() and (after > before + 1e-6).any()
 
 
+def _rank_by_count(idx, targets, t, row, fit):
+    """The rule written plainly: matchable others scoring above `fit`, plus one."""
+    scores = idx.client_scores(targets, t)
+    others = [scores[r] for r in range(len(idx.clients.keys)) if r != row and not idx.clients.excluded[r]]
+    return sum(1 for s in others if s > np.float32(fit)) + 1
+
+
+def test_ranks_are_the_count_above_and_follow_every_live_change():
+    idx = build(8, gated=0.2)
+    targets, t = idx.vacancies, 2
+    row = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r])
+    scores = idx.client_scores(targets, t)
+    fits = [float(scores[row]), 0.0, 1.0, float(np.median(scores)), float(scores[(row + 1) % 300])]  # ties too
+    assert idx.ranks(targets, t, row, fits) == [_rank_by_count(idx, targets, t, row, f) for f in fits]
+    assert idx.ranks(targets, t, row, [1.0]) == [1] and idx.ranks(targets, t, row, [0.0])[0] > 100
+    # a client raised above this one: kept scores would miss it
+    other = next(r for r in range(len(idx.clients.keys)) if r != row and not idx.clients.excluded[r]
+                 and scores[r] < scores[row])
+    columns = targets.competency[targets.span(t)]
+    idx.clients.patch(ClientPatch(idx.clients.keys[other], columns, np.ones(len(columns), np.float32),
+                                  np.ones(len(columns), np.float32), False, np.full(3, np.nan), np.nan, np.nan))
+    mine = float(scores[row])
+    assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
+    # a matchable client above it erased, a gated one let in: both move the rank
+    above = next(r for r in range(len(idx.clients.keys)) if r != row and not idx.clients.excluded[r]
+                 and idx.client_scores(targets, t)[r] > mine)
+    idx.clients.remove(idx.clients.keys[above])
+    assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
+    gated = next(r for r in range(len(idx.clients.keys)) if idx.clients.excluded[r] and idx.clients.keys[r] in idx.clients.row)
+    idx.clients.patch(ClientPatch(idx.clients.keys[gated], columns, np.ones(len(columns), np.float32),
+                                  np.ones(len(columns), np.float32), False, np.full(3, np.nan), np.nan, np.nan))
+    assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
+    assert idx.ranks(targets, t, gated, [mine]) is not None
+    assert idx.ranks(targets, t, above, [mine]) is None  # erased: no rank
+
+
 def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
     from datetime import date
 

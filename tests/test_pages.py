@@ -131,6 +131,17 @@ def test_client_page_shows_evidence_kind_source_date_and_what_is_not_measured(ap
     assert '<html lang="en">' in b.get("/klanten").text  # the choice is kept in the session
 
 
+def test_client_page_names_wishes_and_education_in_words_as_the_report_does(api):
+    api.driver.execute_query("MATCH (c:Client {key: 'K-1'}) SET c.preferred_occupations = [$occ], "
+                             "c.education_level = 'vmbo'", occ=OCC, database_=api.db)
+    b = signed_in(api, "coach")
+    html = b.get("/klanten/K-1").text
+    assert "<dd>kok</dd>" in html and OCC not in html  # never a URI
+    assert "Vmbo / mbo-1" in html
+    en = b.get("/klanten/K-1?lang=en").text
+    assert "<dd>cook</dd>" in en and "Lower secondary / entry level" in en
+
+
 def test_vacancy_cards_name_a_few_met_and_unknown_requirements_and_count_the_rest(api, monkeypatch):
     b = signed_in(api, "coach")
     first = b.get("/klanten/K-1/vacatures").text

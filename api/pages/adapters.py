@@ -33,13 +33,14 @@ def instrument_names(lang: str) -> dict[str, str]:
     return {i: short_name(p.name.en if lang == "en" else p.name.nl) for i, p in load_profiles().items()}
 
 
-def client_page(ctx: Ctx, key: str) -> dict:
+def client_page(ctx: Ctx, key: str, lang: str) -> dict:
     """Profile and measurements (both reads audited by the service), with each competency's atlas
-    kind for the themes."""
+    kind for the themes and the availability in words."""
     profile, measurements = client_service.read_profile_and_measurements(ctx, key, MEASUREMENTS_SHOWN)
     kinds = concept_names(ctx.driver, ctx.database, [c["uri"] for c in profile["competencies"]])
     return {"profile": profile, "measurements": measurements,
-            "kinds": {uri: n.kind for uri, n in kinds.items()}}
+            "kinds": {uri: n.kind for uri, n in kinds.items()},
+            "availability": client_service.availability(ctx.driver, ctx.database, profile["attributes"], lang)}
 
 
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, only_hours: bool,

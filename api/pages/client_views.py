@@ -8,9 +8,6 @@ from api.pages import views
 from api.pages.adapters import instrument_names
 
 STATUSES = ("met", "partly_met", "missing", "unknown")
-ATTRIBUTE_KEYS = {"hours": ("hours_available",), "radius": ("travel_radius_km", "radius_km"),
-                  "education": ("education_level",), "preferences": ("preferences", "preferred_occupations",
-                                                                     "wished_occupations")}
 
 
 def source_info(measurements: list[dict], work_history: list[dict], lang: str) -> views.SourceInfo:
@@ -36,14 +33,6 @@ def profile_rows(competencies: list[dict], kinds: dict[str, str | None], info: v
     return rows
 
 
-def attributes(attrs: dict) -> dict:
-    out = {}
-    for name, keys in ATTRIBUTE_KEYS.items():
-        value = next((attrs[k] for k in keys if attrs.get(k) not in (None, "", [])), None)
-        out[name] = ", ".join(map(str, value)) if isinstance(value, list) else value
-    return out
-
-
 def client_view(data: dict, lang: str) -> dict:
     profile = data["profile"]
     info = source_info(data["measurements"], profile["work_history"], lang)
@@ -53,7 +42,7 @@ def client_view(data: dict, lang: str) -> dict:
     return {"key": profile["key"], "gate": profile.get("gate"), "gate_reasons": profile.get("gate_reasons") or [],
             "chart": views.chart(rows, lang), "rows": sorted(rows, key=lambda r: r["label"].lower()),
             "not_measured": [names[i] for i in sorted(names) if i not in taken and i not in views.OBSERVATION_INSTRUMENTS],
-            "attributes": attributes(profile.get("attributes") or {}),
+            "attributes": data["availability"],
             "work": [{"label": _label(w, lang), "years": w.get("years")} for w in profile["work_history"]],
             "measurements": [{"name": info.describe(m["id"])} for m in data["measurements"]]}
 

@@ -38,7 +38,7 @@ def caseload(q: str = Query("", max_length=200), offset: int = Query(0, ge=0, le
 def client(key: str = KEY, waarneming: str | None = Query(None, max_length=20), gevoelig: bool = False,
            p: Page = Depends(page("client_read"))):
     """The client page; `gevoelig=1` (coaches only) adds the psychological blocks, on request."""
-    data = call(p, adapters.client_page, p.ctx, key)
+    data = call(p, adapters.client_page, p.ctx, key, p.lang)
     coach = p.principal.role is Role.COACH
     return render(p, "client.html", c=client_view(data, p.lang), observed=waarneming, may_observe=coach,
                   scales=observation_scales(p.lang), show_sensitive=coach and gevoelig, may_see_sensitive=coach,

@@ -3,6 +3,7 @@ cases the JSON API and the pages share: the client must be visible to the caller
 404), and each read is audited."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from neo4j import Driver
@@ -14,10 +15,36 @@ from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx, read_visible, visible_client
 from api.problems import client_not_found
 from api.services.matching import catch_up
+from competency_atlas.instrument_profiles import load_profiles
+from competency_atlas.lookup_repository import concept_names
 from ingest.measurement_repository import erase_client
+from ingest.measurement_validation import education_block
 
 # Client properties that are bookkeeping or shown elsewhere, not attributes.
 _NOT_ATTRIBUTES = {"key", "gate", "gate_reasons", "gate_sources"}
+AVAILABILITY_KEYS = {"hours": ("hours_available",), "radius": ("travel_radius_km", "radius_km"),
+                     "education": ("education_level",)}
+
+
+def availability(driver: Driver, database: str, attrs: dict, lang: str) -> dict:
+    """Hours, travel distance, education and the wished occupations, in words (never a URI or a
+    code): the client page and the report show the same."""
+    out = {name: next((attrs[k] for k in keys if attrs.get(k) not in (None, "", [])), None)
+           for name, keys in AVAILABILITY_KEYS.items()}
+    if isinstance(out["radius"], (int, float)):
+        out["radius"] = int(round(out["radius"]))
+    out["education"] = _education_labels(lang).get(out["education"], out["education"])
+    uris = [u for u in attrs.get("preferred_occupations") or [] if isinstance(u, str)]
+    names = concept_names(driver, database, uris) if uris else {}
+    out["preferences"] = ", ".join(sorted(names[u].label(lang) for u in uris if u in names)) or None
+    return out
+
+
+@lru_cache(maxsize=2)
+def _education_labels(lang: str) -> dict[str, str]:
+    """WCM's education levels (the ones the product knows) by id, in `lang`."""
+    block = education_block(load_profiles())
+    return {v.id: (v.label_en if lang == "en" else v.label_nl) or v.id for v in (block.values if block else None) or []}
 
 
 def client_profile(driver: Driver, database: str, key: str) -> dict | None:

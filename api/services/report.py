@@ -19,15 +19,12 @@ from api import report_repository as repo
 from api.services import clients as client_service
 from api.services import matching
 from competency_atlas.instrument_profiles import load_profiles
-from competency_atlas.lookup_repository import concept_names
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.service import NotFound
 
 VACANCIES = 5    # advised vacancies in the report (the best ranked)
 OCCUPATIONS = 3  # advised occupations
 GAP_VACANCIES, GAP_OCCUPATIONS = 3, 2  # the advice whose gaps make up "ontwikkelpunten"
-ATTRIBUTE_KEYS = {"hours": ("hours_available",), "radius": ("travel_radius_km", "radius_km"),
-                  "education": ("education_level",)}
 
 Words = Callable[[str], dict]
 
@@ -50,18 +47,6 @@ def evidence_kind(c: dict, instrument_of: dict[str, str], observation: frozenset
         kinds.add("inferred" if s.startswith((WORK_HISTORY, CERTIFICATE)) else
                   "observed" if instrument_of.get(s) in observation else "measured")
     return next(k for k in ("measured", "observed", "inferred") if k in kinds)
-
-
-def availability(driver: Driver, database: str, attrs: dict, lang: str) -> dict:
-    """Hours, travel distance, education, and the wished occupations by name (never a URI)."""
-    out = {name: next((attrs[k] for k in keys if attrs.get(k) not in (None, "", [])), None)
-           for name, keys in ATTRIBUTE_KEYS.items()}
-    if isinstance(out["radius"], (int, float)):
-        out["radius"] = int(round(out["radius"]))
-    uris = [u for u in attrs.get("preferred_occupations") or [] if isinstance(u, str)]
-    names = concept_names(driver, database, uris) if uris else {}
-    out["preferences"] = ", ".join(sorted(names[u].label(lang) for u in uris if u in names)) or None
-    return out
 
 
 def _label(c: dict, lang: str) -> str:
@@ -111,7 +96,7 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
             "gaps": _gaps(driver, database, service, client, vacancies, occupations, lang),
             "decisions": client["decisions"],
             "reason_words": words["reasons"],
-            "availability": availability(driver, database, profile.get("attributes") or {}, lang),
+            "availability": client_service.availability(driver, database, profile.get("attributes") or {}, lang),
             "gate": profile.get("gate"), "gate_reasons": profile.get("gate_reasons") or []}
 
 

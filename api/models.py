@@ -278,6 +278,7 @@ class GapOut(FitParts):
     target: dict[str, Any]
     gaps: list[dict[str, Any]]
     requirements: list[dict[str, Any]]
+    reach_km: float = Field(description="Each gap's unlocks count open vacancies within this distance of the client.")
 
 
 class ObservationIn(BaseModel):

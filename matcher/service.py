@@ -33,6 +33,7 @@ from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evi
 
 
 log = logging.getLogger("atlas.matcher")
+REACH_KM = 25.0  # what a gap or a what-if counts as within reach: open vacancies this near the client
 REQUIREMENT_LISTS_KEPT = 512  # vacancies' and occupations' labelled requirements kept: ~11 MB a worker
 FACTS_KEPT = 8192  # vacancies' and occupations' display facts kept: ~4 MB a worker
 
@@ -386,7 +387,7 @@ class MatchService:
         return found.get(client, repository.ClientDetails({}, {}))
 
     # ---- gap and what-if ----------------------------------------------------------------------
-    def gap(self, client: str, target_kind: str, target: str, radius_km: float = 25.0,
+    def gap(self, client: str, target_kind: str, target: str, radius_km: float = REACH_KM,
             lang: str = "nl") -> list[GapItem]:
         """Competencies to develop for a vacancy or occupation: essential first, then by fit gain,
         each with how many open vacancies within the radius it would bring within reach."""
@@ -413,7 +414,7 @@ class MatchService:
         return score_requirements(self._requirements(targets, target, lang), self.index.profile_of(client))
 
     def what_if(self, client: str, changes: list[tuple[str, float]], target_kind: str, target: str,
-                radius_km: float = 25.0, lang: str = "nl") -> WhatIf:
+                radius_km: float = REACH_KM, lang: str = "nl") -> WhatIf:
         """The fit, the client's rank among all matchable clients and the vacancies within reach,
         before and after the changes (nothing is stored). The CLI, the API and the pages call this."""
         t = self._require(target_kind, target)

@@ -267,6 +267,14 @@ def test_gap_page_and_what_if_fragment(api):
     full = b.get("/klanten/K-2/ontwikkelpunten", params=moved)
     assert "<html" in full.text and 'value="100"' in full.text and " → " in full.text
     assert b.get("/klanten/K-2/ontwikkelpunten?vacature=V-404").status_code == 404
+    assert "vacatures binnen 25 km" in full.text  # the reach the service counted with
+
+
+def test_gap_for_an_occupation_is_titled_in_the_page_language(api):
+    b = signed_in(api, "coach_b")
+    nl = b.get("/klanten/K-2/ontwikkelpunten", params={"beroep": OCC})
+    assert nl.status_code == 200 and "<strong>kok</strong>" in nl.text
+    assert "<strong>cook</strong>" in b.get("/klanten/K-2/ontwikkelpunten", params={"beroep": OCC, "lang": "en"}).text
 
 
 def test_occupations_for_a_client_link_to_their_gap(api):

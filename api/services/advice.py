@@ -59,7 +59,8 @@ def _page(client: dict, total: int, offset: int, limit: int, items: list[dict]) 
             "items": items, "note": NOT_MATCHABLE_NOTE if gate == "not_matchable" else None}
 
 
-def target(ctx: Ctx, service: MatchService, vacancy_id: str | None, occupation_uri: str | None) -> matching.Target:
+def target(ctx: Ctx, service: MatchService, vacancy_id: str | None, occupation_uri: str | None,
+           lang: str = "nl") -> matching.Target:
     """The vacancy or occupation a gap or what-if is about: exactly one of the two (else 422), and
     it must exist (else 404)."""
     if (vacancy_id is None) == (occupation_uri is None):
@@ -71,7 +72,7 @@ def target(ctx: Ctx, service: MatchService, vacancy_id: str | None, occupation_u
         if found is None:
             raise ApiProblem(404, "No vacancy with this id.")
         return found
-    found_occupation = matching.occupation_target(ctx.driver, ctx.database, occupation_uri)
+    found_occupation = matching.occupation_target(ctx.driver, ctx.database, occupation_uri, lang)
     if found_occupation is None:
         raise ApiProblem(404, "No occupation with this URI in the atlas.")
     return found_occupation
@@ -82,7 +83,7 @@ def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occup
     """What stands between the client and a vacancy or occupation (api/services/matching.py)."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
-    goal = target(ctx, service, vacancy_id, occupation_uri)
+    goal = target(ctx, service, vacancy_id, occupation_uri, lang)
     with _recording(ctx, key, "gap"), _not_indexed():
         return matching.gap(service, client, goal, lang)
 
@@ -92,7 +93,7 @@ def client_what_if(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, o
     """How the client's fit, rank and vacancies within reach would change (nothing is stored)."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
-    goal = target(ctx, service, vacancy_id, occupation_uri)
+    goal = target(ctx, service, vacancy_id, occupation_uri, lang)
     with _recording(ctx, key, "what_if"), _not_indexed():
         return matching.what_if(service, client, goal, changes, lang)
 

@@ -17,7 +17,7 @@ from api import match_repository as repo
 from matcher.presenters import fit_parts, gap_as_dict, score_parts, what_if_as_dict
 from matcher.scoring import MatchScore, Requirement, Status
 from matcher.index import Scope
-from matcher.service import Match, MatchService, ServiceStopping
+from matcher.service import REACH_KM, Match, MatchService, ServiceStopping
 from matcher.traits import competency_traits
 
 MATCHABLE_GATES = ["matchable", "needs_support"]
@@ -94,12 +94,13 @@ def vacancy_target(service: MatchService, vacancy_id: str) -> Target | None:
     return Target("vacancy", vacancy_id, v.get("title"), v.get("occupation"))
 
 
-def occupation_target(driver: Driver, database: str, uri: str) -> Target | None:
+def occupation_target(driver: Driver, database: str, uri: str, lang: str = "nl") -> Target | None:
     found = repo.occupation(driver, database, uri)
     if found is None:
         return None
     o = found["occupation"]
-    return Target("occupation", uri, o.get("label_en") or o.get("label_nl"))
+    first, second = ("label_en", "label_nl") if lang == "en" else ("label_nl", "label_en")
+    return Target("occupation", uri, o.get(first) or o.get(second))
 
 
 # ---------------------------------------------------------------- the compiled matcher
@@ -233,11 +234,11 @@ def occupations_for_client(service: MatchService, client: dict, offset: int, lim
 
 def gap(service: MatchService, client: dict, target: Target, lang: str = "nl") -> dict:
     """What stands between the client and the target: essential first, then by how much each
-    raises the fit, with how many open vacancies within 25 km it would bring within reach."""
+    raises the fit, with how many open vacancies within REACH_KM it would bring within reach."""
     items = service.gap(client["key"], target.kind, target.id, lang=lang)
     match = service.fit(client["key"], target.kind, target.id, lang)
     return {"target": {"kind": target.kind, "id": target.id, "title": target.title}, **fit_parts(match),
-            "gaps": [gap_as_dict(g) for g in items], "requirements": detail(match)}
+            "gaps": [gap_as_dict(g) for g in items], "requirements": detail(match), "reach_km": REACH_KM}
 
 
 def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]],

@@ -62,7 +62,7 @@ def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[
         if found:
             targets.append((found, r["vacancy"].get("title")))
     for r in occupations[:GAP_OCCUPATIONS]:
-        t = matching.occupation_target(driver, database, r["occupation"]["uri"])
+        t = matching.occupation_target(driver, database, r["occupation"]["uri"], lang)
         if t:
             targets.append((t, r["occupation"].get("label")))
     out = []

@@ -204,6 +204,35 @@ def test_decision_and_consent_forms_use_the_api_services(api):
                                                   "reason_code": "agrees_with_advice"}).status_code == 403
 
 
+def test_the_gate_and_an_occupation_are_followed_or_overridden_on_their_pages(api):
+    b = signed_in(api, "coach")
+    assert 'href="/klanten/K-3#h-gate"' in b.get("/klanten").text  # waits for the coach's decision
+    page = b.get("/klanten/K-3")
+    token = csrf_of(page.text)
+    assert 'name="kind" value="gate"' in page.text and 'name="target" value="not_matchable"' in page.text
+    refused = b.post("/klanten/K-3/besluit", data={"csrf": token, "kind": "gate", "target": "not_matchable",
+                                                   "choice": "override", "reason_code": "other", "reason_text": ""})
+    assert refused.headers["location"] == "/klanten/K-3?fout=gate#h-gate"
+    assert 'role="alert"' in b.get(refused.headers["location"]).text
+    done = b.post("/klanten/K-3/besluit", data={"csrf": token, "kind": "gate", "target": "not_matchable",
+                                                "choice": "follow", "reason_code": "agrees_with_advice"})
+    assert done.headers["location"] == "/klanten/K-3#h-gate"
+    assert "<strong>volgen</strong>" in b.get("/klanten/K-3").text
+    assert 'href="/klanten/K-3#h-gate"' not in b.get("/klanten").text  # decided: no longer waiting
+
+    page = b.get("/klanten/K-1/beroepen")
+    assert f'name="target" value="{OCC}"' in page.text
+    done = b.post("/klanten/K-1/besluit", data={"csrf": csrf_of(page.text), "kind": "occupation", "target": OCC,
+                                                "choice": "override", "reason_code": "client_preference",
+                                                "reason_text": "Wil niet in de horeca."})
+    assert done.headers["location"].startswith("/klanten/K-1/beroepen#o-http")
+    assert "Wil niet in de horeca." in b.get("/klanten/K-1/beroepen").text
+    stored = api.client.get("/clients/K-1/decisions", headers=api.h("coach")).json()["items"]
+    assert [(d["advice_ref"], d["choice"]) for d in stored] == [(f"occupation:{OCC}", "override")]
+    adv = signed_in(api, "ctc_advisor")  # reads the pages, does not decide
+    assert "/besluit" not in adv.get("/klanten/K-1/beroepen").text and "/besluit" not in adv.get("/klanten/K-1").text
+
+
 def test_employer_shortlist_is_pseudonymised_and_audited(api):
     desk = signed_in(api, "employer_desk")
     html = desk.get("/werkgever/vacatures/V-1").text

@@ -108,6 +108,12 @@ def test_coach_finds_a_client_and_sees_fits_and_requirement_statuses(live, chrom
     assert page.locator("svg.chart rect.ev-unknown").count() == 1  # instruments never taken: grey
     look(page, shots, "coach-client")
 
+    # The gate is advice too: followed here, with the decision shown beside it.
+    gate = page.locator("section[aria-labelledby=h-gate]")
+    gate.locator("form.inline button").click()
+    page.wait_for_url(re.compile(r"/klanten/K-1#h-gate$"))
+    assert "volgen" in page.locator("section[aria-labelledby=h-gate] .decision").inner_text()
+
     page.click("a:text('Vacatures in de buurt')")
     page.wait_for_url(base + "/klanten/K-1/vacatures")
     cards = page.locator("article.vacancy")
@@ -146,6 +152,18 @@ def test_coach_finds_a_client_and_sees_fits_and_requirement_statuses(live, chrom
     before, after = re.findall(r"(\d+) % \(", page.locator("#whatif").inner_text())
     assert int(after) > int(before)
     look(page, shots, "coach-gap-what-if")
+
+    # An occupation overridden with a reason, on its own card.
+    page.goto(base + "/klanten/K-1/beroepen")
+    card = page.locator("article.occupation").first
+    card.locator("summary:text('afwijken')").click()
+    card.locator("select[name=reason_code]").select_option("client_preference")
+    card.locator("input[name=reason_text]").fill("Wil liever buiten werken.")
+    card.locator("form.override button").click()
+    page.wait_for_url(re.compile(r"/beroepen#o-"))
+    decision = page.locator("article.occupation .decision").first.inner_text()
+    assert "afwijken" in decision and "buiten werken" in decision
+    look(page, shots, "coach-occupations")
     page.close()
 
 

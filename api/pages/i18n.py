@@ -136,6 +136,7 @@ WORDS: dict[str, tuple[str, str]] = {
                            "This client is not matchable now: no vacancies are suggested."),
     "decision": ("Besluit", "Decision"),
     "follow": ("volgen", "follow"),
+    "choose_reason": ("Kies een reden", "Choose a reason"),
     "override": ("afwijken", "override"),
     "reason_code": ("Reden", "Reason"),
     "reason_text": ("Toelichting (één zin)", "Explanation (one sentence)"),

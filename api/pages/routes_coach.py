@@ -36,11 +36,12 @@ def caseload(q: str = Query("", max_length=200), offset: int = Query(0, ge=0, le
 
 @router.get("/klanten/{key}")
 def client(key: str = KEY, waarneming: str | None = Query(None, max_length=20), gevoelig: bool = False,
-           p: Page = Depends(page("client_read"))):
+           fout: str | None = Query(None, max_length=20), p: Page = Depends(page("client_read"))):
     """The client page; `gevoelig=1` (coaches only) adds the psychological blocks, on request."""
     data = call(p, adapters.client_page, p.ctx, key, p.lang)
     coach = p.principal.role is Role.COACH
-    return render(p, "client.html", c=client_view(data, p.lang), observed=waarneming, may_observe=coach,
+    return render(p, "client.html", c=client_view(data, p.lang), key=key, fout=fout, may_decide=coach,
+                  reasons=OVERRIDE_REASONS, observed=waarneming, may_observe=coach,
                   scales=observation_scales(p.lang), show_sensitive=coach and gevoelig, may_see_sensitive=coach,
                   sensitive=sensitive_rows(data["measurements"], p.lang) if coach and gevoelig else [])
 
@@ -69,21 +70,28 @@ def vacancies(key: str = KEY, max_km: float | None = Query(None, gt=0, le=500), 
 
 
 def _back(key: str, form: dict[str, str], **extra) -> str:
-    """Back to the vacancies page with its filters, at the row that was acted on."""
+    """Back where the coach acted: the vacancies page with its filters at the vacancy's card, the
+    occupations page at the occupation's, or the client page at the gate."""
+    client, kind = f"/klanten/{quote(key, safe='')}", form.get("kind") or "vacancy"
+    if kind == "gate":
+        return client + (f"?{urlencode(extra)}" if extra else "") + "#h-gate"
+    if kind == "occupation":
+        return client + "/beroepen" + (f"?{urlencode(extra)}" if extra else "") + "#o-" + quote(form.get("target", ""), safe="")
     keep = {k: form[k] for k in ("max_km", "uren", "opleiding", "offset") if form.get(k)}
     query = urlencode({**keep, **extra})
     anchor = quote(form.get("target") or form.get("vacancy_id") or "", safe="")
-    return f"/klanten/{quote(key, safe='')}/vacatures" + (f"?{query}" if query else "") + f"#v-{anchor}"
+    return client + "/vacatures" + (f"?{query}" if query else "") + f"#v-{anchor}"
 
 
 @router.post("/klanten/{key}/besluit")
 def decide(key: str = KEY, sent=Depends(posted("decide", COACH))):
     p, form = sent
     try:
-        call(p, decision_service.record_decision, p.ctx, key, "vacancy", form.get("target", ""),
+        call(p, decision_service.record_decision, p.ctx, key, form.get("kind") or "vacancy", form.get("target", ""),
              form.get("choice", ""), form.get("reason_code", ""), form.get("reason_text", ""))
     except decision_service.InvalidDecision:  # the row shows what to add (?fout=)
-        return redirect(p, _back(key, form, fout=form.get("target", "")))
+        failed = "gate" if form.get("kind") == "gate" else form.get("target", "")
+        return redirect(p, _back(key, form, fout=failed))
     return redirect(p, _back(key, form))
 
 
@@ -147,6 +155,8 @@ def _what_if(p: Page, key: str, vacature: str | None, beroep: str | None,
 
 
 @router.get("/klanten/{key}/beroepen")
-def occupations(key: str = KEY, p: Page = Depends(page("client_matching"))):
+def occupations(key: str = KEY, fout: str | None = Query(None, max_length=500),
+                p: Page = Depends(page("client_matching"))):
     data = call(p, advice.client_occupations, p.ctx, p.request.app.state, key, 0, PER_PAGE, p.lang)
-    return render(p, "client_occupations.html", key=key, gate=data["gate"], total=data["total"], rows=data["items"])
+    return render(p, "client_occupations.html", key=key, gate=data["gate"], total=data["total"], rows=data["items"],
+                  fout=fout, may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)

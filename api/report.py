@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-FORMAT = 1          # bump when the content's shape changes (old hashes then differ on purpose)
+FORMAT = 2          # bump when the content's shape changes (old hashes then differ on purpose)
 STRENGTHS = 5       # the client's highest measured competencies
 MIN_STRENGTH = 0.5  # below this a level is not called a strength
-DEVELOP = 8         # competencies to develop, essential first
+DEVELOP = 8         # competencies to develop, essential first (and as many not measured yet)
+SHORTFALL = ("missing", "partly_met")  # measured below what the work asks
 MAX_AGREEMENTS = 4000
 LANGS = ("nl", "en")
 OBSERVATION = "observed"
@@ -27,16 +28,6 @@ OBSERVATION = "observed"
 STRENGTH_WORDS = ((0.8, ("zeer sterk", "very strong")), (0.65, ("sterk", "strong")), (0.0, ("goed", "good")))
 
 # Sensitive block names in words; anything else is shown with its own name.
-BLOCK_WORDS: dict[str, tuple[str, str]] = {
-    "cluster": ("cluster", "cluster"),
-    "balance": ("balans", "balance"), "energy_balance": ("balans", "balance"),
-    "stressors": ("stressoren", "stressors"),
-    "locus_of_control": ("regie over eigen leven", "locus of control"),
-    "life_domains": ("leefgebieden", "life domains"), "availability": ("leefgebieden", "life domains"),
-    "gates": ("poortwachters", "gates"),
-}
-
-
 def options(agreements: str = "", include_sensitive: bool = False, lang: str = "nl") -> dict:
     """The coach's choices for a report: the agreements text, whether the sensitive blocks are
     in it, and its language (kept with the version, so switching the screen's language does not
@@ -100,13 +91,14 @@ def strengths(competencies: list[dict], lang: str, include_sensitive: bool = Fal
 
 
 def develop(gaps: list[dict]) -> list[dict]:
-    """Competencies to develop over all advised targets: essential first, then by how many
-    vacancies within 25 km each opens; each names the advice it is needed for."""
+    """Competencies to develop over all advised targets: measured below what the work asks (not
+    measured is not a shortfall: see `not_measured`), essential first, then by how many vacancies
+    within 25 km each opens; each names the advice it is needed for."""
     merged: dict[str, dict] = {}
     for g in gaps:
         title = g["target"]
         for item in g["gaps"]:
-            if item["status"] == "met":
+            if item["status"] not in SHORTFALL:
                 continue
             row = merged.setdefault(item["competency"], {"label": item["label"], "essential": False, "opens": 0,
                                                          "for": []})
@@ -118,21 +110,38 @@ def develop(gaps: list[dict]) -> list[dict]:
     return [{**r, "for": sorted(r["for"], key=str.lower)} for r in rows[:DEVELOP]]
 
 
+def not_measured(gaps: list[dict]) -> list[str]:
+    """What the advised work asks and nobody measured yet, essential first: to measure, not to learn."""
+    found: dict[str, tuple[bool, str]] = {}
+    for g in gaps:
+        for item in g["gaps"]:
+            if item["status"] == "unknown":
+                essential = found.get(item["competency"], (False, ""))[0] or bool(item["essential"])
+                found[item["competency"]] = (essential, item["label"])
+    return [label for _, label in sorted(found.values(), key=lambda e: (not e[0], e[1].lower()))][:DEVELOP]
+
+
 def _place(v: dict) -> str | None:
     m = v.get("municipality")
     return None if not m or (m[:2] == "GM" and m[2:].isdigit()) else m  # a CBS code is not a place name
+
+
+def _measured(rows: list[dict]) -> list[dict]:
+    """Advice with something measured behind it: a fit where nothing was measured is the prior's
+    guess (50 %, 0-100 %), and a client reading it as advice would draw the wrong conclusion."""
+    return [r for r in rows if r.get("coverage", 0) > 0]
 
 
 def vacancies(rows: list[dict], decisions: dict[str, dict], reason_words: dict[str, str]) -> list[dict]:
     return [{"title": r["vacancy"].get("title") or "", "employer": r["vacancy"].get("employer") or None,
              "place": _place(r["vacancy"]),
              "km": None if r.get("distance_km") is None else int(round(r["distance_km"])), **_fit(r),
-             "decision": _decision(decisions.get("vacancy:" + r["vacancy"]["id"]), reason_words)} for r in rows]
+             "decision": _decision(decisions.get("vacancy:" + r["vacancy"]["id"]), reason_words)} for r in _measured(rows)]
 
 
 def occupations(rows: list[dict], decisions: dict[str, dict], reason_words: dict[str, str], lang: str) -> list[dict]:
     out = []
-    for r in rows:
+    for r in _measured(rows):
         o = r["occupation"]
         title = o.get("label") or (o.get("label_en") if lang == "en" else o.get("label_nl")) or o.get("label_en") or ""
         out.append({"title": title, **_fit(r),
@@ -140,36 +149,13 @@ def occupations(rows: list[dict], decisions: dict[str, dict], reason_words: dict
     return out
 
 
-def _block_items(blocks: dict, lang: str) -> list[str]:
-    items = []
-    for name in sorted(blocks):
-        value = blocks[name]
-        word = _word(BLOCK_WORDS[name], lang) if name in BLOCK_WORDS else name.replace("_", " ")
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in sorted(value.items()))
-            items.append(f"{word}: {inner}")
-        else:
-            items.append(f"{word}: {_value(value)}")
-    return items
-
-
-def _value(v) -> str:
-    if isinstance(v, dict) and "level" in v:
-        return f"{pct(v['level'])} %"
-    if isinstance(v, float):
-        return f"{v:g}"
-    if isinstance(v, list):
-        return ", ".join(map(str, v))
-    return str(v)
-
-
-def sensitive(facts: dict, names: dict[str, str], lang: str) -> dict:
-    """The psychological blocks, only when the coach chose to include them."""
+def sensitive(facts: dict, names: dict[str, str]) -> dict:
+    """The psychological blocks, only when the coach chose to include them: per measurement its
+    blocks and scales as the instrument names them (`sensitive_words`, read by the service), and the
+    gate with its reasons in the report's language."""
     blocks = []
     for m in sorted(facts["measurements"], key=lambda m: (str(m.get("measured_at") or ""), m.get("instrument") or "")):
-        s = m.get("sensitive") or {}
-        items = _block_items(s.get("blocks") or {}, lang) + [
-            f"{k.replace('_', ' ')}: {_value(v)}" for k, v in sorted((s.get("scores") or {}).items())]
+        items = [f"{name}: {value}" for name, value in m.get("sensitive_words") or []]
         if items:
             inst = m.get("instrument") or ""
             blocks.append({"what": names.get(inst, inst.upper()), "date": str(m.get("measured_at") or "")[:10],
@@ -191,11 +177,12 @@ def report_content(facts: dict, opts: dict) -> dict:
         "measured": measured(facts["measurements"], names, facts["observation_instruments"], lang),
         "strengths": strengths(facts["competencies"], lang, opts["include_sensitive"]),
         "develop": develop(facts["gaps"]),
+        "not_measured": not_measured(facts["gaps"]),
         "occupations": occupations(facts["occupations"], facts["decisions"], reasons, lang),
         "vacancies": vacancies(facts["vacancies"], facts["decisions"], reasons),
         "availability": {k: facts["availability"].get(k) for k in ("hours", "radius", "education", "preferences")},
         "agreements": opts["agreements"],
-        "sensitive": sensitive(facts, names, lang) if opts["include_sensitive"] else None,
+        "sensitive": sensitive(facts, names) if opts["include_sensitive"] else None,
     }
 
 

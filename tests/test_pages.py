@@ -405,16 +405,42 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
 
 def test_sensitive_blocks_only_on_the_coachs_explicit_request(api):
     import json as _json
+    from datetime import date
+
+    from api_fixtures import _profile
+    from matcher.profile import CompetencyEstimate
+    from matcher.profile_repository import set_profiles
+    from matcher.profile_store import encode
 
     api.driver.execute_query("MATCH (c:Client {key: 'K-1'}) CREATE (c)-[:HAS_MEASUREMENT]->(:Measurement "
                              "{id: 'M-S', client_key: 'K-1', instrument: 'abc', measured_at: date('2024-04-12'), "
                              "sensitive_json: $s, scale_ids: [], levels: []})",
                              s=_json.dumps({"blocks": {"cluster": "G2"}, "scores": {"stressor_dwang": {"raw": 3.0}}}),
                              database_=api.db)
+    # a level from ABC ambitie, a sensitive scale: it says what the balance block says
+    profile = {**_profile({"key": "K-1", "a": 0.8, "b": 0.6}),
+               "onet:1.C.1.a": CompetencyEstimate("onet:1.C.1.a", 0.9, 0.7, date(2024, 4, 12), False, ("M-S",), "stable")}
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(set_profiles, [{"key": "K-1", "props": encode(profile)}])
     coach = signed_in(api, "coach")
     plain = coach.get("/klanten/K-1").text
-    assert "Toon gevoelige gegevens" in plain and "stressor_dwang" not in plain and "G2" not in plain
+    assert "Toon gevoelige gegevens" in plain and "Stressor: Dwang" not in plain and "in balans" not in plain
+    assert "vaardigheid onet:1.C.1.a" not in plain and "vaardigheid onet:2.A.1.a" in plain
     shown = coach.get("/klanten/K-1?gevoelig=1").text
-    assert "stressor_dwang" in shown and "G2" in shown and "Verberg gevoelige gegevens" in shown
-    advisor = signed_in(api, "ctc_advisor").get("/klanten/K-1?gevoelig=1").text
-    assert "stressor_dwang" not in advisor and "Toon gevoelige gegevens" not in advisor
+    assert "Verberg gevoelige gegevens" in shown and "vaardigheid onet:1.C.1.a" in shown
+    assert "<th scope=\"row\">Stressor: Dwang</th><td>3 (1–10)</td>" in shown  # in words, not stressor_dwang
+    assert "<th scope=\"row\">Cluster</th><td>G2 - in balans, direct plaatsbaar</td>" in shown
+    advisor = signed_in(api, "ctc_advisor")
+    for page in (advisor.get("/klanten/K-1?gevoelig=1").text, advisor.get("/klanten/K-1").text):
+        assert "Stressor" not in page and "Toon gevoelige gegevens" not in page and "onet:1.C.1.a" not in page
+
+
+def test_gate_reasons_in_the_page_language_for_the_coach_only(api):
+    reason = "ABC cluster G6: out of balance; intensive conversations first, no job suggestions."
+    api.driver.execute_query("MATCH (c:Client {key: 'K-1'}) SET c.gate = 'not_matchable', c.gate_reasons = [$r]",
+                             r=reason, database_=api.db)
+    coach = signed_in(api, "coach")
+    assert "ABC-cluster G6: uit balans; eerst intensieve gesprekken" in coach.get("/klanten/K-1").text
+    assert reason in coach.get("/klanten/K-1?lang=en").text
+    advisor = signed_in(api, "ctc_advisor").get("/klanten/K-1").text
+    assert "niet plaatsbaar" in advisor and "cluster G6" not in advisor and "uit balans" not in advisor

@@ -48,7 +48,9 @@ def pdf_text(body: bytes) -> str:
 
 FACTS = {"key": "K-9", "measurements": [{"id": "m1", "instrument": "abc", "measured_at": "2024-04-12",
                                          "administered_by": "coach C-17",
-                                         "sensitive": {"blocks": {"cluster": "G2", "stressors": {"dwang": 3}}}}],
+                                         "sensitive": {"blocks": {"cluster": "G2", "stressors": {"dwang": 3}}},
+                                         "sensitive_words": [("Cluster", "G2 - in balans, direct plaatsbaar"),
+                                                             ("Stressoren", "dwang 3")]}],
          "instrument_names": {"abc": "ABC-meting"}, "observation_instruments": frozenset({"waarneming"}),
          "competencies": [{"label": "Samenwerken", "level": 0.82, "evidence": "measured"},
                           {"label": "Koken", "level": 0.9, "evidence": "inferred"},
@@ -65,15 +67,27 @@ def test_content_is_plain_words_and_its_hash_is_canonical():
     content = report_content(FACTS, options())
     assert content["measured"] == [{"what": "ABC-meting", "date": "2024-04-12", "by": "coach C-17"}]
     assert content["strengths"] == [{"label": "Samenwerken", "word": "zeer sterk"}]  # inferred is no measured strength
-    assert [d["label"] for d in content["develop"]] == ["Hygiëne", "Plannen"]  # essential first
+    # measured below is to learn; not measured is to measure, never a shortfall
+    assert [d["label"] for d in content["develop"]] == ["Plannen"] and content["not_measured"] == ["Hygiëne"]
     assert content["sensitive"] is None and "G2" not in str(content) and "dwang" not in str(content)
     assert "welzijn" not in str(content)  # a competency measured by a sensitive scale is left out too
     same = report_content({k: FACTS[k] for k in reversed(list(FACTS))}, options())
     assert content_hash(same) == content_hash(content) and len(content_hash(content)) == 64
     assert content_hash(report_content(FACTS, options("Maandag bellen."))) != content_hash(content)
     with_blocks = report_content(FACTS, options(include_sensitive=True))
-    assert "G2" in str(with_blocks["sensitive"]) and content_hash(with_blocks) != content_hash(content)
+    assert with_blocks["sensitive"]["blocks"][0]["items"] == ["Cluster: G2 - in balans, direct plaatsbaar",
+                                                              "Stressoren: dwang 3"]
+    assert content_hash(with_blocks) != content_hash(content)
     assert with_blocks["strengths"][0] == {"label": "Psychisch welzijn", "word": "zeer sterk"}
+
+
+def test_advice_with_nothing_measured_behind_it_is_not_in_the_report():
+    def row(uri, coverage):
+        return {"occupation": {"uri": uri, "label": uri}, "fit": 0.5, "fit_low": 0.0, "fit_high": 1.0,
+                "coverage": coverage}
+    facts = {**FACTS, "occupations": [row("kok", 0.6), row("heftruckchauffeur", 0.0)]}
+    content = report_content(facts, options())
+    assert [o["title"] for o in content["occupations"]] == ["kok"]  # 50 % (0-100 %), 0 % measured: a guess
 
 
 def test_acknowledgement_state_per_role():
@@ -90,7 +104,7 @@ def test_report_page_in_plain_dutch_and_audited(api):
     html, digest, _ = opened(coach)
     article = ARTICLE.search(html).group(0)
     for words in ("Wat is er gemeten?", "ABC-meting op 12-04-2024", "Waar bent u goed in?", "Wat kunt u nog leren?",
-                  "vacatures binnen 25 km", "Welk werk past bij u?", "Besluit van de coach: nog geen besluit",
+                  "Nog niet gemeten, en wel gevraagd in dit werk: vaardigheid onet:1.C.1.a", "Welk werk past bij u?", "Besluit van de coach: nog geen besluit",
                   "Afspraken en volgende stappen", "nog niet gezien en besproken", digest):
         assert words in article, words
     assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", article)
@@ -161,14 +175,15 @@ def test_sensitive_blocks_only_when_the_coach_includes_them(api):
     coach = signed_in(api, "coach")
     html, plain, token = opened(coach)
     pdf = pdf_text(coach.get(PAGE + ".pdf").content)
-    for secret in ("G2", "dwang", "stressoren", "Gevoelige gegevens", "Plaatsbaarheid", "stabiliteit"):
+    for secret in ("G2", "dwang", "Stressoren", "Gevoelige gegevens", "Plaatsbaarheid", "Stabiliteit"):
         assert secret not in ARTICLE.search(html).group(0) and secret not in pdf, secret
     coach.post(PAGE, data={"csrf": token, "agreements": "", "sensitive": "1", "report_lang": "nl"})
     html, with_blocks, _ = opened(coach)
     article = ARTICLE.search(html).group(0)
-    assert with_blocks != plain and "Gevoelige gegevens" in article and "cluster: G2" in article
-    assert "stressoren: dwang 3" in article and "stabiliteit: 67 %" in article
-    assert "cluster: G2" in pdf_text(coach.get(PAGE + ".pdf").content)
+    # as the instrument names them, in the report's language: never a stored id
+    assert with_blocks != plain and "Gevoelige gegevens" in article and "Cluster: G2 - in balans, direct plaatsbaar" in article
+    assert "Stressoren: dwang 3" in article and "Stabiliteit: 7 (1–10)" in article
+    assert "Cluster: G2 - in balans" in pdf_text(coach.get(PAGE + ".pdf").content)
 
 
 def test_pdf_carries_the_hash_and_the_acknowledgements(api):

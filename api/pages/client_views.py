@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from api import sensitive
 from api.pages import views
 from api.pages.adapters import instrument_names
 
@@ -33,14 +34,18 @@ def profile_rows(competencies: list[dict], kinds: dict[str, str | None], info: v
     return rows
 
 
-def client_view(data: dict, lang: str) -> dict:
+def client_view(data: dict, lang: str, coach: bool = False, show_sensitive: bool = False) -> dict:
+    """The client page. Competencies a sensitive scale reaches (ABC stabiliteit -> psychological
+    well-being) say what the psychological blocks say: in the profile only on the coach's explicit
+    request, like the blocks themselves. The gate's reasons name the ABC cluster: the coach's only."""
     profile = data["profile"]
     info = source_info(data["measurements"], profile["work_history"], lang)
-    rows = profile_rows(profile["competencies"], data["kinds"], info)
+    hidden = frozenset() if show_sensitive else sensitive.competencies()
+    rows = profile_rows([c for c in profile["competencies"] if c["uri"] not in hidden], data["kinds"], info)
     taken = {m.get("instrument") for m in data["measurements"]}
     names = instrument_names(lang)
     gate_ref = f"gate:{profile.get('gate')}"  # api/decisions.advice_ref: the advice is the gate as it stands
-    return {"key": profile["key"], "gate": profile.get("gate"), "gate_reasons": profile.get("gate_reasons") or [],
+    return {"key": profile["key"], "gate": profile.get("gate"), "gate_reasons": sensitive.gate_reasons(profile.get("gate_reasons") or [], lang) if coach else [],
             "gate_decision": next((d for d in profile.get("decisions") or [] if d.get("advice_ref") == gate_ref), None),
             "chart": views.chart(rows, lang), "rows": sorted(rows, key=lambda r: r["label"].lower()),
             "not_measured": [names[i] for i in sorted(names) if i not in taken and i not in views.OBSERVATION_INSTRUMENTS],
@@ -51,13 +56,11 @@ def client_view(data: dict, lang: str) -> dict:
 
 def sensitive_rows(measurements: list[dict], lang: str) -> list[dict]:
     """Per measurement that holds them: the psychological blocks and scales (ABC balance, stressors,
-    locus of control, cluster; WCM life domains), as name -> value, for the coach's explicit view."""
+    locus of control, cluster; WCM life domains) in words, for the coach's explicit view."""
     names = instrument_names(lang)
     out = []
     for m in measurements:
-        held = m.get("sensitive") or {}
-        items = [(k, v) for k, v in sorted((held.get("blocks") or {}).items())]
-        items += [(k, s.get("raw")) for k, s in sorted((held.get("scores") or {}).items())]
+        items = sensitive.items(m.get("instrument"), m.get("sensitive") or {}, lang)
         if items:
             out.append({"instrument": names.get(m.get("instrument"), m.get("instrument")),
                         "date": views.day(m.get("measured_at")), "items": items})

@@ -81,6 +81,8 @@ def render(content: dict, digest: str, state: dict) -> bytes:
                for d in content["develop"]])
     else:
         para(w("no_develop"))
+    if content.get("not_measured"):
+        para(f"{w('not_measured')}: {', '.join(content['not_measured'])}.")
 
     heading(w("work_h"))
     if not content["occupations"] and not content["vacancies"]:

@@ -28,6 +28,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "vacancies_within": ("vacatures binnen 25 km", "vacancies within 25 km"),
     "needed_for": ("Nodig voor", "Needed for"),
     "no_develop": ("Er zijn geen ontwikkelpunten gevonden.", "No competencies to develop were found."),
+    "not_measured": ("Nog niet gemeten, en wel gevraagd in dit werk", "Not measured yet, and asked for in this work"),
     "work_h": ("Welk werk past bij u?", "Which work suits you?"),
     "occupations_h": ("Beroepen", "Occupations"),
     "vacancies_h": ("Vacatures", "Vacancies"),

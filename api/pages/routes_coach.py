@@ -40,7 +40,7 @@ def client(key: str = KEY, waarneming: str | None = Query(None, max_length=20), 
     """The client page; `gevoelig=1` (coaches only) adds the psychological blocks, on request."""
     data = call(p, adapters.client_page, p.ctx, key, p.lang)
     coach = p.principal.role is Role.COACH
-    return render(p, "client.html", c=client_view(data, p.lang), key=key, fout=fout, may_decide=coach,
+    return render(p, "client.html", c=client_view(data, p.lang, coach, coach and gevoelig), key=key, fout=fout, may_decide=coach,
                   reasons=OVERRIDE_REASONS, observed=waarneming, may_observe=coach,
                   scales=observation_scales(p.lang), show_sensitive=coach and gevoelig, may_see_sensitive=coach,
                   sensitive=sensitive_rows(data["measurements"], p.lang) if coach and gevoelig else [])

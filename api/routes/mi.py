@@ -5,12 +5,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from api import sensitive
 from api.access import Role
 from api.deps import Ctx, require
 from api.problems import ApiProblem
 from api.services import mi as service
 from api.services.matching import matcher
-from api.services.shortlist import sensitive_for_desks
 
 router = APIRouter(prefix="/mi", tags=["management information"])
 
@@ -40,7 +40,7 @@ def missing_competencies(region: str | None = Query(None, min_length=1, max_leng
             summary="Per requirement: otherwise suitable candidates it excludes")
 def exclusions(request: Request, vacancy_id: str = Path(..., min_length=1, max_length=200),
                ctx: Ctx = Depends(require("mi_vacancy"))):
-    hidden = sensitive_for_desks(request.app.state.cache) if ctx.principal.role is Role.EMPLOYER_DESK else frozenset()
+    hidden = sensitive.competencies() if ctx.principal.role is Role.EMPLOYER_DESK else frozenset()
     found = service.exclusions_for_vacancy(matcher(request.app.state, ctx.driver, ctx.database), ctx.driver,
                                            ctx.database, vacancy_id, ctx.settings.mi_min_group, hidden)
     if found is None:

@@ -8,17 +8,15 @@ Access checks and audit are the caller's (the page adapter), as for the other se
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Callable
 
 from neo4j import Driver
 
 from api import client_repository
-from api import report
+from api import report, sensitive
 from api import report_repository as repo
 from api.services import clients as client_service
 from api.services import matching
-from competency_atlas.instrument_profiles import load_profiles
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.service import NotFound
 
@@ -27,14 +25,6 @@ OCCUPATIONS = 3  # advised occupations
 GAP_VACANCIES, GAP_OCCUPATIONS = 3, 2  # the advice whose gaps make up "ontwikkelpunten"
 
 Words = Callable[[str], dict]
-
-
-@lru_cache(maxsize=1)
-def sensitive_competencies() -> frozenset[str]:
-    """Competencies a sensitive scale maps to (ABC stabiliteit -> psychological well-being): their
-    level says something about the psychological blocks, so the client version leaves them out."""
-    return frozenset(m.competency for p in load_profiles().values() for s in p.scales if s.sensitive
-                     for m in s.maps_to)
 
 
 def evidence_kind(c: dict, instrument_of: dict[str, str], observation: frozenset[str]) -> str:
@@ -81,11 +71,13 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
     client = matching.client_gate(driver, database, key)
     if profile is None or client is None:
         return None
-    _, measurements = client_repository.measurements(driver, database, key, 0, 500)
+    _, read = client_repository.measurements(driver, database, key, 0, 500)
+    measurements = [{**m, "sensitive_words": sensitive.items(m.get("instrument"), m.get("sensitive") or {}, lang)}
+                    for m in read]
     instrument_of = {m["id"]: m.get("instrument") or "" for m in measurements}
     competencies = [{"label": _label(c, lang), "level": float(c.get("level") or 0.0),
                      "evidence": evidence_kind(c, instrument_of, words["observation"]),
-                     "sensitive": c["uri"] in sensitive_competencies()}
+                     "sensitive": c["uri"] in sensitive.competencies()}
                     for c in profile["competencies"]]
     service = matching.matcher(app_state, driver, database)
     vacancies, _ = matching.vacancies_for_client(service, client, None, 0, VACANCIES, lang=lang)
@@ -97,7 +89,7 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
             "decisions": client["decisions"],
             "reason_words": words["reasons"],
             "availability": client_service.availability(driver, database, profile.get("attributes") or {}, lang),
-            "gate": profile.get("gate"), "gate_reasons": profile.get("gate_reasons") or []}
+            "gate": profile.get("gate"), "gate_reasons": sensitive.gate_reasons(profile.get("gate_reasons") or [], lang)}
 
 
 def build(driver: Driver, database: str, app_state, key: str, opts: dict, words: Words) -> dict | None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import audit, client_repository, match_repository
-from api.access import Role, employer_card, sensitive_competencies
+from api import audit, client_repository, match_repository, sensitive
+from api.access import Role, employer_card
 from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx
 from api.services import caseload, matching
-from competency_atlas.instrument_profiles import load_profiles
 from matcher.service import MatchService
 
 
@@ -25,7 +24,7 @@ def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: in
         return None
     desk = ctx.principal.role is Role.EMPLOYER_DESK
     scope = None if desk else caseload.client_keys(ctx, app_state.cache)
-    hidden = sensitive_for_desks(app_state.cache) if desk else frozenset()
+    hidden = sensitive.competencies() if desk else frozenset()
     page, total = matching.rank_candidates(service, target, scope, offset, limit)
     # The page's reads are audited from here on: the commit overlaps building the rows.
     with audit.recording_reads(ctx.driver, ctx.database, ctx.principal, page,
@@ -46,7 +45,7 @@ def resolve_candidate(ctx: Ctx, app_state: Any, vacancy_id: str, candidate: str,
     if target is None:
         return None
     rows, _ = matching.candidates_for_vacancy(service, target, None, 0, depth,
-                                              hidden=sensitive_for_desks(app_state.cache))
+                                              hidden=sensitive.competencies())
     cards = _cards(ctx, app_state, vacancy_id, rows)
     return {c["candidate"]: r["client_key"] for c, r in zip(cards, rows) if c["candidate"] == candidate}
 
@@ -55,7 +54,7 @@ def _cards(ctx: Ctx, app_state: Any, vacancy_id: str, rows: list[dict]) -> list[
     """The employer desk's cards: pseudonymised (per consent epoch), without the competencies a
     sensitive scale reaches, with name and e-mail only after consent."""
     states = client_repository.consent_states(ctx.driver, ctx.database, vacancy_id, [r["client_key"] for r in rows])
-    hidden = sensitive_for_desks(app_state.cache)
+    hidden = sensitive.competencies()
     cards = []
     for r in rows:
         state = states.get(r["client_key"], client_repository.NOT_CONSENTED)
@@ -63,12 +62,6 @@ def _cards(ctx: Ctx, app_state: Any, vacancy_id: str, rows: list[dict]) -> list[
                                    state.epoch, hidden))
     return cards
 
-
-def sensitive_for_desks(cache: dict) -> frozenset[str]:
-    """The competencies employer desks never see named (api/access.sensitive_competencies), once."""
-    if "sensitive_competencies" not in cache:
-        cache["sensitive_competencies"] = sensitive_competencies(load_profiles().values())
-    return cache["sensitive_competencies"]
 
 
 def _coach_rows(ctx: Ctx, service: MatchService, target: matching.Target, page: list[str], offset: int,

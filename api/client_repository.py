@@ -60,7 +60,7 @@ _VISIBLE_TO_SUBJECT = {
 _CLIENT_ROWS = {role: f"""
 UNWIND $keys AS key
 MATCH (c:Client {{key: key}}) {where}
-RETURN c {{.key, .gate, .municipality_code, .region_code}} AS row ORDER BY c.key
+RETURN c {{.key, .gate, .gate_measured, .municipality_code, .region_code}} AS row ORDER BY c.key
 """ for role, where in _VISIBLE_TO_SUBJECT.items()}
 
 # The caseload with the access token it was read at (the token first, so keys read with an old

@@ -37,7 +37,7 @@ _OCCUPATION_REQUIREMENTS = f"{_OCCUPATION}, [(o)-[r:REQUIRES]->(k:Competency) | 
 # the latest decisions, which a ranked page shows next to its advice.
 _CLIENT = f"""
 MATCH (c:Client {{key: $key}})
-RETURN c.gate AS gate, c.gate_reasons AS gate_reasons, c.location AS location,
+RETURN c.gate AS gate, c.gate_measured AS gate_measured, c.gate_reasons AS gate_reasons, c.location AS location,
        coalesce(c.preferred_occupations, []) AS preferred_occupations, c.travel_radius_km AS travel_radius_km,
        {ASSIGNMENT_COLUMNS}, {LATEST_DECISIONS} AS decisions
 """
@@ -73,7 +73,8 @@ def client(driver: Driver, database: str, key: str) -> dict | None:
     if not records:
         return None
     r = records[0]
-    return {"key": key, "gate": r["gate"], "gate_reasons": list(r["gate_reasons"] or []), "location": r["location"],
+    return {"key": key, "gate": r["gate"], "gate_measured": r["gate_measured"], "gate_reasons": list(r["gate_reasons"] or []),
+            "location": r["location"],
             "preferred_occupations": list(r["preferred_occupations"]), "travel_radius_km": r["travel_radius_km"],
             "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"])),
             "decisions": by_ref(r["decisions"])}

@@ -80,6 +80,7 @@ class ClientSummary(BaseModel):
                              "region_code": "WR12"})
     key: str
     gate: str | None = None
+    gate_measured: bool | None = None
     municipality_code: str | None = None
     region_code: str | None = None
 
@@ -106,6 +107,9 @@ class ClientProfileOut(BaseModel):
                              "work_history": [], "consents": [], "decisions": []})
     key: str
     gate: str | None
+    gate_measured: bool | None = Field(None, description="Whether any measurement carried a gate block (ABC cluster, "
+                                       "...): 'matchable' without one means no gate was found, not that one was "
+                                       "looked for. None: not known (a profile derived before this was kept).")
     gate_reasons: list[str] = []
     attributes: dict[str, Any]
     identity: dict[str, Any] | None = None
@@ -130,6 +134,7 @@ class GateOut(BaseModel):
                              "sources": ["9b1c0e2d4f..."], "decision": None})
     key: str
     gate: str | None
+    measured: bool | None = Field(None, description="As gate_measured on the client's profile.")
     reasons: list[str]
     sources: list[str]
     decision: dict[str, Any] | None = None
@@ -266,6 +271,7 @@ class ClientMatchesOut(Page[dict[str, Any]]):
                                                       "missing": [], "unknown": [], "decision": None}]})
     client_key: str
     gate: str | None
+    gate_measured: bool | None = None
     note: str | None = None
 
 

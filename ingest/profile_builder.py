@@ -128,6 +128,7 @@ class ProfileBuilder:
             props = written.props(bounds[i], bounds[i + 1])
             gate = gates[key]
             props.update(gate=gate.status, gate_reasons=list(gate.reasons), gate_sources=list(gate.sources),
+                         gate_measured=gate.measured,
                          **client_preferences(rows_of[key], self.profiles))
             out[key] = ({"key": key, "props": props}, _work_row(key, jobs_of.get(key, [])))
         return out

@@ -144,6 +144,9 @@ class ClientGate:
     status: GateStatus
     reasons: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # measurement ids, one per reason
+    # Whether any measurement carried a gate block (ABC cluster, ...): "matchable" without one is
+    # nobody's finding, only the absence of a gate, and the pages say "nog niet bepaald".
+    measured: bool = False
 
 
 def client_gate(facts: Iterable[GateFact]) -> ClientGate:
@@ -157,7 +160,7 @@ def client_gate(facts: Iterable[GateFact]) -> ClientGate:
     fired = [(status, reason, f.measurement_id) for inst in sorted(latest) for f in [latest[inst]]
              for status, reason in f.fired]
     if not fired:
-        return ClientGate("matchable")
+        return ClientGate("matchable", measured=bool(latest))
     fired.sort(key=lambda x: -GATE_ORDER[x[0]])
     status = fired[0][0]
-    return ClientGate(status, tuple(r for _, r, _ in fired), tuple(m for _, _, m in fired))
+    return ClientGate(status, tuple(r for _, r, _ in fired), tuple(m for _, _, m in fired), measured=True)

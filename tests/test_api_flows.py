@@ -233,3 +233,24 @@ def test_a_clients_own_travel_radius_and_wished_occupation_reach_their_ranked_va
     near = rows()["V-1"]  # the default 25 km
     assert near["distance_penalty"] == 0 and near["preference"] is None
     assert occupation()["preference"] is None
+
+
+def test_matchable_without_a_measured_gate_block_says_so_on_the_api_and_the_pages(api):
+    from test_pages import signed_in
+
+    def post(measurement):
+        r = api.client.post("/measurements", json=[measurement], headers=api.h("coach"))
+        assert r.status_code in (200, 201) and r.json()["items"][0]["status"] == "landed", r.text
+
+    post({"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-01", "scores": {"Samenwerken": 7}})
+    gate = api.client.get("/clients/K-1/gates", headers=api.h("coach")).json()
+    assert (gate["gate"], gate["measured"]) == ("matchable", False)
+    coach = signed_in(api, "coach")
+    assert "nog niet bepaald" in coach.get("/klanten/K-1").text and "nog niet bepaald" in coach.get("/klanten").text
+    post({"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-02", "scores": {"Samenwerken": 7},
+          "blocks": {"cluster": "G2"}})
+    gate = api.client.get("/clients/K-1/gates", headers=api.h("coach")).json()
+    assert (gate["gate"], gate["measured"]) == ("matchable", True)
+    page = coach.get("/klanten/K-1/vacatures").text
+    assert "nog niet bepaald" not in page and "plaatsbaar" in page
+    assert api.client.get("/clients/K-1", headers=api.h("coach")).json()["gate_measured"] is True

@@ -119,6 +119,14 @@ def test_gate_strictest_across_instruments_with_sources():
     assert client_gate([]).status == "matchable"
 
 
+def test_matchable_says_whether_a_gate_block_was_ever_measured():
+    never = client_gate([GateFact("abc", D, "a1", False, ()), GateFact("ctc", D, "c1", False, ())])
+    assert (never.status, never.measured) == ("matchable", False) and client_gate([]).measured is False
+    looked = client_gate([GateFact("abc", D, "a1", True, ()), GateFact("ctc", D, "c1", False, ())])
+    assert (looked.status, looked.measured) == ("matchable", True)
+    assert client_gate([GateFact("abc", D, "a1", True, (("needs_support", "G4"),))]).measured is True
+
+
 # ---------------------------------------------------------------- storage format
 
 def test_stored_profile_round_trips_with_shared_and_multiple_sources():

@@ -52,7 +52,8 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
                                      only_hours=only_hours, only_education=only_education)
     found = client_repository.client_profile(ctx.driver, ctx.database, key) or NO_PROFILE  # erased meanwhile
     _, measurements = client_repository.measurements(ctx.driver, ctx.database, key, 0, MEASUREMENTS_SHOWN)
-    return {"gate": ranked["gate"], "rows": ranked["items"], "total": ranked["total"],
+    return {"gate": ranked["gate"], "gate_measured": ranked["gate_measured"], "rows": ranked["items"],
+            "total": ranked["total"],
             "evidence": {c["uri"]: c for c in found["competencies"]}, "work_history": found["work_history"],
             "consents": {c["vacancy_id"] for c in found["consents"]}, "measurements": measurements}
 

@@ -46,6 +46,7 @@ def client_view(data: dict, lang: str, coach: bool = False, show_sensitive: bool
     names = instrument_names(lang)
     gate_ref = f"gate:{profile.get('gate')}"  # api/decisions.advice_ref: the advice is the gate as it stands
     return {"key": profile["key"], "gate": profile.get("gate"), "gate_reasons": sensitive.gate_reasons(profile.get("gate_reasons") or [], lang) if coach else [],
+            "gate_measured": profile.get("gate_measured"),
             "gate_decision": next((d for d in profile.get("decisions") or [] if d.get("advice_ref") == gate_ref), None),
             "chart": views.chart(rows, lang), "rows": sorted(rows, key=lambda r: r["label"].lower()),
             "not_measured": [names[i] for i in sorted(names) if i not in taken and i not in views.OBSERVATION_INSTRUMENTS],

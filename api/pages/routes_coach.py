@@ -63,7 +63,7 @@ def vacancies(key: str = KEY, max_km: float | None = Query(None, gt=0, le=500), 
               p: Page = Depends(page("client_matching"))):
     data = call(p, adapters.client_vacancies, p.ctx, p.request.app.state, key, max_km, uren, opleiding, offset,
                 PER_PAGE, p.lang)
-    return render(p, "vacancies.html", key=key, gate=data["gate"], rows=vacancies_view(data, p.lang),
+    return render(p, "vacancies.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"], rows=vacancies_view(data, p.lang),
                   total=data["total"], offset=offset, per_page=PER_PAGE, max_km=max_km, uren=uren,
                   opleiding=opleiding, fout=fout, may_decide=p.principal.role is Role.COACH,
                   reasons=OVERRIDE_REASONS)
@@ -158,5 +158,5 @@ def _what_if(p: Page, key: str, vacature: str | None, beroep: str | None,
 def occupations(key: str = KEY, fout: str | None = Query(None, max_length=500),
                 p: Page = Depends(page("client_matching"))):
     data = call(p, advice.client_occupations, p.ctx, p.request.app.state, key, 0, PER_PAGE, p.lang)
-    return render(p, "client_occupations.html", key=key, gate=data["gate"], total=data["total"], rows=data["items"],
+    return render(p, "client_occupations.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"], total=data["total"], rows=data["items"],
                   fout=fout, may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)

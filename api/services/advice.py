@@ -55,7 +55,7 @@ def _with_decisions(client: dict, rows: list[dict], refs: list[str]) -> list[dic
 
 def _page(client: dict, total: int, offset: int, limit: int, items: list[dict]) -> dict:
     gate = client["gate"]
-    return {"client_key": client["key"], "gate": gate, "total": total, "offset": offset, "limit": limit,
+    return {"client_key": client["key"], "gate": gate, "gate_measured": client.get("gate_measured"), "total": total, "offset": offset, "limit": limit,
             "items": items, "note": NOT_MATCHABLE_NOTE if gate == "not_matchable" else None}
 
 

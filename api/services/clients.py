@@ -21,7 +21,7 @@ from ingest.measurement_repository import erase_client
 from ingest.measurement_validation import education_block
 
 # Client properties that are bookkeeping or shown elsewhere, not attributes.
-_NOT_ATTRIBUTES = {"key", "gate", "gate_reasons", "gate_sources"}
+_NOT_ATTRIBUTES = {"key", "gate", "gate_measured", "gate_reasons", "gate_sources"}
 AVAILABILITY_KEYS = {"hours": ("hours_available",), "radius": ("travel_radius_km", "radius_km"),
                      "education": ("education_level",)}
 
@@ -53,7 +53,8 @@ def client_profile(driver: Driver, database: str, key: str) -> dict | None:
     if found is None:
         return None
     c = found["client"]
-    return {"key": key, "gate": c.get("gate"), "gate_reasons": c.get("gate_reasons") or [],
+    return {"key": key, "gate": c.get("gate"), "gate_measured": c.get("gate_measured"),
+            "gate_reasons": c.get("gate_reasons") or [],
             "attributes": {k: v for k, v in c.items() if k not in _NOT_ATTRIBUTES},
             "identity": found["identity"], "competencies": found["competencies"],
             "work_history": found["work_history"], "consents": found["consents"],
@@ -66,7 +67,8 @@ def client_gate(driver: Driver, database: str, key: str) -> dict | None:
         return None
     c = found["client"]
     gate = c.get("gate")
-    return {"key": key, "gate": gate, "reasons": c.get("gate_reasons") or [], "sources": c.get("gate_sources") or [],
+    return {"key": key, "gate": gate, "measured": c.get("gate_measured"), "reasons": c.get("gate_reasons") or [],
+            "sources": c.get("gate_sources") or [],
             "decision": found["decisions"].get(advice_ref(AdviceKind.GATE, gate or "unknown")),
             "assignment": found["assignment"]}
 

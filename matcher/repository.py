@@ -33,7 +33,7 @@ _CLIENTS = f"{FACTS},\n       {PROFILE} AS profile\n"
 _VACANCIES = """
 MATCH (v:Vacancy) WHERE v.id IN $ids
 OPTIONAL MATCH (v)-[:FOR_OCCUPATION]->(o:Occupation)
-RETURN v.id AS id, v.title AS title, v.status AS status, v.employer AS employer,
+RETURN v.id AS id, v.title AS title, v.status AS status, v.employer AS employer, v.hours_per_week AS hours,
        v.location.latitude AS lat, v.location.longitude AS lon, v.municipality_code AS municipality,
        o.uri AS occupation
 """

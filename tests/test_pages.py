@@ -142,6 +142,12 @@ def test_client_page_names_wishes_and_education_in_words_as_the_report_does(api)
     assert "<dd>cook</dd>" in en and "Lower secondary / entry level" in en
 
 
+def test_vacancy_cards_show_the_hours_asked(api):
+    api.driver.execute_query("MATCH (v:Vacancy {id: 'V-1'}) SET v.hours_per_week = 32.0", database_=api.db)
+    page = signed_in(api, "coach").get("/klanten/K-1/vacatures").text
+    assert "32 uur per week" in page and page.count("uur per week") == 1  # V-2 asks none
+
+
 def test_vacancy_cards_name_a_few_met_and_unknown_requirements_and_count_the_rest(api, monkeypatch):
     b = signed_in(api, "coach")
     first = b.get("/klanten/K-1/vacatures").text

@@ -104,6 +104,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "reasons": ("Waarom", "Why"),
     "availability": ("Beschikbaarheid", "Availability"),
     "hours": ("Uren per week", "Hours per week"),
+    "hours_asked": ("uur per week", "hours a week"),
     "radius": ("Reisafstand", "Travel distance"),
     "radius_default": ("25 km (standaard)", "25 km (default)"),
     "education": ("Opleiding", "Education"),

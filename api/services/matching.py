@@ -216,7 +216,7 @@ def vacancies_for_client(service: MatchService, client: dict, max_km: float | No
     matches, total = service.vacancies_page(key, offset + limit, radius, hard, lang, filter_hours=only_hours,
                                             filter_education=only_education, provenance=False, facts=client)
     return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
-                                                             if k in ("title", "employer", "municipality", "status")}},
+                                                             if k in ("title", "employer", "municipality", "status", "hours")}},
              **_explained(m)} for m in matches[offset:offset + limit]], total
 
 

@@ -65,6 +65,9 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, exc: StarletteHTTPException):
+        if pages_web.is_page_path(request):
+            key = {404: "not_found", 405: "method_text", 403: "forbidden_text"}.get(exc.status_code, "failed_text")
+            return pages_web.error_page(request, exc.status_code, key, getattr(exc, "headers", None))
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No endpoint at {request.url.path}."
@@ -74,6 +77,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
+        if pages_web.is_page_path(request):
+            return pages_web.error_page(request, 422, "invalid_text")
         errors = _validation_errors(exc)
         where = "; ".join(f"{e['location']} {e['pointer']}: {e['message']}" for e in errors[:5])
         return problem_response(422, f"{len(errors)} invalid field(s): {where}", request.url.path, errors=errors)

@@ -47,6 +47,28 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_returns_to_the_asked_page(api
     assert audit_count(api, "K-1") == 1 and audit_count(api, "K-3") == 0  # the listed clients, like the API
 
 
+def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_sign_in(api):
+    b = browser(api)
+    back = b.post("/klanten/K-1/besluit", data={"target": "V-1", "choice": "follow"},
+                  headers={"Referer": "http://testserver/klanten/K-1/vacatures?max_km=50"})
+    assert back.status_code == 303 and back.headers["location"] == "/aanmelden?next=%2Fklanten%2FK-1%2Fvacatures%3Fmax_km%3D50"
+    elsewhere = b.post("/klanten/K-1/besluit", data={}, headers={"Referer": "http://evil.example/klanten/K-1"})
+    assert elsewhere.headers["location"] == "/aanmelden?next=%2F"
+
+
+def test_page_addresses_answer_errors_as_pages_in_the_readers_language(api):
+    b = signed_in(api, "coach")
+    missing = b.get("/klanten/K-1/bestaat-niet")
+    assert missing.status_code == 404 and "<h1>Niet gevonden</h1>" in missing.text
+    wrong = b.get("/klanten/K-1/besluit")  # a form's address opened as a page
+    assert wrong.status_code == 405 and "kan zo niet worden geopend" in wrong.text
+    invalid = b.get("/klanten/K-1/vacatures", params={"max_km": "9999"})
+    assert invalid.status_code == 422 and "Dit adres klopt niet" in invalid.text
+    assert "This address is not right" in b.get("/klanten/K-1/vacatures", params={"max_km": "9999", "lang": "en"}).text
+    api_missing = b.get("/clients/K-1/nope")  # the API keeps its problem documents
+    assert api_missing.status_code == 404 and api_missing.headers["content-type"].startswith("application/problem+json")
+
+
 def test_sign_in_never_redirects_off_site_and_cookie_is_secure_behind_tls(api):
     assert "secure" in browser(api).get("/aanmelden", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"].lower()
     b = TestClient(api.app, base_url="https://testserver", follow_redirects=False)

@@ -89,7 +89,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "observe_score": ("Niveau (1-5)", "Level (1-5)"),
     "observe_save": ("Vastleggen", "Record"),
     "observe_saved": ("De waarneming is vastgelegd.", "The observation was recorded."),
-    "observe_failed": ("De waarneming is niet vastgelegd: ", "The observation was not recorded: "),
+    "observe_failed": ("De waarneming is niet vastgelegd. Probeer het opnieuw.",
+                       "The observation was not recorded. Please try again."),
     "unknown": ("nog niet gemeten", "not yet measured"),
     "more_met": ("Voldoet ook aan nog {n} eisen.", "Meets {n} more requirements."),
     "more_met_one": ("Voldoet ook aan nog 1 eis.", "Meets 1 more requirement."),
@@ -186,6 +187,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "forbidden_text": ("Deze pagina hoort niet bij uw rol.", "This page is not part of your role."),
     "csrf_text": ("Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
                   "The form has expired. Reload the page and try again."),
+    "expired": ("Formulier verlopen", "Form expired"),
+    "failed": ("Dat lukte niet", "That did not work"),
+    "failed_text": ("Dit kon niet worden uitgevoerd. Ga terug en probeer het opnieuw.",
+                    "This could not be done. Go back and try again."),
+    "invalid_text": ("Dit adres klopt niet, bijvoorbeeld een te lange zoekvraag of een onbekende keuze. Ga terug en "
+                     "probeer het opnieuw.", "This address is not right, for example a search that is too long or an "
+                     "unknown choice. Go back and try again."),
+    "method_text": ("Deze pagina kan zo niet worden geopend. Ga terug naar de vorige pagina.",
+                    "This page cannot be opened like this. Go back to the previous page."),
     "unavailable": ("Even niet bereikbaar", "Briefly unavailable"),
     "unavailable_text": ("De gegevens zijn op dit moment niet bereikbaar. Probeer het over een halve minuut "
                          "opnieuw.", "The data cannot be reached at the moment. Please try again in half a minute."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
@@ -33,6 +33,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.EMPLOYER_DESK: [("/werkgever", "employer_vacancies"), ("/beroepen", "occupations")],
     Role.ADMIN: [("/beroepen", "occupations")],
 }
+PAGE_PATHS = ("/klanten", "/beroepen", "/werkgever", "/aanmelden", "/afmelden", "/start")
 HOME = {Role.COACH: "/klanten", Role.CTC_ADVISOR: "/klanten", Role.EMPLOYER_DESK: "/werkgever",
         Role.ADMIN: "/start"}
 
@@ -69,7 +70,8 @@ def call(p: Page, adapter: Callable, *args):
     try:
         return adapter(*args)
     except ApiProblem as exc:
-        raise PageError(exc.status, "not_found" if exc.status == 404 else "forbidden_text", p) from None
+        key = {404: "not_found", 403: "forbidden_text"}.get(exc.status, "failed_text")
+        raise PageError(exc.status, key, p) from None
 
 
 def _ctx(request: Request, who: Principal) -> Ctx:
@@ -88,8 +90,7 @@ def page(kind: str | None = None, roles: frozenset[Role] | None = None):
         if kind is None:
             return p
         if who is None:
-            here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise SignInRequired(here, p)
+            raise SignInRequired(_return_to(request), p)
         if not may_use(who, kind) or (roles is not None and who.role not in roles):
             raise PageError(403, "forbidden_text", p)
         p.ctx = _ctx(request, who)
@@ -131,13 +132,34 @@ def is_page(request: Request) -> bool:
     return getattr(endpoint, "__module__", "").startswith(__package__ + ".")
 
 
+def _return_to(request: Request) -> str:
+    """Where to come back after signing in: this page, or for a form sent after the session ended,
+    the page the form was on (signing in cannot send the form again: a GET of its address is a 405)."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    on_site = referer.netloc == request.url.netloc and safe_next(referer.path)
+    return referer.path + (f"?{referer.query}" if referer.query else "") if on_site else "/"
+
+
+def is_page_path(request: Request) -> bool:
+    """A request under the pages' Dutch paths, matched by a route or not (an unknown address there
+    gets a page, not the API's problem document)."""
+    return is_page(request) or request.url.path.startswith(PAGE_PATHS)
+
+
+def error_page(request: Request, status: int, message_key: str, headers: dict | None = None) -> Response:
+    """A plain page in the reader's language instead of the API's problem document."""
+    s = session.load(request)
+    response = render(Page(request, s, session.principal(request, s), None), "error.html", status=status,
+                      message_key=message_key)
+    response.headers.update(headers or {})
+    return response
+
+
 def unavailable(request: Request, retry_after_s: int) -> Response:
     """The database cannot be reached: a plain Dutch page instead of the API's problem document."""
-    s = session.load(request)
-    response = render(Page(request, s, session.principal(request, s), None), "error.html", status=503,
-                      message_key="unavailable_text")
-    response.headers["Retry-After"] = str(retry_after_s)
-    return response
+    return error_page(request, 503, "unavailable_text", {"Retry-After": str(retry_after_s)})
 
 
 def _with_lang(request: Request, lang: str) -> str:

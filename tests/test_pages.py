@@ -401,6 +401,11 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
     garbled = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "oud.csv", "content": latin1})
     assert "geen UTF-8-tekst" in garbled.text and "regel 2" in garbled.text
     assert not api.driver.execute_query("MATCH (v:Vacancy {id: 'V-CSV-3'}) RETURN v", database_=api.db).records
+    pasted = desk.post("/werkgever/bestand", data={"csrf": token, "filename": "",
+                                                    "content": "identifier;title\nV-PASTE-1;Schilder\n"})
+    assert "toegevoegd: 1" in pasted.text and "geen geldig JSON" not in pasted.text  # pasted CSV is read as CSV
+    pasted = desk.post("/werkgever/bestand", data={"csrf": token, "content": '\n [{"identifier": "V-PASTE-2", "title": "Kok"}]'})
+    assert "toegevoegd: 1" in pasted.text
     assert desk.post("/werkgever/bestand", data={"csrf": "forged", "content": csv_text}).status_code == 403
     coach = signed_in(api, "coach")  # only a desk (or an admin through the API) adds vacancies
     assert coach.post("/werkgever/vacature", data={"csrf": token, "title": "x"}).status_code == 403

@@ -44,8 +44,8 @@ def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Se
                         filename: str) -> dict:
     """A file's content as uploaded on the employer desk's page: JSON-LD (.json), JSON Lines
     (.jsonl) or CSV (.csv, also `;`-separated as Dutch Excel writes it), by the name's ending;
-    the same answer per row as POST /vacancies."""
-    name = filename.strip() or "upload.json"
+    pasted text without a name by its first character. The same answer per row as POST /vacancies."""
+    name = filename.strip() or ("pasted.json" if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") else "pasted.csv")
     suffix = Path(name).suffix.lower()
     reader = reader_for(suffix, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text)
     if reader is None:  # the command line's rule: an .xlsx is not read as malformed JSON

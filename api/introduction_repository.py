@@ -19,7 +19,14 @@ RETURN r.at = datetime($now) AS new
 _OPEN = """
 UNWIND $keys AS key
 MATCH (r:IntroductionRequest {client_key: key, status: 'open'})
-RETURN key, collect(r.vacancy_id) AS vacancies
+OPTIONAL MATCH (v:Vacancy {id: r.vacancy_id})
+WITH key, r, v ORDER BY r.vacancy_id
+RETURN key, collect({id: r.vacancy_id, title: v.title}) AS vacancies
+"""
+# The coach answered: consent given, or a decision recorded on that vacancy for this client.
+_ANSWER = """
+MATCH (r:IntroductionRequest {client_key: $key, vacancy_id: $vacancy, status: 'open'})
+SET r.status = 'answered', r.answer = $answer, r.answered_at = datetime($now), r.answered_by = $by
 """
 
 
@@ -30,7 +37,14 @@ def record_request(driver: Driver, database: str, key: str, vacancy_id: str, req
     return bool(records and records[0]["new"])
 
 
-def open_requests(driver: Driver, database: str, keys: list[str]) -> dict[str, list[str]]:
-    """Per client key: the vacancies an employer desk asked an introduction for, still open."""
+def open_requests(driver: Driver, database: str, keys: list[str]) -> dict[str, list[dict]]:
+    """Per client key: the vacancies ({id, title}) an employer desk asked an introduction for,
+    not yet answered."""
     records, _, _ = read(driver, _OPEN, database, keys=keys)
-    return {r["key"]: sorted(r["vacancies"]) for r in records}
+    return {r["key"]: list(r["vacancies"]) for r in records}
+
+
+def answer_request(driver: Driver, database: str, key: str, vacancy_id: str, answer: str, by: str) -> None:
+    """Closes the open request for this client and vacancy, if there is one (`answer`: consent | decision)."""
+    driver.execute_query(_ANSWER, key=key, vacancy=vacancy_id, answer=answer, by=by,
+                         now=datetime.now(timezone.utc).isoformat(), database_=database)

@@ -434,6 +434,26 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
     assert len(api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r", database_=api.db).records) == 1
     assert api.client.post("/vacancies/V-1/introductions", headers=api.h("coach"),
                            json={"candidate": pseudonym}).status_code == 403
+    assert "voor Kok</a>" in coach.get("/klanten").text  # the vacancy by its title, not its code
+    # The coach answers: the client's consent for that vacancy closes the request on the caseload.
+    page = coach.get(f"/klanten/{key}/vacatures")
+    coach.post(f"/klanten/{key}/toestemming", data={"csrf": csrf_of(page.text), "vacancy_id": "V-1", "give": "1"})
+    assert f'/klanten/{key}/vacatures#v-V-1' not in coach.get("/klanten").text
+    answered = api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r.status AS s, r.answer AS a",
+                                        database_=api.db).records
+    assert [(r["s"], r["a"]) for r in answered] == [("answered", "consent")]
+    # ... and so does a decision on that vacancy (the client declined, with the reason)
+    shortlist = desk.get("/werkgever/vacatures/V-2")
+    other = re.search(r'name="candidate" value="(C-[0-9a-f]+)"', shortlist.text).group(1)
+    desk.post("/werkgever/vacatures/V-2/kennismaking", data={"csrf": csrf_of(shortlist.text), "candidate": other})
+    asked_of = api.driver.execute_query("MATCH (r:IntroductionRequest {vacancy_id: 'V-2'}) RETURN r.client_key AS k",
+                                        database_=api.db).records[0]["k"]
+    coach = signed_in(api, "coach" if asked_of in ("K-1", "K-3") else "coach_b")
+    assert "voor Zelfstandig kok</a>" in coach.get("/klanten").text
+    page = coach.get(f"/klanten/{asked_of}/vacatures")
+    coach.post(f"/klanten/{asked_of}/besluit", data={"csrf": csrf_of(page.text), "target": "V-2", "choice": "override",
+                                                     "reason_code": "client_preference", "reason_text": "Wil niet."})
+    assert "Zelfstandig kok</a>" not in coach.get("/klanten").text
 
 
 def test_sensitive_blocks_only_on_the_coachs_explicit_request(api):

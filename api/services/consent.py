@@ -3,7 +3,7 @@ employer desk, or withdraws that (which also gives the client a new pseudonym on
 cards, api/access.py). Both are audited acts. For the JSON API and the pages alike."""
 from __future__ import annotations
 
-from api import audit, client_repository
+from api import audit, client_repository, introduction_repository
 from api.deps import Ctx, visible_client
 
 
@@ -13,6 +13,7 @@ def give_consent(ctx: Ctx, key: str, vacancy_id: str) -> dict | None:
     if not client_repository.vacancy_exists(ctx.driver, ctx.database, vacancy_id):
         return None
     at = client_repository.record_consent(ctx.driver, ctx.database, key, vacancy_id, ctx.principal.subject)
+    introduction_repository.answer_request(ctx.driver, ctx.database, key, vacancy_id, "consent", ctx.principal.subject)
     audit.record_act(ctx.driver, ctx.database, ctx.principal, "consent_given", ctx.endpoint, client_key=key,
                      target=f"vacancy:{vacancy_id}")
     return {"client_key": key, "vacancy_id": vacancy_id, "consented": True, "at": at}

@@ -2,7 +2,7 @@
 pages alike. A decision never touches a measurement."""
 from __future__ import annotations
 
-from api import audit, decision_repository
+from api import audit, decision_repository, introduction_repository
 from api.decisions import AdviceKind, Choice, ReasonCode, advice_ref, check_decision
 from api.deps import Ctx, visible_client
 from api.problems import client_not_found
@@ -45,6 +45,8 @@ def record_decision(ctx: Ctx, key: str, kind: str, target: str, choice: str, rea
         advice_ref=advice_ref(k, target), choice=c.value, reason_code=r.value, reason_text=reason_text)
     if stored is None:
         raise client_not_found()
+    if k in (AdviceKind.VACANCY, AdviceKind.CANDIDATE):  # an employer desk's request for this vacancy is answered
+        introduction_repository.answer_request(ctx.driver, ctx.database, key, target, "decision", ctx.principal.subject)
     audit.record_act(ctx.driver, ctx.database, ctx.principal, "decision_recorded", ctx.endpoint, client_key=key,
                      target=f"{advice_ref(k, target)} {c.value} {r.value}")
     return stored

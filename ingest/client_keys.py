@@ -15,6 +15,7 @@ MAX_LENGTH = 64
 PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _KEY = re.compile(PATTERN)
 RULE = "letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters"
+RULE_NL = "letters, cijfers, '-', '_' en '.', beginnend met een letter of cijfer, hoogstens 64 tekens"
 
 
 def is_client_key(value: object) -> bool:

@@ -67,6 +67,11 @@ def one_line_problem(text: str) -> str | None:
     return None if char is None else f"contains control or text-direction character {char}"
 
 
+def one_line_problem_nl(text: str) -> str | None:
+    char = not_one_line(text)
+    return None if char is None else f"bevat een onzichtbaar stuur- of schrijfrichtingsteken ({char})"
+
+
 def escape(key: str) -> str:
     """A key as a JSON pointer segment, printable even when the key is not valid Unicode."""
     return key.replace("~", "~0").replace("/", "~1").encode("utf-8", "backslashreplace").decode()

@@ -26,7 +26,8 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from ingest.json_values import one_line_problem
+from ingest.json_values import one_line_problem, one_line_problem_nl
+from ingest.report import Refused
 
 # Blocks that carry scale scores rather than block values: the key names a theme of the
 # instrument profile (or one of these aliases) and holds {scale: score}, or one number when the
@@ -42,7 +43,8 @@ SCORE_GROUP_ALIASES = {
 
 def _one_line(text: str) -> str:
     if (problem := one_line_problem(text)) is not None:
-        raise ValueError(problem)  # the vacancies' words, not a regular expression full of control characters
+        # the vacancies' words, not a regular expression full of control characters
+        raise Refused(problem, one_line_problem_nl(text))
     return text
 
 
@@ -69,13 +71,14 @@ class WorkHistoryItem(BaseModel):
 def _hours_value(value):
     """pydantic reads true as 1.0 (an hour a week nobody meant) and "nan" as a number out of range."""
     if isinstance(value, bool):
-        raise ValueError("expected a number of hours, not true or false")
+        raise Refused("expected a number of hours, not true or false", "verwacht een aantal uren, geen true of false")
     try:
         finite = math.isfinite(float(value))
     except (TypeError, ValueError):
         return value  # pydantic says what it is not
     if not finite:
-        raise ValueError(f"expected a number of hours, not {str(value)[:20]!r}")
+        raise Refused(f"expected a number of hours, not {str(value)[:20]!r}",
+                      f"verwacht een aantal uren, geen {str(value)[:20]!r}")
     return value
 
 

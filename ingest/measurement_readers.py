@@ -30,7 +30,7 @@ from ingest import json_values
 from ingest.measurement_models import MeasurementRecord
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
-                                 input_files, numbered_lines, read_csv_table, read_path)
+                                 input_files, missing_columns, numbered_lines, ragged_nl, read_csv_table, read_path)
 
 JSON_SUFFIXES = {".json"}
 SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
@@ -69,7 +69,9 @@ def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
         doc = json_values.parse(text)
     except json.JSONDecodeError as exc:
         yield FileProblem(Problem(source, f"line {exc.lineno}", "", f"not valid JSON: {exc.msg} "
-                                                                    f"(line {exc.lineno}, column {exc.colno})"), "json", text)
+                                                                    f"(line {exc.lineno}, column {exc.colno})",
+                                  f"geen geldig JSON ({exc.msg}, regel {exc.lineno}, kolom {exc.colno}): controleer "
+                                  "komma's, haakjes en aanhalingstekens"), "json", text)
         return
     if isinstance(doc, list):
         for i, node in enumerate(doc):
@@ -81,7 +83,7 @@ def read_json_text(text: str, source: str) -> Iterator[ReadItem]:
 def read_json_lines(text: str | Iterable[NumberedLine], source: str) -> Iterator[ReadItem]:
     for number, line in numbered_lines(text) if isinstance(text, str) else text:
         if isinstance(line, LineProblem):
-            yield FileProblem(Problem(source, f"line {number}", "", line.reason), "jsonl")
+            yield FileProblem(Problem(source, f"line {number}", "", line.reason, line.reason_nl), "jsonl")
             continue
         if not line.strip():
             continue
@@ -125,21 +127,20 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
     try:
         table = read_csv_table(text, skip_initial_space=True)
     except Unreadable as exc:
-        yield FileProblem(Problem(source, exc.location, "", exc.reason), "csv", text)
+        yield FileProblem(Problem(source, exc.location, "", exc.reason, f"geen leesbaar CSV-bestand ({exc.reason})"),
+                          "csv", text)
         return
     missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
     if missing:
-        yield FileProblem(Problem(source, "row 0", ", ".join(missing),
-                                  f"missing required column(s) {', '.join(missing)} (header: {', '.join(table.header)})"),
-                          "csv", text)
+        yield missing_columns(source, missing, table.header, text)
         return
     # A misspelt column would lose its values in every row (JSON rejects an unknown field too); a
     # column without a name is a trailing separator, unless it holds values.
     unknown = [c for c in table.header if c not in CSV_COLUMNS and (c or _holds_values(table, c))]
     if unknown:
         names = ", ".join(c or "(no name)" for c in unknown)
-        yield FileProblem(Problem(source, "row 0", names, f"unknown column(s) {names}; the columns are {', '.join(CSV_COLUMNS)}"),
-                          "csv", text)
+        yield FileProblem(Problem(source, "row 0", names, f"unknown column(s) {names}; the columns are {', '.join(CSV_COLUMNS)}",
+                                  f"onbekende kolom(men) {names}; de kolommen zijn {', '.join(CSV_COLUMNS)}"), "csv", text)
         return
     groups: dict[tuple, list[tuple[int, dict]]] = {}
     for number, row in table.rows:
@@ -155,11 +156,13 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
         if key in groups:
             unread.setdefault(key, []).append((number, as_read, why))
         else:
-            yield FileProblem(Problem(source, f"row {number}", "", why), "csv", raw=[as_read])
+            yield FileProblem(Problem(source, f"row {number}", "", why, ragged_nl(cells, table)), "csv", raw=[as_read])
     for key, members in groups.items():
         record = _csv_record(source, [row for _, row in members], [number for number, _ in members])
         for number, as_read, why in unread.get(key, ()):
-            record.data.setdefault("__conflicts__", []).append(("", number, f"{why}: the measurement is not taken in part"))
+            record.data.setdefault("__conflicts__", []).append(
+                ("", number, f"{why}: the measurement is not taken in part",
+                 f"{ragged_nl(cells, table)}; de meting wordt niet half overgenomen"))
             record.raw.append(as_read)  # the rejects file holds the row too, to correct
         yield record
 
@@ -179,7 +182,7 @@ def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> Measuremen
     entry that the validator reports with its row."""
     data: dict = {"scores": [], "blocks": {}}
     field_rows: dict[str, int] = {}
-    conflicts: list[tuple[str, int, str]] = []
+    conflicts: list[tuple[str, int, str, str]] = []  # (column, row, reason, reason in Dutch)
     identity: dict = {}
     for row, number in zip(rows, numbers):
         for column in ("measurement_id", *MEASUREMENT_COLUMNS, *CLIENT_COLUMNS, *IDENTITY_COLUMNS):
@@ -189,7 +192,8 @@ def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> Measuremen
             target = identity if column in IDENTITY_COLUMNS else data
             if column in target and target[column] != cell:
                 conflicts.append((column, number, f"{cell!r} disagrees with {target[column]!r} "
-                                                  f"in another row of this measurement"))
+                                                  f"in another row of this measurement",
+                                  f"{cell!r} verschilt van {target[column]!r} in een andere rij van deze meting"))
                 continue
             target[column] = cell
         scale, block = row.get("scale", "").strip(), row.get("block", "").strip()
@@ -197,9 +201,11 @@ def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> Measuremen
             data["scores"].append({"scale": scale, "score": row.get("score", "")})
             field_rows[f"scores/{scale}"] = number
         elif row.get("score", "").strip():
-            conflicts.append(("scale", number, "a score without its scale: name the scale it belongs to"))
+            conflicts.append(("scale", number, "a score without its scale: name the scale it belongs to",
+                              "een score zonder schaal: noem de schaal waar hij bij hoort"))
         if not block and row.get("value", "").strip():
-            conflicts.append(("block", number, "a value without its block: name the block it belongs to"))
+            conflicts.append(("block", number, "a value without its block: name the block it belongs to",
+                              "een waarde zonder onderdeel: noem het onderdeel waar hij bij hoort"))
         if block:
             value = _cell_value(row.get("value", ""))
             if block == "work_history":

@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from competency_atlas.instrument_profiles import Block, InstrumentProfile, Scale
-from ingest.client_keys import RULE as KEY_RULE, is_client_key
+from ingest.client_keys import RULE as KEY_RULE, RULE_NL as KEY_RULE_NL, is_client_key
 from ingest.measurement_models import (SCORE_GROUP_ALIASES, FiredGate, MeasurementIn, MeasurementRecord, Score,
                                        ValidMeasurement, WorkHistory)
 from ingest.report import Problem
@@ -46,10 +46,10 @@ class _Problems:
     def __init__(self, record: MeasurementRecord):
         self.record, self.items = record, []
 
-    def add(self, field: str, reason: str) -> None:
+    def add(self, field: str, reason: str, reason_nl: str = "") -> None:
         row = self.record.field_rows.get(field)
         location = f"row {row}" if row is not None else self.record.location
-        self.items.append(Problem(self.record.source, location, field, reason))
+        self.items.append(Problem(self.record.source, location, field, reason, reason_nl))
 
 
 # ---------------------------------------------------------------- fast scale look-up
@@ -186,51 +186,54 @@ def _check_block(p: _Problems, profile: InstrumentProfile, block: Block, value: 
     kind = block.type
     if kind == "choice":
         if isinstance(value, (dict, list)) or value is None or str(value).strip() == "":
-            p.add(path, f"expected one value of {block.id!r} (allowed: {_allowed(block)})")
+            p.add(path, f"expected one value of {block.id!r} (allowed: {_allowed(block)})",
+                  f"verwacht één waarde van {block.id!r} (toegestaan: {_allowed(block)})")
             return None
         return _choice(p, block, value, path)
     if kind == "choices":
         items = value if isinstance(value, list) else [value] if isinstance(value, str) else None
         if items is None:
-            p.add(path, f"expected a list of values of {block.id!r} (allowed: {_allowed(block)})")
+            p.add(path, f"expected a list of values of {block.id!r} (allowed: {_allowed(block)})",
+                  f"verwacht een lijst van waarden van {block.id!r} (toegestaan: {_allowed(block)})")
             return None
         out = [_choice(p, block, v, f"{path}/{i}") for i, v in enumerate(items)]
         return None if None in out else out
     if kind == "text":
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            p.add(path, "expected text")
+            p.add(path, "expected text", "verwacht een tekst")
             return None
         return str(value)
     if kind == "text_list":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            p.add(path, "expected a list of texts")
+            p.add(path, "expected a list of texts", "verwacht een lijst van teksten")
             return None
         return value
     if kind == "number":
         number = parse_number(value)
         if number is None:
-            p.add(path, f"{value!r} is not a number")
+            p.add(path, f"{value!r} is not a number", f"{value!r} is geen getal")
         return number
     if kind == "date":
         parsed = parse_date(value)
         if parsed is None:
-            p.add(path, f"{value!r} is not a date (expected YYYY-MM-DD)")
+            p.add(path, f"{value!r} is not a date (expected YYYY-MM-DD)", f"{value!r} is geen datum (verwacht JJJJ-MM-DD)")
             return None
         return parsed.isoformat()
     if kind == "occupation_list":
         if not isinstance(value, list):
-            p.add(path, "expected a list of ESCO occupation URIs")
+            p.add(path, "expected a list of ESCO occupation URIs", "verwacht een lijst van ESCO-beroepen (URI's)")
             return None
         bad = [v for v in value if not (isinstance(v, str) and v.startswith(ESCO_OCCUPATION_PREFIX))]
         if bad:
-            p.add(path, f"not ESCO occupation URIs ({ESCO_OCCUPATION_PREFIX}...): {bad[:3]!r}")
+            p.add(path, f"not ESCO occupation URIs ({ESCO_OCCUPATION_PREFIX}...): {bad[:3]!r}",
+                  f"geen ESCO-beroepen ({ESCO_OCCUPATION_PREFIX}...): {bad[:3]!r}")
             return None
         return value
     if kind == "record":
         return _check_record(p, profile, block, value, path)
     if kind == "record_list":
         if not isinstance(value, list):
-            p.add(path, f"expected a list of {block.id!r} records")
+            p.add(path, f"expected a list of {block.id!r} records", f"verwacht een lijst van {block.id!r}-gegevens")
             return None
         out = [_check_record(p, profile, block, v, f"{path}/{i}") for i, v in enumerate(value)]
         return None if any(o is None for o in out) else out
@@ -261,20 +264,23 @@ def _choice(p: _Problems, block: Block, raw: Any, path: str) -> str | None:
     found = _choice_ids(block).get(_norm(str(raw)))
     if found is not None:
         return found
-    p.add(path, f"{raw!r} is not a value of {block.id!r} (allowed: {_allowed(block)})")
+    p.add(path, f"{raw!r} is not a value of {block.id!r} (allowed: {_allowed(block)})",
+          f"{raw!r} is geen waarde van {block.id!r} (toegestaan: {_allowed(block)})")
     return None
 
 
 def _check_record(p: _Problems, profile: InstrumentProfile, block: Block, value: Any, path: str) -> dict | None:
     if not isinstance(value, dict):
-        p.add(path, f"expected a {block.id!r} record (fields: {', '.join(f.id for f in block.fields or [])})")
+        fields = ', '.join(f.id for f in block.fields or [])
+        p.add(path, f"expected a {block.id!r} record (fields: {fields})", f"verwacht {block.id!r}-gegevens (velden: {fields})")
         return None
     fields = {f.id: f for f in block.fields or []}
     out, ok = {}, True
     for key, item in value.items():
         field = fields.get(key)
         if field is None:
-            p.add(_pointer(path, key), f"{block.id!r} has no field {key!r} (fields: {', '.join(fields)})")
+            p.add(_pointer(path, key), f"{block.id!r} has no field {key!r} (fields: {', '.join(fields)})",
+                  f"{block.id!r} heeft geen veld {key!r} (velden: {', '.join(fields)})")
             ok = False
             continue
         if item is None:
@@ -290,18 +296,21 @@ def _check_record(p: _Problems, profile: InstrumentProfile, block: Block, value:
 def _score(p: _Problems, index: ScaleIndex, scale: Scale | None, key: str, value: Any, path: str,
            seen: dict[str, str]) -> Score | None:
     if scale is None:
-        p.add(path, f"instrument {index.profile.id!r} has no scale {key!r}")
+        p.add(path, f"instrument {index.profile.id!r} has no scale {key!r}",
+              f"instrument {index.profile.id!r} heeft geen schaal {key!r}")
         return None
     number = parse_number(value)
     if number is None:
-        p.add(path, f"score {value!r} is not a number")
+        p.add(path, f"score {value!r} is not a number", f"score {value!r} is geen getal")
         return None
     low, high, up, sensitive = index.bounds[scale.id]
     if not low <= number <= high:
-        p.add(path, f"score {number:g} is outside the range of {index.profile.id}:{scale.id} [{low:g}, {high:g}]")
+        p.add(path, f"score {number:g} is outside the range of {index.profile.id}:{scale.id} [{low:g}, {high:g}]",
+              f"score {number:g} valt buiten de schaal {index.profile.id}:{scale.id} ({low:g} tot en met {high:g})")
         return None
     if scale.id in seen:
-        p.add(path, f"scale {scale.id!r} is given twice (also as {seen[scale.id]!r})")
+        p.add(path, f"scale {scale.id!r} is given twice (also as {seen[scale.id]!r})",
+              f"schaal {scale.id!r} staat er twee keer in (ook als {seen[scale.id]!r})")
         return None
     seen[scale.id] = key
     level = (number - low) / (high - low)
@@ -338,7 +347,7 @@ def _scores(p: _Problems, index: ScaleIndex, scores: Any, seen: dict[str, str]) 
         items = []
         for i, entry in enumerate(scores):
             if "scale" not in entry or "score" not in entry:
-                p.add(f"scores/{i}", "expected {\"scale\": ..., \"score\": ...}")
+                p.add(f"scores/{i}", "expected {\"scale\": ..., \"score\": ...}", "verwacht {\"scale\": ..., \"score\": ...}")
                 continue
             items.append((str(entry["scale"]), entry["score"], f"scores/{entry['scale']}"))
     for key, value, path in items:
@@ -356,7 +365,8 @@ def _score_group(p: _Problems, index: ScaleIndex, theme: str, key: str, value: A
         if len(members) == 1:
             s = _score(p, index, members[0], members[0].id, value, path, seen)
             return [s] if s else []
-        p.add(path, f"expected {{scale: score}} for the {len(members)} scales of {theme!r}")
+        p.add(path, f"expected {{scale: score}} for the {len(members)} scales of {theme!r}",
+              f"verwacht {{schaal: score}} voor de {len(members)} schalen van {theme!r}")
         return []
     out = []
     for k, v in value.items():
@@ -387,7 +397,27 @@ def _model_problems(p: _Problems, exc: ValidationError) -> None:
         field = "/".join(str(x) for x in err["loc"])
         reason = {"extra_forbidden": "unknown field", "missing": "missing required field"}.get(
             err["type"], err["msg"].removeprefix("Value error, "))
-        p.add(field, reason)
+        p.add(field, reason, _model_reason_nl(err))
+
+
+# pydantic's error types as a reader of the report says them; the ones not here keep English only
+_MODEL_NL = {
+    "extra_forbidden": "onbekend veld", "missing": "verplicht veld ontbreekt",
+    "string_type": "verwacht een tekst", "float_type": "verwacht een getal", "float_parsing": "verwacht een getal",
+    "list_type": "verwacht een lijst", "dict_type": "verwacht een object", "model_type": "verwacht een object",
+    "date_type": "verwacht een datum (JJJJ-MM-DD)", "date_parsing": "verwacht een datum (JJJJ-MM-DD)",
+    "date_from_datetime_parsing": "verwacht een datum (JJJJ-MM-DD)",
+    "greater_than_equal": "moet minstens {ge} zijn", "less_than_equal": "mag hoogstens {le} zijn",
+    "string_too_long": "te lang: hoogstens {max_length} tekens", "string_too_short": "mag niet leeg zijn",
+    "too_long": "te veel: hoogstens {max_length}",
+}
+
+
+def _model_reason_nl(err: dict) -> str:
+    if err["type"] == "value_error":  # ours (ingest.report.Refused): the Dutch comes with it
+        return getattr(err.get("ctx", {}).get("error"), "reason_nl", "")
+    ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in err.get("ctx", {}).items()}
+    return _MODEL_NL.get(err["type"], "").format(**ctx)
 
 
 def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], today: date,
@@ -395,13 +425,13 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
     p = _Problems(record)
     data = record.data
     if "__not_an_object__" in data:
-        p.add("", "expected a JSON object (one measurement)")
+        p.add("", "expected a JSON object (one measurement)", "verwacht een JSON-object (één meting)")
         return Validated(record, None, tuple(p.items))
     if "__invalid_json__" in data:
-        p.add("", f"not valid JSON: {data['__invalid_json__']}")
+        p.add("", f"not valid JSON: {data['__invalid_json__']}", f"geen geldig JSON ({data['__invalid_json__']})")
         return Validated(record, None, tuple(p.items))
-    for column, row, reason in data.get("__conflicts__", ()):
-        p.items.append(Problem(record.source, f"row {row}", column, reason))
+    for column, row, reason, reason_nl in data.get("__conflicts__", ()):
+        p.items.append(Problem(record.source, f"row {row}", column, reason, reason_nl))
     data = {k: v for k, v in data.items() if k != "__conflicts__"}
     try:
         m = MeasurementIn.model_validate(data)
@@ -411,26 +441,35 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
 
     client_key = (m.client_key or "").strip()
     if not client_key:
-        p.add("client_key", "missing client key")
+        p.add("client_key", "missing client key", "klantsleutel ontbreekt")
     elif not is_client_key(client_key):
-        p.add("client_key", f"{client_key[:80]!r} is not a valid client key ({KEY_RULE})")
+        p.add("client_key", f"{client_key[:80]!r} is not a valid client key ({KEY_RULE})",
+              f"{client_key[:80]!r} is geen geldige klantsleutel ({KEY_RULE_NL})")
     measured_at = parse_date(m.measured_at)
     if m.measured_at in (None, ""):
-        p.add("measured_at", "missing measurement date")
+        p.add("measured_at", "missing measurement date", "meetdatum ontbreekt")
     elif measured_at is None:
-        p.add("measured_at", f"{m.measured_at!r} is not a date (expected YYYY-MM-DD)")
+        p.add("measured_at", f"{m.measured_at!r} is not a date (expected YYYY-MM-DD)",
+              f"{m.measured_at!r} is geen datum (verwacht JJJJ-MM-DD)")
     elif measured_at > today:
-        p.add("measured_at", f"{measured_at.isoformat()} is in the future (today is {today.isoformat()})")
+        p.add("measured_at", f"{measured_at.isoformat()} is in the future (today is {today.isoformat()})",
+              f"{measured_at.isoformat()} ligt in de toekomst (vandaag is het {today.isoformat()})")
     elif measured_at < EARLIEST_DATE:
-        p.add("measured_at", f"{measured_at.isoformat()} is before {EARLIEST_DATE.isoformat()}: not a real test date")
+        p.add("measured_at", f"{measured_at.isoformat()} is before {EARLIEST_DATE.isoformat()}: not a real test date",
+              f"{measured_at.isoformat()} ligt voor {EARLIEST_DATE.isoformat()}: geen echte testdatum")
     profile = profiles.get((m.instrument or "").strip().lower())
     if profile is None:
-        p.add("instrument", f"unknown instrument {m.instrument!r} (known: {', '.join(sorted(profiles))})"
-              if m.instrument else "missing instrument")
+        known = ', '.join(sorted(profiles))
+        if m.instrument:
+            p.add("instrument", f"unknown instrument {m.instrument!r} (known: {known})",
+                  f"onbekend instrument {m.instrument!r} (bekend: {known})")
+        else:
+            p.add("instrument", "missing instrument", "instrument ontbreekt")
         return Validated(record, None, tuple(p.items))
     version = (m.instrument_version or profile.version).strip()
     if version != profile.version:
-        p.add("instrument_version", f"unknown version {version!r} of {profile.id!r} (known: {profile.version})")
+        p.add("instrument_version", f"unknown version {version!r} of {profile.id!r} (known: {profile.version})",
+              f"onbekende versie {version!r} van {profile.id!r} (bekend: {profile.version})")
 
     index = scale_index(profile)
     seen: dict[str, str] = {}
@@ -444,7 +483,8 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
         block = index.blocks.get(key)
         if block is None:
             p.add(f"blocks/{key}", f"instrument {profile.id!r} has no block {key!r} "
-                                   f"(blocks: {', '.join(index.blocks) or 'none'})")
+                                   f"(blocks: {', '.join(index.blocks) or 'none'})",
+                  f"instrument {profile.id!r} heeft geen onderdeel {key!r} (onderdelen: {', '.join(index.blocks) or 'geen'})")
             continue
         if value is None:
             continue
@@ -455,7 +495,7 @@ def validate(record: MeasurementRecord, profiles: dict[str, InstrumentProfile], 
         if key in index.gate_blocks:
             gate_values[key] = checked
     if not scores and not m.blocks and not p.items:
-        p.add("scores", "the measurement has no scores and no blocks")
+        p.add("scores", "the measurement has no scores and no blocks", "de meting heeft geen scores en geen onderdelen")
 
     work = _work_history(p, m, blocks, measured_at)
     postcode = _postcode(p, m.postcode)
@@ -494,10 +534,12 @@ def _work_history(p: _Problems, m: MeasurementIn, blocks: dict, measured_at: dat
         return out
     for i, item in enumerate(m.work_history):
         if not item.occupation and not item.title:
-            p.add(f"work_history/{i}", "a work history item needs an occupation (ESCO URI) or a title")
+            p.add(f"work_history/{i}", "a work history item needs an occupation (ESCO URI) or a title",
+                  "een baan in de werkervaring heeft een beroep (ESCO-URI) of een functienaam nodig")
             continue
         if item.occupation and not item.occupation.startswith(ESCO_OCCUPATION_PREFIX):
-            p.add(f"work_history/{i}/occupation", f"{item.occupation!r} is not an ESCO occupation URI")
+            p.add(f"work_history/{i}/occupation", f"{item.occupation!r} is not an ESCO occupation URI",
+                  f"{item.occupation!r} is geen ESCO-beroep (URI)")
             continue
         out.append(WorkHistory(item.occupation, item.title, item.years, item.until or measured_at))
     experience = blocks.get("experience")
@@ -505,7 +547,7 @@ def _work_history(p: _Problems, m: MeasurementIn, blocks: dict, measured_at: dat
         occupation, title = job.get("occupation"), job.get("title")
         path = f"blocks/experience/work_history/{i}"
         if occupation and not occupation.startswith(ESCO_OCCUPATION_PREFIX):
-            p.add(f"{path}/occupation", f"{occupation!r} is not an ESCO occupation URI")
+            p.add(f"{path}/occupation", f"{occupation!r} is not an ESCO occupation URI", f"{occupation!r} is geen ESCO-beroep (URI)")
             continue
         if not occupation and not title:
             continue
@@ -514,7 +556,7 @@ def _work_history(p: _Problems, m: MeasurementIn, blocks: dict, measured_at: dat
         if years is None and start is not None:
             years = round(((end or measured_at) - start).days / 365.25, 2)
         if years is not None and years < 0:
-            p.add(path, "the job ends before it starts")
+            p.add(path, "the job ends before it starts", "de baan eindigt voordat hij begint")
             continue
         out.append(WorkHistory(occupation, title, years, end or measured_at))
     return out
@@ -525,7 +567,8 @@ def _postcode(p: _Problems, raw: str | None) -> str | None:
         return None
     match = POSTCODE.match(raw)
     if not match:
-        p.add("postcode", f"{raw!r} is not a Dutch postcode (1234 or 1234 AB)")
+        p.add("postcode", f"{raw!r} is not a Dutch postcode (1234 or 1234 AB)",
+              f"{raw!r} is geen Nederlandse postcode (1234 of 1234 AB)")
         return None
     return match.group(1)
 
@@ -563,7 +606,8 @@ class Deduplicator:
         where = f"{v.record.source} {v.record.location}"
         if mid in self.first:
             problem = Problem(v.record.source, v.record.location, "",
-                              f"duplicate record: the same measurement as {self.first[mid]} (id {mid})")
+                              f"duplicate record: the same measurement as {self.first[mid]} (id {mid})",
+                              f"dubbel: dezelfde meting als {self.first[mid]} (id {mid})")
             return Validated(v.record, None, (problem,))
         self.first[mid] = where
         return v

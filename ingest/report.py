@@ -46,6 +46,15 @@ class Problem:
         return f"{where}: {self.reason}"
 
 
+class Refused(ValueError):
+    """A value a model's validator refuses, with the reason in Dutch too (pydantic keeps the
+    exception in the error's context, where the problem report finds `reason_nl`)."""
+
+    def __init__(self, reason: str, reason_nl: str) -> None:
+        super().__init__(reason)
+        self.reason_nl = reason_nl
+
+
 @dataclass(frozen=True)
 class Rejection:
     problems: tuple[Problem, ...]

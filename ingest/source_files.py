@@ -28,6 +28,8 @@ NumberedLine = tuple[int, "str | LineProblem"]  # (1-based line number, its text
 
 
 LINE_TOO_LONG = f"line longer than {MAX_LINE_CHARS:,} characters: not read"
+LINE_TOO_LONG_NL = f"regel langer dan {MAX_LINE_CHARS:_} tekens: niet gelezen".replace("_", ".")
+NOT_UTF8_NL = "geen UTF-8-tekst: sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')"
 csv.field_size_limit(MAX_DOCUMENT_BYTES)  # a long description is a cell, not a reason to refuse the file
 
 
@@ -53,6 +55,7 @@ class FileProblem:
 class LineProblem:
     """A JSON Lines line that is not read: too long, or not text."""
     reason: str
+    reason_nl: str = ""
 
 
 class Unreadable(Exception):
@@ -99,7 +102,7 @@ def uploaded_text(text: str) -> str:
     if (at := text.find("\ufffd")) >= 0:
         raise Unreadable(_not_text("utf-8", f"an unreadable character at character {at}"),
                          f"line {text.count(chr(10), 0, at) + 1}",
-                         "geen UTF-8-tekst: sla het bestand op als UTF-8 (in Excel: 'CSV UTF-8')")
+                         NOT_UTF8_NL)
     return _checked(text)
 
 
@@ -150,7 +153,7 @@ def read_lines(path: Path) -> Iterator[NumberedLine]:
             number += 1
             if len(line) > MAX_LINE_CHARS and not line.endswith(b"\n"):
                 _skip_rest_of_line(handle)
-                yield number, LineProblem(LINE_TOO_LONG)
+                yield number, LineProblem(LINE_TOO_LONG, LINE_TOO_LONG_NL)
                 continue
             body = line[:-1] if line.endswith(b"\n") else line
             body = body[:-1] if body.endswith(b"\r") else body
@@ -160,7 +163,7 @@ def read_lines(path: Path) -> Iterator[NumberedLine]:
                     yield number, piece.decode("utf-8")  # a NUL fails that line's JSON parse
                 except UnicodeDecodeError as exc:
                     yield number, LineProblem(_not_text("utf-8", f"byte 0x{piece[exc.start]:02x} "
-                                                                 f"at column {exc.start + 1}"))
+                                                                 f"at column {exc.start + 1}"), NOT_UTF8_NL)
 
 
 def _utf16_lines(path: Path) -> Iterator[NumberedLine]:
@@ -172,7 +175,7 @@ def _utf16_lines(path: Path) -> Iterator[NumberedLine]:
                 number += 1
                 if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
                     _skip_rest_of_line(handle)
-                    yield number, LineProblem(LINE_TOO_LONG)
+                    yield number, LineProblem(LINE_TOO_LONG, LINE_TOO_LONG_NL)
                     continue
                 yield number, line.rstrip("\r\n")
         except UnicodeDecodeError as exc:
@@ -192,7 +195,7 @@ def numbered_lines(text: str) -> Iterator[NumberedLine]:
     # JSON allows inside a string), the same lines read_lines gives for the file
     for number, line in enumerate(io.StringIO(text, newline=None), start=1):
         line = line.rstrip("\n")
-        yield number, (LineProblem(LINE_TOO_LONG) if len(line) > MAX_LINE_CHARS else line)
+        yield number, (LineProblem(LINE_TOO_LONG, LINE_TOO_LONG_NL) if len(line) > MAX_LINE_CHARS else line)
 
 
 # ---------------------------------------------------------------- CSV
@@ -240,6 +243,20 @@ def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
         else:
             rows.append((number, dict(zip(header, cells))))
     return CsvTable(header, rows, ragged, separator)
+
+
+def ragged_nl(cells: list[str], table: CsvTable) -> str:
+    """In Dutch, why a row of `table` with these cells was not read (CsvTable.ragged says it in English)."""
+    return (f"{len(cells)} cellen, de kopregel heeft er {len(table.header)}: zet een cel met "
+            f"{table.separator!r} erin tussen aanhalingstekens")
+
+
+def missing_columns(source: str, missing: list[str], header: list[str], text: str) -> FileProblem:
+    """One problem at the header for the required columns a CSV file lacks, not one on every row;
+    the file's text kept for the rejects file."""
+    names, given = ", ".join(missing), ", ".join(header)
+    return FileProblem(Problem(source, "row 0", names, f"missing required column(s) {names} (header: {given})",
+                               f"verplichte kolom(men) {names} ontbreken (kopregel: {given})"), "csv", text)
 
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from ingest import json_values
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
-                                 input_files, numbered_lines, read_csv_table, read_path)
+                                 input_files, missing_columns, numbered_lines, ragged_nl, read_csv_table, read_path)
 from ingest.vacancy_models import NO_POSTING, VacancyRecord, is_job_posting
 
 JSON_SUFFIXES = {".json", ".jsonld"}
@@ -127,7 +127,7 @@ def read_json_lines(text: str | Iterable[NumberedLine], source: str) -> Iterator
     for number, line in numbered_lines(text) if isinstance(text, str) else text:
         location = f"line {number}"
         if isinstance(line, LineProblem):
-            yield FileProblem(Problem(source, location, "", line.reason), "jsonl")
+            yield FileProblem(Problem(source, location, "", line.reason, line.reason_nl), "jsonl")
             continue
         if not line.strip():
             continue
@@ -182,15 +182,11 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
                                   f"geen leesbaar CSV-bestand ({exc.reason})"), "csv", text)
         return
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in table.header]
-    if missing:  # one problem at the header, not "missing" on every row ("Identifier" is another column)
-        names, header = ", ".join(missing), ", ".join(table.header)
-        yield FileProblem(Problem(source, "row 0", names, f"missing required column(s) {names} (header: {header})",
-                                  f"verplichte kolom(men) {names} ontbreken (kopregel: {header})"), "csv", text)
+    if missing:  # "Identifier" is another column
+        yield missing_columns(source, missing, table.header, text)
         return
     for number, cells, why in table.ragged:
-        dutch = (f"{len(cells)} cellen, de kopregel heeft er {len(table.header)}: zet een cel met "
-                 f"{table.separator!r} erin tussen aanhalingstekens")
-        yield FileProblem(Problem(source, f"row {number}", "", why, dutch), "csv",
+        yield FileProblem(Problem(source, f"row {number}", "", why, ragged_nl(cells, table)), "csv",
                           raw=[dict(zip([*table.header, *(f"extra_{i}" for i in range(len(cells)))], cells))])
     for number, row in table.rows:
         yield VacancyRecord(source, f"row {number}", "csv", csv_row_to_posting(row), [row])

@@ -78,6 +78,35 @@ def test_every_bad_input_class_names_field_and_reason(record, field, reason):
     found = problems(record)
     assert any(f == field and reason in r and loc == "/" for loc, f, r in found), found
     assert check(record).measurement is None
+    assert all(p.reason_nl for p in check(record).problems), check(record).problems  # and says it in Dutch
+
+
+@pytest.mark.parametrize("record, field, dutch", [
+    (base(hours_available="veel"), "hours_available", "verwacht een getal"),
+    (base(hours_available=True), "hours_available", "verwacht een aantal uren, geen true of false"),
+    (base(hours_available=90), "hours_available", "mag hoogstens 80 zijn"),
+    (base(administered_by="coach\u202e"), "administered_by", "schrijfrichtingsteken (U+202E)"),
+    (base(work_history=[{"title": "kok", "years": -1}]), "work_history/0/years", "moet minstens 0 zijn"),
+    (base(certificates=[""]), "certificates/0", "mag niet leeg zijn"),
+    (base(scores={"Samenwerken": 11}), "scores/Samenwerken", "valt buiten de schaal abc:samenwerken (1 tot en met 10)"),
+])
+def test_refusals_of_the_record_model_come_in_dutch_too(record, field, dutch):
+    found = [(p.field, p.reason_nl) for p in check(record).problems]
+    assert any(f == field and dutch in nl for f, nl in found), found
+
+
+def test_csv_file_problems_come_in_dutch_too():
+    header = "client_key,instrument,measured_at,scale,score"
+    unknown = list(read_csv_text(header + ",hours_availble\nK-1,abc,2024-05-01,samenwerken,7,32\n", "in.csv"))
+    assert "onbekende kolom(men) hours_availble" in unknown[0].problem.reason_nl
+    missing = list(read_csv_text("client_key,scale,score\nK-1,samenwerken,7\n", "in.csv"))
+    assert missing[0].problem.reason_nl.startswith("verplichte kolom(men) instrument, measured_at ontbreken")
+    assert missing[0].rejected == {"text": "client_key,scale,score\nK-1,samenwerken,7\n"}  # kept to correct
+    ragged = list(read_csv_text(header + "\nK-1,abc,2024-05-01,samenwerken,7,8\n", "in.csv"))
+    assert "cellen, de kopregel heeft er 5" in ragged[0].problem.reason_nl
+    orphan = [validate(r, PROFILES, TODAY, EDU) for r in read_csv_text(
+        header + "\nK-1,abc,2024-05-01,samenwerken,7\nK-1,abc,2024-05-01,,6\n", "in.csv")]
+    assert [p.reason_nl for p in orphan[0].problems] == ["een score zonder schaal: noem de schaal waar hij bij hoort"]
 
 
 def test_measurement_id_is_deterministic_and_a_correction_gets_a_new_id():

@@ -32,7 +32,7 @@ RETURN key, {ASSIGNMENT_COLUMNS}
 
 _ASSIGN_COACH = """
 MERGE (c:Client {key: $key})
-ON CREATE SET c.gate = 'matchable', c.gate_reasons = [], c.gate_sources = []
+ON CREATE SET c.gate = 'matchable', c.gate_measured = false, c.gate_reasons = [], c.gate_sources = []
 MERGE (co:Coach {id: $subject})
 MERGE (co)-[r:COACHES]->(c)
 ON CREATE SET r.since = datetime($now)
@@ -40,7 +40,7 @@ ON CREATE SET r.since = datetime($now)
 
 _ASSIGN_ADVISOR = """
 MERGE (c:Client {key: $key})
-ON CREATE SET c.gate = 'matchable', c.gate_reasons = [], c.gate_sources = []
+ON CREATE SET c.gate = 'matchable', c.gate_measured = false, c.gate_reasons = [], c.gate_sources = []
 MERGE (a:CtcAdvisor {id: $subject})
 MERGE (c)-[r:REFERRED_TO]->(a)
 ON CREATE SET r.since = datetime($now)

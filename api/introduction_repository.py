@@ -9,12 +9,17 @@ from neo4j import Driver
 
 from graph_schema.db import read
 
+# Asking again while a request is open changes nothing; after it was answered (the client may have
+# withdrawn consent since) it opens again.
 _REQUEST = """
 MATCH (c:Client {key: $key})
 MERGE (r:IntroductionRequest {client_key: $key, vacancy_id: $vacancy})
-ON CREATE SET r.at = datetime($now), r.requested_by = $by, r.status = 'open'
+WITH c, r, coalesce(r.status, '') <> 'open' AS new
+FOREACH (_ IN CASE WHEN new THEN [1] ELSE [] END |
+  SET r.at = datetime($now), r.requested_by = $by, r.status = 'open'
+  REMOVE r.answer, r.answered_at, r.answered_by)
 MERGE (r)-[:FOR]->(c)
-RETURN r.at = datetime($now) AS new
+RETURN new
 """
 _OPEN = """
 UNWIND $keys AS key

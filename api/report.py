@@ -27,7 +27,6 @@ OBSERVATION = "observed"
 # Level in words (B1): a client reads "sterk", not "0.72".
 STRENGTH_WORDS = ((0.8, ("zeer sterk", "very strong")), (0.65, ("sterk", "strong")), (0.0, ("goed", "good")))
 
-# Sensitive block names in words; anything else is shown with its own name.
 def options(agreements: str = "", include_sensitive: bool = False, lang: str = "nl") -> dict:
     """The coach's choices for a report: the agreements text, whether the sensitive blocks are
     in it, and its language (kept with the version, so switching the screen's language does not
@@ -90,15 +89,16 @@ def strengths(competencies: list[dict], lang: str, include_sensitive: bool = Fal
     return [{"label": c["label"], "word": strength_word(float(c["level"]), lang)} for c in picked[:STRENGTHS]]
 
 
-def develop(gaps: list[dict]) -> list[dict]:
+def develop(gaps: list[dict], include_sensitive: bool = False) -> list[dict]:
     """Competencies to develop over all advised targets: measured below what the work asks (not
     measured is not a shortfall: see `not_measured`), essential first, then by how many vacancies
-    within 25 km each opens; each names the advice it is needed for."""
+    within 25 km each opens; each names the advice it is needed for. A competency a sensitive
+    scale measured (ABC stabiliteit) only when the coach includes the sensitive blocks."""
     merged: dict[str, dict] = {}
     for g in gaps:
         title = g["target"]
         for item in g["gaps"]:
-            if item["status"] not in SHORTFALL:
+            if item["status"] not in SHORTFALL or (item.get("sensitive") and not include_sensitive):
                 continue
             row = merged.setdefault(item["competency"], {"label": item["label"], "essential": False, "opens": 0,
                                                          "for": []})
@@ -126,7 +126,7 @@ def _place(v: dict) -> str | None:
     return None if not m or (m[:2] == "GM" and m[2:].isdigit()) else m  # a CBS code is not a place name
 
 
-def _measured(rows: list[dict]) -> list[dict]:
+def measured_advice(rows: list[dict]) -> list[dict]:
     """Advice with something measured behind it: a fit where nothing was measured is the prior's
     guess (50 %, 0-100 %), and a client reading it as advice would draw the wrong conclusion."""
     return [r for r in rows if r.get("coverage", 0) > 0]
@@ -136,12 +136,13 @@ def vacancies(rows: list[dict], decisions: dict[str, dict], reason_words: dict[s
     return [{"title": r["vacancy"].get("title") or "", "employer": r["vacancy"].get("employer") or None,
              "place": _place(r["vacancy"]),
              "km": None if r.get("distance_km") is None else int(round(r["distance_km"])), **_fit(r),
-             "decision": _decision(decisions.get("vacancy:" + r["vacancy"]["id"]), reason_words)} for r in _measured(rows)]
+             "decision": _decision(decisions.get("vacancy:" + r["vacancy"]["id"]), reason_words)}
+            for r in measured_advice(rows)]
 
 
 def occupations(rows: list[dict], decisions: dict[str, dict], reason_words: dict[str, str], lang: str) -> list[dict]:
     out = []
-    for r in _measured(rows):
+    for r in measured_advice(rows):
         o = r["occupation"]
         title = o.get("label") or (o.get("label_en") if lang == "en" else o.get("label_nl")) or o.get("label_en") or ""
         out.append({"title": title, **_fit(r),
@@ -160,7 +161,8 @@ def sensitive(facts: dict, names: dict[str, str]) -> dict:
             inst = m.get("instrument") or ""
             blocks.append({"what": names.get(inst, inst.upper()), "date": str(m.get("measured_at") or "")[:10],
                            "items": items})
-    return {"gate": facts.get("gate"), "gate_reasons": list(facts.get("gate_reasons") or []), "blocks": blocks}
+    return {"gate": facts.get("gate"), "gate_measured": facts.get("gate_measured"),
+            "gate_reasons": list(facts.get("gate_reasons") or []), "blocks": blocks}
 
 
 def report_content(facts: dict, opts: dict) -> dict:
@@ -176,7 +178,7 @@ def report_content(facts: dict, opts: dict) -> dict:
         "lang": lang,
         "measured": measured(facts["measurements"], names, facts["observation_instruments"], lang),
         "strengths": strengths(facts["competencies"], lang, opts["include_sensitive"]),
-        "develop": develop(facts["gaps"]),
+        "develop": develop(facts["gaps"], opts["include_sensitive"]),
         "not_measured": not_measured(facts["gaps"]),
         "occupations": occupations(facts["occupations"], facts["decisions"], reasons, lang),
         "vacancies": vacancies(facts["vacancies"], facts["decisions"], reasons),

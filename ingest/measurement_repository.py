@@ -30,7 +30,7 @@ Q_EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN m.id AS id"
 Q_CLIENTS = """
 UNWIND $rows AS r
 MERGE (c:Client {key: r.key})
-ON CREATE SET c.gate = 'matchable', c.gate_reasons = [], c.gate_sources = []
+ON CREATE SET c.gate = 'matchable', c.gate_measured = false, c.gate_reasons = [], c.gate_sources = []
 WITH c, r WHERE r.as_of IS NOT NULL AND (c.attributes_as_of IS NULL OR c.attributes_as_of <= r.as_of)
 SET c += r.attrs, c.attributes_as_of = r.as_of
 FOREACH (_ IN CASE WHEN r.lat IS NULL THEN [] ELSE [1] END |

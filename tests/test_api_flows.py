@@ -246,11 +246,14 @@ def test_matchable_without_a_measured_gate_block_says_so_on_the_api_and_the_page
     gate = api.client.get("/clients/K-1/gates", headers=api.h("coach")).json()
     assert (gate["gate"], gate["measured"]) == ("matchable", False)
     coach = signed_in(api, "coach")
-    assert "nog niet bepaald" in coach.get("/klanten/K-1").text and "nog niet bepaald" in coach.get("/klanten").text
+    page = coach.get("/klanten/K-1").text
+    assert "nog niet bepaald" in page and "nog niet bepaald" in coach.get("/klanten").text
+    assert 'name="kind" value="gate"' not in page  # no finding: nothing to follow or override
     post({"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-02", "scores": {"Samenwerken": 7},
           "blocks": {"cluster": "G2"}})
     gate = api.client.get("/clients/K-1/gates", headers=api.h("coach")).json()
     assert (gate["gate"], gate["measured"]) == ("matchable", True)
     page = coach.get("/klanten/K-1/vacatures").text
     assert "nog niet bepaald" not in page and "plaatsbaar" in page
+    assert 'name="kind" value="gate"' in coach.get("/klanten/K-1").text
     assert api.client.get("/clients/K-1", headers=api.h("coach")).json()["gate_measured"] is True

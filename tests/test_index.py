@@ -169,6 +169,21 @@ def test_ranks_are_the_count_above_and_follow_every_live_change():
     assert idx.ranks(targets, t, above, [mine]) is None  # erased: no rank
 
 
+def test_a_what_ifs_sliders_on_one_target_score_all_clients_once_until_a_client_changes(monkeypatch):
+    idx = build(9)
+    calls = []
+    score = idx.client_scores
+    monkeypatch.setattr(idx, "client_scores", lambda *a, **k: calls.append(a[1]) or score(*a, **k))
+    row = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r])
+    for fit in (0.2, 0.4, 0.6):  # three moves of a slider
+        idx.ranks(idx.vacancies, 1, row, [fit])
+    idx.ranks(idx.occupations, 1, row, [0.5])  # another target: its own scores
+    assert calls == [1, 1]
+    idx.clients.remove(idx.clients.keys[(row + 1) % 300])
+    idx.ranks(idx.vacancies, 1, row, [0.5])
+    assert len(calls) == 3  # a client changed: scored again
+
+
 def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
     from datetime import date
 

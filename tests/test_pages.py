@@ -51,7 +51,11 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_sign_in(a
     b = browser(api)
     back = b.post("/klanten/K-1/besluit", data={"target": "V-1", "choice": "follow"},
                   headers={"Referer": "http://testserver/klanten/K-1/vacatures?max_km=50"})
-    assert back.status_code == 303 and back.headers["location"] == "/aanmelden?next=%2Fklanten%2FK-1%2Fvacatures%3Fmax_km%3D50"
+    assert back.status_code == 303
+    assert back.headers["location"] == "/aanmelden?next=%2Fklanten%2FK-1%2Fvacatures%3Fmax_km%3D50%26niet_verstuurd%3D1"
+    signed = signed_in(api, "coach")
+    assert "niet opgeslagen" in signed.get("/klanten/K-1/vacatures?max_km=50&niet_verstuurd=1").text  # said, not lost silently
+    assert "niet opgeslagen" not in signed.get("/klanten/K-1/vacatures?max_km=50").text
     elsewhere = b.post("/klanten/K-1/besluit", data={}, headers={"Referer": "http://evil.example/klanten/K-1"})
     assert elsewhere.headers["location"] == "/aanmelden?next=%2F"
 
@@ -165,9 +169,9 @@ def test_client_page_names_wishes_and_education_in_words_as_the_report_does(api)
 
 
 def test_vacancy_cards_show_the_hours_asked(api):
-    api.driver.execute_query("MATCH (v:Vacancy {id: 'V-1'}) SET v.hours_per_week = 32.0", database_=api.db)
+    api.driver.execute_query("MATCH (v:Vacancy {id: 'V-1'}) SET v.hours_per_week = 32.5", database_=api.db)
     page = signed_in(api, "coach").get("/klanten/K-1/vacatures").text
-    assert "32 uur per week" in page and page.count("uur per week") == 1  # V-2 asks none
+    assert "32,5 uur per week" in page and page.count("uur per week") == 1  # V-2 asks none
 
 
 def test_vacancy_cards_name_a_few_met_and_unknown_requirements_and_count_the_rest(api, monkeypatch):
@@ -406,6 +410,7 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
     assert "toegevoegd: 1" in pasted.text and "geen geldig JSON" not in pasted.text  # pasted CSV is read as CSV
     pasted = desk.post("/werkgever/bestand", data={"csrf": token, "content": '\n [{"identifier": "V-PASTE-2", "title": "Kok"}]'})
     assert "toegevoegd: 1" in pasted.text
+    assert "leeg: er is niets te lezen" in desk.post("/werkgever/bestand", data={"csrf": token, "content": " \n"}).text
     assert desk.post("/werkgever/bestand", data={"csrf": "forged", "content": csv_text}).status_code == 403
     coach = signed_in(api, "coach")  # only a desk (or an admin through the API) adds vacancies
     assert coach.post("/werkgever/vacature", data={"csrf": token, "title": "x"}).status_code == 403
@@ -454,6 +459,9 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
     coach.post(f"/klanten/{asked_of}/besluit", data={"csrf": csrf_of(page.text), "target": "V-2", "choice": "override",
                                                      "reason_code": "client_preference", "reason_text": "Wil niet."})
     assert "Zelfstandig kok</a>" not in coach.get("/klanten").text
+    # asked again after the answer (the client may have changed their mind): open again
+    desk.post("/werkgever/vacatures/V-2/kennismaking", data={"csrf": csrf_of(shortlist.text), "candidate": other})
+    assert "voor Zelfstandig kok</a>" in coach.get("/klanten").text
 
 
 def test_sensitive_blocks_only_on_the_coachs_explicit_request(api):

@@ -68,3 +68,11 @@ def test_chart_groups_by_theme_in_a_fixed_order_and_scales_bars():
     assert widths == {"a": views.BAR_W, "b": views.BAR_W / 2, "c": views.BAR_W}  # clipped at 100 %
     ys = [r["y"] for g in ch["themes"] for r in g["rows"]]
     assert ys == sorted(ys) and len(set(ys)) == 3 and ch["height"] > ys[-1]
+
+
+def test_a_gate_nobody_measured_is_told_as_unknown_and_numbers_take_the_dutch_comma():
+    assert views.shown_gate("matchable", False) == "unknown"
+    assert views.shown_gate("matchable", None) == "matchable"  # derived before gate_measured was kept
+    assert views.shown_gate("matchable", True) == "matchable" and views.shown_gate(None) == "unknown"
+    assert views.shown_gate("needs_support", False) == "needs_support"  # a fired gate is a finding
+    assert (views.number(32.5, "nl"), views.number(32.5, "en"), views.number(32.0, "nl")) == ("32,5", "32.5", "32")

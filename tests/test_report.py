@@ -58,7 +58,9 @@ FACTS = {"key": "K-9", "measurements": [{"id": "m1", "instrument": "abc", "measu
          "vacancies": [], "occupations": [], "decisions": {}, "reason_words": {},
          "gaps": [{"target": "Kok", "gaps": [
              {"competency": "c1", "label": "Plannen", "essential": False, "status": "missing", "unlocks": 2},
-             {"competency": "c2", "label": "Hygiëne", "essential": True, "status": "unknown", "unlocks": 0}]}],
+             {"competency": "c2", "label": "Hygiëne", "essential": True, "status": "unknown", "unlocks": 0},
+             {"competency": "c3", "label": "Veerkracht", "essential": False, "status": "partly_met", "unlocks": 1,
+              "sensitive": True}]}],
          "availability": {"hours": 24, "radius": None, "education": "mbo", "preferences": None},
          "gate": "needs_support", "gate_reasons": ["ABC cluster G2"]}
 
@@ -78,6 +80,8 @@ def test_content_is_plain_words_and_its_hash_is_canonical():
     assert with_blocks["sensitive"]["blocks"][0]["items"] == ["Cluster: G2 - in balans, direct plaatsbaar",
                                                               "Stressoren: dwang 3"]
     assert content_hash(with_blocks) != content_hash(content)
+    # a shortfall a sensitive scale measured says what the blocks say: only when the coach includes them
+    assert "Veerkracht" not in str(content) and [d["label"] for d in with_blocks["develop"]] == ["Plannen", "Veerkracht"]
     assert with_blocks["strengths"][0] == {"label": "Psychisch welzijn", "word": "zeer sterk"}
 
 
@@ -104,7 +108,7 @@ def test_report_page_in_plain_dutch_and_audited(api):
     html, digest, _ = opened(coach)
     article = ARTICLE.search(html).group(0)
     for words in ("Wat is er gemeten?", "ABC-meting op 12-04-2024", "Waar bent u goed in?", "Wat kunt u nog leren?",
-                  "Nog niet gemeten, en wel gevraagd in dit werk: vaardigheid onet:1.C.1.a", "Welk werk past bij u?", "Besluit van de coach: nog geen besluit",
+                  "Nog niet gemeten, maar wel nodig voor dit werk: vaardigheid onet:1.C.1.a", "Welk werk past bij u?", "Besluit van de coach: nog geen besluit",
                   "Afspraken en volgende stappen", "nog niet gezien en besproken", digest):
         assert words in article, words
     assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", article)
@@ -175,8 +179,8 @@ def test_sensitive_blocks_only_when_the_coach_includes_them(api):
     coach = signed_in(api, "coach")
     html, plain, token = opened(coach)
     pdf = pdf_text(coach.get(PAGE + ".pdf").content)
-    for secret in ("G2", "dwang", "Stressoren", "Gevoelige gegevens", "Plaatsbaarheid", "Stabiliteit"):
-        assert secret not in ARTICLE.search(html).group(0) and secret not in pdf, secret
+    for secret in ("g2", "dwang", "stressoren", "gevoelige gegevens", "plaatsbaarheid", "stabiliteit"):
+        assert secret not in ARTICLE.search(html).group(0).lower() and secret not in pdf.lower(), secret
     coach.post(PAGE, data={"csrf": token, "agreements": "", "sensitive": "1", "report_lang": "nl"})
     html, with_blocks, _ = opened(coach)
     article = ARTICLE.search(html).group(0)
@@ -184,6 +188,11 @@ def test_sensitive_blocks_only_when_the_coach_includes_them(api):
     assert with_blocks != plain and "Gevoelige gegevens" in article and "Cluster: G2 - in balans, direct plaatsbaar" in article
     assert "Stressoren: dwang 3" in article and "Stabiliteit: 7 (1–10)" in article
     assert "Cluster: G2 - in balans" in pdf_text(coach.get(PAGE + ".pdf").content)
+    advisor = signed_in(api, "ctc_advisor")  # the blocks the coach included are the coach's only
+    seen = ARTICLE.search(advisor.get(PAGE).text).group(0).lower() + pdf_text(advisor.get(PAGE + ".pdf").content).lower()
+    assert "alleen de coach van de klant ziet ze" in seen
+    for secret in ("g2", "dwang", "stressoren", "stabiliteit", "cluster"):
+        assert secret not in seen, secret
 
 
 def test_pdf_carries_the_hash_and_the_acknowledgements(api):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from api import sensitive
+from api.decisions import AdviceKind, advice_ref
 from api.pages import views
 from api.pages.adapters import instrument_names
 
@@ -44,7 +45,7 @@ def client_view(data: dict, lang: str, coach: bool = False, show_sensitive: bool
     rows = profile_rows([c for c in profile["competencies"] if c["uri"] not in hidden], data["kinds"], info)
     taken = {m.get("instrument") for m in data["measurements"]}
     names = instrument_names(lang)
-    gate_ref = f"gate:{profile.get('gate')}"  # api/decisions.advice_ref: the advice is the gate as it stands
+    gate_ref = advice_ref(AdviceKind.GATE, profile.get("gate") or "unknown")  # the advice is the gate as it stands
     return {"key": profile["key"], "gate": profile.get("gate"), "gate_reasons": sensitive.gate_reasons(profile.get("gate_reasons") or [], lang) if coach else [],
             "gate_measured": profile.get("gate_measured"),
             "gate_decision": next((d for d in profile.get("decisions") or [] if d.get("advice_ref") == gate_ref), None),

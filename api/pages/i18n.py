@@ -188,6 +188,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "csrf_text": ("Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
                   "The form has expired. Reload the page and try again."),
     "expired": ("Formulier verlopen", "Form expired"),
+    "unsent": ("U was afgemeld: wat u net verstuurde is niet opgeslagen. Doe het hieronder opnieuw.",
+               "You had been signed out: what you just sent was not saved. Please do it again below."),
     "failed": ("Dat lukte niet", "That did not work"),
     "failed_text": ("Dit kon niet worden uitgevoerd. Ga terug en probeer het opnieuw.",
                     "This could not be done. Go back and try again."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from api.pages.report_words import ack_line, day, decision_line, develop_line, fit, measured_line, words
+from api.pages.report_words import ack_line, day, decision_line, develop_line, fit, measured_line, shown_gate, words
 
 ENCODING = "windows-1252"
 LINE = 5.2
@@ -103,10 +103,13 @@ def render(content: dict, digest: str, state: dict) -> bytes:
     if s is not None:
         heading(w("sensitive_h"))
         para(w("sensitive_note"), "I")
-        lines = [f"{w('gate')}: {w('gate_' + str(s['gate']))}" + (f" ({'; '.join(s['gate_reasons'])})"
+        lines = [f"{w('gate')}: {w('gate_' + shown_gate(s['gate'], s.get('gate_measured')))}" + (f" ({'; '.join(s['gate_reasons'])})"
                                                                if s["gate_reasons"] else "")]
         lines += [f"{b['what']}, {day(b['date'])}: {'; '.join(b['items'])}" for b in s["blocks"]]
         items(lines)
+    elif content.get("sensitive_withheld"):
+        heading(w("sensitive_h"))
+        para(w("sensitive_withheld"), "I")
 
     heading(w("agreements_h"))
     para(content["agreements"] or w("no_agreements"))

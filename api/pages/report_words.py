@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from api.pages.views import day  # noqa: F401  (dd-mm-jjjj, as on the other pages)
+from api.pages.views import day, shown_gate  # noqa: F401  (as on the other pages: dd-mm-jjjj, the gate as told)
 from matcher.presenters import fit_text
+from matcher.service import REACH_KM
 
 WORDS: dict[str, tuple[str, str]] = {
     "report": ("Rapportage", "Report"),
@@ -25,10 +26,10 @@ WORDS: dict[str, tuple[str, str]] = {
                       "These are the competencies to develop. The most needed come first."),
     "essential": ("noodzakelijk", "essential"),
     "optional": ("wenselijk", "optional"),
-    "vacancies_within": ("vacatures binnen 25 km", "vacancies within 25 km"),
+    "vacancies_within": (f"vacatures binnen {REACH_KM:g} km", f"vacancies within {REACH_KM:g} km"),  # the gap's reach
     "needed_for": ("Nodig voor", "Needed for"),
     "no_develop": ("Er zijn geen ontwikkelpunten gevonden.", "No competencies to develop were found."),
-    "not_measured": ("Nog niet gemeten, en wel gevraagd in dit werk", "Not measured yet, and asked for in this work"),
+    "not_measured": ("Nog niet gemeten, maar wel nodig voor dit werk", "Not measured yet, but needed for this work"),
     "work_h": ("Welk werk past bij u?", "Which work suits you?"),
     "occupations_h": ("Beroepen", "Occupations"),
     "vacancies_h": ("Vacatures", "Vacancies"),
@@ -46,12 +47,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "preferences": ("Wensen", "Wishes"),
     "not_recorded": ("nog niet vastgelegd", "not yet recorded"),
     "sensitive_h": ("Gevoelige gegevens", "Sensitive information"),
+    "sensitive_withheld": ("Dit rapport heeft gevoelige gegevens. Alleen de coach van de klant ziet ze.",
+                           "This report holds sensitive information. Only the client's coach sees it."),
     "sensitive_note": ("De coach heeft gekozen om deze gegevens in dit rapport te zetten.",
                        "The coach chose to include this information in this report."),
     "gate": ("Plaatsbaarheid", "Placeability"),
     "gate_matchable": ("plaatsbaar", "matchable"),
     "gate_needs_support": ("met ondersteuning", "needs support"),
     "gate_not_matchable": ("niet plaatsbaar", "not matchable"),
+    "gate_unknown": ("nog niet bepaald", "not yet known"),
     "gate_None": ("nog niet bepaald", "not yet known"),
     "agreements_h": ("Afspraken en volgende stappen", "Agreements and next steps"),
     "no_agreements": ("Er zijn nog geen afspraken vastgelegd.", "No agreements have been recorded yet."),

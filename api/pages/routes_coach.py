@@ -73,8 +73,9 @@ def _back(key: str, form: dict[str, str], **extra) -> str:
     """Back where the coach acted: the vacancies page with its filters at the vacancy's card, the
     occupations page at the occupation's, or the client page at the gate."""
     client, kind = f"/klanten/{quote(key, safe='')}", form.get("kind") or "vacancy"
-    if kind == "gate":
-        return client + (f"?{urlencode(extra)}" if extra else "") + "#h-gate"
+    if kind == "gate":  # the sensitive view stays open if it was
+        query = urlencode({**({"gevoelig": "1"} if form.get("gevoelig") == "1" else {}), **extra})
+        return client + (f"?{query}" if query else "") + "#h-gate"
     if kind == "occupation":
         return client + "/beroepen" + (f"?{urlencode(extra)}" if extra else "") + "#o-" + quote(form.get("target", ""), safe="")
     keep = {k: form[k] for k in ("max_km", "uren", "opleiding", "offset") if form.get(k)}

@@ -45,10 +45,14 @@ def _here(key: str, **query: str) -> str:
 
 
 def _report(p: Page, key: str, versie: str | None) -> dict:
-    """The current report, or with `versie` a stored one exactly as it was acknowledged."""
-    if versie:
-        return call(p, adapters.read_version, p.ctx, key, versie)
-    return call(p, adapters.read_report, p.ctx, p.request.app.state, key)
+    """The current report, or with `versie` a stored one exactly as it was acknowledged. The
+    psychological blocks a coach included are the coach's only: another reader gets the report
+    without them, and a line saying so (its hash still names the whole version)."""
+    now = call(p, adapters.read_version, p.ctx, key, versie) if versie else \
+        call(p, adapters.read_report, p.ctx, p.request.app.state, key)
+    if p.principal.role is not Role.COACH and now["content"].get("sensitive") is not None:
+        now = {**now, "content": {**now["content"], "sensitive": None, "sensitive_withheld": True}}
+    return now
 
 
 @router.get("/klanten/{key}/rapport")

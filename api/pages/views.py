@@ -30,6 +30,19 @@ def pct(x: float | None) -> int:
     return 0 if x is None else int(round(100 * float(x)))
 
 
+def shown_gate(gate: str | None, measured: bool | None = None) -> str:
+    """The gate as a reader is told it: "matchable" where no measurement ever carried a gate block
+    is nobody's finding, shown as unknown ("nog niet bepaald"); None (a profile derived before
+    this was kept) counts as measured."""
+    return "unknown" if not gate or (gate == "matchable" and measured is False) else gate
+
+
+def number(x: float, lang: str) -> str:
+    """32 or 32,5 (Dutch decimal comma; 32.5 in English)."""
+    text = f"{float(x):g}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
 def fit_line(row: dict, lang: str) -> str:
     """"72 % (55–85 %), 60 % gemeten" for a ranked row or card (the matcher's own presenter)."""
     return fit_text(row["fit"], row["fit_low"], row["fit_high"], row["coverage"], lang)

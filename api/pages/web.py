@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
@@ -19,7 +19,8 @@ from api.pages.i18n import reason_label, translator
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.auto_reload = False  # templates change with a release: no stat() per page
-TEMPLATES.env.globals.update(pct=views.pct, day=views.day, fit_line=views.fit_line)
+TEMPLATES.env.globals.update(pct=views.pct, day=views.day, fit_line=views.fit_line, number=views.number,
+                             shown_gate=views.shown_gate)
 # Closed network: nothing from elsewhere, no inline script; the SVG chart is styled by class.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -33,6 +34,7 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.EMPLOYER_DESK: [("/werkgever", "employer_vacancies"), ("/beroepen", "occupations")],
     Role.ADMIN: [("/beroepen", "occupations")],
 }
+UNSENT = "niet_verstuurd"  # on the address a form's page is shown again at, after signing in anew
 PAGE_PATHS = ("/klanten", "/beroepen", "/werkgever", "/aanmelden", "/afmelden", "/start")
 HOME = {Role.COACH: "/klanten", Role.CTC_ADVISOR: "/klanten", Role.EMPLOYER_DESK: "/werkgever",
         Role.ADMIN: "/start"}
@@ -120,6 +122,7 @@ def render(p: Page, template: str, status: int = 200, **context) -> Response:
     response = TEMPLATES.TemplateResponse(r, template, {
         "t": p.t, "lang": p.lang, "who": p.principal, "csrf": p.session.csrf,
         "nav": NAV.get(p.principal.role, []) if p.principal else [], "here": r.url.path,
+        "unsent": r.query_params.get(UNSENT) == "1",
         "lang_url": _with_lang(r, other),
         "reason_label": lambda code: reason_label(code, p.lang), **context}, status_code=status)
     response.headers.update(SECURITY_HEADERS)
@@ -138,8 +141,10 @@ def _return_to(request: Request) -> str:
     if request.method == "GET":
         return request.url.path + (f"?{request.url.query}" if request.url.query else "")
     referer = urlsplit(request.headers.get("referer", ""))
-    on_site = referer.netloc == request.url.netloc and safe_next(referer.path)
-    return referer.path + (f"?{referer.query}" if referer.query else "") if on_site else "/"
+    if not (referer.netloc == request.url.netloc and safe_next(referer.path)):
+        return "/"
+    kept = [(k, v) for k, v in parse_qsl(referer.query, keep_blank_values=True) if k != UNSENT]
+    return referer.path + "?" + urlencode([*kept, (UNSENT, "1")])  # the page then says it was not saved
 
 
 def is_page_path(request: Request) -> bool:

@@ -46,7 +46,8 @@ def _label(c: dict, lang: str) -> str:
 
 def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[dict], occupations: list[dict],
           lang: str) -> list[dict]:
-    targets = []
+    targets = []  # the advice the report lists: none with nothing measured behind it
+    vacancies, occupations = report.measured_advice(vacancies), report.measured_advice(occupations)
     for r in vacancies[:GAP_VACANCIES]:
         found = matching.vacancy_target(service, r["vacancy"]["id"])
         if found:
@@ -61,7 +62,9 @@ def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[
             g = matching.gap(service, client, target, lang)
         except NotFound:
             continue
-        out.append({"target": title or target.title or "", "gaps": g["gaps"]})
+        hidden = sensitive.competencies()  # marked: the report leaves them out unless the coach includes them
+        out.append({"target": title or target.title or "",
+                    "gaps": [{**item, "sensitive": item["competency"] in hidden} for item in g["gaps"]]})
     return out
 
 
@@ -89,7 +92,7 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
             "decisions": client["decisions"],
             "reason_words": words["reasons"],
             "availability": client_service.availability(driver, database, profile.get("attributes") or {}, lang),
-            "gate": profile.get("gate"), "gate_reasons": sensitive.gate_reasons(profile.get("gate_reasons") or [], lang)}
+            "gate": profile.get("gate"), "gate_measured": profile.get("gate_measured"), "gate_reasons": sensitive.gate_reasons(profile.get("gate_reasons") or [], lang)}
 
 
 def build(driver: Driver, database: str, app_state, key: str, opts: dict, words: Words) -> dict | None:

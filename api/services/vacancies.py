@@ -45,6 +45,9 @@ def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Se
     """A file's content as uploaded on the employer desk's page: JSON-LD (.json), JSON Lines
     (.jsonl) or CSV (.csv, also `;`-separated as Dutch Excel writes it), by the name's ending;
     pasted text without a name by its first character. The same answer per row as POST /vacancies."""
+    if not text.strip("\ufeff \t\r\n"):
+        empty = Problem(filename.strip() or "-", "", "", "empty: nothing to read", "leeg: er is niets te lezen")
+        return _ingest(cache, driver, database, settings, [FileProblem(empty, "json")])
     name = filename.strip() or ("pasted.json" if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") else "pasted.csv")
     suffix = Path(name).suffix.lower()
     reader = reader_for(suffix, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text)

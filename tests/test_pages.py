@@ -496,6 +496,17 @@ def test_sensitive_blocks_only_on_the_coachs_explicit_request(api):
         assert "Stressor" not in page and "Toon gevoelige gegevens" not in page and "onet:1.C.1.a" not in page
 
 
+def test_what_a_sensitive_scale_measured_is_not_named_to_a_ctc_advisor_on_ranked_pages(api):
+    # onet:1.C.1.a is what ABC ambitie (a sensitive scale) measures; kok asks it
+    coach, advisor = signed_in(api, "coach"), signed_in(api, "ctc_advisor")
+    for path in ("/klanten/K-1/vacatures", "/klanten/K-1/beroepen", "/klanten/K-1/ontwikkelpunten?vacature=V-1"):
+        assert "onet:1.C.1.a" in coach.get(path).text, path
+        shown = advisor.get(path)
+        assert shown.status_code == 200 and "onet:1.C.1.a" not in shown.text, path
+    api_rows = api.client.get("/clients/K-1/vacancies", headers=api.h("ctc_advisor")).json()["items"]
+    assert "onet:1.C.1.a" in str(api_rows)  # the JSON API gives an advisor the full profile (api/access.py)
+
+
 def test_gate_reasons_in_the_page_language_for_the_coach_only(api):
     reason = "ABC cluster G6: out of balance; intensive conversations first, no job suggestions."
     api.driver.execute_query("MATCH (c:Client {key: 'K-1'}) SET c.gate = 'not_matchable', c.gate_reasons = [$r]",

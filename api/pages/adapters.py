@@ -9,7 +9,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from api import client_repository
+from api import client_repository, sensitive
+from api.access import Role
 from api.deps import Ctx
 from api.services import advice
 from api.services import clients as client_service
@@ -43,13 +44,21 @@ def client_page(ctx: Ctx, key: str, lang: str) -> dict:
             "availability": client_service.availability(ctx.driver, ctx.database, profile["attributes"], lang)}
 
 
+def hidden_from(ctx: Ctx) -> frozenset[str]:
+    """Competencies a sensitive scale measured (ABC stabiliteit, ambitie) say what the
+    psychological blocks say: on the pages the client's coach sees them, a CTC advisor does not
+    (pages.md principle 6; the JSON API gives an advisor the full profile, api/access.py)."""
+    return frozenset() if ctx.principal.role is Role.COACH else sensitive.competencies()
+
+
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, only_hours: bool,
                      only_education: bool, offset: int, limit: int, lang: str) -> dict:
     """The ranked vacancies with decisions (api/services/advice.py), and what names each
     requirement's evidence: the client's evidence, work history and measurements, and consents.
     These extra reads only label the advice the service already audited."""
     ranked = advice.client_vacancies(ctx, app_state, key, max_km, offset, limit, lang,
-                                     only_hours=only_hours, only_education=only_education)
+                                     only_hours=only_hours, only_education=only_education,
+                                     hidden=hidden_from(ctx))
     found = client_repository.client_profile(ctx.driver, ctx.database, key) or NO_PROFILE  # erased meanwhile
     _, measurements = client_repository.measurements(ctx.driver, ctx.database, key, 0, MEASUREMENTS_SHOWN)
     return {"gate": ranked["gate"], "gate_measured": ranked["gate_measured"], "rows": ranked["items"],

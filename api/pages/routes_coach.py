@@ -123,7 +123,8 @@ def gap(key: str = KEY, vacature: str | None = TARGET_VACANCY, beroep: str | Non
         p: Page = Depends(page("client_matching"))):
     """Ontwikkelpunten for a vacancy or occupation, with the what-if of moved sliders (no JavaScript:
     the form reloads this page)."""
-    found = call(p, advice.client_gap, p.ctx, p.request.app.state, key, *_target(p, vacature, beroep), p.lang)
+    found = call(p, advice.client_gap, p.ctx, p.request.app.state, key, *_target(p, vacature, beroep), p.lang,
+                 adapters.hidden_from(p.ctx))
     changes = _changes(p)
     return render(p, "gap.html", key=key, g=found, w=_what_if(p, key, vacature, beroep, changes),
                   vacature=vacature, beroep=beroep, moved={c: round(lv * 100) for c, lv in changes})
@@ -158,6 +159,7 @@ def _what_if(p: Page, key: str, vacature: str | None, beroep: str | None,
 @router.get("/klanten/{key}/beroepen")
 def occupations(key: str = KEY, fout: str | None = Query(None, max_length=500),
                 p: Page = Depends(page("client_matching"))):
-    data = call(p, advice.client_occupations, p.ctx, p.request.app.state, key, 0, PER_PAGE, p.lang)
+    data = call(p, advice.client_occupations, p.ctx, p.request.app.state, key, 0, PER_PAGE, p.lang,
+                adapters.hidden_from(p.ctx))
     return render(p, "client_occupations.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"], total=data["total"], rows=data["items"],
                   fout=fout, may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)

@@ -26,24 +26,27 @@ def client_with_gate(ctx: Ctx, key: str) -> dict:
 
 
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, offset: int, limit: int,
-                     lang: str = "nl", only_hours: bool = False, only_education: bool = False) -> dict:
+                     lang: str = "nl", only_hours: bool = False, only_education: bool = False,
+                     hidden: frozenset[str] = frozenset()) -> dict:
     """A page of open vacancies ranked for the client (filters: api/services/matching.py), each
-    with the coach's latest decision on it."""
+    with the coach's latest decision on it; `hidden` competencies neither named nor counted."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     with _recording(ctx, key, "match_vacancies"):
         rows, total = matching.vacancies_for_client(service, client, max_km, offset, limit, lang,
-                                                    only_hours=only_hours, only_education=only_education)
+                                                    only_hours=only_hours, only_education=only_education,
+                                                    hidden=hidden)
     items = _with_decisions(client, rows, [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows])
     return _page(client, total, offset, limit, items)
 
 
-def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: int, lang: str = "nl") -> dict:
+def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: int, lang: str = "nl",
+                       hidden: frozenset[str] = frozenset()) -> dict:
     """A page of occupations ranked for the client, each with the coach's latest decision on it."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     with _recording(ctx, key, "match_occupations"):
-        rows, total = matching.occupations_for_client(service, client, offset, limit, lang)
+        rows, total = matching.occupations_for_client(service, client, offset, limit, lang, hidden)
     items = _with_decisions(client, rows, [advice_ref(AdviceKind.OCCUPATION, r["occupation"]["uri"]) for r in rows])
     return _page(client, total, offset, limit, items)
 
@@ -79,13 +82,13 @@ def target(ctx: Ctx, service: MatchService, vacancy_id: str | None, occupation_u
 
 
 def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,
-               lang: str = "nl") -> dict:
+               lang: str = "nl", hidden: frozenset[str] = frozenset()) -> dict:
     """What stands between the client and a vacancy or occupation (api/services/matching.py)."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     goal = target(ctx, service, vacancy_id, occupation_uri, lang)
     with _recording(ctx, key, "gap"), _not_indexed():
-        return matching.gap(service, client, goal, lang)
+        return matching.gap(service, client, goal, lang, hidden)
 
 
 def client_what_if(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,

@@ -205,7 +205,7 @@ def client_gate(driver: Driver, database: str, key: str) -> dict | None:
 
 def vacancies_for_client(service: MatchService, client: dict, max_km: float | None,
                          offset: int, limit: int, lang: str = "nl", only_hours: bool = False,
-                         only_education: bool = False) -> tuple[list[dict], int]:
+                         only_education: bool = False, hidden: frozenset[str] = frozenset()) -> tuple[list[dict], int]:
     """Open vacancies ranked for the client; with max_km only those within it, otherwise distance
     beyond the client's travel radius (CTC reisbereidheid; else 25 km) lowers the fit. With
     only_hours / only_education a vacancy asking more hours or education is left out, not lowered."""
@@ -217,28 +217,32 @@ def vacancies_for_client(service: MatchService, client: dict, max_km: float | No
                                             filter_education=only_education, provenance=False, facts=client)
     return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
                                                              if k in ("title", "employer", "municipality", "status", "hours")}},
-             **_explained(m)} for m in matches[offset:offset + limit]], total
+             **_explained(m, hidden)} for m in matches[offset:offset + limit]], total
 
 
 def occupations_for_client(service: MatchService, client: dict, offset: int, limit: int,
-                           lang: str = "nl") -> tuple[list[dict], int]:
+                           lang: str = "nl", hidden: frozenset[str] = frozenset()) -> tuple[list[dict], int]:
     key = client["key"]
     if client["gate"] == "not_matchable" or not service.ensure("client", key):
         return [], 0
     matches = service.occupations(key, offset + limit, lang, provenance=False, facts=client)
-    return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m)}
+    return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m, hidden)}
             for m in matches[offset:offset + limit]], len(service.index.occupations.keys)
 
 
 # ---------------------------------------------------------------- gap and what-if
 
-def gap(service: MatchService, client: dict, target: Target, lang: str = "nl") -> dict:
+def gap(service: MatchService, client: dict, target: Target, lang: str = "nl",
+        hidden: frozenset[str] = frozenset()) -> dict:
     """What stands between the client and the target: essential first, then by how much each
-    raises the fit, with how many open vacancies within REACH_KM it would bring within reach."""
+    raises the fit, with how many open vacancies within REACH_KM it would bring within reach.
+    `hidden` competencies (what a sensitive scale measured, for a reader who is not the client's
+    coach) are left out of the lists, as from a ranked row."""
     items = service.gap(client["key"], target.kind, target.id, lang=lang)
     match = service.fit(client["key"], target.kind, target.id, lang)
     return {"target": {"kind": target.kind, "id": target.id, "title": target.title}, **fit_parts(match),
-            "gaps": [gap_as_dict(g) for g in items], "requirements": detail(match), "reach_km": REACH_KM}
+            "gaps": [gap_as_dict(g) for g in items if g.requirement.competency not in hidden],
+            "requirements": [d for d in detail(match) if d["competency"] not in hidden], "reach_km": REACH_KM}
 
 
 def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]],

@@ -327,13 +327,31 @@ class MatchService:
         radius = radius_km or own.get("travel_radius_km") or DistancePolicy.radius_km
         constraints = Constraints(DistancePolicy(radius_km=radius, hard=filter_distance), filter_hours, filter_education)
         ranked = self.index.vacancies_for(client, top, constraints)
-        facts = self.vacancy_facts(ranked.keys)
-        wished = own.get("preferred_occupations", [])
+        return self._vacancy_matches(client, row, ranked.keys, details, constraints, lang, provenance), ranked.total
+
+    def vacancy_match(self, client: str, vacancy: str, lang: str = "nl", facts: dict | None = None) -> Match | None:
+        """One open vacancy explained for the client as a ranked row would be, wherever it ranks
+        (rank 0: not ranked here), distance lowering the fit beyond the client's radius; None when
+        the vacancy is not open or the client is not matchable. For the vacancy an employer desk
+        asked an introduction for, which may lie outside the page the coach has open."""
+        row = self._require("client", client)
+        v = self._require("vacancy", vacancy)
+        if self.index.clients.excluded[row] or not self.index.vacancies.is_open[v]:
+            return None
+        details = self._details(client, False, facts)
+        radius = details.facts.get("travel_radius_km") or DistancePolicy.radius_km
+        constraints = Constraints(DistancePolicy(radius_km=radius, hard=False))
+        return self._vacancy_matches(client, row, [vacancy], details, constraints, lang, False, first_rank=0)[0]
+
+    def _vacancy_matches(self, client: str, row: int, keys: Sequence[str], details: repository.ClientDetails,
+                         constraints: Constraints, lang: str, provenance: bool, first_rank: int = 1) -> list[Match]:
+        facts = self.vacancy_facts(keys)
+        wished = details.facts.get("preferred_occupations", [])
         profile = self.index.profile_of(client)
-        requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in ranked.keys}
+        requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in keys}
         evidence = self._provenance(client, details, requirements.values()) if provenance else {}
         out = []
-        for rank, vid in enumerate(ranked.keys, start=1):
+        for rank, vid in enumerate(keys, start=first_rank):
             v = self.index.vacancies.row[vid]
             km = distance_km(self.index.clients.xyz[row], self.index.vacancies.xyz[v])
             out.append(Match(
@@ -342,7 +360,7 @@ class MatchService:
                 education_short=shortfall(_val(self.index.clients.education[row]),
                                           _val(self.index.vacancies.education[v])),
                 facts=facts.get(vid, {}), preference=preference(facts.get(vid, {}).get("occupation"), wished)))
-        return out, ranked.total
+        return out
 
     def occupations(self, client: str, top: int = 20, lang: str = "nl", provenance: bool = True,
                     facts: dict | None = None) -> list[Match]:

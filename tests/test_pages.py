@@ -432,7 +432,7 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
     assert len(rows) == 1 and rows[0]["by"] == "desk-1"
     key = rows[0]["k"]
     coach = signed_in(api, "coach" if key in ("K-1", "K-3") else "coach_b")
-    assert f'/klanten/{key}/vacatures#v-V-1' in coach.get("/klanten").text  # on the coach's caseload
+    assert f'/klanten/{key}/vacatures?vacature=V-1#v-V-1' in coach.get("/klanten").text  # on the coach's caseload
     api_call = api.client.post("/vacancies/V-1/introductions", headers=api.h("employer_desk"),
                                json={"candidate": pseudonym})
     assert api_call.status_code == 200 and api_call.json()["requested"] is True  # asking twice changes nothing
@@ -443,7 +443,7 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
     # The coach answers: the client's consent for that vacancy closes the request on the caseload.
     page = coach.get(f"/klanten/{key}/vacatures")
     coach.post(f"/klanten/{key}/toestemming", data={"csrf": csrf_of(page.text), "vacancy_id": "V-1", "give": "1"})
-    assert f'/klanten/{key}/vacatures#v-V-1' not in coach.get("/klanten").text
+    assert f'/klanten/{key}/vacatures?vacature=V-1#v-V-1' not in coach.get("/klanten").text
     answered = api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r.status AS s, r.answer AS a",
                                         database_=api.db).records
     assert [(r["s"], r["a"]) for r in answered] == [("answered", "consent")]
@@ -462,6 +462,22 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
     # asked again after the answer (the client may have changed their mind): open again
     desk.post("/werkgever/vacatures/V-2/kennismaking", data={"csrf": csrf_of(shortlist.text), "candidate": other})
     assert "voor Zelfstandig kok</a>" in coach.get("/klanten").text
+
+
+def test_the_vacancy_asked_about_is_on_the_page_wherever_it_ranks(api):
+    coach = signed_in(api, "coach")
+    outside = coach.get("/klanten/K-1/vacatures?max_km=1").text  # V-1 lies 2 km away
+    assert 'id="v-V-1"' not in outside
+    page = coach.get("/klanten/K-1/vacatures?max_km=1&vacature=V-1").text
+    card = page[page.index('id="v-V-1"'):]
+    assert "Kennismaking gevraagd" in card and 'name="vacancy_id" value="V-1"' in card  # consent can be given
+    assert page.count('id="v-V-1"') == 1 and page.index('id="v-V-1"') < page.index('id="v-V-2"')  # first
+    given = coach.post("/klanten/K-1/toestemming", data={"csrf": csrf_of(page), "vacancy_id": "V-1", "give": "1",
+                                                         "max_km": "1", "vacature": "V-1"})
+    assert given.headers["location"] == "/klanten/K-1/vacatures?max_km=1&vacature=V-1#v-V-1"
+    assert "toestemming gegeven" in coach.get(given.headers["location"]).text
+    ranked = coach.get("/klanten/K-1/vacatures?vacature=V-1").text  # on the page already: shown once
+    assert ranked.count('id="v-V-1"') == 1 and "Kennismaking gevraagd" not in ranked
 
 
 def test_sensitive_blocks_only_on_the_coachs_explicit_request(api):

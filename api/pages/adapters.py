@@ -52,16 +52,17 @@ def hidden_from(ctx: Ctx) -> frozenset[str]:
 
 
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, only_hours: bool,
-                     only_education: bool, offset: int, limit: int, lang: str) -> dict:
+                     only_education: bool, offset: int, limit: int, lang: str, pinned: str | None = None) -> dict:
     """The ranked vacancies with decisions (api/services/advice.py), and what names each
     requirement's evidence: the client's evidence, work history and measurements, and consents.
     These extra reads only label the advice the service already audited."""
     ranked = advice.client_vacancies(ctx, app_state, key, max_km, offset, limit, lang,
                                      only_hours=only_hours, only_education=only_education,
-                                     hidden=hidden_from(ctx))
+                                     hidden=hidden_from(ctx), pinned=pinned)
     found = client_repository.client_profile(ctx.driver, ctx.database, key) or NO_PROFILE  # erased meanwhile
     _, measurements = client_repository.measurements(ctx.driver, ctx.database, key, 0, MEASUREMENTS_SHOWN)
     return {"gate": ranked["gate"], "gate_measured": ranked["gate_measured"], "rows": ranked["items"],
+            "pinned": ranked["pinned"],
             "total": ranked["total"],
             "evidence": {c["uri"]: c for c in found["competencies"]}, "work_history": found["work_history"],
             "consents": {c["vacancy_id"] for c in found["consents"]}, "measurements": measurements}

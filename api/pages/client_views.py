@@ -91,12 +91,14 @@ def place(vacancy: dict) -> str | None:
 
 
 def vacancies_view(data: dict, lang: str) -> list[dict]:
+    """The cards: a vacancy asked about that is not on this page first (`pinned`), then the ranked ones."""
     info = source_info(data["measurements"], data["work_history"], lang)
-    return [{**{k: r[k] for k in ("fit", "fit_low", "fit_high", "coverage")},
+    rows = ([{**data["pinned"], "pinned": True}] if data.get("pinned") else []) + data["rows"]
+    return [{**{k: r[k] for k in ("fit", "fit_low", "fit_high", "coverage")}, "pinned": r.get("pinned", False),
              "rank": r["rank"], "vacancy": r["vacancy"], "place": place(r["vacancy"]), "distance_km": r.get("distance_km"),
              "hours_short": r.get("hours_short"), "education_short": r.get("education_short"),
              "preference": r.get("preference"),
              "decision": r.get("decision"), "consented": r["vacancy"]["id"] in data["consents"],
              "requirements": requirement_rows(r, data["evidence"], info), "met_more": r.get("met_more", 0),
              "unknown_more": r.get("unknown_more", 0)}
-            for r in data["rows"]]
+            for r in rows]

@@ -60,13 +60,16 @@ def observe(key: str = KEY, sent=Depends(posted("measurement_ingest", COACH))):
 @router.get("/klanten/{key}/vacatures")
 def vacancies(key: str = KEY, max_km: float | None = Query(None, gt=0, le=500), uren: bool = False,
               opleiding: bool = False, offset: int = Query(0, ge=0, le=10_000), fout: str | None = Query(None),
+              vacature: str | None = Query(None, min_length=1, max_length=200),
               p: Page = Depends(page("client_matching"))):
+    """The ranked vacancies; `vacature`: one to show as well wherever it ranks (the caseload's link
+    to a vacancy an employer desk asked an introduction for)."""
     data = call(p, adapters.client_vacancies, p.ctx, p.request.app.state, key, max_km, uren, opleiding, offset,
-                PER_PAGE, p.lang)
-    return render(p, "vacancies.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"], rows=vacancies_view(data, p.lang),
-                  total=data["total"], offset=offset, per_page=PER_PAGE, max_km=max_km, uren=uren,
-                  opleiding=opleiding, fout=fout, may_decide=p.principal.role is Role.COACH,
-                  reasons=OVERRIDE_REASONS)
+                PER_PAGE, p.lang, vacature)
+    return render(p, "vacancies.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"],
+                  rows=vacancies_view(data, p.lang), total=data["total"], offset=offset, per_page=PER_PAGE,
+                  max_km=max_km, uren=uren, opleiding=opleiding, vacature=vacature, fout=fout,
+                  may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)
 
 
 def _back(key: str, form: dict[str, str], **extra) -> str:
@@ -78,7 +81,7 @@ def _back(key: str, form: dict[str, str], **extra) -> str:
         return client + (f"?{query}" if query else "") + "#h-gate"
     if kind == "occupation":
         return client + "/beroepen" + (f"?{urlencode(extra)}" if extra else "") + "#o-" + quote(form.get("target", ""), safe="")
-    keep = {k: form[k] for k in ("max_km", "uren", "opleiding", "offset") if form.get(k)}
+    keep = {k: form[k] for k in ("max_km", "uren", "opleiding", "offset", "vacature") if form.get(k)}
     query = urlencode({**keep, **extra})
     anchor = quote(form.get("target") or form.get("vacancy_id") or "", safe="")
     return client + "/vacatures" + (f"?{query}" if query else "") + f"#v-{anchor}"

@@ -27,17 +27,22 @@ def client_with_gate(ctx: Ctx, key: str) -> dict:
 
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, offset: int, limit: int,
                      lang: str = "nl", only_hours: bool = False, only_education: bool = False,
-                     hidden: frozenset[str] = frozenset()) -> dict:
+                     hidden: frozenset[str] = frozenset(), pinned: str | None = None) -> dict:
     """A page of open vacancies ranked for the client (filters: api/services/matching.py), each
-    with the coach's latest decision on it; `hidden` competencies neither named nor counted."""
+    with the coach's latest decision on it; `hidden` competencies neither named nor counted.
+    `pinned`: a vacancy to show as well, wherever it ranks (one an employer desk asked an
+    introduction for), as `pinned` when it is not on this page."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     with _recording(ctx, key, "match_vacancies"):
         rows, total = matching.vacancies_for_client(service, client, max_km, offset, limit, lang,
                                                     only_hours=only_hours, only_education=only_education,
                                                     hidden=hidden)
-    items = _with_decisions(client, rows, [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows])
-    return _page(client, total, offset, limit, items)
+        extra = [] if pinned is None or any(r["vacancy"]["id"] == pinned for r in rows) else \
+            [found for found in [matching.vacancy_for_client(service, client, pinned, lang, hidden)] if found]
+    items = _with_decisions(client, rows + extra,
+                            [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows + extra])
+    return {**_page(client, total, offset, limit, items[:len(rows)]), "pinned": next(iter(items[len(rows):]), None)}
 
 
 def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: int, lang: str = "nl",

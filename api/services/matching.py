@@ -215,9 +215,22 @@ def vacancies_for_client(service: MatchService, client: dict, max_km: float | No
     radius, hard = (max_km, True) if max_km is not None else (None, False)  # None: the client's own radius
     matches, total = service.vacancies_page(key, offset + limit, radius, hard, lang, filter_hours=only_hours,
                                             filter_education=only_education, provenance=False, facts=client)
-    return [{"rank": m.rank, "vacancy": {"id": m.subject, **{k: v for k, v in m.facts.items()
-                                                             if k in ("title", "employer", "municipality", "status", "hours")}},
-             **_explained(m, hidden)} for m in matches[offset:offset + limit]], total
+    return [_vacancy_row(m, hidden) for m in matches[offset:offset + limit]], total
+
+
+def vacancy_for_client(service: MatchService, client: dict, vacancy_id: str, lang: str = "nl",
+                       hidden: frozenset[str] = frozenset()) -> dict | None:
+    """One open vacancy as a row of the client's ranked list (rank 0: wherever it ranks), or None."""
+    if client["gate"] == "not_matchable" or not service.ensure("client", client["key"]) \
+            or not service.ensure("vacancy", vacancy_id):
+        return None
+    found = service.vacancy_match(client["key"], vacancy_id, lang, facts=client)
+    return None if found is None else _vacancy_row(found, hidden)
+
+
+def _vacancy_row(m: Match, hidden: frozenset[str]) -> dict:
+    shown = {k: v for k, v in m.facts.items() if k in ("title", "employer", "municipality", "status", "hours")}
+    return {"rank": m.rank, "vacancy": {"id": m.subject, **shown}, **_explained(m, hidden)}
 
 
 def occupations_for_client(service: MatchService, client: dict, offset: int, limit: int,

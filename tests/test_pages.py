@@ -159,10 +159,11 @@ def test_client_page_shows_evidence_kind_source_date_and_what_is_not_measured(ap
 
 def test_client_page_names_wishes_and_education_in_words_as_the_report_does(api):
     api.driver.execute_query("MATCH (c:Client {key: 'K-1'}) SET c.preferred_occupations = [$occ], "
-                             "c.education_level = 'vmbo'", occ=OCC, database_=api.db)
+                             "c.education_level = 'vmbo', c.hours_available = 20.0", occ=OCC, database_=api.db)
     b = signed_in(api, "coach")
     html = b.get("/klanten/K-1").text
     assert "<dd>kok</dd>" in html and OCC not in html  # never a URI
+    assert "<dd>20</dd>" in html  # hours as a person writes them, not 20.0
     assert "Vmbo / mbo-1" in html
     en = b.get("/klanten/K-1?lang=en").text
     assert "<dd>cook</dd>" in en and "Lower secondary / entry level" in en

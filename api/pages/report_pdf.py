@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from api.pages.report_words import ack_line, day, decision_line, develop_line, fit, measured_line, shown_gate, words
+from api.pages.report_words import (ack_line, day, decision_line, develop_line, fit, measured_line, number, shown_gate,
+                                    words)
 
 ENCODING = "windows-1252"
 LINE = 5.2
@@ -94,7 +95,7 @@ def render(content: dict, digest: str, state: dict) -> bytes:
 
     heading(w("availability_h"))
     a = content["availability"]
-    items([f"{w('hours')}: {a['hours'] if a['hours'] is not None else w('not_recorded')}",
+    items([f"{w('hours')}: {number(a['hours'], content['lang']) if a['hours'] is not None else w('not_recorded')}",
            f"{w('radius')}: {str(a['radius']) + ' km' if a['radius'] is not None else w('radius_default')}",
            f"{w('education')}: {a['education'] or w('not_recorded')}",
            f"{w('preferences')}: {a['preferences'] or w('not_recorded')}"])

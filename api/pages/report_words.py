@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from api.pages.views import day, shown_gate  # noqa: F401  (as on the other pages: dd-mm-jjjj, the gate as told)
+from api.pages.views import day, number, shown_gate  # noqa: F401  (as on the other pages)
 from matcher.presenters import fit_text
 from matcher.service import REACH_KM
 

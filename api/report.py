@@ -86,7 +86,13 @@ def strengths(competencies: list[dict], lang: str, include_sensitive: bool = Fal
     picked = [c for c in competencies if c.get("evidence") in ("measured", OBSERVATION)
               and float(c.get("level") or 0) >= MIN_STRENGTH and (include_sensitive or not c.get("sensitive"))]
     picked.sort(key=lambda c: (-round(float(c["level"]), 2), c["label"].lower()))
-    return [{"label": c["label"], "word": strength_word(float(c["level"]), lang)} for c in picked[:STRENGTHS]]
+    return [{"label": c["label"], "word": strength_word(float(c["level"]), lang), **_sensitive_mark(c)}
+            for c in picked[:STRENGTHS]]
+
+
+def _sensitive_mark(item: dict) -> dict:
+    """Marks what a sensitive scale measured, so that a reader other than the coach gets it left out."""
+    return {"sensitive": True} if item.get("sensitive") else {}
 
 
 def develop(gaps: list[dict], include_sensitive: bool = False) -> list[dict]:
@@ -101,7 +107,7 @@ def develop(gaps: list[dict], include_sensitive: bool = False) -> list[dict]:
             if item["status"] not in SHORTFALL or (item.get("sensitive") and not include_sensitive):
                 continue
             row = merged.setdefault(item["competency"], {"label": item["label"], "essential": False, "opens": 0,
-                                                         "for": []})
+                                                         "for": [], **_sensitive_mark(item)})
             row["essential"] = row["essential"] or bool(item["essential"])
             row["opens"] = max(row["opens"], int(item.get("unlocks") or 0))
             if title and title.lower() not in {t.lower() for t in row["for"]}:
@@ -163,6 +169,16 @@ def sensitive(facts: dict, names: dict[str, str]) -> dict:
                            "items": items})
     return {"gate": facts.get("gate"), "gate_measured": facts.get("gate_measured"),
             "gate_reasons": list(facts.get("gate_reasons") or []), "blocks": blocks}
+
+
+def for_other_reader(content: dict) -> dict:
+    """The report as a reader other than the client's coach (a CTC advisor) may see it: without the
+    psychological blocks and without the strengths and points to develop a sensitive scale measured,
+    which the coach may have included; `sensitive_withheld` says something was left out."""
+    kept = {"strengths": [s for s in content.get("strengths", []) if not s.get("sensitive")],
+            "develop": [d for d in content.get("develop", []) if not d.get("sensitive")]}
+    withheld = content.get("sensitive") is not None or any(len(kept[k]) < len(content.get(k, [])) for k in kept)
+    return {**content, **kept, "sensitive": None, "sensitive_withheld": withheld}
 
 
 def report_content(facts: dict, opts: dict) -> dict:

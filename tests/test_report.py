@@ -10,7 +10,7 @@ import re
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from api.report import acknowledgement_state, content_hash, options, report_content
+from api.report import acknowledgement_state, content_hash, for_other_reader, options, report_content
 from api_fixtures import api, audit_count  # noqa: F401  (fixture)
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -82,7 +82,12 @@ def test_content_is_plain_words_and_its_hash_is_canonical():
     assert content_hash(with_blocks) != content_hash(content)
     # a shortfall a sensitive scale measured says what the blocks say: only when the coach includes them
     assert "Veerkracht" not in str(content) and [d["label"] for d in with_blocks["develop"]] == ["Plannen", "Veerkracht"]
-    assert with_blocks["strengths"][0] == {"label": "Psychisch welzijn", "word": "zeer sterk"}
+    # a CTC advisor reading that version: none of it, and a line saying something was left out
+    other = for_other_reader(with_blocks)
+    assert "Veerkracht" not in str(other) and "welzijn" not in str(other) and "G2" not in str(other)
+    assert other["sensitive_withheld"] and [d["label"] for d in other["develop"]] == ["Plannen"]
+    assert for_other_reader(content)["sensitive_withheld"] is False and for_other_reader(content)["develop"] == content["develop"]
+    assert with_blocks["strengths"][0] == {"label": "Psychisch welzijn", "word": "zeer sterk", "sensitive": True}
 
 
 def test_advice_with_nothing_measured_behind_it_is_not_in_the_report():

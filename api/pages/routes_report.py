@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
+from api import report
 from api.access import Role
 from api.pages import report_adapters as adapters
 from api.pages import report_words, session
@@ -50,8 +51,8 @@ def _report(p: Page, key: str, versie: str | None) -> dict:
     without them, and a line saying so (its hash still names the whole version)."""
     now = call(p, adapters.read_version, p.ctx, key, versie) if versie else \
         call(p, adapters.read_report, p.ctx, p.request.app.state, key)
-    if p.principal.role is not Role.COACH and now["content"].get("sensitive") is not None:
-        now = {**now, "content": {**now["content"], "sensitive": None, "sensitive_withheld": True}}
+    if p.principal.role is not Role.COACH:
+        now = {**now, "content": report.for_other_reader(now["content"])}
     return now
 
 

@@ -20,21 +20,31 @@ NOT_ONE_LINE = "\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u
 _NOT_ONE_LINE = re.compile(f"[{NOT_ONE_LINE}]")
 MAX_DEPTH = 32  # a JobPosting or a measurement needs fewer than 10
 INT_LIMIT = 2**63  # Neo4j's integers are 64-bit
-TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
+class Why(str):
+    """Why a value is refused, in English, with the Dutch in `nl` (a page shows that one)."""
+
+    def __new__(cls, reason: str, nl: str) -> "Why":
+        why = super().__new__(cls, reason)
+        why.nl = nl
+        return why
 
 
-class _Bad(str):
+TOO_DEEP = Why(f"nested more than {MAX_DEPTH} levels deep", f"meer dan {MAX_DEPTH} lagen diep genest")
+
+
+class _Bad(Why):
     """What the parser saw where a value no input may carry stood: found with its place by the walk."""
 
 
 def _bounded_int(text: str) -> int | _Bad:
     if len(text.lstrip("-")) > 19 or abs(value := int(text)) >= INT_LIMIT:
-        return _Bad(f"the integer {text[:20]}... is too large (at most 64 bits)")
+        return _Bad(f"the integer {text[:20]}... is too large (at most 64 bits)",
+                    f"het gehele getal {text[:20]}... is te groot (hoogstens 64 bits)")
     return value
 
 
 def _no_constant(name: str) -> _Bad:
-    return _Bad(f"{name} is not a number JSON allows")
+    return _Bad(f"{name} is not a number JSON allows", f"{name} is geen getal dat JSON toestaat")
 
 
 def parse(text: str) -> object:
@@ -46,13 +56,13 @@ def parse(text: str) -> object:
         raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
 
 
-def text_problem(text: str) -> str | None:
+def text_problem(text: str) -> Why | None:
     if "\x00" in text:
-        return "contains a NUL character"
+        return Why("contains a NUL character", "bevat een NUL-teken")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "contains a lone surrogate (not valid Unicode)"
+        return Why("contains a lone surrogate (not valid Unicode)", "bevat een los surrogaatteken (geen geldige Unicode)")
     return None
 
 
@@ -77,7 +87,7 @@ def escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1").encode("utf-8", "backslashreplace").decode()
 
 
-def first_bad_value(value: object) -> tuple[str, str] | None:
+def first_bad_value(value: object) -> tuple[str, Why] | None:
     """(JSON pointer, why) of the first value no valid input carries, or None. Iterative: the
     depth check must not itself recurse."""
     stack = [(value, "", 0)]
@@ -86,16 +96,16 @@ def first_bad_value(value: object) -> tuple[str, str] | None:
         if depth > MAX_DEPTH:
             return pointer, TOO_DEEP
         if isinstance(item, _Bad):
-            return pointer, str(item)
+            return pointer, item
         if isinstance(item, float) and not math.isfinite(item):
-            return pointer, "the number is too large (not finite)"
+            return pointer, Why("the number is too large (not finite)", "het getal is te groot (niet eindig)")
         if isinstance(item, str):
             if (problem := text_problem(item)) is not None:
                 return pointer, problem
         elif isinstance(item, dict):
             for key, child in item.items():
                 if (problem := text_problem(key)) is not None:
-                    return pointer, f"a key {problem}"
+                    return pointer, Why(f"a key {problem}", f"een sleutel {problem.nl}")
                 stack.append((child, f"{pointer}/{escape(key)}", depth + 1))
         elif isinstance(item, list):
             stack.extend((child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(item))

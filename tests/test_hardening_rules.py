@@ -47,6 +47,19 @@ def test_values_no_request_may_carry_are_named_with_their_place(body, pointer, r
         assert found.value.pointer.startswith("/0/skills/0/0")
 
 
+@pytest.mark.parametrize("body,pointer,reason", HOSTILE_BODIES[:-1])
+def test_the_same_values_in_a_file_are_refused_with_the_reason_in_dutch_too(body, pointer, reason):
+    from ingest.measurement_readers import read_json_text as read_measurements
+    from ingest.source_files import FileProblem
+    from ingest.vacancy_readers import read_json_text as read_vacancies
+
+    for read in (read_measurements, read_vacancies):
+        refused = [item for item in read(body.decode("utf-8", "surrogatepass"), "in.json") if isinstance(item, FileProblem)]
+        assert refused and reason in refused[0].problem.reason, refused
+        dutch = refused[0].problem.reason_nl
+        assert dutch and dutch != refused[0].problem.reason  # a page shows the Dutch one
+
+
 def test_ordinary_json_passes_the_edge_unchanged():
     body = {"client_key": "K-1", "scores": {"samenwerken": 7, "x": 2.5}, "n": -(2**63) + 1, "t": "Zoë 🍳 <b>"}
     assert check_json(json.dumps(body).encode()) == body

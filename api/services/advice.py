@@ -38,11 +38,12 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
         rows, total = matching.vacancies_for_client(service, client, max_km, offset, limit, lang,
                                                     only_hours=only_hours, only_education=only_education,
                                                     hidden=hidden)
-        extra = [] if pinned is None or any(r["vacancy"]["id"] == pinned for r in rows) else \
-            [found for found in [matching.vacancy_for_client(service, client, pinned, lang, hidden)] if found]
-    items = _with_decisions(client, rows + extra,
-                            [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in rows + extra])
-    return {**_page(client, total, offset, limit, items[:len(rows)]), "pinned": next(iter(items[len(rows):]), None)}
+        asked = None
+        if pinned is not None and all(r["vacancy"]["id"] != pinned for r in rows):
+            asked = matching.vacancy_for_client(service, client, pinned, lang, hidden)
+    shown = rows + ([asked] if asked else [])
+    items = _with_decisions(client, shown, [advice_ref(AdviceKind.VACANCY, r["vacancy"]["id"]) for r in shown])
+    return {**_page(client, total, offset, limit, items[:len(rows)]), "pinned": items[len(rows)] if asked else None}
 
 
 def client_occupations(ctx: Ctx, app_state: Any, key: str, offset: int, limit: int, lang: str = "nl",

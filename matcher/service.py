@@ -322,9 +322,7 @@ class MatchService:
         if self.index.clients.excluded[row]:
             return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
         details = self._details(client, provenance, facts)
-        own = details.facts
-        # the client's own travel radius (CTC reisbereidheid) unless the caller gives one
-        radius = radius_km or own.get("travel_radius_km") or DistancePolicy.radius_km
+        radius = radius_km or _own_radius(details)
         constraints = Constraints(DistancePolicy(radius_km=radius, hard=filter_distance), filter_hours, filter_education)
         ranked = self.index.vacancies_for(client, top, constraints)
         return self._vacancy_matches(client, row, ranked.keys, details, constraints, lang, provenance), ranked.total
@@ -339,8 +337,7 @@ class MatchService:
         if self.index.clients.excluded[row] or not self.index.vacancies.is_open[v]:
             return None
         details = self._details(client, False, facts)
-        radius = details.facts.get("travel_radius_km") or DistancePolicy.radius_km
-        constraints = Constraints(DistancePolicy(radius_km=radius, hard=False))
+        constraints = Constraints(DistancePolicy(radius_km=_own_radius(details), hard=False))
         return self._vacancy_matches(client, row, [vacancy], details, constraints, lang, False, first_rank=0)[0]
 
     def _vacancy_matches(self, client: str, row: int, keys: Sequence[str], details: repository.ClientDetails,
@@ -537,6 +534,11 @@ class MatchService:
         if not self.ensure(what, key):
             raise NotFound(f"{what} {key!r} not found")
         return self._side(what).row[key]
+
+
+def _own_radius(details: repository.ClientDetails) -> float:
+    """The client's own travel radius (CTC reisbereidheid), else the default."""
+    return details.facts.get("travel_radius_km") or DistancePolicy.radius_km
 
 
 def _settle_heap() -> None:

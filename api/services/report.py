@@ -56,13 +56,12 @@ def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[
         t = matching.occupation_target(driver, database, r["occupation"]["uri"], lang)
         if t:
             targets.append((t, r["occupation"].get("label")))
-    out = []
+    out, hidden = [], sensitive.competencies()  # marked: the report leaves them out unless the coach includes them
     for target, title in targets:
         try:
             g = matching.gap(service, client, target, lang)
         except NotFound:
             continue
-        hidden = sensitive.competencies()  # marked: the report leaves them out unless the coach includes them
         out.append({"target": title or target.title or "",
                     "gaps": [{**item, "sensitive": item["competency"] in hidden} for item in g["gaps"]]})
     return out

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from ingest.report import Why
 from ingest.vacancy_models import JobLocation, Place
 
 EARTH_RADIUS_KM = 6371.0088
@@ -96,7 +97,7 @@ class Geography:
 @dataclass(frozen=True)
 class Located:
     place: Place
-    warnings: tuple[str, ...] = ()  # field-less reasons; the caller adds source and location
+    warnings: tuple[Why, ...] = ()  # field-less reasons; the caller adds source and location
 
 
 def place_key(name: str) -> str:
@@ -131,7 +132,8 @@ def by_postcode(geo: Geography, postcode: str) -> Located | None:
     nearest = min(same_area, key=lambda p: (abs(int(p) - int(pc4)), p))
     a = geo.areas[nearest]
     return Located(_place(geo, a.lat, a.lon, nearest, a.municipality_code, "postcode_neighbour"),
-                   (f"postcode {pc4} is not in the postcode table: located at neighbouring postcode {nearest}",))
+                   (Why(f"postcode {pc4} is not in the postcode table: located at neighbouring postcode {nearest}",
+                        f"postcode {pc4} staat niet in de postcodetabel: geplaatst bij de naburige postcode {nearest}"),))
 
 
 def by_coordinates(geo: Geography, lat: float, lon: float) -> Located | None:
@@ -167,44 +169,51 @@ def by_place_name(geo: Geography, name: str) -> Located:
             if municipality := _municipality_by_name(geo, hit):
                 return Located(_place(geo, municipality.lat, municipality.lon, None, municipality.code, "place"))
             return _from_places(geo, name, geo.places[hit])
-        return _unknown(f"place {name!r} is ambiguous: it is close to "
-                        + ", ".join(repr(h[0]) for h in best) + "; location left unknown")
-    return _unknown(f"place {name!r} not found in the Dutch places list; location left unknown")
+        close = ", ".join(repr(h[0]) for h in best)
+        return _unknown(Why(f"place {name!r} is ambiguous: it is close to {close}",
+                            f"plaats {name!r} is niet eenduidig: lijkt op {close}"))
+    return _unknown(Why(f"place {name!r} not found in the Dutch places list",
+                        f"plaats {name!r} staat niet in de lijst van Nederlandse plaatsen"))
 
 
 def _from_places(geo: Geography, name: str, places: list[PlaceName]) -> Located:
     codes = sorted({p.municipality_code for p in places})
     if len(codes) > 1:
         names = [geo.municipalities[c].name if c in geo.municipalities else c for c in codes]
-        return _unknown(f"place {name!r} is ambiguous: it lies in {len(codes)} municipalities "
-                        f"({', '.join(names)}); location left unknown")
+        return _unknown(Why(f"place {name!r} is ambiguous: it lies in {len(codes)} municipalities ({', '.join(names)})",
+                            f"plaats {name!r} is niet eenduidig: ligt in {len(codes)} gemeenten ({', '.join(names)})"))
     best = max(places, key=lambda p: p.population)
     return Located(_place(geo, best.lat, best.lon, None, codes[0], "place"))
 
 
-def _unknown(reason: str) -> Located:
-    return Located(Place(method="unknown"), (reason,))
+LEFT_UNKNOWN = Why("location left unknown", "locatie onbekend gelaten")
+
+
+def _unknown(*reasons: Why) -> Located:
+    return Located(Place(method="unknown"), (Why.joined(list(reasons), LEFT_UNKNOWN),))
 
 
 def locate(geo: Geography, where: JobLocation) -> Located:
     """Postcode first (administrative), then coordinates, then the place name; else unknown."""
     if where.country and place_key(where.country) not in NL_COUNTRIES:
-        return _unknown(f"country {where.country!r} is not the Netherlands; location left unknown")
-    notes: list[str] = []
+        return _unknown(Why(f"country {where.country!r} is not the Netherlands",
+                            f"land {where.country!r} is niet Nederland"))
+    notes: list[Why] = []
     if where.postal_code:
         if found := by_postcode(geo, where.postal_code):
             return found
-        notes.append(f"postcode {where.postal_code!r} not recognised")
+        notes.append(Why(f"postcode {where.postal_code!r} not recognised", f"postcode {where.postal_code!r} niet herkend"))
     if where.latitude is not None and where.longitude is not None:
         if found := by_coordinates(geo, where.latitude, where.longitude):
             return Located(found.place, tuple(notes))
-        notes.append(f"coordinates {where.latitude}, {where.longitude} are not in the Netherlands")
+        notes.append(Why(f"coordinates {where.latitude}, {where.longitude} are not in the Netherlands",
+                         f"coördinaten {where.latitude}, {where.longitude} liggen niet in Nederland"))
     if where.locality:
         found = by_place_name(geo, where.locality)
         return Located(found.place, tuple(notes) + found.warnings)
     if not notes:
-        notes.append("no postcode, coordinates or place given")
-    return _unknown("; ".join(notes) + "; location left unknown")
+        notes.append(Why("no postcode, coordinates or place given", "geen postcode, coördinaten of plaats opgegeven"))
+    return _unknown(*notes)
 
 
 # --- loading ---------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import json
 import math
 import re
 
+from ingest.report import Why
+
 # A short text of one line (a title, an identifier, a name): no control characters or line and
 # paragraph separators (they break logs and exports), no text-direction marks or overrides
 # ("\u202e" shows what follows reversed).
@@ -20,15 +22,6 @@ NOT_ONE_LINE = "\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u
 _NOT_ONE_LINE = re.compile(f"[{NOT_ONE_LINE}]")
 MAX_DEPTH = 32  # a JobPosting or a measurement needs fewer than 10
 INT_LIMIT = 2**63  # Neo4j's integers are 64-bit
-class Why(str):
-    """Why a value is refused, in English, with the Dutch in `nl` (a page shows that one)."""
-
-    def __new__(cls, reason: str, nl: str) -> "Why":
-        why = super().__new__(cls, reason)
-        why.nl = nl
-        return why
-
-
 TOO_DEEP = Why(f"nested more than {MAX_DEPTH} levels deep", f"meer dan {MAX_DEPTH} lagen diep genest")
 
 

@@ -28,7 +28,7 @@ from ingest.measurement_readers import FileProblem, expand_paths, read_file
 from ingest.measurement_repository import (Hook, finish_run, load_occupation_labels, load_occupation_requirements,
                                            rederive_profiles, start_run, write_batch)
 from ingest.measurement_validation import Deduplicator, education_block, validate
-from ingest.report import IngestReport, Problem, Rejection
+from ingest.report import IngestReport, Problem, Rejection, Why
 from ingest.profile_builder import ProfileBuilder
 
 DEFAULT_BATCH_SIZE = 2000
@@ -74,19 +74,20 @@ def measurement_row(v: ValidMeasurement, run_id: str, work_history: list[dict]) 
 @dataclass
 class ClientContext:
     """Postcodes → location, job titles → occupations; both optional (None: left as given)."""
-    locate: Callable[[str], tuple[dict, str | None]] | None = None   # pc4 → (attrs, warning)
+    locate: Callable[[str], tuple[dict, Why | None]] | None = None   # pc4 → (attrs, warning)
     titles: Callable[[str], str | None] | None = None                # title → occupation uri
 
 
-def postcode_locator(data_dir: Path) -> Callable[[str], tuple[dict, str | None]]:
+def postcode_locator(data_dir: Path) -> Callable[[str], tuple[dict, Why | None]]:
     from ingest.geo import by_postcode, load_geography
 
     geo = load_geography(data_dir)
 
-    def locate(pc4: str) -> tuple[dict, str | None]:
+    def locate(pc4: str) -> tuple[dict, Why | None]:
         found = by_postcode(geo, pc4)
         if found is None:
-            return {}, f"postcode {pc4} is not in the postcode table: location left unknown"
+            return {}, Why(f"postcode {pc4} is not in the postcode table: location left unknown",
+                           f"postcode {pc4} staat niet in de postcodetabel: locatie onbekend gelaten")
         place = found.place
         attrs = {"municipality_code": place.municipality_code, "region_code": place.region_code,
                  "lat": place.latitude, "lon": place.longitude}
@@ -178,9 +179,10 @@ def _work_rows(v: ValidMeasurement, context: ClientContext, warnings: list[Probl
         if occupation is None and job.title and context.titles is not None:
             occupation = context.titles(job.title)
             if occupation is None:
-                warnings.append(Problem(v.source, v.location, "work_history",
-                                        f"job title {job.title!r} matches no single occupation: kept as text, "
-                                        f"no skills inferred"))
+                warnings.append(Problem(v.source, v.location, "work_history", Why(
+                    f"job title {job.title!r} matches no single occupation: kept as text, no skills inferred",
+                    f"functie {job.title!r} past bij geen enkel beroep eenduidig: als tekst bewaard, "
+                    f"geen vaardigheden afgeleid")))
         out.append({"occupation": occupation, "title": job.title, "years": job.years, "until": job.until.isoformat()})
     return out
 

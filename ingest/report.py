@@ -17,6 +17,21 @@ from pathlib import Path
 MAX_REASON = 300
 
 
+class Why(str):
+    """A reason in English with the Dutch in `nl` (a page shows that one): a `Problem` made from
+    one carries both, so the code that finds a problem need not know who reads it."""
+
+    def __new__(cls, reason: str, nl: str) -> "Why":
+        why = super().__new__(cls, reason)
+        why.nl = nl
+        return why
+
+    @classmethod
+    def joined(cls, parts: "list[Why]", end: "Why") -> "Why":
+        """Several reasons and their consequence as one sentence in each language."""
+        return cls("; ".join([*parts, end]), "; ".join([*(p.nl for p in parts), end.nl]))
+
+
 @dataclass(frozen=True)
 class Problem:
     source: str  # the input file (or "request" for the API)
@@ -26,6 +41,8 @@ class Problem:
     reason_nl: str = ""  # the same in Dutch, where the pages show it (empty: only the English one)
 
     def __post_init__(self) -> None:
+        if not self.reason_nl and isinstance(self.reason, Why):
+            object.__setattr__(self, "reason_nl", self.reason.nl)
         # A reason quotes the value it refuses: a megabyte of it would flood the report and the page
         for name in ("reason", "reason_nl"):
             if len(text := getattr(self, name)) > MAX_REASON:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from ingest.geo import Geography, load_geography, locate
 from ingest.normalise import OccupationCodes, OccupationNormaliser, undecorated
-from ingest.report import IngestReport, Problem, Rejection
+from ingest.report import IngestReport, Problem, Rejection, Why
 from ingest.vacancy_models import EnrichedVacancy, Vacancy, VacancyRecord
 from ingest.vacancy_readers import FileProblem, expand_paths, read_file
 from ingest.vacancy_repository import (BatchOutcome, close_expired, load_occupation_codes, load_profiles, record_run,
@@ -89,8 +89,10 @@ class Enricher:
             v, record = item.vacancy, item.record
             warnings += [Problem(record.source, record.location, "jobLocation", w) for w in located.warnings]
             unresolved = [e.text for e in named if e.competency_uri is None]
-            warnings += [Problem(record.source, record.location, "skills",
-                                 f"skill {s!r} not found among the atlas' competencies: kept as text") for s in unresolved]
+            warnings += [Problem(record.source, record.location, "skills", Why(
+                f"skill {s!r} not found among the atlas' competencies: kept as text",
+                f"vaardigheid {s!r} niet gevonden onder de competenties van de atlas: als tekst bewaard"))
+                for s in unresolved]
             inherited = profiles.get(occupation.occupation_uri, []) if occupation.occupation_uri else []
             status = "closed" if v.valid_through and v.valid_through < today else "open"
             out.append(EnrichedVacancy(vacancy=v, occupation=occupation, place=located.place,

@@ -32,6 +32,7 @@ def test_unknown_postcode_falls_back_to_a_neighbour_in_the_same_area(geo):
     found = locate(geo, JobLocation(postal_code="3519 XX"))  # 3516-3519 are not in the table; 3515 is
     assert (found.place.postcode, found.place.method, found.place.municipality_code) == ("3515", "postcode_neighbour", "GM0344")
     assert "neighbouring postcode 3515" in found.warnings[0]
+    assert found.warnings[0].nl == "postcode 3519 staat niet in de postcodetabel: geplaatst bij de naburige postcode 3515"
 
 
 def test_place_name_and_spelling_variant(geo):
@@ -49,6 +50,9 @@ def test_ambiguous_or_unknown_place_is_reported_not_guessed(geo):
     assert unknown.place.method == "unknown" and unknown.place.latitude is None
     assert unknown.warnings == ("place 'Blorpdorp' not found in the Dutch places list; location left unknown",)
     assert locate(geo, JobLocation()).warnings == ("no postcode, coordinates or place given; location left unknown",)
+    # the desk's page shows the Dutch, which says the same
+    assert unknown.warnings[0].nl == "plaats 'Blorpdorp' staat niet in de lijst van Nederlandse plaatsen; locatie onbekend gelaten"
+    assert "niet eenduidig" in ambiguous.warnings[0].nl and "20 gemeenten" in ambiguous.warnings[0].nl
 
 
 def test_coordinates_give_the_nearest_postcode_and_foreign_ones_stay_unknown(geo):
@@ -57,6 +61,7 @@ def test_coordinates_give_the_nearest_postcode_and_foreign_ones_stay_unknown(geo
     assert found.place.latitude == 52.09  # the given point is kept
     paris = locate(geo, JobLocation(latitude=48.86, longitude=2.35))
     assert not paris.place.known and "not in the Netherlands" in paris.warnings[0]
+    assert paris.warnings[0].nl == "coördinaten 48.86, 2.35 liggen niet in Nederland; locatie onbekend gelaten"
     abroad = locate(geo, JobLocation(postal_code="3511", country="BE"))
     assert not abroad.place.known
 

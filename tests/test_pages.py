@@ -385,6 +385,12 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
     [v] = api.driver.execute_query("MATCH (v:Vacancy {id: 'V-FORM-1'}) RETURN v.hours_per_week AS h",
                                    database_=api.db).records
     assert v["h"] == 32
+    assert "Toegevoegd, maar let op" not in added.text  # nothing to note about this one
+    nowhere = desk.post("/werkgever/vacature", data={"csrf": token, "identifier": "V-FORM-3", "title": "Kok",
+                                                      "postal_code": "0000", "date_posted": "2026-11-01"})
+    assert "toegevoegd: 1" in nowhere.text and "Toegevoegd, maar let op" in nowhere.text  # landed, with what to check
+    assert ("<td>het formulier</td><td>Werkplek</td><td>postcode &#39;0000&#39; niet herkend; locatie onbekend gelaten</td>"
+            in nowhere.text)
     wrong = desk.post("/werkgever/vacature", data={"csrf": token, "identifier": "V-FORM-2", "title": "",
                                                     "hours_per_week": "-5"})
     assert "niet toegevoegd: 1" in wrong.text and 'value="V-FORM-2"' in wrong.text

@@ -160,7 +160,7 @@ def test_unknown_location_lands_with_a_warning(atlas, settings, tmp_path):
     report = run(atlas, settings, [path])
     assert report.landed == 1 and report.exit_code == 0
     assert [(w.location, w.field) for w in report.warnings] == [("/0", "jobLocation")]
-    assert "Blorpdorp" in report.warnings[0].reason
+    assert "Blorpdorp" in report.warnings[0].reason and "locatie onbekend gelaten" in report.warnings[0].reason_nl
     row = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.location AS loc, v.location_method AS m, "
                 "v.locality_given AS given")[0]
     assert row == {"loc": None, "m": "unknown", "given": "Blorpdorp"}
@@ -172,6 +172,8 @@ def test_explicit_and_inherited_requirements_are_distinguishable(atlas, settings
     report = run(atlas, settings, [path])
     assert [w.reason for w in report.warnings] == [
         "skill 'heftruckcertificaat' not found among the atlas' competencies: kept as text"]
+    assert report.warnings[0].reason_nl == ("vaardigheid 'heftruckcertificaat' niet gevonden onder de competenties "
+                                            "van de atlas: als tekst bewaard")
     rows = query(atlas, settings, "MATCH (v:Vacancy)-[r:REQUIRES]->(c) RETURN c.uri AS uri, r.origin AS origin, "
                  "r.origins AS origins, r.relation AS relation ORDER BY uri")
     by_uri = {r["uri"]: r for r in rows}

@@ -83,17 +83,25 @@ _FORM_FIELDS = {"identifier": "field_identifier", "title": "field_title", "hirin
                 "jobLocation.address": "field_postal_code", "hoursPerWeek": "field_hours_per_week",
                 "workHours": "field_hours_per_week", "employmentType": "field_employment_type",
                 "educationRequirements": "field_education", "datePosted": "field_date_posted",
-                "description": "field_description"}
+                "description": "field_description", "jobLocation": "field_location", "skills": "field_skills"}
 _ROW, _LINE, _ITEM = re.compile(r"row (\d+)$"), re.compile(r"line (\d+)(?:, column (\d+))?"), re.compile(r"/(\d+)")
 
 
 def problem_rows(items: list[dict], lang: str, t, from_form: bool = False) -> list[dict]:
     """An ingest answer's rejected items as a page lists them: where (the form, or a place in the
     file as the desk sees it), the field by its label on the form, the reason in the page's language."""
-    return [{"where": _place(problem["location"], t, from_form),
-             "field": t(_FORM_FIELDS[problem["field"]]) if problem["field"] in _FORM_FIELDS else problem["field"],
-             "reason": (problem.get("reason_nl") if lang == "nl" else None) or problem["reason"]}
-            for item in items for problem in item["problems"]]
+    return [_problem_row(problem, lang, t, from_form) for item in items for problem in item["problems"]]
+
+
+def warning_rows(warnings: list[dict], lang: str, t, from_form: bool = False) -> list[dict]:
+    """What landed but deserves a look (a place not found, a skill kept as text), listed the same way."""
+    return [_problem_row(warning, lang, t, from_form) for warning in warnings]
+
+
+def _problem_row(problem: dict, lang: str, t, from_form: bool) -> dict:
+    return {"where": _place(problem["location"], t, from_form),
+            "field": t(_FORM_FIELDS[problem["field"]]) if problem["field"] in _FORM_FIELDS else problem["field"],
+            "reason": (problem.get("reason_nl") if lang == "nl" else None) or problem["reason"]}
 
 
 def _place(location: str, t, from_form: bool) -> str:

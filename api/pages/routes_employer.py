@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api import vacancy_reads
 from api.access import Role
-from api.pages.adapters import problem_rows
+from api.pages.adapters import problem_rows, warning_rows
 from api.pages.web import Page, PageError, page, posted, redirect, render
 from api.services import shortlist as shortlist_service
 from api.services.introductions import request_introduction
@@ -32,6 +32,7 @@ def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: 
                                                municipality=None, offset=offset, limit=PER_PAGE)
     return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE,
                   result=result, problems=problem_rows(result["items"], p.lang, p.t, from_form) if result else [],
+                  warnings=warning_rows(result["warnings"], p.lang, p.t, from_form) if result else [],
                   form=form or {}, today=date.today().isoformat())
 
 

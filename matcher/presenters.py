@@ -6,7 +6,7 @@ from datetime import date
 import typer
 
 from matcher.explain import GapItem
-from matcher.scoring import MatchScore, RequirementResult
+from matcher.scoring import MatchScore, RequirementResult, level_counted_as
 from matcher.service import Match, WhatIf
 
 
@@ -70,6 +70,9 @@ def gap_as_dict(g: GapItem) -> dict:
     return {"competency": g.requirement.competency, "label": g.requirement.label,
             "label_lang": g.requirement.label_lang, "essential": g.requirement.essential, "status": g.status.value,
             "current_level": None if g.current_level is None else round(g.current_level, 3),
+            # what an unknown counts as in the fit today (matcher/scoring.py's prior)
+            "counted_as_level": None if g.current_level is not None else round(
+                level_counted_as(g.requirement.required_level, g.requirement.prior), 3),
             "required_level": round(g.requirement.required_level, 3), "gain": round(g.gain, 4),
             "unlocks": g.unlocks, "trait": g.trait}
 

@@ -75,6 +75,12 @@ def partly_margin(prior: float) -> float:
 PARTLY_MARGIN = partly_margin(PRIOR)  # ~0.105 below the required level for a general ability
 
 
+def level_counted_as(required_level: float, prior: float) -> float:
+    """The level an unknown requirement counts as today: where credit equals its prior, so a
+    measurement at this level leaves the expected fit as it is (a what-if starts there)."""
+    return max(0.0, required_level - partly_margin(prior))
+
+
 def requirement_weight(importance, essential):
     """importance x 1 for an essential requirement, x 0.5 for an optional one (scalars or arrays)."""
     if isinstance(essential, (bool, np.bool_)):  # one requirement: plain arithmetic (np.where costs ~5 µs)

@@ -330,6 +330,16 @@ def test_gap_page_and_what_if_fragment(api):
     assert "<html" in full.text and 'value="100"' in full.text and " → " in full.text
     assert b.get("/klanten/K-2/ontwikkelpunten?vacature=V-404").status_code == 404
     assert "vacatures binnen 25 km" in full.text  # the reach the service counted with
+    # Every slider starts on its step where its o: says, so an untouched one is never a change; an
+    # unmeasured competency starts at the level it counts as now, not at 0.
+    sliders = re.findall(r'name="o:([^"]+)" value="(\d+)">\s*<input id="s-\d+" type="range" min="0" max="100" '
+                         r'step="5" name="l:\1"\s*value="(\d+)"', r.text)
+    assert sliders and all(o == v and int(v) % 5 == 0 for _, o, v in sliders)
+    gaps = {g["competency"]: g for g in api.client.get("/clients/K-2/gap", params={"vacancy_id": "V-1"},
+                                                      headers=api.h("coach_b")).json()["gaps"]}
+    unknown = [(c, int(v)) for c, _, v in sliders if gaps[c]["current_level"] is None]
+    assert unknown and all(v == 5 * round(gaps[c]["counted_as_level"] * 20) > 0 for c, v in unknown)
+    assert "telt nu als" in r.text
 
 
 def test_gap_for_an_occupation_is_titled_in_the_page_language(api):

@@ -12,7 +12,7 @@ from matcher.explain import explain, gap_items, hypothetical, WHAT_IF_CONFIDENCE
 from matcher.presenters import fit_text, match_as_dict
 from matcher.scoring import (AT_REQUIRED, PARTLY_MARGIN, PRIOR, SHORTFALL_PENALTY, SPECIFIC_PRIOR, Evidence,
                              Requirements,
-                             Requirement, Status, credit, partly_margin, prior_of, score_requirements)
+                             Requirement, Status, credit, level_counted_as, partly_margin, prior_of, score_requirements)
 from matcher.service import Match
 
 REQS = [Requirement("a", "A", 0.8, importance=4, essential=True),
@@ -39,6 +39,18 @@ def test_an_empty_profile_is_the_prior_with_the_whole_range_open():
 def test_the_prior_is_higher_for_general_abilities_than_for_specific_skills():
     assert prior_of("onet:1.C.3.a") == PRIOR > prior_of("http://data.europa.eu/esco/skill/x") == SPECIFIC_PRIOR
     assert partly_margin(SPECIFIC_PRIOR) > partly_margin(PRIOR) == PARTLY_MARGIN
+
+
+@given(st.floats(0.3, 1.0), st.sampled_from(["onet:1.C.1.a", "http://data.europa.eu/esco/skill/x"]))
+def test_a_what_if_at_the_level_an_unknown_counts_as_leaves_the_expected_fit_as_it_is(required, competency):
+    req = Requirement(competency, "X", required)
+    start = level_counted_as(required, req.prior)
+    before = score_requirements([req], {})
+    assert math.isclose(score_requirements([req], hypothetical({}, [(competency, start)])).fit, before.fit,
+                        abs_tol=1e-9)
+    # above it the fit rises, below it falls: the slider moves both ways from where it starts
+    assert score_requirements([req], hypothetical({}, [(competency, start + 0.05)])).fit > before.fit
+    assert score_requirements([req], hypothetical({}, [(competency, start - 0.05)])).fit < before.fit
 
 
 def test_low_confidence_widens_the_range_and_pulls_towards_the_prior():

@@ -163,11 +163,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "gap_and_what_if": ("Ontwikkelpunten en wat als", "Gap and what-if"),
     "what_if": ("Wat als", "What if"),
     "what_if_help": ("Schuif een competentie naar een ander niveau: de geschiktheid, de rang en de vacatures "
-                     "in de buurt veranderen mee. Er wordt niets opgeslagen.",
+                     "in de buurt veranderen mee. Een competentie die nog niet gemeten is, begint bij het niveau "
+                     "waarvoor ze nu meetelt. Er wordt niets opgeslagen.",
                      "Move a competency to another level: the fit, the rank and the vacancies nearby change "
-                     "with it. Nothing is stored."),
+                     "with it. A competency not yet measured starts at the level it counts as now. Nothing is stored."),
     "calculate": ("Bereken", "Calculate"),
     "now": ("nu", "now"),
+    "counts_as": ("telt nu als", "counts now as"),
     "needed": ("nodig", "needed"),
     "opens": ("opent", "opens"),
     "vacancies_within": ("vacatures binnen", "vacancies within"),

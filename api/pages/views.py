@@ -30,6 +30,17 @@ def pct(x: float | None) -> int:
     return 0 if x is None else int(round(100 * float(x)))
 
 
+SLIDER_STEP = 5  # per cent; the template's range inputs use the same step
+
+
+def slider_start(gap: dict) -> int:
+    """Where a what-if slider starts: the level measured, or for an unknown the level it counts as
+    today, on the slider's own step (a browser moves a value off the step onto it, and the moved
+    value would then count as a change the coach never made)."""
+    level = gap["current_level"] if gap["current_level"] is not None else gap["counted_as_level"]
+    return SLIDER_STEP * round(pct(level) / SLIDER_STEP)
+
+
 def shown_gate(gate: str | None, measured: bool | None = None) -> str:
     """The gate as a reader is told it: "matchable" where no measurement ever carried a gate block
     is nobody's finding, shown as unknown ("nog niet bepaald"); None (a profile derived before

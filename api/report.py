@@ -213,6 +213,22 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
+# The report's parts in reading order: what is about the client, then the advice, which moves
+# with the vacancies around them (a report seen yesterday differs today in those alone).
+ABOUT_CLIENT = ("measured", "strengths", "availability", "agreements", "sensitive")
+ADVICE = ("occupations", "vacancies", "develop", "not_measured")
+
+
+def changed_parts(seen: dict, now: dict) -> list[str]:
+    """The parts of the report that differ between a version seen and the current one."""
+    return [part for part in (*ABOUT_CLIENT, *ADVICE) if seen.get(part) != now.get(part)]
+
+
+def last_seen_other(current_hash: str, acks: list[dict]) -> str | None:
+    """The hash of the newest acknowledged version other than the current one (acks newest first)."""
+    return next((a["hash"] for a in acks if a["hash"] != current_hash), None)
+
+
 def acknowledgement_state(current_hash: str, acks: list[dict]) -> dict:
     """Per role (coach, client) the newest acknowledgement and whether it is of this version;
     `changed` when an acknowledgement exists for another version (the report changed after it was

@@ -10,7 +10,9 @@ import re
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from api.report import acknowledgement_state, content_hash, for_other_reader, options, report_content
+from api.pages.report_words import changed_line, words
+from api.report import (acknowledgement_state, changed_parts, content_hash, for_other_reader, last_seen_other, options,
+                        report_content)
 from api_fixtures import api, audit_count  # noqa: F401  (fixture)
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -108,6 +110,20 @@ def test_acknowledgement_state_per_role():
     assert acknowledgement_state("none", [])["changed"] is False
 
 
+def test_what_changed_since_a_version_was_seen_is_named_and_advice_alone_is_told_apart():
+    seen = report_content(FACTS, options())
+    assert changed_parts(seen, seen) == []
+    moved = {**seen, "vacancies": [{"title": "Kok"}], "develop": []}  # only the work around the client moved
+    state = {"changed": True, "changed_parts": changed_parts(seen, moved)}
+    assert state["changed_parts"] == ["vacancies", "develop"]
+    w = words("nl")
+    assert changed_line(state, w).endswith("Veranderd: vacatures, ontwikkelpunten. Wat over u zelf staat, is gelijk gebleven.")
+    about = {**moved, "agreements": "Iets anders."}
+    line = changed_line({"changed": True, "changed_parts": changed_parts(seen, about)}, w)
+    assert "Veranderd: afspraken, vacatures, ontwikkelpunten." in line and "gelijk gebleven" not in line
+    assert last_seen_other("new", [{"hash": "new"}, {"hash": "old"}, {"hash": "older"}]) == "old"
+
+
 def test_report_page_in_plain_dutch_and_audited(api):
     coach = signed_in(api, "coach")
     html, digest, _ = opened(coach)
@@ -160,6 +176,7 @@ def test_both_acknowledgements_are_stored_with_the_hash_and_a_change_needs_new_o
                                   "report_lang": "nl"}).status_code == 303
     html, changed, token = opened(coach)
     assert changed != digest and "Dit rapport is veranderd" in html and "Volgende week gesprek bij de bakker." in html
+    assert "Veranderd: afspraken." in html and "gelijk gebleven" not in html  # what changed since it was seen
     assert html.count("alleen een andere versie") == 2
     # The version that was acknowledged stays readable, exactly as it was, with its acknowledgements.
     assert html.count(f'href="/klanten/K-1/rapport?versie={digest}"') == 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from api.pages.report_words import (ack_line, day, decision_line, develop_line, fit, measured_line, number, shown_gate,
+from api.pages.report_words import (ack_line, changed_line, day, decision_line, develop_line, fit, measured_line, number, shown_gate,
                                     words)
 
 ENCODING = "windows-1252"
@@ -67,7 +67,7 @@ def render(content: dict, digest: str, state: dict) -> bytes:
     heading(f"{w('report_for')} {content['client']}", 16)
     para(w("intro"))
     if state["changed"]:
-        para(w("changed"), "B")
+        para(changed_line(state, w), "B")
 
     heading(w("measured_h"))
     items([measured_line(m, w) for m in content["measured"]] or [w("nothing_measured")])
@@ -120,7 +120,7 @@ def render(content: dict, digest: str, state: dict) -> bytes:
     if state["complete"]:
         para(w("complete"))
     elif state["changed"]:
-        para(w("changed"), "B")
+        para(changed_line(state, w), "B")
     pdf.ln(1)
     pdf.set_font("Helvetica", size=8.5)
     pdf.cell(0, 4.5, _safe(f"{w('version')}:"), new_x="LMARGIN", new_y="NEXT")

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.pages.views import day, number, shown_gate  # noqa: F401  (as on the other pages)
+from api.report import ABOUT_CLIENT
 from matcher.presenters import fit_text
 from matcher.service import REACH_KM
 
@@ -71,6 +72,18 @@ WORDS: dict[str, tuple[str, str]] = {
                 "opnieuw bekijken en bevestigen.",
                 "This report changed after it was seen and discussed. Coach and client need to look at it "
                 "again and confirm."),
+    "changed_what": ("Veranderd", "Changed"),
+    "changed_advice_only": ("Wat over u zelf staat, is gelijk gebleven.",
+                            "What is said about you has stayed the same."),
+    "part_measured": ("metingen", "measurements"),
+    "part_strengths": ("sterke punten", "strengths"),
+    "part_availability": ("beschikbaarheid", "availability"),
+    "part_agreements": ("afspraken", "agreements"),
+    "part_sensitive": ("gevoelige gegevens", "sensitive information"),
+    "part_occupations": ("beroepen", "occupations"),
+    "part_vacancies": ("vacatures", "vacancies"),
+    "part_develop": ("ontwikkelpunten", "competencies to develop"),
+    "part_not_measured": ("nog niet gemeten", "not measured yet"),
     "complete": ("Coach en klant hebben deze versie gezien en besproken.",
                  "Coach and client have seen and discussed this version."),
     "version": ("Versie (controlegetal)", "Version (checksum)"),
@@ -157,6 +170,16 @@ def measured_line(m: dict, w) -> str:
 def develop_line(d: dict, w) -> str:
     kind = w("essential") if d["essential"] else w("optional")
     return f"{d['label']} ({kind}): +{d['opens']} {w('vacancies_within')}"
+
+
+def changed_line(state: dict, w) -> str:
+    """Why the report must be confirmed again, and what changed since it was seen: the coach can
+    tell the client whether anything about them changed or only the work on offer."""
+    parts = state.get("changed_parts") or []
+    if not parts:
+        return w("changed")
+    line = f"{w('changed')} {w('changed_what')}: {', '.join(w('part_' + p) for p in parts)}."
+    return f"{line} {w('changed_advice_only')}" if not set(parts) & set(ABOUT_CLIENT) else line
 
 
 def ack_line(state: dict, role: str, w) -> str:

@@ -112,8 +112,11 @@ def current(driver: Driver, database: str, app_state, key: str, words: Words) ->
     if built is None:
         return None
     acks = repo.acknowledgements(driver, database, key)
-    return {**built, "options": opts, "saved": saved, "acknowledgements": acks,
-            "state": report.acknowledgement_state(built["hash"], acks)}
+    state = report.acknowledgement_state(built["hash"], acks)
+    if state["changed"]:  # say what changed since it was seen: often only the vacancies around the client
+        seen = repo.version(driver, database, key, report.last_seen_other(built["hash"], acks))
+        state["changed_parts"] = report.changed_parts(seen["content"], built["content"]) if seen else []
+    return {**built, "options": opts, "saved": saved, "acknowledgements": acks, "state": state}
 
 
 def stored(driver: Driver, database: str, key: str, digest: str) -> dict | None:

@@ -7,7 +7,14 @@
   missing competencies — no identity, no psychological detail, no life domains, and no competency
   that a sensitive scale reaches — until the client has consented to share with that vacancy;
   then name and e-mail are added for that vacancy only. A withdrawal changes the pseudonym.
-- An admin manages tokens and assignments and reads the audit log; it does not read client data.
+- An employer desk works for the employers of one or more labour-market regions (a
+  werkgeversservicepunt serves its arbeidsmarktregio): it sees the vacancies located there and
+  those it added itself, wherever they are. Any other vacancy is to it exactly like one that does
+  not exist, and it cannot change one by sending the same identifier. A desk no admin gave a
+  region sees only what it added. Coaches and CTC advisors see every vacancy: they search for
+  their clients across regions.
+- An admin manages tokens, assignments and desks' regions and reads the audit log; it does not
+  read client data.
 """
 from __future__ import annotations
 
@@ -71,6 +78,26 @@ def may_see_client(principal: Principal, assignment: Assignment | None) -> bool:
     if principal.role is Role.CTC_ADVISOR:
         return principal.subject in assignment.advisors
     return False
+
+
+@dataclass(frozen=True)
+class DeskScope:
+    """The vacancies an employer desk works for: those in its regions and those it added."""
+    subject: str
+    regions: frozenset[str] = frozenset()
+
+    def covers(self, region_code: str | None, added_by: str | None) -> bool:
+        return added_by == self.subject or (region_code is not None and region_code in self.regions)
+
+
+def vacancy_scope(principal: Principal, regions: Iterable[str]) -> DeskScope | None:
+    """The scope a principal's vacancy reads are limited to; None: every vacancy."""
+    return DeskScope(principal.subject, frozenset(regions)) if principal.role is Role.EMPLOYER_DESK else None
+
+
+def may_see_vacancy(scope: DeskScope | None, owner: tuple[str | None, str | None] | None) -> bool:
+    """`owner`: the vacancy's (region code, added by), None when there is no such vacancy."""
+    return owner is not None and (scope is None or scope.covers(*owner))
 
 
 def may_erase_client(principal: Principal, assignment: Assignment | None) -> bool:

@@ -16,11 +16,13 @@ from neo4j import Driver, RoutingControl
 
 from api.access import Role
 from api.auth import TokenStore, tokens_file
+from api import desk_repository
 from api.client_repository import assign
 from graph_schema.migrate import migrate
 from graph_schema.settings import Settings
 
 DEMO_COACH, DEMO_ADVISOR, DEMO_DESK, DEMO_ADMIN = "coach-demo", "ctc-demo", "desk-demo", "admin-demo"
+DEMO_DESK_REGIONS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
     from competency_atlas.instrument_repository import write_instruments
     from ingest.vacancy_generator import areas_from_csv, generate_postings, load_sources, write_postings
     from ingest.vacancy_ingest import build_enricher, ingest_paths as ingest_vacancies
+    from ingest.geo import region_names
     from ingest.measurement_ingest import rederive
     from matcher.freshness import bump_generation
     from matcher.service import MatchService
@@ -72,6 +75,11 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
         assign(driver, db, key, "coach", DEMO_COACH)
         if i % 3 == 0:
             assign(driver, db, key, "ctc_advisor", DEMO_ADVISOR)
+    # the demo's desk works for the three regions with the most vacancies (api/access.py)
+    regions = desk_repository.busiest_regions(driver, db, DEMO_DESK_REGIONS)
+    desk_repository.set_regions(driver, db, DEMO_DESK, regions, "demo")
+    names = region_names(s.data_dir)
+    print(f"  {DEMO_DESK} works for the vacancies of {', '.join(f'{c} {names.get(c, c)}' for c in regions)}")
     _step("derive every profile with the current rules", lambda: rederive(driver, db))
     with driver.session(database=db) as session:
         session.execute_write(bump_generation)

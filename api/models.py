@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -400,6 +400,19 @@ class AssignmentIn(BaseModel):
     client_key: str = Field(min_length=1, max_length=client_keys.MAX_LENGTH, pattern=client_keys.PATTERN)
     role: Literal["coach", "ctc_advisor"]
     subject: str = Field(min_length=1, max_length=200)
+
+
+class DeskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"regions": ["AM13", "AM14"]}]})
+    regions: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(
+        max_length=50, description="Labour-market region codes (arbeidsmarktregio, CBS: AM01...) the desk serves; "
+                                   "[] leaves it only the vacancies it added.")
+
+
+class DeskOut(BaseModel):
+    model_config = _example({"subject": "desk-utrecht", "regions": [{"code": "AM13", "name": "Midden-Utrecht"}]})
+    subject: str
+    regions: list[dict[str, str]]
 
 
 class AuditEntryOut(BaseModel):

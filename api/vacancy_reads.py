@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from api.access import DeskScope
 from api.values import plain
 from graph_schema.db import read
 
@@ -14,6 +15,7 @@ _LIST = f"""
 MATCH (v:Vacancy)
 WHERE ($status IS NULL OR v.status = $status) AND ($region IS NULL OR v.region_code = $region)
   AND ($municipality IS NULL OR v.municipality_code = $municipality)
+  AND ($desk IS NULL OR v.region_code IN $desk_regions OR v.added_by = $desk)
 WITH v ORDER BY v.id
 WITH collect(v) AS rows
 RETURN size(rows) AS total, [v IN rows[$offset..$offset + $limit] |
@@ -31,9 +33,12 @@ RETURN v {{{_FIELDS}, .description}} AS vacancy,
 
 
 def list_vacancies(driver: Driver, database: str, *, status: str | None, region: str | None,
-                   municipality: str | None, offset: int, limit: int) -> tuple[int, list[dict]]:
+                   municipality: str | None, offset: int, limit: int,
+                   scope: DeskScope | None = None) -> tuple[int, list[dict]]:
+    """A page of vacancies; `scope`: only those an employer desk works for (api/access.py)."""
     records, _, _ = read(driver, _LIST, database, status=status, region=region, municipality=municipality,
-                         offset=offset, limit=limit)
+                         offset=offset, limit=limit, desk=scope.subject if scope else None,
+                         desk_regions=sorted(scope.regions) if scope else [])
     return records[0]["total"], [plain(i) for i in records[0]["items"]]
 
 

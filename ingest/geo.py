@@ -226,6 +226,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=2)
+def region_names(data_dir: Path) -> dict[str, str]:
+    """Labour-market region code -> name (CBS), without loading the rest of the geography."""
+    return {r["am_code"]: r["am_name"] for r in _rows(data_dir / "nl-geo" / "gemeenten_2026.csv")}
+
+
+@lru_cache(maxsize=2)
 def load_geography(data_dir: Path) -> Geography:
     folder = data_dir / "nl-geo"
     areas = [Area(r["pc4"].zfill(4), float(r["lat"]), float(r["lon"]), r["gemeente_code"])

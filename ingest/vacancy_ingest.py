@@ -160,7 +160,10 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver, database: str,
                    enricher: Enricher, *, run_id: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                    today: date | None = None, progress: bool = False,
-                   hook: Callable[[str], None] | None = None) -> VacancyIngestReport:
+                   hook: Callable[[str], None] | None = None, added_by: str | None = None,
+                   not_theirs: Callable[[list[str]], set[str]] | None = None) -> VacancyIngestReport:
+    """`added_by`: who adds new vacancies (an employer desk; kept on the vacancy from then on);
+    `not_theirs`: which stored identifiers among a batch's the sender may not change (rejected)."""
     today = today or date.today()
     report = VacancyIngestReport(kind="vacancies", run_id=run_id or uuid.uuid4().hex[:12])
     known = enricher.codes.known()
@@ -189,6 +192,16 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
             started = time.perf_counter()
         report.seconds["read_validate"] += time.perf_counter() - started
 
+    def theirs_only(batch: list[Validated]) -> list[Validated]:
+        foreign = not_theirs([b.vacancy.id for b in batch]) if not_theirs else set()
+        for b in batch:
+            if b.vacancy.id in foreign:
+                report.rejections.append(Rejection((Problem(b.record.source, b.record.location, "identifier", Why(
+                    f"vacancy {b.vacancy.id!r} exists and is not one this desk works for: not changed",
+                    f"vacature {b.vacancy.id!r} bestaat al en hoort niet bij deze balie: niet gewijzigd")),),
+                    b.record.raw, b.record.fmt))
+        return [b for b in batch if b.vacancy.id not in foreign]
+
     def changed_only(batch: list[Validated]) -> list[Validated]:
         # A daily feed republishes most vacancies unchanged: those are counted, not enriched again
         # (the write would find the same content hash and skip them anyway).
@@ -201,7 +214,8 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
 
     def write(enriched: list[EnrichedVacancy]) -> tuple[BatchOutcome, float]:
         started = time.perf_counter()
-        return write_vacancies(driver, database, enriched, report.run_id, hook), time.perf_counter() - started
+        return (write_vacancies(driver, database, enriched, report.run_id, hook, added_by=added_by),
+                time.perf_counter() - started)
 
     def count(enriched: list[EnrichedVacancy], outcome: BatchOutcome, seconds: float) -> None:
         report.seconds["write"] += seconds
@@ -222,7 +236,7 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: tuple[list[EnrichedVacancy], Future] | None = None
         for batch in _chunks(valid_stream(), batch_size):
-            batch = changed_only(batch)
+            batch = changed_only(theirs_only(batch))
             if not batch:
                 continue
             enriched, warnings = enricher.enrich(batch, today)

@@ -99,7 +99,7 @@ REMOVE h.id
 _UPSERT = """
 UNWIND $rows AS row
 MERGE (v:Vacancy {id: row.id})
-ON CREATE SET v.first_seen_at = datetime($now), v.version = 1
+ON CREATE SET v.first_seen_at = datetime($now), v.version = 1, v.added_by = $added_by
 ON MATCH SET v.version = coalesce(v.version, 1) + 1
 SET v += row.props, v.updated_at = datetime($now),
     v.location = CASE WHEN row.lat IS NULL THEN null ELSE point({latitude: row.lat, longitude: row.lon}) END
@@ -170,7 +170,7 @@ class BatchOutcome:
 
 
 def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: str, now: str,
-                 hook: Callable[[str], None] | None = None) -> BatchOutcome:
+                 hook: Callable[[str], None] | None = None, added_by: str | None = None) -> BatchOutcome:
     ids = [i.vacancy.id for i in items]
     known = {r["id"]: r["hash"] for r in tx.run(_HASHES, ids=Bulk(ids))}
     if hook is not None:
@@ -181,7 +181,7 @@ def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: s
     if changed:
         tx.run(_SNAPSHOT, ids=[i.vacancy.id for i in changed], now=now).consume()
     if changed or new:
-        tx.run(_UPSERT, rows=Bulk(_row(i, run_id) for i in changed + new), now=now).consume()
+        tx.run(_UPSERT, rows=Bulk(_row(i, run_id) for i in changed + new), now=now, added_by=added_by).consume()
         if hook is not None:
             hook("upsert")
         bump_generation(tx)  # the matcher's indexes rebuild when they see it
@@ -196,11 +196,12 @@ def stored_hashes(driver: Driver, database: str, ids: list[str]) -> dict[str, st
 
 
 def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy], run_id: str,
-                    hook: Callable[[str], None] | None = None) -> BatchOutcome:
-    """One transaction per call: callers pass one batch of N vacancies."""
+                    hook: Callable[[str], None] | None = None, added_by: str | None = None) -> BatchOutcome:
+    """One transaction per call: callers pass one batch of N vacancies. `added_by` is kept on the
+    new ones (the employer desk that added them)."""
     now = datetime.now(timezone.utc).isoformat()
     with write_session(driver, database) as session:
-        outcome = session.execute_write(_write_batch, items, run_id, now, hook)
+        outcome = session.execute_write(_write_batch, items, run_id, now, hook, added_by)
     if hook is not None:
         hook("committed")
     return outcome

@@ -42,6 +42,7 @@ CREATE (v1:Vacancy {id: 'V-1', title: 'Kok', status: 'open', region_code: 'WR12'
                     location: point({latitude: 52.09, longitude: 5.12})})
 CREATE (v2:Vacancy {id: 'V-2', title: 'Zelfstandig kok', status: 'open', region_code: 'WR12'})
 CREATE (v1)-[:FOR_OCCUPATION]->(o), (v2)-[:FOR_OCCUPATION]->(o)
+CREATE (:Desk {subject: 'desk-1', regions: ['WR12']})  // the employer desk works for the vacancies' region
 FOREACH (v IN [v1, v2] |
   CREATE (v)-[:REQUIRES {origin: 'profile', relation: 'essential', required_level: 0.6, importance: 1.0}]->(a)
   CREATE (v)-[:REQUIRES {origin: 'profile', relation: 'essential', required_level: 0.5, importance: 1.0}]->(b)

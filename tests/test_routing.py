@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 from neo4j import WRITE_ACCESS, RoutingControl
 
-from api import (audit, client_repository, decision_repository, match_repository, mi_repository, report_repository,
-                 vacancy_reads)
+from api import (audit, client_repository, decision_repository, desk_repository, match_repository, mi_repository,
+                 report_repository, vacancy_reads)
 from api.access import Principal, Role
 from api.services import lookup as lookup_service
 from api.services import measurements as measurement_service
@@ -310,6 +310,13 @@ CASES = [
          lambda d, w: vacancy_reads.list_vacancies(d, w.db, status="open", region=None, municipality=None,
                                                    offset=0, limit=10)),
     case("vacancy_reads.get_vacancy", "read", lambda d, w: vacancy_reads.get_vacancy(d, w.db, "V-1")),
+    # api/desk_repository.py
+    case("desk_repository.regions", "read", lambda d, w: desk_repository.regions(d, w.db, "desk-1")),
+    case("desk_repository.set_regions", "write",
+         lambda d, w: desk_repository.set_regions(d, w.db, "desk-routing", ["AM13"], "admin-1")),
+    case("desk_repository.desks", "read", lambda d, w: desk_repository.desks(d, w.db)),
+    case("desk_repository.vacancy_owners", "read", lambda d, w: desk_repository.vacancy_owners(d, w.db, ["V-1"])),
+    case("desk_repository.busiest_regions", "read", lambda d, w: desk_repository.busiest_regions(d, w.db, 3)),
     # api/match_repository.py
     case("match_repository.vacancy", "read", lambda d, w: match_repository.vacancy(d, w.db, "V-1")),
     case("match_repository.occupation", "read", lambda d, w: match_repository.occupation(d, w.db, OCC)),

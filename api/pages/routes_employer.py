@@ -12,7 +12,7 @@ from api import vacancy_reads
 from api.access import Role
 from api.pages.adapters import problem_rows, warning_rows
 from api.pages.web import Page, PageError, page, posted, redirect, render
-from api.services import shortlist as shortlist_service
+from api.services import desks, shortlist as shortlist_service
 from api.services.introductions import request_introduction
 from api.services.vacancies import ingest_vacancy_batch, ingest_vacancy_text
 
@@ -29,7 +29,8 @@ def vacancies(offset: int = Query(0, ge=0, le=1_000_000), p: Page = Depends(page
 def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: dict | None = None,
                     from_form: bool = False):
     total, rows = vacancy_reads.list_vacancies(p.ctx.driver, p.ctx.database, status="open", region=None,
-                                               municipality=None, offset=offset, limit=PER_PAGE)
+                                               municipality=None, offset=offset, limit=PER_PAGE,
+                                               scope=desks.scope(p.ctx))
     return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE,
                   result=result, problems=problem_rows(result["items"], p.lang, p.t, from_form) if result else [],
                   warnings=warning_rows(result["warnings"], p.lang, p.t, from_form) if result else [],
@@ -54,8 +55,7 @@ def job_posting(form: dict[str, str]) -> dict:
 @router.post("/werkgever/vacature")
 def add_vacancy(sent=Depends(posted("vacancy_ingest", DESK))):
     p, form = sent
-    result = ingest_vacancy_batch(p.request.app.state.cache, p.ctx.driver, p.ctx.database, p.ctx.settings,
-                                  [job_posting(form)])
+    result = ingest_vacancy_batch(p.ctx, p.request.app.state.cache, [job_posting(form)])
     keep = None if result["items"][0]["status"] != "rejected" else form  # a rejected form keeps its input
     return _vacancies_page(p, result=result, form=keep, from_form=True)
 
@@ -63,8 +63,7 @@ def add_vacancy(sent=Depends(posted("vacancy_ingest", DESK))):
 @router.post("/werkgever/bestand")
 def upload(sent=Depends(posted("vacancy_ingest", DESK))):
     p, form = sent
-    result = ingest_vacancy_text(p.request.app.state.cache, p.ctx.driver, p.ctx.database, p.ctx.settings,
-                                 form.get("content", ""), form.get("filename", ""))
+    result = ingest_vacancy_text(p.ctx, p.request.app.state.cache, form.get("content", ""), form.get("filename", ""))
     return _vacancies_page(p, result=result)
 
 

@@ -1,4 +1,4 @@
-"""Admin: tokens, assignments (caseloads and referrals), and the audit log (read only)."""
+"""Admin: tokens, assignments (caseloads and referrals), employer desks' regions, and the audit log (read only)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from api import audit, client_repository
 from api.access import CLIENT_READERS as CASELOAD_ROLES
 from api.deps import Ctx, Paging, paging, require
-from api.models import AssignmentIn, AuditEntryOut, Page, TokenCreatedOut, TokenIn, TokenOut
+from api.models import AssignmentIn, AuditEntryOut, DeskIn, DeskOut, Page, TokenCreatedOut, TokenIn, TokenOut
 from api.problems import ApiProblem
+from api.services import desks
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -48,6 +49,20 @@ def revoke_token(request: Request, token_id: str = Path(..., min_length=8, max_l
 @router.put("/assignments", status_code=204, summary="Assign a client to a coach (caseload) or CTC advisor (referral)")
 def assign(body: AssignmentIn, ctx: Ctx = Depends(require("admin"))):
     client_repository.assign(ctx.driver, ctx.database, body.client_key, body.role, body.subject)
+
+
+@router.put("/desks/{subject}", response_model=DeskOut,
+            summary="Give an employer desk the labour-market regions whose vacancies it works for")
+def set_desk_regions(body: DeskIn, subject: str = Path(..., min_length=1, max_length=200),
+                     ctx: Ctx = Depends(require("admin"))):
+    """A desk sees the vacancies in these regions and those it added itself; the list replaces
+    the one it had (api/access.py)."""
+    return desks.set_regions(ctx, subject, body.regions)
+
+
+@router.get("/desks", response_model=list[DeskOut], summary="Employer desks and their regions")
+def list_desks(ctx: Ctx = Depends(require("admin"))):
+    return desks.list_desks(ctx)
 
 
 @router.delete("/assignments", status_code=204, summary="End an assignment")

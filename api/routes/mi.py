@@ -9,7 +9,7 @@ from api import sensitive
 from api.access import Role
 from api.deps import Ctx, require
 from api.problems import ApiProblem
-from api.services import mi as service
+from api.services import desks, mi as service
 from api.services.matching import matcher
 
 router = APIRouter(prefix="/mi", tags=["management information"])
@@ -40,6 +40,8 @@ def missing_competencies(region: str | None = Query(None, min_length=1, max_leng
             summary="Per requirement: otherwise suitable candidates it excludes")
 def exclusions(request: Request, vacancy_id: str = Path(..., min_length=1, max_length=200),
                ctx: Ctx = Depends(require("mi_vacancy"))):
+    if not desks.works_for(ctx, vacancy_id):
+        raise ApiProblem(404, "No vacancy with this id.")
     hidden = sensitive.competencies() if ctx.principal.role is Role.EMPLOYER_DESK else frozenset()
     found = service.exclusions_for_vacancy(matcher(request.app.state, ctx.driver, ctx.database), ctx.driver,
                                            ctx.database, vacancy_id, ctx.settings.mi_min_group, hidden)

@@ -1,4 +1,4 @@
-"""Vacancies: ingest (employer desk, admin), list and read (every role)."""
+"""Vacancies: ingest (employer desk, admin), list and read (every role; a desk those it works for)."""
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -9,6 +9,7 @@ from api import vacancy_reads
 from api.deps import Ctx, Paging, paging, require
 from api.models import IngestOut, Page, VacancyOut
 from api.problems import ApiProblem
+from api.services import desks
 from api.services.vacancies import ingest_vacancy_batch
 
 router = APIRouter(prefix="/vacancies", tags=["vacancies"])
@@ -27,7 +28,7 @@ def ingest_vacancies(request: Request,
                      ctx: Ctx = Depends(require("vacancy_ingest"))):
     """Validated, normalised to an occupation, requirements extracted and located, exactly like
     `atlas-match ingest vacancies`. Per item: landed or rejected with every problem."""
-    result = ingest_vacancy_batch(request.app.state.cache, ctx.driver, ctx.database, ctx.settings, items)
+    result = ingest_vacancy_batch(ctx, request.app.state.cache, items)
     request.app.state.metrics.ingest("vacancies", result)
     return result
 
@@ -38,7 +39,8 @@ def list_vacancies(status: Literal["open", "closed"] | None = Query(None),
                    municipality: str | None = Query(None, max_length=50, description="CBS municipality code."),
                    page: Paging = Depends(paging), ctx: Ctx = Depends(require("vacancy_read"))):
     total, items = vacancy_reads.list_vacancies(ctx.driver, ctx.database, status=status, region=region,
-                                                municipality=municipality, offset=page.offset, limit=page.limit)
+                                                municipality=municipality, offset=page.offset, limit=page.limit,
+                                                scope=desks.scope(ctx))
     return {"total": total, "offset": page.offset, "limit": page.limit, "items": items}
 
 
@@ -46,6 +48,6 @@ def list_vacancies(status: Literal["open", "closed"] | None = Query(None),
             responses={404: {"description": "No such vacancy."}})
 def get_vacancy(vacancy_id: str = Path(..., min_length=1, max_length=200), ctx: Ctx = Depends(require("vacancy_read"))):
     found = vacancy_reads.get_vacancy(ctx.driver, ctx.database, vacancy_id)
-    if found is None:
+    if found is None or not desks.works_for(ctx, vacancy_id):
         raise ApiProblem(404, "No vacancy with this id.")
     return found

@@ -1,8 +1,8 @@
 """Candidates for a vacancy as the caller may see them, for the JSON API and the pages alike.
 
 A coach or CTC advisor sees their own clients only, by key, with the coach's decision next to
-each. An employer desk sees every matchable candidate as a pseudonymised card (api/access.py) and
-the identity only of those who consented for this vacancy. Every listed client is an audited read.
+each. An employer desk, for a vacancy it works for, sees every matchable candidate as a
+pseudonymised card (api/access.py) and the identity only of those who consented for this vacancy. Every listed client is an audited read.
 """
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from api import audit, client_repository, match_repository, sensitive
 from api.access import Role, employer_card
 from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx
-from api.services import caseload, matching
+from api.services import caseload, desks, matching
 from matcher.service import MatchService
 
 
 def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: int, lang: str = "nl") -> dict | None:
-    """A page of ranked candidates; None when there is no such vacancy."""
+    """A page of ranked candidates; None when there is no such vacancy (or it is not the desk's)."""
+    if not desks.works_for(ctx, vacancy_id):
+        return None
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     target = matching.vacancy_target(service, vacancy_id)
     if target is None:
@@ -39,7 +41,10 @@ def candidates(ctx: Ctx, app_state: Any, vacancy_id: str, offset: int, limit: in
 
 def resolve_candidate(ctx: Ctx, app_state: Any, vacancy_id: str, candidate: str, depth: int) -> dict | None:
     """{pseudonym: client key} for `candidate` if it is on the vacancy's first `depth` cards as the
-    desk sees them ({} if not); None when there is no such vacancy. Not a read of anyone's data."""
+    desk sees them ({} if not); None when there is no such vacancy (or it is not the desk's). Not a
+    read of anyone's data."""
+    if not desks.works_for(ctx, vacancy_id):
+        return None
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     target = matching.vacancy_target(service, vacancy_id)
     if target is None:

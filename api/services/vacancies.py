@@ -9,6 +9,9 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from api.access import Role
+from api.deps import Ctx
+from api.services import desks
 from ingest.report import Problem
 from ingest.source_files import Unreadable, reader_for, unknown_file_type, uploaded_text
 from ingest.vacancy_readers import JSON_SUFFIXES, FileProblem, read_csv_text, read_json_lines, read_json_text
@@ -36,34 +39,38 @@ def _enricher(cache: dict, driver: Driver, database: str, settings: Settings):
         return cache["vacancy_enricher"]
 
 
-def ingest_vacancy_batch(cache: dict, driver: Driver, database: str, settings: Settings, items: list) -> dict:
-    return _ingest(cache, driver, database, settings, list(read_json_text(json.dumps(items), SOURCE)))
+def ingest_vacancy_batch(ctx: Ctx, cache: dict, items: list) -> dict:
+    return _ingest(ctx, cache, list(read_json_text(json.dumps(items), SOURCE)))
 
 
-def ingest_vacancy_text(cache: dict, driver: Driver, database: str, settings: Settings, text: str,
-                        filename: str) -> dict:
+def ingest_vacancy_text(ctx: Ctx, cache: dict, text: str, filename: str) -> dict:
     """A file's content as uploaded on the employer desk's page: JSON-LD (.json), JSON Lines
     (.jsonl) or CSV (.csv, also `;`-separated as Dutch Excel writes it), by the name's ending;
     pasted text without a name by its first character. The same answer per row as POST /vacancies."""
     if not text.strip("\ufeff \t\r\n"):
         empty = Problem(filename.strip() or "-", "", "", "empty: nothing to read", "leeg: er is niets te lezen")
-        return _ingest(cache, driver, database, settings, [FileProblem(empty, "json")])
+        return _ingest(ctx, cache, [FileProblem(empty, "json")])
     name = filename.strip() or ("pasted.json" if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[") else "pasted.csv")
     suffix = Path(name).suffix.lower()
     reader = reader_for(suffix, JSON_SUFFIXES, read_json_text, read_json_lines, read_csv_text)
     if reader is None:  # the command line's rule: an .xlsx is not read as malformed JSON
-        return _ingest(cache, driver, database, settings, [unknown_file_type(name, suffix, JSON_SUFFIXES)])
+        return _ingest(ctx, cache, [unknown_file_type(name, suffix, JSON_SUFFIXES)])
     try:
         text = uploaded_text(text.lstrip("\ufeff"))
     except Unreadable as exc:
         unread = Problem(name, exc.location, "", exc.reason, exc.reason_nl)
-        return _ingest(cache, driver, database, settings, [FileProblem(unread, "json")])
-    return _ingest(cache, driver, database, settings, list(reader(text, name)))
+        return _ingest(ctx, cache, [FileProblem(unread, "json")])
+    return _ingest(ctx, cache, list(reader(text, name)))
 
 
-def _ingest(cache: dict, driver: Driver, database: str, settings: Settings, records: list) -> dict:
-    enricher = _enricher(cache, driver, database, settings)
-    report = _pipeline().ingest_records(iter(records), driver, database, enricher)
+def _ingest(ctx: Ctx, cache: dict, records: list) -> dict:
+    """New vacancies are the sender's (added_by, when a desk sends them); a desk's records for a
+    stored vacancy it does not work for are rejected (api/access.py)."""
+    enricher = _enricher(cache, ctx.driver, ctx.database, ctx.settings)
+    desk = ctx.principal.role is Role.EMPLOYER_DESK
+    report = _pipeline().ingest_records(iter(records), ctx.driver, ctx.database, enricher,
+                                        added_by=ctx.principal.subject if desk else None,
+                                        not_theirs=(lambda ids: desks.not_theirs(ctx, ids)) if desk else None)
     rejected_at: dict[str, list] = {}
     for rejection in report.rejections:
         for p in rejection.problems:

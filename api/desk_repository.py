@@ -1,0 +1,53 @@
+"""Neo4j reads and writes of employer desks' regions and of whose vacancy is whose (api/access.py)."""
+from __future__ import annotations
+
+from neo4j import Driver
+
+from graph_schema.db import read
+
+_REGIONS = "MATCH (d:Desk {subject: $subject}) RETURN d.regions AS regions"
+
+_SET_REGIONS = """
+MERGE (d:Desk {subject: $subject})
+SET d.regions = $regions, d.updated_at = datetime(), d.updated_by = $by
+"""
+
+_DESKS = "MATCH (d:Desk) RETURN d.subject AS subject, d.regions AS regions ORDER BY subject"
+
+_BUSIEST = """
+MATCH (v:Vacancy {status: 'open'}) WHERE v.region_code IS NOT NULL
+RETURN v.region_code AS region, count(*) AS n ORDER BY n DESC, region LIMIT $top
+"""
+
+_OWNERS = """
+UNWIND $ids AS id
+MATCH (v:Vacancy {id: id})
+RETURN v.id AS id, v.region_code AS region, v.added_by AS added_by
+"""
+
+
+def regions(driver: Driver, database: str, subject: str) -> list[str]:
+    """The labour-market region codes a desk serves ([] when no admin gave it any)."""
+    records, _, _ = read(driver, _REGIONS, database, subject=subject)
+    return list(records[0]["regions"] or []) if records else []
+
+
+def set_regions(driver: Driver, database: str, subject: str, codes: list[str], by: str) -> None:
+    driver.execute_query(_SET_REGIONS, subject=subject, regions=sorted(set(codes)), by=by, database_=database)
+
+
+def desks(driver: Driver, database: str) -> list[dict]:
+    records, _, _ = read(driver, _DESKS, database)
+    return [{"subject": r["subject"], "regions": list(r["regions"] or [])} for r in records]
+
+
+def vacancy_owners(driver: Driver, database: str, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(region code, added by) of each stored vacancy among `ids`."""
+    records, _, _ = read(driver, _OWNERS, database, ids=ids)
+    return {r["id"]: (r["region"], r["added_by"]) for r in records}
+
+
+def busiest_regions(driver: Driver, database: str, top: int) -> list[str]:
+    """The regions with the most open vacancies (the demo's desk serves these)."""
+    records, _, _ = read(driver, _BUSIEST, database, top=top)
+    return [r["region"] for r in records]

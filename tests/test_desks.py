@@ -1,0 +1,108 @@
+"""Which vacancies an employer desk works for (api/access.py): those in its regions and those it
+added; any other is to it like one that does not exist, on every route and page, and it cannot
+change one by sending the same identifier. The policy alone, then the service on the real Neo4j."""
+from __future__ import annotations
+
+import pytest
+
+from matcher.freshness import bump_generation
+from api.access import DeskScope, Principal, Role, may_see_vacancy, vacancy_scope
+from api_fixtures import api  # noqa: F401  (fixture)
+from test_pages import csrf_of, signed_in
+
+DESK = Principal("desk-1", Role.EMPLOYER_DESK)
+
+
+def test_a_desk_covers_its_regions_and_what_it_added_and_no_other_role_is_limited():
+    scope = vacancy_scope(DESK, ["AM13"])
+    assert scope == DeskScope("desk-1", frozenset({"AM13"}))
+    assert scope.covers("AM13", None) and scope.covers("AM01", "desk-1") and scope.covers(None, "desk-1")
+    assert not scope.covers("AM01", None) and not scope.covers("AM01", "desk-2") and not scope.covers(None, None)
+    assert not vacancy_scope(DESK, []).covers("AM13", None)  # no region given: only its own
+    for role in (Role.COACH, Role.CTC_ADVISOR, Role.ADMIN):
+        assert vacancy_scope(Principal("x", role), []) is None
+    assert may_see_vacancy(None, ("AM01", None)) and not may_see_vacancy(None, None)  # absent is absent
+    assert not may_see_vacancy(scope, ("AM01", None)) and may_see_vacancy(scope, ("AM13", "desk-9"))
+
+
+FOREIGN = "V-ELSEWHERE"
+
+
+@pytest.fixture
+def elsewhere(api):
+    """A vacancy in a region desk-1 does not serve, with the same requirements as V-1."""
+    api.driver.execute_query("""
+        MATCH (v1:Vacancy {id: 'V-1'})-[r:REQUIRES]->(c)
+        MERGE (v:Vacancy {id: $id}) SET v.title = 'Kok elders', v.status = 'open', v.region_code = 'AM01'
+        CREATE (v)-[:REQUIRES {origin: r.origin, relation: r.relation, required_level: r.required_level,
+                               importance: r.importance}]->(c)
+        WITH DISTINCT v MATCH (v1:Vacancy {id: 'V-1'})-[:FOR_OCCUPATION]->(o) MERGE (v)-[:FOR_OCCUPATION]->(o)
+        """, id=FOREIGN, database_=api.db)
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(bump_generation)  # the match index sees the new vacancy
+    return api
+
+
+def test_a_vacancy_outside_the_desks_scope_is_like_one_that_does_not_exist(elsewhere):
+    api = elsewhere
+    desk, coach = api.h("employer_desk"), api.h("coach")
+    listed = api.client.get("/vacancies", headers=desk).json()
+    assert {v["id"] for v in listed["items"]} == {"V-1", "V-2"} and listed["total"] == 2
+    assert FOREIGN in {v["id"] for v in api.client.get("/vacancies", headers=coach).json()["items"]}
+    missing = api.client.get("/vacancies/V-404/candidates", headers=desk)
+    for path in ("/vacancies/{}", "/vacancies/{}/candidates", "/mi/vacancies/{}/exclusions"):
+        foreign = api.client.get(path.format(FOREIGN), headers=desk)
+        assert foreign.status_code == 404, path
+        assert api.client.get(path.format(FOREIGN), headers=coach).status_code == 200, path
+    assert missing.json()["detail"] == api.client.get(f"/vacancies/{FOREIGN}/candidates", headers=desk).json()["detail"]
+    asked = api.client.post(f"/vacancies/{FOREIGN}/introductions", headers=desk, json={"candidate": "C-0123456789abcdef"})
+    assert asked.status_code == 404
+    pages = signed_in(api, "employer_desk")
+    assert "Kok elders" not in pages.get("/werkgever").text and ">Kok<" in pages.get("/werkgever").text
+    assert pages.get(f"/werkgever/vacatures/{FOREIGN}").status_code == 404
+
+
+def test_a_desk_cannot_change_a_vacancy_it_does_not_work_for_but_keeps_what_it_adds(elsewhere):
+    api = elsewhere
+    desk = api.h("employer_desk")
+    sent = api.client.post("/vacancies", headers=desk, json=[
+        {"identifier": FOREIGN, "title": "Overgenomen", "datePosted": "2026-11-01"},
+        {"identifier": "V-DESK-1", "title": "Kok", "datePosted": "2026-11-01",
+         "jobLocation": {"address": {"postalCode": "9711", "addressCountry": "NL"}}}])  # Groningen: not WR12
+    items = {i["index"]: i for i in sent.json()["items"]}
+    assert items[0]["status"] == "rejected" and items[1]["status"] == "landed"
+    assert "hoort niet bij deze balie" in items[0]["problems"][0]["reason_nl"]
+    [row] = api.driver.execute_query(f"MATCH (v:Vacancy {{id: '{FOREIGN}'}}) RETURN v.title AS t", database_=api.db).records
+    assert row["t"] == "Kok elders"  # untouched
+    [own] = api.driver.execute_query("MATCH (v:Vacancy {id: 'V-DESK-1'}) RETURN v.added_by AS by, v.region_code AS r",
+                                     database_=api.db).records
+    assert own["by"] == "desk-1" and own["r"] != "WR12"
+    assert api.client.get("/vacancies/V-DESK-1", headers=desk).status_code == 200  # its own, wherever it is
+    again = api.client.post("/vacancies", headers=api.h("admin"), json=[
+        {"identifier": "V-DESK-1", "title": "Kok (bijgewerkt)", "datePosted": "2026-11-01"}])
+    assert again.json()["items"][0]["status"] == "landed"
+    [own] = api.driver.execute_query("MATCH (v:Vacancy {id: 'V-DESK-1'}) RETURN v.added_by AS by", database_=api.db).records
+    assert own["by"] == "desk-1"  # an update by someone else does not take it away
+    page = signed_in(api, "employer_desk")
+    changed = page.post("/werkgever/vacature", data={"csrf": csrf_of(page.get("/werkgever").text),
+                                                     "identifier": FOREIGN, "title": "Kok"})
+    assert "niet toegevoegd: 1" in changed.text and "hoort niet bij deze balie" in changed.text
+
+
+def test_an_admin_gives_a_desk_its_regions_and_a_desk_without_any_sees_only_its_own(elsewhere):
+    api = elsewhere
+    admin = api.h("admin")
+    set_ = api.client.put("/admin/desks/desk-1", headers=admin, json={"regions": ["AM01"]})
+    assert set_.status_code == 200 and set_.json() == {"subject": "desk-1", "regions": [{"code": "AM01", "name": "Groningen"}]}
+    listed = api.client.get("/vacancies", headers=api.h("employer_desk")).json()
+    assert [v["id"] for v in listed["items"]] == [FOREIGN]  # now Groningen's, no longer WR12's
+    wrong = api.client.put("/admin/desks/desk-1", headers=admin, json={"regions": ["AM01", "AM99"]})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["pointer"] == "/regions/1"
+    assert api.client.get("/admin/desks", headers=admin).json() == [set_.json()]  # the refused change left it as it was
+    assert api.client.put("/admin/desks/desk-1", headers=api.h("employer_desk"), json={"regions": []}).status_code == 403
+    entries = api.client.get("/admin/audit", headers=admin).json()["items"]
+    assert any(e["action"] == "desk_regions_set" and "desk-1" in (e.get("target") or "") for e in entries)
+    token, _ = api.app.state.tokens.create("desk-2", Role.EMPLOYER_DESK, "a desk no region was given")
+    other = {"Authorization": f"Bearer {token}"}
+    assert api.client.get("/vacancies", headers=other).json()["total"] == 0
+    assert api.client.get("/vacancies/V-1/candidates", headers=other).status_code == 404

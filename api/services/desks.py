@@ -41,7 +41,7 @@ def set_regions(ctx: Ctx, subject: str, codes: list[str]) -> dict:
     if unknown:
         raise ApiProblem(422, "Unknown labour-market region code(s).", errors=[
             {"location": "body", "pointer": f"/regions/{codes.index(c)}", "field": "regions", "type": "value_error",
-             "message": f"{c!r} is not a labour-market region code (AM01-AM35)"} for c in unknown])
+             "message": f"{c!r} is not one of the labour-market region codes (arbeidsmarktregio, e.g. AM13)"} for c in unknown])
     desk_repository.set_regions(ctx.driver, ctx.database, subject, codes, ctx.principal.subject)
     audit.record_act(ctx.driver, ctx.database, ctx.principal, "desk_regions_set", ctx.endpoint,
                      target=f"employer_desk:{subject} regions {','.join(sorted(set(codes))) or '-'}")

@@ -23,6 +23,8 @@ from graph_schema.settings import Settings
 
 DEMO_COACH, DEMO_ADVISOR, DEMO_DESK, DEMO_ADMIN = "coach-demo", "ctc-demo", "desk-demo", "admin-demo"
 DEMO_DESK_REGIONS = 3
+DEMO_NAMES = {Role.COACH: "coach", Role.CTC_ADVISOR: "ctc-adviseur", Role.EMPLOYER_DESK: "werkgeversservicepunt",
+              Role.ADMIN: "beheerder"}
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,8 @@ def demo_tokens(s: Settings) -> dict[str, str]:
     store = TokenStore(tokens_file(s))
     wanted = {Role.COACH: DEMO_COACH, Role.CTC_ADVISOR: DEMO_ADVISOR, Role.EMPLOYER_DESK: DEMO_DESK,
               Role.ADMIN: DEMO_ADMIN}
-    return {role.value: store.create(subject, role, f"demo {role.value}", created_by="demo")[0]
+    # the name is what the pages' header says: "Aangemeld als demo-werkgeversservicepunt"
+    return {role.value: store.create(subject, role, f"demo-{DEMO_NAMES[role]}", created_by="demo")[0]
             for role, subject in wanted.items()}
 
 

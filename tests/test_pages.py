@@ -396,6 +396,7 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
                                    database_=api.db).records
     assert v["h"] == 32
     assert "Toegevoegd, maar let op" not in added.text  # nothing to note about this one
+    assert 'Kandidaten bekijken: <a href="/werkgever/vacatures/V-FORM-1">V-FORM-1</a>' in added.text
     nowhere = desk.post("/werkgever/vacature", data={"csrf": token, "identifier": "V-FORM-3", "title": "Kok",
                                                       "postal_code": "0000", "date_posted": "2026-11-01"})
     assert "toegevoegd: 1" in nowhere.text and "Toegevoegd, maar let op" in nowhere.text  # landed, with what to check

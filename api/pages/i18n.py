@@ -64,6 +64,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "ingest_header": ("kopregel", "header row"),
     "ingest_the_file": ("het bestand", "the file"),
     "ingest_warnings": ("Toegevoegd, maar let op", "Added, but note"),
+    "see_candidates": ("Kandidaten bekijken", "See the candidates"),
     "ingest_note": ("Wat viel op", "What was noticed"),
     "add_vacancy": ("Vacature toevoegen", "Add a vacancy"),
     "add_vacancy_button": ("Toevoegen", "Add"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 
 from api.demo_cli import demo_app
-from api.serve_cli import serve_app, tokens_app
+from api.serve_cli import desks_app, serve_app, tokens_app
 from competency_atlas.cli import atlas_app
 from competency_atlas.instruments_cli import instruments_app
 from competency_atlas.lookup_cli import search_app
@@ -28,6 +28,7 @@ app.add_typer(client_app, name="client")
 app.add_typer(atlas_app, name="atlas")
 app.add_typer(serve_app, name="serve")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(desks_app, name="desks")
 
 
 def main() -> None:

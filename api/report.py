@@ -219,14 +219,18 @@ ABOUT_CLIENT = ("measured", "strengths", "availability", "agreements", "sensitiv
 ADVICE = ("occupations", "vacancies", "develop", "not_measured")
 
 
-def changed_parts(seen: dict, now: dict) -> list[str]:
-    """The parts of the report that differ between a version seen and the current one."""
-    return [part for part in (*ABOUT_CLIENT, *ADVICE) if seen.get(part) != now.get(part)]
+def changed_parts(seen: list[dict], now: dict) -> list[str]:
+    """The parts of the current report that differ from any version seen (each role's last one,
+    so nothing that changed for the client is left out because the coach saw it since); [] when a
+    version seen is in another language or format, where every sentence differs."""
+    if any((v.get("lang"), v.get("format")) != (now.get("lang"), now.get("format")) for v in seen):
+        return []
+    return [part for part in (*ABOUT_CLIENT, *ADVICE) if any(v.get(part) != now.get(part) for v in seen)]
 
 
-def last_seen_other(current_hash: str, acks: list[dict]) -> str | None:
-    """The hash of the newest acknowledged version other than the current one (acks newest first)."""
-    return next((a["hash"] for a in acks if a["hash"] != current_hash), None)
+def versions_seen_before(state: dict) -> list[str]:
+    """The hashes of the versions each role last acknowledged, where that is not the current one."""
+    return list(dict.fromkeys(r["ack"]["hash"] for r in state["roles"].values() if r["ack"] and not r["current"]))
 
 
 def acknowledgement_state(current_hash: str, acks: list[dict]) -> dict:

@@ -1,4 +1,5 @@
-"""`atlas-match serve` (the HTTP API under uvicorn) and `atlas-match tokens ...` (local bearer tokens)."""
+"""`atlas-match serve` (the HTTP API under uvicorn), `atlas-match tokens ...` (local bearer tokens) and
+`atlas-match desks ...` (which regions an employer desk works for)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,8 @@ from graph_schema.settings import settings
 
 serve_app = typer.Typer(help="Run the HTTP API.", invoke_without_command=True)
 tokens_app = typer.Typer(help="Local bearer tokens for the API (only their hashes are stored).", no_args_is_help=True)
+desks_app = typer.Typer(help="Employer desks: the labour-market regions whose vacancies each works for.",
+                        no_args_is_help=True)
 
 
 @serve_app.callback()
@@ -61,3 +64,31 @@ def revoke(token_id: str = typer.Argument(..., help="The id shown by `tokens lis
         typer.secho(f"no token with id {token_id}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
     typer.echo(f"revoked {token_id}")
+
+
+@desks_app.command("set")
+def set_desk(subject: str = typer.Argument(..., help="The desk's token subject."),
+             regions: list[str] = typer.Argument(None, help="Region codes (AM01 ...); none: only its own vacancies.")) -> None:
+    """Give a desk its regions, replacing the ones it had (as PUT /admin/desks/{subject})."""
+    from api.services.desks import UnknownRegions, give_regions
+    from graph_schema.db import connect
+
+    s = settings()
+    with connect(s) as driver:
+        try:
+            out = give_regions(driver, s.neo4j_database, s.data_dir, subject, regions or [], "cli")
+        except UnknownRegions as exc:
+            typer.secho(str(exc), err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
+    typer.echo(f"{subject}: " + (", ".join(f"{r['code']} {r['name']}" for r in out["regions"]) or "only its own vacancies"))
+
+
+@desks_app.command("list")
+def list_desk_regions() -> None:
+    from api.services.desks import list_desks
+    from graph_schema.db import connect
+
+    s = settings()
+    with connect(s) as driver:
+        for d in list_desks(driver, s.neo4j_database, s.data_dir):
+            typer.echo(f"{d['subject']}: " + (", ".join(f"{r['code']} {r['name']}" for r in d["regions"]) or "-"))

@@ -181,7 +181,7 @@ def _work_rows(v: ValidMeasurement, context: ClientContext, warnings: list[Probl
             if occupation is None:
                 warnings.append(Problem(v.source, v.location, "work_history", Why(
                     f"job title {job.title!r} matches no single occupation: kept as text, no skills inferred",
-                    f"functie {job.title!r} past bij geen enkel beroep eenduidig: als tekst bewaard, "
+                    f"functie {job.title!r} hoort niet bij precies één beroep: als tekst bewaard, "
                     f"geen vaardigheden afgeleid")))
         out.append({"occupation": occupation, "title": job.title, "years": job.years, "until": job.until.isoformat()})
     return out

@@ -26,8 +26,8 @@ from ingest.normalise import OccupationCodes, OccupationNormaliser, undecorated
 from ingest.report import IngestReport, Problem, Rejection, Why
 from ingest.vacancy_models import EnrichedVacancy, Vacancy, VacancyRecord
 from ingest.vacancy_readers import FileProblem, expand_paths, read_file
-from ingest.vacancy_repository import (BatchOutcome, close_expired, load_occupation_codes, load_profiles, record_run,
-                                       stored_hashes, write_vacancies)
+from ingest.vacancy_repository import (BatchOutcome, MayChange, close_expired, load_occupation_codes, load_profiles,
+                                       record_run, stored_state, write_vacancies)
 from ingest.vacancy_requirements import ExplicitSkill, ProfileRequirement, VacancyExtractor, merge_requirements, vacancy_sentences
 from ingest.vacancy_validation import Validated, reject_duplicates, validate
 
@@ -161,9 +161,9 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
                    enricher: Enricher, *, run_id: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                    today: date | None = None, progress: bool = False,
                    hook: Callable[[str], None] | None = None, added_by: str | None = None,
-                   not_theirs: Callable[[list[str]], set[str]] | None = None) -> VacancyIngestReport:
+                   may_change: MayChange | None = None) -> VacancyIngestReport:
     """`added_by`: who adds new vacancies (an employer desk; kept on the vacancy from then on);
-    `not_theirs`: which stored identifiers among a batch's the sender may not change (rejected)."""
+    `may_change`: whether the sender may change a stored vacancy (else its record is rejected)."""
     today = today or date.today()
     report = VacancyIngestReport(kind="vacancies", run_id=run_id or uuid.uuid4().hex[:12])
     known = enricher.codes.known()
@@ -192,21 +192,23 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
             started = time.perf_counter()
         report.seconds["read_validate"] += time.perf_counter() - started
 
-    def theirs_only(batch: list[Validated]) -> list[Validated]:
-        foreign = not_theirs([b.vacancy.id for b in batch]) if not_theirs else set()
-        for b in batch:
-            if b.vacancy.id in foreign:
-                report.rejections.append(Rejection((Problem(b.record.source, b.record.location, "identifier", Why(
-                    f"vacancy {b.vacancy.id!r} exists and is not one this desk works for: not changed",
-                    f"vacature {b.vacancy.id!r} bestaat al en hoort niet bij deze balie: niet gewijzigd")),),
-                    b.record.raw, b.record.fmt))
-        return [b for b in batch if b.vacancy.id not in foreign]
+    def refuse(vacancy_id: str) -> None:
+        record = seen[vacancy_id]
+        report.rejections.append(Rejection((Problem(record.source, record.location, "identifier", Why(
+            f"vacancy {vacancy_id!r} exists and is not one this desk works for: not changed",
+            f"vacature {vacancy_id!r} bestaat al en hoort niet bij deze balie: niet gewijzigd")),),
+            record.raw, record.fmt))
 
     def changed_only(batch: list[Validated]) -> list[Validated]:
         # A daily feed republishes most vacancies unchanged: those are counted, not enriched again
-        # (the write would find the same content hash and skip them anyway).
-        stored = stored_hashes(driver, database, [b.vacancy.id for b in batch])
-        changed = [b for b in batch if stored.get(b.vacancy.id) != b.vacancy.content_hash()]
+        # (the write would find the same content hash and skip them anyway). Records for a stored
+        # vacancy the sender may not change are refused here already (the write checks again).
+        stored = stored_state(driver, database, [b.vacancy.id for b in batch])
+        foreign = {i for i, s in stored.items() if may_change and not may_change(s.region, s.added_by)}
+        for vacancy_id in sorted(foreign):
+            refuse(vacancy_id)
+        batch = [b for b in batch if b.vacancy.id not in foreign]
+        changed = [b for b in batch if b.vacancy.id not in stored or stored[b.vacancy.id].hash != b.vacancy.content_hash()]
         report.unchanged += len(batch) - len(changed)
         report.unchanged_ids.update({b.vacancy.id for b in batch} - {b.vacancy.id for b in changed})
         bar.update(len(batch) - len(changed))
@@ -214,8 +216,8 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
 
     def write(enriched: list[EnrichedVacancy]) -> tuple[BatchOutcome, float]:
         started = time.perf_counter()
-        return (write_vacancies(driver, database, enriched, report.run_id, hook, added_by=added_by),
-                time.perf_counter() - started)
+        outcome = write_vacancies(driver, database, enriched, report.run_id, hook, added_by, may_change)
+        return outcome, time.perf_counter() - started
 
     def count(enriched: list[EnrichedVacancy], outcome: BatchOutcome, seconds: float) -> None:
         report.seconds["write"] += seconds
@@ -223,6 +225,8 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
         report.updated += len(outcome.updated)
         report.unchanged += len(outcome.unchanged)
         report.unchanged_ids.update(outcome.unchanged)
+        for vacancy_id in outcome.refused:
+            refuse(vacancy_id)
         report.landed += len(outcome.created) + len(outcome.updated)
         report.needs_review += sum(e.occupation.needs_review for e in enriched)
         written = set(outcome.created) | set(outcome.updated)
@@ -236,7 +240,7 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending: tuple[list[EnrichedVacancy], Future] | None = None
         for batch in _chunks(valid_stream(), batch_size):
-            batch = changed_only(theirs_only(batch))
+            batch = changed_only(batch)
             if not batch:
                 continue
             enriched, warnings = enricher.enrich(batch, today)

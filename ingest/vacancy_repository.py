@@ -80,7 +80,20 @@ def load_profiles(driver: Driver, database: str, uris: list[str]) -> dict[str, l
 
 # --- writes --------------------------------------------------------------------------------------
 
-_HASHES = "UNWIND $ids AS id MATCH (v:Vacancy {id: id}) RETURN v.id AS id, v.content_hash AS hash"
+_STORED = """
+UNWIND $ids AS id MATCH (v:Vacancy {id: id})
+RETURN v.id AS id, v.content_hash AS hash, v.region_code AS region, v.added_by AS added_by
+"""
+# Inside the write: each identifier merged first, so that two senders of one new identifier are
+# serialised by the uniqueness constraint (the second finds the first's vacancy, not nothing) and
+# whose it is is decided on what is committed. A node made here gets its content in the same
+# transaction (`version` null until then).
+_CLAIM = """
+UNWIND $ids AS id
+MERGE (v:Vacancy {id: id})
+ON CREATE SET v.added_by = $added_by
+RETURN v.id AS id, v.content_hash AS hash, v.version IS NULL AS new, v.region_code AS region, v.added_by AS added_by
+"""
 
 _SNAPSHOT = """
 UNWIND $ids AS id
@@ -98,9 +111,8 @@ REMOVE h.id
 
 _UPSERT = """
 UNWIND $rows AS row
-MERGE (v:Vacancy {id: row.id})
-ON CREATE SET v.first_seen_at = datetime($now), v.version = 1, v.added_by = $added_by
-ON MATCH SET v.version = coalesce(v.version, 1) + 1
+MATCH (v:Vacancy {id: row.id})
+SET v.version = coalesce(v.version, 0) + 1, v.first_seen_at = coalesce(v.first_seen_at, datetime($now))
 SET v += row.props, v.updated_at = datetime($now),
     v.location = CASE WHEN row.lat IS NULL THEN null ELSE point({latitude: row.lat, longitude: row.lon}) END
 WITH v, row
@@ -162,19 +174,27 @@ def _row(item: EnrichedVacancy, run_id: str) -> dict:
             "confidence": occ.confidence, "requirements": requirements}
 
 
+# May the sender change a stored vacancy, given its (region code, added by)? None: any.
+MayChange = Callable[[str | None, str | None], bool]
+
+
 @dataclass(frozen=True)
 class BatchOutcome:
     created: tuple[str, ...]
     updated: tuple[str, ...]
     unchanged: tuple[str, ...]
+    refused: tuple[str, ...] = ()  # stored vacancies the sender may not change: left as they were
 
 
 def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: str, now: str,
-                 hook: Callable[[str], None] | None = None, added_by: str | None = None) -> BatchOutcome:
-    ids = [i.vacancy.id for i in items]
-    known = {r["id"]: r["hash"] for r in tx.run(_HASHES, ids=Bulk(ids))}
+                 hook: Callable[[str], None] | None = None, added_by: str | None = None,
+                 may_change: MayChange | None = None) -> BatchOutcome:
+    claimed = list(tx.run(_CLAIM, ids=Bulk([i.vacancy.id for i in items]), added_by=added_by))
     if hook is not None:
         hook("hashes")  # tests inject faults after each statement
+    refused = {r["id"] for r in claimed if not r["new"] and may_change and not may_change(r["region"], r["added_by"])}
+    known = {r["id"]: r["hash"] for r in claimed if not r["new"]}
+    items = [i for i in items if i.vacancy.id not in refused]
     unchanged = [i for i in items if known.get(i.vacancy.id) == i.content_hash]
     changed = [i for i in items if i.vacancy.id in known and known[i.vacancy.id] != i.content_hash]
     new = [i for i in items if i.vacancy.id not in known]
@@ -186,22 +206,31 @@ def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: s
             hook("upsert")
         bump_generation(tx)  # the matcher's indexes rebuild when they see it
     return BatchOutcome(tuple(i.vacancy.id for i in new), tuple(i.vacancy.id for i in changed),
-                        tuple(i.vacancy.id for i in unchanged))
+                        tuple(i.vacancy.id for i in unchanged), tuple(sorted(refused)))
 
 
-def stored_hashes(driver: Driver, database: str, ids: list[str]) -> dict[str, str]:
-    """Content hash of each stored vacancy among `ids` (absent: not stored yet)."""
-    records, _, _ = read(driver, _HASHES, database, ids=Bulk(ids))
-    return {r["id"]: r["hash"] for r in records}
+@dataclass(frozen=True)
+class Stored:
+    hash: str | None
+    region: str | None
+    added_by: str | None
+
+
+def stored_state(driver: Driver, database: str, ids: list[str]) -> dict[str, Stored]:
+    """Content hash and whose it is of each stored vacancy among `ids` (absent: not stored yet)."""
+    records, _, _ = read(driver, _STORED, database, ids=Bulk(ids))
+    return {r["id"]: Stored(r["hash"], r["region"], r["added_by"]) for r in records}
 
 
 def write_vacancies(driver: Driver, database: str, items: list[EnrichedVacancy], run_id: str,
-                    hook: Callable[[str], None] | None = None, added_by: str | None = None) -> BatchOutcome:
+                    hook: Callable[[str], None] | None = None, added_by: str | None = None,
+                    may_change: MayChange | None = None) -> BatchOutcome:
     """One transaction per call: callers pass one batch of N vacancies. `added_by` is kept on the
-    new ones (the employer desk that added them)."""
+    new ones (the employer desk that added them); stored ones `may_change` refuses are left as
+    they were and named in the outcome."""
     now = datetime.now(timezone.utc).isoformat()
     with write_session(driver, database) as session:
-        outcome = session.execute_write(_write_batch, items, run_id, now, hook, added_by)
+        outcome = session.execute_write(_write_batch, items, run_id, now, hook, added_by, may_change)
     if hook is not None:
         hook("committed")
     return outcome

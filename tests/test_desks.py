@@ -4,10 +4,13 @@ change one by sending the same identifier. The policy alone, then the service on
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
-from matcher.freshness import bump_generation
-from api.access import DeskScope, Principal, Role, may_see_vacancy, vacancy_scope
+from api import desk_repository
+from api.access import DeskScope, Principal, Role, may_see_vacancy, pseudonym, vacancy_scope
+from api.cli import app
 from api_fixtures import api  # noqa: F401  (fixture)
+from matcher.freshness import bump_generation
 from test_pages import csrf_of, signed_in
 
 DESK = Principal("desk-1", Role.EMPLOYER_DESK)
@@ -49,17 +52,28 @@ def test_a_vacancy_outside_the_desks_scope_is_like_one_that_does_not_exist(elsew
     listed = api.client.get("/vacancies", headers=desk).json()
     assert {v["id"] for v in listed["items"]} == {"V-1", "V-2"} and listed["total"] == 2
     assert FOREIGN in {v["id"] for v in api.client.get("/vacancies", headers=coach).json()["items"]}
-    missing = api.client.get("/vacancies/V-404/candidates", headers=desk)
     for path in ("/vacancies/{}", "/vacancies/{}/candidates", "/mi/vacancies/{}/exclusions"):
-        foreign = api.client.get(path.format(FOREIGN), headers=desk)
-        assert foreign.status_code == 404, path
+        foreign, missing = (api.client.get(path.format(v), headers=desk) for v in (FOREIGN, "V-404"))
+        assert foreign.status_code == missing.status_code == 404, path
+        assert _body(foreign, FOREIGN) == _body(missing, "V-404"), path  # nothing tells them apart
         assert api.client.get(path.format(FOREIGN), headers=coach).status_code == 200, path
-    assert missing.json()["detail"] == api.client.get(f"/vacancies/{FOREIGN}/candidates", headers=desk).json()["detail"]
-    asked = api.client.post(f"/vacancies/{FOREIGN}/introductions", headers=desk, json={"candidate": "C-0123456789abcdef"})
-    assert asked.status_code == 404
+    # K-1 is on the foreign vacancy's shortlist (a coach sees it): its real pseudonym is refused all the same
+    assert "K-1" in {c["candidate"] for c in api.client.get(f"/vacancies/{FOREIGN}/candidates", headers=coach).json()["items"]}
+    real = pseudonym(api.settings.pseudonym_secret, "K-1", FOREIGN)
+    assert api.client.post(f"/vacancies/{FOREIGN}/introductions", headers=desk, json={"candidate": real}).status_code == 404
     pages = signed_in(api, "employer_desk")
-    assert "Kok elders" not in pages.get("/werkgever").text and ">Kok<" in pages.get("/werkgever").text
+    listed = pages.get("/werkgever")
+    assert "Kok elders" not in listed.text and ">Kok<" in listed.text
     assert pages.get(f"/werkgever/vacatures/{FOREIGN}").status_code == 404
+    asked = pages.post(f"/werkgever/vacatures/{FOREIGN}/kennismaking", data={"csrf": csrf_of(listed.text), "candidate": real})
+    assert asked.status_code == 404
+    assert not api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r", database_=api.db).records
+
+
+def _body(response, vacancy_id: str) -> dict:
+    body = response.json()
+    body.pop("request_id", None)
+    return {k: v.replace(vacancy_id, "<id>") if isinstance(v, str) else v for k, v in body.items()}
 
 
 def test_a_desk_cannot_change_a_vacancy_it_does_not_work_for_but_keeps_what_it_adds(elsewhere):
@@ -76,7 +90,7 @@ def test_a_desk_cannot_change_a_vacancy_it_does_not_work_for_but_keeps_what_it_a
     assert row["t"] == "Kok elders"  # untouched
     [own] = api.driver.execute_query("MATCH (v:Vacancy {id: 'V-DESK-1'}) RETURN v.added_by AS by, v.region_code AS r",
                                      database_=api.db).records
-    assert own["by"] == "desk-1" and own["r"] != "WR12"
+    assert own["by"] == "desk-1" and own["r"] == "AM01"  # outside the desk's region
     assert api.client.get("/vacancies/V-DESK-1", headers=desk).status_code == 200  # its own, wherever it is
     again = api.client.post("/vacancies", headers=api.h("admin"), json=[
         {"identifier": "V-DESK-1", "title": "Kok (bijgewerkt)", "datePosted": "2026-11-01"}])
@@ -106,3 +120,13 @@ def test_an_admin_gives_a_desk_its_regions_and_a_desk_without_any_sees_only_its_
     other = {"Authorization": f"Bearer {token}"}
     assert api.client.get("/vacancies", headers=other).json()["total"] == 0
     assert api.client.get("/vacancies/V-1/candidates", headers=other).status_code == 404
+
+
+def test_the_command_line_gives_a_desk_its_regions_by_the_same_rule(api):
+    ok = CliRunner().invoke(app, ["desks", "set", "desk-1", "AM13", "AM01"])
+    assert ok.exit_code == 0 and "desk-1: AM01 Groningen, AM13 Midden-Utrecht" in ok.output
+    assert desk_repository.regions(api.driver, api.db, "desk-1") == ["AM01", "AM13"]
+    wrong = CliRunner().invoke(app, ["desks", "set", "desk-1", "AM13", "AM99"])
+    assert wrong.exit_code == 1 and "AM99: not a labour-market region code" in wrong.output
+    assert desk_repository.regions(api.driver, api.db, "desk-1") == ["AM01", "AM13"]  # left as it was
+    assert "desk-1: AM01 Groningen, AM13 Midden-Utrecht" in CliRunner().invoke(app, ["desks", "list"]).output

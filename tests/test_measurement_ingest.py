@@ -97,7 +97,7 @@ def test_job_title_resolves_to_an_occupation_by_exact_label(atlas, tmp_path):
     (tmp_path / "t.json").write_text(json.dumps(record))
     report = run(atlas, [tmp_path / "t.json"])
     assert report.landed == 1 and [w.field for w in report.warnings] == ["work_history"]
-    assert "astronaut" in report.warnings[0].reason and "past bij geen enkel beroep" in report.warnings[0].reason_nl
+    assert "astronaut" in report.warnings[0].reason and "hoort niet bij precies één beroep" in report.warnings[0].reason_nl
     [w] = one(atlas, "MATCH (:Client {key: 'K-7'})-[w:WORKED_AS]->(o) RETURN o.uri AS o, w.years AS y")
     assert (w["o"], w["y"]) == (CALL_CENTRE, 2.0)
 

@@ -400,8 +400,8 @@ def test_the_employer_desk_adds_a_vacancy_by_form_and_by_file_with_each_rows_pro
     nowhere = desk.post("/werkgever/vacature", data={"csrf": token, "identifier": "V-FORM-3", "title": "Kok",
                                                       "postal_code": "0000", "date_posted": "2026-11-01"})
     assert "toegevoegd: 1" in nowhere.text and "Toegevoegd, maar let op" in nowhere.text  # landed, with what to check
-    assert ("<td>het formulier</td><td>Werkplek</td><td>postcode &#39;0000&#39; niet herkend; locatie onbekend gelaten</td>"
-            in nowhere.text)
+    assert ("<td>het formulier</td><td>Postcode</td><td>postcode &#39;0000&#39; niet herkend; locatie onbekend gelaten</td>"
+            in nowhere.text)  # by the form's own label
     wrong = desk.post("/werkgever/vacature", data={"csrf": token, "identifier": "V-FORM-2", "title": "",
                                                     "hours_per_week": "-5"})
     assert "niet toegevoegd: 1" in wrong.text and 'value="V-FORM-2"' in wrong.text

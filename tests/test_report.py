@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from api.pages.report_words import changed_line, words
-from api.report import (acknowledgement_state, changed_parts, content_hash, for_other_reader, last_seen_other, options,
-                        report_content)
+from api.report import (acknowledgement_state, changed_parts, content_hash, for_other_reader, options, report_content,
+                        versions_seen_before)
 from api_fixtures import api, audit_count  # noqa: F401  (fixture)
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -112,16 +112,26 @@ def test_acknowledgement_state_per_role():
 
 def test_what_changed_since_a_version_was_seen_is_named_and_advice_alone_is_told_apart():
     seen = report_content(FACTS, options())
-    assert changed_parts(seen, seen) == []
+    assert changed_parts([seen], seen) == []
     moved = {**seen, "vacancies": [{"title": "Kok"}], "develop": []}  # only the work around the client moved
-    state = {"changed": True, "changed_parts": changed_parts(seen, moved)}
-    assert state["changed_parts"] == ["vacancies", "develop"]
+    assert changed_parts([seen], moved) == ["vacancies", "develop"]
     w = words("nl")
-    assert changed_line(state, w).endswith("Veranderd: vacatures, ontwikkelpunten. Wat over u zelf staat, is gelijk gebleven.")
-    about = {**moved, "agreements": "Iets anders."}
-    line = changed_line({"changed": True, "changed_parts": changed_parts(seen, about)}, w)
-    assert "Veranderd: afspraken, vacatures, ontwikkelpunten." in line and "gelijk gebleven" not in line
-    assert last_seen_other("new", [{"hash": "new"}, {"hash": "old"}, {"hash": "older"}]) == "old"
+    line = changed_line({"changed": True, "changed_parts": changed_parts([seen], moved)}, w)
+    assert "Alleen het werk om u heen is veranderd" in line and "Veranderd:" not in line
+    # The client saw the version before new agreements, the coach the one after: the client is told
+    # about the agreements too, not only about what moved since the coach looked.
+    agreed = {**seen, "agreements": "Iets anders."}
+    parts = changed_parts([seen, agreed], {**agreed, "vacancies": [{"title": "Kok"}]})
+    assert parts == ["agreements", "vacancies"]
+    line = changed_line({"changed": True, "changed_parts": parts}, w)
+    assert line.endswith("Veranderd: afspraken, vacatures.") and "Alleen het werk" not in line
+    assert changed_parts([{**seen, "lang": "en"}], seen) == []  # another language: every sentence differs
+    assert changed_line({"changed": True, "changed_parts": []}, w) == w("changed")
+    state = acknowledgement_state("C", [{"role": "coach", "hash": "B", "at": "2", "by": "c", "present": None},
+                                        {"role": "client", "hash": "A", "at": "1", "by": "client", "present": "c"}])
+    assert versions_seen_before(state) == ["B", "A"]
+    assert versions_seen_before(acknowledgement_state("B", [{"role": "coach", "hash": "B", "at": "2", "by": "c",
+                                                             "present": None}])) == []
 
 
 def test_report_page_in_plain_dutch_and_audited(api):

@@ -248,7 +248,7 @@ CASES = [
     case("vacancy_repository.load_occupation_codes", "read",
          lambda d, w: vacancy_repository.load_occupation_codes(d, w.db)),
     case("vacancy_repository.load_profiles", "read", lambda d, w: vacancy_repository.load_profiles(d, w.db, [OCC])),
-    case("vacancy_repository.stored_hashes", "read", lambda d, w: vacancy_repository.stored_hashes(d, w.db, ["V-1"])),
+    case("vacancy_repository.stored_state", "read", lambda d, w: vacancy_repository.stored_state(d, w.db, ["V-1"])),
     case("vacancy_repository.write_vacancies", "write",
          lambda d, w: vacancy_repository.write_vacancies(d, w.db, [_vacancy()], RUN)),
     case("vacancy_repository.close_expired", "write",

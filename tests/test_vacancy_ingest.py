@@ -237,3 +237,28 @@ def test_cli_prints_the_report_and_exits_2_on_rejects(atlas, tmp_path):
                                              "(2025-03-01 or 2025-03-01T09:00:00+01:00)",
                                    "reason_nl": "onleesbare datum '31 februari': schrijf 2025-03-01 (of 01-03-2025)"}]
     assert any(p.endswith(".rejects.json") for p in report["rejects_files"])
+
+
+def test_whose_a_vacancy_is_is_checked_again_inside_the_write(atlas, settings, tmp_path):
+    """A sender that may not change a stored vacancy is refused by the write itself, even when the
+    read before it said otherwise (another process stored it in between): nothing of it changes."""
+    db = settings.neo4j_database
+    path = write(tmp_path / "feed.json", [posting("V-1")])
+    assert run(atlas, settings, [path]).landed == 1  # a feed's vacancy: nobody added it
+    asked = []
+
+    def only_the_second_time(region, added_by):  # the pipeline's read lets it through; the write does not
+        asked.append((region, added_by))
+        return len(asked) == 1
+
+    enricher = make_enricher(atlas, db)
+    changed = write(tmp_path / "desk.json", [posting("V-1", title="Overgenomen"), posting("V-NEW", title="Kok")])
+    report = ingest_paths([changed], atlas, db, enricher, today=TODAY, added_by="desk-9", may_change=only_the_second_time)
+    assert asked == [("AM13", None), ("AM13", None)]  # Utrecht's region, added by nobody: asked before and in the write
+    assert report.landed == 1 and report.rejected == 1
+    [problem] = report.rejections[0].problems
+    assert problem.field == "identifier" and "hoort niet bij deze balie" in problem.reason_nl
+    rows = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.id AS id, v.title AS t, v.added_by AS by, "
+                 "v.version AS version ORDER BY id")
+    assert rows == [{"id": "V-1", "t": "Magazijnmedewerker", "by": None, "version": 1},  # untouched
+                    {"id": "V-NEW", "t": "Kok", "by": "desk-9", "version": 1}]  # new: the sender's

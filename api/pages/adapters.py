@@ -99,8 +99,9 @@ def warning_rows(warnings: list[dict], lang: str, t, from_form: bool = False) ->
 
 
 def _problem_row(problem: dict, lang: str, t, from_form: bool) -> dict:
+    field = "jobLocation.address" if from_form and problem["field"] == "jobLocation" else problem["field"]  # the form's postcode
     return {"where": _place(problem["location"], t, from_form),
-            "field": t(_FORM_FIELDS[problem["field"]]) if problem["field"] in _FORM_FIELDS else problem["field"],
+            "field": t(_FORM_FIELDS[field]) if field in _FORM_FIELDS else field,
             "reason": (problem.get("reason_nl") if lang == "nl" else None) or problem["reason"]}
 
 

@@ -165,7 +165,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "what_if": ("Wat als", "What if"),
     "what_if_help": ("Schuif een competentie naar een ander niveau: de geschiktheid, de rang en de vacatures "
                      "in de buurt veranderen mee. Een competentie die nog niet gemeten is, begint bij het niveau "
-                     "waarvoor ze nu meetelt. Er wordt niets opgeslagen.",
+                     "waarop ze nu meetelt. Er wordt niets opgeslagen.",
                      "Move a competency to another level: the fit, the rank and the vacancies nearby change "
                      "with it. A competency not yet measured starts at the level it counts as now. Nothing is stored."),
     "calculate": ("Bereken", "Calculate"),

@@ -73,8 +73,10 @@ WORDS: dict[str, tuple[str, str]] = {
                 "This report changed after it was seen and discussed. Coach and client need to look at it "
                 "again and confirm."),
     "changed_what": ("Veranderd", "Changed"),
-    "changed_advice_only": ("Wat over u zelf staat, is gelijk gebleven.",
-                            "What is said about you has stayed the same."),
+    "changed_advice_only": ("Alleen het werk om u heen is veranderd: vacatures, beroepen en wat daarvoor nodig is. "
+                            "Uw metingen, sterke punten, beschikbaarheid en afspraken zijn gelijk gebleven.",
+                            "Only the work around you changed: vacancies, occupations and what they need. "
+                            "Your measurements, strengths, availability and agreements stayed the same."),
     "part_measured": ("metingen", "measurements"),
     "part_strengths": ("sterke punten", "strengths"),
     "part_availability": ("beschikbaarheid", "availability"),
@@ -83,7 +85,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "part_occupations": ("beroepen", "occupations"),
     "part_vacancies": ("vacatures", "vacancies"),
     "part_develop": ("ontwikkelpunten", "competencies to develop"),
-    "part_not_measured": ("nog niet gemeten", "not measured yet"),
+    "part_not_measured": ("wat nog niet gemeten is", "what is not measured yet"),
     "complete": ("Coach en klant hebben deze versie gezien en besproken.",
                  "Coach and client have seen and discussed this version."),
     "version": ("Versie (controlegetal)", "Version (checksum)"),
@@ -178,8 +180,9 @@ def changed_line(state: dict, w) -> str:
     parts = state.get("changed_parts") or []
     if not parts:
         return w("changed")
-    line = f"{w('changed')} {w('changed_what')}: {', '.join(w('part_' + p) for p in parts)}."
-    return f"{line} {w('changed_advice_only')}" if not set(parts) & set(ABOUT_CLIENT) else line
+    if not set(parts) & set(ABOUT_CLIENT):
+        return f"{w('changed')} {w('changed_advice_only')}"
+    return f"{w('changed')} {w('changed_what')}: {', '.join(w('part_' + p) for p in parts)}."
 
 
 def ack_line(state: dict, role: str, w) -> str:

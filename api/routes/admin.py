@@ -62,7 +62,7 @@ def set_desk_regions(body: DeskIn, subject: str = Path(..., min_length=1, max_le
 
 @router.get("/desks", response_model=list[DeskOut], summary="Employer desks and their regions")
 def list_desks(ctx: Ctx = Depends(require("admin"))):
-    return desks.list_desks(ctx)
+    return desks.list_desks(ctx.driver, ctx.database, ctx.settings.data_dir)
 
 
 @router.delete("/assignments", status_code=204, summary="End an assignment")

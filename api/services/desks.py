@@ -2,6 +2,10 @@
 request (one indexed node), and its own additions; every other role works for every vacancy."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from neo4j import Driver
+
 from api import audit, desk_repository
 from api.access import DeskScope, Role, may_see_vacancy, vacancy_scope
 from api.deps import Ctx
@@ -24,38 +28,47 @@ def works_for(ctx: Ctx, vacancy_id: str) -> bool:
     return may_see_vacancy(desk, desk_repository.vacancy_owners(ctx.driver, ctx.database, [vacancy_id]).get(vacancy_id))
 
 
-def not_theirs(ctx: Ctx, ids: list[str]) -> set[str]:
-    """Among stored vacancies `ids`, those a desk may not change (new identifiers are its own)."""
-    desk = scope(ctx)
-    if desk is None or not ids:
-        return set()
-    owners = desk_repository.vacancy_owners(ctx.driver, ctx.database, ids)
-    return {i for i, owner in owners.items() if not desk.covers(*owner)}
+class UnknownRegions(ValueError):
+    """Codes that are not labour-market regions, with their places in the list given."""
+
+    def __init__(self, unknown: list[tuple[int, str]]):
+        super().__init__(", ".join(code for _, code in unknown) + ": not a labour-market region code (arbeidsmarktregio, e.g. AM13)")
+        self.unknown = unknown
 
 
-def set_regions(ctx: Ctx, subject: str, codes: list[str]) -> dict:
-    """An admin gives a desk its regions (replacing the ones it had); an unknown code is refused,
-    as a typo would otherwise leave the desk with no vacancies and no word why."""
-    names = _region_names(ctx)
-    unknown = [c for c in codes if c not in names]
+def give_regions(driver: Driver, database: str, data_dir: Path, subject: str, codes: list[str], by: str) -> dict:
+    """A desk's regions replaced (the API's admin and `atlas-match desks set` alike); an unknown
+    code is refused, as a typo would otherwise leave the desk with no vacancies and no word why."""
+    names = _region_names(data_dir)
+    unknown = [(i, c) for i, c in enumerate(codes) if c not in names]
     if unknown:
-        raise ApiProblem(422, "Unknown labour-market region code(s).", errors=[
-            {"location": "body", "pointer": f"/regions/{codes.index(c)}", "field": "regions", "type": "value_error",
-             "message": f"{c!r} is not one of the labour-market region codes (arbeidsmarktregio, e.g. AM13)"} for c in unknown])
-    desk_repository.set_regions(ctx.driver, ctx.database, subject, codes, ctx.principal.subject)
-    audit.record_act(ctx.driver, ctx.database, ctx.principal, "desk_regions_set", ctx.endpoint,
-                     target=f"employer_desk:{subject} regions {','.join(sorted(set(codes))) or '-'}")
+        raise UnknownRegions(unknown)
+    desk_repository.set_regions(driver, database, subject, codes, by)
     return {"subject": subject, "regions": [{"code": c, "name": names[c]} for c in sorted(set(codes))]}
 
 
-def list_desks(ctx: Ctx) -> list[dict]:
-    names = _region_names(ctx)
+def set_regions(ctx: Ctx, subject: str, codes: list[str]) -> dict:
+    """PUT /admin/desks/{subject}: give_regions, audited with the admin's name."""
+    try:
+        out = give_regions(ctx.driver, ctx.database, ctx.settings.data_dir, subject, codes, ctx.principal.subject)
+    except UnknownRegions as exc:
+        raise ApiProblem(422, "Unknown labour-market region code(s).", errors=[
+            {"location": "body", "pointer": f"/regions/{i}", "field": "regions", "type": "value_error",
+             "message": f"{c!r} is not one of the labour-market region codes (arbeidsmarktregio, e.g. AM13)"}
+            for i, c in exc.unknown]) from None
+    audit.record_act(ctx.driver, ctx.database, ctx.principal, "desk_regions_set", ctx.endpoint,
+                     target=f"employer_desk:{subject} regions {','.join(r['code'] for r in out['regions']) or '-'}")
+    return out
+
+
+def list_desks(driver: Driver, database: str, data_dir: Path) -> list[dict]:
+    names = _region_names(data_dir)
     return [{"subject": d["subject"], "regions": [{"code": c, "name": names.get(c, c)} for c in d["regions"]]}
-            for d in desk_repository.desks(ctx.driver, ctx.database)]
+            for d in desk_repository.desks(driver, database)]
 
 
-def _region_names(ctx: Ctx) -> dict[str, str]:
+def _region_names(data_dir: Path) -> dict[str, str]:
     # imported here: the geography module brings rapidfuzz, which the serving workers otherwise skip
     from ingest.geo import region_names
 
-    return region_names(ctx.settings.data_dir)
+    return region_names(data_dir)

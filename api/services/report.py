@@ -114,8 +114,8 @@ def current(driver: Driver, database: str, app_state, key: str, words: Words) ->
     acks = repo.acknowledgements(driver, database, key)
     state = report.acknowledgement_state(built["hash"], acks)
     if state["changed"]:  # say what changed since it was seen: often only the vacancies around the client
-        seen = repo.version(driver, database, key, report.last_seen_other(built["hash"], acks))
-        state["changed_parts"] = report.changed_parts(seen["content"], built["content"]) if seen else []
+        seen = [repo.version(driver, database, key, digest) for digest in report.versions_seen_before(state)]
+        state["changed_parts"] = report.changed_parts([v["content"] for v in seen if v], built["content"])
     return {**built, "options": opts, "saved": saved, "acknowledgements": acks, "state": state}
 
 

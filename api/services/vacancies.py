@@ -9,7 +9,6 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from api.access import Role
 from api.deps import Ctx
 from api.services import desks
 from ingest.report import Problem
@@ -67,10 +66,10 @@ def _ingest(ctx: Ctx, cache: dict, records: list) -> dict:
     """New vacancies are the sender's (added_by, when a desk sends them); a desk's records for a
     stored vacancy it does not work for are rejected (api/access.py)."""
     enricher = _enricher(cache, ctx.driver, ctx.database, ctx.settings)
-    desk = ctx.principal.role is Role.EMPLOYER_DESK
+    desk = desks.scope(ctx)
     report = _pipeline().ingest_records(iter(records), ctx.driver, ctx.database, enricher,
-                                        added_by=ctx.principal.subject if desk else None,
-                                        not_theirs=(lambda ids: desks.not_theirs(ctx, ids)) if desk else None)
+                                        added_by=desk.subject if desk else None,
+                                        may_change=desk.covers if desk else None)
     rejected_at: dict[str, list] = {}
     for rejection in report.rejections:
         for p in rejection.problems:

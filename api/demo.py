@@ -77,9 +77,12 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
         assign(driver, db, key, "coach", DEMO_COACH)
         if i % 3 == 0:
             assign(driver, db, key, "ctc_advisor", DEMO_ADVISOR)
-    # the demo's desk works for the three regions with the most vacancies (api/access.py)
-    regions = desk_repository.busiest_regions(driver, db, DEMO_DESK_REGIONS)
-    desk_repository.set_regions(driver, db, DEMO_DESK, regions, "demo")
+    # the demo's desk works for the three regions with the most vacancies (api/access.py), unless
+    # it was given others since
+    regions = desk_repository.regions(driver, db, DEMO_DESK)
+    if not regions:
+        regions = desk_repository.busiest_regions(driver, db, DEMO_DESK_REGIONS)
+        desk_repository.set_regions(driver, db, DEMO_DESK, regions, "demo")
     names = region_names(s.data_dir)
     print(f"  {DEMO_DESK} works for the vacancies of {', '.join(f'{c} {names.get(c, c)}' for c in regions)}")
     _step("derive every profile with the current rules", lambda: rederive(driver, db))

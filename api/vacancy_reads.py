@@ -15,7 +15,8 @@ _LIST = f"""
 MATCH (v:Vacancy)
 WHERE ($status IS NULL OR v.status = $status) AND ($region IS NULL OR v.region_code = $region)
   AND ($municipality IS NULL OR v.municipality_code = $municipality)
-  AND ($desk IS NULL OR v.region_code IN $desk_regions OR v.added_by = $desk)
+  AND ($desk IS NULL OR v.region_code IN $desk_regions OR v.added_by = $desk)  // DeskScope.covers
+  AND ($q IS NULL OR toLower(v.title) CONTAINS $q OR toLower(v.employer) CONTAINS $q OR toLower(v.id) = $q)
 WITH v ORDER BY v.id
 WITH collect(v) AS rows
 RETURN size(rows) AS total, [v IN rows[$offset..$offset + $limit] |
@@ -34,10 +35,12 @@ RETURN v {{{_FIELDS}, .description}} AS vacancy,
 
 def list_vacancies(driver: Driver, database: str, *, status: str | None, region: str | None,
                    municipality: str | None, offset: int, limit: int,
-                   scope: DeskScope | None = None) -> tuple[int, list[dict]]:
-    """A page of vacancies; `scope`: only those an employer desk works for (api/access.py)."""
+                   scope: DeskScope | None = None, q: str | None = None) -> tuple[int, list[dict]]:
+    """A page of vacancies; `scope`: only those an employer desk works for (api/access.py); `q`:
+    words in the title or the employer's name, or the identifier, in any case."""
     records, _, _ = read(driver, _LIST, database, status=status, region=region, municipality=municipality,
-                         offset=offset, limit=limit, desk=scope.subject if scope else None,
+                         offset=offset, limit=limit, q=q.strip().lower() if q and q.strip() else None,
+                         desk=scope.subject if scope else None,
                          desk_regions=sorted(scope.regions) if scope else [])
     return records[0]["total"], [plain(i) for i in records[0]["items"]]
 

@@ -64,6 +64,10 @@ def test_a_vacancy_outside_the_desks_scope_is_like_one_that_does_not_exist(elsew
     pages = signed_in(api, "employer_desk")
     listed = pages.get("/werkgever")
     assert "Kok elders" not in listed.text and ">Kok<" in listed.text
+    found = pages.get("/werkgever", params={"q": "zelfSTANDIG"})  # words of the title, in any case
+    assert ">Zelfstandig kok<" in found.text and ">Kok<" not in found.text
+    assert "Geen open vacature gevonden." in pages.get("/werkgever", params={"q": "elders"}).text  # not the desk's
+    assert [v["id"] for v in api.client.get("/vacancies", params={"q": "v-2"}, headers=desk).json()["items"]] == ["V-2"]
     assert pages.get(f"/werkgever/vacatures/{FOREIGN}").status_code == 404
     asked = pages.post(f"/werkgever/vacatures/{FOREIGN}/kennismaking", data={"csrf": csrf_of(listed.text), "candidate": real})
     assert asked.status_code == 404

@@ -17,6 +17,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "api_docs": ("Beheer gaat via de API", "Administration is done through the API"),
     "search_key": ("Zoek op klantnummer", "Search by client key"),
     "search": ("Zoeken", "Search"),
+    "search_vacancy": ("Zoek op functie, werkgever of vacaturenummer", "Search by title, employer or vacancy number"),
+    "no_vacancy_found": ("Geen open vacature gevonden.", "No open vacancy found."),
     "client": ("Klant", "Client"),
     "gate": ("Plaatsbaarheid", "Placeability"),
     "gate_matchable": ("plaatsbaar", "matchable"),

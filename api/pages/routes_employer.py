@@ -22,16 +22,17 @@ PER_PAGE = 25
 
 
 @router.get("/werkgever")
-def vacancies(offset: int = Query(0, ge=0, le=1_000_000), p: Page = Depends(page("vacancy_read", DESK))):
-    return _vacancies_page(p, offset)
+def vacancies(offset: int = Query(0, ge=0, le=1_000_000), q: str = Query("", max_length=200),
+              p: Page = Depends(page("vacancy_read", DESK))):
+    return _vacancies_page(p, offset, q=q)
 
 
 def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: dict | None = None,
-                    from_form: bool = False):
+                    from_form: bool = False, q: str = ""):
     total, rows = vacancy_reads.list_vacancies(p.ctx.driver, p.ctx.database, status="open", region=None,
                                                municipality=None, offset=offset, limit=PER_PAGE,
-                                               scope=desks.scope(p.ctx))
-    return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE,
+                                               scope=desks.scope(p.ctx), q=q)
+    return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE, q=q,
                   result=result, problems=problem_rows(result["items"], p.lang, p.t, from_form) if result else [],
                   warnings=warning_rows(result["warnings"], p.lang, p.t, from_form) if result else [],
                   form=form or {}, today=date.today().isoformat())

@@ -37,10 +37,12 @@ def ingest_vacancies(request: Request,
 def list_vacancies(status: Literal["open", "closed"] | None = Query(None),
                    region: str | None = Query(None, max_length=50, description="Labour-market region code."),
                    municipality: str | None = Query(None, max_length=50, description="CBS municipality code."),
+                   q: str | None = Query(None, max_length=200,
+                                         description="Text in the title or employer's name, or the identifier."),
                    page: Paging = Depends(paging), ctx: Ctx = Depends(require("vacancy_read"))):
     total, items = vacancy_reads.list_vacancies(ctx.driver, ctx.database, status=status, region=region,
                                                 municipality=municipality, offset=page.offset, limit=page.limit,
-                                                scope=desks.scope(ctx))
+                                                scope=desks.scope(ctx), q=q)
     return {"total": total, "offset": page.offset, "limit": page.limit, "items": items}
 
 

@@ -80,7 +80,8 @@ def set_desk(subject: str = typer.Argument(..., help="The desk's token subject."
         except UnknownRegions as exc:
             typer.secho(str(exc), err=True, fg=typer.colors.RED)
             raise typer.Exit(1) from None
-    typer.echo(f"{subject}: " + (", ".join(f"{r['code']} {r['name']}" for r in out["regions"]) or "only its own vacancies"))
+    named = ", ".join(f"{r['code']} {r['name']}" for r in out["regions"])
+    typer.echo(f"{subject}: {named or 'only its own vacancies'}")
 
 
 @desks_app.command("list")

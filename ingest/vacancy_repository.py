@@ -201,7 +201,7 @@ def _write_batch(tx: ManagedTransaction, items: list[EnrichedVacancy], run_id: s
     if changed:
         tx.run(_SNAPSHOT, ids=[i.vacancy.id for i in changed], now=now).consume()
     if changed or new:
-        tx.run(_UPSERT, rows=Bulk(_row(i, run_id) for i in changed + new), now=now, added_by=added_by).consume()
+        tx.run(_UPSERT, rows=Bulk(_row(i, run_id) for i in changed + new), now=now).consume()
         if hook is not None:
             hook("upsert")
         bump_generation(tx)  # the matcher's indexes rebuild when they see it

@@ -99,7 +99,8 @@ def warning_rows(warnings: list[dict], lang: str, t, from_form: bool = False) ->
 
 
 def _problem_row(problem: dict, lang: str, t, from_form: bool) -> dict:
-    field = "jobLocation.address" if from_form and problem["field"] == "jobLocation" else problem["field"]  # the form's postcode
+    # on the form, where a vacancy is is only its postcode
+    field = "jobLocation.address" if from_form and problem["field"] == "jobLocation" else problem["field"]
     return {"where": _place(problem["location"], t, from_form),
             "field": t(_FORM_FIELDS[field]) if field in _FORM_FIELDS else field,
             "reason": (problem.get("reason_nl") if lang == "nl" else None) or problem["reason"]}

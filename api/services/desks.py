@@ -32,7 +32,8 @@ class UnknownRegions(ValueError):
     """Codes that are not labour-market regions, with their places in the list given."""
 
     def __init__(self, unknown: list[tuple[int, str]]):
-        super().__init__(", ".join(code for _, code in unknown) + ": not a labour-market region code (arbeidsmarktregio, e.g. AM13)")
+        super().__init__(", ".join(code for _, code in unknown)
+                         + ": not a labour-market region code (arbeidsmarktregio, e.g. AM13)")
         self.unknown = unknown
 
 

@@ -17,7 +17,8 @@ WHERE ($status IS NULL OR v.status = $status) AND ($region IS NULL OR v.region_c
   AND ($municipality IS NULL OR v.municipality_code = $municipality)
   AND ($desk IS NULL OR v.region_code IN $desk_regions OR v.added_by = $desk)  // DeskScope.covers
   AND ($q IS NULL OR toLower(v.title) CONTAINS $q OR toLower(v.employer) CONTAINS $q OR toLower(v.id) = $q)
-WITH v ORDER BY v.id
+// newest first puts vacancies without a date last (a descending sort puts nulls first)
+WITH v ORDER BY CASE WHEN $newest_first THEN coalesce(v.date_posted, date('0001-01-01')) END DESC, v.id
 WITH collect(v) AS rows
 RETURN size(rows) AS total, [v IN rows[$offset..$offset + $limit] |
        v {{{_FIELDS}, occupation: [(v)-[:FOR_OCCUPATION]->(o:Occupation) | o.uri][0]}}] AS items
@@ -35,11 +36,14 @@ RETURN v {{{_FIELDS}, .description}} AS vacancy,
 
 def list_vacancies(driver: Driver, database: str, *, status: str | None, region: str | None,
                    municipality: str | None, offset: int, limit: int,
-                   scope: DeskScope | None = None, q: str | None = None) -> tuple[int, list[dict]]:
-    """A page of vacancies; `scope`: only those an employer desk works for (api/access.py); `q`:
-    words in the title or the employer's name, or the identifier, in any case."""
+                   scope: DeskScope | None = None, q: str | None = None,
+                   newest_first: bool = False) -> tuple[int, list[dict]]:
+    """A page of vacancies by identifier, or the most recently posted first; `scope`: only those an
+    employer desk works for (api/access.py); `q`: words in the title or the employer's name, or the
+    identifier, in any case."""
     records, _, _ = read(driver, _LIST, database, status=status, region=region, municipality=municipality,
                          offset=offset, limit=limit, q=q.strip().lower() if q and q.strip() else None,
+                         newest_first=newest_first,
                          desk=scope.subject if scope else None,
                          desk_regions=sorted(scope.regions) if scope else [])
     return records[0]["total"], [plain(i) for i in records[0]["items"]]

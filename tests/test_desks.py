@@ -64,6 +64,9 @@ def test_a_vacancy_outside_the_desks_scope_is_like_one_that_does_not_exist(elsew
     pages = signed_in(api, "employer_desk")
     listed = pages.get("/werkgever")
     assert "Kok elders" not in listed.text and ">Kok<" in listed.text
+    api.driver.execute_query("MATCH (v:Vacancy {id: 'V-2'}) SET v.date_posted = date('2026-11-20')", database_=api.db)
+    newest = pages.get("/werkgever").text
+    assert newest.index(">Zelfstandig kok<") < newest.index(">Kok<") and "20-11-2026" in newest  # the newest first
     found = pages.get("/werkgever", params={"q": "zelfSTANDIG"})  # words of the title, in any case
     assert ">Zelfstandig kok<" in found.text and ">Kok<" not in found.text
     assert "Geen open vacature gevonden." in pages.get("/werkgever", params={"q": "elders"}).text  # not the desk's

@@ -31,7 +31,7 @@ def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: 
                     from_form: bool = False, q: str = ""):
     total, rows = vacancy_reads.list_vacancies(p.ctx.driver, p.ctx.database, status="open", region=None,
                                                municipality=None, offset=offset, limit=PER_PAGE,
-                                               scope=desks.scope(p.ctx), q=q)
+                                               scope=desks.scope(p.ctx), q=q, newest_first=True)
     return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE, q=q,
                   result=result, problems=problem_rows(result["items"], p.lang, p.t, from_form) if result else [],
                   warnings=warning_rows(result["warnings"], p.lang, p.t, from_form) if result else [],

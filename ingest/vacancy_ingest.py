@@ -195,8 +195,8 @@ def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver,
     def refuse(vacancy_id: str) -> None:
         record = seen[vacancy_id]
         report.rejections.append(Rejection((Problem(record.source, record.location, "identifier", Why(
-            f"vacancy {vacancy_id!r} exists and is not one this desk works for: not changed",
-            f"vacature {vacancy_id!r} bestaat al en hoort niet bij deze balie: niet gewijzigd")),),
+            f"vacancy {vacancy_id!r} exists outside your regions and was not added by you: not changed",
+            f"vacature {vacancy_id!r} bestaat al buiten uw regio's en is niet door u toegevoegd: niet gewijzigd")),),
             record.raw, record.fmt))
 
     def changed_only(batch: list[Validated]) -> list[Validated]:

@@ -92,7 +92,7 @@ def test_a_desk_cannot_change_a_vacancy_it_does_not_work_for_but_keeps_what_it_a
          "jobLocation": {"address": {"postalCode": "9711", "addressCountry": "NL"}}}])  # Groningen: not WR12
     items = {i["index"]: i for i in sent.json()["items"]}
     assert items[0]["status"] == "rejected" and items[1]["status"] == "landed"
-    assert "hoort niet bij deze balie" in items[0]["problems"][0]["reason_nl"]
+    assert "bestaat al buiten uw regio's en is niet door u toegevoegd" in items[0]["problems"][0]["reason_nl"]
     [row] = api.driver.execute_query(f"MATCH (v:Vacancy {{id: '{FOREIGN}'}}) RETURN v.title AS t", database_=api.db).records
     assert row["t"] == "Kok elders"  # untouched
     [own] = api.driver.execute_query("MATCH (v:Vacancy {id: 'V-DESK-1'}) RETURN v.added_by AS by, v.region_code AS r",
@@ -107,7 +107,7 @@ def test_a_desk_cannot_change_a_vacancy_it_does_not_work_for_but_keeps_what_it_a
     page = signed_in(api, "employer_desk")
     changed = page.post("/werkgever/vacature", data={"csrf": csrf_of(page.get("/werkgever").text),
                                                      "identifier": FOREIGN, "title": "Kok"})
-    assert "niet toegevoegd: 1" in changed.text and "hoort niet bij deze balie" in changed.text
+    assert "niet toegevoegd: 1" in changed.text and "buiten uw regio&#39;s en is niet door u toegevoegd" in changed.text
 
 
 def test_an_admin_gives_a_desk_its_regions_and_a_desk_without_any_sees_only_its_own(elsewhere):

@@ -257,7 +257,7 @@ def test_whose_a_vacancy_is_is_checked_again_inside_the_write(atlas, settings, t
     assert asked == [("AM13", None), ("AM13", None)]  # Utrecht's region, added by nobody: asked before and in the write
     assert report.landed == 1 and report.rejected == 1
     [problem] = report.rejections[0].problems
-    assert problem.field == "identifier" and "hoort niet bij deze balie" in problem.reason_nl
+    assert problem.field == "identifier" and "is niet door u toegevoegd" in problem.reason_nl
     rows = query(atlas, settings, "MATCH (v:Vacancy) RETURN v.id AS id, v.title AS t, v.added_by AS by, "
                  "v.version AS version ORDER BY id")
     assert rows == [{"id": "V-1", "t": "Magazijnmedewerker", "by": None, "version": 1},  # untouched

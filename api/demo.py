@@ -14,9 +14,9 @@ from pathlib import Path
 
 from neo4j import Driver, RoutingControl
 
+from api import desk_repository
 from api.access import Role
 from api.auth import TokenStore, tokens_file
-from api import desk_repository
 from api.client_repository import assign
 from graph_schema.migrate import migrate
 from graph_schema.settings import Settings
@@ -49,7 +49,7 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
     from competency_atlas.instrument_repository import write_instruments
     from ingest.vacancy_generator import areas_from_csv, generate_postings, load_sources, write_postings
     from ingest.vacancy_ingest import build_enricher, ingest_paths as ingest_vacancies
-    from ingest.geo import region_names
+    from api.services.desks import described, give_regions, named
     from ingest.measurement_ingest import rederive
     from matcher.freshness import bump_generation
     from matcher.service import MatchService
@@ -82,9 +82,8 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
     regions = desk_repository.regions(driver, db, DEMO_DESK)
     if not regions:
         regions = desk_repository.busiest_regions(driver, db, DEMO_DESK_REGIONS)
-        desk_repository.set_regions(driver, db, DEMO_DESK, regions, "demo")
-    names = region_names(s.data_dir)
-    print(f"  {DEMO_DESK} works for the vacancies of {', '.join(f'{c} {names.get(c, c)}' for c in regions)}")
+        give_regions(driver, db, s.data_dir, DEMO_DESK, regions, "demo")
+    print(f"  {DEMO_DESK} works for the vacancies of {described(named(regions, s.data_dir))}")
     _step("derive every profile with the current rules", lambda: rederive(driver, db))
     with driver.session(database=db) as session:
         session.execute_write(bump_generation)

@@ -19,10 +19,11 @@ MATCH (v:Vacancy {status: 'open'}) WHERE v.region_code IS NOT NULL
 RETURN v.region_code AS region, count(*) AS n ORDER BY n DESC, region LIMIT $top
 """
 
-_OWNERS = """
-UNWIND $ids AS id
-MATCH (v:Vacancy {id: id})
-RETURN v.id AS id, v.region_code AS region, v.added_by AS added_by
+# A desk's regions and one vacancy's owner in one round trip (every desk request about a vacancy)
+_REGIONS_AND_OWNER = """
+OPTIONAL MATCH (d:Desk {subject: $subject})
+OPTIONAL MATCH (v:Vacancy {id: $id})
+RETURN d.regions AS regions, v IS NOT NULL AS found, v.region_code AS region, v.added_by AS added_by
 """
 
 
@@ -41,10 +42,11 @@ def desks(driver: Driver, database: str) -> list[dict]:
     return [{"subject": r["subject"], "regions": list(r["regions"] or [])} for r in records]
 
 
-def vacancy_owners(driver: Driver, database: str, ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
-    """(region code, added by) of each stored vacancy among `ids`."""
-    records, _, _ = read(driver, _OWNERS, database, ids=ids)
-    return {r["id"]: (r["region"], r["added_by"]) for r in records}
+def regions_and_owner(driver: Driver, database: str, subject: str,
+                      vacancy_id: str) -> tuple[list[str], tuple[str | None, str | None] | None]:
+    """A desk's regions, and the vacancy's (region code, added by) or None when there is none."""
+    r = read(driver, _REGIONS_AND_OWNER, database, subject=subject, id=vacancy_id).records[0]
+    return list(r["regions"] or []), ((r["region"], r["added_by"]) if r["found"] else None)
 
 
 def busiest_regions(driver: Driver, database: str, top: int) -> list[str]:

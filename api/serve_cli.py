@@ -70,7 +70,7 @@ def revoke(token_id: str = typer.Argument(..., help="The id shown by `tokens lis
 def set_desk(subject: str = typer.Argument(..., help="The desk's token subject."),
              regions: list[str] = typer.Argument(None, help="Region codes (AM01 ...); none: only its own vacancies.")) -> None:
     """Give a desk its regions, replacing the ones it had (as PUT /admin/desks/{subject})."""
-    from api.services.desks import UnknownRegions, give_regions
+    from api.services.desks import UnknownRegions, described, give_regions
     from graph_schema.db import connect
 
     s = settings()
@@ -80,16 +80,15 @@ def set_desk(subject: str = typer.Argument(..., help="The desk's token subject."
         except UnknownRegions as exc:
             typer.secho(str(exc), err=True, fg=typer.colors.RED)
             raise typer.Exit(1) from None
-    named = ", ".join(f"{r['code']} {r['name']}" for r in out["regions"])
-    typer.echo(f"{subject}: {named or 'only its own vacancies'}")
+    typer.echo(f"{subject}: {described(out['regions']) or 'only its own vacancies'}")
 
 
 @desks_app.command("list")
 def list_desk_regions() -> None:
-    from api.services.desks import list_desks
+    from api.services.desks import described, list_desks
     from graph_schema.db import connect
 
     s = settings()
     with connect(s) as driver:
         for d in list_desks(driver, s.neo4j_database, s.data_dir):
-            typer.echo(f"{d['subject']}: " + (", ".join(f"{r['code']} {r['name']}" for r in d["regions"]) or "-"))
+            typer.echo(f"{d['subject']}: {described(d['regions']) or '-'}")

@@ -59,7 +59,7 @@ def read_file(path: Path) -> Iterator[ReadItem]:
 def _record(source: str, location: str, fmt: str, node: object) -> ReadItem:
     if (bad := json_values.first_bad_value(node)) is not None:  # rejected here: no model need cope with it
         pointer, why = bad
-        return FileProblem(Problem(source, location, pointer.lstrip("/"), why, why.nl), fmt, raw=node)
+        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, raw=node)
     data = node if isinstance(node, dict) else {"__not_an_object__": node}
     return MeasurementRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
 

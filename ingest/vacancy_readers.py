@@ -101,7 +101,7 @@ def _postings(value, pointer: str, top: bool = True) -> Iterator[tuple[str, obje
 def _record(source: str, location: str, fmt: str, node: object) -> ReadItem:
     if (bad := json_values.first_bad_value(node)) is not None:  # rejected here: no model need cope with it
         pointer, why = bad
-        return FileProblem(Problem(source, location, pointer.lstrip("/"), why, why.nl), fmt, raw=node)
+        return FileProblem(Problem(source, location, pointer.lstrip("/"), why), fmt, raw=node)
     data = node if isinstance(node, dict) else {"_not_an_object": node}
     return VacancyRecord(source, location, fmt, data, node if isinstance(node, dict) else {"value": node})
 

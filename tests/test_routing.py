@@ -315,7 +315,8 @@ CASES = [
     case("desk_repository.set_regions", "write",
          lambda d, w: desk_repository.set_regions(d, w.db, "desk-routing", ["AM13"], "admin-1")),
     case("desk_repository.desks", "read", lambda d, w: desk_repository.desks(d, w.db)),
-    case("desk_repository.vacancy_owners", "read", lambda d, w: desk_repository.vacancy_owners(d, w.db, ["V-1"])),
+    case("desk_repository.regions_and_owner", "read",
+         lambda d, w: desk_repository.regions_and_owner(d, w.db, "desk-1", "V-1")),
     case("desk_repository.busiest_regions", "read", lambda d, w: desk_repository.busiest_regions(d, w.db, 3)),
     # api/match_repository.py
     case("match_repository.vacancy", "read", lambda d, w: match_repository.vacancy(d, w.db, "V-1")),

@@ -22,10 +22,10 @@ def scope(ctx: Ctx) -> DeskScope | None:
 def works_for(ctx: Ctx, vacancy_id: str) -> bool:
     """False when the caller is a desk and the vacancy is outside its scope (or absent): the caller
     then answers as for a vacancy that does not exist. Other roles: True, without a read."""
-    desk = scope(ctx)
-    if desk is None:
+    if ctx.principal.role is not Role.EMPLOYER_DESK:
         return True
-    return may_see_vacancy(desk, desk_repository.vacancy_owners(ctx.driver, ctx.database, [vacancy_id]).get(vacancy_id))
+    regions, owner = desk_repository.regions_and_owner(ctx.driver, ctx.database, ctx.principal.subject, vacancy_id)
+    return may_see_vacancy(vacancy_scope(ctx.principal, regions), owner)
 
 
 class UnknownRegions(ValueError):
@@ -45,7 +45,7 @@ def give_regions(driver: Driver, database: str, data_dir: Path, subject: str, co
     if unknown:
         raise UnknownRegions(unknown)
     desk_repository.set_regions(driver, database, subject, codes, by)
-    return {"subject": subject, "regions": [{"code": c, "name": names[c]} for c in sorted(set(codes))]}
+    return {"subject": subject, "regions": named(sorted(set(codes)), data_dir)}
 
 
 def set_regions(ctx: Ctx, subject: str, codes: list[str]) -> dict:
@@ -63,9 +63,19 @@ def set_regions(ctx: Ctx, subject: str, codes: list[str]) -> dict:
 
 
 def list_desks(driver: Driver, database: str, data_dir: Path) -> list[dict]:
-    names = _region_names(data_dir)
-    return [{"subject": d["subject"], "regions": [{"code": c, "name": names.get(c, c)} for c in d["regions"]]}
+    return [{"subject": d["subject"], "regions": named(d["regions"], data_dir)}
             for d in desk_repository.desks(driver, database)]
+
+
+def named(codes: list[str], data_dir: Path) -> list[dict]:
+    """Region codes with their CBS names, as the API answers and the command line prints them."""
+    names = _region_names(data_dir)
+    return [{"code": c, "name": names.get(c, c)} for c in codes]
+
+
+def described(regions: list[dict]) -> str:
+    """"AM01 Groningen, AM02 Friesland" for a terminal line."""
+    return ", ".join(f"{r['code']} {r['name']}" for r in regions)
 
 
 def _region_names(data_dir: Path) -> dict[str, str]:

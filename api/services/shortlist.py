@@ -2,7 +2,8 @@
 
 A coach or CTC advisor sees their own clients only, by key, with the coach's decision next to
 each. An employer desk, for a vacancy it works for, sees every matchable candidate as a
-pseudonymised card (api/access.py) and the identity only of those who consented for this vacancy. Every listed client is an audited read.
+pseudonymised card (api/access.py) and the identity only of those who consented for this vacancy.
+Every listed client is an audited read.
 """
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ from ingest import json_values
 from ingest.measurement_models import MeasurementRecord
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
-                                 input_files, missing_columns, numbered_lines, ragged_nl, read_csv_table, read_path)
+                                 input_files, missing_columns, numbered_lines, read_csv_table, read_path)
 
 JSON_SUFFIXES = {".json"}
 SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES
@@ -156,13 +156,13 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
         if key in groups:
             unread.setdefault(key, []).append((number, as_read, why))
         else:
-            yield FileProblem(Problem(source, f"row {number}", "", why, ragged_nl(cells, table)), "csv", raw=[as_read])
+            yield FileProblem(Problem(source, f"row {number}", "", why), "csv", raw=[as_read])
     for key, members in groups.items():
         record = _csv_record(source, [row for _, row in members], [number for number, _ in members])
         for number, as_read, why in unread.get(key, ()):
             record.data.setdefault("__conflicts__", []).append(
                 ("", number, f"{why}: the measurement is not taken in part",
-                 f"{ragged_nl(cells, table)}; de meting wordt niet half overgenomen"))
+                 f"{why.nl}; de meting wordt niet half overgenomen"))
             record.raw.append(as_read)  # the rejects file holds the row too, to correct
         yield record
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.report import Problem
+from ingest.report import Problem, Why
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 MAX_LINE_CHARS = 1024 * 1024
@@ -211,7 +211,7 @@ def csv_separator(text: str) -> str:
 class CsvTable:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (1-based data row, header not counted, blank rows counted; cells by column)
-    ragged: list[tuple[int, list[str], str]]  # rows whose cell count differs from the header's: (row, cells, why)
+    ragged: list[tuple[int, list[str], Why]]  # rows whose cell count differs from the header's: (row, cells, why)
     separator: str
 
 
@@ -238,17 +238,14 @@ def read_csv_table(text: str, skip_initial_space: bool = False) -> CsvTable:
     for i, cells in lines[1:]:
         number = i - at  # the blank rows between count: "row 5" is the fifth row under the header
         if len(cells) != len(header):
-            ragged.append((number, cells, f"{len(cells)} cells where the header has {len(header)} "
-                                          f"(separator {separator!r}; a cell with the separator needs quotes)"))
+            ragged.append((number, cells, Why(
+                f"{len(cells)} cells where the header has {len(header)} "
+                f"(separator {separator!r}; a cell with the separator needs quotes)",
+                f"{len(cells)} cellen, de kopregel heeft er {len(header)}: zet een cel met {separator!r} erin "
+                f"tussen aanhalingstekens")))
         else:
             rows.append((number, dict(zip(header, cells))))
     return CsvTable(header, rows, ragged, separator)
-
-
-def ragged_nl(cells: list[str], table: CsvTable) -> str:
-    """In Dutch, why a row of `table` with these cells was not read (CsvTable.ragged says it in English)."""
-    return (f"{len(cells)} cellen, de kopregel heeft er {len(table.header)}: zet een cel met "
-            f"{table.separator!r} erin tussen aanhalingstekens")
 
 
 def missing_columns(source: str, missing: list[str], header: list[str], text: str) -> FileProblem:

@@ -26,7 +26,7 @@ from pathlib import Path
 from ingest import json_values
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
-                                 input_files, missing_columns, numbered_lines, ragged_nl, read_csv_table, read_path)
+                                 input_files, missing_columns, numbered_lines, read_csv_table, read_path)
 from ingest.vacancy_models import NO_POSTING, VacancyRecord, is_job_posting
 
 JSON_SUFFIXES = {".json", ".jsonld"}
@@ -186,7 +186,7 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
         yield missing_columns(source, missing, table.header, text)
         return
     for number, cells, why in table.ragged:
-        yield FileProblem(Problem(source, f"row {number}", "", why, ragged_nl(cells, table)), "csv",
+        yield FileProblem(Problem(source, f"row {number}", "", why), "csv",
                           raw=[dict(zip([*table.header, *(f"extra_{i}" for i in range(len(cells)))], cells))])
     for number, row in table.rows:
         yield VacancyRecord(source, f"row {number}", "csv", csv_row_to_posting(row), [row])

@@ -104,6 +104,11 @@ def test_csv_file_problems_come_in_dutch_too():
     assert missing[0].rejected == {"text": "client_key,scale,score\nK-1,samenwerken,7\n"}  # kept to correct
     ragged = list(read_csv_text(header + "\nK-1,abc,2024-05-01,samenwerken,7,8\n", "in.csv"))
     assert "cellen, de kopregel heeft er 5" in ragged[0].problem.reason_nl
+    # two uneven rows of one measurement: each is told with its own cell count, in both languages
+    [uneven] = [validate(r, PROFILES, TODAY, EDU) for r in read_csv_text(
+        header + "\nK-1,abc,2024-05-01,samenwerken,7\nK-1,abc,2024-05-01,x,7,8\nK-1,abc,2024-05-01,y,7,8,9\n", "in.csv")]
+    said = sorted((p.reason[:1], p.reason_nl[:1]) for p in uneven.problems if "cel" in p.reason_nl)
+    assert said == [("6", "6"), ("7", "7")], [p.reason_nl for p in uneven.problems]
     orphan = [validate(r, PROFILES, TODAY, EDU) for r in read_csv_text(
         header + "\nK-1,abc,2024-05-01,samenwerken,7\nK-1,abc,2024-05-01,,6\n", "in.csv")]
     assert [p.reason_nl for p in orphan[0].problems] == ["een score zonder schaal: noem de schaal waar hij bij hoort"]

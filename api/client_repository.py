@@ -18,7 +18,7 @@ from api.decision_repository import LATEST_DECISIONS, by_ref
 from api.values import parsed_json, plain
 from graph_schema.access_state import ACCESS_TOKEN, bump_access
 from graph_schema.db import read, write_session
-from matcher.profile_store import PROFILE_PROPERTIES, evidence_rows
+from matcher.profile_store import NEW_CLIENT, PROFILE_PROPERTIES, evidence_rows
 
 # Who may see client `c` (api/access.may_see_client reads it): one fragment wherever it is read.
 ASSIGNMENT_COLUMNS = ("[(co:Coach)-[:COACHES]->(c) | co.id] AS coaches, "
@@ -30,18 +30,18 @@ MATCH (c:Client {{key: key}})
 RETURN key, {ASSIGNMENT_COLUMNS}
 """
 
-_ASSIGN_COACH = """
-MERGE (c:Client {key: $key})
-ON CREATE SET c.gate = 'matchable', c.gate_measured = false, c.gate_reasons = [], c.gate_sources = []
-MERGE (co:Coach {id: $subject})
+_ASSIGN_COACH = f"""
+MERGE (c:Client {{key: $key}})
+ON CREATE SET {NEW_CLIENT}
+MERGE (co:Coach {{id: $subject}})
 MERGE (co)-[r:COACHES]->(c)
 ON CREATE SET r.since = datetime($now)
 """
 
-_ASSIGN_ADVISOR = """
-MERGE (c:Client {key: $key})
-ON CREATE SET c.gate = 'matchable', c.gate_measured = false, c.gate_reasons = [], c.gate_sources = []
-MERGE (a:CtcAdvisor {id: $subject})
+_ASSIGN_ADVISOR = f"""
+MERGE (c:Client {{key: $key}})
+ON CREATE SET {NEW_CLIENT}
+MERGE (a:CtcAdvisor {{id: $subject}})
 MERGE (c)-[r:REFERRED_TO]->(a)
 ON CREATE SET r.since = datetime($now)
 """

@@ -65,14 +65,10 @@ def not_one_line(text: str) -> str | None:
     return None if found is None else f"U+{ord(found.group()):04X}"
 
 
-def one_line_problem(text: str) -> str | None:
+def one_line_problem(text: str) -> Why | None:
     char = not_one_line(text)
-    return None if char is None else f"contains control or text-direction character {char}"
-
-
-def one_line_problem_nl(text: str) -> str | None:
-    char = not_one_line(text)
-    return None if char is None else f"bevat een onzichtbaar stuur- of schrijfrichtingsteken ({char})"
+    return None if char is None else Why(f"contains control or text-direction character {char}",
+                                         f"bevat een onzichtbaar stuur- of schrijfrichtingsteken ({char})")
 
 
 def escape(key: str) -> str:

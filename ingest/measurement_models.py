@@ -26,7 +26,7 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from ingest.json_values import one_line_problem, one_line_problem_nl
+from ingest.json_values import one_line_problem
 from ingest.report import Refused
 
 # Blocks that carry scale scores rather than block values: the key names a theme of the
@@ -44,7 +44,7 @@ SCORE_GROUP_ALIASES = {
 def _one_line(text: str) -> str:
     if (problem := one_line_problem(text)) is not None:
         # the vacancies' words, not a regular expression full of control characters
-        raise Refused(problem, one_line_problem_nl(text))
+        raise Refused(problem, problem.nl)
     return text
 
 

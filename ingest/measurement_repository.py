@@ -21,20 +21,21 @@ from graph_schema.db import Bulk, read, write_session
 from graph_schema.access_state import bump_access, bump_access_after_bulk
 from matcher.freshness import bump_generation, log_erasure
 from matcher.profile_repository import set_profiles
+from matcher.profile_store import NEW_CLIENT
 from matcher.scoring import DEFAULT_REQUIRED_LEVEL
 
 Hook = Callable[[str], None]  # called after each statement of a batch (tests inject failures here)
 
 Q_EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN m.id AS id"
 
-Q_CLIENTS = """
+Q_CLIENTS = f"""
 UNWIND $rows AS r
-MERGE (c:Client {key: r.key})
-ON CREATE SET c.gate = 'matchable', c.gate_measured = false, c.gate_reasons = [], c.gate_sources = []
+MERGE (c:Client {{key: r.key}})
+ON CREATE SET {NEW_CLIENT}
 WITH c, r WHERE r.as_of IS NOT NULL AND (c.attributes_as_of IS NULL OR c.attributes_as_of <= r.as_of)
 SET c += r.attrs, c.attributes_as_of = r.as_of
 FOREACH (_ IN CASE WHEN r.lat IS NULL THEN [] ELSE [1] END |
-  SET c.location = point({latitude: r.lat, longitude: r.lon}))
+  SET c.location = point({{latitude: r.lat, longitude: r.lon}}))
 """
 
 Q_IDENTITIES = """

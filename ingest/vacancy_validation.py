@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ingest.json_values import one_line_problem, one_line_problem_nl
+from ingest.json_values import one_line_problem
 from ingest.report import Problem
 from ingest.text import html_to_text, looks_like_html
 from ingest.vacancy_models import NO_POSTING, USED_FIELDS, JobLocation, Vacancy, VacancyRecord, is_job_posting
@@ -85,7 +85,7 @@ def _one_line(c: _Collector, field: str, text: str | None, limit: int) -> None:
     if len(text) > limit:
         c.reject(field, f"{len(text)} characters, at most {limit}", f"{len(text)} tekens, hoogstens {limit}")
     elif (problem := one_line_problem(text)) is not None:
-        c.reject(field, problem, one_line_problem_nl(text))
+        c.reject(field, problem)
 
 
 def _scalar(value) -> str | None:

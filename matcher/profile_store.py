@@ -30,6 +30,10 @@ from datetime import date
 
 from matcher.profile import CompetencyEstimate
 
+# What a client node starts with, wherever it is first made (an assignment, a measurement): the
+# gate until a measurement gives one, and that no measurement has (views.shown_gate).
+NEW_CLIENT = "c.gate = 'matchable', c.gate_measured = false, c.gate_reasons = [], c.gate_sources = []"
+
 PROFILE_PROPERTIES = ("profile_competencies", "profile_levels", "profile_confidences", "profile_as_of",
                       "profile_inferred", "profile_traits", "profile_sources", "profile_source_refs",
                       "profile_source_ends")

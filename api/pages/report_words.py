@@ -57,7 +57,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "gate_needs_support": ("met ondersteuning", "needs support"),
     "gate_not_matchable": ("niet plaatsbaar", "not matchable"),
     "gate_unknown": ("nog niet bepaald", "not yet known"),
-    "gate_None": ("nog niet bepaald", "not yet known"),
     "agreements_h": ("Afspraken en volgende stappen", "Agreements and next steps"),
     "no_agreements": ("Er zijn nog geen afspraken vastgelegd.", "No agreements have been recorded yet."),
     "acks_h": ("Gezien en besproken", "Seen and discussed"),

@@ -50,6 +50,8 @@ def test_sources_in_words():
     assert info.describe("m2") == "waarneming coach, 03-11-2026"
     assert info.describe("work history: u") == "werkervaring: magazijnmedewerker, 6 jaar"
     assert info.describe("certificate: VCA basis") == "VCA basis"
+    info.work["u"]["years"] = 6.5
+    assert info.describe("work history: u") == "werkervaring: magazijnmedewerker, 6,5 jaar"  # as a Dutch reader writes it
     assert short_name("Competentie Testcentra (CTC)") == "CTC"
     assert short_name("ABC-meting (Attitude, Balans, Competenties)") == "ABC-meting"
 

@@ -106,7 +106,7 @@ class SourceInfo:
             years = w.get("years")
             unit = "years" if en else "jaar"
             what = "work history" if en else "werkervaring"
-            return f"{what}: {label}" + (f", {years:g} {unit}" if isinstance(years, (int, float)) else "")
+            return f"{what}: {label}" + (f", {number(years, self.lang)} {unit}" if isinstance(years, (int, float)) else "")
         if source.startswith(CERTIFICATE):
             return source[len(CERTIFICATE):]  # "VCA basis": the certificate's own (Dutch) name
         m = self.measurements.get(source)

@@ -100,6 +100,13 @@ def may_see_vacancy(scope: DeskScope | None, owner: tuple[str | None, str | None
     return owner is not None and (scope is None or scope.covers(*owner))
 
 
+def sees_sensitive_on_pages(principal: Principal) -> bool:
+    """On the pages and in the report, what a sensitive scale measured (the competencies it
+    reaches, the blocks a coach included) is the client's coach's: a CTC advisor reads them
+    without (pages.md principle 6). The JSON API's profile is as above."""
+    return principal.role is Role.COACH
+
+
 def may_erase_client(principal: Principal, assignment: Assignment | None) -> bool:
     if principal.role is Role.ADMIN:
         return assignment is not None

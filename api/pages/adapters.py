@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from api import client_repository, sensitive
-from api.access import Role
+from api.access import sees_sensitive_on_pages
 from api.deps import Ctx
 from api.services import advice
 from api.services import clients as client_service
@@ -48,7 +48,7 @@ def hidden_from(ctx: Ctx) -> frozenset[str]:
     """Competencies a sensitive scale measured (ABC stabiliteit, ambitie) say what the
     psychological blocks say: on the pages the client's coach sees them, a CTC advisor does not
     (pages.md principle 6; the JSON API gives an advisor the full profile, api/access.py)."""
-    return frozenset() if ctx.principal.role is Role.COACH else sensitive.competencies()
+    return frozenset() if sees_sensitive_on_pages(ctx.principal) else sensitive.competencies()
 
 
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, only_hours: bool,

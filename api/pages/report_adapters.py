@@ -6,12 +6,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from api import audit
+from api.access import sees_sensitive_on_pages
 from api.deps import Ctx, visible_client
 from api.pages.adapters import instrument_names
 from api.pages.i18n import REASONS, reason_label
 from api.pages.views import OBSERVATION_INSTRUMENTS
 from api.problems import client_not_found
-from api.report import options
+from api.report import for_other_reader, options
 from api.services import report as service
 
 
@@ -28,7 +29,7 @@ def read_report(ctx: Ctx, app_state, key: str) -> dict:
         now = service.current(ctx.driver, ctx.database, app_state, key, words_for)
     if now is None:
         raise client_not_found()
-    return now
+    return _as_read_by(ctx, now)
 
 
 def read_version(ctx: Ctx, key: str, digest: str) -> dict:
@@ -38,7 +39,13 @@ def read_version(ctx: Ctx, key: str, digest: str) -> dict:
     if found is None:
         raise client_not_found()
     audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "read_report", ctx.endpoint)
-    return found
+    return _as_read_by(ctx, found)
+
+
+def _as_read_by(ctx: Ctx, found: dict) -> dict:
+    """The psychological blocks a coach included are the coach's only: another reader gets the
+    report without them, and a line saying so (its hash still names the whole version)."""
+    return found if sees_sensitive_on_pages(ctx.principal) else {**found, "content": for_other_reader(found["content"])}
 
 
 def save_report(ctx: Ctx, app_state, key: str, agreements: str, include_sensitive: bool, lang: str) -> str:

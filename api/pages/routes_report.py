@@ -9,7 +9,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from api import report
 from api.access import Role
 from api.pages import report_adapters as adapters
 from api.pages import report_words, session
@@ -46,14 +45,10 @@ def _here(key: str, **query: str) -> str:
 
 
 def _report(p: Page, key: str, versie: str | None) -> dict:
-    """The current report, or with `versie` a stored one exactly as it was acknowledged. The
-    psychological blocks a coach included are the coach's only: another reader gets the report
-    without them, and a line saying so (its hash still names the whole version)."""
-    now = call(p, adapters.read_version, p.ctx, key, versie) if versie else \
+    """The current report, or with `versie` a stored one exactly as it was acknowledged, as this
+    reader may see it (report_adapters)."""
+    return call(p, adapters.read_version, p.ctx, key, versie) if versie else \
         call(p, adapters.read_report, p.ctx, p.request.app.state, key)
-    if p.principal.role is not Role.COACH:
-        now = {**now, "content": report.for_other_reader(now["content"])}
-    return now
 
 
 @router.get("/klanten/{key}/rapport")

@@ -300,6 +300,7 @@ def test_occupation_profile_groups_requirements_in_dutch(api):
     essential, optional = r.text.split("wenselijk (", 1)
     assert "noodzakelijk (2)" in essential and "vaardigheid onet:2.A.1.a" in essential
     assert "vaardigheid onet:1.C.1.a" in optional and "vaardigheid onet:1.C.1.a" not in essential
+    assert "onbelangrijk (1 van 5)" in essential and "100 %" not in essential  # O*NET's 1-5 scale, not a share
     assert b.get("/beroepen/profiel", params={"uri": OCC + "-nope"}).status_code == 404
 
 

@@ -61,6 +61,13 @@ def test_fit_line_reads_as_pages_md_says():
     assert views.fit_line(row, "nl") == "72 % (55–85 %), 60 % gemeten"
 
 
+def test_importance_reads_as_onet_scale_words_not_a_percentage():
+    assert views.importance(4.4, "nl") == "zeer belangrijk (4,4 van 5)"
+    assert views.importance(1.0, "en") == "not important (1 of 5)"
+    assert views.importance(5.0, "nl").startswith("uiterst belangrijk")
+    assert views.importance(None, "nl") == "—"  # ESCO names no importance
+
+
 def test_chart_groups_by_theme_in_a_fixed_order_and_scales_bars():
     rows = [{"label": "b", "level": 0.5, "kind": "knowledge"}, {"label": "a", "level": 1.0, "kind": "onet_work_style"},
             {"label": "c", "level": 1.4, "kind": None}]

@@ -48,6 +48,21 @@ def shown_gate(gate: str | None, measured: bool | None = None) -> str:
     return "unknown" if not gate or (gate == "matchable" and measured is False) else gate
 
 
+# O*NET's importance scale (1-5), in its own words: "Not important" ... "Extremely important".
+IMPORTANCE_WORDS = {1: ("onbelangrijk", "not important"), 2: ("enigszins belangrijk", "somewhat important"),
+                    3: ("belangrijk", "important"), 4: ("zeer belangrijk", "very important"),
+                    5: ("uiterst belangrijk", "extremely important")}
+
+
+def importance(x: float | None, lang: str) -> str:
+    """An O*NET importance (1-5) as its word with the figure: "zeer belangrijk (4,4 van 5)"; '—'
+    where the source names none (ESCO)."""
+    if x is None:
+        return "—"
+    word = IMPORTANCE_WORDS[min(5, max(1, round(float(x))))][0 if lang == "nl" else 1]
+    return f"{word} ({number(round(float(x), 1), lang)} {'van' if lang == 'nl' else 'of'} 5)"
+
+
 def number(x: float, lang: str) -> str:
     """32 or 32,5 (Dutch decimal comma; 32.5 in English)."""
     text = f"{float(x):g}"

@@ -20,7 +20,8 @@ from api.pages.i18n import reason_label, translator
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.auto_reload = False  # templates change with a release: no stat() per page
 TEMPLATES.env.globals.update(pct=views.pct, slider_start=views.slider_start, slider_step=views.SLIDER_STEP, day=views.day,
-                             fit_line=views.fit_line, number=views.number, shown_gate=views.shown_gate)
+                             fit_line=views.fit_line, number=views.number, shown_gate=views.shown_gate,
+                             importance=views.importance)
 # Closed network: nothing from elsewhere, no inline script; the SVG chart is styled by class.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

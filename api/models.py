@@ -209,7 +209,18 @@ class FitParts(BaseModel):
     coverage: float = Field(description="Share of the requirement weight with evidence ('gemeten deel').")
 
 
-class Explained(FitParts):
+class PenalisedFit(FitParts):
+    """The fit a ranked row, a gap and a what-if show alike: for a vacancy, the competencies' fit
+    less what distance, hours and education take off (each named); for an occupation the two are equal."""
+    competency_fit: float | None = Field(None, description="The fit from the competencies alone; `fit` "
+                                         "is this minus the distance penalty and 0.1 per shortfall below.")
+    distance_penalty: float | None = Field(None, description="Taken off for travel beyond the client's own travel "
+                                                             "radius (CTC reisbereidheid; 25 km when not measured).")
+    hours_short: bool | None = Field(None, description="The client offers fewer hours than the vacancy asks.")
+    education_short: bool | None = Field(None, description="The client's education is below what the vacancy asks.")
+
+
+class Explained(PenalisedFit):
     met: list[CompetencyRef] = Field(description="Met requirements, essential first, the heaviest first within "
                                      "each, at most 10; GET /clients/{key}/gap lists every requirement.")
     met_more: int = Field(0, description="How many more requirements are met than `met` names.")
@@ -218,11 +229,6 @@ class Explained(FitParts):
     unknown: list[CompetencyRef] = Field(description="Unknown requirements, essential first, the heaviest first "
                                          "within each, at most 10; GET /clients/{key}/gap names every one.")
     unknown_more: int = Field(0, description="How many more requirements are unknown than `unknown` names.")
-    competency_fit: float | None = Field(None, description="The fit from the competencies alone; `fit` "
-                                         "is this minus the distance penalty and 0.1 per shortfall below.")
-    distance_penalty: float | None = Field(None, description="Taken off for travel beyond 25 km (0 within).")
-    hours_short: bool | None = Field(None, description="The client offers fewer hours than the vacancy asks.")
-    education_short: bool | None = Field(None, description="The client's education is below what the vacancy asks.")
     preference: str | None = Field(None, description="'wished' when the client's instruments list this occupation "
                                                      "as preferred (WCM, CTC); shown beside the fit, never in it.")
 
@@ -252,7 +258,9 @@ class CandidatesOut(Page[CandidateOut]):
 class VacancyMatchOut(Explained):
     rank: int
     vacancy: dict[str, Any]
-    distance_km: float | None = None
+    distance_km: float | None = Field(None, description="Between the client's and the vacancy's place (null: "
+                                                        "one of them unknown). Not on a candidate: a desk would "
+                                                        "learn how far from the vacancy a pseudonymised client lives.")
     decision: dict[str, Any] | None = None
 
 
@@ -275,7 +283,7 @@ class ClientMatchesOut(Page[dict[str, Any]]):
     note: str | None = None
 
 
-class GapOut(FitParts):
+class GapOut(PenalisedFit):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
         "target": {"kind": "vacancy", "id": "V-0001", "title": "Kok"}, "fit": 0.62, "fit_low": 0.45,
         "fit_high": 0.8, "coverage": 0.7, "gaps": [{"competency": EXAMPLE_SKILL, "label": "recepten volgen", "status": "missing",
@@ -284,7 +292,8 @@ class GapOut(FitParts):
     target: dict[str, Any]
     gaps: list[dict[str, Any]]
     requirements: list[dict[str, Any]]
-    reach_km: float = Field(description="Each gap's unlocks count open vacancies within this distance of the client.")
+    reach_km: float = Field(description="Each gap's unlocks count open vacancies within this distance of the "
+                                        "client: their own travel radius (25 km when not measured).")
 
 
 class ObservationIn(BaseModel):
@@ -312,16 +321,18 @@ class WhatIfOut(BaseModel):
     client: str
     target: dict[str, Any]
     changes: list[LevelChange]
-    before: FitParts
-    after: FitParts
+    before: PenalisedFit
+    after: PenalisedFit
     changed: list[dict[str, Any]] = Field(description="Requirements whose status changes.")
-    rank_before: int | None = Field(description="The client's rank among all matchable clients for the target "
-                                                "(null: the client is not matchable).")
+    rank_before: int | None = Field(description="The client's rank among all matchable clients for the target; "
+                                                "for a vacancy the place on its candidate list (distance, hours "
+                                                "and education taken off each client's fit); null: the client "
+                                                "is not matchable.")
     rank_after: int | None
     vacancies_within_reach_before: int = Field(description="Open vacancies within radius_km at a good fit.")
     vacancies_within_reach_after: int
     opens: int
-    radius_km: float
+    radius_km: float = Field(description="The client's own travel radius (25 km when not measured).")
     note: str
 
 

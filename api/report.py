@@ -86,8 +86,8 @@ def strengths(competencies: list[dict], lang: str, include_sensitive: bool = Fal
     picked = [c for c in competencies if c.get("evidence") in ("measured", OBSERVATION)
               and float(c.get("level") or 0) >= MIN_STRENGTH and (include_sensitive or not c.get("sensitive"))]
     picked.sort(key=lambda c: (-round(float(c["level"]), 2), c["label"].lower()))
-    return [{"label": c["label"], "word": strength_word(float(c["level"]), lang), **_sensitive_mark(c)}
-            for c in picked[:STRENGTHS]]
+    return [{"competency": c.get("uri"), "label": c["label"], "word": strength_word(float(c["level"]), lang),
+             **_sensitive_mark(c)} for c in picked[:STRENGTHS]]
 
 
 def _sensitive_mark(item: dict) -> dict:
@@ -95,19 +95,23 @@ def _sensitive_mark(item: dict) -> dict:
     return {"sensitive": True} if item.get("sensitive") else {}
 
 
-def develop(gaps: list[dict], include_sensitive: bool = False) -> list[dict]:
+def develop(gaps: list[dict], include_sensitive: bool = False, strong: frozenset[str] = frozenset()) -> list[dict]:
     """Competencies to develop over all advised targets: measured below what the work asks (not
     measured is not a shortfall: see `not_measured`), essential first, then by how many vacancies
-    within 25 km each opens; each names the advice it is needed for. A competency a sensitive
-    scale measured (ABC stabiliteit) only when the coach includes the sensitive blocks."""
+    within the client's travel radius each opens; each names the advice it is needed for. A
+    competency the report calls a strength (`strong`) is not also one to learn: the client would
+    read the two as a contradiction. A competency a sensitive scale measured (ABC stabiliteit)
+    only when the coach includes the sensitive blocks."""
     merged: dict[str, dict] = {}
     for g in gaps:
         title = g["target"]
         for item in g["gaps"]:
-            if item["status"] not in SHORTFALL or (item.get("sensitive") and not include_sensitive):
+            if item["status"] not in SHORTFALL or item["competency"] in strong \
+                    or (item.get("sensitive") and not include_sensitive):
                 continue
             row = merged.setdefault(item["competency"], {"label": item["label"], "essential": False, "opens": 0,
-                                                         "for": [], **_sensitive_mark(item)})
+                                                         "reach_km": g.get("reach_km"), "for": [],
+                                                         **_sensitive_mark(item)})
             row["essential"] = row["essential"] or bool(item["essential"])
             row["opens"] = max(row["opens"], int(item.get("unlocks") or 0))
             if title and title.lower() not in {t.lower() for t in row["for"]}:
@@ -193,8 +197,8 @@ def report_content(facts: dict, opts: dict) -> dict:
         "client": facts["key"],
         "lang": lang,
         "measured": measured(facts["measurements"], names, facts["observation_instruments"], lang),
-        "strengths": strengths(facts["competencies"], lang, opts["include_sensitive"]),
-        "develop": develop(facts["gaps"], opts["include_sensitive"]),
+        "strengths": (strong := strengths(facts["competencies"], lang, opts["include_sensitive"])),
+        "develop": develop(facts["gaps"], opts["include_sensitive"], frozenset(s["competency"] for s in strong)),
         "not_measured": not_measured(facts["gaps"]),
         "occupations": occupations(facts["occupations"], facts["decisions"], reasons, lang),
         "vacancies": vacancies(facts["vacancies"], facts["decisions"], reasons),

@@ -16,6 +16,7 @@ match_app = typer.Typer(help="Ranked, explained matches, gaps and what-ifs.", no
 TOP = typer.Option(50, "--top", min=1, help="how many results")
 JSON = typer.Option(False, "--json", help="print JSON")
 LANG = typer.Option("nl", "--lang", help="label language: nl (default) or en")
+RADIUS = typer.Option(None, "--radius-km", help="default: the client's own travel radius, else 25")
 
 
 def _service(driver) -> MatchService:
@@ -43,7 +44,9 @@ def _emit(payload: dict, matches, as_json: bool, heading: str) -> None:
 
 
 @match_app.command("vacancy")
-def vacancy(vacancy_id: str, top: int = TOP, radius_km: float = typer.Option(25.0, "--radius-km"),
+def vacancy(vacancy_id: str, top: int = TOP,
+            radius_km: float | None = typer.Option(None, "--radius-km", help="default: each client's own travel "
+                                                                               "radius, else 25"),
             filter_distance: bool = typer.Option(False, "--filter-distance", help="drop clients beyond the radius"),
             filter_hours: bool = typer.Option(False, "--filter-hours"),
             filter_education: bool = typer.Option(False, "--filter-education"),
@@ -77,7 +80,7 @@ def occupations(client_key: str, top: int = typer.Option(20, "--top", min=1), la
 
 @match_app.command("gap")
 def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or an occupation URI"),
-        radius_km: float = typer.Option(25.0, "--radius-km"), lang: str = LANG, as_json: bool = JSON) -> None:
+        radius_km: float | None = RADIUS, lang: str = LANG, as_json: bool = JSON) -> None:
     """Competencies to develop for a target, ranked by what they raise and unlock."""
     kind = _target_kind(target)
     items = _run(lambda s: s.gap(client_key, kind, target, radius_km, lang))
@@ -94,18 +97,19 @@ def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or
 @match_app.command("what-if")
 def what_if(client_key: str, competency: str, level: float = typer.Argument(..., min=0.0, max=1.0),
             target: str = typer.Argument(..., help="a vacancy id or an occupation URI"),
-            radius_km: float = typer.Option(25.0, "--radius-km"), lang: str = LANG, as_json: bool = JSON) -> None:
+            radius_km: float | None = RADIUS, lang: str = LANG, as_json: bool = JSON) -> None:
     """Raising a competency to a level: fit and rank for the target before/after, vacancies opened nearby."""
     kind = _target_kind(target)
     w = _run(lambda s: s.what_if(client_key, [(competency, level)], kind, target, radius_km, lang))
     if as_json:
         typer.echo(json.dumps(what_if_as_dict(w), indent=2, ensure_ascii=False))
         return
-    b, a = w.before, w.after
+    shown = what_if_as_dict(w)  # the fits a ranked row shows (for a vacancy: distance, hours, education taken off)
+    b, a = shown["before"], shown["after"]
     typer.echo(f"Raising {competency} to {level:.2f} moves {client_key} from rank {w.rank_before} to rank "
-               f"{w.rank_after} for {target} (fit {fit_text(b.fit, b.fit_low, b.fit_high, b.coverage, 'en')} -> "
-               f"{fit_text(a.fit, a.fit_low, a.fit_high, a.coverage, 'en')}) and opens "
-               f"{w.opens} more vacancies within {radius_km:g} km.")
+               f"{w.rank_after} for {target} (fit {fit_text(b['fit'], b['fit_low'], b['fit_high'], b['coverage'], 'en')}"
+               f" -> {fit_text(a['fit'], a['fit_low'], a['fit_high'], a['coverage'], 'en')}) and opens "
+               f"{w.opens} more vacancies within {w.radius_km:g} km.")
 
 
 def _target_kind(target: str) -> str:

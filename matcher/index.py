@@ -20,7 +20,7 @@ import numpy as np
 
 from matcher import kernels
 from matcher.lru import LruMap
-from matcher.scoring import (PRIOR, SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement,
+from matcher.scoring import (DEFAULT_RADIUS_KM, PRIOR, SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement,
                              partly_margin, prior_of, requirement_weight)
 
 ROW_BLOCK = 1 << 16  # client rows per thread block: the block's slice of the output stays in cache
@@ -103,6 +103,7 @@ class ClientPatch:
     xyz: np.ndarray
     hours: float
     education: float
+    radius: float = float("nan")  # travel radius in km (NaN: not known, scoring.DEFAULT_RADIUS_KM holds)
 
 
 class Clients:
@@ -111,7 +112,7 @@ class Clients:
     of the spare rows, so a landed measurement shows in the next ranking without a rebuild."""
 
     def __init__(self, keys: list[str], entries: ClientEntries, excluded: np.ndarray, xyz: np.ndarray, n_comp: int,
-                 hours=None, education=None, spare: int = 0):
+                 hours=None, education=None, radius=None, spare: int = 0):
         n = len(keys)
         self.keys = list(keys) + [""] * spare
         self.row = {k: i for i, k in enumerate(keys)}
@@ -123,6 +124,7 @@ class Clients:
         self.xyz = np.vstack([np.asarray(xyz, dtype=np.float64).reshape(-1, 3), np.full((spare, 3), np.nan)])
         self.hours = np.concatenate([_values(hours, n), np.full(spare, np.nan)])  # hours per week available
         self.education = np.concatenate([_values(education, n), np.full(spare, np.nan)])  # NLQF level reached
+        self.radius = np.concatenate([_values(radius, n), np.full(spare, np.nan)])  # own travel radius, km
         self.start_live_state(list(range(n, n + spare)))
 
     def start_live_state(self, free: list[int]) -> None:
@@ -165,7 +167,7 @@ class Clients:
                 return False
             row = self.free.pop(0)
             self.keys[row] = p.key
-        self.xyz[row], self.hours[row], self.education[row] = p.xyz, p.hours, p.education
+        self.xyz[row], self.hours[row], self.education[row], self.radius[row] = p.xyz, p.hours, p.education, p.radius
         self.excluded[row] = p.excluded
         # copy-on-write: a request iterating the patches never sees the dict change under it.
         # Replaced last: what is kept per `patched` dict (MatchIndex.ranks) then never holds a
@@ -290,6 +292,10 @@ class MatchIndex:
         if held is not None and held[0] is targets and held[1] is patched:
             return held[2], held[3]
         scores = self.client_scores(targets, row)
+        if targets is self.vacancies:  # as its candidate list ranks them: distance, hours, education taken off
+            c = self.clients
+            _finish(scores, c.xyz, targets.xyz[row], c.radius, c.hours, targets.hours[row:row + 1], c.education,
+                    targets.education[row:row + 1], c.excluded, 1, Constraints())
         matchable = scores[~self.clients.excluded]
         self._fields.put((id(targets), row), (targets, patched, scores, matchable))
         return scores, matchable
@@ -312,31 +318,31 @@ class MatchIndex:
         v, c = self.vacancies.row[vacancy], self.clients
         t = self.vacancies
         if scope is None:
-            return _top(self.client_scores(t, v), c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1],
+            return _top(self.client_scores(t, v), c.keys, c.xyz, t.xyz[v], c.radius, c.hours, t.hours[v:v + 1],
                         c.education, t.education[v:v + 1], c.excluded, n, constraints)
         rows = c.scope_rows(scope if isinstance(scope, Scope) else Scope(scope))
         scores = self.client_scores(t, v, rows)
         if _scored_alone(rows, len(c.keys)):  # only the caseload's rows go through the selection too
-            return _top(scores[rows], [c.keys[r] for r in rows.tolist()], c.xyz[rows], t.xyz[v], c.hours[rows],
+            return _top(scores[rows], [c.keys[r] for r in rows.tolist()], c.xyz[rows], t.xyz[v], c.radius[rows], c.hours[rows],
                         t.hours[v:v + 1], c.education[rows], t.education[v:v + 1], c.excluded[rows], n, constraints)
         excluded = np.ones(len(c.keys), dtype=np.bool_)
         excluded[rows] = False
         excluded |= c.excluded
-        return _top(scores, c.keys, c.xyz, t.xyz[v], c.hours, t.hours[v:v + 1], c.education,
+        return _top(scores, c.keys, c.xyz, t.xyz[v], c.radius, c.hours, t.hours[v:v + 1], c.education,
                     t.education[v:v + 1], excluded, n, constraints)
 
     def vacancies_for(self, client: str, n: int,
                       constraints: Constraints = Constraints(DistancePolicy(hard=True))) -> Ranked:
         """The n best open vacancies for a client, by default only within the radius."""
         i, c, t = self.clients.row[client], self.clients, self.vacancies
-        return _top(self.target_scores(t, i), t.keys, t.xyz, c.xyz[i], c.hours[i:i + 1], t.hours,
+        return _top(self.target_scores(t, i), t.keys, t.xyz, c.xyz[i], c.radius[i:i + 1], c.hours[i:i + 1], t.hours,
                     c.education[i:i + 1], t.education, ~t.is_open, n, constraints)
 
     def occupations_for(self, client: str, n: int) -> Ranked:
         """The n best occupations for a client (no place, no hours: an occupation is not a job)."""
         i, t = self.clients.row[client], self.occupations
         unknown = np.full(1, np.nan)
-        return _top(self.target_scores(t, i), t.keys, t.xyz, np.full(3, np.nan), unknown, unknown,
+        return _top(self.target_scores(t, i), t.keys, t.xyz, np.full(3, np.nan), unknown, unknown, unknown,
                     unknown, unknown, np.zeros(len(t.keys), dtype=np.bool_), n, Constraints())
 
     def warm(self) -> None:
@@ -450,19 +456,30 @@ def _scored_alone(rows: np.ndarray, clients: int) -> bool:
     return len(rows) * SCOPED_SCORING < clients
 
 
-def _top(scores, keys, xyz, centre, hours_have, hours_need, edu_have, edu_need, excluded, n,
+def _top(scores, keys, xyz, centre, own_radius, hours_have, hours_need, edu_have, edu_need, excluded, n,
          constraints: Constraints) -> Ranked:
-    d = constraints.distance
-    use_distance = not np.isnan(centre).any()
-    part_s, part_i = kernels.finish_top(
-        scores, xyz, np.nan_to_num(centre), use_distance, d.radius_km, d.penalty_per_km, d.max_penalty, d.hard,
-        hours_have, hours_need, edu_have, edu_need, SHORTFALL_PENALTY, constraints.filter_hours,
-        constraints.filter_education, excluded, max(n, 1), N_PARTS)
+    """`own_radius`: the clients' travel radii, one per row or one for all (NaN: not known), used
+    where the policy names no radius of its own."""
+    part_s, part_i = _finish(scores, xyz, centre, own_radius, hours_have, hours_need, edu_have, edu_need, excluded,
+                             max(n, 1), constraints)
     keep = (part_i >= 0) & np.isfinite(part_s)
     part_s, part_i = part_s[keep], part_i[keep]
     order = sorted(range(len(part_i)), key=lambda j: (-part_s[j], keys[part_i[j]]))[:n]
     # finish_top marked every ineligible row -inf in place, so what is finite is what could rank
     return Ranked([keys[part_i[j]] for j in order], part_s[order], int(np.isfinite(scores).sum()))
+
+
+def _finish(scores, xyz, centre, own_radius, hours_have, hours_need, edu_have, edu_need, excluded, k,
+            constraints: Constraints):
+    """The kernel with the policy's arguments: takes what the constraints cost off `scores` in place
+    (an ineligible row becomes -inf) and returns each part's k best."""
+    d = constraints.distance
+    use_distance = not np.isnan(centre).any()
+    radius = own_radius if d.radius_km is None else np.full(1, d.radius_km)
+    return kernels.finish_top(
+        scores, xyz, np.nan_to_num(centre), use_distance, radius, DEFAULT_RADIUS_KM, d.penalty_per_km, d.max_penalty,
+        d.hard, hours_have, hours_need, edu_have, edu_need, SHORTFALL_PENALTY, constraints.filter_hours,
+        constraints.filter_education, excluded, k, N_PARTS)
 
 
 def distance_km(a: np.ndarray, b: np.ndarray) -> float | None:

@@ -29,7 +29,7 @@ EVIDENCE_CHUNK = 1_000_000  # evidence entries read before they become arrays (s
 _CLIENT_ROW = f"""
 RETURN c.key AS key, coalesce(c.gate, 'matchable') = 'not_matchable' AS excluded,
        c.location.latitude AS lat, c.location.longitude AS lon,
-       c.hours_available AS hours, c.education_level AS education,
+       c.hours_available AS hours, c.education_level AS education, c.travel_radius_km AS radius,
        [u IN coalesce(c.profile_competencies, []) | $columns[u]] AS columns, c.profile_levels AS levels,
        c.profile_confidences AS confidences,
        {AS_OF_NUMBERS} AS as_of,
@@ -75,6 +75,7 @@ class _Rows:
     essential: list = field(default_factory=list)
     hours: list = field(default_factory=list)
     education: list = field(default_factory=list)
+    radius: list = field(default_factory=list)  # clients only: own travel radius
 
     def xyz(self) -> np.ndarray:
         return unit_vectors(np.asarray(self.lat, dtype=float), np.asarray(self.lon, dtype=float))
@@ -103,7 +104,7 @@ def load_index(driver: Driver, database: str, today: date | None = None) -> Matc
     c = _read_clients(driver, database, columns, today)
     clients = Clients(c.keys, ClientEntries(np.asarray(c.row, dtype=np.int32), np.asarray(c.col, dtype=np.int32),
                                             np.asarray(c.a, dtype=np.float32), np.asarray(c.b, dtype=np.float32)),
-                      np.asarray(c.flags, dtype=bool), c.xyz(), n, c.hours, c.education,
+                      np.asarray(c.flags, dtype=bool), c.xyz(), n, c.hours, c.education, c.radius,
                       spare=max(MIN_SPARE, int(SPARE_SHARE * len(c.keys))))
     return MatchIndex(competencies, clients, _read_targets(driver, database, _VACANCIES, columns),
                       _read_targets(driver, database, _OCCUPATIONS, columns))
@@ -121,7 +122,7 @@ def client_patches(driver: Driver, database: str, index: MatchIndex, keys: list[
         mine = np.flatnonzero(rows == i)
         order = mine[np.argsort(cols[mine], kind="stable")]
         patches.append(ClientPatch(key, cols[order], levels[order], confs[order], bool(c.flags[i]), xyz[i],
-                                   c.hours[i], c.education[i]))
+                                   c.hours[i], c.education[i], c.radius[i]))
     return patches, sorted(set(keys) - set(c.keys))
 
 
@@ -137,6 +138,7 @@ def _read_clients(driver: Driver, database: str, columns: dict, today: date, key
             out.lon.append(_nan(rec["lon"]))
             out.hours.append(_nan(rec["hours"]))
             out.education.append(_nan(level_from_text(rec["education"])))
+            out.radius.append(_nan(rec["radius"]))
             entries = rec["columns"], rec["levels"], rec["confidences"], rec["as_of"], rec["stable"], rec["inferred"]
             if not entries[0]:
                 continue

@@ -27,9 +27,9 @@ import numpy as np
 
 from matcher.index import Clients, Columns, MatchIndex, Targets
 
-LAYOUT = 1  # bump when the saved arrays change meaning
+LAYOUT = 2  # bump when the saved arrays change meaning (2: clients' travel radius)
 KEEP = 3  # newest folders kept; older ones are removed after a save
-_WRITABLE = {"excluded", "xyz", "hours", "education", "is_open"}  # patched in place by live updates
+_WRITABLE = {"excluded", "xyz", "hours", "education", "radius", "is_open"}  # patched in place by live updates
 
 
 def folder_name(graph_id: str, generation: int, day: date) -> str:

@@ -6,7 +6,7 @@ from datetime import date
 import typer
 
 from matcher.explain import GapItem
-from matcher.scoring import MatchScore, RequirementResult, level_counted_as
+from matcher.scoring import Circumstances, MatchScore, RequirementResult, level_counted_as
 from matcher.service import Match, WhatIf
 
 
@@ -50,10 +50,17 @@ def score_parts(m: Match) -> dict:
     """How a ranked row's fit came about: the fit from the competencies alone, and what distance,
     hours and education took off (the CLI and the API show the same parts)."""
     e = m.explained
-    return {**fit_parts(e.match, m.penalty), "competency_fit": round(e.match.fit, 4),
-            "distance_km": None if e.distance_km is None else round(e.distance_km, 1),
-            "distance_penalty": round(e.distance_penalty, 4),
-            "hours_short": m.hours_short, "education_short": m.education_short, "preference": m.preference}
+    pair = Circumstances(e.distance_km, e.distance_penalty, m.hours_short, m.education_short)
+    return {**penalised_parts(e.match, pair), "preference": m.preference}
+
+
+def penalised_parts(score: MatchScore, pair: Circumstances) -> dict:
+    """The fit after what a vacancy's distance, hours and education take off, with the fit from
+    the competencies alone and each thing taken off: a ranked row, a gap and a what-if alike."""
+    return {**fit_parts(score, pair.penalty), "competency_fit": round(score.fit, 4),
+            "distance_km": None if pair.distance_km is None else round(pair.distance_km, 1),
+            "distance_penalty": round(pair.distance_penalty, 4),
+            "hours_short": pair.hours_short, "education_short": pair.education_short}
 
 
 def match_as_dict(m: Match) -> dict:
@@ -82,7 +89,8 @@ def what_if_as_dict(w: WhatIf) -> dict:
                 "after": a.status.value} for b, a in zip(w.before.results, w.after.results) if b.status != a.status]
     return {"client": w.client, "target": {"kind": w.target_kind, "id": w.target},
             "changes": [{"competency": c, "level": lv} for c, lv in w.changes],
-            "before": fit_parts(w.before), "after": fit_parts(w.after), "changed": changed,
+            "before": penalised_parts(w.before, w.circumstances), "after": penalised_parts(w.after, w.circumstances),
+            "changed": changed,
             "rank_before": w.rank_before, "rank_after": w.rank_after,
             "vacancies_within_reach_before": w.vacancies_before, "vacancies_within_reach_after": w.vacancies_after,
             "opens": w.opens, "radius_km": w.radius_km,

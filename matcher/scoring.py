@@ -88,13 +88,26 @@ def requirement_weight(importance, essential):
     return importance * np.where(essential, ESSENTIAL_FACTOR, OPTIONAL_FACTOR)
 
 
+DEFAULT_RADIUS_KM = 25.0  # for a client whose instruments name no travel radius (CTC reisbereidheid)
+
+
 @dataclass(frozen=True)
 class DistancePolicy:
-    """Travel distance: beyond the radius it costs score, or, when the user asks, it filters."""
-    radius_km: float = 25.0
+    """Travel distance: beyond the radius it costs score, or, when the user asks, it filters.
+    `radius_km` None: each client's own travel radius, so a client's fit for a vacancy is one
+    number whichever side ranks it (the client's vacancies, the vacancy's candidates); a number:
+    that radius for every client (a caller's own "within N km")."""
+    radius_km: float | None = None
     penalty_per_km: float = 0.004  # 25 km beyond the radius costs 0.1
     max_penalty: float = 0.3
     hard: bool = False
+
+    def radius_for(self, own_km: float | None) -> float:
+        """The radius that holds for a client whose own travel radius is `own_km` (None or NaN:
+        not known). The kernel (matcher/kernels.finish_top) applies the same rule."""
+        if self.radius_km is not None:
+            return self.radius_km
+        return DEFAULT_RADIUS_KM if own_km is None or own_km != own_km else own_km
 
 
 @dataclass(frozen=True)
@@ -109,16 +122,33 @@ class Constraints:
 SHORTFALL_PENALTY = 0.1
 
 
+@dataclass(frozen=True)
+class Circumstances:
+    """What a vacancy asks of one client besides competencies: the distance (and what it costs
+    beyond the radius), and whether the hours or the education fall short."""
+    distance_km: float | None = None
+    distance_penalty: float = 0.0
+    hours_short: bool = False
+    education_short: bool = False
+
+    @property
+    def penalty(self) -> float:
+        """What they take off the competency fit; every ranked row, gap and what-if takes this off."""
+        return self.distance_penalty + SHORTFALL_PENALTY * (self.hours_short + self.education_short)
+
+
 def shortfall(have: float | None, need: float | None) -> bool:
     """Fewer hours available, or a lower education level, than the vacancy asks; unknown is never short."""
     return have is not None and need is not None and have < need
 
 
-def distance_penalty(km: float | None, policy: DistancePolicy) -> float:
-    """What the distance subtracts from the score; an unknown distance costs nothing."""
-    if km is None or km <= policy.radius_km:
+def distance_penalty(km: float | None, policy: DistancePolicy, own_km: float | None = None) -> float:
+    """What the distance subtracts from the score, for a client whose own travel radius is
+    `own_km`; an unknown distance costs nothing."""
+    radius = policy.radius_for(own_km)
+    if km is None or km <= radius:
         return 0.0
-    return min(policy.max_penalty, policy.penalty_per_km * (km - policy.radius_km))
+    return min(policy.max_penalty, policy.penalty_per_km * (km - radius))
 
 
 class Status(str, Enum):

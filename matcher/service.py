@@ -28,12 +28,11 @@ from matcher.index import MatchIndex, Ranked, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
 from matcher.preferences import preference
-from matcher.scoring import (SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, MatchScore, Requirements,
-                             score_requirements, shortfall)
+from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidence, MatchScore, Requirements,
+                             distance_penalty, score_requirements, shortfall)
 
 
 log = logging.getLogger("atlas.matcher")
-REACH_KM = 25.0  # what a gap or a what-if counts as within reach: open vacancies this near the client
 REQUIREMENT_LISTS_KEPT = 512  # vacancies' and occupations' labelled requirements kept: ~11 MB a worker
 FACTS_KEPT = 8192  # vacancies' and occupations' display facts kept: ~4 MB a worker
 
@@ -57,7 +56,7 @@ class Match:
     @property
     def penalty(self) -> float:
         """What distance, hours and education take off the competency score."""
-        return self.explained.distance_penalty + SHORTFALL_PENALTY * (self.hours_short + self.education_short)
+        return Circumstances(None, self.explained.distance_penalty, self.hours_short, self.education_short).penalty
 
     @property
     def fit(self) -> float:
@@ -86,7 +85,8 @@ class WhatIf:
     rank_after: int | None
     vacancies_before: int  # open vacancies within the radius at GOOD_MATCH or better
     vacancies_after: int
-    radius_km: float
+    radius_km: float  # the client's own travel radius unless the caller named one
+    circumstances: Circumstances = Circumstances()  # a vacancy's distance, hours, education: before and after alike
 
     @property
     def opens(self) -> int:
@@ -295,14 +295,10 @@ class MatchService:
         evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}
         out = []
         for rank, key in enumerate(keys, start=first_rank):
-            row = self.index.clients.row[key]
-            km = distance_km(self.index.clients.xyz[row], self.index.vacancies.xyz[idx])
+            pair = self._circumstances(self.index.clients.row[key], idx, constraints.distance)
             out.append(Match(
-                rank, key, explain(requirements, self.index.profile_of(key), km, constraints.distance),
-                hours_short=shortfall(_val(self.index.clients.hours[row]), _val(self.index.vacancies.hours[idx])),
-                education_short=shortfall(_val(self.index.clients.education[row]),
-                                          _val(self.index.vacancies.education[idx])),
-                facts=facts.get(key, {}),
+                rank, key, _explained(requirements, self.index.profile_of(key), pair),
+                hours_short=pair.hours_short, education_short=pair.education_short, facts=facts.get(key, {}),
                 evidence=evidence.get(key, {}),
                 preference=preference(occupation, facts.get(key, {}).get("preferred_occupations", []))))
         return out
@@ -322,8 +318,7 @@ class MatchService:
         if self.index.clients.excluded[row]:
             return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
         details = self._details(client, provenance, facts)
-        radius = radius_km or _own_radius(details)
-        constraints = Constraints(DistancePolicy(radius_km=radius, hard=filter_distance), filter_hours, filter_education)
+        constraints = Constraints(DistancePolicy(radius_km=radius_km, hard=filter_distance), filter_hours, filter_education)
         ranked = self.index.vacancies_for(client, top, constraints)
         return self._vacancy_matches(client, row, ranked.keys, details, constraints, lang, provenance), ranked.total
 
@@ -337,7 +332,7 @@ class MatchService:
         if self.index.clients.excluded[row] or not self.index.vacancies.is_open[v]:
             return None
         details = self._details(client, False, facts)
-        constraints = Constraints(DistancePolicy(radius_km=_own_radius(details), hard=False))
+        constraints = Constraints(DistancePolicy(hard=False))
         return self._vacancy_matches(client, row, [vacancy], details, constraints, lang, False, first_rank=0)[0]
 
     def _vacancy_matches(self, client: str, row: int, keys: Sequence[str], details: repository.ClientDetails,
@@ -349,14 +344,10 @@ class MatchService:
         evidence = self._provenance(client, details, requirements.values()) if provenance else {}
         out = []
         for rank, vid in enumerate(keys, start=first_rank):
-            v = self.index.vacancies.row[vid]
-            km = distance_km(self.index.clients.xyz[row], self.index.vacancies.xyz[v])
+            pair = self._circumstances(row, self.index.vacancies.row[vid], constraints.distance)
             out.append(Match(
-                rank, vid, explain(requirements[vid], profile, km, constraints.distance), evidence=evidence,
-                hours_short=shortfall(_val(self.index.clients.hours[row]), _val(self.index.vacancies.hours[v])),
-                education_short=shortfall(_val(self.index.clients.education[row]),
-                                          _val(self.index.vacancies.education[v])),
-                facts=facts.get(vid, {}), preference=preference(facts.get(vid, {}).get("occupation"), wished)))
+                rank, vid, _explained(requirements[vid], profile, pair), evidence=evidence,
+                hours_short=pair.hours_short, education_short=pair.education_short, facts=facts.get(vid, {}), preference=preference(facts.get(vid, {}).get("occupation"), wished)))
         return out
 
     def occupations(self, client: str, top: int = 20, lang: str = "nl", provenance: bool = True,
@@ -402,16 +393,17 @@ class MatchService:
         return found.get(client, repository.ClientDetails({}, {}))
 
     # ---- gap and what-if ----------------------------------------------------------------------
-    def gap(self, client: str, target_kind: str, target: str, radius_km: float = REACH_KM,
+    def gap(self, client: str, target_kind: str, target: str, radius_km: float | None = None,
             lang: str = "nl") -> list[GapItem]:
         """Competencies to develop for a vacancy or occupation: essential first, then by fit gain,
-        each with how many open vacancies within the radius it would bring within reach."""
+        each with how many open vacancies within the radius (the client's own travel radius unless
+        given) it would bring within reach."""
         self._require(target_kind, target)
         row = self._require("client", client)  # second: a rebuild the target waited for keeps it
         targets = self._targets(target_kind)
         profile = self.index.profile_of(client)
         items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
-        within = self._open_within(row, radius_km)
+        within = self._open_within(row, radius_km or self._own_radius(row))
         scores = self.index.target_scores(self.index.vacancies, row)
         unlocks = {}
         for g in items:  # each item touches only the vacancies that require it
@@ -421,17 +413,27 @@ class MatchService:
                                                    raised.level, raised.confidence, GOOD_MATCH)
         return with_unlocks(items, unlocks)
 
-    def fit(self, client: str, target_kind: str, target: str, lang: str = "nl") -> MatchScore:
-        """The client's fit for one vacancy or occupation, explained (no distance: not a ranked row)."""
-        self._require(target_kind, target)
-        self._require("client", client)
+    def fit(self, client: str, target_kind: str, target: str, lang: str = "nl") -> tuple[MatchScore, Circumstances]:
+        """The client's fit for one vacancy or occupation from the competencies, explained, and what
+        the vacancy's distance, hours and education take off it (as on its ranked row; nothing for an
+        occupation: not a job)."""
+        t = self._require(target_kind, target)
+        row = self._require("client", client)
         targets = self._targets(target_kind)
-        return score_requirements(self._requirements(targets, target, lang), self.index.profile_of(client))
+        score = score_requirements(self._requirements(targets, target, lang), self.index.profile_of(client))
+        return score, self._target_circumstances(row, target_kind, t)
+
+    def travel_radius(self, client: str) -> float:
+        """The client's own travel radius (CTC reisbereidheid), else the default."""
+        return self._own_radius(self._require("client", client))
 
     def what_if(self, client: str, changes: list[tuple[str, float]], target_kind: str, target: str,
-                radius_km: float = REACH_KM, lang: str = "nl") -> WhatIf:
-        """The fit, the client's rank among all matchable clients and the vacancies within reach,
-        before and after the changes (nothing is stored). The CLI, the API and the pages call this."""
+                radius_km: float | None = None, lang: str = "nl") -> WhatIf:
+        """The fit, the client's rank among all matchable clients and the vacancies within reach
+        (the client's own travel radius unless given), before and after the changes (nothing is
+        stored). The CLI, the API and the pages call this. For a vacancy both fits are what its
+        ranked row would show (distance, hours and education taken off) and the rank is the place
+        on its candidate list."""
         t = self._require(target_kind, target)
         row = self._require("client", client)
         targets = self._targets(target_kind)
@@ -442,11 +444,13 @@ class MatchService:
         profile = self.index.profile_of(client)
         before = score_requirements(requirements, profile)
         after = score_requirements(requirements, hypothetical(profile, changes))
-        ranks = self.index.ranks(targets, t, row, [before.fit, after.fit]) or [None, None]
-        within = self._open_within(row, radius_km)
+        pair = self._target_circumstances(row, target_kind, t)
+        ranks = self.index.ranks(targets, t, row, [before.fit - pair.penalty, after.fit - pair.penalty]) or [None, None]
+        radius = radius_km or self._own_radius(row)
+        within = self._open_within(row, radius)
         return WhatIf(client, target_kind, target, tuple(changes), before, after, *ranks,
                       self._within_reach(row, within, profile, []),
-                      self._within_reach(row, within, profile, changes), radius_km)
+                      self._within_reach(row, within, profile, changes), radius, pair)
 
     def _within_reach(self, row: int, within: np.ndarray, profile: dict[str, Evidence],
                       changes: list[tuple[str, float]]) -> int:
@@ -456,6 +460,22 @@ class MatchService:
         return int((self.index.target_scores(self.index.vacancies, row, overrides)[within] >= GOOD_MATCH).sum())
 
     # ---- helpers ------------------------------------------------------------------------------
+    def _circumstances(self, client_row: int, vacancy_row: int,
+                       policy: DistancePolicy = DistancePolicy()) -> Circumstances:
+        """Distance (beyond the client's own radius unless the policy names one), hours and
+        education of one client-vacancy pair, as the kernel (index._top) takes them off."""
+        c, t = self.index.clients, self.index.vacancies
+        km = distance_km(c.xyz[client_row], t.xyz[vacancy_row])
+        return Circumstances(km, distance_penalty(km, policy, _val(c.radius[client_row])),
+                             shortfall(_val(c.hours[client_row]), _val(t.hours[vacancy_row])),
+                             shortfall(_val(c.education[client_row]), _val(t.education[vacancy_row])))
+
+    def _own_radius(self, client_row: int) -> float:
+        return DistancePolicy().radius_for(_val(self.index.clients.radius[client_row]))
+
+    def _target_circumstances(self, client_row: int, target_kind: str, target_row: int) -> Circumstances:
+        return self._circumstances(client_row, target_row) if target_kind == "vacancy" else Circumstances()
+
     def _open_within(self, client_row: int, radius_km: float) -> np.ndarray:
         t = self.index.vacancies
         centre = self.index.clients.xyz[client_row]
@@ -536,9 +556,8 @@ class MatchService:
         return self._side(what).row[key]
 
 
-def _own_radius(details: repository.ClientDetails) -> float:
-    """The client's own travel radius (CTC reisbereidheid), else the default."""
-    return details.facts.get("travel_radius_km") or DistancePolicy.radius_km
+def _explained(requirements, profile: dict[str, Evidence], pair: Circumstances) -> Explained:
+    return Explained(score_requirements(requirements, profile), pair.distance_km, pair.distance_penalty)
 
 
 def _settle_heap() -> None:

@@ -125,7 +125,7 @@ def test_what_if_starts_from_the_fit_the_ranking_shows(api):
         "vacancy_id": "V-1", "changes": [{"competency": "onet:2.B.1.a", "level": 1.0}]})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert abs(body["before"]["fit"] - shown["competency_fit"]) < 1e-3  # the what-if leaves distance aside
+    assert body["before"]["fit"] == shown["fit"] and body["before"]["competency_fit"] == shown["competency_fit"]
     assert body["after"]["fit"] >= body["before"]["fit"] and body["rank_after"] <= body["rank_before"]
 
 
@@ -224,15 +224,34 @@ def test_a_clients_own_travel_radius_and_wished_occupation_reach_their_ranked_va
         assert r.status_code == 200
         return next(row for row in r.json()["items"] if row["occupation"]["uri"] == OCC)
 
-    set_facts = "MATCH (c:Client {key: 'K-1'}) SET c.travel_radius_km = $km, c.preferred_occupations = $wished"
-    api.driver.execute_query(set_facts, km=1.0, wished=[OCC], database_=api.db)
+    def set_facts(km, wished) -> None:  # as the profile builder writes them: with the client's change logged
+        def write(tx):
+            tx.run("MATCH (c:Client {key: 'K-1'}) SET c.travel_radius_km = $km, c.preferred_occupations = $wished",
+                   km=km, wished=wished).consume()
+            bump_generation(tx, ["K-1"])
+        with api.driver.session(database=api.db) as session:
+            session.execute_write(write)
+
+    def same_fit_everywhere(row: dict) -> None:
+        """The pair's fit is one number: on the vacancy's candidate list, the client's gap and what-if."""
+        ranked = api.client.get("/vacancies/V-1/candidates", headers=api.h("coach")).json()["items"]
+        card = next(c for c in ranked if c["client_key"] == "K-1")
+        gap = api.client.get("/clients/K-1/gap?vacancy_id=V-1", headers=api.h("coach")).json()
+        what_if = api.client.post("/clients/K-1/what-if", headers=api.h("coach"),
+                                  json={"vacancy_id": "V-1", "changes": [{"competency": "onet:2.B.1.a", "level": 1.0}]}).json()
+        for shown in (card, gap, what_if["before"]):
+            assert (shown["fit"], shown["distance_penalty"]) == (row["fit"], row["distance_penalty"])
+
+    set_facts(1.0, [OCC])
     near = rows()["V-1"]  # ~1.7 km away: beyond a 1 km radius
     assert near["distance_penalty"] > 0 and near["preference"] == "wished"
     assert occupation()["preference"] == "wished"
-    api.driver.execute_query(set_facts, km=None, wished=[], database_=api.db)
+    same_fit_everywhere(near)  # the candidate list takes the client's own radius too (it took 25 km for all)
+    set_facts(None, [])
     near = rows()["V-1"]  # the default 25 km
     assert near["distance_penalty"] == 0 and near["preference"] is None
     assert occupation()["preference"] is None
+    same_fit_everywhere(near)
 
 
 def test_matchable_without_a_measured_gate_block_says_so_on_the_api_and_the_pages(api):

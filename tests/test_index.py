@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from matcher.explain import explain
 from matcher.index import (ClientEntries, ClientPatch, Clients, MatchIndex, RequirementEntries, Scope, Targets,
                            distance_km, unit_vectors)
-from matcher.scoring import Constraints, DistancePolicy, distance_penalty, score_requirements
+from matcher.scoring import SHORTFALL_PENALTY, Constraints, DistancePolicy, distance_penalty, score_requirements
 
 
 def build(seed: int, n_clients=300, n_vac=40, n_comp=30, gated=0.1, **kw) -> MatchIndex:
@@ -23,7 +23,7 @@ def build(seed: int, n_clients=300, n_vac=40, n_comp=30, gated=0.1, **kw) -> Mat
                                     rng.uniform(0.2, 1, len(cl)).astype(np.float32)),
                       rng.random(n_clients) < gated,
                       unit_vectors(rng.uniform(51.5, 53, n_clients), rng.uniform(4, 7, n_clients)), n_comp,
-                      hours=kw.get("client_hours"), education=kw.get("client_edu"))
+                      hours=kw.get("client_hours"), education=kw.get("client_edu"), radius=kw.get("client_radius"))
     vmask = rng.random((n_vac, n_comp)) < 0.3
     vr, vc = np.nonzero(vmask)
     entries = RequirementEntries(vr, vc, rng.uniform(0, 1, len(vr)).astype(np.float32),
@@ -133,19 +133,46 @@ def test_what_if_override_raises_scores():
     assert (after >= before - 1e-6).all() and (after > before + 1e-6).any()
 
 
+def _candidate_score(idx, t, r, score):
+    """A client's score on the vacancy's candidate list, written plainly: the competency fit less
+    the distance beyond the client's own radius, and the hours and education that fall short."""
+    c, v = idx.clients, idx.vacancies
+    own = None if np.isnan(c.radius[r]) else float(c.radius[r])
+    km = distance_km(c.xyz[r], v.xyz[t])
+    short = sum(bool(have < need) for have, need in ((c.hours[r], v.hours[t]), (c.education[r], v.education[t])))
+    return score - distance_penalty(km, DistancePolicy(), own) - SHORTFALL_PENALTY * short
+
+
 def _rank_by_count(idx, targets, t, row, fit):
-    """The rule written plainly: matchable others scoring above `fit`, plus one."""
+    """The rule written plainly: matchable others scoring above `fit`, plus one (on a vacancy the
+    scores of its candidate list)."""
     scores = idx.client_scores(targets, t)
+    if targets is idx.vacancies:
+        scores = [_candidate_score(idx, t, r, float(s)) for r, s in enumerate(scores)]
     others = [scores[r] for r in range(len(idx.clients.keys)) if r != row and not idx.clients.excluded[r]]
-    return sum(1 for s in others if s > np.float32(fit)) + 1
+    return sum(1 for s in others if s > np.float32(fit) + 1e-6) + 1
+
+
+def test_a_what_if_rank_on_a_vacancy_is_the_place_on_its_candidate_list():
+    rng = np.random.default_rng(5)
+    idx = build(5, client_hours=rng.choice([16.0, 40.0, np.nan], 300), vac_hours=np.full(40, 32.0),
+                client_radius=rng.choice([5.0, 40.0, 120.0, np.nan], 300))
+    t = 3
+    ranked = idx.candidates(idx.vacancies.keys[t], 300)
+    for place in (1, 2, 17, 60):
+        key = ranked.keys[place - 1]
+        r = idx.clients.row[key]
+        own = _candidate_score(idx, t, r, float(idx.client_scores(idx.vacancies, t)[r]))
+        assert math.isclose(own, float(ranked.scores[place - 1]), abs_tol=1e-5)  # the kernel applies the same rule
+        assert idx.ranks(idx.vacancies, t, r, [own]) == [place]
 
 
 def test_ranks_are_the_count_above_and_follow_every_live_change():
-    idx = build(8, gated=0.2)
+    idx = build(8, gated=0.2, client_radius=np.random.default_rng(8).choice([10.0, 60.0, np.nan], 300))
     targets, t = idx.vacancies, 2
     row = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r])
-    scores = idx.client_scores(targets, t)
-    fits = [float(scores[row]), 0.0, 1.0, float(np.median(scores)), float(scores[(row + 1) % 300])]  # ties too
+    scores = np.array([_candidate_score(idx, t, r, float(s)) for r, s in enumerate(idx.client_scores(targets, t))])
+    fits = [float(scores[row]), 0.0, 1.0, float(np.median(scores)) + 0.0031]  # not on another's score: float32 ties
     assert idx.ranks(targets, t, row, fits) == [_rank_by_count(idx, targets, t, row, f) for f in fits]
     assert idx.ranks(targets, t, row, [1.0]) == [1] and idx.ranks(targets, t, row, [0.0])[0] > 100
     # a client raised above this one: kept scores would miss it
@@ -158,7 +185,7 @@ def test_ranks_are_the_count_above_and_follow_every_live_change():
     assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
     # a matchable client above it erased, a gated one let in: both move the rank
     above = next(r for r in range(len(idx.clients.keys)) if r != row and not idx.clients.excluded[r]
-                 and idx.client_scores(targets, t)[r] > mine)
+                 and _candidate_score(idx, t, r, float(idx.client_scores(targets, t)[r])) > mine)
     idx.clients.remove(idx.clients.keys[above])
     assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
     gated = next(r for r in range(len(idx.clients.keys)) if idx.clients.excluded[r] and idx.clients.keys[r] in idx.clients.row)
@@ -256,6 +283,7 @@ def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later
     c.excluded = np.append(c.excluded, True)
     c.xyz, c.hours, c.education = np.vstack([c.xyz, np.full((1, 3), np.nan)]), np.append(c.hours, np.nan), \
         np.append(c.education, np.nan)
+    c.radius = np.append(c.radius, np.nan)
     v = idx.vacancies.keys[0]
     caseload = Scope(tuple(c.keys[:40:2]) + ("new",), holder=("coach", "coach-a"), version="t1")
     held = idx.candidates(v, 50, scope=caseload)

@@ -10,7 +10,7 @@ import re
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from api.pages.report_words import changed_line, words
+from api.pages.report_words import changed_line, develop_line, words
 from api.report import (acknowledgement_state, changed_parts, content_hash, for_other_reader, options, report_content,
                         versions_seen_before)
 from api_fixtures import api, audit_count  # noqa: F401  (fixture)
@@ -54,11 +54,13 @@ FACTS = {"key": "K-9", "measurements": [{"id": "m1", "instrument": "abc", "measu
                                          "sensitive_words": [("Cluster", "G2 - in balans, direct plaatsbaar"),
                                                              ("Stressoren", "dwang 3")]}],
          "instrument_names": {"abc": "ABC-meting"}, "observation_instruments": frozenset({"waarneming"}),
-         "competencies": [{"label": "Samenwerken", "level": 0.82, "evidence": "measured"},
-                          {"label": "Koken", "level": 0.9, "evidence": "inferred"},
-                          {"label": "Psychisch welzijn", "level": 0.95, "evidence": "measured", "sensitive": True}],
+         "competencies": [{"uri": "c0", "label": "Samenwerken", "level": 0.82, "evidence": "measured"},
+                          {"uri": "c4", "label": "Koken", "level": 0.9, "evidence": "inferred"},
+                          {"uri": "c5", "label": "Psychisch welzijn", "level": 0.95, "evidence": "measured",
+                           "sensitive": True}],
          "vacancies": [], "occupations": [], "decisions": {}, "reason_words": {},
-         "gaps": [{"target": "Kok", "gaps": [
+         "gaps": [{"target": "Kok", "reach_km": 30.0, "gaps": [
+             {"competency": "c0", "label": "Samenwerken", "essential": True, "status": "partly_met", "unlocks": 4},
              {"competency": "c1", "label": "Plannen", "essential": False, "status": "missing", "unlocks": 2},
              {"competency": "c2", "label": "Hygiëne", "essential": True, "status": "unknown", "unlocks": 0},
              {"competency": "c3", "label": "Veerkracht", "essential": False, "status": "partly_met", "unlocks": 1,
@@ -70,9 +72,13 @@ FACTS = {"key": "K-9", "measurements": [{"id": "m1", "instrument": "abc", "measu
 def test_content_is_plain_words_and_its_hash_is_canonical():
     content = report_content(FACTS, options())
     assert content["measured"] == [{"what": "ABC-meting", "date": "2024-04-12", "by": "coach C-17"}]
-    assert content["strengths"] == [{"label": "Samenwerken", "word": "zeer sterk"}]  # inferred is no measured strength
-    # measured below is to learn; not measured is to measure, never a shortfall
+    assert content["strengths"] == [{"competency": "c0", "label": "Samenwerken", "word": "zeer sterk"}]  # inferred is no measured strength
+    # measured below is to learn (but what is called a strength is not also to learn: the client would read
+    # "zeer sterk" and "nog leren" about one thing); not measured is to measure, never a shortfall
     assert [d["label"] for d in content["develop"]] == ["Plannen"] and content["not_measured"] == ["Hygiëne"]
+    w = words("nl")
+    assert develop_line(content["develop"][0], w) == "Plannen (wenselijk): +2 vacatures binnen 30 km"  # the client's radius
+    assert develop_line({**content["develop"][0], "opens": 0}, w) == "Plannen (wenselijk)"  # no "+0"
     assert content["sensitive"] is None and "G2" not in str(content) and "dwang" not in str(content)
     assert "welzijn" not in str(content)  # a competency measured by a sensitive scale is left out too
     same = report_content({k: FACTS[k] for k in reversed(list(FACTS))}, options())
@@ -89,7 +95,8 @@ def test_content_is_plain_words_and_its_hash_is_canonical():
     assert "Veerkracht" not in str(other) and "welzijn" not in str(other) and "G2" not in str(other)
     assert other["sensitive_withheld"] and [d["label"] for d in other["develop"]] == ["Plannen"]
     assert for_other_reader(content)["sensitive_withheld"] is False and for_other_reader(content)["develop"] == content["develop"]
-    assert with_blocks["strengths"][0] == {"label": "Psychisch welzijn", "word": "zeer sterk", "sensitive": True}
+    assert with_blocks["strengths"][0] == {"competency": "c5", "label": "Psychisch welzijn", "word": "zeer sterk",
+                                           "sensitive": True}
 
 
 def test_advice_with_nothing_measured_behind_it_is_not_in_the_report():

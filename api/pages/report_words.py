@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from api.pages.views import day, number, shown_gate  # noqa: F401  (as on the other pages)
 from api.report import ABOUT_CLIENT
 from matcher.presenters import fit_text
-from matcher.service import REACH_KM
+from matcher.scoring import DEFAULT_RADIUS_KM
 
 WORDS: dict[str, tuple[str, str]] = {
     "report": ("Rapportage", "Report"),
@@ -27,7 +27,7 @@ WORDS: dict[str, tuple[str, str]] = {
                       "These are the competencies to develop. The most needed come first."),
     "essential": ("noodzakelijk", "essential"),
     "optional": ("wenselijk", "optional"),
-    "vacancies_within": (f"vacatures binnen {REACH_KM:g} km", f"vacancies within {REACH_KM:g} km"),  # the gap's reach
+    "vacancies_within": ("vacatures binnen", "vacancies within"),  # the gap's reach, the client's travel radius
     "needed_for": ("Nodig voor", "Needed for"),
     "no_develop": ("Er zijn geen ontwikkelpunten gevonden.", "No competencies to develop were found."),
     "not_measured": ("Nog niet gemeten, maar wel nodig voor dit werk", "Not measured yet, but needed for this work"),
@@ -129,6 +129,7 @@ def words(lang: str):
     def w(key: str) -> str:
         return WORDS[key][i] if key in WORDS else key
 
+    w.lang = lang if lang == "en" else "nl"  # for numbers in the report's own language
     return w
 
 
@@ -170,7 +171,16 @@ def measured_line(m: dict, w) -> str:
 
 def develop_line(d: dict, w) -> str:
     kind = w("essential") if d["essential"] else w("optional")
-    return f"{d['label']} ({kind}): +{d['opens']} {w('vacancies_within')}"
+    opens = opens_text(d, w)
+    return f"{d['label']} ({kind})" + (f": {opens}" if opens else "")
+
+
+def opens_text(d: dict, w) -> str:
+    """"+3 vacatures binnen 30 km" for a point to develop; nothing when it opens none (a row of
+    "+0" says nothing the client can use)."""
+    if not d.get("opens"):
+        return ""
+    return f"+{d['opens']} {w('vacancies_within')} {number(d.get('reach_km') or DEFAULT_RADIUS_KM, w.lang)} km"
 
 
 def changed_line(state: dict, w) -> str:

@@ -14,10 +14,10 @@ from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from api import match_repository as repo
-from matcher.presenters import fit_parts, gap_as_dict, score_parts, what_if_as_dict
+from matcher.presenters import fit_parts, gap_as_dict, penalised_parts, score_parts, what_if_as_dict
 from matcher.scoring import MatchScore, Requirement, Status
 from matcher.index import Scope
-from matcher.service import REACH_KM, Match, MatchService, ServiceStopping
+from matcher.service import Match, MatchService, ServiceStopping
 from matcher.traits import competency_traits
 
 MATCHABLE_GATES = ["matchable", "needs_support"]
@@ -248,14 +248,16 @@ def occupations_for_client(service: MatchService, client: dict, offset: int, lim
 def gap(service: MatchService, client: dict, target: Target, lang: str = "nl",
         hidden: frozenset[str] = frozenset()) -> dict:
     """What stands between the client and the target: essential first, then by how much each
-    raises the fit, with how many open vacancies within REACH_KM it would bring within reach.
+    raises the fit, with how many open vacancies within the client's travel radius it would bring
+    within reach. The fit is the one its ranked row shows (for a vacancy: distance, hours and
+    education taken off, each named).
     `hidden` competencies (what a sensitive scale measured, for a reader who is not the client's
     coach) are left out of the lists, as from a ranked row."""
     items = service.gap(client["key"], target.kind, target.id, lang=lang)
-    match = service.fit(client["key"], target.kind, target.id, lang)
-    return {"target": {"kind": target.kind, "id": target.id, "title": target.title}, **fit_parts(match),
+    match, pair = service.fit(client["key"], target.kind, target.id, lang)
+    return {"target": {"kind": target.kind, "id": target.id, "title": target.title}, **penalised_parts(match, pair),
             "gaps": [gap_as_dict(g) for g in items if g.requirement.competency not in hidden],
-            "requirements": [d for d in detail(match) if d["competency"] not in hidden], "reach_km": REACH_KM}
+            "requirements": [d for d in detail(match) if d["competency"] not in hidden], "reach_km": service.travel_radius(client["key"])}
 
 
 def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]],

@@ -62,7 +62,7 @@ def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[
             g = matching.gap(service, client, target, lang)
         except NotFound:
             continue
-        out.append({"target": title or target.title or "",
+        out.append({"target": title or target.title or "", "reach_km": g["reach_km"],
                     "gaps": [{**item, "sensitive": item["competency"] in hidden} for item in g["gaps"]]})
     return out
 
@@ -77,7 +77,7 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
     measurements = [{**m, "sensitive_words": sensitive.items(m.get("instrument"), m.get("sensitive") or {}, lang)}
                     for m in read]
     instrument_of = {m["id"]: m.get("instrument") or "" for m in measurements}
-    competencies = [{"label": _label(c, lang), "level": float(c.get("level") or 0.0),
+    competencies = [{"uri": c["uri"], "label": _label(c, lang), "level": float(c.get("level") or 0.0),
                      "evidence": evidence_kind(c, instrument_of, words["observation"]),
                      "sensitive": c["uri"] in sensitive.competencies()}
                     for c in profile["competencies"]]

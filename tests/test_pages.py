@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api_fixtures import NAME_1, OCC, api, audit_count  # noqa: F401  (fixture)
+from matcher.freshness import bump_generation
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -302,6 +303,25 @@ def test_occupation_profile_groups_requirements_in_dutch(api):
     assert "vaardigheid onet:1.C.1.a" in optional and "vaardigheid onet:1.C.1.a" not in essential
     assert "onbelangrijk (1 van 5)" in essential and "100 %" not in essential  # O*NET's 1-5 scale, not a share
     assert b.get("/beroepen/profiel", params={"uri": OCC + "-nope"}).status_code == 404
+
+
+def test_a_vacancy_shows_one_fit_on_the_list_the_gap_page_and_the_what_if(api):
+    def write(tx):  # K-1 moves to Groningen, ~170 km from V-1 (as a measurement would: its change logged)
+        tx.run("MATCH (c:Client {key: 'K-1'}) SET c.location = point({latitude: 53.22, longitude: 6.57})").consume()
+        bump_generation(tx, ["K-1"])
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(write)
+
+    fit = re.compile(r'<span class="fit"[^>]*><strong>([^<]+)</strong></span> <span class="muted taken-off">([^<]+)')
+    b = signed_in(api, "coach")
+    card = b.get("/klanten/K-1/vacatures").text.split('id="v-V-1"', 1)[1]
+    listed = fit.search(card).groups()
+    assert "eraf: reisafstand 30 %" in listed[1]  # the most distance takes off
+    page = b.get("/klanten/K-1/ontwikkelpunten?vacature=V-1").text
+    assert fit.search(page).groups() == listed  # the gap page showed the competencies' fit alone
+    frag = b.get("/klanten/K-1/wat-als", params={"vacature": "V-1", "l:onet:2.B.1.a": "100",
+                                                 "o:onet:2.B.1.a": "20"}).text
+    assert f"<strong>{listed[0]}</strong> →" in frag and "Plaats op de kandidatenlijst: " in frag
 
 
 def test_static_files_are_served_by_the_app(api):

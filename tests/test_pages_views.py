@@ -68,6 +68,14 @@ def test_importance_reads_as_onet_scale_words_not_a_percentage():
     assert views.importance(None, "nl") == "—"  # ESCO names no importance
 
 
+def test_a_vacancys_fit_says_what_distance_hours_and_education_took_off():
+    row = {"fit": 0.25, "competency_fit": 0.46, "distance_penalty": 0.112, "hours_short": True, "education_short": False}
+    assert views.taken_off(row, "nl") == "Op competenties 46 %; eraf: reisafstand 11 %, uren 10 %."
+    assert views.taken_off({**row, "hours_short": False}, "en") == "On competencies 46 %; taken off: travel distance 11 %."
+    assert views.taken_off({**row, "distance_penalty": 0.0, "hours_short": False}, "nl") == ""  # nothing taken off
+    assert views.taken_off({"fit": 0.5, "competency_fit": None}, "nl") == ""  # an occupation's row
+
+
 def test_chart_groups_by_theme_in_a_fixed_order_and_scales_bars():
     rows = [{"label": "b", "level": 0.5, "kind": "knowledge"}, {"label": "a", "level": 1.0, "kind": "onet_work_style"},
             {"label": "c", "level": 1.4, "kind": None}]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.presenters import fit_text
+from matcher.scoring import SHORTFALL_PENALTY
 
 # Instrument ids whose "measurements" are a coach's own observation (issue 13 adds one as an
 # instrument profile, so it flows through the measurement ingest).
@@ -72,6 +73,25 @@ def number(x: float, lang: str) -> str:
 def fit_line(row: dict, lang: str) -> str:
     """"72 % (55–85 %), 60 % gemeten" for a ranked row or card (the matcher's own presenter)."""
     return fit_text(row["fit"], row["fit_low"], row["fit_high"], row["coverage"], lang)
+
+
+def taken_off(row: dict, lang: str) -> str:
+    """Why a vacancy's fit is lower than its competencies' fit: "Op competenties 46 %; eraf:
+    reisafstand 11 %, uren 10 %." Nothing when nothing was taken off (or for an occupation)."""
+    parts = [(word, share) for word, share in
+             ((_TAKEN_OFF["distance"], row.get("distance_penalty") or 0.0),
+              (_TAKEN_OFF["hours"], SHORTFALL_PENALTY if row.get("hours_short") else 0.0),
+              (_TAKEN_OFF["education"], SHORTFALL_PENALTY if row.get("education_short") else 0.0)) if pct(share) > 0]
+    if not parts or row.get("competency_fit") is None:
+        return ""
+    i = 1 if lang == "en" else 0
+    listed = ", ".join(f"{word[i]} {pct(share)} %" for word, share in parts)
+    return f"{_TAKEN_OFF['lead'][i]} {pct(row['competency_fit'])} %; {_TAKEN_OFF['off'][i]}: {listed}."
+
+
+_TAKEN_OFF = {"lead": ("Op competenties", "On competencies"), "off": ("eraf", "taken off"),
+              "distance": ("reisafstand", "travel distance"), "hours": ("uren", "hours"),
+              "education": ("opleiding", "education")}
 
 
 def day(iso: str | None) -> str:

@@ -130,7 +130,7 @@ def sensitive_competencies(profiles: Iterable) -> frozenset[str]:
 
 
 # Fields of a candidate card the employer desk may see, before and after consent.
-CARD_FIELDS = ("candidate", "rank", "fit", "fit_low", "fit_high", "coverage", "met", "met_more", "missing",
+CARD_FIELDS = ("candidate", "rank", "fit", "fit_low", "fit_high", "coverage", "measured", "met", "met_more", "missing",
                "partly_met", "unknown", "unknown_more")
 CONSENTED_EXTRA = ("client_key", "name", "email")
 

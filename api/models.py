@@ -206,7 +206,10 @@ class FitParts(BaseModel):
                                    "(0.5), a proven one at its evidence (docs/api.md, 'Fit').")
     fit_low: float = Field(description="What the evidence proves (a lower bound), 0-1.")
     fit_high: float = Field(description="The best the client could turn out to be once unknowns are measured.")
-    coverage: float = Field(description="Share of the requirement weight with evidence ('gemeten deel').")
+    coverage: float = Field(description="Share of the requirement weight with evidence, measured or inferred "
+                                        "(work history, certificates).")
+    measured: float = Field(0.0, description="Of it, the share an instrument measured or a coach observed "
+                                             "('gemeten deel'); coverage - measured was inferred ('afgeleid').")
 
 
 class PenalisedFit(FitParts):

@@ -57,7 +57,7 @@ def pct(x: float | None) -> int | None:
 
 def _fit(row: dict) -> dict:
     return {"fit": pct(row["fit"]), "low": pct(row["fit_low"]), "high": pct(row["fit_high"]),
-            "measured": pct(row["coverage"])}
+            "measured": pct(row["measured"]), "inferred": pct(row["coverage"] - row["measured"])}
 
 
 def _decision(d: dict | None, reason_words: dict[str, str]) -> dict | None:

@@ -94,6 +94,11 @@ def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or
                    f"{g.status.value:<10} +{g.gain:.2f} fit, unlocks {g.unlocks} vacancies ({g.trait})")
 
 
+def _fit(parts: dict) -> str:
+    return fit_text(parts["fit"], parts["fit_low"], parts["fit_high"], parts["measured"], "en",
+                    parts["coverage"] - parts["measured"])
+
+
 @match_app.command("what-if")
 def what_if(client_key: str, competency: str, level: float = typer.Argument(..., min=0.0, max=1.0),
             target: str = typer.Argument(..., help="a vacancy id or an occupation URI"),
@@ -107,8 +112,7 @@ def what_if(client_key: str, competency: str, level: float = typer.Argument(...,
     shown = what_if_as_dict(w)  # the fits a ranked row shows (for a vacancy: distance, hours, education taken off)
     b, a = shown["before"], shown["after"]
     typer.echo(f"Raising {competency} to {level:.2f} moves {client_key} from rank {w.rank_before} to rank "
-               f"{w.rank_after} for {target} (fit {fit_text(b['fit'], b['fit_low'], b['fit_high'], b['coverage'], 'en')}"
-               f" -> {fit_text(a['fit'], a['fit_low'], a['fit_high'], a['coverage'], 'en')}) and opens "
+               f"{w.rank_after} for {target} (fit {_fit(b)} -> {_fit(a)}) and opens "
                f"{w.opens} more vacancies within {w.radius_km:g} km.")
 
 

@@ -42,11 +42,17 @@ class Columns:
 
     @staticmethod
     def compress(cols: np.ndarray, rows: np.ndarray, a: np.ndarray, b: np.ndarray, n_cols: int) -> "Columns":
+        return Columns.compress_carrying(cols, rows, a, b, n_cols)[0]
+
+    @staticmethod
+    def compress_carrying(cols: np.ndarray, rows: np.ndarray, a: np.ndarray, b: np.ndarray, n_cols: int,
+                          carried: np.ndarray | None = None) -> tuple["Columns", np.ndarray | None]:
+        """compress, and a per-entry array put in the same order (one sort for both)."""
         order = np.lexsort((rows, cols))
         indptr = np.zeros(n_cols + 1, dtype=np.int64)
         np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
-        return Columns(indptr, rows[order].astype(np.int32), a[order].astype(np.float32),
-                       b[order].astype(np.float32))
+        return (Columns(indptr, rows[order].astype(np.int32), a[order].astype(np.float32), b[order].astype(np.float32)),
+                None if carried is None else carried[order])
 
     def column(self, c: int) -> slice:
         return slice(int(self.indptr[c]), int(self.indptr[c + 1]))
@@ -76,6 +82,7 @@ class ClientEntries:
     competency: np.ndarray  # column of the competency
     level: np.ndarray
     confidence: np.ndarray  # age decay applied
+    inferred: np.ndarray | None = None  # bool: from work history or a certificate, not measured (None: none is)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ class ClientPatch:
     hours: float
     education: float
     radius: float = float("nan")  # travel radius in km (NaN: not known, scoring.DEFAULT_RADIUS_KM holds)
+    inferred: np.ndarray | None = None  # bool per column: not measured (None: all measured)
 
 
 class Clients:
@@ -119,7 +127,11 @@ class Clients:
         e = entries
         self.by_competency = Columns.compress(e.competency, e.client, e.level, e.confidence, n_comp)
         self.blocks = self.by_competency.block_pointers(n + spare)
-        self.by_client = Columns.compress(e.client, e.competency, e.level, e.confidence, n + spare)
+        inferred = np.zeros(len(e.client), dtype=np.bool_) if e.inferred is None else np.asarray(e.inferred, np.bool_)
+        # per entry of by_client: the evidence came from work history or a certificate (not the kernels' business;
+        # a row's explanation tells measured from inferred with it)
+        self.by_client, self.inferred = Columns.compress_carrying(e.client, e.competency, e.level, e.confidence,
+                                                                  n + spare, inferred)
         self.excluded = np.concatenate([np.asarray(excluded, dtype=np.bool_), np.ones(spare, dtype=np.bool_)])
         self.xyz = np.vstack([np.asarray(xyz, dtype=np.float64).reshape(-1, 3), np.full((spare, 3), np.nan)])
         self.hours = np.concatenate([_values(hours, n), np.full(spare, np.nan)])  # hours per week available
@@ -129,7 +141,7 @@ class Clients:
 
     def start_live_state(self, free: list[int]) -> None:
         """What live updates change, fresh (also for an index mapped from disk)."""
-        self.patched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.patched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}  # cols, levels, confs, inferred
         self.free = free
         self.layout = 0  # moves when a key takes a row: rows held for a scope are then stale
         self._scopes: dict[Hashable, tuple[Hashable, int, np.ndarray]] = {}  # holder -> version, layout, rows
@@ -154,10 +166,16 @@ class Clients:
 
     def evidence(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(competency columns, levels, confidences) of one client."""
-        if row in self.patched:
-            return self.patched[row]
+        held = self.patched.get(row)
+        if held is not None:
+            return held[:3]
         s = self.by_client.column(row)
         return self.by_client.rows[s], self.by_client.a[s], self.by_client.b[s]
+
+    def inferred_of(self, row: int) -> np.ndarray:
+        """Per entry of `evidence(row)`: inferred (work history, certificate), not measured."""
+        held = self.patched.get(row)
+        return held[3] if held is not None else self.inferred[self.by_client.column(row)]
 
     def patch(self, p: ClientPatch) -> bool:
         """Replace (or add) one client's row; False when no spare row is left for a new client."""
@@ -172,7 +190,8 @@ class Clients:
         # copy-on-write: a request iterating the patches never sees the dict change under it.
         # Replaced last: what is kept per `patched` dict (MatchIndex.ranks) then never holds a
         # gate from before this patch under the dict that carries it.
-        self.patched = {**self.patched, row: (p.columns, p.levels, p.confidences)}
+        inferred = np.zeros(len(p.columns), np.bool_) if p.inferred is None else np.asarray(p.inferred, np.bool_)
+        self.patched = {**self.patched, row: (p.columns, p.levels, p.confidences, inferred)}
         if p.key not in self.row:
             self.row[p.key] = row
             self.layout += 1
@@ -183,7 +202,8 @@ class Clients:
         row = self.row.pop(key, None)
         if row is not None:
             self.excluded[row] = True
-            empty = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+            empty = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32),
+                     np.zeros(0, dtype=np.bool_))
             self.patched = {**self.patched, row: empty}
 
 
@@ -268,7 +288,7 @@ class MatchIndex:
         else:
             c = self.clients.by_competency
             kernels.score_clients(self.clients.blocks, c.rows, c.a, c.b, *req, self.prior, kernels.CREDIT_TABLE, out)
-        for client, (cols, levels, confs) in patched:  # their rows in the matrices are stale
+        for client, (cols, levels, confs, _) in patched:  # their rows in the matrices are stale
             out[client] = kernels.score_one(base, *req, cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
         return out
 
@@ -400,7 +420,7 @@ class MatchIndex:
             evidence[rows[keep]] = True
             if essential:
                 misses[int(col)] = rows[keep & (levels < below)]
-        for row, (cols, levels, _) in self.clients.patched.items():
+        for row, (cols, levels, *_) in self.clients.patched.items():
             have = dict(zip(cols.tolist(), levels.tolist()))
             for col, required, essential in zip(targets.competency[s], targets.required[s], targets.essential[s]):
                 if int(col) in have:
@@ -429,9 +449,11 @@ class MatchIndex:
         return out
 
     def profile_of(self, client: str) -> dict[str, Evidence]:
-        cols, levels, confs = self.clients.evidence(self.clients.row[client])
-        return {self.competencies[c]: Evidence(l, k, "profile")
-                for c, l, k in zip(cols.tolist(), levels.tolist(), confs.tolist())}
+        row = self.clients.row[client]
+        cols, levels, confs = self.clients.evidence(row)
+        inferred = self.clients.inferred_of(row)
+        return {self.competencies[c]: Evidence(l, k, "profile", None, f)
+                for c, l, k, f in zip(cols.tolist(), levels.tolist(), confs.tolist(), inferred.tolist())}
 
 
 def evidence_scores(targets: Targets, cols: np.ndarray, levels: np.ndarray, confs: np.ndarray,

@@ -76,6 +76,7 @@ class _Rows:
     hours: list = field(default_factory=list)
     education: list = field(default_factory=list)
     radius: list = field(default_factory=list)  # clients only: own travel radius
+    inferred: list = field(default_factory=list)  # clients only: per evidence entry, not measured
 
     def xyz(self) -> np.ndarray:
         return unit_vectors(np.asarray(self.lat, dtype=float), np.asarray(self.lon, dtype=float))
@@ -103,7 +104,8 @@ def load_index(driver: Driver, database: str, today: date | None = None) -> Matc
     n = len(competencies)
     c = _read_clients(driver, database, columns, today)
     clients = Clients(c.keys, ClientEntries(np.asarray(c.row, dtype=np.int32), np.asarray(c.col, dtype=np.int32),
-                                            np.asarray(c.a, dtype=np.float32), np.asarray(c.b, dtype=np.float32)),
+                                            np.asarray(c.a, dtype=np.float32), np.asarray(c.b, dtype=np.float32),
+                                            np.asarray(c.inferred, dtype=bool)),
                       np.asarray(c.flags, dtype=bool), c.xyz(), n, c.hours, c.education, c.radius,
                       spare=max(MIN_SPARE, int(SPARE_SHARE * len(c.keys))))
     return MatchIndex(competencies, clients, _read_targets(driver, database, _VACANCIES, columns),
@@ -117,12 +119,13 @@ def client_patches(driver: Driver, database: str, index: MatchIndex, keys: list[
     c = _read_clients(driver, database, index.column, today, keys)
     rows, cols = np.asarray(c.row, dtype=np.int64), np.asarray(c.col, dtype=np.int32)
     levels, confs, xyz = np.asarray(c.a, dtype=np.float32), np.asarray(c.b, dtype=np.float32), c.xyz()
+    inferred = np.asarray(c.inferred, dtype=bool)
     patches = []
     for i, key in enumerate(c.keys):
         mine = np.flatnonzero(rows == i)
         order = mine[np.argsort(cols[mine], kind="stable")]
         patches.append(ClientPatch(key, cols[order], levels[order], confs[order], bool(c.flags[i]), xyz[i],
-                                   c.hours[i], c.education[i], c.radius[i]))
+                                   c.hours[i], c.education[i], c.radius[i], inferred[order]))
     return patches, sorted(set(keys) - set(c.keys))
 
 
@@ -146,7 +149,7 @@ def _read_clients(driver: Driver, database: str, columns: dict, today: date, key
                 keep = [j for j, col in enumerate(entries[0]) if col is not None]
                 entries = tuple([xs[j] for j in keep] for xs in entries)
             evidence.add(i, *entries)
-    out.row, out.col, out.a, out.b = evidence.arrays()
+    out.row, out.col, out.a, out.b, out.inferred = evidence.arrays()
     return out
 
 
@@ -182,14 +185,16 @@ class _Evidence:
                           _ages(np.asarray(self.as_of, dtype=np.int64), self.today),
                           np.asarray(self.stable, dtype=bool), np.asarray(self.inferred, dtype=bool))
         self.parts.append((np.asarray(self.row, dtype=np.int32), np.asarray(self.col, dtype=np.int32),
-                           np.asarray(self.level, dtype=np.float32), conf.astype(np.float32)))
+                           np.asarray(self.level, dtype=np.float32), conf.astype(np.float32),
+                           np.asarray(self.inferred, dtype=bool)))
         self._empty()
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Client row, competency column, level and decayed confidence of every entry."""
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Client row, competency column, level, decayed confidence and inferred of every entry."""
         self._flush()
         if not self.parts:
-            return (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32))
+            return (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.float32),
+                    np.zeros(0, bool))
         return tuple(np.concatenate(column) for column in zip(*self.parts))
 
 

@@ -33,17 +33,20 @@ def fit_parts(m: MatchScore, penalty: float = 0.0) -> dict:
     """Expected fit, its range and the measured share, after `penalty`: the four numbers every
     ranked row, gap and what-if carries."""
     return {"fit": round(max(0.0, m.fit - penalty), 4), "fit_low": round(max(0.0, m.fit_low - penalty), 4),
-            "fit_high": round(max(0.0, m.fit_high - penalty), 4), "coverage": round(m.coverage, 4)}
+            "fit_high": round(max(0.0, m.fit_high - penalty), 4), "coverage": round(m.coverage, 4),
+            "measured": round(m.measured, 4)}
 
 
-_MEASURED = {"nl": "gemeten", "en": "measured"}
+_MEASURED = {"nl": ("gemeten", "afgeleid"), "en": ("measured", "inferred")}
 
 
-def fit_text(fit: float, low: float, high: float, coverage: float, lang: str = "nl") -> str:
-    """How a person reads a fit: "72 % (55–85 %), 60 % gemeten"."""
+def fit_text(fit: float, low: float, high: float, measured: float, lang: str = "nl", inferred: float = 0.0) -> str:
+    """How a person reads a fit: "72 % (55–85 %), 60 % gemeten", and ", 20 % afgeleid" when some of
+    the evidence was inferred from work history or certificates rather than measured."""
     pct = lambda x: f"{round(100 * x):d}"  # noqa: E731
-    return (f"{pct(fit)} % ({pct(low)}–{pct(high)} %), {pct(coverage)} % "
-            f"{_MEASURED.get(lang, _MEASURED['en'])}")
+    words = _MEASURED.get(lang, _MEASURED["en"])
+    text = f"{pct(fit)} % ({pct(low)}–{pct(high)} %), {pct(measured)} % {words[0]}"
+    return text + (f", {pct(inferred)} % {words[1]}" if round(100 * inferred) > 0 else "")
 
 
 def score_parts(m: Match) -> dict:
@@ -110,7 +113,7 @@ def print_match(m: Match) -> None:
     if m.education_short:
         flags.append("education below what is asked")
     typer.echo(f"{m.rank:>3}. {m.subject} {title} fit "
-               f"{fit_text(m.fit, m.fit_low, m.fit_high, e.match.coverage, 'en')}"
+               f"{fit_text(m.fit, m.fit_low, m.fit_high, e.match.measured, 'en', e.match.coverage - e.match.measured)}"
                + (f" [{', '.join(flags)}]" if flags else ""))
     for r in e.match.results:
         kind = "essential" if r.requirement.essential else "optional "

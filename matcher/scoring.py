@@ -9,7 +9,9 @@ k_i in [0, 1], or is unknown. With required level r_i:
     fit        = sum_i s_i * expected_i                             (the rank key)
     fit_low    = sum_i s_i * k_i * credit_i                         (what the evidence proves)
     fit_high   = fit_low + sum_i s_i * (1 - k_i)  (unknowns k_i = 0: the best it could turn out)
-    coverage   = sum of s_i with evidence                           ("gemeten deel")
+    coverage   = sum of s_i with evidence
+    measured   = sum of s_i with evidence an instrument or a coach gave   ("gemeten deel"; the rest of
+                 the coverage is inferred from work history and certificates)
 
 A level is a noisy estimate of the client's true level (a test score on a normed scale, years in
 a job), so credit is the chance that the true level reaches what is asked: a normal curve of
@@ -211,6 +213,7 @@ class MatchScore:
     fit_high: float  # if everything not proven turned out met
     coverage: float  # share of the requirement weight with evidence
     results: tuple[RequirementResult, ...]
+    measured: float = 0.0  # of it, the share whose evidence was measured or observed, not inferred
 
     def by_status(self, status: Status) -> list[RequirementResult]:
         return [r for r in self.results if r.status is status]
@@ -260,7 +263,7 @@ def score_requirements(requirements: Sequence[Requirement], profile: dict[str, E
     total, unknown = requirements.total, requirements.unknown
     if total <= 0:
         return MatchScore(PRIOR, 0.0, 1.0, 0.0, ())
-    results, low, proven, covered = [], 0.0, 0.0, 0.0
+    results, low, proven, covered, measured = [], 0.0, 0.0, 0.0, 0.0
     for i, req in enumerate(requirements):
         evidence = profile.get(req.competency)
         if evidence is None:
@@ -273,5 +276,6 @@ def score_requirements(requirements: Sequence[Requirement], profile: dict[str, E
         low += share * k * c
         proven += share * k
         covered += share
+        measured += 0.0 if evidence.inferred else share
     return MatchScore(fit=sum(r.contribution for r in results), fit_low=low, fit_high=min(1.0, low + 1.0 - proven),
-                      coverage=covered, results=tuple(results))
+                      coverage=covered, results=tuple(results), measured=measured)

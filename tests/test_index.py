@@ -125,6 +125,23 @@ def test_unknown_hours_never_cost_and_short_hours_cost_or_filter():
     assert got["c0250"] == pytest.approx(base[250], abs=1e-6)
 
 
+def test_each_piece_of_evidence_keeps_whether_it_was_inferred_through_compiling_and_patching():
+    rng = np.random.default_rng(2)
+    cl, co = np.repeat(np.arange(50), 4), np.tile(np.arange(4), 50)
+    inferred = rng.random(len(cl)) < 0.5
+    clients = Clients([f"c{i:02d}" for i in range(50)],
+                      ClientEntries(cl, co, rng.random(len(cl)).astype(np.float32), np.ones(len(cl), np.float32),
+                                    inferred), np.zeros(50, bool), np.full((50, 3), np.nan), 4, spare=1)
+    idx = MatchIndex([f"k{i}" for i in range(4)], clients, *[Targets([], RequirementEntries(
+        *(np.zeros(0, t) for t in (np.int32, np.int32, np.float32, np.float32, bool))), np.zeros(0, bool),
+        np.zeros((0, 3)), 4)] * 2)
+    for i in (0, 17, 49):  # entries were sorted by client then competency: the flags came along
+        assert [idx.profile_of(f"c{i:02d}")[f"k{c}"].inferred for c in range(4)] == inferred[i * 4:(i + 1) * 4].tolist()
+    clients.patch(ClientPatch("c17", np.array([1, 3], np.int32), np.ones(2, np.float32), np.ones(2, np.float32),
+                              False, np.full(3, np.nan), np.nan, np.nan, inferred=np.array([True, False])))
+    assert {u: e.inferred for u, e in idx.profile_of("c17").items()} == {"k1": True, "k3": False}
+
+
 def test_what_if_override_raises_scores():
     idx = build(3)
     row = idx.clients.row["c0007"]

@@ -10,7 +10,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api_fixtures import NAME_1, OCC, api, audit_count  # noqa: F401  (fixture)
+from api_fixtures import NAME_1, OCC, SKILLS, api, audit_count  # noqa: F401  (fixture)
 from matcher.freshness import bump_generation
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -168,6 +168,27 @@ def test_client_page_names_wishes_and_education_in_words_as_the_report_does(api)
     assert "Vmbo / mbo-1" in html
     en = b.get("/klanten/K-1?lang=en").text
     assert "<dd>cook</dd>" in en and "Lower secondary / entry level" in en
+
+
+def test_a_fit_says_how_much_was_measured_and_how_much_inferred_from_work_history(api):
+    from datetime import date
+
+    from matcher.profile import CompetencyEstimate
+    from matcher.profile_repository import set_profiles
+    from matcher.profile_store import encode
+    a, b = SKILLS[0], SKILLS[1]  # K-1: a measured, b now from work history alone
+    profile = {a: CompetencyEstimate(a, 0.8, 0.7, date(2024, 4, 12), False, ("M-K-1",), "trainable"),
+               b: CompetencyEstimate(b, 0.6, 0.7, date(2024, 4, 12), True, ("work history: " + OCC,), "trainable")}
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(set_profiles, [{"key": "K-1", "props": encode(profile)}])
+        session.execute_write(bump_generation, ["K-1"])
+    row = next(r for r in api.client.get("/clients/K-1/vacancies", headers=api.h("coach")).json()["items"]
+               if r["vacancy"]["id"] == "V-1")
+    assert 0 < row["measured"] < row["coverage"]  # both have evidence; one was measured
+    page = signed_in(api, "coach").get("/klanten/K-1/vacatures").text
+    shown = re.search(r"(\d+) % gemeten, (\d+) % afgeleid", page.split('id="v-V-1"', 1)[1])
+    assert shown and (int(shown[1]), int(shown[2])) == (round(100 * row["measured"]),
+                                                        round(100 * (row["coverage"] - row["measured"])))
 
 
 def test_vacancy_cards_show_the_hours_asked(api):

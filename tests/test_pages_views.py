@@ -57,8 +57,10 @@ def test_sources_in_words():
 
 
 def test_fit_line_reads_as_pages_md_says():
-    row = {"fit": 0.72, "fit_low": 0.55, "fit_high": 0.85, "coverage": 0.6}
+    row = {"fit": 0.72, "fit_low": 0.55, "fit_high": 0.85, "coverage": 0.6, "measured": 0.6}
     assert views.fit_line(row, "nl") == "72 % (55–85 %), 60 % gemeten"
+    # what work history or a certificate shows is there, but not measured
+    assert views.fit_line({**row, "measured": 0.2}, "nl") == "72 % (55–85 %), 20 % gemeten, 40 % afgeleid"
 
 
 def test_importance_reads_as_onet_scale_words_not_a_percentage():

@@ -102,10 +102,11 @@ def test_content_is_plain_words_and_its_hash_is_canonical():
 def test_advice_with_nothing_measured_behind_it_is_not_in_the_report():
     def row(uri, coverage):
         return {"occupation": {"uri": uri, "label": uri}, "fit": 0.5, "fit_low": 0.0, "fit_high": 1.0,
-                "coverage": coverage}
+                "coverage": coverage, "measured": coverage / 2}
     facts = {**FACTS, "occupations": [row("kok", 0.6), row("heftruckchauffeur", 0.0)]}
     content = report_content(facts, options())
     assert [o["title"] for o in content["occupations"]] == ["kok"]  # 50 % (0-100 %), 0 % measured: a guess
+    assert (content["occupations"][0]["measured"], content["occupations"][0]["inferred"]) == (30, 30)
 
 
 def test_acknowledgement_state_per_role():

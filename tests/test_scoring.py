@@ -73,6 +73,8 @@ def test_credit_is_the_chance_the_requirement_is_met():
 def test_the_fit_as_people_read_it():
     assert fit_text(0.72, 0.55, 0.85, 0.6) == "72 % (55–85 %), 60 % gemeten"
     assert fit_text(0.72, 0.55, 0.85, 0.6, "en") == "72 % (55–85 %), 60 % measured"
+    # evidence from work history or certificates is not called measured
+    assert fit_text(0.72, 0.55, 0.85, 0.2, "nl", 0.4) == "72 % (55–85 %), 20 % gemeten, 40 % afgeleid"
 
 
 unit = st.floats(min_value=0.0, max_value=1.0)
@@ -81,7 +83,7 @@ NAMES = ["a", "b", "c", "onet:d", "onet:e", "onet:f"]  # specific skills and gen
 requirement = st.builds(Requirement, competency=st.sampled_from(NAMES), label=st.just("x"),
                         required_level=positive, importance=st.floats(min_value=0.1, max_value=5),
                         essential=st.booleans())
-evidence = st.builds(Evidence, level=unit, confidence=unit, source=st.just("T"))
+evidence = st.builds(Evidence, level=unit, confidence=unit, source=st.just("T"), inferred=st.booleans())
 requirements = st.lists(requirement, min_size=1, max_size=6, unique_by=lambda r: r.competency)
 profiles = st.dictionaries(st.sampled_from(NAMES), evidence)
 
@@ -125,6 +127,9 @@ def test_parts_add_up_and_the_fit_lies_in_its_range(reqs, profile):
     unproven = sum(r.weight / total * (1 - (profile[r.competency].confidence if r.competency in profile else 0))
                    * r.prior for r in reqs)
     assert math.isclose(m.fit, m.fit_low + unproven, abs_tol=1e-9)
+    # the measured share is the weight whose evidence was measured, not inferred: part of the coverage
+    measured = sum(r.weight / total for r in reqs if r.competency in profile and not profile[r.competency].inferred)
+    assert math.isclose(m.measured, measured, abs_tol=1e-9) and m.measured <= m.coverage + 1e-9
     for r in m.results:
         if r.requirement.competency not in profile:
             assert r.status is Status.UNKNOWN

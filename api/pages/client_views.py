@@ -94,7 +94,7 @@ def vacancies_view(data: dict, lang: str) -> list[dict]:
     """The cards: a vacancy asked about that is not on this page first (`pinned`), then the ranked ones."""
     info = source_info(data["measurements"], data["work_history"], lang)
     rows = ([{**data["pinned"], "pinned": True}] if data.get("pinned") else []) + data["rows"]
-    return [{**{k: r[k] for k in ("fit", "fit_low", "fit_high", "coverage")}, "pinned": r.get("pinned", False),
+    return [{**{k: r[k] for k in ("fit", "fit_low", "fit_high", "coverage", "measured")}, "pinned": r.get("pinned", False),
              "competency_fit": r.get("competency_fit"), "distance_penalty": r.get("distance_penalty"),
              "rank": r["rank"], "vacancy": r["vacancy"], "place": place(r["vacancy"]), "distance_km": r.get("distance_km"),
              "hours_short": r.get("hours_short"), "education_short": r.get("education_short"),

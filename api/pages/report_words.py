@@ -153,8 +153,9 @@ def when(iso: str | None) -> str:
 
 
 def fit(row: dict, lang: str) -> str:
-    """'72 % (55–85 %), 60 % gemeten' from the report's rounded percentages."""
-    return fit_text(row["fit"] / 100, row["low"] / 100, row["high"] / 100, row["measured"] / 100, lang)
+    """'72 % (55–85 %), 60 % gemeten, 20 % afgeleid' from the report's rounded percentages."""
+    return fit_text(row["fit"] / 100, row["low"] / 100, row["high"] / 100, row["measured"] / 100, lang,
+                    (row.get("inferred") or 0) / 100)
 
 
 def decision_line(d: dict | None, w) -> str:

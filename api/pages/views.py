@@ -71,8 +71,8 @@ def number(x: float, lang: str) -> str:
 
 
 def fit_line(row: dict, lang: str) -> str:
-    """"72 % (55–85 %), 60 % gemeten" for a ranked row or card (the matcher's own presenter)."""
-    return fit_text(row["fit"], row["fit_low"], row["fit_high"], row["coverage"], lang)
+    """"72 % (55–85 %), 60 % gemeten, 20 % afgeleid" for a ranked row or card (the matcher's own presenter)."""
+    return fit_text(row["fit"], row["fit_low"], row["fit_high"], row["measured"], lang, row["coverage"] - row["measured"])
 
 
 def taken_off(row: dict, lang: str) -> str:

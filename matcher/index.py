@@ -358,12 +358,14 @@ class MatchIndex:
         return _top(self.target_scores(t, i), t.keys, t.xyz, c.xyz[i], c.radius[i:i + 1], c.hours[i:i + 1], t.hours,
                     c.education[i:i + 1], t.education, ~t.is_open, n, constraints)
 
-    def occupations_for(self, client: str, n: int) -> Ranked:
-        """The n best occupations for a client (no place, no hours: an occupation is not a job)."""
+    def occupations_for(self, client: str, n: int, excluded: np.ndarray | None = None) -> Ranked:
+        """The n best occupations for a client (no place, no hours: an occupation is not a job),
+        without the `excluded` rows."""
         i, t = self.clients.row[client], self.occupations
         unknown = np.full(1, np.nan)
         return _top(self.target_scores(t, i), t.keys, t.xyz, np.full(3, np.nan), unknown, unknown, unknown,
-                    unknown, unknown, np.zeros(len(t.keys), dtype=np.bool_), n, Constraints())
+                    unknown, unknown, np.zeros(len(t.keys), dtype=np.bool_) if excluded is None else excluded,
+                    n, Constraints())
 
     def warm(self) -> None:
         """Runs every kernel once on this index's own arrays, so that numba compiles it (or loads it

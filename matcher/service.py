@@ -11,7 +11,7 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
+from competency_atlas.not_advised import not_advised_occupations
 from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
 from matcher import index_store
@@ -99,7 +100,8 @@ class ServiceStopping(RuntimeError):
 
 class MatchService:
     def __init__(self, driver: Driver, database: str, index: MatchIndex | None = None,
-                 traits: dict[str, str] | None = None, cache_dir: Path | None = None, check_every_s: float = 0.0):
+                 traits: dict[str, str] | None = None, cache_dir: Path | None = None, check_every_s: float = 0.0,
+                 not_advised: Iterable[str] | None = None):
         self.driver = driver
         self.database = database
         self.cache_dir = cache_dir  # compiled indexes on disk (matcher/index_store.py); None: none
@@ -111,6 +113,9 @@ class MatchService:
         self.check_every_s = check_every_s
         self._checked_at = float("-inf")
         self.traits = traits or {}
+        # occupations never advised (competency_atlas/not_advised.yaml), whatever the fit
+        self.not_advised = frozenset(not_advised_occupations() if not_advised is None else not_advised)
+        self._not_advised_mask: tuple[Targets, np.ndarray] | None = None
         self._build_lock = threading.Lock()  # single flight: one rebuild at a time
         self._stopping = False  # set at shutdown: no rebuild starts in the background any more
         self._patch_lock = threading.Lock()  # one patcher at a time; readers never wait for it
@@ -359,8 +364,9 @@ class MatchService:
         history = repository.work_history(self.driver, self.database, client)
         own_sectors = {h["isco"][:1] for h in history if h["isco"]}
         similar_from = {s["uri"]: h["occupation"] for h in history for s in h["similar"] if s["uri"]}
-        ranked = self.index.occupations_for(client, top)
-        keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row]]))
+        ranked = self.index.occupations_for(client, top, self._not_advised_rows())
+        keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row
+                                                   and u not in self.not_advised]]))
         occupation_facts = self.occupation_facts(keys, lang)
         profile = self.index.profile_of(client)
         details = self._details(client, provenance, facts)
@@ -469,6 +475,20 @@ class MatchService:
         return Circumstances(km, distance_penalty(km, policy, _val(c.radius[client_row])),
                              shortfall(_val(c.hours[client_row]), _val(t.hours[vacancy_row])),
                              shortfall(_val(c.education[client_row]), _val(t.education[vacancy_row])))
+
+    def advised_occupations(self) -> int:
+        """How many occupations a client may be advised: the length of their full list."""
+        return int(len(self.index.occupations.keys) - self._not_advised_rows().sum())
+
+    def _not_advised_rows(self) -> np.ndarray:
+        """The occupations' rows no client is advised, as a mask (kept per index)."""
+        t = self.index.occupations
+        held = self._not_advised_mask
+        if held is None or held[0] is not t:
+            mask = np.zeros(len(t.keys), dtype=np.bool_)
+            mask[[t.row[u] for u in self.not_advised if u in t.row]] = True
+            held = self._not_advised_mask = (t, mask)
+        return held[1]
 
     def _own_radius(self, client_row: int) -> float:
         return DistancePolicy().radius_for(_val(self.index.clients.radius[client_row]))

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from matcher.scoring import Status
 from matcher.explain import GOOD_MATCH
+from competency_atlas.not_advised import not_advised_occupations
 from matcher.service import MatchService, ServiceStopping
 from matcher.slice_loader import load_slice
 
@@ -69,6 +70,11 @@ def test_client_outputs_gap_and_what_if(clean_db, settings):
     assert [m.subject for m in vacancies] == ["V-0001"]
     occupations = service.occupations("C-0003")
     assert [m.subject for m in occupations] == ["slice:shop-assistant", "slice:warehouse-worker"]
+    # an occupation no client is advised (competency_atlas/not_advised.yaml) is left out, whatever its fit
+    never = MatchService(clean_db, settings.neo4j_database, index=service.index, not_advised=["slice:shop-assistant"])
+    assert [m.subject for m in never.occupations("C-0003")] == ["slice:warehouse-worker"]
+    assert never.advised_occupations() == service.advised_occupations() - 1
+    assert "sex work" in not_advised_occupations()["http://data.europa.eu/esco/occupation/db20c08e-819e-4410-91e2-6ac06add4e27"]
     gap = service.gap("C-0002", "vacancy", "V-0001")
     # essential first, then by gain; never a requirement that is already met
     # accuracy: measured well below (the most to gain), stock: unknown, then the optional one

@@ -240,7 +240,7 @@ def occupations_for_client(service: MatchService, client: dict, offset: int, lim
         return [], 0
     matches = service.occupations(key, offset + limit, lang, provenance=False, facts=client)
     return [{"rank": m.rank, "occupation": {"uri": m.subject, **m.facts}, **_explained(m, hidden)}
-            for m in matches[offset:offset + limit]], len(service.index.occupations.keys)
+            for m in matches[offset:offset + limit]], service.advised_occupations()
 
 
 # ---------------------------------------------------------------- gap and what-if

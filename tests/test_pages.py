@@ -402,6 +402,27 @@ def test_occupations_for_a_client_link_to_their_gap(api):
         == ["gap", "match_occupations"]
 
 
+def test_the_occupations_page_tells_missing_from_unmeasured_marks_a_wish_and_pages_on(api, monkeypatch):
+    api.driver.execute_query(
+        "CREATE (o2:Occupation {uri: $occ + '-2', label_nl: 'kok 2'}) WITH o2 "
+        "MATCH (:Occupation {uri: $occ})-[r:REQUIRES]->(k) "
+        "CREATE (o2)-[:REQUIRES {relation: r.relation, required_level: r.required_level, importance: 1.0}]->(k) "
+        "WITH DISTINCT 1 AS one MATCH (c:Client {key: 'K-2'}) SET c.preferred_occupations = [$occ]",
+        occ=OCC, database_=api.db)
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(bump_generation)  # the atlas changed: a rebuild
+    monkeypatch.setattr("api.pages.routes_coach.PER_PAGE", 1)
+    b = signed_in(api, "coach_b")
+    first = b.get("/klanten/K-2/beroepen").text
+    assert '<span class="status st-missing">Ontbreekt</span>: vaardigheid onet:2.B.1.a' in first  # K-2 measured 20 %
+    assert '<span class="status st-unknown">Nog niet gemeten</span>: vaardigheid onet:1.C.1.a' in first
+    assert "1–1 van 2" in first and "offset=1" in first
+    wished = first if "gewenst beroep" in first else b.get("/klanten/K-2/beroepen?offset=1").text
+    assert wished.count("gewenst beroep") == 1 and "</span> kok\n" in wished.replace(" kok 2", "")
+    second = b.get("/klanten/K-2/beroepen?offset=1").text
+    assert "2–2 van 2" in second and second.count('class="card occupation"') == 1
+
+
 def test_a_coach_records_an_observation_on_the_client_page_through_the_measurement_ingest(api):
     b = signed_in(api, "coach")
     page = b.get("/klanten/K-1")

@@ -160,7 +160,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "occupations_fit": ("Beroepen die passen", "Occupations that fit"),
     "other_sector": ("andere sector", "other sector"),
     "similar_to": ("lijkt op eerder werk", "similar to earlier work"),
-    "lacks": ("Ontbreekt of nog niet gemeten", "Missing or not yet measured"),
     "no_occupations": ("Geen beroepen gevonden.", "No occupations found."),
     "gap": ("Ontwikkelpunten", "Competencies to develop"),
     "gap_and_what_if": ("Ontwikkelpunten en wat als", "Gap and what-if"),

@@ -80,7 +80,8 @@ def _back(key: str, form: dict[str, str], **extra) -> str:
         query = urlencode({**({"gevoelig": "1"} if form.get("gevoelig") == "1" else {}), **extra})
         return client + (f"?{query}" if query else "") + "#h-gate"
     if kind == "occupation":
-        return client + "/beroepen" + (f"?{urlencode(extra)}" if extra else "") + "#o-" + quote(form.get("target", ""), safe="")
+        query = urlencode({**({"offset": form["offset"]} if form.get("offset") else {}), **extra})
+        return client + "/beroepen" + (f"?{query}" if query else "") + "#o-" + quote(form.get("target", ""), safe="")
     keep = {k: form[k] for k in ("max_km", "uren", "opleiding", "offset", "vacature") if form.get(k)}
     query = urlencode({**keep, **extra})
     anchor = quote(form.get("target") or form.get("vacancy_id") or "", safe="")
@@ -161,8 +162,9 @@ def _what_if(p: Page, key: str, vacature: str | None, beroep: str | None,
 
 @router.get("/klanten/{key}/beroepen")
 def occupations(key: str = KEY, fout: str | None = Query(None, max_length=500),
-                p: Page = Depends(page("client_matching"))):
-    data = call(p, advice.client_occupations, p.ctx, p.request.app.state, key, 0, PER_PAGE, p.lang,
+                offset: int = Query(0, ge=0, le=10_000), p: Page = Depends(page("client_matching"))):
+    data = call(p, advice.client_occupations, p.ctx, p.request.app.state, key, offset, PER_PAGE, p.lang,
                 adapters.hidden_from(p.ctx))
-    return render(p, "client_occupations.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"], total=data["total"], rows=data["items"],
-                  fout=fout, may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)
+    return render(p, "client_occupations.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"],
+                  total=data["total"], rows=data["items"], offset=offset, per_page=PER_PAGE, fout=fout,
+                  may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)

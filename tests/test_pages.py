@@ -249,6 +249,11 @@ def test_decision_and_consent_forms_use_the_api_services(api):
     desk = signed_in(api, "employer_desk")
     assert NAME_1 in desk.get("/werkgever/vacatures/V-1").text
     assert NAME_1 not in desk.get("/werkgever/vacatures/V-2").text
+    # a client who consented but has no name or e-mail on record: never the municipality's own client number
+    api.driver.execute_query("MATCH (i:ClientIdentity {client_key: 'K-1'}) SET i.name = null, i.email = null",
+                             database_=api.db)
+    card = desk.get("/werkgever/vacatures/V-1").text
+    assert "neem contact op via de coach" in card and "K-1</h2>" not in card
     b.post("/klanten/K-1/toestemming", data={"csrf": token, "vacancy_id": "V-1", "give": "0"})
     assert NAME_1 not in desk.get("/werkgever/vacatures/V-1").text
     # An advisor may read the page but not decide.

@@ -189,6 +189,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "shortlist": ("Kandidaten", "Candidates"),
     "candidate": ("Kandidaat", "Candidate"),
     "identity_after_consent": ("naam pas zichtbaar na toestemming", "name visible only after consent"),
+    "contact_via_coach": ("Toestemming gegeven; geen e-mailadres bekend: neem contact op via de coach.",
+                          "Consent given; no e-mail address known: contact the candidate through their coach."),
     "no_candidates": ("Nog geen kandidaten.", "No candidates yet."),
     "employer": ("Werkgever", "Employer"),
     "place": ("Plaats", "Place"),

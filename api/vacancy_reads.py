@@ -16,7 +16,7 @@ MATCH (v:Vacancy)
 WHERE ($status IS NULL OR v.status = $status) AND ($region IS NULL OR v.region_code = $region)
   AND ($municipality IS NULL OR v.municipality_code = $municipality)
   AND ($desk IS NULL OR v.region_code IN $desk_regions OR v.added_by = $desk)  // DeskScope.covers
-  AND ($q IS NULL OR toLower(v.title) CONTAINS $q OR toLower(v.employer) CONTAINS $q OR toLower(v.id) = $q)
+  AND ($q IS NULL OR toLower(v.title) CONTAINS $q OR toLower(v.employer) CONTAINS $q OR toLower(v.id) STARTS WITH $q)
 // newest first puts vacancies without a date last (a descending sort puts nulls first)
 WITH v ORDER BY CASE WHEN $newest_first THEN coalesce(v.date_posted, date('0001-01-01')) END DESC, v.id
 WITH collect(v) AS rows
@@ -40,7 +40,7 @@ def list_vacancies(driver: Driver, database: str, *, status: str | None, region:
                    newest_first: bool = False) -> tuple[int, list[dict]]:
     """A page of vacancies by identifier, or the most recently posted first; `scope`: only those an
     employer desk works for (api/access.py); `q`: words in the title or the employer's name, or the
-    identifier, in any case."""
+    identifier's start (a desk numbers its vacancies in series), in any case."""
     records, _, _ = read(driver, _LIST, database, status=status, region=region, municipality=municipality,
                          offset=offset, limit=limit, q=q.strip().lower() if q and q.strip() else None,
                          newest_first=newest_first,

@@ -71,6 +71,9 @@ def test_a_vacancy_outside_the_desks_scope_is_like_one_that_does_not_exist(elsew
     assert ">Zelfstandig kok<" in found.text and ">Kok<" not in found.text
     assert "Geen open vacature gevonden." in pages.get("/werkgever", params={"q": "elders"}).text  # not the desk's
     assert [v["id"] for v in api.client.get("/vacancies", params={"q": "v-2"}, headers=desk).json()["items"]] == ["V-2"]
+    # the start of an identifier finds the series, and the page shows each identifier
+    by_prefix = pages.get("/werkgever", params={"q": "V-"}).text
+    assert ">Kok<" in by_prefix and ">Zelfstandig kok<" in by_prefix and '<span class="muted">V-2</span>' in by_prefix
     assert pages.get(f"/werkgever/vacatures/{FOREIGN}").status_code == 404
     asked = pages.post(f"/werkgever/vacatures/{FOREIGN}/kennismaking", data={"csrf": csrf_of(listed.text), "candidate": real})
     assert asked.status_code == 404

@@ -38,7 +38,7 @@ def list_vacancies(status: Literal["open", "closed"] | None = Query(None),
                    region: str | None = Query(None, max_length=50, description="Labour-market region code."),
                    municipality: str | None = Query(None, max_length=50, description="CBS municipality code."),
                    q: str | None = Query(None, max_length=200,
-                                         description="Text in the title or employer's name, or the identifier."),
+                                         description="Text in the title or employer's name, or the start of the identifier."),
                    page: Paging = Depends(paging), ctx: Ctx = Depends(require("vacancy_read"))):
     total, items = vacancy_reads.list_vacancies(ctx.driver, ctx.database, status=status, region=region,
                                                 municipality=municipality, offset=page.offset, limit=page.limit,

@@ -329,6 +329,14 @@ def test_occupation_profile_groups_requirements_in_dutch(api):
     assert "vaardigheid onet:1.C.1.a" in optional and "vaardigheid onet:1.C.1.a" not in essential
     assert "onbelangrijk (1 van 5)" in essential and "100 %" not in essential  # O*NET's 1-5 scale, not a share
     assert b.get("/beroepen/profiel", params={"uri": OCC + "-nope"}).status_code == 404
+    # from the profile to what one of the advisor's clients lacks for it; another's client is not found
+    compared = b.get("/beroepen/vergelijk", params={"uri": OCC, "klant": " K-1 "})
+    assert compared.status_code == 303
+    gap = b.get(compared.headers["location"])
+    assert gap.status_code == 200 and "Ontwikkelpunten en wat als" in gap.text and "kok" in gap.text
+    assert b.get(b.get("/beroepen/vergelijk", params={"uri": OCC, "klant": "K-2"}).headers["location"]).status_code == 404
+    assert 'action="/beroepen/vergelijk"' not in signed_in(api, "employer_desk").get(
+        "/beroepen/profiel", params={"uri": OCC}).text  # a desk looks up profiles, not clients
 
 
 def test_a_vacancy_shows_one_fit_on_the_list_the_gap_page_and_the_what_if(api):

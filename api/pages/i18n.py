@@ -133,6 +133,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "essential": ("noodzakelijk", "essential"),
     "optional": ("wenselijk", "optional"),
     "importance": ("Belang", "Importance"),
+    "compare_with_client": ("Wat mist een klant hiervoor? Klantnummer", "What does a client lack for it? Client number"),
+    "compare": ("Vergelijk", "Compare"),
     "filters": ("Filters", "Filters"),
     "max_km": ("Maximale afstand (km)", "Maximum distance (km)"),
     "only_hours": ("Alleen waar de uren passen", "Only where the hours fit"),

@@ -139,15 +139,18 @@ COMPETENCY_LISTS = ("met", "missing", "partly_met", "unknown")
 
 
 def employer_card(card: dict, secret: str, vacancy_id: str, consented: bool, identity: dict | None,
-                  consent_epoch: int = 0, hidden: frozenset[str] = frozenset()) -> dict:
+                  consent_epoch: int = 0, hidden: frozenset[str] = frozenset(), asked_at: str | None = None) -> dict:
     """A full candidate row cut down to what an employer desk may see; `hidden`: the competencies
-    a sensitive scale reaches (sensitive_competencies), left out of every list."""
+    a sensitive scale reaches (sensitive_competencies), left out of every list; `asked_at`: when
+    the desk asked an introduction the coach has not answered yet (its own act, nothing of the
+    client's)."""
     out = {k: card[k] for k in CARD_FIELDS if k in card and k != "candidate"}
     for k in COMPETENCY_LISTS:
         if k in out:
             out[k] = [c for c in out[k] if c["uri"] not in hidden]
     out["candidate"] = pseudonym(secret, card["client_key"], vacancy_id, consent_epoch)
     out["consented"] = consented
+    out["introduction_asked_at"] = asked_at
     if consented:
         out["client_key"] = card["client_key"]
         out["name"] = (identity or {}).get("name")

@@ -117,7 +117,9 @@ OPTIONAL MATCH (c)-[e:CONSENT_EPOCH {vacancy_id: $vacancy_id}]->(:Vacancy)
 WITH c, key, coalesce(e.epoch, 0) AS epoch,
      EXISTS { (c)-[:CONSENTED {vacancy_id: $vacancy_id}]->(:Vacancy {id: $vacancy_id}) } AS agreed
 OPTIONAL MATCH (i:ClientIdentity {client_key: key})-[:IDENTIFIES]->(c) WHERE agreed
-RETURN key, agreed, epoch, i IS NOT NULL AS identified, i.name AS name, i.email AS email
+RETURN key, agreed, epoch, i IS NOT NULL AS identified, i.name AS name, i.email AS email,
+       COLLECT { MATCH (r:IntroductionRequest {client_key: key, vacancy_id: $vacancy_id}) WHERE r.status = 'open'
+                 RETURN toString(r.at) }[0] AS asked_at
 """
 
 _CONSENT = """
@@ -255,6 +257,7 @@ class ConsentState:
     agreed: bool
     epoch: int  # how often the client withdrew consent for the vacancy
     identity: dict | None  # name and e-mail, only once the client consented
+    asked_at: str | None = None  # an introduction the desk asked for and the coach has not answered yet
 
 
 NOT_CONSENTED = ConsentState(False, 0, None)
@@ -266,5 +269,6 @@ def consent_states(driver: Driver, database: str, vacancy_id: str, keys: list[st
         return {}
     records, _, _ = read(driver, _CONSENT_STATE, database, vacancy_id=vacancy_id, keys=keys)
     return {r["key"]: ConsentState(r["agreed"], r["epoch"],
-                                   {"name": r["name"], "email": r["email"]} if r["identified"] else None)
+                                   {"name": r["name"], "email": r["email"]} if r["identified"] else None,
+                                   r["asked_at"])
             for r in records}

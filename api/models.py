@@ -246,6 +246,8 @@ class CandidateOut(Explained):
     rank: int
     candidate: str | None = None
     consented: bool | None = None
+    introduction_asked_at: str | None = Field(None, description="An employer desk's card: when the desk asked an "
+                                                                "introduction its coach has not answered yet.")
     client_key: str | None = None
     name: str | None = None
     email: str | None = None

@@ -518,6 +518,11 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
                                                                    "candidate": pseudonym})
     assert asked.status_code == 303 and "gevraagd=" in asked.headers["location"]
     assert "de coach van deze kandidaat ziet uw verzoek" in desk.get(asked.headers["location"]).text
+    later = desk.get("/werkgever/vacatures/V-1").text  # reloaded: the request is still said, not offered again
+    assert "Kennismaking gevraagd op " in later and f'name="candidate" value="{pseudonym}"' not in later
+    card = next(c for c in api.client.get("/vacancies/V-1/candidates", headers=api.h("employer_desk")).json()["items"]
+                if c["candidate"] == pseudonym)
+    assert card["introduction_asked_at"] and not card["consented"]
     unknown = desk.post("/werkgever/vacatures/V-1/kennismaking", data={"csrf": csrf_of(shortlist.text),
                                                                      "candidate": "C-0000000000000000"})
     assert unknown.status_code == 404  # not on this shortlist: nothing to ask
@@ -538,6 +543,7 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
     page = coach.get(f"/klanten/{key}/vacatures")
     coach.post(f"/klanten/{key}/toestemming", data={"csrf": csrf_of(page.text), "vacancy_id": "V-1", "give": "1"})
     assert f'/klanten/{key}/vacatures?vacature=V-1#v-V-1' not in coach.get("/klanten").text
+    assert "Kennismaking gevraagd op " not in desk.get("/werkgever/vacatures/V-1").text  # answered
     answered = api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r.status AS s, r.answer AS a",
                                         database_=api.db).records
     assert [(r["s"], r["a"]) for r in answered] == [("answered", "consent")]

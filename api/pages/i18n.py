@@ -48,6 +48,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "introduction_requests": ("Kennismaking gevraagd", "Introduction asked"),
     "introduction_for": ("voor", "for"),
     "request_introduction": ("Vraag kennismaking aan", "Request an introduction"),
+    "introduction_open": ("Kennismaking gevraagd op", "Introduction asked on"),
+    "introduction_open_after": ("; de coach heeft nog niet gereageerd.", "; the coach has not answered yet."),
     "introduction_asked": ("Gevraagd: de coach van deze kandidaat ziet uw verzoek.",
                            "Asked: this candidate's coach sees your request."),
     "ingest_result": ("Resultaat", "Result"),

@@ -65,7 +65,7 @@ def _cards(ctx: Ctx, app_state: Any, vacancy_id: str, rows: list[dict]) -> list[
     for r in rows:
         state = states.get(r["client_key"], client_repository.NOT_CONSENTED)
         cards.append(employer_card(r, app_state.pseudonym_secret, vacancy_id, state.agreed, state.identity,
-                                   state.epoch, hidden))
+                                   state.epoch, hidden, state.asked_at))
     return cards
 
 

@@ -68,6 +68,8 @@ def test_importance_reads_as_onet_scale_words_not_a_percentage():
     assert views.importance(1.0, "en") == "not important (1 of 5)"
     assert views.importance(5.0, "nl").startswith("uiterst belangrijk")
     assert views.importance(None, "nl") == "—"  # ESCO names no importance
+    assert views.importance(4.48, "nl") == views.importance(4.52, "nl")  # one figure shown, one word
+    assert views.importance(4.48, "nl") == "uiterst belangrijk (4,5 van 5)"
 
 
 def test_a_vacancys_fit_says_what_distance_hours_and_education_took_off():

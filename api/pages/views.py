@@ -60,8 +60,9 @@ def importance(x: float | None, lang: str) -> str:
     where the source names none (ESCO)."""
     if x is None:
         return "—"
-    word = IMPORTANCE_WORDS[min(5, max(1, round(float(x))))][0 if lang == "nl" else 1]
-    return f"{word} ({number(round(float(x), 1), lang)} {'van' if lang == 'nl' else 'of'} 5)"
+    shown = round(float(x), 1)  # the word follows the figure the reader sees, rounded half up (4,5: 5)
+    word = IMPORTANCE_WORDS[min(5, max(1, int(shown + 0.5)))][0 if lang == "nl" else 1]
+    return f"{word} ({number(shown, lang)} {'van' if lang == 'nl' else 'of'} 5)"
 
 
 def number(x: float, lang: str) -> str:

@@ -64,7 +64,9 @@ def test_competency_side_collections_equivalents_labels(driver, settings, built_
                   RETURN count(r) AS same_as }
         CALL () { MATCH (:Competency)-[r:RELATED]->(:Competency) RETURN count(r) AS related }
         CALL () { MATCH (c:Competency {uri: 'onet:1.C.4.b'}) RETURN c.label_nl AS stress_nl, c.trainable AS trainable }
-        CALL () { MATCH (l:Label {lang: 'nl', kind: 'preferred'})-[:LABEL_OF]->(:Occupation) RETURN count(l) AS nl_labels }
+        CALL () { MATCH (l:Label {lang: 'nl', kind: 'preferred'})-[r:LABEL_OF]->(:Occupation)
+                  WHERE r.atlas_release IS NOT NULL  // the build's own: other test modules leave a few of theirs
+                  RETURN count(l) AS nl_labels }
         RETURN *""")
     assert row["transversal"] == 95 and row["same_as"] == 36 and row["related"] == 5818
     assert row["stress_nl"] == "Stressbestendigheid" and row["trainable"] is False

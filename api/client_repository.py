@@ -118,7 +118,8 @@ WITH c, key, coalesce(e.epoch, 0) AS epoch,
      EXISTS { (c)-[:CONSENTED {vacancy_id: $vacancy_id}]->(:Vacancy {id: $vacancy_id}) } AS agreed
 OPTIONAL MATCH (i:ClientIdentity {client_key: key})-[:IDENTIFIES]->(c) WHERE agreed
 RETURN key, agreed, epoch, i IS NOT NULL AS identified, i.name AS name, i.email AS email,
-       COLLECT { MATCH (r:IntroductionRequest {client_key: key, vacancy_id: $vacancy_id}) WHERE r.status = 'open'
+       COLLECT { MATCH (r:IntroductionRequest {client_key: key, vacancy_id: $vacancy_id})
+                 WHERE r.status = 'open' AND coalesce(r.epoch, 0) = epoch  // asked under this pseudonym
                  RETURN toString(r.at) }[0] AS asked_at
 """
 

@@ -10,13 +10,16 @@ from neo4j import Driver
 from graph_schema.db import read
 
 # Asking again while a request is open changes nothing; after it was answered (the client may have
-# withdrawn consent since) it opens again.
+# withdrawn consent since) it opens again. It keeps the consent epoch the desk asked under: the
+# desk's card says "asked" only under that epoch's pseudonym (a withdrawal gives a new one, which
+# must not be linkable to the old).
 _REQUEST = """
 MATCH (c:Client {key: $key})
 MERGE (r:IntroductionRequest {client_key: $key, vacancy_id: $vacancy})
 WITH c, r, coalesce(r.status, '') <> 'open' AS new
+OPTIONAL MATCH (c)-[e:CONSENT_EPOCH {vacancy_id: $vacancy}]->(:Vacancy)
 FOREACH (_ IN CASE WHEN new THEN [1] ELSE [] END |
-  SET r.at = datetime($now), r.requested_by = $by, r.status = 'open'
+  SET r.at = datetime($now), r.requested_by = $by, r.status = 'open', r.epoch = coalesce(e.epoch, 0)
   REMOVE r.answer, r.answered_at, r.answered_by)
 MERGE (r)-[:FOR]->(c)
 RETURN new

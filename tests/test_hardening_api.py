@@ -136,10 +136,16 @@ def test_withdrawing_consent_gives_the_client_a_new_pseudonym_and_each_act_is_au
     during = card_of_k1()
     assert during["consented"] is True and during["candidate"] in seen  # the same card, now with a name
     pseudonym_during = during["candidate"]
+    asked = api.client.post("/vacancies/V-1/introductions", json={"candidate": pseudonym_during},
+                            headers=api.h("employer_desk"))
+    now = api.client.get("/vacancies/V-1/candidates", headers=api.h("employer_desk")).json()["items"]
+    assert asked.status_code == 200 and next(c for c in now if c["candidate"] == pseudonym_during).get("introduction_asked_at")
     assert api.client.delete("/clients/K-1/consents/V-1", headers=api.h("coach")).status_code == 200
     after = api.client.get("/vacancies/V-1/candidates", headers=api.h("employer_desk")).json()["items"]
     assert pseudonym_during not in {c["candidate"] for c in after}
     assert all(c["consented"] is False and "client_key" not in c for c in after)
+    # the request asked under the old pseudonym is not said on the new card: it would link the two
+    assert all(c.get("introduction_asked_at") is None for c in after)
     assert len(after) == len(before)
     given, withdrawn = _audit(api, "consent_given"), _audit(api, "consent_withdrawn")
     assert given[0]["client_key"] == "K-1" and given[0]["target"] == "vacancy:V-1"

@@ -166,16 +166,16 @@ class Clients:
 
     def evidence(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(competency columns, levels, confidences) of one client."""
+        return self.entries(row)[:3]
+
+    def entries(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """evidence(row) and, per entry, whether it was inferred (work history, certificate), read
+        from one version of the row (a patch meanwhile replaces all four together)."""
         held = self.patched.get(row)
         if held is not None:
-            return held[:3]
+            return held
         s = self.by_client.column(row)
-        return self.by_client.rows[s], self.by_client.a[s], self.by_client.b[s]
-
-    def inferred_of(self, row: int) -> np.ndarray:
-        """Per entry of `evidence(row)`: inferred (work history, certificate), not measured."""
-        held = self.patched.get(row)
-        return held[3] if held is not None else self.inferred[self.by_client.column(row)]
+        return self.by_client.rows[s], self.by_client.a[s], self.by_client.b[s], self.inferred[s]
 
     def patch(self, p: ClientPatch) -> bool:
         """Replace (or add) one client's row; False when no spare row is left for a new client."""
@@ -451,9 +451,7 @@ class MatchIndex:
         return out
 
     def profile_of(self, client: str) -> dict[str, Evidence]:
-        row = self.clients.row[client]
-        cols, levels, confs = self.clients.evidence(row)
-        inferred = self.clients.inferred_of(row)
+        cols, levels, confs, inferred = self.clients.entries(self.clients.row[client])
         return {self.competencies[c]: Evidence(l, k, "profile", None, f)
                 for c, l, k, f in zip(cols.tolist(), levels.tolist(), confs.tolist(), inferred.tolist())}
 

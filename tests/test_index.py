@@ -129,9 +129,11 @@ def test_each_piece_of_evidence_keeps_whether_it_was_inferred_through_compiling_
     rng = np.random.default_rng(2)
     cl, co = np.repeat(np.arange(50), 4), np.tile(np.arange(4), 50)
     inferred = rng.random(len(cl)) < 0.5
+    shuffled = rng.permutation(len(cl))  # streamed in any order: compiling sorts, and the flags must follow
     clients = Clients([f"c{i:02d}" for i in range(50)],
-                      ClientEntries(cl, co, rng.random(len(cl)).astype(np.float32), np.ones(len(cl), np.float32),
-                                    inferred), np.zeros(50, bool), np.full((50, 3), np.nan), 4, spare=1)
+                      ClientEntries(cl[shuffled], co[shuffled], rng.random(len(cl)).astype(np.float32)[shuffled],
+                                    np.ones(len(cl), np.float32), inferred[shuffled]),
+                      np.zeros(50, bool), np.full((50, 3), np.nan), 4, spare=1)
     idx = MatchIndex([f"k{i}" for i in range(4)], clients, *[Targets([], RequirementEntries(
         *(np.zeros(0, t) for t in (np.int32, np.int32, np.float32, np.float32, bool))), np.zeros(0, bool),
         np.zeros((0, 3)), 4)] * 2)

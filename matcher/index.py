@@ -499,7 +499,8 @@ def _finish(scores, xyz, centre, own_radius, hours_have, hours_need, edu_have, e
     use_distance = not np.isnan(centre).any()
     radius = own_radius if d.radius_km is None else np.full(1, d.radius_km)
     return kernels.finish_top(
-        scores, xyz, np.nan_to_num(centre), use_distance, radius, DEFAULT_RADIUS_KM, d.penalty_per_km, d.max_penalty,
+        scores, xyz, np.nan_to_num(centre), use_distance, radius, DEFAULT_RADIUS_KM,
+        np.inf if d.max_km is None else float(d.max_km), d.penalty_per_km, d.max_penalty,
         d.hard, hours_have, hours_need, edu_have, edu_need, SHORTFALL_PENALTY, constraints.filter_hours,
         constraints.filter_education, excluded, k, N_PARTS)
 

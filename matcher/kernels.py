@@ -177,13 +177,14 @@ def _short(have, need, i):
 
 
 @njit(parallel=True, cache=True)
-def finish_top(scores, xyz, centre, use_distance, radius, default_radius, penalty_per_km, max_penalty, distance_hard,
+def finish_top(scores, xyz, centre, use_distance, radius, default_radius, max_km, penalty_per_km, max_penalty, distance_hard,
                hours_have, hours_need, edu_have, edu_need, shortfall_penalty, hours_hard, edu_hard,
                excluded, k, n_parts):
     """Applies exclusion and the hard constraints to the scores and keeps the k best rows.
 
     Distance beyond the radius lowers the score (at most max_penalty); the radius is one per row or
-    one for all (like hours), NaN meaning default_radius (scoring.DistancePolicy.radius_for); too few hours available or a
+    one for all (like hours), NaN meaning default_radius (scoring.DistancePolicy.radius_for); beyond
+    max_km (a user's filter, inf for none) a row is left out; too few hours available or a
     lower education level than asked each lower it by shortfall_penalty. Each constraint removes
     the row instead when the user asked to filter on it. Unknown values never cost anything.
     Each of n_parts threads keeps its own heap; the caller merges the n_parts * k survivors.
@@ -200,6 +201,9 @@ def finish_top(scores, xyz, centre, use_distance, radius, default_radius, penalt
                 continue
             if use_distance:
                 km = _distance_km(xyz, i, centre)
+                if km > max_km:  # NaN compares False: unknown positions pass
+                    scores[i] = -np.inf
+                    continue
                 r = radius[i if radius.shape[0] > 1 else 0]
                 if np.isnan(r):
                     r = default_radius

@@ -102,7 +102,8 @@ class DistancePolicy:
     radius_km: float | None = None
     penalty_per_km: float = 0.004  # 25 km beyond the radius costs 0.1
     max_penalty: float = 0.3
-    hard: bool = False
+    hard: bool = False  # beyond the radius: left out instead of costing
+    max_km: float | None = None  # a user's "within N km": farther is left out, nearer costs as ever
 
     def radius_for(self, own_km: float | None) -> float:
         """The radius that holds for a client whose own travel radius is `own_km` (None or NaN:

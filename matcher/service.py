@@ -318,12 +318,16 @@ class MatchService:
                        lang: str = "nl", filter_hours: bool = False, filter_education: bool = False,
                        provenance: bool = True, facts: dict | None = None) -> tuple[list[Match], int]:
         """The top open vacancies and how many were eligible. Each filter_* drops the vacancies that
-        constraint fails instead of lowering their fit (in the index, so the total counts only the rest)."""
+        constraint fails instead of lowering their fit (in the index, so the total counts only the rest);
+        `radius_km` with filter_distance: only those within it, farther than the client's own radius
+        still costing what it costs on every other page (one fit for the pair)."""
         row = self._require("client", client)
         if self.index.clients.excluded[row]:
             return [], 0  # not matchable (ABC G6/G7, not fit for work): no job suggestions
         details = self._details(client, provenance, facts)
-        constraints = Constraints(DistancePolicy(radius_km=radius_km, hard=filter_distance), filter_hours, filter_education)
+        distance = DistancePolicy(hard=filter_distance and radius_km is None,
+                                  max_km=radius_km if filter_distance else None)
+        constraints = Constraints(distance, filter_hours, filter_education)
         ranked = self.index.vacancies_for(client, top, constraints)
         return self._vacancy_matches(client, row, ranked.keys, details, constraints, lang, provenance), ranked.total
 

@@ -239,7 +239,9 @@ def test_a_clients_own_travel_radius_and_wished_occupation_reach_their_ranked_va
         gap = api.client.get("/clients/K-1/gap?vacancy_id=V-1", headers=api.h("coach")).json()
         what_if = api.client.post("/clients/K-1/what-if", headers=api.h("coach"),
                                   json={"vacancy_id": "V-1", "changes": [{"competency": "onet:2.B.1.a", "level": 1.0}]}).json()
-        for shown in (card, gap, what_if["before"]):
+        within = api.client.get("/clients/K-1/vacancies?max_km=50", headers=api.h("coach")).json()["items"]
+        filtered = next(r for r in within if r["vacancy"]["id"] == "V-1")  # a coach's "within 50 km" filters only
+        for shown in (card, gap, what_if["before"], filtered):
             assert (shown["fit"], shown["distance_penalty"]) == (row["fit"], row["distance_penalty"])
 
     set_facts(1.0, [OCC])

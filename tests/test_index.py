@@ -106,6 +106,16 @@ def test_hard_distance_filters_and_soft_distance_penalises():
     assert len(soft.keys) > len(near.keys)  # nobody vanishes without a filter
     assert distance_penalty(65.0, DistancePolicy(radius_km=40)) == pytest.approx(0.1)
     assert distance_penalty(None, DistancePolicy()) == 0.0
+    # a user's "within 60 km" leaves out who is farther and changes nobody's score: the penalty still
+    # counts from each client's own radius (here 10 km for some, the default for the rest)
+    idx = build(1, n_clients=500, client_radius=np.random.default_rng(1).choice([10.0, np.nan], 500))
+    own = idx.candidates(v, 500, Constraints(DistancePolicy()))
+    within = idx.candidates(v, 500, Constraints(DistancePolicy(max_km=60)))
+    scores = dict(zip(own.keys, own.scores.tolist()))
+    assert 0 < len(within.keys) < len(own.keys)
+    for key, score in zip(within.keys, within.scores.tolist()):
+        assert distance_km(idx.clients.xyz[idx.clients.row[key]], idx.vacancies.xyz[vrow]) <= 60
+        assert score == scores[key]
 
 
 def test_unknown_hours_never_cost_and_short_hours_cost_or_filter():

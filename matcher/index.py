@@ -292,11 +292,14 @@ class MatchIndex:
             out[client] = kernels.score_one(base, *req, cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
         return out
 
-    def ranks(self, targets: Targets, row: int, client_row: int, fits: Sequence[float]) -> list[int] | None:
-        """The client's rank among the other matchable clients for one target at each of `fits`
-        (1: nobody scores higher), or None for a client not matchable. A what-if asks this at each
-        move of a slider, on the same target: the others' scores are kept until a client changes
-        (scoring all clients is most of a what-if's time, ~12 ms of CPU at 100k clients)."""
+    def ranks(self, targets: Targets, row: int, client_row: int, gains: Sequence[float]) -> list[int] | None:
+        """The client's place among the matchable clients for one target (1: nobody scores higher;
+        clients scoring the same share a place) with their score as held plus each of `gains` (0:
+        as they are), or None for a client not matchable. On a vacancy the scores are its candidate
+        list's (distance, hours and education taken off). Gains, not fits: the client's own score is
+        the one the others are held against, so a tie is never lost to rounding. A what-if asks this
+        at each move of a slider, on the same target: the others' scores are kept until a client
+        changes (scoring all clients is most of a what-if's time, ~12 ms of CPU at 100k clients)."""
         if self.clients.excluded[client_row]:
             return None
         scores, matchable = self._field(targets, row)
@@ -304,7 +307,7 @@ class MatchIndex:
         # A count, not a sort kept for binary search: sorting 100k scores took longer (~7 ms)
         # than the few what-ifs of one sitting would save with it
         return [int((matchable > f).sum()) - int(own > f) + 1
-                for f in np.asarray(fits, dtype=np.float32)]  # compared as the scores are held
+                for f in own + np.asarray(gains, dtype=np.float32)]  # compared as the scores are held
 
     def _field(self, targets: Targets, row: int) -> tuple[np.ndarray, np.ndarray]:
         patched = self.clients.patched  # read first: a patch meanwhile makes this entry stale, never wrong

@@ -455,7 +455,7 @@ class MatchService:
         before = score_requirements(requirements, profile)
         after = score_requirements(requirements, hypothetical(profile, changes))
         pair = self._target_circumstances(row, target_kind, t)
-        ranks = self.index.ranks(targets, t, row, [before.fit - pair.penalty, after.fit - pair.penalty]) or [None, None]
+        ranks = self.index.ranks(targets, t, row, [0.0, after.fit - before.fit]) or [None, None]
         radius = radius_km or self._own_radius(row)
         within = self._open_within(row, radius)
         return WhatIf(client, target_kind, target, tuple(changes), before, after, *ranks,

@@ -193,7 +193,7 @@ def test_a_what_if_rank_on_a_vacancy_is_the_place_on_its_candidate_list():
         r = idx.clients.row[key]
         own = _candidate_score(idx, t, r, float(idx.client_scores(idx.vacancies, t)[r]))
         assert math.isclose(own, float(ranked.scores[place - 1]), abs_tol=1e-5)  # the kernel applies the same rule
-        assert idx.ranks(idx.vacancies, t, r, [own]) == [place]
+        assert idx.ranks(idx.vacancies, t, r, [0.0]) == [place]
 
 
 def test_ranks_are_the_count_above_and_follow_every_live_change():
@@ -201,28 +201,28 @@ def test_ranks_are_the_count_above_and_follow_every_live_change():
     targets, t = idx.vacancies, 2
     row = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r])
     scores = np.array([_candidate_score(idx, t, r, float(s)) for r, s in enumerate(idx.client_scores(targets, t))])
-    fits = [float(scores[row]), 0.0, 1.0, float(np.median(scores)) + 0.0031]  # not on another's score: float32 ties
-    assert idx.ranks(targets, t, row, fits) == [_rank_by_count(idx, targets, t, row, f) for f in fits]
-    assert idx.ranks(targets, t, row, [1.0]) == [1] and idx.ranks(targets, t, row, [0.0])[0] > 100
+    mine = float(scores[row])
+    gains = [0.0, -mine, 1.0 - mine, float(np.median(scores)) + 0.0031 - mine]  # off others' scores: float32 ties
+    assert idx.ranks(targets, t, row, gains) == [_rank_by_count(idx, targets, t, row, mine + g) for g in gains]
+    assert idx.ranks(targets, t, row, [1.0 - mine]) == [1] and idx.ranks(targets, t, row, [-mine])[0] > 100
     # a client raised above this one: kept scores would miss it
     other = next(r for r in range(len(idx.clients.keys)) if r != row and not idx.clients.excluded[r]
                  and scores[r] < scores[row])
     columns = targets.competency[targets.span(t)]
     idx.clients.patch(ClientPatch(idx.clients.keys[other], columns, np.ones(len(columns), np.float32),
                                   np.ones(len(columns), np.float32), False, np.full(3, np.nan), np.nan, np.nan))
-    mine = float(scores[row])
-    assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
+    assert idx.ranks(targets, t, row, [0.0]) == [_rank_by_count(idx, targets, t, row, mine)]
     # a matchable client above it erased, a gated one let in: both move the rank
     above = next(r for r in range(len(idx.clients.keys)) if r != row and not idx.clients.excluded[r]
                  and _candidate_score(idx, t, r, float(idx.client_scores(targets, t)[r])) > mine)
     idx.clients.remove(idx.clients.keys[above])
-    assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
+    assert idx.ranks(targets, t, row, [0.0]) == [_rank_by_count(idx, targets, t, row, mine)]
     gated = next(r for r in range(len(idx.clients.keys)) if idx.clients.excluded[r] and idx.clients.keys[r] in idx.clients.row)
     idx.clients.patch(ClientPatch(idx.clients.keys[gated], columns, np.ones(len(columns), np.float32),
                                   np.ones(len(columns), np.float32), False, np.full(3, np.nan), np.nan, np.nan))
-    assert idx.ranks(targets, t, row, [mine]) == [_rank_by_count(idx, targets, t, row, mine)]
-    assert idx.ranks(targets, t, gated, [mine]) is not None
-    assert idx.ranks(targets, t, above, [mine]) is None  # erased: no rank
+    assert idx.ranks(targets, t, row, [0.0]) == [_rank_by_count(idx, targets, t, row, mine)]
+    assert idx.ranks(targets, t, gated, [0.0]) is not None
+    assert idx.ranks(targets, t, above, [0.0]) is None  # erased: no rank
 
 
 def test_a_what_ifs_sliders_on_one_target_score_all_clients_once_until_a_client_changes(monkeypatch):
@@ -231,12 +231,12 @@ def test_a_what_ifs_sliders_on_one_target_score_all_clients_once_until_a_client_
     score = idx.client_scores
     monkeypatch.setattr(idx, "client_scores", lambda *a, **k: calls.append(a[1]) or score(*a, **k))
     row = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r])
-    for fit in (0.2, 0.4, 0.6):  # three moves of a slider
-        idx.ranks(idx.vacancies, 1, row, [fit])
-    idx.ranks(idx.occupations, 1, row, [0.5])  # another target: its own scores
+    for gain in (0.0, 0.1, 0.2):  # three moves of a slider
+        idx.ranks(idx.vacancies, 1, row, [gain])
+    idx.ranks(idx.occupations, 1, row, [0.1])  # another target: its own scores
     assert calls == [1, 1]
     idx.clients.remove(idx.clients.keys[(row + 1) % 300])
-    idx.ranks(idx.vacancies, 1, row, [0.5])
+    idx.ranks(idx.vacancies, 1, row, [0.1])
     assert len(calls) == 3  # a client changed: scored again
 
 

@@ -327,7 +327,7 @@ def test_occupation_profile_groups_requirements_in_dutch(api):
     essential, optional = r.text.split("wenselijk (", 1)
     assert "noodzakelijk (2)" in essential and "vaardigheid onet:2.A.1.a" in essential
     assert "vaardigheid onet:1.C.1.a" in optional and "vaardigheid onet:1.C.1.a" not in essential
-    assert "onbelangrijk (1 van 5)" in essential and "100 %" not in essential  # O*NET's 1-5 scale, not a share
+    assert "niet belangrijk (1 van 5)" in essential and "100 %" not in essential  # O*NET's 1-5 scale, not a share
     assert b.get("/beroepen/profiel", params={"uri": OCC + "-nope"}).status_code == 404
     # from the profile to what one of the advisor's clients lacks for it; another's client is not found
     compared = b.get("/beroepen/vergelijk", params={"uri": OCC, "klant": " K-1 "})
@@ -350,12 +350,12 @@ def test_a_vacancy_shows_one_fit_on_the_list_the_gap_page_and_the_what_if(api):
     b = signed_in(api, "coach")
     card = b.get("/klanten/K-1/vacatures").text.split('id="v-V-1"', 1)[1]
     listed = fit.search(card).groups()
-    assert "eraf: reisafstand 30 %" in listed[1]  # the most distance takes off
+    assert "eraf: reisafstand 30 punten" in listed[1]  # the most distance takes off
     page = b.get("/klanten/K-1/ontwikkelpunten?vacature=V-1").text
     assert fit.search(page).groups() == listed  # the gap page showed the competencies' fit alone
     frag = b.get("/klanten/K-1/wat-als", params={"vacature": "V-1", "l:onet:2.B.1.a": "100",
                                                  "o:onet:2.B.1.a": "20"}).text
-    assert f"<strong>{listed[0]}</strong> →" in frag and "Plaats op de kandidatenlijst: " in frag
+    assert f"<strong>{listed[0]}</strong> →" in frag and "Plaats tussen alle kandidaten voor deze vacature: " in frag
 
 
 def test_static_files_are_served_by_the_app(api):

@@ -65,7 +65,7 @@ def test_fit_line_reads_as_pages_md_says():
 
 def test_importance_reads_as_onet_scale_words_not_a_percentage():
     assert views.importance(4.4, "nl") == "zeer belangrijk (4,4 van 5)"
-    assert views.importance(1.0, "en") == "not important (1 of 5)"
+    assert views.importance(1.0, "nl") == "niet belangrijk (1 van 5)"
     assert views.importance(5.0, "nl").startswith("uiterst belangrijk")
     assert views.importance(None, "nl") == "—"  # ESCO names no importance
     assert views.importance(4.48, "nl") == views.importance(4.52, "nl")  # one figure shown, one word
@@ -74,8 +74,9 @@ def test_importance_reads_as_onet_scale_words_not_a_percentage():
 
 def test_a_vacancys_fit_says_what_distance_hours_and_education_took_off():
     row = {"fit": 0.25, "competency_fit": 0.46, "distance_penalty": 0.112, "hours_short": True, "education_short": False}
-    assert views.taken_off(row, "nl") == "Op competenties 46 %; eraf: reisafstand 11 %, uren 10 %."
-    assert views.taken_off({**row, "hours_short": False}, "en") == "On competencies 46 %; taken off: travel distance 11 %."
+    assert views.taken_off(row, "nl") == "Op grond van competenties 46 %; eraf: reisafstand 11 punten, uren 10 punten."
+    assert views.taken_off({**row, "hours_short": False}, "en") == \
+        "From the competencies 46 %; taken off: travel distance 11 points."
     assert views.taken_off({**row, "distance_penalty": 0.0, "hours_short": False}, "nl") == ""  # nothing taken off
     assert views.taken_off({"fit": 0.5, "competency_fit": None}, "nl") == ""  # an occupation's row
 

@@ -168,11 +168,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "gap": ("Ontwikkelpunten", "Competencies to develop"),
     "gap_and_what_if": ("Ontwikkelpunten en wat als", "Gap and what-if"),
     "what_if": ("Wat als", "What if"),
-    "what_if_help": ("Schuif een competentie naar een ander niveau: de geschiktheid, de plaats op de "
-                     "kandidatenlijst en de vacatures binnen de reisafstand veranderen mee. Een competentie "
+    "what_if_help": ("Schuif een competentie naar een ander niveau: de geschiktheid, de plaats tussen "
+                     "alle kandidaten en de vacatures binnen de reisafstand veranderen mee. Een competentie "
                      "die nog niet gemeten is, begint bij het niveau waarop ze nu meetelt. Er wordt niets "
                      "opgeslagen.",
-                     "Move a competency to another level: the fit, the place on the candidate list and the "
+                     "Move a competency to another level: the fit, the place among all candidates and the "
                      "vacancies within the travel distance change with it. A competency not yet measured "
                      "starts at the level it counts as now. Nothing is stored."),
     "calculate": ("Bereken", "Calculate"),
@@ -181,7 +181,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "needed": ("nodig", "needed"),
     "opens": ("opent", "opens"),
     "vacancies_within": ("vacatures binnen", "vacancies within"),
-    "rank_vacancy": ("Plaats op de kandidatenlijst", "Place on the candidate list"),
+    "rank_vacancy": ("Plaats tussen alle kandidaten voor deze vacature", "Place among all candidates for this vacancy"),
     "rank_occupation": ("Plaats tussen alle klanten voor dit beroep", "Place among all clients for this occupation"),
     "trainable": ("te trainen", "trainable"),
     "stable": ("stabiele eigenschap", "stable trait"),

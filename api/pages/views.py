@@ -50,7 +50,7 @@ def shown_gate(gate: str | None, measured: bool | None = None) -> str:
 
 
 # O*NET's importance scale (1-5), in its own words: "Not important" ... "Extremely important".
-IMPORTANCE_WORDS = {1: ("onbelangrijk", "not important"), 2: ("enigszins belangrijk", "somewhat important"),
+IMPORTANCE_WORDS = {1: ("niet belangrijk", "not important"), 2: ("enigszins belangrijk", "somewhat important"),
                     3: ("belangrijk", "important"), 4: ("zeer belangrijk", "very important"),
                     5: ("uiterst belangrijk", "extremely important")}
 
@@ -77,8 +77,9 @@ def fit_line(row: dict, lang: str) -> str:
 
 
 def taken_off(row: dict, lang: str) -> str:
-    """Why a vacancy's fit is lower than its competencies' fit: "Op competenties 46 %; eraf:
-    reisafstand 11 %, uren 10 %." Nothing when nothing was taken off (or for an occupation)."""
+    """Why a vacancy's fit is lower than its competencies' fit: "Op grond van competenties 46 %;
+    eraf: reisafstand 11 punten, uren 10 punten." (points of the percentage, not a share of it).
+    Nothing when nothing was taken off (or for an occupation)."""
     parts = [(word, share) for word, share in
              ((_TAKEN_OFF["distance"], row.get("distance_penalty") or 0.0),
               (_TAKEN_OFF["hours"], SHORTFALL_PENALTY if row.get("hours_short") else 0.0),
@@ -86,12 +87,12 @@ def taken_off(row: dict, lang: str) -> str:
     if not parts or row.get("competency_fit") is None:
         return ""
     i = 1 if lang == "en" else 0
-    listed = ", ".join(f"{word[i]} {pct(share)} %" for word, share in parts)
+    listed = ", ".join(f"{word[i]} {pct(share)} {_TAKEN_OFF['points'][i]}" for word, share in parts)
     return f"{_TAKEN_OFF['lead'][i]} {pct(row['competency_fit'])} %; {_TAKEN_OFF['off'][i]}: {listed}."
 
 
-_TAKEN_OFF = {"lead": ("Op competenties", "On competencies"), "off": ("eraf", "taken off"),
-              "distance": ("reisafstand", "travel distance"), "hours": ("uren", "hours"),
+_TAKEN_OFF = {"lead": ("Op grond van competenties", "From the competencies"), "off": ("eraf", "taken off"),
+              "points": ("punten", "points"), "distance": ("reisafstand", "travel distance"), "hours": ("uren", "hours"),
               "education": ("opleiding", "education")}
 
 

@@ -3,7 +3,7 @@
 - A coach sees the clients on their own caseload; a CTC advisor the clients referred to them.
   Both see the full profile, including the sensitive psychological blocks their work needs.
 - An employer desk never sees a client profile: only candidate cards for a vacancy, pseudonymised
-  (a per-vacancy HMAC, so cards of two vacancies cannot be linked), with fit, coverage and met and
+  (a per-vacancy HMAC, so cards of two vacancies cannot be linked), with fit, coverage, measured share and met and
   missing competencies — no identity, no psychological detail, no life domains, and no competency
   that a sensitive scale reaches — until the client has consented to share with that vacancy;
   then name and e-mail are added for that vacancy only. A withdrawal changes the pseudonym.

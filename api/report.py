@@ -137,8 +137,8 @@ def _place(v: dict) -> str | None:
 
 
 def measured_advice(rows: list[dict]) -> list[dict]:
-    """Advice with something measured behind it: a fit where nothing was measured is the prior's
-    guess (50 %, 0-100 %), and a client reading it as advice would draw the wrong conclusion."""
+    """Advice with some evidence behind it (measured or inferred): a fit where nothing is known is
+    the prior's guess (50 %, 0-100 %), and a client reading it as advice would draw the wrong conclusion."""
     return [r for r in rows if r.get("coverage", 0) > 0]
 
 

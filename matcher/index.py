@@ -395,6 +395,15 @@ class MatchIndex:
             kernels.score_one(0.0, self.vacancies.competency[s], self.vacancies.required[s], self.vacancies.share[s],
                               cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
 
+    def ranked_scores(self, client_row: int, overrides: dict[int, tuple[float, float]] | None = None) -> np.ndarray:
+        """Every vacancy's fit for one client as its ranked row shows it: target_scores less what
+        distance (beyond the client's own radius), hours and education take off; a closed one -inf."""
+        t, c, i = self.vacancies, self.clients, client_row
+        scores = self.target_scores(t, i, overrides)
+        _finish(scores, t.xyz, c.xyz[i], c.radius[i:i + 1], c.hours[i:i + 1], t.hours, c.education[i:i + 1],
+                t.education, ~t.is_open, 1, Constraints())
+        return scores
+
     def reached_change(self, targets: Targets, scores: np.ndarray, counted: np.ndarray, client_row: int,
                        column: int, level: float, confidence: float, threshold: float) -> int:
         """How many more `counted` targets reach `threshold` (their target_scores for the client:

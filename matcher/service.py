@@ -414,7 +414,7 @@ class MatchService:
         profile = self.index.profile_of(client)
         items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
         within = self._open_within(row, radius_km or self._own_radius(row))
-        scores = self.index.target_scores(self.index.vacancies, row)
+        scores = self.index.ranked_scores(row)  # what a vacancy opens is judged by the fit its row shows
         unlocks = {}
         for g in items:  # each item touches only the vacancies that require it
             c = g.requirement.competency
@@ -464,10 +464,11 @@ class MatchService:
 
     def _within_reach(self, row: int, within: np.ndarray, profile: dict[str, Evidence],
                       changes: list[tuple[str, float]]) -> int:
-        """Open vacancies in `within` at GOOD_MATCH or better, with the changes applied."""
+        """Open vacancies in `within` whose fit, as their ranked rows show it, is GOOD_MATCH or
+        better with the changes applied."""
         raised = hypothetical(profile, changes)
         overrides = {self.index.column[c]: (raised[c].level, raised[c].confidence) for c, _ in changes}
-        return int((self.index.target_scores(self.index.vacancies, row, overrides)[within] >= GOOD_MATCH).sum())
+        return int((self.index.ranked_scores(row, overrides)[within] >= GOOD_MATCH).sum())
 
     # ---- helpers ------------------------------------------------------------------------------
     def _circumstances(self, client_row: int, vacancy_row: int,

@@ -154,6 +154,21 @@ def test_each_piece_of_evidence_keeps_whether_it_was_inferred_through_compiling_
     assert {u: e.inferred for u, e in idx.profile_of("c17").items()} == {"k1": True, "k3": False}
 
 
+def test_a_clients_ranked_scores_are_its_rows_fits_and_what_opens_is_judged_by_them():
+    rng = np.random.default_rng(6)
+    idx = build(6, client_hours=rng.choice([16.0, 40.0], 300), vac_hours=rng.choice([32.0, np.nan], 40),
+                client_radius=rng.choice([10.0, np.nan], 300))
+    row = next(r for r in range(300) if not idx.clients.excluded[r] and idx.clients.hours[r] == 16.0)
+    key = idx.clients.keys[row]
+    ranked = idx.ranked_scores(row)
+    shown = dict(zip(*(lambda r: (r.keys, r.scores.tolist()))(idx.vacancies_for(key, 40, Constraints()))))
+    for v, vkey in enumerate(idx.vacancies.keys):  # an open vacancy's score is its ranked row's; a closed one none
+        assert (ranked[v] == shown[vkey]) if idx.vacancies.is_open[v] else ranked[v] == -np.inf
+    competencies = idx.target_scores(idx.vacancies, row)
+    short = [v for v in range(40) if idx.vacancies.is_open[v] and idx.vacancies.hours[v] == 32.0]
+    assert short and all(competencies[v] - ranked[v] >= 0.1 - 1e-6 for v in short)  # 16 hours offered: 0.1 off
+
+
 def test_what_if_override_raises_scores():
     idx = build(3)
     row = idx.clients.row["c0007"]

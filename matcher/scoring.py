@@ -135,9 +135,15 @@ class Circumstances:
     education_short: bool = False
 
     @property
+    def parts(self) -> dict[str, float]:
+        """What each takes off the competency fit (0 for what costs nothing)."""
+        return {"distance": self.distance_penalty, "hours": SHORTFALL_PENALTY if self.hours_short else 0.0,
+                "education": SHORTFALL_PENALTY if self.education_short else 0.0}
+
+    @property
     def penalty(self) -> float:
         """What they take off the competency fit; every ranked row, gap and what-if takes this off."""
-        return self.distance_penalty + SHORTFALL_PENALTY * (self.hours_short + self.education_short)
+        return sum(self.parts.values())
 
 
 def shortfall(have: float | None, need: float | None) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.presenters import fit_text
-from matcher.scoring import SHORTFALL_PENALTY
+from matcher.scoring import Circumstances
 
 # Instrument ids whose "measurements" are a coach's own observation (issue 13 adds one as an
 # instrument profile, so it flows through the measurement ingest).
@@ -80,10 +80,9 @@ def taken_off(row: dict, lang: str) -> str:
     """Why a vacancy's fit is lower than its competencies' fit: "Op grond van competenties 46 %;
     eraf: reisafstand 11 punten, uren 10 punten." (points of the percentage, not a share of it).
     Nothing when nothing was taken off (or for an occupation)."""
-    parts = [(word, share) for word, share in
-             ((_TAKEN_OFF["distance"], row.get("distance_penalty") or 0.0),
-              (_TAKEN_OFF["hours"], SHORTFALL_PENALTY if row.get("hours_short") else 0.0),
-              (_TAKEN_OFF["education"], SHORTFALL_PENALTY if row.get("education_short") else 0.0)) if pct(share) > 0]
+    taken = Circumstances(None, row.get("distance_penalty") or 0.0, bool(row.get("hours_short")),
+                          bool(row.get("education_short"))).parts  # the matcher's own rule
+    parts = [(_TAKEN_OFF[name], share) for name, share in taken.items() if pct(share) > 0]
     if not parts or row.get("competency_fit") is None:
         return ""
     i = 1 if lang == "en" else 0

@@ -78,6 +78,7 @@ def test_a_vacancys_fit_says_what_distance_hours_and_education_took_off():
     assert views.taken_off({**row, "hours_short": False}, "en") == \
         "From the competencies 46 %; taken off: travel distance 11 points."
     assert views.taken_off({**row, "distance_penalty": 0.0, "hours_short": False}, "nl") == ""  # nothing taken off
+    assert views.taken_off({**row, "distance_penalty": 0.008, "hours_short": False}, "nl").endswith("reisafstand 1 punt.")
     assert views.taken_off({"fit": 0.5, "competency_fit": None}, "nl") == ""  # an occupation's row
 
 

@@ -86,12 +86,13 @@ def taken_off(row: dict, lang: str) -> str:
     if not parts or row.get("competency_fit") is None:
         return ""
     i = 1 if lang == "en" else 0
-    listed = ", ".join(f"{word[i]} {pct(share)} {_TAKEN_OFF['points'][i]}" for word, share in parts)
+    listed = ", ".join(f"{word[i]} {pct(share)} {_TAKEN_OFF['point' if pct(share) == 1 else 'points'][i]}"
+                       for word, share in parts)
     return f"{_TAKEN_OFF['lead'][i]} {pct(row['competency_fit'])} %; {_TAKEN_OFF['off'][i]}: {listed}."
 
 
 _TAKEN_OFF = {"lead": ("Op grond van competenties", "From the competencies"), "off": ("eraf", "taken off"),
-              "points": ("punten", "points"), "distance": ("reisafstand", "travel distance"), "hours": ("uren", "hours"),
+              "point": ("punt", "point"), "points": ("punten", "points"), "distance": ("reisafstand", "travel distance"), "hours": ("uren", "hours"),
               "education": ("opleiding", "education")}
 
 

@@ -46,10 +46,12 @@ def private(settings: Settings, neo4j_server, tmp_path_factory):
                             neo4j_pagecache="128m", neo4j_start_timeout_s=120)
     server = LocalServer(s)
     server.start()
+    with connect(s) as driver:  # once: the schema outlives the kills and each test's wipe
+        migrate(driver, DB)
     population = home / "population"
     generate(40, 3, population, data_dir=settings.data_dir)
     yield s, server, sorted((population / "measurements").glob("*"))
-    server.stop()
+    server.stop(timeout=0)  # a throwaway home: no need to wait for a graceful shutdown
 
 
 def _kill(server: LocalServer) -> None:
@@ -66,7 +68,6 @@ def _records(files: list[Path]) -> tuple[int, set[str]]:
 
 def _fresh(s: Settings) -> None:
     with connect(s) as driver:
-        migrate(driver, DB)
         driver.execute_query("MATCH (n) WHERE NOT n:SchemaMigration DETACH DELETE n", database_=DB)
         seed_atlas(driver)
 

@@ -69,14 +69,14 @@ def test_a_deleted_data_folder_starts_empty_with_the_kept_password(private_setti
 
     server = LocalServer(private_settings)
     server.start()
-    server.stop()
+    server.stop(timeout=0)  # its data is deleted next: no graceful shutdown needed (the cycle test has one)
     password = private_settings.password_file.read_text()
     shutil.rmtree(private_settings.neo4j_home / "data")
     try:
         server.start()  # connects with the kept password, or raises
         assert private_settings.password_file.read_text() == password
     finally:
-        server.stop()
+        server.stop(timeout=0)
 
 
 def test_port_taken_is_named_and_leaves_no_process(private_settings):

@@ -94,9 +94,10 @@ def _run_killed(s: Settings, server, run, counter: str, batch: int | None, stage
             seen["killed"] = True
             _kill(server)
 
-    # the killed run gives up after two seconds of retries instead of the driver's thirty
-    with GraphDatabase.driver(s.uri, auth=(s.neo4j_user, s.password()), max_transaction_retry_time=2,
-                              connection_acquisition_timeout=5, notifications_min_severity="OFF") as driver:
+    # the killed run gives up at its first failure instead of retrying for the driver's thirty seconds
+    with GraphDatabase.driver(s.uri, auth=(s.neo4j_user, s.password()), max_transaction_retry_time=0,
+                              connection_acquisition_timeout=1, connection_timeout=1,
+                              notifications_min_severity="OFF") as driver:
         try:
             run(driver, hook)
         except DOWN:

@@ -186,7 +186,7 @@ def test_a_fit_says_how_much_was_measured_and_how_much_inferred_from_work_histor
                if r["vacancy"]["id"] == "V-1")
     assert 0 < row["measured"] < row["coverage"]  # both have evidence; one was measured
     page = signed_in(api, "coach").get("/klanten/K-1/vacatures").text
-    shown = re.search(r"(\d+) % gemeten, (\d+) % afgeleid", page.split('id="v-V-1"', 1)[1])
+    shown = re.search(r"(\d+)\s% gemeten, (\d+)\s% afgeleid", page.split('id="v-V-1"', 1)[1])
     assert shown and (int(shown[1]), int(shown[2])) == (round(100 * row["measured"]),
                                                         round(100 * (row["coverage"] - row["measured"])))
 
@@ -214,7 +214,7 @@ def test_vacancies_page_shows_fit_range_coverage_and_requirement_statuses(api):
     b = signed_in(api, "coach")
     r = b.get("/klanten/K-1/vacatures")
     assert r.status_code == 200, r.text
-    assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", r.text)
+    assert re.search(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten", r.text)
     assert "voldoet" in r.text and "nog niet gemeten" in r.text and "Zelfstandig kok" in r.text
     assert audit_count(api, "K-1") == 1
     assert r.text.count('class="card vacancy"') == 2
@@ -299,7 +299,7 @@ def test_employer_shortlist_is_pseudonymised_and_audited(api):
     assert len(set(re.findall(r"C-[0-9a-f]{16}", html))) == 2  # two candidates, each on its card and its form
     for secret in ("K-1", "K-2", NAME_1, "anna@", "cluster"):
         assert secret not in html
-    assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", html)
+    assert re.search(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten", html)
     assert audit_count(api, "K-1") == 1 and audit_count(api, "K-2") == 1
     assert desk.get("/werkgever/vacatures/V-404").status_code == 404
 
@@ -350,7 +350,7 @@ def test_a_vacancy_shows_one_fit_on_the_list_the_gap_page_and_the_what_if(api):
     b = signed_in(api, "coach")
     card = b.get("/klanten/K-1/vacatures").text.split('id="v-V-1"', 1)[1]
     listed = fit.search(card).groups()
-    assert "eraf: reisafstand 30 punten" in listed[1]  # the most distance takes off
+    assert "eraf: reisafstand 30\u00a0punten" in listed[1]  # the most distance takes off
     page = b.get("/klanten/K-1/ontwikkelpunten?vacature=V-1").text
     assert fit.search(page).groups() == listed  # the gap page showed the competencies' fit alone
     frag = b.get("/klanten/K-1/wat-als", params={"vacature": "V-1", "l:onet:2.B.1.a": "100",
@@ -375,7 +375,7 @@ def test_gap_page_and_what_if_fragment(api):
     moved = {"vacature": "V-1", "l:onet:2.B.1.a": "100", "o:onet:2.B.1.a": "20"}
     frag = b.get("/klanten/K-2/wat-als", params=moved)
     assert frag.status_code == 200 and "<html" not in frag.text
-    before, after = re.findall(r"<strong>(\d+) %", frag.text)
+    before, after = re.findall(r"<strong>(\d+)\s%", frag.text)
     assert int(after) > int(before)
     assert "ontbreekt</span> → <span class=\"status st-met\">voldoet" in frag.text
     same = b.get("/klanten/K-2/wat-als", params={**moved, "l:onet:2.B.1.a": "20"})  # not moved: no what-if
@@ -408,7 +408,7 @@ def test_occupations_for_a_client_link_to_their_gap(api):
     b = signed_in(api, "coach")
     r = b.get("/klanten/K-1/beroepen")
     assert r.status_code == 200 and "</span> kok" in r.text and "vaardigheid onet:1.C.1.a" in r.text
-    assert re.search(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten", r.text)
+    assert re.search(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten", r.text)
     link = re.search(r'href="(/klanten/K-1/ontwikkelpunten\?beroep=[^"]+)"', r.text).group(1)
     assert b.get(link.replace("&amp;", "&")).status_code == 200
     assert [e["action"] for e in api.client.get("/admin/audit?client_key=K-1", headers=api.h("admin")).json()["items"]] \

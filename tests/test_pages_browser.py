@@ -23,7 +23,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_RUN = """async () => (await axe.run(document, {runOnly: {type: 'tag',
     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations
     .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"""
-FIT = re.compile(r"\d+ % \(\d+–\d+ %\), \d+ % gemeten")
+FIT = re.compile(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten")
 LABELS = """
 MATCH (o:Occupation {uri: $occ})
 CREATE (:Label {key: 'l1', text: 'kok', lang: 'nl', kind: 'preferred'})-[:LABEL_OF]->(o)
@@ -149,7 +149,7 @@ def test_coach_finds_a_client_and_sees_fits_and_requirement_statuses(live, chrom
     page.locator("input[name='l:onet:1.C.1.a']").fill("100")
     page.locator("#whatif .whatif-result").wait_for(timeout=1000)
     assert time.monotonic() - started < 1.0
-    before, after = re.findall(r"(\d+) % \(", page.locator("#whatif").inner_text())
+    before, after = re.findall(r"(\d+)\s% \(", page.locator("#whatif").inner_text())
     assert int(after) > int(before)
     look(page, shots, "coach-gap-what-if")
 

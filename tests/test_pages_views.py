@@ -2,12 +2,18 @@
 the chart's grouping."""
 from __future__ import annotations
 
+import re
 import time
 
 from api.pages import session, views
 from api.pages.adapters import short_name
 
 KEY = b"k" * 32
+
+
+def plain(text: str) -> str:
+    """The words without the no-break spaces that keep a figure with its unit."""
+    return text.replace("\u00a0", " ")
 
 
 def test_session_cookie_round_trips_and_rejects_tampering_and_expiry():
@@ -58,9 +64,17 @@ def test_sources_in_words():
 
 def test_fit_line_reads_as_pages_md_says():
     row = {"fit": 0.72, "fit_low": 0.55, "fit_high": 0.85, "coverage": 0.6, "measured": 0.6}
-    assert views.fit_line(row, "nl") == "72 % (55–85 %), 60 % gemeten"
+    assert plain(views.fit_line(row, "nl")) == "72 % (55–85 %), 60 % gemeten"
     # what work history or a certificate shows is there, but not measured
-    assert views.fit_line({**row, "measured": 0.2}, "nl") == "72 % (55–85 %), 20 % gemeten, 40 % afgeleid"
+    assert plain(views.fit_line({**row, "measured": 0.2}, "nl")) == "72 % (55–85 %), 20 % gemeten, 40 % afgeleid"
+
+
+def test_a_figure_never_parts_from_its_unit_at_a_line_end():
+    row = {"fit": 0.25, "fit_low": 0.1, "fit_high": 0.4, "coverage": 0.6, "measured": 0.2, "competency_fit": 0.46,
+           "distance_penalty": 0.112, "hours_short": True, "education_short": False}
+    for text in (views.fit_line(row, "nl"), views.taken_off(row, "nl"), views.taken_off(row, "en")):
+        assert not re.search(r"\d (%|punt|point)", text), text  # a plain space there may break the line
+        assert text.count("\u00a0") == len(re.findall(r"\d\s(?:%|punt|point)", text)) > 0
 
 
 def test_importance_reads_as_onet_scale_words_not_a_percentage():
@@ -74,11 +88,11 @@ def test_importance_reads_as_onet_scale_words_not_a_percentage():
 
 def test_a_vacancys_fit_says_what_distance_hours_and_education_took_off():
     row = {"fit": 0.25, "competency_fit": 0.46, "distance_penalty": 0.112, "hours_short": True, "education_short": False}
-    assert views.taken_off(row, "nl") == "Op grond van competenties 46 %; eraf: reisafstand 11 punten, uren 10 punten."
-    assert views.taken_off({**row, "hours_short": False}, "en") == \
+    assert plain(views.taken_off(row, "nl")) == "Op grond van competenties 46 %; eraf: reisafstand 11 punten, uren 10 punten."
+    assert plain(views.taken_off({**row, "hours_short": False}, "en")) == \
         "From the competencies 46 %; taken off: travel distance 11 points."
     assert views.taken_off({**row, "distance_penalty": 0.0, "hours_short": False}, "nl") == ""  # nothing taken off
-    assert views.taken_off({**row, "distance_penalty": 0.008, "hours_short": False}, "nl").endswith("reisafstand 1 punt.")
+    assert plain(views.taken_off({**row, "distance_penalty": 0.008, "hours_short": False}, "nl")).endswith("reisafstand 1 punt.")
     assert views.taken_off({"fit": 0.5, "competency_fit": None}, "nl") == ""  # an occupation's row
 
 

@@ -3,6 +3,7 @@ profile chart's geometry. No I/O and no rule of the product (scores, access, gat
 the services as they are)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
@@ -71,9 +72,20 @@ def number(x: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
+_FIGURE_AND_UNIT = re.compile(r"(\d) (%|punten\b|punt\b|points\b|point\b)")
+
+
+def unbroken(text: str) -> str:
+    """A figure and its unit never split over two lines ("10" at the end of one, "%" on the next,
+    seen on a narrow desk card): a no-break space between them."""
+    return _FIGURE_AND_UNIT.sub("\\1\u00a0\\2", text)
+
+
 def fit_line(row: dict, lang: str) -> str:
-    """"72 % (55–85 %), 60 % gemeten, 20 % afgeleid" for a ranked row or card (the matcher's own presenter)."""
-    return fit_text(row["fit"], row["fit_low"], row["fit_high"], row["measured"], lang, row["coverage"] - row["measured"])
+    """"72 % (55–85 %), 60 % gemeten, 20 % afgeleid" for a ranked row or card (the matcher's own
+    presenter), each figure kept with its unit."""
+    return unbroken(fit_text(row["fit"], row["fit_low"], row["fit_high"], row["measured"], lang,
+                             row["coverage"] - row["measured"]))
 
 
 def taken_off(row: dict, lang: str) -> str:
@@ -88,7 +100,7 @@ def taken_off(row: dict, lang: str) -> str:
     i = 1 if lang == "en" else 0
     listed = ", ".join(f"{word[i]} {pct(share)} {_TAKEN_OFF['point' if pct(share) == 1 else 'points'][i]}"
                        for word, share in parts)
-    return f"{_TAKEN_OFF['lead'][i]} {pct(row['competency_fit'])} %; {_TAKEN_OFF['off'][i]}: {listed}."
+    return unbroken(f"{_TAKEN_OFF['lead'][i]} {pct(row['competency_fit'])} %; {_TAKEN_OFF['off'][i]}: {listed}.")
 
 
 _TAKEN_OFF = {"lead": ("Op grond van competenties", "From the competencies"), "off": ("eraf", "taken off"),

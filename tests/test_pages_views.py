@@ -113,3 +113,11 @@ def test_a_gate_nobody_measured_is_told_as_unknown_and_numbers_take_the_dutch_co
     assert views.shown_gate("matchable", True) == "matchable" and views.shown_gate(None) == "unknown"
     assert views.shown_gate("needs_support", False) == "needs_support"  # a fired gate is a finding
     assert (views.number(32.5, "nl"), views.number(32.5, "en"), views.number(32.0, "nl")) == ("32,5", "32.5", "32")
+
+
+def test_a_time_shows_as_the_day_on_the_dutch_clock():
+    assert views.day("2026-12-01T23:30:00+00:00") == "02-12-2026"  # 00:30 in Amsterdam (winter, UTC+1)
+    assert views.day("2026-07-01T22:30:00+00:00") == "02-07-2026"  # 00:30 in summer (UTC+2)
+    assert views.day("2026-12-01T22:30:00+00:00") == "01-12-2026"  # 23:30 in Amsterdam: still the 1st
+    assert views.day("2026-12-01") == "01-12-2026"  # a date (a measurement's) is the day as given
+    assert views.day("") == "" and views.day(None) == ""

@@ -3,10 +3,7 @@ jargon, no codes. The report's body uses the report's own language (stored with 
 coach's tools around it use the screen's language."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from api.pages.views import day, number, shown_gate  # noqa: F401  (as on the other pages)
+from api.pages.views import day, local_time, number, shown_gate  # noqa: F401  (as on the other pages)
 from api.report import ABOUT_CLIENT
 from matcher.presenters import fit_text
 from matcher.scoring import DEFAULT_RADIUS_KM
@@ -133,23 +130,12 @@ def words(lang: str):
     return w
 
 
-def _zone():
-    try:
-        return ZoneInfo("Europe/Amsterdam")
-    except ZoneInfoNotFoundError:  # no tz database on the machine: the time is shown in UTC
-        return None
-
-
 def when(iso: str | None) -> str:
     """A stored UTC time as Dutch local date and time: '30-11-2026 11:05'."""
     if not iso:
         return ""
-    try:
-        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    zone = _zone()
-    return (t.astimezone(zone) if zone and t.tzinfo else t).strftime("%d-%m-%Y %H:%M")
+    t = local_time(iso)
+    return t.strftime("%d-%m-%Y %H:%M") if t else iso
 
 
 def fit(row: dict, lang: str) -> str:

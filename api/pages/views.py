@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.presenters import fit_text
@@ -108,10 +110,32 @@ _TAKEN_OFF = {"lead": ("Op grond van competenties", "From the competencies"), "o
               "education": ("opleiding", "education")}
 
 
+def _dutch_zone() -> ZoneInfo | None:
+    try:
+        return ZoneInfo("Europe/Amsterdam")
+    except ZoneInfoNotFoundError:  # no tz database on the machine: times are shown in UTC
+        return None
+
+
+def local_time(iso: str) -> datetime | None:
+    """A stored date-time (UTC) on the Dutch clock; None for text that is not one."""
+    try:
+        t = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    zone = _dutch_zone()
+    return t.astimezone(zone) if zone and t.tzinfo else t
+
+
 def day(iso: str | None) -> str:
-    """ISO date or date-time as dd-mm-jjjj (Dutch order in both languages: the client reads it)."""
+    """ISO date or date-time as dd-mm-jjjj (Dutch order in both languages: the client reads it).
+    A date-time is the day on the Dutch clock: a decision at 00:30 in Amsterdam is that day's, not
+    the day before (UTC's)."""
     if not iso or len(iso) < 10:
         return ""
+    t = local_time(iso) if len(iso) > 10 else None
+    if t is not None:
+        return t.strftime("%d-%m-%Y")
     y, m, d = iso[:10].split("-")
     return f"{d}-{m}-{y}"
 

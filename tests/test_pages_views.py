@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from api.pages import session, views
+from api.pages import report_words, session, views
 from api.pages.adapters import short_name
 
 KEY = b"k" * 32
@@ -72,7 +72,9 @@ def test_fit_line_reads_as_pages_md_says():
 def test_a_figure_never_parts_from_its_unit_at_a_line_end():
     row = {"fit": 0.25, "fit_low": 0.1, "fit_high": 0.4, "coverage": 0.6, "measured": 0.2, "competency_fit": 0.46,
            "distance_penalty": 0.112, "hours_short": True, "education_short": False}
-    for text in (views.fit_line(row, "nl"), views.taken_off(row, "nl"), views.taken_off(row, "en")):
+    report_row = {"fit": 25, "low": 10, "high": 40, "measured": 20, "inferred": 40}  # the report's rounded figures
+    for text in (views.fit_line(row, "nl"), views.taken_off(row, "nl"), views.taken_off(row, "en"),
+                 report_words.fit(report_row, "nl")):
         assert not re.search(r"\d (%|punt|point)", text), text  # a plain space there may break the line
         assert text.count("\u00a0") == len(re.findall(r"\d\s(?:%|punt|point)", text)) > 0
 

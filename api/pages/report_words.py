@@ -3,7 +3,7 @@ jargon, no codes. The report's body uses the report's own language (stored with 
 coach's tools around it use the screen's language."""
 from __future__ import annotations
 
-from api.pages.views import day, local_time, number, shown_gate  # noqa: F401  (as on the other pages)
+from api.pages.views import day, local_time, number, shown_gate, unbroken  # noqa: F401  (as on the other pages)
 from api.report import ABOUT_CLIENT
 from matcher.presenters import fit_text
 from matcher.scoring import DEFAULT_RADIUS_KM
@@ -139,9 +139,10 @@ def when(iso: str | None) -> str:
 
 
 def fit(row: dict, lang: str) -> str:
-    """'72 % (55–85 %), 60 % gemeten, 20 % afgeleid' from the report's rounded percentages."""
-    return fit_text(row["fit"] / 100, row["low"] / 100, row["high"] / 100, row["measured"] / 100, lang,
-                    (row.get("inferred") or 0) / 100)
+    """'72 % (55–85 %), 60 % gemeten, 20 % afgeleid' from the report's rounded percentages, each
+    figure kept with its unit as on the other pages (the page and the PDF wrap lines too)."""
+    return unbroken(fit_text(row["fit"] / 100, row["low"] / 100, row["high"] / 100, row["measured"] / 100, lang,
+                             (row.get("inferred") or 0) / 100))
 
 
 def decision_line(d: dict | None, w) -> str:

@@ -240,28 +240,32 @@ class AtlasRepository:
         return dict(records[0]) if records else {}
 
     def content_fingerprint(self) -> dict[str, str]:
-        """A sha256 per node label and relationship family over sorted (keys, properties).
+        """A sha256 per node label and relationship family over (keys, properties) in key order.
 
         For idempotence checks; label embeddings are left out (they are optional and added later).
+        The server sorts and sends one record per label and relationship family, not one per row:
+        the driver's cost is per record, and the atlas has 560,000 rows.
         """
         import hashlib
         import json
 
-        def digest(records) -> str:
-            rows = sorted(json.dumps(list(r.values()), sort_keys=True, default=str) for r in records)
-            return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        def digest(rows: list) -> str:
+            return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
 
         keys = {"Occupation": "uri", "Competency": "uri", "IscoGroup": "code", "OnetOccupation": "code",
                 "Collection": "id", "Label": "key"}
         fingerprints = {}
         for label in ATLAS_NODE_LABELS:
             records, _, _ = read(
-                self.driver, f"MATCH (n:{label}) WHERE n.atlas_release IS NOT NULL "
-                "RETURN [k IN keys(n) WHERE NOT k STARTS WITH 'embedding' | [k, n[k]]] AS p", self.database)
-            fingerprints[label] = digest({"p": dict(r["p"])} for r in records)
+                self.driver, f"MATCH (n:{label}) WHERE n.atlas_release IS NOT NULL WITH n ORDER BY n.{keys[label]} "
+                "RETURN collect([k IN keys(n) WHERE NOT k STARTS WITH 'embedding' | [k, n[k]]]) AS rows",
+                self.database)
+            fingerprints[label] = digest([dict(p) for p in records[0]["rows"]])
         for start, rel_type, end in ATLAS_RELATIONSHIPS:
+            a, b = f"a.{keys[start]}", f"b.{keys[end]}"  # the atlas merges one relationship per pair
             records, _, _ = read(
                 self.driver, f"MATCH (a:{start})-[r:{rel_type}]->(b:{end}) WHERE r.atlas_release IS NOT NULL "
-                f"RETURN a.{keys[start]} AS a, b.{keys[end]} AS b, properties(r) AS p", self.database)
-            fingerprints[f"{start}-{rel_type}-{end}"] = digest(dict(r) for r in records)
+                f"WITH {a} AS a, {b} AS b, properties(r) AS p ORDER BY a, b RETURN collect([a, b, p]) AS rows",
+                self.database)
+            fingerprints[f"{start}-{rel_type}-{end}"] = digest(records[0]["rows"])
         return fingerprints

@@ -186,3 +186,26 @@ def test_a_command_that_reads_no_reference_data_does_not_load_pandas():
             "print('pandas' in sys.modules, d.pd is None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_the_content_fingerprint_sees_each_atlas_property_and_no_embedding(clean_db, settings):
+    """Last in this module: it wipes the atlas the tests above share."""
+    db = settings.neo4j_database
+    clean_db.execute_query("""
+        CREATE (o:Occupation {uri: 't:o', atlas_release: 'r', label_en: 'cook'})
+               -[:REQUIRES {atlas_release: 'r', importance: 3.0}]->(:Competency {uri: 't:c', atlas_release: 'r'}),
+               (:Label {key: 't:l', atlas_release: 'r', text: 'kok', embedding: [0.1]})-[:LABEL_OF {atlas_release: 'r'}]->(o)
+        """, database_=db)
+    store = AtlasRepository(clean_db, db)
+    last = store.content_fingerprint()
+
+    def changed(query: str) -> set[str]:
+        nonlocal last
+        clean_db.execute_query(query, database_=db)
+        before, last = last, store.content_fingerprint()
+        return {family for family in last if last[family] != before[family]}
+
+    assert changed("MATCH (l:Label) SET l.embedding = [0.2]") == set()
+    assert changed("MATCH ()-[r:REQUIRES]->() SET r.importance = 4.0") == {"Occupation-REQUIRES-Competency"}
+    assert changed("MATCH (o:Occupation) SET o.label_en = 'chef'") == {"Occupation"}
+    assert changed("MATCH (l:Label) SET l.text = 'chef-kok'") == {"Label"}

@@ -6,12 +6,16 @@ and ports, so these tests never disturb the server the rest of the suite uses.
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from api.bench_api import free_port
+from graph_schema.class_archive import ClassArchive
 from graph_schema.db import connect
 from graph_schema.server import TX_LOG_RETENTION, LocalServer, ServerError, Status
 from graph_schema.settings import Settings
@@ -53,6 +57,9 @@ def test_start_status_stop_cycle(private_settings):
         finally:
             driver.close()
         assert [r["value"] for r in kept] == [TX_LOG_RETENTION]
+        # it maps the class-data archive the session server recorded on the shared JARs
+        archive = ClassArchive.for_runtime(server.dist, server.java()).path
+        assert archive.exists() and f"-XX:SharedArchiveFile={archive}" in _command_line(server)
         used = server.cpu_seconds()
         assert used is not None and used > 0  # a JVM that started has used CPU
     finally:
@@ -63,10 +70,33 @@ def test_start_status_stop_cycle(private_settings):
     assert not server.stop()  # stopping a stopped server says so
 
 
+def _command_line(server: LocalServer) -> list[str]:
+    return Path(f"/proc/{server.pid()}/cmdline").read_bytes().decode().split("\0")
+
+
+def test_a_damaged_class_archive_is_dropped_and_the_server_starts_without_it(private_settings, tmp_path):
+    """A truncated archive (a full disk, a copy cut short) makes the JVM abort; the start must not."""
+    shared = LocalServer(private_settings)
+    dist = tmp_path / "dist" / private_settings.neo4j_version  # private, on the shared JARs
+    dist.mkdir(parents=True)
+    (dist / "lib").symlink_to(shared.lib)
+    shutil.copy(shared.dist / "COMPLETE", dist / "COMPLETE")
+    recorded = ClassArchive.for_runtime(shared.dist, shared.java()).path
+    damaged = ClassArchive.for_runtime(dist, shared.java()).path
+    with recorded.open("rb") as whole:
+        damaged.write_bytes(whole.read(os.path.getsize(recorded) // 3))
+    server = LocalServer(dataclasses.replace(private_settings, neo4j_dist_root=tmp_path / "dist"))
+    try:
+        server.start()
+        assert server.status() is Status.RUNNING
+        assert not damaged.exists() and not any("SharedArchiveFile" in arg for arg in _command_line(server))
+        assert list(private_settings.neo4j_home.glob("logs/hs_err_pid*.log"))  # the abort's report, in logs/
+    finally:
+        server.stop(timeout=0)
+
+
 def test_a_deleted_data_folder_starts_empty_with_the_kept_password(private_settings):
     """Deleting data/ is how a user starts over; the password file stays and must work again."""
-    import shutil
-
     server = LocalServer(private_settings)
     server.start()
     server.stop(timeout=0)  # its data is deleted next: no graceful shutdown needed (the cycle test has one)

@@ -1,0 +1,47 @@
+"""The class-data archive's bookkeeping (graph_schema/class_archive.py) on plain files; the JVM's
+side (recording, mapping, a damaged archive) is in test_server.py."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from graph_schema.class_archive import ClassArchive
+
+
+@pytest.fixture
+def java(tmp_path):
+    runtime = tmp_path / "jdk"
+    (runtime / "bin").mkdir(parents=True)
+    (runtime / "lib").mkdir()
+    (runtime / "lib" / "modules").write_bytes(b"17.0.15 image")
+    (runtime / "bin" / "java").write_text("#!/bin/sh\n")
+    return str(runtime / "bin" / "java")
+
+
+def test_one_archive_per_runtime_and_the_same_one_again(tmp_path, java):
+    first = ClassArchive.for_runtime(tmp_path, java)
+    assert first == ClassArchive.for_runtime(tmp_path, java) and first.path.parent == tmp_path
+    modules = tmp_path / "jdk" / "lib" / "modules"
+    modules.write_bytes(b"17.0.16 image, updated")  # the runtime was updated in place
+    assert ClassArchive.for_runtime(tmp_path, java) != first
+
+
+def test_a_recorded_archive_is_kept_whole_and_used(tmp_path, java):
+    archive = ClassArchive.for_runtime(tmp_path, java)
+    assert archive.wanted() and archive.use_flags() == []
+    [flag] = archive.record_flags()
+    part = flag.split("=", 1)[1]
+    assert str(os.getpid()) in part and part != str(archive.path)  # written aside, renamed when whole
+    open(part, "wb").write(b"classes")
+    assert archive.keep()
+    assert archive.path.read_bytes() == b"classes" and not os.path.exists(part)
+    assert not archive.wanted() and archive.use_flags() == [f"-XX:SharedArchiveFile={archive.path}"]
+    archive.discard()
+    assert archive.wanted() and archive.use_flags() == []
+
+
+def test_a_runtime_that_wrote_no_archive_is_not_asked_again(tmp_path, java):
+    archive = ClassArchive.for_runtime(tmp_path, java)
+    assert not archive.keep()
+    assert not archive.wanted() and archive.use_flags() == []

@@ -372,7 +372,14 @@ print(json.dumps({{"warmed": warmed, "after": [len(k.signatures) for k in kinds]
 """
 
 
-def test_warming_compiles_every_kernel_a_request_uses(tmp_path):
+@pytest.fixture(scope="module")
+def numba_cache(tmp_path_factory):
+    """Empty for the first fresh process that uses it (the warming test, first in this file); the
+    idle test after it loads the kernels from it instead of compiling them again (~12 s)."""
+    return tmp_path_factory.mktemp("numba")
+
+
+def test_warming_compiles_every_kernel_a_request_uses(tmp_path, numba_cache):
     """A coach's first request must not wait seconds for numba: after `warm` on a loaded index,
     requests (a patched client included) compile nothing new. Run in a fresh process, where no
     other test has compiled anything yet, with an empty numba cache."""
@@ -384,7 +391,7 @@ def test_warming_compiles_every_kernel_a_request_uses(tmp_path):
 
     code = WARM_CHECK.format(tests=str(Path(__file__).parent), folder=str(tmp_path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")})
+                         env={**os.environ, "NUMBA_CACHE_DIR": str(numba_cache)})
     assert out.returncode == 0, out.stderr
     counts = json.loads(out.stdout.strip().splitlines()[-1])  # compiled signatures per kernel
     assert counts["warmed"] == counts["after"], out.stdout
@@ -412,7 +419,7 @@ print(json.dumps({{"cpu_s": cpu() - began, "slept_s": slept}}))
 """
 
 
-def test_the_kernels_threads_sleep_between_rankings(tmp_path):
+def test_the_kernels_threads_sleep_between_rankings(numba_cache):
     """numba's OpenMP threads spun ~10 ms after every parallel kernel by default, a core burnt
     between rankings; matcher/kernels.py makes them wait passively. Ten rankings 30 ms apart in a
     fresh process (the environment without OMP_WAIT_POLICY) cost a few ms of CPU, not ~100."""
@@ -424,7 +431,7 @@ def test_the_kernels_threads_sleep_between_rankings(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     out = subprocess.run([sys.executable, "-c", IDLE_CHECK.format(tests=str(Path(__file__).parent))],
-                         capture_output=True, text=True, timeout=300, env={**env, "NUMBA_CACHE_DIR": str(tmp_path)})
+                         capture_output=True, text=True, timeout=300, env={**env, "NUMBA_CACHE_DIR": str(numba_cache)})
     assert out.returncode == 0, out.stderr
     used = json.loads(out.stdout.strip().splitlines()[-1])
     assert used["slept_s"] >= 0.3 and used["cpu_s"] < 0.1 * used["slept_s"], used

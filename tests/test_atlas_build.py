@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from atlas_fixtures import built_atlas  # noqa: F401  (session fixture)
+from atlas_fixtures import atlas_rows, built_atlas  # noqa: F401  (fixtures)
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -154,18 +154,14 @@ def test_vector_cache_encodes_each_text_once(tmp_path):
     assert encoded == 1 and calls[-1] == ["ccc"] and vectors.tolist() == [[1, 1], [3, 1]]
 
 
-def test_the_atlas_rows_hold_no_pandas_values(settings):
+def test_the_atlas_rows_hold_no_pandas_values(atlas_rows):
     """graph_schema/db.py hides pandas from the driver while it loads (every command starts 0.3-0.5 s
     sooner): the driver then packs no pandas value (pd.NA, Timestamp, Series). The atlas rows are
     the only ones read through pandas; they must reach it as plain Python and NumPy values."""
     import dataclasses
 
-    from competency_atlas.assemble import assemble
-    from competency_atlas.sources import load_sources
-
-    rows = assemble(load_sources(settings.data_dir), similar_k=2)
     foreign: set[type] = set()
-    stack = [getattr(rows, f.name) for f in dataclasses.fields(rows) if f.name != "report"]
+    stack = [getattr(atlas_rows, f.name) for f in dataclasses.fields(atlas_rows) if f.name != "report"]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
@@ -174,7 +170,7 @@ def test_the_atlas_rows_hold_no_pandas_values(settings):
             stack.extend(value)
         elif type(value).__module__.split(".")[0] not in ("builtins", "numpy"):
             foreign.add(type(value))
-    assert sum(len(getattr(rows, f.name)) for f in dataclasses.fields(rows) if f.name != "report") > 10_000
+    assert sum(len(getattr(atlas_rows, f.name)) for f in dataclasses.fields(atlas_rows) if f.name != "report") > 10_000
     assert foreign == set()
 
 

@@ -36,8 +36,9 @@ class ClassArchive:
         return self.path.with_suffix(".unsupported")
 
     def wanted(self) -> bool:
-        """No archive yet, and this runtime has not failed to write one."""
-        return not self.path.exists() and not self._unsupported.exists()
+        """No archive yet, one can be written next to the JARs, and this runtime has not failed to."""
+        return (not self.path.exists() and os.access(self.path.parent, os.W_OK)
+                and not self._unsupported.exists())
 
     def record_flags(self) -> list[str]:
         return [f"-XX:ArchiveClassesAtExit={self._part}"]

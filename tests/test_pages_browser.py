@@ -47,8 +47,9 @@ def live(clean_db, settings: Settings, tmp_path):
         yield url, tokens
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium():
+    """One browser for the module: each test opens its own pages, each page its own context (cookies)."""
     if not CHROMIUM.exists():  # fail loudly, never skip: the journeys are the point of this file
         pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh` as root or `apt-get install -y chromium`.")
     from playwright.sync_api import sync_playwright

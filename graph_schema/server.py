@@ -278,7 +278,8 @@ class LocalServer:
     def _launch(self, java: str, jvm_flags: list[str]) -> None:
         """Starts the server process and waits until it answers a query."""
         cmd = [java, f"-Xms{self.s.neo4j_heap}", f"-Xmx{self.s.neo4j_heap}", "-XX:+UseG1GC",
-               "-XX:+ExitOnOutOfMemoryError", f"-XX:ErrorFile={self.logs_dir}/hs_err_pid%p.log", *jvm_flags,
+               "-XX:+ExitOnOutOfMemoryError", f"-XX:ErrorFile={self.logs_dir}/hs_err_pid%p.log",
+               *self.s.neo4j_jvm_flags, *jvm_flags,
                "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
                "-Dfile.encoding=UTF-8", "-cp", f"{self.lib}/*", ENTRY_POINT,
                f"--home-dir={self.home}", f"--config-dir={self.conf_dir}"]

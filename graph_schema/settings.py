@@ -45,6 +45,7 @@ class Settings:
     neo4j_heap: str = field(default_factory=lambda: _env("ATLAS_NEO4J_HEAP", "4g"))
     neo4j_pagecache: str = field(default_factory=lambda: _env("ATLAS_NEO4J_PAGECACHE", "4g"))
     neo4j_start_timeout_s: float = field(default_factory=lambda: float(_env("ATLAS_NEO4J_START_TIMEOUT", "180")))
+    neo4j_jvm_flags: tuple[str, ...] = field(default_factory=lambda: tuple(_env("ATLAS_NEO4J_JVM_FLAGS", "").split()))
     # Java and Maven for the local server (graph_schema/toolchain.py): JAVA_HOME, else PATH's java,
     # else the project-local one; ATLAS_MAVEN (mvn or a Maven home), else PATH's mvn, else the
     # project-local one. scripts/setup.sh installs the project-local ones into tools_dir when missing.

@@ -43,7 +43,9 @@ def private(settings: Settings, neo4j_server, tmp_path_factory):
     home = tmp_path_factory.mktemp("faults")
     s = dataclasses.replace(settings, neo4j_home=home / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
                             neo4j_bolt_port=free_port(), neo4j_http_port=free_port(), neo4j_heap="512m",
-                            neo4j_pagecache="128m", neo4j_start_timeout_s=120)
+                            neo4j_pagecache="128m", neo4j_start_timeout_s=120,
+                            # every test restarts it and runs cold queries: quick compiles beat fast code
+                            neo4j_jvm_flags=("-XX:TieredStopAtLevel=1",))
     server = LocalServer(s)
     server.start()
     with connect(s) as driver:  # once: the schema outlives the kills and each test's wipe

@@ -29,7 +29,7 @@ def private_settings(settings: Settings, neo4j_server, tmp_path) -> Settings:
     return dataclasses.replace(
         settings, neo4j_home=tmp_path / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
         neo4j_bolt_port=free_port(), neo4j_http_port=free_port(), neo4j_heap="512m",
-        neo4j_pagecache="128m", neo4j_start_timeout_s=120)
+        neo4j_pagecache="128m", neo4j_start_timeout_s=120, neo4j_jvm_flags=("-XX:TieredStopAtLevel=1",))
 
 
 def _java_processes_for(home) -> list[str]:
@@ -60,6 +60,7 @@ def test_start_status_stop_cycle(private_settings):
         # it maps the class-data archive the session server recorded on the shared JARs
         archive = ClassArchive.for_runtime(server.dist, server.java()).path
         assert archive.exists() and f"-XX:SharedArchiveFile={archive}" in _command_line(server)
+        assert "-XX:TieredStopAtLevel=1" in _command_line(server)  # ATLAS_NEO4J_JVM_FLAGS reach the JVM
         used = server.cpu_seconds()
         assert used is not None and used > 0  # a JVM that started has used CPU
     finally:

@@ -47,7 +47,6 @@ def test_a_runtime_that_wrote_no_archive_is_not_asked_again(tmp_path, java):
     assert not archive.wanted() and archive.use_flags() == []
 
 
-
 def test_jars_in_a_folder_it_may_not_write_start_without_recording(tmp_path, java, monkeypatch):
     archive = ClassArchive.for_runtime(tmp_path, java)
     monkeypatch.setattr(os, "access", lambda path, mode: not (path == archive.path.parent and mode == os.W_OK))

@@ -9,6 +9,7 @@ Every failure is raised as `ServerError` with one paragraph naming the cause and
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import secrets
@@ -17,6 +18,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
@@ -103,13 +106,16 @@ class LocalServer:
         """Resolves the server JARs with Maven. Returns True when it downloaded anything."""
         if self.is_installed():
             return False
+        with self._dist_lock():
+            return False if self.is_installed() else self._download()
+
+    def _download(self) -> bool:
         # ATLAS_MAVEN, else PATH's mvn, else the project-local one; it runs on the server's Java.
         try:
             mvn = find_mvn(self.s)
         except ToolError as exc:
             raise ServerError(str(exc)) from None
         mvn_env = maven_env(self.java())
-        self.dist.mkdir(parents=True, exist_ok=True)
         pom = self.dist / "pom.xml"
         pom.write_text(POM_TEMPLATE.read_text().replace("@NEO4J_VERSION@", self.s.neo4j_version))
         staging = self.dist / "lib.partial"
@@ -128,6 +134,16 @@ class LocalServer:
         staging.rename(self.lib)
         (self.dist / "COMPLETE").write_text(self.s.neo4j_version + "\n")
         return True
+
+    @contextmanager
+    def _dist_lock(self) -> Iterator[None]:
+        """One process at a time downloads the JARs or records the class archive into the shared
+        dist folder (two test workers, or `demo run` beside the tests): the others wait, then find
+        the work done. The lock goes with the process, however it ends."""
+        self.dist.mkdir(parents=True, exist_ok=True)
+        with open(self.dist / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def _ensure_password(self) -> None:
         """Generates the password once and sets it before the first start (never the default).
@@ -261,11 +277,7 @@ class LocalServer:
         self.write_config()
         self._ensure_password()
         java = self.java()
-        archive = ClassArchive.for_runtime(self.dist, java)
-        if archive.wanted():  # the first start with these JARs and this Java: record the classes once
-            self._launch(java, archive.record_flags())
-            self.stop(timeout=300)  # the JVM writes the archive as it exits (16 s here): never cut short
-            archive.keep()
+        archive = self._class_archive(java)
         try:
             self._launch(java, archive.use_flags())
         except _Aborted:
@@ -274,6 +286,17 @@ class LocalServer:
             archive.discard()  # a damaged archive aborts the JVM: start without it
             self._launch(java, [])
         return StartResult(already_running=False, seconds=time.monotonic() - began, downloaded=downloaded)
+
+    def _class_archive(self, java: str) -> ClassArchive:
+        """The class archive of these JARs and this Java, recorded on the first start with them."""
+        archive = ClassArchive.for_runtime(self.dist, java)
+        if archive.wanted():
+            with self._dist_lock():
+                if archive.wanted():  # not recorded by another process while this one waited
+                    self._launch(java, archive.record_flags())
+                    self.stop(timeout=300)  # the JVM writes the archive as it exits (16 s here): never cut short
+                    archive.keep()
+        return archive
 
     def _launch(self, java: str, jvm_flags: list[str]) -> None:
         """Starts the server process and waits until it answers a query."""

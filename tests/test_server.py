@@ -10,6 +10,8 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -139,6 +141,30 @@ def test_unresolvable_version_is_explained(private_settings, tmp_path):
     with pytest.raises(ServerError, match="Maven could not resolve Neo4j 0.0.0-does-not-exist"):
         LocalServer(broken).start()
     assert not (tmp_path / "dist" / "0.0.0-does-not-exist" / "COMPLETE").exists()
+
+
+def test_a_second_process_waits_for_the_download_and_does_not_repeat_it(private_settings, tmp_path):
+    """Two test workers (or `demo run` beside the tests) starting on new JARs: one downloads them,
+    the other waits for it and finds them there."""
+    fresh = dataclasses.replace(private_settings, neo4j_version="0.0.0-being-downloaded",
+                                neo4j_dist_root=tmp_path / "dist")
+    first, second = LocalServer(fresh), LocalServer(fresh)
+    outcome: list[object] = []
+
+    def install() -> None:
+        try:
+            outcome.append(second.install())
+        except ServerError as exc:  # Maven asked for a version that does not exist
+            outcome.append(exc)
+
+    with first._dist_lock():  # `first` is downloading
+        waiting = threading.Thread(target=install)
+        waiting.start()
+        time.sleep(0.5)
+        assert waiting.is_alive() and outcome == []
+        (first.dist / "COMPLETE").write_text(fresh.neo4j_version + "\n")
+    waiting.join(timeout=10)
+    assert outcome == [False]  # found installed: no second Maven run
 
 
 def test_external_uri_provisions_nothing(settings):

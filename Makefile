@@ -9,8 +9,12 @@ setup:
 demo: setup
 	.venv/bin/atlas-match demo run
 
+# Two workers, a whole test module at a time each, each worker with its own local Neo4j
+# (tests/conftest.py); one process when NEO4J_URI names the one server all tests would share.
+TEST_WORKERS ?= $(if $(NEO4J_URI),0,2)
+
 test: setup audit
-	.venv/bin/pytest
+	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Known vulnerabilities of the locked packages (scripts/audit.py): fails on one found; says plainly
 # when the vulnerability service cannot be reached.

@@ -10,6 +10,11 @@ local server lives in `.neo4j-test` on ports 17688/17475 (1 GB heap and page cac
 dir is `.atlas-test` (also with NEO4J_URI), and the server's JARs are shared with `.neo4j/dist`.
 Each can be set in the environment as for the main job (ATLAS_NEO4J_HOME, ATLAS_NEO4J_BOLT_PORT,
 …); with NEO4J_URI the named server is used — and wiped — as it is.
+
+`make test` runs two pytest-xdist workers, a whole test module at a time each (`--dist loadfile`).
+Worker N > 0 gets a server and work dir of its own (`.neo4j-test-gwN`, ports +10·N,
+`.atlas-test-gwN`): a module wipes only its own worker's graph. With NEO4J_URI there is one graph
+for all, so the tests run in one process (`make test` passes `-n 0`; more workers are refused).
 """
 from __future__ import annotations
 
@@ -22,11 +27,29 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_SERVER = {"ATLAS_NEO4J_HOME": str(ROOT / ".neo4j-test"), "ATLAS_NEO4J_DIST": str(ROOT / ".neo4j" / "dist"),
                "ATLAS_NEO4J_BOLT_PORT": "17688", "ATLAS_NEO4J_HTTP_PORT": "17475", "ATLAS_NEO4J_HEAP": "1g",
                "ATLAS_NEO4J_PAGECACHE": "1g"}
-# before any Settings() is made, so also in the subprocesses the tests start
-os.environ.setdefault("ATLAS_WORK_DIR", str(ROOT / ".atlas-test"))
+# "gw1" under pytest-xdist; a plain run and the first worker both use the defaults above.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+def _for_worker(name: str, value: str) -> str:
+    """The worker's own copy of a server or work-dir setting: another folder, other ports."""
+    if not WORKER or name not in ("ATLAS_WORK_DIR", "ATLAS_NEO4J_HOME", "ATLAS_NEO4J_BOLT_PORT",
+                                  "ATLAS_NEO4J_HTTP_PORT"):
+        return value
+    return str(int(value) + 10 * WORKER) if name.endswith("_PORT") else f"{value}-gw{WORKER}"
+
+
+if "NEO4J_URI" in os.environ and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+    raise pytest.UsageError("With NEO4J_URI the tests share that one graph and wipe it: run them in one "
+                            "process (pytest -n 0).")
+
+# before any Settings() is made, so also in the subprocesses the tests start. A worker inherits
+# the environment of the pytest process that started it, so its own values are derived from it.
+os.environ["ATLAS_WORK_DIR"] = _for_worker("ATLAS_WORK_DIR", os.environ.get("ATLAS_WORK_DIR",
+                                                                            str(ROOT / ".atlas-test")))
 if "NEO4J_URI" not in os.environ:
-    for name, value in TEST_SERVER.items():
-        os.environ.setdefault(name, value)
+    for name, default in TEST_SERVER.items():
+        os.environ[name] = _for_worker(name, os.environ.get(name, default))
 
 from graph_schema.db import connect  # noqa: E402  (after the environment above)
 from graph_schema.migrate import migrate  # noqa: E402
@@ -78,3 +101,4 @@ def wipe_data(driver, database: str) -> None:
 def clean_db(driver, settings: Settings):
     wipe_data(driver, settings.neo4j_database)
     return driver
+

@@ -55,3 +55,14 @@ def check_decision(kind: AdviceKind, choice: Choice, reason_code: ReasonCode, re
     if (choice is Choice.OVERRIDE or reason_code is ReasonCode.OTHER) and not reason_text.strip():
         problems.append(("reason_text", "an override (or reason 'other') needs a free-text explanation"))
     return problems
+
+
+def check_gate_target(gate: str | None, measured: bool, target: str) -> list[tuple[str, str]]:
+    """Problems of a decision on a client's gate: it is on the gate as it stands, and only once a
+    measurement determined it (an undetermined gate is no advice: the pages offer no decision then)."""
+    if not measured:
+        return [("target", "the client's gate is not determined yet (no measurement gave one): there is "
+                           "no gate advice to follow or override")]
+    if target != gate:
+        return [("target", f"the client's gate is '{gate}': a gate decision names that status")]
+    return []

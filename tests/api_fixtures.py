@@ -49,8 +49,8 @@ FOREACH (v IN [v1, v2] |
   CREATE (v)-[:REQUIRES {origin: 'text', relation: 'optional', required_level: 0.5, importance: 1.0}]->(c))
 WITH a, b, c, d
 UNWIND $clients AS row
-CREATE (cl:Client {key: row.key, gate: row.gate, gate_reasons: row.reasons, gate_sources: [], region_code: 'WR12',
-                   client_profile: 'A1', location: point({latitude: 52.1, longitude: 5.1})})
+CREATE (cl:Client {key: row.key, gate: row.gate, gate_measured: true, gate_reasons: row.reasons, gate_sources: [],
+                   region_code: 'WR12', client_profile: 'A1', location: point({latitude: 52.1, longitude: 5.1})})
 CREATE (m:Measurement {id: 'M-' + row.key, client_key: row.key, instrument: 'abc', measured_at: date('2024-04-12'),
                        scale_ids: ['samenwerken'], raw_scores: [7.0], levels: [0.7], blocks_json: '{}',
                        sensitive_json: '{"blocks": {"cluster": "G2", "stressors": {"dwang": 3}}, '

@@ -270,6 +270,13 @@ def test_matchable_without_a_measured_gate_block_says_so_on_the_api_and_the_page
     page = coach.get("/klanten/K-1").text
     assert "nog niet bepaald" in page and "nog niet bepaald" in coach.get("/klanten").text
     assert 'name="kind" value="gate"' not in page  # no finding: nothing to follow or override
+
+    def decide(target):
+        return api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
+            "kind": "gate", "target": target, "choice": "follow", "reason_code": "agrees_with_advice"})
+
+    refused = decide("matchable")  # nor does the API take a decision on it
+    assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/target", refused.text
     post({"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-02", "scores": {"Samenwerken": 7},
           "blocks": {"cluster": "G2"}})
     gate = api.client.get("/clients/K-1/gates", headers=api.h("coach")).json()
@@ -277,4 +284,7 @@ def test_matchable_without_a_measured_gate_block_says_so_on_the_api_and_the_page
     page = coach.get("/klanten/K-1/vacatures").text
     assert "nog niet bepaald" not in page and "plaatsbaar" in page
     assert 'name="kind" value="gate"' in coach.get("/klanten/K-1").text
+    wrong = decide("not_matchable")  # a decision names the gate as it stands
+    assert wrong.status_code == 422 and "'matchable'" in wrong.text, wrong.text
+    assert decide("matchable").status_code == 201
     assert api.client.get("/clients/K-1", headers=api.h("coach")).json()["gate_measured"] is True

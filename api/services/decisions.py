@@ -2,9 +2,9 @@
 pages alike. A decision never touches a measurement."""
 from __future__ import annotations
 
-from api import audit, decision_repository, introduction_repository
-from api.decisions import AdviceKind, Choice, ReasonCode, advice_ref, check_decision
-from api.deps import Ctx, visible_client
+from api import audit, decision_repository, introduction_repository, match_repository
+from api.decisions import AdviceKind, Choice, ReasonCode, advice_ref, check_decision, check_gate_target
+from api.deps import Ctx, read_visible, visible_client
 from api.problems import client_not_found
 
 
@@ -34,10 +34,17 @@ def _parsed(kind: str, choice: str, reason_code: str) -> tuple[AdviceKind, Choic
 def record_decision(ctx: Ctx, key: str, kind: str, target: str, choice: str, reason_code: str,
                     reason_text: str) -> dict:
     """Stores the caller's (a coach's) decision on one advice about a visible client; the stored
-    decision. Raises InvalidDecision when the reason does not fit the choice."""
-    visible_client(ctx, key)
+    decision. Raises InvalidDecision when the reason does not fit the choice, or a gate decision
+    does not name the client's determined gate."""
+    gated = None
+    if kind == AdviceKind.GATE:  # the client's gate, read with who may see them
+        gated = read_visible(ctx, key, match_repository.client)
+    else:
+        visible_client(ctx, key)
     k, c, r = _parsed(kind, choice, reason_code)
     problems = check_decision(k, c, r, reason_text)
+    if gated:
+        problems += check_gate_target(gated["gate"], bool(gated["gate_measured"]), target)
     if problems:
         raise InvalidDecision(problems)
     stored = decision_repository.record_decision(

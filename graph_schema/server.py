@@ -136,14 +136,19 @@ class LocalServer:
         return True
 
     @contextmanager
-    def _dist_lock(self) -> Iterator[None]:
+    def _dist_lock(self, wait: bool = True) -> Iterator[bool]:
         """One process at a time downloads the JARs or records the class archive into the shared
-        dist folder (two test workers, or `demo run` beside the tests): the others wait, then find
-        the work done. The lock goes with the process, however it ends."""
+        dist folder (two test workers, or `demo run` beside the tests). Yields whether this process
+        holds the lock: with `wait`, always (the others wait, then find the work done); without, only
+        if no other process held it. The lock goes with the process, however it ends."""
         self.dist.mkdir(parents=True, exist_ok=True)
         with open(self.dist / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
 
     def _ensure_password(self) -> None:
         """Generates the password once and sets it before the first start (never the default).
@@ -291,8 +296,9 @@ class LocalServer:
         """The class archive of these JARs and this Java, recorded on the first start with them."""
         archive = ClassArchive.for_runtime(self.dist, java)
         if archive.wanted():
-            with self._dist_lock():
-                if archive.wanted():  # not recorded by another process while this one waited
+            # Another process recording it: this start goes on without (sooner than waiting for it).
+            with self._dist_lock(wait=False) as held:
+                if held and archive.wanted():  # not recorded by another process just before
                     self._launch(java, archive.record_flags())
                     self.stop(timeout=300)  # the JVM writes the archive as it exits (16 s here): never cut short
                     archive.keep()

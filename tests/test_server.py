@@ -167,6 +167,23 @@ def test_a_second_process_waits_for_the_download_and_does_not_repeat_it(private_
     assert outcome == [False]  # found installed: no second Maven run
 
 
+def test_a_start_while_another_process_records_the_archive_goes_on_without_it(private_settings, tmp_path):
+    """Waiting for another server's recording (a start, a graceful stop: ~30 s) would be slower
+    than one start without the archive."""
+    fresh = dataclasses.replace(private_settings, neo4j_dist_root=tmp_path / "dist")
+    recording, starting = LocalServer(fresh), LocalServer(fresh)
+    java = starting.java()
+    found: list[object] = []
+    with recording._dist_lock():
+        # a thread, so that a start that waits for the lock fails here instead of hanging
+        attempt = threading.Thread(target=lambda: found.append(starting._class_archive(java)), daemon=True)
+        attempt.start()
+        attempt.join(timeout=5)
+        assert not attempt.is_alive(), "the start waited for the other process's recording"
+    [archive] = found
+    assert archive.wanted() and archive.use_flags() == []  # nothing recorded, started without
+
+
 def test_external_uri_provisions_nothing(settings):
     external = dataclasses.replace(settings, neo4j_uri="neo4j://db.example.invalid:7687")
     with pytest.raises(ServerError, match="NEO4J_URI is set"):

@@ -101,4 +101,3 @@ def wipe_data(driver, database: str) -> None:
 def clean_db(driver, settings: Settings):
     wipe_data(driver, settings.neo4j_database)
     return driver
-

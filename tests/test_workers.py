@@ -3,6 +3,7 @@ Neo4j and work dir, and a test module runs whole on one of them."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,8 @@ def test_each_worker_has_its_own_server_and_work_dir():
 
 def test_a_module_runs_whole_on_one_worker(tmp_path):
     """Module fixtures (a private server, a browser) are set up once, and a test may build on the
-    one before it: so the workers take whole modules, never single tests."""
+    one before it: so the workers take whole modules, never single tests (with make test's options)."""
+    [dist] = re.findall(r"pytest -n \S+ --dist (\w+)", (ROOT / "Makefile").read_text())
     suite = tmp_path / "tests"
     suite.mkdir()
     shutil.copy(ROOT / "tests" / "conftest.py", suite / "conftest.py")
@@ -33,7 +35,7 @@ def test_a_module_runs_whole_on_one_worker(tmp_path):
             + "".join(f"def test_{i}():\n    time.sleep(0.2)\n    with open({str(tmp_path / module)!r}, 'a') as f:\n"
                       f"        f.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n\n" for i in range(6)))
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
-                          "--dist", "loadfile", "-o", "addopts=", str(suite)],
+                          "--dist", dist, "-o", "addopts=", str(suite)],
                          env={**BARE, "ATLAS_WORK_DIR": str(tmp_path / "work")}, cwd=tmp_path,
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr

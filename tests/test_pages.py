@@ -214,7 +214,7 @@ def test_vacancies_page_shows_fit_range_coverage_and_requirement_statuses(api):
     b = signed_in(api, "coach")
     r = b.get("/klanten/K-1/vacatures")
     assert r.status_code == 200, r.text
-    assert re.search(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten", r.text)
+    assert re.search(r"\d+\s% \(\d+–\u2060\d+\s%\), \d+\s% gemeten", r.text)
     assert "voldoet" in r.text and "nog niet gemeten" in r.text and "Zelfstandig kok" in r.text
     assert audit_count(api, "K-1") == 1
     assert r.text.count('class="card vacancy"') == 2
@@ -299,7 +299,7 @@ def test_employer_shortlist_is_pseudonymised_and_audited(api):
     assert len(set(re.findall(r"C-[0-9a-f]{16}", html))) == 2  # two candidates, each on its card and its form
     for secret in ("K-1", "K-2", NAME_1, "anna@", "cluster"):
         assert secret not in html
-    assert re.search(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten", html)
+    assert re.search(r"\d+\s% \(\d+–\u2060\d+\s%\), \d+\s% gemeten", html)
     assert audit_count(api, "K-1") == 1 and audit_count(api, "K-2") == 1
     assert desk.get("/werkgever/vacatures/V-404").status_code == 404
 
@@ -408,7 +408,7 @@ def test_occupations_for_a_client_link_to_their_gap(api):
     b = signed_in(api, "coach")
     r = b.get("/klanten/K-1/beroepen")
     assert r.status_code == 200 and "</span> kok" in r.text and "vaardigheid onet:1.C.1.a" in r.text
-    assert re.search(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten", r.text)
+    assert re.search(r"\d+\s% \(\d+–\u2060\d+\s%\), \d+\s% gemeten", r.text)
     link = re.search(r'href="(/klanten/K-1/ontwikkelpunten\?beroep=[^"]+)"', r.text).group(1)
     assert b.get(link.replace("&amp;", "&")).status_code == 200
     assert [e["action"] for e in api.client.get("/admin/audit?client_key=K-1", headers=api.h("admin")).json()["items"]] \

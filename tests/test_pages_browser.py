@@ -23,7 +23,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_RUN = """async () => (await axe.run(document, {runOnly: {type: 'tag',
     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations
     .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"""
-FIT = re.compile(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten")
+FIT = re.compile(r"\d+\s% \(\d+–\u2060\d+\s%\), \d+\s% gemeten")
 LABELS = """
 MATCH (o:Occupation {uri: $occ})
 CREATE (:Label {key: 'l1', text: 'kok', lang: 'nl', kind: 'preferred'})-[:LABEL_OF]->(o)
@@ -174,6 +174,33 @@ def test_tablet_layout_has_no_horizontal_scroll(live, chromium, shots):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 768, width
     look(page, shots, "coach-vacancies-tablet")
+    page.close()
+
+
+# Every fit range on the page ("55–85 %"), and those whose two ends land on different lines.
+RANGES_SPLIT = """() => {
+  const found = [], split = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    for (const m of n.data.matchAll(/\\d+–\\u2060?\\d+\\u00a0%/g)) {
+      const r = document.createRange();
+      r.setStart(n, m.index);
+      r.setEnd(n, m.index + m[0].length);
+      found.push(m[0]);
+      if (new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1) split.push(m[0]);
+    }
+  }
+  return {found: found.length, split};
+}"""
+
+
+def test_a_fit_range_stays_on_one_line_at_every_phone_width(live, chromium):
+    base, tokens = live
+    page = sign_in(chromium, base, tokens["coach"], "/klanten/K-1/vacatures", viewport=(320, 800))
+    for width in range(300, 481, 4):
+        page.set_viewport_size({"width": width, "height": 800})
+        seen = page.evaluate(RANGES_SPLIT)
+        assert seen["found"] > 0 and not seen["split"], (width, seen)
     page.close()
 
 

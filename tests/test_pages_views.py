@@ -12,8 +12,9 @@ KEY = b"k" * 32
 
 
 def plain(text: str) -> str:
-    """The words without the no-break spaces that keep a figure with its unit."""
-    return text.replace("\u00a0", " ")
+    """The words without the no-break spaces and word joiners that keep a figure with its unit
+    and a range whole."""
+    return text.replace("\u00a0", " ").replace(views.WORD_JOINER, "")
 
 
 def test_session_cookie_round_trips_and_rejects_tampering_and_expiry():
@@ -77,6 +78,8 @@ def test_a_figure_never_parts_from_its_unit_at_a_line_end():
                  report_words.fit(report_row, "nl")):
         assert not re.search(r"\d (%|punt|point)", text), text  # a plain space there may break the line
         assert text.count("\u00a0") == len(re.findall(r"\d\s(?:%|punt|point)", text)) > 0
+    for text in (views.fit_line(row, "nl"), report_words.fit(report_row, "nl")):
+        assert "10–\u206040\u00a0%" in text  # a browser may break after a bare en dash
 
 
 def test_importance_reads_as_onet_scale_words_not_a_percentage():

@@ -150,7 +150,7 @@ def test_report_page_in_plain_dutch_and_audited(api):
                   "Nog niet gemeten, maar wel nodig voor dit werk: vaardigheid onet:1.C.1.a", "Welk werk past bij u?", "Besluit van de coach: nog geen besluit",
                   "Afspraken en volgende stappen", "nog niet gezien en besproken", digest):
         assert words in article, words
-    assert re.search(r"\d+\s% \(\d+–\d+\s%\), \d+\s% gemeten", article)
+    assert re.search(r"\d+\s% \(\d+–\u2060\d+\s%\), \d+\s% gemeten", article)
     assert "http" not in article and "V-1" not in article  # no URIs, no vacancy codes
     log = api.client.get("/admin/audit?client_key=K-1", headers=api.h("admin")).json()["items"]
     assert [(e["action"], e["endpoint"]) for e in log] == [("read_report", "GET /klanten/{key}/rapport")]

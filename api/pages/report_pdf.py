@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
+from api.pages.views import WORD_JOINER
 from api.pages.report_words import (ack_line, changed_line, day, decision_line, develop_line, fit, measured_line,
                                     number, shown_gate, words)
 
@@ -17,7 +18,8 @@ LINE = 5.2
 
 
 def _safe(text: str) -> str:
-    return str(text).encode(ENCODING, errors="replace").decode(ENCODING)
+    # fpdf2 breaks lines at spaces only, so the pages' word joiner (not in Windows-1252) can go
+    return str(text).replace(WORD_JOINER, "").encode(ENCODING, errors="replace").decode(ENCODING)
 
 
 class _Report(FPDF):

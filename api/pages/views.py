@@ -75,12 +75,15 @@ def number(x: float, lang: str) -> str:
 
 
 _FIGURE_AND_UNIT = re.compile(r"(\d) (%|punten\b|punt\b|points\b|point\b)")
+_RANGE_DASH = re.compile(r"(\d)–(\d)")
+WORD_JOINER = "\u2060"
 
 
 def unbroken(text: str) -> str:
     """A figure and its unit never split over two lines ("10" at the end of one, "%" on the next,
-    seen on a narrow desk card): a no-break space between them."""
-    return _FIGURE_AND_UNIT.sub("\\1\u00a0\\2", text)
+    seen on a narrow desk card): a no-break space between them. Nor does a range: a browser may
+    break after an en dash ("(58–" at a line end), so a word joiner follows it."""
+    return _RANGE_DASH.sub("\\1–" + WORD_JOINER + "\\2", _FIGURE_AND_UNIT.sub("\\1\u00a0\\2", text))
 
 
 def fit_line(row: dict, lang: str) -> str:

@@ -37,9 +37,19 @@ def cached_encode_in(folder: Path, texts: list[str], model_name: str) -> np.ndar
         vectors = np.load(path)
         if vectors.shape[0] == len(texts):
             return vectors
-    vectors = encode(texts, model_name)
+    vectors = _encode_once_each(texts, model_name)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")
     np.save(tmp, vectors)
     tmp.replace(path)  # atomic: a concurrent reader never sees half a file
     return vectors
+
+
+def _encode_once_each(texts: list[str], model_name: str) -> np.ndarray:
+    """A text listed twice (the same title in English and Dutch, ~6 % of the occupation labels)
+    is encoded once."""
+    unique = list(dict.fromkeys(texts))
+    if len(unique) == len(texts):
+        return encode(texts, model_name)
+    row = {text: i for i, text in enumerate(unique)}
+    return encode(unique, model_name)[[row[t] for t in texts]]

@@ -174,6 +174,22 @@ def test_embedding_cache_is_reused(small_space, tmp_path):
     assert np.array_equal(first.label_vectors, second.label_vectors)
 
 
+
+def test_a_text_listed_twice_is_encoded_once_and_given_back_in_every_place(tmp_path, monkeypatch):
+    from competency_atlas import embedding_cache
+
+    s = settings()
+    seen: list[list[str]] = []
+    real = embedding_cache.encode
+    monkeypatch.setattr(embedding_cache, "encode", lambda texts, model: seen.append(list(texts)) or real(texts, model))
+    texts = ["barista", "kok", "barista", "cook", "kok"]
+    vectors = embedding_cache.cached_encode_in(tmp_path, texts, s.embedding_model)
+    assert seen == [["barista", "kok", "cook"]]
+    assert np.allclose(vectors, real(texts, s.embedding_model), atol=1e-6)
+    assert np.array_equal(embedding_cache.cached_encode_in(tmp_path, texts, s.embedding_model), vectors)
+    assert len(seen) == 1  # the second call read the cache
+
+
 # --- skill index from labels -------------------------------------------------------------------
 
 def test_labels_are_enriched_by_exact_then_casefolded_label():

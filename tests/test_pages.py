@@ -273,7 +273,13 @@ def test_the_gate_and_an_occupation_are_followed_or_overridden_on_their_pages(ap
     refused = b.post("/klanten/K-3/besluit", data={"csrf": token, "kind": "gate", "target": "not_matchable",
                                                    "choice": "override", "reason_code": "other", "reason_text": ""})
     assert refused.headers["location"] == "/klanten/K-3?fout=gate#h-gate"
-    assert 'role="alert"' in b.get(refused.headers["location"]).text
+    assert "Bij afwijken zijn een reden en een toelichting nodig." in b.get(refused.headers["location"]).text
+    # A page drawn before the gate changed names the old status: the coach is told it changed.
+    stale = b.post("/klanten/K-3/besluit", data={"csrf": token, "kind": "gate", "target": "matchable",
+                                                 "choice": "follow", "reason_code": "agrees_with_advice"})
+    assert stale.headers["location"] == "/klanten/K-3?fout=gate-veranderd#h-gate"
+    shown = b.get(stale.headers["location"]).text
+    assert "De plaatsbaarheid is intussen veranderd." in shown and "een reden en een toelichting" not in shown
     done = b.post("/klanten/K-3/besluit", data={"csrf": token, "kind": "gate", "target": "not_matchable",
                                                 "choice": "follow", "reason_code": "agrees_with_advice"})
     assert done.headers["location"] == "/klanten/K-3#h-gate"

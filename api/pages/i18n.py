@@ -155,6 +155,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "reason_text": ("Toelichting (één zin)", "Explanation (one sentence)"),
     "override_needs_reason": ("Bij afwijken zijn een reden en een toelichting nodig.",
                               "An override needs a reason and an explanation."),
+    "gate_changed": ("De plaatsbaarheid is intussen veranderd. Bekijk de nieuwe stand en besluit opnieuw.",
+                     "The placeability changed meanwhile. Look at it as it stands now and decide again."),
     "save": ("Opslaan", "Save"),
     "consent": ("Toestemming", "Consent"),
     "consent_given": ("toestemming gegeven om naam te delen", "consent given to share the name"),

@@ -94,8 +94,10 @@ def decide(key: str = KEY, sent=Depends(posted("decide", COACH))):
     try:
         call(p, decision_service.record_decision, p.ctx, key, form.get("kind") or "vacancy", form.get("target", ""),
              form.get("choice", ""), form.get("reason_code", ""), form.get("reason_text", ""))
-    except decision_service.InvalidDecision:  # the row shows what to add (?fout=)
-        failed = "gate" if form.get("kind") == "gate" else form.get("target", "")
+    except decision_service.InvalidDecision as exc:  # the row shows what to add (?fout=)
+        failed = form.get("target", "")
+        if form.get("kind") == "gate":  # a target refused: the gate changed after the page was drawn
+            failed = "gate-veranderd" if any(f == "target" for f, _ in exc.problems) else "gate"
         return redirect(p, _back(key, form, fout=failed))
     return redirect(p, _back(key, form))
 

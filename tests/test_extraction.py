@@ -174,7 +174,6 @@ def test_embedding_cache_is_reused(small_space, tmp_path):
     assert np.array_equal(first.label_vectors, second.label_vectors)
 
 
-
 def test_a_text_listed_twice_is_encoded_once_and_given_back_in_every_place(tmp_path, monkeypatch):
     from competency_atlas import embedding_cache
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fpdf import FPDF
 
-from api.pages.views import WORD_JOINER
 from api.pages.report_words import (ack_line, changed_line, day, decision_line, develop_line, fit, measured_line,
                                     number, shown_gate, words)
+from api.pages.views import WORD_JOINER
 
 ENCODING = "windows-1252"
 LINE = 5.2

@@ -31,6 +31,14 @@ TEST_SERVER = {"ATLAS_NEO4J_HOME": str(ROOT / ".neo4j-test"), "ATLAS_NEO4J_DIST"
 WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refused before any worker starts, as one line: with NEO4J_URI every test shares one graph."""
+    workers = getattr(config.option, "numprocesses", None)
+    if "NEO4J_URI" in os.environ and workers and (not str(workers).isdigit() or int(workers) > 1):
+        raise pytest.UsageError("With NEO4J_URI the tests share that one graph and wipe it: run them in one "
+                                "process (pytest -n 0).")
+
+
 def _for_worker(name: str, value: str) -> str:
     """The worker's own copy of a server or work-dir setting: another folder, other ports."""
     if not WORKER or name not in ("ATLAS_WORK_DIR", "ATLAS_NEO4J_HOME", "ATLAS_NEO4J_BOLT_PORT",
@@ -38,10 +46,6 @@ def _for_worker(name: str, value: str) -> str:
         return value
     return str(int(value) + 10 * WORKER) if name.endswith("_PORT") else f"{value}-gw{WORKER}"
 
-
-if "NEO4J_URI" in os.environ and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-    raise pytest.UsageError("With NEO4J_URI the tests share that one graph and wipe it: run them in one "
-                            "process (pytest -n 0).")
 
 # before any Settings() is made, so also in the subprocesses the tests start. A worker inherits
 # the environment of the pytest process that started it, so its own values are derived from it.

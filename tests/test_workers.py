@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 BARE = {k: v for k, v in os.environ.items() if not k.startswith(("ATLAS_", "PYTEST_XDIST")) and k != "NEO4J_URI"}
 
@@ -42,3 +44,19 @@ def test_a_module_runs_whole_on_one_worker(tmp_path):
     for module in ("test_one", "test_two"):
         workers = (tmp_path / module).read_text().split()
         assert len(workers) == 6 and len(set(workers)) == 1, (module, workers)
+
+
+def test_two_workers_on_one_named_server_are_refused_in_one_line(tmp_path):
+    """With NEO4J_URI all tests share that graph and each module wipes it: two workers would wipe
+    each other's data. Refused by the pytest process itself, before a worker starts."""
+    suite = tmp_path / "tests"
+    suite.mkdir()
+    shutil.copy(ROOT / "tests" / "conftest.py", suite / "conftest.py")
+    (suite / "test_one.py").write_text("def test_one():\n    pass\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+                          "-o", "addopts=", str(suite)],
+                         env={**BARE, "NEO4J_URI": "neo4j://127.0.0.1:1", "ATLAS_WORK_DIR": str(tmp_path / "work")},
+                         cwd=tmp_path, capture_output=True, text=True)
+    out = run.stdout + run.stderr
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR, out
+    assert "run them in one process (pytest -n 0)" in out and "Traceback" not in out, out

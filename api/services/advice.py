@@ -22,7 +22,7 @@ NOT_MATCHABLE_NOTE = ("This client's gate is not_matchable: no job suggestions u
 
 def client_with_gate(ctx: Ctx, key: str) -> dict:
     """The visible client's gate, or the shared 404 (one read for both)."""
-    return read_visible(ctx, key, matching.client_gate)
+    return read_visible(ctx, key, matching.client_for_ranking)
 
 
 def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, offset: int, limit: int,

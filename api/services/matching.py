@@ -196,7 +196,7 @@ def candidate_rows(service: MatchService, target: Target, client_keys: list[str]
 
 # ---------------------------------------------------------------- client -> vacancies / occupations
 
-def client_gate(driver: Driver, database: str, key: str) -> dict | None:
+def client_for_ranking(driver: Driver, database: str, key: str) -> dict | None:
     """The client's gate, who may see them, and what ranking asks of them besides the index (travel
     radius, preferred occupations); None when there is no such client. Ranking reads the profile
     from the index, so the stored one is not read here (it was a third of a client's read)."""

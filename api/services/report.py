@@ -70,7 +70,7 @@ def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[
 def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: dict) -> dict | None:
     """Everything the report is made of, read through the services; None when there is no client."""
     profile = client_service.client_profile(driver, database, key)
-    client = matching.client_gate(driver, database, key)
+    client = matching.client_for_ranking(driver, database, key)
     if profile is None or client is None:
         return None
     _, read = client_repository.measurements(driver, database, key, 0, 500)

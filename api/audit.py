@@ -167,6 +167,12 @@ def _by_database(batch: list[tuple]) -> dict[tuple, list[tuple[list[dict], Futur
     return groups
 
 
+def record_nothing(driver: Driver, database: str) -> None:
+    """The audit write with no rows (nothing is written): Neo4j plans it at start, not in the first
+    audited read after a restart (api/warmup.py)."""
+    driver.execute_query(_RECORD, rows=[], database_=database)
+
+
 def _commit(driver: Driver, database: str, items: list[tuple[list[dict], Future]]) -> None:
     """One transaction for the batch; if it fails, each caller's rows alone, so that one caller's
     failure is not every concurrent caller's."""

@@ -57,6 +57,7 @@ _VISIBLE_TO_SUBJECT = {
     "coach": "WHERE EXISTS { (:Coach {id: $subject})-[:COACHES]->(c) }",
     "ctc_advisor": "WHERE EXISTS { (c)-[:REFERRED_TO]->(:CtcAdvisor {id: $subject}) }",
 }
+ROLES_WITH_CASELOADS = tuple(_VISIBLE_TO_SUBJECT)
 _CLIENT_ROWS = {role: f"""
 UNWIND $keys AS key
 MATCH (c:Client {{key: key}}) {where}

@@ -394,6 +394,7 @@ CASES = [
     case("audit.record_act", "write",
          lambda d, w: audit.record_act(d, w.db, ADMIN, "routing", "TEST", client_key="K-1", target="V-1")),
     case("audit.list_entries", "read", lambda d, w: audit.list_entries(d, w.db, client_key="K-1")),
+    case("audit.record_nothing", "write", lambda d, w: audit.record_nothing(d, w.db)),
 ]
 
 

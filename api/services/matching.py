@@ -14,6 +14,7 @@ from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from api import match_repository as repo
+from api.warmup import plan_hot_reads
 from matcher.presenters import fit_parts, gap_as_dict, penalised_parts, score_parts, what_if_as_dict
 from matcher.scoring import MatchScore, Requirement, Status
 from matcher.index import Scope
@@ -124,8 +125,9 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
 
 
 def warm(app_state, driver: Driver, database: str) -> None:
-    """At start, beside the first requests: the index built (or mapped from disk). A shutdown that
-    comes first ends it quietly."""
+    """At start, beside the first requests: the hot reads planned by Neo4j (seconds; api/warmup.py),
+    then the index built (or mapped from disk). A shutdown that comes first ends it quietly."""
+    plan_hot_reads(driver, database)
     try:
         matcher(app_state, driver, database)
     except ServiceStopping:

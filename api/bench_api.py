@@ -177,16 +177,21 @@ def children(pid: int) -> list[int]:
     return sorted(out)
 
 
+def _cmdline(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+
+
 def worker_pids(server_pid: int) -> list[int]:
-    """The uvicorn worker processes: spawned children of the supervisor; with one worker uvicorn
-    serves in the supervisor process itself."""
+    """The uvicorn worker processes: the supervisor's children forked from it (its own command
+    line; api/serve_cli.py) or spawned; with one worker uvicorn serves in the supervisor itself."""
+    supervisor = _cmdline(server_pid)
     kids = []
     for pid in children(server_pid):
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if "spawn_main" in cmd or "uvicorn" in cmd or "atlas-match" in cmd:
+        cmd = _cmdline(pid)
+        if cmd is not None and (cmd == supervisor or "spawn_main" in cmd or "uvicorn" in cmd or "atlas-match" in cmd):
             kids.append(pid)
     return kids or [server_pid]
 

@@ -26,6 +26,8 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
 
     s = settings()
     host, port = host or s.api_host, port or s.api_port
+    if workers > 1:
+        fork_workers_from_here()
     typer.echo(f"API at http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
     # A worker that builds or maps the match index at start is busy for a while: give the
     # health check time instead of restarting it.
@@ -33,6 +35,24 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
                 timeout_worker_healthcheck=120,
                 log_config=uvicorn_log_config(),  # JSON lines with the request id (api/logs.py)
                 access_log=False)  # api/edge.py writes the access line, with the route template
+
+
+def fork_workers_from_here() -> None:
+    """uvicorn starts its workers with multiprocessing's spawn, so each imports the whole service
+    again: ~150 MB of private memory a worker. Forked from a supervisor that has imported the app,
+    they share those pages (100k clients, c16, 2 workers: 197.8 -> 145.0 MB per extra worker, the
+    same throughput; docs/bench-api.md, session 23). uvicorn has no option for it, so the process
+    context it keeps is replaced (tests/test_serve.py fails if uvicorn moves it). The supervisor
+    starts no thread and runs no kernel before it forks; a worker that dies is forked again."""
+    import gc
+    import multiprocessing
+
+    import uvicorn._subprocess
+
+    import api.serving  # noqa: F401  the app and all it imports, loaded once before the fork
+
+    gc.freeze()  # the collector never writes to what was imported, so those pages stay shared
+    uvicorn._subprocess.spawn = multiprocessing.get_context("fork")
 
 
 @tokens_app.command("create")

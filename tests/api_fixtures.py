@@ -134,3 +134,18 @@ def served(app):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_until_answering(url: str, server, timeout_s: float = 60) -> None:
+    """Until `url` answers 200, as long as the `server` process (a Popen) still runs."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline and server.poll() is None, f"{url} did not come up"
+        time.sleep(0.2)

@@ -18,7 +18,7 @@ import pytest
 from api.access import Role
 from api.auth import TokenStore
 from api.bench_api import free_port
-from api_fixtures import seed_world
+from api_fixtures import seed_world, wait_until_answering
 
 
 
@@ -37,15 +37,7 @@ def test_every_answered_read_has_its_audit_entry_after_a_kill(clean_db, settings
     server = _serve(tmp_path, port)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "the API did not start"
-            time.sleep(0.2)
+        wait_until_answering(f"{url}/healthz", server)
         answered, stop = {"read_profile": [], "match_vacancies": []}, threading.Event()
 
         def reads(path: str, action: str) -> None:
@@ -61,6 +53,7 @@ def test_every_answered_read_has_its_audit_entry_after_a_kill(clean_db, settings
                     for _ in range(2)]
         for w in workers:
             w.start()
+        deadline = time.monotonic() + 60
         while min(map(len, answered.values())) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
         # served as `atlas-match serve` serves: the Neo4j driver answers without pandas (api/serving.py)

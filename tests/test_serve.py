@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import uvicorn._subprocess
 
 from api.bench_api import _cmdline, free_port, worker_pids
+from api_fixtures import wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,15 +30,7 @@ def test_two_workers_are_forked_from_the_supervisor_and_serve(neo4j_server, tmp_
                              "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None, "the service did not come up"
-            time.sleep(0.3)
+        wait_until_answering(f"http://127.0.0.1:{port}/readyz", proc)
         workers = worker_pids(proc.pid)
         assert len(workers) == 2 and proc.pid not in workers
         # a forked worker runs its supervisor's command line; a spawned one multiprocessing's spawn_main

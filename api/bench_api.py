@@ -177,7 +177,8 @@ def children(pid: int) -> list[int]:
     return sorted(out)
 
 
-def _cmdline(pid: int) -> str | None:
+def cmdline(pid: int) -> str | None:
+    """A process's command line, arguments joined by spaces; None once it is gone."""
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
@@ -187,10 +188,10 @@ def _cmdline(pid: int) -> str | None:
 def worker_pids(server_pid: int) -> list[int]:
     """The uvicorn worker processes: the supervisor's children forked from it (its own command
     line; api/serve_cli.py) or spawned; with one worker uvicorn serves in the supervisor itself."""
-    supervisor = _cmdline(server_pid)
+    supervisor = cmdline(server_pid)
     kids = []
     for pid in children(server_pid):
-        cmd = _cmdline(pid)
+        cmd = cmdline(pid)
         if cmd is not None and (cmd == supervisor or "spawn_main" in cmd or "uvicorn" in cmd or "atlas-match" in cmd):
             kids.append(pid)
     return kids or [server_pid]

@@ -40,8 +40,8 @@ def serve(host: str = typer.Option(None, "--host", help="Default: ATLAS_API_HOST
 def fork_workers_from_here() -> None:
     """uvicorn starts its workers with multiprocessing's spawn, so each imports the whole service
     again: ~150 MB of private memory a worker. Forked from a supervisor that has imported the app,
-    they share those pages (100k clients, c16, 2 workers: 197.8 -> 145.0 MB per extra worker, the
-    same throughput; docs/bench-api.md, session 23). uvicorn has no option for it, so the process
+    they share those pages (100k clients, c16, 2 workers: 135-145 MB per extra worker against
+    192-198 MB spawned, requests/s within the day's spread; docs/bench-api.md, session 23). uvicorn has no option for it, so the process
     context it keeps is replaced (tests/test_serve.py fails if uvicorn moves it). The supervisor
     starts no thread and runs no kernel before it forks; a worker that dies is forked again."""
     import gc

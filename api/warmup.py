@@ -2,8 +2,8 @@
 
 Neo4j plans a Cypher statement the first time it sees it, and after a restart that took ~1.3 s for
 one read of a client (the same read 0.03 s once planned). Every kind of read a page or ranking
-sends waited for it once, so the first page after a restart took 1.2 s and the first ranking 0.8 s
-(docs/bench-api.md, session 23). At start, beside the index warm-up, the service sends each hot
+sends waited for it once, so the first request after a restart took 1.23 s and the first ranking
+0.86 s; with this warm-up 0.43-0.50 s and 0.38-0.40 s (docs/bench-api.md, session 23). At start, beside the index warm-up, the service sends each hot
 read once with a key that matches nothing: nothing is read, nothing is audited, and the plans
 are there when the first coach arrives. The audit write is sent with no rows: nothing is written.
 """

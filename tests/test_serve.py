@@ -11,7 +11,7 @@ from pathlib import Path
 
 import uvicorn._subprocess
 
-from api.bench_api import _cmdline, free_port, worker_pids
+from api.bench_api import cmdline, free_port, worker_pids
 from api_fixtures import wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def test_two_workers_are_forked_from_the_supervisor_and_serve(neo4j_server, tmp_
         workers = worker_pids(proc.pid)
         assert len(workers) == 2 and proc.pid not in workers
         # a forked worker runs its supervisor's command line; a spawned one multiprocessing's spawn_main
-        assert all(_cmdline(w) == _cmdline(proc.pid) for w in workers), [_cmdline(w) for w in workers]
+        assert all(cmdline(w) == cmdline(proc.pid) for w in workers), [cmdline(w) for w in workers]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)

@@ -53,15 +53,17 @@ class TokenStore:
         self._lock = threading.Lock()
         self._mtime: float | None = None
         self._entries: dict[str, dict] = {}
+        self._by_id: dict[str, dict] = {}  # token_id -> entry: a page's session names its token by id
 
     def _load(self) -> dict[str, dict]:
         try:
             mtime = self.path.stat().st_mtime_ns
         except FileNotFoundError:
-            self._mtime, self._entries = None, {}
+            self._mtime, self._entries, self._by_id = None, {}, {}
             return {}
         if mtime != self._mtime:
             self._entries = json.loads(self.path.read_text() or "{}")
+            self._by_id = {h[:12]: e for h, e in self._entries.items()}
             self._mtime = mtime
         return self._entries
 
@@ -76,9 +78,14 @@ class TokenStore:
     def lookup(self, token: str) -> Principal | None:
         with self._lock:
             entry = self._load().get(token_hash(token))
-        if entry is None:
-            return None
-        return Principal(entry["subject"], Role(entry["role"]), entry.get("name", ""))
+        return _principal(entry)
+
+    def lookup_id(self, token_id: str) -> Principal | None:
+        """The principal of the token with this id (a page session's), or None once revoked."""
+        with self._lock:
+            self._load()
+            entry = self._by_id.get(token_id)
+        return _principal(entry)
 
     def create(self, subject: str, role: Role, name: str = "", created_by: str = "") -> tuple[str, TokenEntry]:
         """A new random token (returned once, never stored) for subject and role; `created_by`:
@@ -112,6 +119,10 @@ class TokenStore:
         return sorted((TokenEntry(h[:12], e["subject"], Role(e["role"]), e.get("name", ""), e.get("created_at", ""),
                                   e.get("created_by", ""))
                        for h, e in entries.items()), key=lambda t: (t.role.value, t.subject, t.token_id))
+
+
+def _principal(entry: dict | None) -> Principal | None:
+    return None if entry is None else Principal(entry["subject"], Role(entry["role"]), entry.get("name", ""))
 
 
 bearer = HTTPBearer(auto_error=False, description="A token from `atlas-match tokens create`, or your identity provider.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from neo4j import Driver
 
@@ -47,6 +48,12 @@ class Database:
                 self._migrated = True
             return self._driver
 
+    def ready(self) -> Driver | None:
+        """The driver when it is connected, healthy and migrated (no I/O, no lock), else None:
+        then `driver()` does the blocking work, off the event loop."""
+        d = self._driver
+        return d if d is not None and self._healthy and self._migrated else None
+
     def mark_unhealthy(self) -> None:
         """After a ServiceUnavailable: the next request probes the server before querying."""
         self._healthy = False
@@ -68,27 +75,36 @@ class Ctx:
     endpoint: str
 
 
-def principal(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+# The dependencies below are `async def` although they do not await much: FastAPI runs a plain
+# `def` dependency in the thread pool, and each such hop costs more than the dependency itself.
+
+async def principal(request: Request,
+                    credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
     return current_principal(request, credentials)
+
+
+async def driver_of(db: Database) -> Driver:
+    """The app's driver; only its first use (or the first after an outage) blocks, in a thread."""
+    return db.ready() or await run_in_threadpool(db.driver)
 
 
 def require(kind: str):
     """A dependency: the caller must have a role allowed for this kind of endpoint (else 403),
     checked before the database is touched."""
-    def dependency(request: Request, who: Principal = Depends(principal)) -> Ctx:
+    async def dependency(request: Request, who: Principal = Depends(principal)) -> Ctx:
         if not may_use(who, kind):
             raise forbidden(who.role.value)
         db: Database = request.app.state.db
         route = request.scope.get("route")
         endpoint = f"{request.method} {getattr(route, 'path', request.url.path)}"
-        return Ctx(who, db.driver(), db.name, db.settings, endpoint)
+        return Ctx(who, await driver_of(db), db.name, db.settings, endpoint)
     return dependency
 
 
 Lang = Literal["nl", "en"]
 
 
-def language(lang: Lang | None = Query(None, description="Language of labels: nl (default) or en; "
+async def language(lang: Lang | None = Query(None, description="Language of labels: nl (default) or en; "
                                                             "else from Accept-Language."),
              accept_language: str | None = Header(None, max_length=500)) -> str:
     """The language labels are shown in: `lang`, else the first of nl/en in Accept-Language, else Dutch."""
@@ -107,7 +123,7 @@ class Paging:
     limit: int
 
 
-def paging(offset: int = Query(0, ge=0, le=100_000, description="Items to skip."),
+async def paging(offset: int = Query(0, ge=0, le=100_000, description="Items to skip."),
            limit: int = Query(20, ge=1, le=200, description="Items per page.")) -> Paging:
     return Paging(offset, limit)
 

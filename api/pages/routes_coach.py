@@ -4,6 +4,7 @@ consent inline, occupations, ontwikkelpunten and wat als. Each route calls one s
 404 into a page) and renders one template."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -12,6 +13,7 @@ from api.access import Role
 from api.decisions import ReasonCode
 from api.pages import adapters
 from api.pages.client_views import client_view, sensitive_rows, vacancies_view
+from api.pages.i18n import reason_label
 from api.pages.web import Page, PageError, call, page, posted, redirect, render
 from api.services import advice, caseload as caseload_service, consent as consent_service
 from api.services import decisions as decision_service
@@ -20,10 +22,19 @@ from api.services.measurements import observation_scales, record_observation
 router = APIRouter()
 KEY = Path(..., min_length=1, max_length=200)
 PER_PAGE = 25
+# A vacancy card carries its requirements, the decision and the consent forms (~5.5 kB of HTML):
+# ten a page keep the page near 55 kB on a slow municipal network and its rendering near 4 ms.
+VACANCIES_PER_PAGE = 10
 COACH = frozenset({Role.COACH})
 TARGET_VACANCY = Query(None, max_length=200)
 TARGET_OCCUPATION = Query(None, max_length=500)
 OVERRIDE_REASONS = [c.value for c in ReasonCode if c is not ReasonCode.AGREES_WITH_ADVICE]
+
+
+@lru_cache(maxsize=None)
+def override_reasons(lang: str) -> list[tuple[str, str]]:
+    """(code, label) of each reason to override an advice: one list per language, not a label per card."""
+    return [(code, reason_label(code, lang)) for code in OVERRIDE_REASONS]
 
 
 @router.get("/klanten")
@@ -41,7 +52,7 @@ def client(key: str = KEY, waarneming: str | None = Query(None, max_length=20), 
     data = call(p, adapters.client_page, p.ctx, key, p.lang)
     coach = p.principal.role is Role.COACH
     return render(p, "client.html", c=client_view(data, p.lang, coach, coach and gevoelig), key=key, fout=fout, may_decide=coach,
-                  reasons=OVERRIDE_REASONS, observed=waarneming, may_observe=coach,
+                  reasons=override_reasons(p.lang), observed=waarneming, may_observe=coach,
                   scales=observation_scales(p.lang), show_sensitive=coach and gevoelig, may_see_sensitive=coach,
                   sensitive=sensitive_rows(data["measurements"], p.lang) if coach and gevoelig else [])
 
@@ -65,11 +76,11 @@ def vacancies(key: str = KEY, max_km: float | None = Query(None, gt=0, le=500), 
     """The ranked vacancies; `vacature`: one to show as well wherever it ranks (the caseload's link
     to a vacancy an employer desk asked an introduction for)."""
     data = call(p, adapters.client_vacancies, p.ctx, p.request.app.state, key, max_km, uren, opleiding, offset,
-                PER_PAGE, p.lang, vacature)
+                VACANCIES_PER_PAGE, p.lang, vacature)
     return render(p, "vacancies.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"],
-                  rows=vacancies_view(data, p.lang), total=data["total"], offset=offset, per_page=PER_PAGE,
+                  rows=vacancies_view(data, p.lang), total=data["total"], offset=offset, per_page=VACANCIES_PER_PAGE,
                   max_km=max_km, uren=uren, opleiding=opleiding, vacature=vacature, fout=fout,
-                  may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)
+                  may_decide=p.principal.role is Role.COACH, reasons=override_reasons(p.lang))
 
 
 def _back(key: str, form: dict[str, str], **extra) -> str:
@@ -169,4 +180,4 @@ def occupations(key: str = KEY, fout: str | None = Query(None, max_length=500),
                 adapters.hidden_from(p.ctx))
     return render(p, "client_occupations.html", key=key, gate=data["gate"], gate_measured=data["gate_measured"],
                   total=data["total"], rows=data["items"], offset=offset, per_page=PER_PAGE, fout=fout,
-                  may_decide=p.principal.role is Role.COACH, reasons=OVERRIDE_REASONS)
+                  may_decide=p.principal.role is Role.COACH, reasons=override_reasons(p.lang))

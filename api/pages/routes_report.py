@@ -20,10 +20,10 @@ VERSION = Query(None, pattern="^[0-9a-f]{64}$", description="an earlier version 
 _READ = page("client_read")
 
 
-def reader(request: Request) -> Page:
+async def reader(request: Request) -> Page:
     """A signed-in coach or CTC advisor; any other role gets the report's 404."""
     try:
-        return _READ(request)
+        return await _READ(request)
     except PageError as exc:
         if exc.status == 403:
             raise PageError(404, "not_found", exc.page) from None

@@ -101,10 +101,7 @@ def principal(request: Request, s: PageSession) -> Principal | None:
     if not s.token_id:
         return None
     store: TokenStore = request.app.state.tokens
-    for entry in store.list():
-        if entry.token_id == s.token_id:
-            return Principal(entry.subject, entry.role, entry.name)
-    return None
+    return store.lookup_id(s.token_id)
 
 
 def sign_in(request: Request, s: PageSession, token: str) -> Principal | None:

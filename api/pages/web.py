@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from api.access import Principal, Role, may_use
-from api.deps import Ctx
+from api.deps import Ctx, driver_of
 from api.pages import session, views
 from api.problems import ApiProblem
 from api.pages.i18n import reason_label, translator
@@ -77,16 +77,18 @@ def call(p: Page, adapter: Callable, *args):
         raise PageError(exc.status, key, p) from None
 
 
-def _ctx(request: Request, who: Principal) -> Ctx:
+async def _ctx(request: Request, who: Principal) -> Ctx:
     db = request.app.state.db
     route = request.scope.get("route")
-    return Ctx(who, db.driver(), db.name, db.settings, f"{request.method} {getattr(route, 'path', request.url.path)}")
+    return Ctx(who, await driver_of(db), db.name, db.settings,
+               f"{request.method} {getattr(route, 'path', request.url.path)}")
 
 
 def page(kind: str | None = None, roles: frozenset[Role] | None = None):
     """A dependency: the page's session and caller; with `kind`, the caller must be signed in
-    (else to the sign-in page) and have a role allowed for that kind of endpoint (else 403)."""
-    def dependency(request: Request) -> Page:
+    (else to the sign-in page) and have a role allowed for that kind of endpoint (else 403).
+    Async for the reason in api/deps.py."""
+    async def dependency(request: Request) -> Page:
         s = session.load(request)
         who = session.principal(request, s)
         p = Page(request, s, who, None)
@@ -96,7 +98,7 @@ def page(kind: str | None = None, roles: frozenset[Role] | None = None):
             raise SignInRequired(_return_to(request), p)
         if not may_use(who, kind) or (roles is not None and who.role not in roles):
             raise PageError(403, "forbidden_text", p)
-        p.ctx = _ctx(request, who)
+        p.ctx = await _ctx(request, who)
         return p
     return dependency
 

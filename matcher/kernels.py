@@ -42,7 +42,10 @@ def _credit(level, required, table):
     return table[j] + (table[j + 1] - table[j]) * (x - j)
 
 
-@njit(parallel=True, cache=True, fastmath=True)
+# The long kernels (milliseconds: every client, or every vacancy) release the GIL (`nogil`): while one
+# runs, the worker's event loop and its other requests' threads go on. The short ones keep it, since
+# taking it back can wait a whole switch interval (5 ms) behind a busy thread.
+@njit(parallel=True, cache=True, fastmath=True, nogil=True)
 def score_clients(blockptr, rows, level, conf, cols, required, share, prior, table, out):
     """out[client] += share[j] * conf * (credit(level, required[j]) - prior[cols[j]]) over every column cols[j].
 
@@ -60,7 +63,7 @@ def score_clients(blockptr, rows, level, conf, cols, required, share, prior, tab
                 out[rows[p]] += a * (_credit(level[p], r, table) - q) * conf[p]
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def score_vacancies(indptr, rows, required, share, cols, level, conf, prior, table, out):
     """out[vacancy] += share * conf[j] * (credit(level[j], required) - prior[cols[j]]) for the client's competencies."""
     for j in range(cols.shape[0]):
@@ -176,7 +179,7 @@ def _short(have, need, i):
     return h < n
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def finish_top(scores, xyz, centre, use_distance, radius, default_radius, max_km, penalty_per_km, max_penalty, distance_hard,
                hours_have, hours_need, edu_have, edu_need, shortfall_penalty, hours_hard, edu_hard,
                excluded, k, n_parts):

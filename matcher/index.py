@@ -386,7 +386,8 @@ class MatchIndex:
         row = self.clients.row[client]
         if len(self.vacancies.keys) and len(self.competencies):
             scores = self.target_scores(self.vacancies, row)
-            self.reached_change(self.vacancies, scores, np.ones(len(scores), dtype=bool), row, 0, 0.5, 0.5, 0.5)
+            near = kernels.open_within(self.vacancies.xyz, self.clients.xyz[row], 25.0, self.vacancies.is_open)
+            self.reached_changes(self.vacancies, scores, near, row, [[(0, 0.5, 0.5)]], 0.5)
         # A patched client's row comes as fresh arrays, not mapped ones: another type for numba.
         cols, levels, confs = (np.array(a) for a in self.clients.evidence(row))
         evidence_scores(self.occupations, cols, levels, confs, self.prior)
@@ -404,17 +405,35 @@ class MatchIndex:
                 t.education, ~t.is_open, 1, Constraints())
         return scores
 
-    def reached_change(self, targets: Targets, scores: np.ndarray, counted: np.ndarray, client_row: int,
-                       column: int, level: float, confidence: float, threshold: float) -> int:
-        """How many more `counted` targets reach `threshold` (their target_scores for the client:
-        `scores`) with one competency's evidence replaced by (level, confidence): a gap's unlocks."""
+    def open_within(self, client_row: int, radius_km: float) -> np.ndarray:
+        """Open vacancies within radius_km of the client, as a mask (every open one when the client's
+        position is unknown; a vacancy without one counts as near)."""
+        t, centre = self.vacancies, self.clients.xyz[client_row]
+        if np.isnan(centre).any():
+            return t.is_open.copy()
+        return kernels.open_within(t.xyz, centre, float(radius_km), t.is_open)
+
+    def reached_changes(self, targets: Targets, scores: np.ndarray, counted: np.ndarray, client_row: int,
+                        items: Sequence[Sequence[tuple[int, float, float]]], threshold: float) -> list[int]:
+        """Per item, how many more `counted` targets reach `threshold` (their scores for the client:
+        `scores`) with its competencies' evidence replaced: each item a list of (column, level,
+        confidence). A gap's unlocks (one competency an item), a what-if's vacancies within reach
+        (all its changes one item): one pass over the changed columns, not a rescore."""
         cols, levels, confs = self.clients.evidence(client_row)
-        i = int(np.searchsorted(cols, column))
-        held = i < len(cols) and cols[i] == column
-        t, s = targets.by_competency, targets.by_competency.column(column)
-        return int(kernels.reached_change(s.start, s.stop, t.rows, t.a, t.b, float(levels[i]) if held else 0.0,
-                                          float(confs[i]) if held else 0.0, level, confidence, self.prior[column],
-                                          kernels.CREDIT_TABLE, scores, counted, threshold))
+        changes = [change for item in items for change in item]
+        t = targets.by_competency
+        spans = [t.column(column) for column, _, _ in changes]
+        held = [_held(cols, column) for column, _, _ in changes]
+        item_ptr = np.cumsum([0] + [len(item) for item in items], dtype=np.int64)
+        as_f64 = lambda xs: np.array(xs, dtype=np.float64)  # noqa: E731
+        counts = kernels.reached_changes(
+            item_ptr, np.array([s.start for s in spans], dtype=np.int64), np.array([s.stop for s in spans], dtype=np.int64),
+            as_f64([self.prior[column] for column, _, _ in changes]),
+            as_f64([levels[i] if i is not None else 0.0 for i in held]),
+            as_f64([confs[i] if i is not None else 0.0 for i in held]),
+            as_f64([level for _, level, _ in changes]), as_f64([conf for _, _, conf in changes]),
+            t.rows, t.a, t.b, kernels.CREDIT_TABLE, scores, counted, threshold)
+        return counts.tolist()
 
     def sole_shortfalls(self, targets: Targets, key: str) -> tuple[dict[str, int], int]:
         """Per essential requirement of a target: how many matchable clients miss THAT one only
@@ -475,6 +494,12 @@ def evidence_scores(targets: Targets, cols: np.ndarray, levels: np.ndarray, conf
     t = targets.by_competency
     kernels.score_vacancies(t.indptr, t.rows, t.a, t.b, cols, levels, confs, prior, kernels.CREDIT_TABLE, out)
     return out
+
+
+def _held(cols: np.ndarray, column: int) -> int | None:
+    """Where the client's evidence (columns ascending) holds `column`, or None."""
+    i = int(np.searchsorted(cols, column))
+    return i if i < len(cols) and cols[i] == column else None
 
 
 def _override(cols, levels, confs, overrides: dict[int, tuple[float, float]]):

@@ -104,20 +104,39 @@ def score_rows(which, base, req_cols, required, share, indptr, cols, level, conf
 
 
 @njit(cache=True)
-def reached_change(start, stop, rows, required, share, old_level, old_conf, new_level, new_conf, prior, table,
-                   scores, counted, threshold):
-    """How many more of the `counted` targets reach `threshold` when one competency's evidence
-    changes (old -> new): only its column's entries start..stop are touched, and no score is
-    copied (a gap asks this once per requirement)."""
-    n = 0
-    for p in range(start, stop):
-        v = rows[p]
-        if counted[v]:
-            old = old_conf * (_credit(old_level, required[p], table) - prior)
-            new = new_conf * (_credit(new_level, required[p], table) - prior)
-            after = np.float32(scores[v] + share[p] * (new - old))  # as a what-if's float32 scores
+def reached_changes(item_ptr, start, stop, prior, old_level, old_conf, new_level, new_conf, rows, required, share,
+                    table, scores, counted, threshold):
+    """Per item, how many more of the `counted` targets reach `threshold` when its competencies'
+    evidence changes (old -> new). Item i is changes item_ptr[i]..item_ptr[i + 1]; change j touches
+    its column's entries start[j]..stop[j] only, and no score is copied: a gap asks this for each of
+    its requirements at once, a what-if for all its changes as one item."""
+    n_items = item_ptr.shape[0] - 1
+    out = np.zeros(n_items, dtype=np.int64)
+    delta = np.zeros(scores.shape[0], dtype=np.float64)
+    seen = np.zeros(scores.shape[0], dtype=np.bool_)
+    touched = np.empty(scores.shape[0], dtype=np.int64)
+    for i in range(n_items):
+        m = 0
+        for j in range(item_ptr[i], item_ptr[i + 1]):
+            for p in range(start[j], stop[j]):
+                v = rows[p]
+                if counted[v]:
+                    old = old_conf[j] * (_credit(old_level[j], required[p], table) - prior[j])
+                    new = new_conf[j] * (_credit(new_level[j], required[p], table) - prior[j])
+                    delta[v] += share[p] * (new - old)
+                    if not seen[v]:
+                        seen[v] = True
+                        touched[m] = v
+                        m += 1
+        n = 0
+        for t in range(m):
+            v = touched[t]
+            after = np.float32(scores[v] + delta[v])  # as a what-if's float32 scores
             n += (after >= threshold) - (scores[v] >= threshold)
-    return n
+            delta[v] = 0.0
+            seen[v] = False
+        out[i] = n
+    return out
 
 
 EARTH_RADIUS_KM = 6371.0
@@ -131,6 +150,15 @@ def _distance_km(xyz, i, centre):
     dy = xyz[i, 1] - centre[1]
     dz = xyz[i, 2] - centre[2]
     return EARTH_RADIUS_KM * np.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+@njit(cache=True)
+def open_within(xyz, centre, radius_km, is_open):
+    """Open targets within radius_km of centre (a target with unknown position counts as near)."""
+    out = np.empty(xyz.shape[0], dtype=np.bool_)
+    for i in range(xyz.shape[0]):
+        out[i] = is_open[i] and not _distance_km(xyz, i, centre) > radius_km  # NaN compares False
+    return out
 
 
 @njit(cache=True)

@@ -413,14 +413,11 @@ class MatchService:
         targets = self._targets(target_kind)
         profile = self.index.profile_of(client)
         items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
-        within = self._open_within(row, radius_km or self._own_radius(row))
+        within = self.index.open_within(row, radius_km or self._own_radius(row))
         scores = self.index.ranked_scores(row)  # what a vacancy opens is judged by the fit its row shows
-        unlocks = {}
-        for g in items:  # each item touches only the vacancies that require it
-            c = g.requirement.competency
-            raised = hypothetical(profile, [(c, g.requirement.required_level)])[c]
-            unlocks[c] = self.index.reached_change(self.index.vacancies, scores, within, row, self.index.column[c],
-                                                   raised.level, raised.confidence, GOOD_MATCH)
+        each = [self._raised(profile, [(g.requirement.competency, g.requirement.required_level)]) for g in items]
+        counts = self.index.reached_changes(self.index.vacancies, scores, within, row, each, GOOD_MATCH)
+        unlocks = {g.requirement.competency: n for g, n in zip(items, counts)}
         return with_unlocks(items, unlocks)
 
     def fit(self, client: str, target_kind: str, target: str, lang: str = "nl") -> tuple[MatchScore, Circumstances]:
@@ -457,18 +454,19 @@ class MatchService:
         pair = self._target_circumstances(row, target_kind, t)
         ranks = self.index.ranks(targets, t, row, [0.0, after.fit - before.fit]) or [None, None]
         radius = radius_km or self._own_radius(row)
-        within = self._open_within(row, radius)
-        return WhatIf(client, target_kind, target, tuple(changes), before, after, *ranks,
-                      self._within_reach(row, within, profile, []),
-                      self._within_reach(row, within, profile, changes), radius, pair)
+        within = self.index.open_within(row, radius)
+        # Open vacancies in `within` whose fit, as their ranked rows show it, is GOOD_MATCH or better
+        scores = self.index.ranked_scores(row)
+        reached = int((scores[within] >= GOOD_MATCH).sum())
+        more = self.index.reached_changes(self.index.vacancies, scores, within, row,
+                                          [self._raised(profile, changes)], GOOD_MATCH)[0]
+        return WhatIf(client, target_kind, target, tuple(changes), before, after, *ranks, reached, reached + more,
+                      radius, pair)
 
-    def _within_reach(self, row: int, within: np.ndarray, profile: dict[str, Evidence],
-                      changes: list[tuple[str, float]]) -> int:
-        """Open vacancies in `within` whose fit, as their ranked rows show it, is GOOD_MATCH or
-        better with the changes applied."""
+    def _raised(self, profile: dict[str, Evidence], changes: list[tuple[str, float]]) -> list[tuple[int, float, float]]:
+        """(column, level, confidence) of each changed competency, once, as `hypothetical` raises it."""
         raised = hypothetical(profile, changes)
-        overrides = {self.index.column[c]: (raised[c].level, raised[c].confidence) for c, _ in changes}
-        return int((self.index.ranked_scores(row, overrides)[within] >= GOOD_MATCH).sum())
+        return [(self.index.column[c], raised[c].level, raised[c].confidence) for c in dict.fromkeys(c for c, _ in changes)]
 
     # ---- helpers ------------------------------------------------------------------------------
     def _circumstances(self, client_row: int, vacancy_row: int,
@@ -500,14 +498,6 @@ class MatchService:
 
     def _target_circumstances(self, client_row: int, target_kind: str, target_row: int) -> Circumstances:
         return self._circumstances(client_row, target_row) if target_kind == "vacancy" else Circumstances()
-
-    def _open_within(self, client_row: int, radius_km: float) -> np.ndarray:
-        t = self.index.vacancies
-        centre = self.index.clients.xyz[client_row]
-        if np.isnan(centre).any():
-            return t.is_open.copy()
-        km = 6371.0 * np.sqrt(((t.xyz - centre) ** 2).sum(axis=1))
-        return t.is_open & ~(km > radius_km)  # unknown vacancy positions count as near
 
     def _targets(self, kind: str) -> Targets:
         return self.index.vacancies if kind == "vacancy" else self.index.occupations

@@ -306,18 +306,23 @@ def test_sole_shortfalls_count_the_clients_one_essential_requirement_alone_exclu
     assert sole == expected and counted == with_evidence and any(sole.values())
 
 
-def test_what_changing_one_competency_brings_within_reach_equals_a_full_rescore():
+def test_what_changing_competencies_brings_within_reach_equals_a_full_rescore():
     idx = build(21)
     row = 4
     base = idx.target_scores(idx.vacancies, row)
     counted = np.random.default_rng(3).random(len(base)) < 0.7
-    for column in range(len(idx.competencies)):  # held or not by this client
-        for level, confidence in ((0.9, 0.7), (0.0, 1.0)):  # up, and down (a change may lose some)
-            full = idx.target_scores(idx.vacancies, row, {column: (level, confidence)})
-            for threshold in np.quantile(full, [0.3, 0.6, 0.9]):
-                expected = int((full[counted] >= threshold).sum() - (base[counted] >= threshold).sum())
-                assert idx.reached_change(idx.vacancies, base, counted, row, column, level, confidence,
-                                          float(threshold)) == expected
+    n = len(idx.competencies)
+    # one competency an item (a gap), up and down (a change may lose some), held or not by this
+    # client; and several at once as one item (a what-if), where two changes meet in a vacancy
+    items = [[(column, level, confidence)] for column in range(n) for level, confidence in ((0.9, 0.7), (0.0, 1.0))]
+    items += [[(0, 1.0, 1.0), (1, 0.8, 0.9), (n - 1, 0.0, 1.0)], [(c, 1.0, 1.0) for c in range(0, n, 2)], []]
+    for threshold in np.quantile(base, [0.3, 0.6, 0.9]):
+        expected = []
+        for item in items:
+            full = idx.target_scores(idx.vacancies, row, {c: (level, conf) for c, level, conf in item})
+            expected.append(int((full[counted] >= threshold).sum() - (base[counted] >= threshold).sum()))
+        got = idx.reached_changes(idx.vacancies, base, counted, row, items, float(threshold))
+        assert got == expected and any(got) and any(x < 0 for x in got)
 
 
 def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later():
@@ -354,8 +359,8 @@ from matcher import index_store, kernels
 from matcher.index import ClientPatch
 index_store.save(build(6), Path({folder!r}), "i")
 idx = index_store.load(Path({folder!r}), "i")  # mapped, read-only arrays: the types a server ranks with
-kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.reached_change,
-         kernels.finish_top, kernels.score_rows]
+kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.reached_changes,
+         kernels.finish_top, kernels.score_rows, kernels.open_within]
 idx.warm()
 warmed = [len(k.signatures) for k in kinds]
 c = idx.clients.keys[5]
@@ -367,7 +372,7 @@ idx.candidates(idx.vacancies.keys[3], 10, scope=list(idx.clients.keys[:12]))  # 
 idx.vacancies_for(c, 10)
 idx.occupations_for(c, 10)
 scores = idx.target_scores(idx.vacancies, 5)
-idx.reached_change(idx.vacancies, scores, np.ones(len(scores), dtype=bool), 5, 2, 0.9, 1.0, 0.5)
+idx.reached_changes(idx.vacancies, scores, idx.open_within(5, 40.0), 5, [[(2, 0.9, 1.0)]], 0.5)
 print(json.dumps({{"warmed": warmed, "after": [len(k.signatures) for k in kinds]}}))
 """
 

@@ -144,6 +144,7 @@ class Clients:
         self.patched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}  # cols, levels, confs, inferred
         self.free = free
         self.layout = 0  # moves when a key takes a row: rows held for a scope are then stale
+        self._patched_evidence: tuple[dict, PatchedEvidence] | None = None
         self._scopes: dict[Hashable, tuple[Hashable, int, np.ndarray]] = {}  # holder -> version, layout, rows
 
     def scope_rows(self, scope: Scope) -> np.ndarray:
@@ -163,6 +164,14 @@ class Clients:
             scopes[scope.holder] = (scope.version, layout, rows)
             self._scopes = scopes
         return rows
+
+    def patched_evidence(self) -> "PatchedEvidence":
+        """The live-updated clients' rows as one matrix, built once per version of `patched`:
+        scoring them is one kernel call, not one per client (they add up until the next rebuild)."""
+        patched, held = self.patched, self._patched_evidence
+        if held is None or held[0] is not patched:
+            held = self._patched_evidence = (patched, PatchedEvidence.of(patched))
+        return held[1]
 
     def evidence(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(competency columns, levels, confidences) of one client."""
@@ -205,6 +214,26 @@ class Clients:
             empty = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32),
                      np.zeros(0, dtype=np.bool_))
             self.patched = {**self.patched, row: empty}
+
+
+@dataclass(frozen=True)
+class PatchedEvidence:
+    """Client rows with the span of each one's evidence in cols / levels / confs."""
+    rows: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    cols: np.ndarray
+    levels: np.ndarray
+    confs: np.ndarray
+
+    @classmethod
+    def of(cls, patched: dict[int, tuple]) -> "PatchedEvidence":
+        parts = list(patched.values())
+        ends = np.cumsum([len(p[0]) for p in parts], dtype=np.int64)
+        joined = [np.concatenate([np.asarray(p[i], dtype=t) for p in parts]) if parts else np.zeros(0, dtype=t)
+                  for i, t in ((0, np.int32), (1, np.float32), (2, np.float32))]
+        return cls(np.fromiter(patched, dtype=np.int64, count=len(parts)), ends - [len(p[0]) for p in parts],
+                   ends, *joined)
 
 
 class Targets:
@@ -281,15 +310,17 @@ class MatchIndex:
         base = float(targets.base[row])
         out = np.full(len(self.clients.keys), base, dtype=np.float32)
         req = (targets.competency[s], targets.required[s], targets.share[s])
-        patched = self.clients.patched.items()
+        patched = self.clients.patched_evidence()
         if rows is not None and _scored_alone(rows, len(out)):
             e = self.clients.by_client
-            kernels.score_rows(rows, base, *req, e.indptr, e.rows, e.a, e.b, self.prior, kernels.CREDIT_TABLE, out)
+            kernels.score_spans(rows, e.indptr[rows], e.indptr[rows + 1], base, *req, e.rows, e.a, e.b, self.prior,
+                                kernels.CREDIT_TABLE, out)
         else:
             c = self.clients.by_competency
             kernels.score_clients(self.clients.blocks, c.rows, c.a, c.b, *req, self.prior, kernels.CREDIT_TABLE, out)
-        for client, (cols, levels, confs, _) in patched:  # their rows in the matrices are stale
-            out[client] = kernels.score_one(base, *req, cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
+        p = patched  # their rows in the matrices are stale
+        kernels.score_spans(p.rows, p.start, p.stop, base, *req, p.cols, p.levels, p.confs, self.prior,
+                            kernels.CREDIT_TABLE, out)
         return out
 
     def ranks(self, targets: Targets, row: int, client_row: int, gains: Sequence[float]) -> list[int] | None:
@@ -392,9 +423,10 @@ class MatchIndex:
         cols, levels, confs = (np.array(a) for a in self.clients.evidence(row))
         evidence_scores(self.occupations, cols, levels, confs, self.prior)
         if len(self.vacancies.keys):
-            s = self.vacancies.span(0)
-            kernels.score_one(0.0, self.vacancies.competency[s], self.vacancies.required[s], self.vacancies.share[s],
-                              cols, levels, confs, self.prior, kernels.CREDIT_TABLE)
+            s, p = self.vacancies.span(0), PatchedEvidence.of({row: (cols, levels, confs)})
+            kernels.score_spans(p.rows, p.start, p.stop, 0.0, self.vacancies.competency[s], self.vacancies.required[s],
+                                self.vacancies.share[s], p.cols, p.levels, p.confs, self.prior, kernels.CREDIT_TABLE,
+                                np.zeros(row + 1, dtype=np.float32))
 
     def ranked_scores(self, client_row: int, overrides: dict[int, tuple[float, float]] | None = None) -> np.ndarray:
         """Every vacancy's fit for one client as its ranked row shows it: target_scores less what

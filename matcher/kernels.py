@@ -93,14 +93,13 @@ def score_one(base, req_cols, required, share, cols, level, conf, prior, table):
 
 
 @njit(cache=True)
-def score_rows(which, base, req_cols, required, share, indptr, cols, level, conf, prior, table, out):
-    """out[r] = score_one for each client row r in `which` only, its evidence read from the by-client
-    matrix (entries indptr[r]..indptr[r + 1]): a caseload of a hundred clients costs a hundred short
-    merges, not a pass over every client's evidence for the vacancy's competencies."""
+def score_spans(which, start, stop, base, req_cols, required, share, cols, level, conf, prior, table, out):
+    """out[which[k]] = score_one over the evidence entries start[k]..stop[k] only: a caseload of a
+    hundred clients costs a hundred short merges, not a pass over every client's evidence for the
+    vacancy's competencies; the live-updated clients, however many, one call."""
     for k in range(which.shape[0]):
-        r = which[k]
-        s, e = indptr[r], indptr[r + 1]
-        out[r] = score_one(base, req_cols, required, share, cols[s:e], level[s:e], conf[s:e], prior, table)
+        s, e = start[k], stop[k]
+        out[which[k]] = score_one(base, req_cols, required, share, cols[s:e], level[s:e], conf[s:e], prior, table)
 
 
 @njit(cache=True)

@@ -40,10 +40,17 @@ def build(seed: int, n_clients=300, n_vac=40, n_comp=30, gated=0.1, **kw) -> Mat
 @given(st.integers(0, 10_000))
 def test_kernel_scores_equal_the_pure_scoring(seed):
     idx = build(seed)
+    rng, n = np.random.default_rng(seed), len(idx.competencies)
+    live = idx.clients.keys[5:300:60]  # live updates, scored apart from the compiled rows
+    for c in live:
+        cols = np.sort(rng.choice(n, rng.integers(0, n), replace=False)).astype(np.int32)
+        idx.clients.patch(ClientPatch(c, cols, rng.random(len(cols), dtype=np.float32),
+                                      rng.random(len(cols), dtype=np.float32), False, np.full(3, np.nan),
+                                      math.nan, math.nan))
     for v in idx.vacancies.keys[:5]:
         reqs = idx.requirements_of(idx.vacancies, v)
         scores = idx.client_scores(idx.vacancies, idx.vacancies.row[v])
-        for c in idx.clients.keys[::37]:
+        for c in idx.clients.keys[::37] + live:
             pure = score_requirements(reqs, idx.profile_of(c)).fit
             assert math.isclose(scores[idx.clients.row[c]], pure, abs_tol=1e-5)
     c = idx.clients.keys[3]
@@ -360,7 +367,7 @@ from matcher.index import ClientPatch
 index_store.save(build(6), Path({folder!r}), "i")
 idx = index_store.load(Path({folder!r}), "i")  # mapped, read-only arrays: the types a server ranks with
 kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.reached_changes,
-         kernels.finish_top, kernels.score_rows, kernels.open_within]
+         kernels.finish_top, kernels.score_spans, kernels.open_within]
 idx.warm()
 warmed = [len(k.signatures) for k in kinds]
 c = idx.clients.keys[5]

@@ -96,6 +96,19 @@ RETURN properties(c) AS client, i {{.name, .email, .phone}} AS identity,
        {ASSIGNMENT_COLUMNS}, {LATEST_DECISIONS} AS decisions
 """
 
+# What names the evidence on a ranked page, in one read: the stored profile (its sources), the work
+# history, the measurements the profile cites (not every measurement the client has: observations
+# add up) and the vacancies the client consented to.
+_EVIDENCE_SOURCES = f"""
+MATCH (c:Client {{key: $key}})
+RETURN c {{{", ".join("." + p for p in PROFILE_PROPERTIES)}}} AS profile,
+       [(c)-[w:WORKED_AS]->(o:Occupation) | {{uri: o.uri, label_en: o.label_en, label_nl: o.label_nl,
+         years: w.years}}] AS work_history,
+       [(c)-[:CONSENTED]->(v:Vacancy) | v.id] AS consents,
+       COLLECT {{ MATCH (c)-[:HAS_MEASUREMENT]->(m:Measurement) WHERE m.id IN c.profile_sources
+                  RETURN m {{.id, .instrument, .measured_at}} }} AS measurements
+"""
+
 _MEASUREMENTS = """
 MATCH (c:Client {key: $key})-[:HAS_MEASUREMENT]->(m:Measurement)
 WITH m ORDER BY m.measured_at DESC, m.id
@@ -217,6 +230,19 @@ def client_profile(driver: Driver, database: str, key: str) -> dict | None:
                      "work_history": r["work_history"], "consents": r["consents"],
                      "decisions": by_ref(r["decisions"])}),
             "assignment": Assignment(frozenset(r["coaches"]), frozenset(r["advisors"]))}
+
+
+def evidence_sources(driver: Driver, database: str, key: str, competencies: set[str]) -> dict | None:
+    """What names the evidence for `competencies` on a ranked page (see _EVIDENCE_SOURCES): their
+    stored evidence with its sources, the work history, the cited measurements and the consented
+    vacancies; None when there is no such client."""
+    records, _, _ = read(driver, _EVIDENCE_SOURCES, database, key=key)
+    if not records:
+        return None
+    r = records[0]
+    return {"evidence": {e["competency"]: e for e in evidence_rows(r["profile"], competencies)},
+            "work_history": plain(r["work_history"]), "consents": set(r["consents"]),
+            "measurements": [plain(m) for m in r["measurements"]]}
 
 
 def measurement_view(props: dict) -> dict:

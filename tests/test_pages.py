@@ -216,6 +216,7 @@ def test_vacancies_page_shows_fit_range_coverage_and_requirement_statuses(api):
     assert r.status_code == 200, r.text
     assert re.search(r"\d+\s% \(\d+–\u2060\d+\s%\), \d+\s% gemeten", r.text)
     assert "voldoet" in r.text and "nog niet gemeten" in r.text and "Zelfstandig kok" in r.text
+    assert "<td>ABC-meting, 12-04-2024</td>" in r.text  # where each piece of evidence comes from
     assert audit_count(api, "K-1") == 1
     assert r.text.count('class="card vacancy"') == 2
     none = b.get("/klanten/K-3/vacatures").text  # not matchable: no suggestions, said in words

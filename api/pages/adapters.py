@@ -12,6 +12,7 @@ from typing import Any
 from api import client_repository, sensitive
 from api.access import sees_sensitive_on_pages
 from api.deps import Ctx
+from api.pages.views import STATUSES
 from api.services import advice
 from api.services import clients as client_service
 from api.services.lookup import search_concepts
@@ -19,7 +20,7 @@ from competency_atlas.instrument_profiles import load_profiles
 from competency_atlas.lookup_repository import concept_names
 
 MEASUREMENTS_SHOWN = 500  # enough to name the source of every piece of evidence
-NO_PROFILE = {"competencies": [], "work_history": [], "consents": []}
+NO_SOURCES = {"evidence": {}, "work_history": [], "consents": set(), "measurements": []}
 
 
 def short_name(full: str) -> str:
@@ -59,13 +60,11 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
     ranked = advice.client_vacancies(ctx, app_state, key, max_km, offset, limit, lang,
                                      only_hours=only_hours, only_education=only_education,
                                      hidden=hidden_from(ctx), pinned=pinned)
-    found = client_repository.client_profile(ctx.driver, ctx.database, key) or NO_PROFILE  # erased meanwhile
-    _, measurements = client_repository.measurements(ctx.driver, ctx.database, key, 0, MEASUREMENTS_SHOWN)
+    rows = ranked["items"] + ([ranked["pinned"]] if ranked["pinned"] else [])
+    named = {c["uri"] for r in rows for status in STATUSES for c in r.get(status, [])}
+    found = client_repository.evidence_sources(ctx.driver, ctx.database, key, named) or NO_SOURCES  # erased meanwhile
     return {"gate": ranked["gate"], "gate_measured": ranked["gate_measured"], "rows": ranked["items"],
-            "pinned": ranked["pinned"],
-            "total": ranked["total"],
-            "evidence": {c["uri"]: c for c in found["competencies"]}, "work_history": found["work_history"],
-            "consents": {c["vacancy_id"] for c in found["consents"]}, "measurements": measurements}
+            "pinned": ranked["pinned"], "total": ranked["total"], **found}
 
 
 def search_occupations(ctx: Ctx, cache: dict, q: str, lang: str, top: int = 10) -> list[dict]:

@@ -9,7 +9,6 @@ from api.decisions import AdviceKind, advice_ref
 from api.pages import views
 from api.pages.adapters import instrument_names
 
-STATUSES = ("met", "partly_met", "missing", "unknown")
 
 
 def source_info(measurements: list[dict], work_history: list[dict], lang: str) -> views.SourceInfo:
@@ -74,14 +73,14 @@ def requirement_rows(row: dict, evidence: dict[str, dict], info: views.SourceInf
     unknown ones up to api/services/matching.NAMED each) with their status and, where there is
     evidence, its source and date (essential first, then by label)."""
     out = []
-    for status in STATUSES:
+    for status in views.STATUSES:
         for c in row.get(status, []):
             e = evidence.get(c["uri"])
             out.append({"label": c["label"], "status": status,
                         "essential": c["essential"],
                         "evidence": "" if e is None or status == "unknown" else
                         "; ".join(dict.fromkeys(info.describe(s) for s in e.get("sources") or []))})
-    return sorted(out, key=lambda r: (not r["essential"], STATUSES.index(r["status"]), r["label"].lower()))
+    return sorted(out, key=lambda r: (not r["essential"], views.STATUSES.index(r["status"]), r["label"].lower()))
 
 
 def place(vacancy: dict) -> str | None:

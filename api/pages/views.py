@@ -16,6 +16,7 @@ from matcher.scoring import Circumstances
 # instrument profile, so it flows through the measurement ingest).
 OBSERVATION_INSTRUMENTS = frozenset({"coach_observation", "observation", "waarneming", "waarneming_coach"})
 INFERRED_PREFIXES = (WORK_HISTORY, CERTIFICATE)  # sources the profile builder writes for inferred evidence
+STATUSES = ("met", "partly_met", "missing", "unknown")  # a ranked row's requirements, in the order shown
 KIND_ORDER = ("measured", "observed", "inferred")  # one colour per bar: the strongest kind of evidence
 
 # Atlas competency kinds grouped into themes a client understands.

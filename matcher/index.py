@@ -449,23 +449,25 @@ class MatchIndex:
                         items: Sequence[Sequence[tuple[int, float, float]]], threshold: float) -> list[int]:
         """Per item, how many more `counted` targets reach `threshold` (their scores for the client:
         `scores`) with its competencies' evidence replaced: each item a list of (column, level,
-        confidence). A gap's unlocks (one competency an item), a what-if's vacancies within reach
-        (all its changes one item): one pass over the changed columns, not a rescore."""
+        confidence), a column in one item at most. A gap's unlocks (one competency an item), a
+        what-if's vacancies within reach (all its changes one item): no rescore."""
         cols, levels, confs = self.clients.evidence(client_row)
         changes = [change for item in items for change in item]
-        t = targets.by_competency
-        spans = [t.column(column) for column, _, _ in changes]
+        change_of = np.full(len(self.competencies), -1, dtype=np.int64)
+        change_of[[column for column, _, _ in changes]] = np.arange(len(changes))
+        if len(set(change_of[change_of >= 0].tolist())) != len(changes):
+            raise ValueError("a competency changed twice")
         held = [_held(cols, column) for column, _, _ in changes]
-        item_ptr = np.cumsum([0] + [len(item) for item in items], dtype=np.int64)
         as_f64 = lambda xs: np.array(xs, dtype=np.float64)  # noqa: E731
         counts = kernels.reached_changes(
-            item_ptr, np.array([s.start for s in spans], dtype=np.int64), np.array([s.stop for s in spans], dtype=np.int64),
+            np.repeat(np.arange(len(items), dtype=np.int64), [len(item) for item in items]), change_of,
             as_f64([self.prior[column] for column, _, _ in changes]),
             as_f64([levels[i] if i is not None else 0.0 for i in held]),
             as_f64([confs[i] if i is not None else 0.0 for i in held]),
             as_f64([level for _, level, _ in changes]), as_f64([conf for _, _, conf in changes]),
-            t.rows, t.a, t.b, kernels.CREDIT_TABLE, scores, counted, threshold)
-        return counts.tolist()
+            np.flatnonzero(counted), targets.indptr, targets.competency, targets.required, targets.share,
+            kernels.CREDIT_TABLE, scores, threshold)
+        return counts.tolist() + [0] * (len(items) - len(counts))  # items after the last change: none
 
     def sole_shortfalls(self, targets: Targets, key: str) -> tuple[dict[str, int], int]:
         """Per essential requirement of a target: how many matchable clients miss THAT one only

@@ -103,38 +103,41 @@ def score_spans(which, start, stop, base, req_cols, required, share, cols, level
 
 
 @njit(cache=True)
-def reached_changes(item_ptr, start, stop, prior, old_level, old_conf, new_level, new_conf, rows, required, share,
-                    table, scores, counted, threshold):
+def reached_changes(item_of, change_of, prior, old_level, old_conf, new_level, new_conf, counted, indptr,
+                    competency, required, share, table, scores, threshold):
     """Per item, how many more of the `counted` targets reach `threshold` when its competencies'
-    evidence changes (old -> new). Item i is changes item_ptr[i]..item_ptr[i + 1]; change j touches
-    its column's entries start[j]..stop[j] only, and no score is copied: a gap asks this for each of
-    its requirements at once, a what-if for all its changes as one item."""
-    n_items = item_ptr.shape[0] - 1
+    evidence changes (old -> new). Change j belongs to item item_of[j]; change_of[c] is the change
+    on competency column c (-1: none; a column is changed once at most). Walks the counted targets'
+    own requirements (a client's vacancies nearby: ~1,000 of them, ~100 requirements each), not
+    every target requiring a changed competency (~1 million entries for a gap's ~100), and copies
+    no score: a gap asks this for each of its requirements at once, a what-if for all its changes
+    as one item."""
+    n_items = item_of.max() + 1 if item_of.shape[0] else 0
     out = np.zeros(n_items, dtype=np.int64)
-    delta = np.zeros(scores.shape[0], dtype=np.float64)
-    seen = np.zeros(scores.shape[0], dtype=np.bool_)
-    touched = np.empty(scores.shape[0], dtype=np.int64)
-    for i in range(n_items):
+    delta = np.zeros(n_items, dtype=np.float64)
+    seen = np.zeros(n_items, dtype=np.bool_)
+    touched = np.empty(n_items, dtype=np.int64)
+    for k in range(counted.shape[0]):
+        v = counted[k]
         m = 0
-        for j in range(item_ptr[i], item_ptr[i + 1]):
-            for p in range(start[j], stop[j]):
-                v = rows[p]
-                if counted[v]:
-                    old = old_conf[j] * (_credit(old_level[j], required[p], table) - prior[j])
-                    new = new_conf[j] * (_credit(new_level[j], required[p], table) - prior[j])
-                    delta[v] += share[p] * (new - old)
-                    if not seen[v]:
-                        seen[v] = True
-                        touched[m] = v
-                        m += 1
-        n = 0
+        for p in range(indptr[v], indptr[v + 1]):
+            j = change_of[competency[p]]
+            if j < 0:
+                continue
+            old = old_conf[j] * (_credit(old_level[j], required[p], table) - prior[j])
+            new = new_conf[j] * (_credit(new_level[j], required[p], table) - prior[j])
+            i = item_of[j]
+            delta[i] += share[p] * (new - old)
+            if not seen[i]:
+                seen[i] = True
+                touched[m] = i
+                m += 1
         for t in range(m):
-            v = touched[t]
-            after = np.float32(scores[v] + delta[v])  # as a what-if's float32 scores
-            n += (after >= threshold) - (scores[v] >= threshold)
-            delta[v] = 0.0
-            seen[v] = False
-        out[i] = n
+            i = touched[t]
+            after = np.float32(scores[v] + delta[i])  # as a what-if's float32 scores
+            out[i] += (after >= threshold) - (scores[v] >= threshold)
+            delta[i] = 0.0
+            seen[i] = False
     return out
 
 

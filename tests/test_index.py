@@ -319,17 +319,24 @@ def test_what_changing_competencies_brings_within_reach_equals_a_full_rescore():
     base = idx.target_scores(idx.vacancies, row)
     counted = np.random.default_rng(3).random(len(base)) < 0.7
     n = len(idx.competencies)
-    # one competency an item (a gap), up and down (a change may lose some), held or not by this
-    # client; and several at once as one item (a what-if), where two changes meet in a vacancy
-    items = [[(column, level, confidence)] for column in range(n) for level, confidence in ((0.9, 0.7), (0.0, 1.0))]
-    items += [[(0, 1.0, 1.0), (1, 0.8, 0.9), (n - 1, 0.0, 1.0)], [(c, 1.0, 1.0) for c in range(0, n, 2)], []]
+    # asked together: one competency an item (a gap), up or down (a change may lose some), held or
+    # not by this client; and several at once as one item (a what-if), where they meet in a vacancy
+    asks = [[[(column, level, confidence)] for column in range(n)] for level, confidence in ((0.9, 0.7), (0.0, 1.0))]
+    asks += [[[(0, 1.0, 1.0), (1, 0.8, 0.9), (n - 1, 0.0, 1.0)], [], [(3, 1.0, 1.0)]],
+             [[(c, 1.0, 1.0) for c in range(0, n, 2)]]]
+    seen = []
     for threshold in np.quantile(base, [0.3, 0.6, 0.9]):
-        expected = []
-        for item in items:
-            full = idx.target_scores(idx.vacancies, row, {c: (level, conf) for c, level, conf in item})
-            expected.append(int((full[counted] >= threshold).sum() - (base[counted] >= threshold).sum()))
-        got = idx.reached_changes(idx.vacancies, base, counted, row, items, float(threshold))
-        assert got == expected and any(got) and any(x < 0 for x in got)
+        for items in asks:
+            expected = []
+            for item in items:
+                full = idx.target_scores(idx.vacancies, row, {c: (level, conf) for c, level, conf in item})
+                expected.append(int((full[counted] >= threshold).sum() - (base[counted] >= threshold).sum()))
+            got = idx.reached_changes(idx.vacancies, base, counted, row, items, float(threshold))
+            assert got == expected
+            seen += got
+    assert any(x > 0 for x in seen) and any(x < 0 for x in seen)
+    with pytest.raises(ValueError):  # one change per competency: which one would count?
+        idx.reached_changes(idx.vacancies, base, counted, row, [[(2, 1.0, 1.0)], [(2, 0.0, 1.0)]], 0.5)
 
 
 def test_a_held_scope_ranks_like_its_keys_and_takes_in_a_client_patched_in_later():

@@ -415,9 +415,11 @@ class MatchService:
         items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
         within = self.index.open_within(row, radius_km or self._own_radius(row))
         scores = self.index.ranked_scores(row)  # what a vacancy opens is judged by the fit its row shows
-        each = [self._raised(profile, [(g.requirement.competency, g.requirement.required_level)]) for g in items]
-        counts = self.index.reached_changes(self.index.vacancies, scores, within, row, each, GOOD_MATCH)
-        unlocks = {g.requirement.competency: n for g, n in zip(items, counts)}
+        # one change per competency (a target listing one twice: the last, as before)
+        wanted = {g.requirement.competency: g.requirement.required_level for g in items}
+        each = [self._raised(profile, [(c, level)]) for c, level in wanted.items()]
+        unlocks = dict(zip(wanted, self.index.reached_changes(self.index.vacancies, scores, within, row, each,
+                                                              GOOD_MATCH)))
         return with_unlocks(items, unlocks)
 
     def fit(self, client: str, target_kind: str, target: str, lang: str = "nl") -> tuple[MatchScore, Circumstances]:

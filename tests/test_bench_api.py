@@ -124,3 +124,33 @@ def test_cleanup_removes_the_bench_population_and_what_the_load_wrote_on_it(clea
     assert graph_state(clean_db, db)[1] > before  # running and saved indexes learn the population is gone
     after, keys = scope_keys(clean_db, db, "coach", "bench-coach-0", known=held)
     assert after != held and keys == []  # held caseloads learn that the population is gone too
+
+
+def test_a_run_puts_back_the_clients_it_wrote_to(clean_db, settings):
+    """An observation re-derives a bench client's profile from measurements the generated
+    population never had: unrestored, each run would leave thinner profiles for the next."""
+    from datetime import date
+
+    from api.bench_api import restore_clients, snapshot_clients
+    from matcher.freshness import graph_state
+
+    db = settings.neo4j_database
+    clean_db.execute_query("""
+        CREATE (:Client {key: 'bench-c0000001', gate: 'matchable', profile_competencies: ['k1', 'k2'],
+                         profile_levels: [0.4, 0.9], profile_as_of: [$day, $day],
+                         location: point({latitude: 52.1, longitude: 5.1})})
+        CREATE (:Client {key: 'bench-c0000002', gate: 'needs_support', profile_competencies: ['k3']})
+        CREATE (k:Client {key: 'K-1'})-[:HAS_MEASUREMENT]->(:Measurement {id: 'm-other', client_key: 'K-1'})""",
+                           day=date(2026, 1, 5), database_=db)
+    keys = ["bench-c0000001", "bench-c0000002"]
+    before = snapshot_clients(clean_db, db, keys)
+    clean_db.execute_query("""
+        MATCH (c:Client {key: 'bench-c0000001'})
+        SET c.profile_competencies = ['k9'], c.profile_levels = [1.0], c.gate_measured = true
+        CREATE (c)-[:HAS_MEASUREMENT]->(:Measurement {id: 'm-run', client_key: c.key})""", database_=db)
+    generation = graph_state(clean_db, db)[1]
+    restore_clients(clean_db, db, before)
+    assert snapshot_clients(clean_db, db, keys) == before  # every property as it was, none added
+    left = clean_db.execute_query("MATCH (m:Measurement) RETURN collect(m.id) AS ids", database_=db).records[0]
+    assert left["ids"] == ["m-other"]  # what the run measured is gone, nobody else's
+    assert graph_state(clean_db, db)[1] > generation  # running and saved indexes patch them back

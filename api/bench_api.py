@@ -342,8 +342,7 @@ RETURN c.key AS key, properties(c) AS props
 """
 Q_RESTORE = """
 UNWIND $rows AS row MATCH (c:Client {key: row.key})
-OPTIONAL MATCH (c)-[:HAS_MEASUREMENT]->(m:Measurement)
-DETACH DELETE m
+CALL (c) { MATCH (c)-[:HAS_MEASUREMENT]->(m:Measurement) DETACH DELETE m }
 SET c = row.props
 """
 Q_TOUCHED = "MATCH (m:Measurement) WHERE m.client_key STARTS WITH $p RETURN count(m) > 0 AS touched"

@@ -94,11 +94,16 @@ def require(kind: str):
     async def dependency(request: Request, who: Principal = Depends(principal)) -> Ctx:
         if not may_use(who, kind):
             raise forbidden(who.role.value)
-        db: Database = request.app.state.db
-        route = request.scope.get("route")
-        endpoint = f"{request.method} {getattr(route, 'path', request.url.path)}"
-        return Ctx(who, await driver_of(db), db.name, db.settings, endpoint)
+        return await ctx_for(request, who)
     return dependency
+
+
+async def ctx_for(request: Request, who: Principal) -> Ctx:
+    """The Ctx of a request by `who` (the JSON routes' and the pages'), named by its route template."""
+    db: Database = request.app.state.db
+    route = request.scope.get("route")
+    endpoint = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    return Ctx(who, await driver_of(db), db.name, db.settings, endpoint)
 
 
 Lang = Literal["nl", "en"]

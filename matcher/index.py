@@ -229,11 +229,11 @@ class PatchedEvidence:
     @classmethod
     def of(cls, patched: dict[int, tuple]) -> "PatchedEvidence":
         parts = list(patched.values())
-        ends = np.cumsum([len(p[0]) for p in parts], dtype=np.int64)
+        lengths = np.array([len(p[0]) for p in parts], dtype=np.int64)
+        ends = np.cumsum(lengths)
         joined = [np.concatenate([np.asarray(p[i], dtype=t) for p in parts]) if parts else np.zeros(0, dtype=t)
                   for i, t in ((0, np.int32), (1, np.float32), (2, np.float32))]
-        return cls(np.fromiter(patched, dtype=np.int64, count=len(parts)), ends - [len(p[0]) for p in parts],
-                   ends, *joined)
+        return cls(np.fromiter(patched, dtype=np.int64, count=len(parts)), ends - lengths, ends, *joined)
 
 
 class Targets:
@@ -310,7 +310,7 @@ class MatchIndex:
         base = float(targets.base[row])
         out = np.full(len(self.clients.keys), base, dtype=np.float32)
         req = (targets.competency[s], targets.required[s], targets.share[s])
-        patched = self.clients.patched_evidence()
+        p = self.clients.patched_evidence()
         if rows is not None and _scored_alone(rows, len(out)):
             e = self.clients.by_client
             kernels.score_spans(rows, e.indptr[rows], e.indptr[rows + 1], base, *req, e.rows, e.a, e.b, self.prior,
@@ -318,7 +318,7 @@ class MatchIndex:
         else:
             c = self.clients.by_competency
             kernels.score_clients(self.clients.blocks, c.rows, c.a, c.b, *req, self.prior, kernels.CREDIT_TABLE, out)
-        p = patched  # their rows in the matrices are stale
+        # the live-updated clients: their rows in the matrices are stale
         kernels.score_spans(p.rows, p.start, p.stop, base, *req, p.cols, p.levels, p.confs, self.prior,
                             kernels.CREDIT_TABLE, out)
         return out
@@ -451,23 +451,23 @@ class MatchIndex:
         `scores`) with its competencies' evidence replaced: each item a list of (column, level,
         confidence), a column in one item at most. A gap's unlocks (one competency an item), a
         what-if's vacancies within reach (all its changes one item): no rescore."""
-        cols, levels, confs = self.clients.evidence(client_row)
         changes = [change for item in items for change in item]
+        if len({column for column, _, _ in changes}) < len(changes):
+            raise ValueError("a competency changed twice")
         change_of = np.full(len(self.competencies), -1, dtype=np.int64)
         change_of[[column for column, _, _ in changes]] = np.arange(len(changes))
-        if len(set(change_of[change_of >= 0].tolist())) != len(changes):
-            raise ValueError("a competency changed twice")
+        cols, levels, confs = self.clients.evidence(client_row)
         held = [_held(cols, column) for column, _, _ in changes]
         as_f64 = lambda xs: np.array(xs, dtype=np.float64)  # noqa: E731
         counts = kernels.reached_changes(
-            np.repeat(np.arange(len(items), dtype=np.int64), [len(item) for item in items]), change_of,
+            len(items), np.repeat(np.arange(len(items), dtype=np.int64), [len(item) for item in items]), change_of,
             as_f64([self.prior[column] for column, _, _ in changes]),
             as_f64([levels[i] if i is not None else 0.0 for i in held]),
             as_f64([confs[i] if i is not None else 0.0 for i in held]),
             as_f64([level for _, level, _ in changes]), as_f64([conf for _, _, conf in changes]),
             np.flatnonzero(counted), targets.indptr, targets.competency, targets.required, targets.share,
             kernels.CREDIT_TABLE, scores, threshold)
-        return counts.tolist() + [0] * (len(items) - len(counts))  # items after the last change: none
+        return counts.tolist()
 
     def sole_shortfalls(self, targets: Targets, key: str) -> tuple[dict[str, int], int]:
         """Per essential requirement of a target: how many matchable clients miss THAT one only

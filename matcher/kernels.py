@@ -103,16 +103,15 @@ def score_spans(which, start, stop, base, req_cols, required, share, cols, level
 
 
 @njit(cache=True)
-def reached_changes(item_of, change_of, prior, old_level, old_conf, new_level, new_conf, counted, indptr,
+def reached_changes(n_items, item_of, change_of, prior, old_level, old_conf, new_level, new_conf, counted, indptr,
                     competency, required, share, table, scores, threshold):
     """Per item, how many more of the `counted` targets reach `threshold` when its competencies'
-    evidence changes (old -> new). Change j belongs to item item_of[j]; change_of[c] is the change
-    on competency column c (-1: none; a column is changed once at most). Walks the counted targets'
-    own requirements (a client's vacancies nearby: ~1,000 of them, ~100 requirements each), not
-    every target requiring a changed competency (~1 million entries for a gap's ~100), and copies
-    no score: a gap asks this for each of its requirements at once, a what-if for all its changes
-    as one item."""
-    n_items = item_of.max() + 1 if item_of.shape[0] else 0
+    evidence changes (old -> new). Change j belongs to item item_of[j] (of n_items); change_of[c]
+    is the change on competency column c (-1: none; a column is changed once at most). Walks the
+    counted targets' own requirements (a client's vacancies nearby: ~1,000 of them, ~100
+    requirements each), not every target requiring a changed competency (~1 million entries for a
+    gap's ~100), and copies no score: a gap asks this for each of its requirements at once, a
+    what-if for all its changes as one item."""
     out = np.zeros(n_items, dtype=np.int64)
     delta = np.zeros(n_items, dtype=np.float64)
     seen = np.zeros(n_items, dtype=np.bool_)

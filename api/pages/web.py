@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from api.access import Principal, Role, may_use
-from api.deps import Ctx, driver_of
+from api.deps import Ctx, ctx_for
 from api.pages import session, views
 from api.problems import ApiProblem
 from api.pages.i18n import reason_label, translator
@@ -77,13 +77,6 @@ def call(p: Page, adapter: Callable, *args):
         raise PageError(exc.status, key, p) from None
 
 
-async def _ctx(request: Request, who: Principal) -> Ctx:
-    db = request.app.state.db
-    route = request.scope.get("route")
-    return Ctx(who, await driver_of(db), db.name, db.settings,
-               f"{request.method} {getattr(route, 'path', request.url.path)}")
-
-
 def page(kind: str | None = None, roles: frozenset[Role] | None = None):
     """A dependency: the page's session and caller; with `kind`, the caller must be signed in
     (else to the sign-in page) and have a role allowed for that kind of endpoint (else 403).
@@ -98,7 +91,7 @@ def page(kind: str | None = None, roles: frozenset[Role] | None = None):
             raise SignInRequired(_return_to(request), p)
         if not may_use(who, kind) or (roles is not None and who.role not in roles):
             raise PageError(403, "forbidden_text", p)
-        p.ctx = await _ctx(request, who)
+        p.ctx = await ctx_for(request, who)
         return p
     return dependency
 

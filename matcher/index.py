@@ -502,21 +502,30 @@ class MatchIndex:
         return sole, int((evidence & eligible).sum())
 
     # ---- the numbers behind a score, for explanations --------------------------------------
-    def requirements_of(self, targets: Targets, key: str,
-                        labels: dict[str, tuple[str, str]] | None = None) -> list[Requirement]:
-        """The requirements as ranked, labelled from `labels` (uri -> (label, language))."""
-        s = targets.span(targets.row[key])
-        labels = labels or {}
-        out = []
-        for c, r, i, e in zip(targets.competency[s].tolist(), targets.required[s].tolist(),
-                              targets.importance[s].tolist(), targets.essential[s].tolist()):
-            uri = self.competencies[c]
-            label, lang = labels.get(uri, (uri, None))
-            out.append(Requirement(uri, label, r, importance=i, essential=bool(e), label_lang=lang))
-        return out
+    def columns_of(self, targets: Targets, key: str) -> np.ndarray:
+        """A mask over the competency columns: those the target asks for."""
+        mask = np.zeros(len(self.competencies), dtype=np.bool_)
+        mask[targets.competency[targets.span(targets.row[key])]] = True
+        return mask
 
-    def profile_of(self, client: str) -> dict[str, Evidence]:
+    def requirements_of(self, targets: Targets, key: str,
+                        labels: dict[str, tuple[str, str] | None] | None = None) -> list[Requirement]:
+        """The requirements as ranked, labelled from `labels` (uri -> (label, language); missing or
+        None: the uri stands in for its label)."""
+        s = targets.span(targets.row[key])
+        cols = targets.competency[s]
+        uris = [self.competencies[c] for c in cols.tolist()]
+        labels = labels or {}
+        return Requirement.columns(uris, [labels.get(u) or (u, None) for u in uris], targets.required[s],
+                                   targets.importance[s], targets.essential[s], self.prior[cols])
+
+    def profile_of(self, client: str, within: np.ndarray | None = None) -> dict[str, Evidence]:
+        """The client's evidence by competency; `within` (a mask over the columns): only there. A
+        candidate list explains 20 clients for one target, which asks ~100 of their ~90 each."""
         cols, levels, confs, inferred = self.clients.entries(self.clients.row[client])
+        if within is not None:
+            keep = within[cols]
+            cols, levels, confs, inferred = cols[keep], levels[keep], confs[keep], inferred[keep]
         return {self.competencies[c]: Evidence(l, k, "profile", None, f)
                 for c, l, k, f in zip(cols.tolist(), levels.tolist(), confs.tolist(), inferred.tolist())}
 

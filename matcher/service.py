@@ -298,11 +298,12 @@ class MatchService:
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
         uris = {r.competency for r in requirements}
         evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}
+        asked = self.index.columns_of(self.index.vacancies, vacancy)  # each client's evidence there only
         out = []
         for rank, key in enumerate(keys, start=first_rank):
             pair = self._circumstances(self.index.clients.row[key], idx, constraints.distance)
             out.append(Match(
-                rank, key, _explained(requirements, self.index.profile_of(key), pair),
+                rank, key, _explained(requirements, self.index.profile_of(key, asked), pair),
                 hours_short=pair.hours_short, education_short=pair.education_short, facts=facts.get(key, {}),
                 evidence=evidence.get(key, {}),
                 preference=preference(occupation, facts.get(key, {}).get("preferred_occupations", []))))
@@ -511,8 +512,7 @@ class MatchService:
         held = self._requirement_lists.get(slot)
         if held is not None and held[0] is targets:
             return held[1]
-        uris = [self.index.competencies[c] for c in targets.competency[targets.span(targets.row[key])]]
-        requirements = Requirements(self.index.requirements_of(targets, key, self.labels(uris, lang)))
+        requirements = Requirements(self.index.requirements_of(targets, key, self._all_known_labels(lang)))
         self._requirement_lists.put(slot, (targets, requirements))
         return requirements
 
@@ -539,12 +539,17 @@ class MatchService:
                 found[k] = f
         return {k: dict(f) for k, f in found.items()}  # copies: a caller may add to its rows
 
-    def labels(self, uris: list[str], lang: str) -> dict[str, tuple[str, str]]:
-        """Competency labels (atlas data, changed only by an atlas build): read once per language
-        and kept; a page of ranked rows costs at most one query, not one per row."""
+    def _all_known_labels(self, lang: str) -> dict[str, tuple[str, str] | None]:
+        """Every ranked competency's label in `lang` (None: it has none), read once per language."""
         known = self._labels.get(lang)
         if known is None:
             known = self._labels[lang] = self._all_labels(self.index, lang)
+        return known
+
+    def labels(self, uris: list[str], lang: str) -> dict[str, tuple[str, str]]:
+        """Competency labels (atlas data, changed only by an atlas build): read once per language
+        and kept; a page of ranked rows costs at most one query, not one per row."""
+        known = self._all_known_labels(lang)
         missing = [u for u in dict.fromkeys(uris) if u not in known]
         if missing:
             known.update(dict.fromkeys(missing))  # a competency without any label is not asked for again

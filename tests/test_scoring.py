@@ -157,6 +157,38 @@ def test_requirements_kept_for_a_target_score_each_client_by_its_own_evidence(re
         assert math.isclose(m.fit, sum(r.contribution for r in m.results), abs_tol=1e-12)
 
 
+OTHERS = [f"x{i}" for i in range(8)]  # competencies no requirement asks for
+
+
+@given(st.lists(requirement, min_size=1, max_size=6), profiles, st.dictionaries(st.sampled_from(OTHERS), evidence))
+def test_a_score_is_the_same_whichever_side_the_evidence_is_looked_up_from(reqs, profile, unasked):
+    """score_requirements walks the profile when it is the smaller side and the requirements
+    otherwise (and always when a target lists a competency twice): evidence nothing asks for
+    changes which side is walked, never the score; a twice-listed competency counts twice."""
+    small, large = score_requirements(reqs, profile), score_requirements(reqs, {**profile, **unasked})
+    assert small == large
+    for r, q in zip(small.results, reqs):
+        assert (r.evidence is None) == (q.competency not in profile)
+    assert sorted(small.heaviest) == list(range(len(reqs)))
+    named = [reqs[i] for i in small.heaviest]
+    assert named == sorted(reqs, key=lambda q: (not q.essential, -q.weight, q.label))
+
+
+@given(st.lists(st.tuples(st.sampled_from(NAMES), positive, st.floats(min_value=0.1, max_value=5), st.booleans()),
+                max_size=8))
+def test_requirements_built_from_index_columns_are_the_ones_built_one_by_one(rows):
+    import numpy as np
+    importance = np.array([i for *_, i, _ in rows], dtype=np.float32)  # as the index holds it
+    one_by_one = [Requirement(c, c.upper(), r, importance=i, essential=e, label_lang="nl")
+                  for (c, r, _, e), i in zip(rows, importance.tolist())]
+    columns = Requirement.columns([c for c, *_ in rows], [(c.upper(), "nl") for c, *_ in rows],
+                                  np.array([r for _, r, _, _ in rows], dtype=np.float64), importance,
+                                  np.array([e for *_, e in rows], dtype=np.bool_),
+                                  np.array([prior_of(c) for c, *_ in rows]))
+    assert columns == one_by_one and all(type(q) is Requirement for q in columns)
+    assert [(q.prior, q.weight) for q in columns] == [(q.prior, q.weight) for q in one_by_one]
+
+
 @given(profiles, st.sampled_from(NAMES), unit)
 def test_a_what_if_counts_like_a_fresh_test_and_never_lowers_what_is_known(profile, competency, level):
     after = hypothetical(profile, [(competency, level)])[competency]

@@ -33,12 +33,7 @@ class Target:
     occupation: str | None = None  # a vacancy's occupation
 
 
-STATUSES = tuple(Status)  # iterating the Enum itself was a third of a row's explanation
 NAMED = 10  # met and unknown requirements a ranked row names, each; the gap lists every one
-
-
-def _heaviest_first(q: Requirement) -> tuple:
-    return (not q.essential, -q.weight, q.label)
 
 
 def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
@@ -51,14 +46,20 @@ def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     many: naming them all on every ranked row made a page of 20 rows 150-300 KB, most of its
     serialising and sending time. `hidden` (an employer desk's sensitive competencies) is neither
     named nor counted."""
-    groups: dict[Status, list[Requirement]] = {s: [] for s in STATUSES}
-    for r in match.results:
-        if r.requirement.competency not in hidden:
-            groups[r.status].append(r.requirement)
-    met = sorted(groups[Status.MET], key=_heaviest_first)
-    unknown = sorted(groups[Status.UNKNOWN], key=_heaviest_first)
+    results = match.results
+    shown = [r for r in results if r.requirement.competency not in hidden] if hidden else results
+    lacking: dict[Status, list[Requirement]] = {Status.PARTLY_MET: [], Status.MISSING: []}
+    for r in shown:
+        if r.status in lacking:
+            lacking[r.status].append(r.requirement)
+    named: dict[Status, list[Requirement]] = {Status.MET: [], Status.UNKNOWN: []}
+    for i in match.heaviest:  # essential and heaviest first: the first NAMED of each are shown
+        r = results[i]
+        if r.status in named and (not hidden or r.requirement.competency not in hidden):
+            named[r.status].append(r.requirement)
+    met, unknown = named[Status.MET], named[Status.UNKNOWN]
     return {**fit_parts(match), "met": _refs(met[:NAMED]), "met_more": max(0, len(met) - NAMED),
-            "partly_met": _refs(groups[Status.PARTLY_MET]), "missing": _refs(groups[Status.MISSING]),
+            "partly_met": _refs(lacking[Status.PARTLY_MET]), "missing": _refs(lacking[Status.MISSING]),
             "unknown": _refs(unknown[:NAMED]), "unknown_more": max(0, len(unknown) - NAMED)}
 
 

@@ -12,23 +12,18 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from api.access import sensitive_competencies
-from competency_atlas.instrument_profiles import InstrumentProfile, load_profiles
-
-
-@lru_cache(maxsize=1)
-def _profiles() -> dict[str, InstrumentProfile]:
-    return load_profiles()
+from competency_atlas.instrument_profiles import InstrumentProfile, shipped_profiles
 
 
 @lru_cache(maxsize=1)
 def competencies() -> frozenset[str]:
     """Every competency a sensitive scale maps to (ABC stabiliteit -> psychological well-being)."""
-    return sensitive_competencies(_profiles().values())
+    return sensitive_competencies(shipped_profiles().values())
 
 
 @lru_cache(maxsize=2)
 def _gate_words(lang: str) -> dict[str, str]:
-    return {r.reason_en: (r.reason_en if lang == "en" else r.reason_nl) for p in _profiles().values() for r in p.gates}
+    return {r.reason_en: (r.reason_en if lang == "en" else r.reason_nl) for p in shipped_profiles().values() for r in p.gates}
 
 
 def gate_reasons(reasons: Iterable[str], lang: str) -> list[str]:
@@ -39,7 +34,7 @@ def gate_reasons(reasons: Iterable[str], lang: str) -> list[str]:
 
 def items(instrument: str | None, held: dict, lang: str) -> list[tuple[str, str]]:
     """(name, value) of one measurement's sensitive blocks, then its sensitive scales, in words."""
-    profile = _profiles().get(instrument or "")
+    profile = shipped_profiles().get(instrument or "")
     out = [(_block_name(profile, key, lang), _block_value(profile, key, value, lang))
            for key, value in sorted((held.get("blocks") or {}).items())]
     for key, score in sorted((held.get("scores") or {}).items()):

@@ -273,6 +273,13 @@ def load_profile(path: Path, known_competencies: set[str] | frozenset[str] | Non
     return profile
 
 
+@lru_cache(maxsize=1)
+def shipped_profiles() -> dict[str, InstrumentProfile]:
+    """The shipped profiles, parsed once per process (~0.2 s) and shared: the service reads them
+    on every client page and observation (names, sensitive scales, education levels). Read only."""
+    return load_profiles()
+
+
 def load_profiles(folder: Path | str | None = None,
                   known_competencies: set[str] | frozenset[str] | None = None) -> dict[str, InstrumentProfile]:
     """All profiles in `folder` (default: the shipped ones) by instrument id. With

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from competency_atlas.instrument_profiles import load_profiles
+from competency_atlas.instrument_profiles import shipped_profiles
 
 
 def traits_from_profiles(profiles) -> dict[str, str]:
@@ -21,4 +21,4 @@ def traits_from_profiles(profiles) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def competency_traits() -> dict[str, str]:
-    return traits_from_profiles(load_profiles())
+    return traits_from_profiles(shipped_profiles())

@@ -16,7 +16,7 @@ from api.pages.views import STATUSES
 from api.services import advice
 from api.services import clients as client_service
 from api.services.lookup import search_concepts
-from competency_atlas.instrument_profiles import load_profiles
+from competency_atlas.instrument_profiles import shipped_profiles
 from competency_atlas.lookup_repository import concept_names
 
 MEASUREMENTS_SHOWN = 500  # enough to name the source of every piece of evidence
@@ -32,7 +32,7 @@ def short_name(full: str) -> str:
 
 @lru_cache(maxsize=2)
 def instrument_names(lang: str) -> dict[str, str]:
-    return {i: short_name(p.name.en if lang == "en" else p.name.nl) for i, p in load_profiles().items()}
+    return {i: short_name(p.name.en if lang == "en" else p.name.nl) for i, p in shipped_profiles().items()}
 
 
 def client_page(ctx: Ctx, key: str, lang: str) -> dict:

@@ -15,7 +15,7 @@ from api.decisions import AdviceKind, advice_ref
 from api.deps import Ctx, read_visible, visible_client
 from api.problems import client_not_found
 from api.services.matching import catch_up
-from competency_atlas.instrument_profiles import load_profiles
+from competency_atlas.instrument_profiles import shipped_profiles
 from competency_atlas.lookup_repository import concept_names
 from ingest.measurement_repository import erase_client
 from ingest.measurement_validation import education_block
@@ -43,7 +43,7 @@ def availability(driver: Driver, database: str, attrs: dict, lang: str) -> dict:
 @lru_cache(maxsize=2)
 def _education_labels(lang: str) -> dict[str, str]:
     """WCM's education levels (the ones the product knows) by id, in `lang`."""
-    block = education_block(load_profiles())
+    block = education_block(shipped_profiles())
     return {v.id: (v.label_en if lang == "en" else v.label_nl) or v.id for v in (block.values if block else None) or []}
 
 

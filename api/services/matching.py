@@ -15,6 +15,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from api import match_repository as repo
 from api.warmup import plan_hot_reads
+from competency_atlas.instrument_profiles import shipped_profiles
 from matcher.presenters import fit_parts, gap_as_dict, penalised_parts, score_parts, what_if_as_dict
 from matcher.scoring import MatchScore, Requirement, Status
 from matcher.index import Scope
@@ -126,8 +127,10 @@ def matcher(app_state, driver: Driver, database: str) -> MatchService:
 
 
 def warm(app_state, driver: Driver, database: str) -> None:
-    """At start, beside the first requests: the hot reads planned by Neo4j (seconds; api/warmup.py),
-    then the index built (or mapped from disk). A shutdown that comes first ends it quietly."""
+    """At start, beside the first requests: the instrument profiles parsed (every client page
+    reads them), the hot reads planned by Neo4j (seconds; api/warmup.py), then the index built
+    (or mapped from disk). A shutdown that comes first ends it quietly."""
+    shipped_profiles()
     plan_hot_reads(driver, database)
     try:
         matcher(app_state, driver, database)

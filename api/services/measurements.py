@@ -18,7 +18,7 @@ from neo4j import Driver
 from api import client_repository
 from api.access import Principal, Role, may_see_client
 from api.services.matching import catch_up
-from competency_atlas.instrument_profiles import load_profiles
+from competency_atlas.instrument_profiles import shipped_profiles
 from ingest.measurement_ingest import ClientContext, client_context, ingest_records
 from ingest.measurement_readers import read_json_text
 from ingest.measurement_validation import education_block, validate
@@ -34,7 +34,7 @@ _EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN collect(m.id) AS id
 def _context(cache: dict, driver: Driver, database: str, settings: Settings) -> ClientContext:
     # the profiles first: a concurrent request that sees the context must find them too
     if "measurement_context" not in cache:
-        cache["instrument_profiles"] = load_profiles()
+        cache["instrument_profiles"] = shipped_profiles()
         cache["measurement_context"] = client_context(driver, database, settings.data_dir)
     return cache["measurement_context"]
 
@@ -111,7 +111,7 @@ def observation_item(client_key: str, scale: str, score: float, coach: str, obse
 @lru_cache(maxsize=2)
 def observation_scales(lang: str = "nl") -> list[tuple[str, str]]:
     """(scale id, label) of what a coach can record, in the page's language (read once)."""
-    profile = load_profiles()[OBSERVATION_INSTRUMENT]
+    profile = shipped_profiles()[OBSERVATION_INSTRUMENT]
     return [(s.id, s.label_nl if lang == "nl" else s.label_en) for s in profile.scales]
 
 

@@ -126,3 +126,27 @@ def test_a_time_shows_as_the_day_on_the_dutch_clock():
     assert views.day("2026-12-01T22:30:00+00:00") == "01-12-2026"  # 23:30 in Amsterdam: still the 1st
     assert views.day("2026-12-01") == "01-12-2026"  # a date (a measurement's) is the day as given
     assert views.day("") == "" and views.day(None) == ""
+
+
+def test_templates_read_a_dicts_keys_first_and_everything_else_as_jinja_does():
+    """The page environment looks `row.label` up as a key before an attribute (the views hand
+    the templates dicts); what has no such key reads as Jinja reads it."""
+    import jinja2
+
+    from api.pages.web import PageEnvironment
+
+    source = "{{ row.label }}|{{ row.items | length }}|{{ row.get('x', 'none') }}|{{ obj.real }}|{{ row.absent }}"
+    shadowing = {"label": "Heftruck", "items": [1, 2, 3]}  # a key named like a dict method wins
+    assert PageEnvironment().from_string(source).render(row=shadowing, obj=2) == "Heftruck|3|none|2|"
+    plain = {"label": "Kok"}  # no such key: the method, as in Jinja's own order
+    ours, theirs = PageEnvironment(), jinja2.Environment()
+    assert ours.from_string("{{ row.label }}|{{ row.items() | list }}").render(row=plain) == \
+        theirs.from_string("{{ row.label }}|{{ row.items() | list }}").render(row=plain)
+    # an undefined stays undefined (Jinja renders it empty; strict undefined would still raise)
+    strict = PageEnvironment(undefined=jinja2.StrictUndefined)
+    try:
+        strict.from_string("{{ row.absent }}").render(row=plain)
+    except jinja2.UndefinedError:
+        pass
+    else:
+        raise AssertionError("a missing key must stay undefined")

@@ -40,7 +40,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from functools import lru_cache
-from operator import itemgetter
+from itertools import repeat
+from operator import itemgetter, neg, not_
 from math import erf, sqrt
 from statistics import NormalDist
 from typing import NamedTuple
@@ -191,9 +192,10 @@ class Requirement(_RequirementFields):
         """A target's requirements from the index's columns (`priors`: each competency's
         `prior_of`), the weights worked out for all at once: a third of the time of one by one."""
         weights = requirement_weight(importance, essential).astype(float).tolist()
-        return [tuple.__new__(cls, (c, label, r, i, e, lang, p, w)) for c, (label, lang), r, i, e, p, w in zip(
-            competencies, labels, required.tolist(), importance.tolist(), essential.astype(bool).tolist(),
-            priors.tolist(), weights)]
+        names, languages = zip(*labels) if labels else ((), ())
+        fields = zip(competencies, names, required.tolist(), importance.tolist(), essential.astype(bool).tolist(),
+                     languages, priors.tolist(), weights)
+        return list(map(tuple.__new__, repeat(cls), fields))  # made in C: no Python call per requirement
 
     def __getnewargs__(self) -> tuple:  # pickled and copied through __new__: the given six only
         return tuple(self[:6])
@@ -273,20 +275,24 @@ class Requirements(tuple):
     heaviest: tuple[int, ...]  # the indices in the order a row names them (MatchScore.heaviest)
 
     def __new__(cls, requirements: Iterable[Requirement] = ()):
+        # Built for every target a page meets that is not kept (~40 % of them): the loops run in C
+        # (map, zip, itemgetter), ~100 requirements each.
         self = super().__new__(cls, requirements)
-        self.total = total = sum(r.weight for r in self)
-        make = tuple.__new__  # a named tuple made directly: its own __new__ is Python
-        self.unknown = tuple(make(RequirementResult, (r, None, Status.UNKNOWN, 0.0, r.weight / total * r.prior))
-                             for r in self) if total > 0 else ()
-        where = {r.competency: i for i, r in enumerate(self)}
-        self.where = where if len(where) == len(self) else None
+        weights, n = list(map(_WEIGHT, self)), len(self)
+        self.total = total = sum(weights)
+        shares = [w / total * p for w, p in zip(weights, map(_PRIOR, self))] if total > 0 else []
+        self.unknown = tuple(map(tuple.__new__, repeat(RequirementResult),
+                                 zip(self, repeat(None), repeat(Status.UNKNOWN), repeat(0.0), shares)))
+        where = dict(zip(map(_COMPETENCY, self), range(n)))
+        self.where = where if len(where) == n else None
         # essential first, the heaviest first, then by label (ties: as listed)
-        self.heaviest = tuple(i for *_, i in sorted((not r.essential, -r.weight, r.label, i)
-                                                    for i, r in enumerate(self)))
+        order = sorted(zip(map(not_, map(_ESSENTIAL, self)), map(neg, weights), map(_LABEL, self), range(n)))
+        self.heaviest = tuple(map(_LAST, order))
         return self
 
 
-_CONTRIBUTION = itemgetter(4)  # RequirementResult.contribution
+_COMPETENCY, _LABEL, _ESSENTIAL, _PRIOR, _WEIGHT = (itemgetter(i) for i in (0, 1, 4, 6, 7))  # Requirement's
+_CONTRIBUTION, _LAST = itemgetter(4), itemgetter(-1)  # RequirementResult.contribution; a sort key's index
 
 
 def score_requirements(requirements: Sequence[Requirement], profile: dict[str, Evidence]) -> MatchScore:

@@ -324,3 +324,28 @@ def test_the_app_closes_the_driver_only_after_its_warm_up_build(clean_db, settin
     with TestClient(app):
         assert reading.wait(10)  # the warm-up build is reading the graph as the app stops
     assert events == ["built", "closed"]
+
+
+def test_a_patched_row_is_the_row_a_full_build_reads_and_skips_what_the_atlas_lacks(clean_db, settings):
+    """A live patch reads a few clients with their competencies as URIs (mapped in Python), the full
+    build with the column map sent to Neo4j: the two must give the same row, and a competency the
+    compiled atlas does not have is no evidence in either."""
+    from matcher.index_repository import client_patches, load_index
+
+    load_slice(clean_db, settings.neo4j_database)
+    clean_db.execute_query(
+        "MATCH (c:Client {key: 'C-0002'}) SET c.profile_competencies = c.profile_competencies + 'slice:gone', "
+        "c.profile_levels = c.profile_levels + 0.9, c.profile_confidences = c.profile_confidences + 0.9, "
+        "c.profile_inferred = c.profile_inferred + false, c.profile_traits = c.profile_traits + 'trainable', "
+        "c.profile_as_of = c.profile_as_of + date('2026-01-01')",
+        database_=settings.neo4j_database)
+    index = load_index(clean_db, settings.neo4j_database)
+    assert "slice:gone" not in index.column
+    keys = sorted(index.clients.row)
+    patches, gone = client_patches(clean_db, settings.neo4j_database, index, keys + ["C-none"])
+    assert gone == ["C-none"] and sorted(p.key for p in patches) == keys
+    for p in patches:
+        cols, levels, confs, inferred = index.clients.entries(index.clients.row[p.key])
+        assert p.columns.tolist() == cols.tolist() and p.levels.tolist() == levels.tolist()
+        assert p.confidences.tolist() == confs.tolist() and p.inferred.tolist() == inferred.tolist()
+    assert len(next(p for p in patches if p.key == "C-0002").columns) > 0

@@ -121,6 +121,7 @@ class MatchService:
         self._patch_lock = threading.Lock()  # one patcher at a time; readers never wait for it
         self.counters = {"rebuilds": 0, "loads": 0, "patches": 0, "patched_clients": 0}
         self._labels: dict[str, dict[str, tuple[str, str]]] = {}  # lang -> uri -> (label, language)
+        self._kinds: dict[str, str | None] = {}  # uri -> atlas kind, as read so far; emptied by a rebuild
         # (targets, key, lang) -> labelled requirements: they change only with a rebuild
         self._requirement_lists: LruMap[tuple[Targets, Requirements]] = LruMap(REQUIREMENT_LISTS_KEPT)
         self._facts_kept: LruMap[dict] = LruMap(FACTS_KEPT)  # (kind, key, lang) -> facts; emptied by a rebuild
@@ -216,6 +217,7 @@ class MatchService:
         with self._patch_lock:
             self._index, self._generation, self._graph_id = index, generation, graph_id
             self._labels = self._preloaded_labels(index)  # a rebuild may follow an atlas build
+            self._kinds = {}
             self._requirement_lists = LruMap(REQUIREMENT_LISTS_KEPT)
             self._facts_kept = LruMap(FACTS_KEPT)
         _settle_heap()
@@ -555,6 +557,17 @@ class MatchService:
             known.update(dict.fromkeys(missing))  # a competency without any label is not asked for again
             known.update(repository.competency_labels(self.driver, self.database, missing, lang))
         return {u: known[u] for u in uris if known.get(u) is not None}
+
+    def competency_kinds(self, uris: Sequence[str]) -> dict[str, str | None]:
+        """Each competency's atlas kind (the client page's themes): atlas data, read the first time
+        a competency is asked for and kept until a rebuild (a client page read ~90 of them, 3–4 ms
+        of the service's CPU and ~3 ms of Neo4j's, every time)."""
+        known = self._kinds
+        missing = [u for u in dict.fromkeys(uris) if u not in known]
+        if missing:
+            found = repository.competency_kinds(self.driver, self.database, missing)
+            known.update({u: found.get(u) for u in missing})  # one not in the atlas is not asked for again
+        return {u: known[u] for u in uris if u in known}
 
     def _preloaded_labels(self, index: MatchIndex) -> dict:
         """Dutch labels read ahead; if that read fails the index still serves, reading them later."""

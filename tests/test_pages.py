@@ -158,6 +158,28 @@ def test_client_page_shows_evidence_kind_source_date_and_what_is_not_measured(ap
     assert '<html lang="en">' in b.get("/klanten").text  # the choice is kept in the session
 
 
+def test_client_page_themes_are_the_same_before_and_after_the_index_keeps_the_kinds(api, monkeypatch):
+    """Before the match service has an index the page reads the competencies' kinds itself; after,
+    the service keeps them: the same themes, and a second page reads no kinds at all."""
+    import matcher.repository as repository
+    from api.services import matching
+
+    api.driver.execute_query("MATCH (k:Competency) WHERE k.uri IN $uris SET k.kind = 'knowledge'", uris=SKILLS,
+                             database_=api.db)
+    b = signed_in(api, "coach")
+    api.app.state.__dict__.pop("matcher", None)
+    before = b.get("/klanten/K-1").text
+    matching.matcher(api.app.state, api.driver, api.db)  # the index is up
+    reads = []
+    real = repository.competency_kinds
+    monkeypatch.setattr(repository, "competency_kinds", lambda *a: reads.append(a[2]) or real(*a))
+    after, again = b.get("/klanten/K-1").text, b.get("/klanten/K-1").text
+    themes = lambda html: re.findall(r'<text class="theme"[^>]*>([^<]+)</text>', html)  # noqa: E731
+    assert "Kennis" in themes(before)  # the kinds were read
+    assert themes(after) == themes(before) == themes(again)
+    assert len(reads) == 1 and set(SKILLS) & set(reads[0])  # read once, then kept
+
+
 def test_client_page_names_wishes_and_education_in_words_as_the_report_does(api):
     api.driver.execute_query("MATCH (c:Client {key: 'K-1'}) SET c.preferred_occupations = [$occ], "
                              "c.education_level = 'vmbo', c.hours_available = 20.0", occ=OCC, database_=api.db)

@@ -35,14 +35,22 @@ def instrument_names(lang: str) -> dict[str, str]:
     return {i: short_name(p.name.en if lang == "en" else p.name.nl) for i, p in shipped_profiles().items()}
 
 
-def client_page(ctx: Ctx, key: str, lang: str) -> dict:
+def client_page(ctx: Ctx, app_state: Any, key: str, lang: str) -> dict:
     """Profile and measurements (both reads audited by the service), with each competency's atlas
     kind for the themes and the availability in words."""
     profile, measurements = client_service.read_profile_and_measurements(ctx, key, MEASUREMENTS_SHOWN)
-    kinds = concept_names(ctx.driver, ctx.database, [c["uri"] for c in profile["competencies"]])
     return {"profile": profile, "measurements": measurements,
-            "kinds": {uri: n.kind for uri, n in kinds.items()},
+            "kinds": _kinds(ctx, app_state, [c["uri"] for c in profile["competencies"]]),
             "availability": client_service.availability(ctx.driver, ctx.database, profile["attributes"], lang)}
+
+
+def _kinds(ctx: Ctx, app_state: Any, uris: list[str]) -> dict[str, str | None]:
+    """The competencies' atlas kinds: kept by the match service once its index is up (a page
+    never waits for an index to be built), read here before that."""
+    service = getattr(app_state, "matcher", None)
+    if service is not None and service.status()["built"]:
+        return service.competency_kinds(uris)
+    return {uri: n.kind for uri, n in concept_names(ctx.driver, ctx.database, uris).items()}
 
 
 def hidden_from(ctx: Ctx) -> frozenset[str]:

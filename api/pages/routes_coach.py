@@ -49,7 +49,7 @@ def caseload(q: str = Query("", max_length=200), offset: int = Query(0, ge=0, le
 def client(key: str = KEY, waarneming: str | None = Query(None, max_length=20), gevoelig: bool = False,
            fout: str | None = Query(None, max_length=20), p: Page = Depends(page("client_read"))):
     """The client page; `gevoelig=1` (coaches only) adds the psychological blocks, on request."""
-    data = call(p, adapters.client_page, p.ctx, key, p.lang)
+    data = call(p, adapters.client_page, p.ctx, p.request.app.state, key, p.lang)
     coach = p.principal.role is Role.COACH
     return render(p, "client.html", c=client_view(data, p.lang, coach, coach and gevoelig), key=key, fout=fout, may_decide=coach,
                   reasons=override_reasons(p.lang), observed=waarneming, may_observe=coach,

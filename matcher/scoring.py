@@ -286,12 +286,13 @@ class Requirements(tuple):
         where = dict(zip(map(_COMPETENCY, self), range(n)))
         self.where = where if len(where) == n else None
         # essential first, the heaviest first, then by label (ties: as listed)
-        order = sorted(zip(map(not_, map(_ESSENTIAL, self)), map(neg, weights), map(_LABEL, self), range(n)))
+        labels = [r.label or "" for r in self]  # a requirement without a label sorts first among its equals
+        order = sorted(zip(map(not_, map(_ESSENTIAL, self)), map(neg, weights), labels, range(n)))
         self.heaviest = tuple(map(_LAST, order))
         return self
 
 
-_COMPETENCY, _LABEL, _ESSENTIAL, _PRIOR, _WEIGHT = (itemgetter(i) for i in (0, 1, 4, 6, 7))  # Requirement's
+_COMPETENCY, _ESSENTIAL, _PRIOR, _WEIGHT = (itemgetter(i) for i in (0, 4, 6, 7))  # Requirement's
 _CONTRIBUTION, _LAST = itemgetter(4), itemgetter(-1)  # RequirementResult.contribution; a sort key's index
 
 

@@ -300,12 +300,13 @@ class MatchService:
         requirements = self._requirements(self.index.vacancies, vacancy, lang)
         uris = {r.competency for r in requirements}
         evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}
-        asked = self.index.columns_of(self.index.vacancies, vacancy)  # each client's evidence there only
+        index = self.index  # one index for the mask and the rows it masks (a rebuild may renumber columns)
+        asked = index.columns_of(index.vacancies, vacancy)  # each client's evidence there only
         out = []
         for rank, key in enumerate(keys, start=first_rank):
             pair = self._circumstances(self.index.clients.row[key], idx, constraints.distance)
             out.append(Match(
-                rank, key, _explained(requirements, self.index.profile_of(key, asked), pair),
+                rank, key, _explained(requirements, index.profile_of(key, asked), pair),
                 hours_short=pair.hours_short, education_short=pair.education_short, facts=facts.get(key, {}),
                 evidence=evidence.get(key, {}),
                 preference=preference(occupation, facts.get(key, {}).get("preferred_occupations", []))))
@@ -543,9 +544,10 @@ class MatchService:
 
     def _all_known_labels(self, lang: str) -> dict[str, tuple[str, str] | None]:
         """Every ranked competency's label in `lang` (None: it has none), read once per language."""
-        known = self._labels.get(lang)
+        kept = self._labels  # a rebuild meanwhile replaces the dict: this read does not land in the new one
+        known = kept.get(lang)
         if known is None:
-            known = self._labels[lang] = self._all_labels(self.index, lang)
+            known = kept[lang] = self._all_labels(self.index, lang)
         return known
 
     def labels(self, uris: list[str], lang: str) -> dict[str, tuple[str, str]]:

@@ -135,8 +135,9 @@ def test_templates_read_a_dicts_keys_first_and_everything_else_as_jinja_does():
 
     from api.pages.web import PageEnvironment
 
-    source = "{{ row.label }}|{{ row.items | length }}|{{ row.get('x', 'none') }}|{{ obj.real }}|{{ row.absent }}"
-    shadowing = {"label": "Heftruck", "items": [1, 2, 3]}  # a key named like a dict method wins
+    source = "{{ row.label }}|{{ row.items() | list | length }}|{{ row.get('x', 'none') }}|{{ obj.real }}|{{ row.absent }}"
+    # a key named like a dict method (a posted form field `get`) does not hide the method
+    shadowing = {"label": "Heftruck", "items": [1, 2, 3], "get": "x"}
     assert PageEnvironment().from_string(source).render(row=shadowing, obj=2) == "Heftruck|3|none|2|"
     plain = {"label": "Kok"}  # no such key: the method, as in Jinja's own order
     ours, theirs = PageEnvironment(), jinja2.Environment()

@@ -167,6 +167,22 @@ def test_a_score_is_the_same_whichever_side_the_evidence_is_looked_up_from(reqs,
     changes which side is walked, never the score; a twice-listed competency counts twice."""
     small, large = score_requirements(reqs, profile), score_requirements(reqs, {**profile, **unasked})
     assert small == large
+    # against a plain pass over every requirement, summed in the same order
+    total = sum(q.weight for q in reqs)
+    results, low, proven = [], 0.0, 0.0
+    for q in reqs:
+        e = profile.get(q.competency)
+        if e is None:
+            results.append((Status.UNKNOWN, q.weight / total * q.prior))
+            continue
+        c, share = credit(e.level, q.required_level), q.weight / total
+        status = Status.MET if e.level >= q.required_level else \
+            Status.PARTLY_MET if e.level >= q.required_level - partly_margin(q.prior) else Status.MISSING
+        results.append((status, share * (e.confidence * c + (1 - e.confidence) * q.prior)))
+        low, proven = low + share * e.confidence * c, proven + share * e.confidence
+    assert [(r.status, r.contribution) for r in small.results] == results
+    assert small.fit == sum(c for _, c in results) and small.fit_low == low
+    assert small.fit_high == min(1.0, low + 1.0 - proven)
     for r, q in zip(small.results, reqs):
         assert (r.evidence is None) == (q.competency not in profile)
     assert sorted(small.heaviest) == list(range(len(reqs)))

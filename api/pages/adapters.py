@@ -48,7 +48,7 @@ def _kinds(ctx: Ctx, app_state: Any, uris: list[str]) -> dict[str, str | None]:
     """The competencies' atlas kinds: kept by the match service once its index is up (a page
     never waits for an index to be built), read here before that."""
     service = getattr(app_state, "matcher", None)
-    if service is not None and service.status()["built"]:
+    if service is not None and service.driver is ctx.driver and service.status()["built"]:
         return service.competency_kinds(uris)
     return {uri: n.kind for uri, n in concept_names(ctx.driver, ctx.database, uris).items()}
 

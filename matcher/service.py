@@ -304,7 +304,7 @@ class MatchService:
         asked = index.columns_of(index.vacancies, vacancy)  # each client's evidence there only
         out = []
         for rank, key in enumerate(keys, start=first_rank):
-            pair = self._circumstances(self.index.clients.row[key], idx, constraints.distance)
+            pair = self._circumstances(index.clients.row[key], idx, constraints.distance)
             out.append(Match(
                 rank, key, _explained(requirements, index.profile_of(key, asked), pair),
                 hours_short=pair.hours_short, education_short=pair.education_short, facts=facts.get(key, {}),
@@ -554,10 +554,8 @@ class MatchService:
         """Competency labels (atlas data, changed only by an atlas build): read once per language
         and kept; a page of ranked rows costs at most one query, not one per row."""
         known = self._all_known_labels(lang)
-        missing = [u for u in dict.fromkeys(uris) if u not in known]
-        if missing:
-            known.update(dict.fromkeys(missing))  # a competency without any label is not asked for again
-            known.update(repository.competency_labels(self.driver, self.database, missing, lang))
+        _read_missing(known, uris, lambda missing: repository.competency_labels(self.driver, self.database,
+                                                                                missing, lang))
         return {u: known[u] for u in uris if known.get(u) is not None}
 
     def competency_kinds(self, uris: Sequence[str]) -> dict[str, str | None]:
@@ -565,10 +563,7 @@ class MatchService:
         a competency is asked for and kept until a rebuild (a client page read ~90 of them, 3–4 ms
         of the service's CPU and ~3 ms of Neo4j's, every time)."""
         known = self._kinds
-        missing = [u for u in dict.fromkeys(uris) if u not in known]
-        if missing:
-            found = repository.competency_kinds(self.driver, self.database, missing)
-            known.update({u: found.get(u) for u in missing})  # one not in the atlas is not asked for again
+        _read_missing(known, uris, lambda missing: repository.competency_kinds(self.driver, self.database, missing))
         return {u: known[u] for u in uris if u in known}
 
     def _preloaded_labels(self, index: MatchIndex) -> dict:
@@ -591,6 +586,15 @@ class MatchService:
         if not self.ensure(what, key):
             raise NotFound(f"{what} {key!r} not found")
         return self._side(what).row[key]
+
+
+def _read_missing(known: dict, uris: Sequence[str], read) -> None:
+    """Atlas data kept per index: what `known` lacks of `uris` read in one query and kept, None
+    for what the atlas does not have (not asked for again)."""
+    missing = [u for u in dict.fromkeys(uris) if u not in known]
+    if missing:
+        found = read(missing)
+        known.update({u: found.get(u) for u in missing})
 
 
 def _explained(requirements, profile: dict[str, Evidence], pair: Circumstances) -> Explained:

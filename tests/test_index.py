@@ -23,7 +23,8 @@ def build(seed: int, n_clients=300, n_vac=40, n_comp=30, gated=0.1, **kw) -> Mat
                                     rng.uniform(0.2, 1, len(cl)).astype(np.float32)),
                       rng.random(n_clients) < gated,
                       unit_vectors(rng.uniform(51.5, 53, n_clients), rng.uniform(4, 7, n_clients)), n_comp,
-                      hours=kw.get("client_hours"), education=kw.get("client_edu"), radius=kw.get("client_radius"))
+                      hours=kw.get("client_hours"), education=kw.get("client_edu"), radius=kw.get("client_radius"),
+                      spare=kw.get("spare", 0))
     vmask = rng.random((n_vac, n_comp)) < 0.3
     vr, vc = np.nonzero(vmask)
     entries = RequirementEntries(vr, vc, rng.uniform(0, 1, len(vr)).astype(np.float32),
@@ -247,19 +248,52 @@ def test_ranks_are_the_count_above_and_follow_every_live_change():
     assert idx.ranks(targets, t, above, [0.0]) is None  # erased: no rank
 
 
-def test_a_what_ifs_sliders_on_one_target_score_all_clients_once_until_a_client_changes(monkeypatch):
+def test_a_what_ifs_sliders_on_one_target_score_all_clients_once_and_then_only_who_changed(monkeypatch):
     idx = build(9)
+    row = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r])
+    scores = [_candidate_score(idx, 1, r, float(s)) for r, s in enumerate(idx.client_scores(idx.vacancies, 1))]
+    above = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r] and scores[r] > scores[row])
     calls = []
     score = idx.client_scores
     monkeypatch.setattr(idx, "client_scores", lambda *a, **k: calls.append(a[1]) or score(*a, **k))
-    row = next(r for r in range(len(idx.clients.keys)) if not idx.clients.excluded[r])
     for gain in (0.0, 0.1, 0.2):  # three moves of a slider
         idx.ranks(idx.vacancies, 1, row, [gain])
     idx.ranks(idx.occupations, 1, row, [0.1])  # another target: its own scores
     assert calls == [1, 1]
-    idx.clients.remove(idx.clients.keys[(row + 1) % 300])
-    idx.ranks(idx.vacancies, 1, row, [0.1])
-    assert len(calls) == 3  # a client changed: scored again
+    before = idx.ranks(idx.vacancies, 1, row, [0.0])[0]
+    idx.clients.remove(idx.clients.keys[above])
+    assert idx.ranks(idx.vacancies, 1, row, [0.0]) == [before - 1]  # the erased client no longer counts
+    assert calls == [1, 1]  # a client changed: only that client scored again
+
+
+def _afresh(idx: MatchIndex, targets: Targets, t: int) -> tuple[np.ndarray, np.ndarray]:
+    idx._fields = type(idx._fields)(8)  # nothing kept: every client scored
+    return idx._field(targets, t)
+
+
+@hsettings(max_examples=15, deadline=None)
+@given(st.integers(0, 10_000))
+def test_kept_scores_brought_up_to_date_equal_the_scores_made_afresh(seed):
+    rng = np.random.default_rng(seed)
+    idx = build(seed, gated=0.2, spare=5, client_hours=rng.choice([16.0, 40.0, np.nan], 300),
+                vac_hours=np.full(40, 32.0), client_radius=rng.choice([5.0, 40.0, np.nan], 300))
+    n = len(idx.competencies)
+    fields = [(idx.vacancies, 2), (idx.occupations, 2), (idx.vacancies, 7)]
+    for step in range(4):
+        kept = {(id(ts), t): idx._field(ts, t) for ts, t in fields}
+        for key in [*rng.choice(idx.clients.keys[:300], 3), f"new{step}"]:  # known clients and a new one
+            cols = np.sort(rng.choice(n, rng.integers(0, n), replace=False)).astype(np.int32)
+            idx.clients.patch(ClientPatch(str(key), cols, rng.random(len(cols), dtype=np.float32),
+                                          rng.random(len(cols), dtype=np.float32), bool(rng.random() < 0.3),
+                                          unit_vectors(rng.uniform(51.5, 53, 1), rng.uniform(4, 7, 1))[0],
+                                          float(rng.choice([8.0, 36.0])), math.nan, float(rng.choice([10.0, np.nan]))))
+        idx.clients.remove(str(rng.choice(list(idx.clients.row))))
+        updated = {(id(ts), t): idx._field(ts, t) for ts, t in fields}
+        for ts, t in fields:
+            scores, matchable = updated[(id(ts), t)]
+            assert scores is not kept[(id(ts), t)][0]  # brought up to date, not left stale
+            fresh, fresh_matchable = _afresh(idx, ts, t)
+            assert np.array_equal(scores, fresh) and np.array_equal(matchable, fresh_matchable)
 
 
 def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):

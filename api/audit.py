@@ -27,7 +27,7 @@ from neo4j import Driver
 
 from api import request_context
 from api.access import Principal
-from graph_schema.db import read
+from graph_schema.db import read, write_once
 
 _RECORD = """
 UNWIND $rows AS r
@@ -170,14 +170,14 @@ def _by_database(batch: list[tuple]) -> dict[tuple, list[tuple[list[dict], Futur
 def record_nothing(driver: Driver, database: str) -> None:
     """The audit write with no rows (nothing is written): Neo4j plans it at start, not in the first
     audited read after a restart (api/warmup.py)."""
-    driver.execute_query(_RECORD, rows=[], database_=database)
+    write_once(driver, _RECORD, database, rows=[])
 
 
 def _commit(driver: Driver, database: str, items: list[tuple[list[dict], Future]]) -> None:
     """One transaction for the batch; if it fails, each caller's rows alone, so that one caller's
     failure is not every concurrent caller's."""
     try:
-        driver.execute_query(_RECORD, rows=[r for rows, _ in items for r in rows], database_=database)
+        write_once(driver, _RECORD, database, rows=[r for rows, _ in items for r in rows])
     except Exception as exc:  # noqa: BLE001  handed to the caller(s)
         if len(items) == 1:
             items[0][1].set_exception(exc)

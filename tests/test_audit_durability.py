@@ -81,14 +81,34 @@ class _SlowFirstWrite:
     def __init__(self, driver, refuse: str | None = None):
         self.driver, self.refuse, self.batches, self.first = driver, refuse, [], threading.Event()
 
-    def execute_query(self, query, rows, **kwargs):
+    def __getattr__(self, name):  # the bookmark manager, anything else the writer asks for
+        return getattr(self.driver, name)
+
+    def session(self, **config):
+        return _SlowSession(self, self.driver.session(**config))
+
+    def before_write(self, rows: list[dict]) -> None:
         self.batches.append(len(rows))
         if len(self.batches) == 1:
             self.first.set()
             time.sleep(0.3)
         if any(r["client_key"] == self.refuse for r in rows):
             raise RuntimeError("audit write refused")
-        return self.driver.execute_query(query, rows=rows, **kwargs)
+
+
+class _SlowSession:
+    def __init__(self, owner: _SlowFirstWrite, session):
+        self.owner, self.session = owner, session
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.session.close()
+
+    def run(self, query, parameters):
+        self.owner.before_write(parameters["rows"])
+        return self.session.run(query, parameters)
 
 
 def _entries(driver, database: str, subject: str) -> int:

@@ -14,26 +14,44 @@ def test_bulk_rows_reach_the_server_as_a_list_and_print_short(driver, settings):
     assert (records[0]["n"], records[0]["m"]) == (500, 50_000)
 
 
-def test_a_read_tries_a_transient_failure_again_and_gives_up_after_its_attempts(driver, settings, monkeypatch):
+@pytest.mark.parametrize("call", ["read", "write_once"])
+def test_a_statement_tries_a_transient_failure_again_and_gives_up_after_its_attempts(driver, settings, monkeypatch,
+                                                                                      call):
     from neo4j.exceptions import TransientError
 
     from graph_schema import db
 
-    real, calls = db._auto_commit_read, []
+    real, calls = db._auto_commit, []
 
     def flaky(failures):
         def attempt(*args):
             calls.append(1)
             if len(calls) <= failures:
+                args[0].close()
                 raise TransientError("a follower catching up")
             return real(*args)
         return attempt
 
-    monkeypatch.setattr(db, "_auto_commit_read", flaky(db.READ_ATTEMPTS - 1))
-    assert db.read(driver, "RETURN 41 + 1 AS n", settings.neo4j_database).records[0]["n"] == 42
+    run = getattr(db, call)
+    monkeypatch.setattr(db, "_auto_commit", flaky(db.READ_ATTEMPTS - 1))
+    assert run(driver, "RETURN 41 + 1 AS n", settings.neo4j_database).records[0]["n"] == 42
     assert len(calls) == db.READ_ATTEMPTS  # failed, failed, answered by the server
     calls.clear()
-    monkeypatch.setattr(db, "_auto_commit_read", flaky(db.READ_ATTEMPTS))
+    monkeypatch.setattr(db, "_auto_commit", flaky(db.READ_ATTEMPTS))
     with pytest.raises(TransientError):
-        db.read(driver, "RETURN 1", settings.neo4j_database)
+        run(driver, "RETURN 1", settings.neo4j_database)
     assert len(calls) == db.READ_ATTEMPTS
+
+
+def test_a_write_once_is_committed_and_seen_by_the_next_read_when_it_returns(driver, settings):
+    from graph_schema.db import read, write_once
+
+    db = settings.neo4j_database
+    summary = write_once(driver, "CREATE (p:WriteOnceProbe {n: $n})", db, n=7).summary
+    assert summary.counters.nodes_created == 1
+    try:  # a read on the shared bookmarks, and execute_query's, both see it at once
+        assert read(driver, "MATCH (p:WriteOnceProbe) RETURN p.n AS n", db).records[0]["n"] == 7
+        assert driver.execute_query("MATCH (p:WriteOnceProbe) RETURN count(p) AS c",
+                                    database_=db).records[0]["c"] == 1
+    finally:
+        driver.execute_query("MATCH (p:WriteOnceProbe) DELETE p", database_=db)

@@ -11,9 +11,9 @@ Three things about a serving process's memory and pauses, done before anything e
   process; that has not imported pandas either, unless a command before it did.
 - The garbage collector's full collection walks every tracked object that is not frozen (the
   index and what was loaded with it are: matcher/service.py `_settle_heap`). The requirement
-  lists kept per vacancy (~84,000 small objects for 512 lists) made each one 15–170 ms with the
-  GIL held, about once a second under load: a pause in whichever requests were running. Full
-  collections now run a hundred times less often (`FULL_COLLECTION_EVERY`); the young
+  lists kept per vacancy (~84,000 small objects for 512 lists; 1,536 are kept now) made each one
+  15–170 ms with the GIL held, about once a second under load: a pause in whichever requests
+  were running. Full collections now run a hundred times less often (`FULL_COLLECTION_EVERY`); the young
   generations are collected as before, and a full collection only frees reference cycles that
   lived long, which this service hardly makes.
 """

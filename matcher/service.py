@@ -34,7 +34,7 @@ from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidenc
 
 
 log = logging.getLogger("atlas.matcher")
-REQUIREMENT_LISTS_KEPT = 512  # vacancies' and occupations' labelled requirements kept: ~11 MB a worker
+REQUIREMENT_LISTS_KEPT = 1536  # labelled requirement lists kept: ~57 MB a worker when full (~38 KiB a list)
 FACTS_KEPT = 8192  # vacancies' and occupations' display facts kept: ~4 MB a worker
 
 

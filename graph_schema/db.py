@@ -49,7 +49,7 @@ def read(driver: Driver, query: str, database: str, **params) -> EagerResult:
     API. Transient errors and expired sessions are tried twice more here (`execute_query` would
     keep trying for up to 30 s); what is still failing then, and an unreachable server at once,
     becomes the API's 503 with Retry-After."""
-    return _tried(lambda: _auto_commit(read_session(driver, database), query, params))
+    return _tried(lambda: _auto_commit(read_session(driver, database), query, params), (TransientError, SessionExpired))
 
 
 def write_once(driver: Driver, query: str, database: str, **params) -> EagerResult:
@@ -58,15 +58,17 @@ def write_once(driver: Driver, query: str, database: str, **params) -> EagerResu
     back then chains later reads to it, as `execute_query` would). For the single statement written
     on the request path, the audit entries: 0.48–0.62 against 0.68–1.14 ms of the driver's CPU and
     0.72–0.97 against 0.90–1.63 ms of Neo4j's per write (loopback, four runs of 300–500 writes
-    each). Retried like `read`."""
-    return _tried(lambda: _auto_commit(write_session(driver, database), query, params))
+    each). Tried again only after a transient error, which the server rolled back: a connection
+    lost after the statement was sent (SessionExpired) may have been committed, and a CREATE run
+    again would write twice (the audit's unique entry id would refuse it)."""
+    return _tried(lambda: _auto_commit(write_session(driver, database), query, params), (TransientError,))
 
 
-def _tried(run: Callable[[], EagerResult]) -> EagerResult:
+def _tried(run: Callable[[], EagerResult], again_after: tuple[type[Exception], ...]) -> EagerResult:
     for attempt in range(1, READ_ATTEMPTS):
         try:
             return run()
-        except (TransientError, SessionExpired):
+        except again_after:
             time.sleep(0.05 * attempt)
     return run()
 

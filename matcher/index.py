@@ -142,6 +142,7 @@ class Clients:
     def start_live_state(self, free: list[int]) -> None:
         """What live updates change, fresh (also for an index mapped from disk)."""
         self.patched: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}  # cols, levels, confs, inferred
+        self.live_state = object()  # this start's identity: what was kept from an earlier one does not hold
         self.free = free
         self.layout = 0  # moves when a key takes a row: rows held for a scope are then stale
         self._patched_evidence: tuple[dict, PatchedEvidence] | None = None
@@ -342,24 +343,27 @@ class MatchIndex:
                 for f in own + np.asarray(gains, dtype=np.float32)]  # compared as the scores are held
 
     def _field(self, targets: Targets, row: int) -> tuple[np.ndarray, np.ndarray]:
-        patched = self.clients.patched  # read first: a patch meanwhile makes this entry stale, never wrong
+        live = self.clients.live_state  # read first, then the patches: a change meanwhile makes this entry
+        patched = self.clients.patched  # stale, never wrong
         held = self._fields.get((id(targets), row))
         if held is not None and held[0] is targets and held[1] is patched:
             return held[2], held[3]
-        changed = _changed_rows(held[1], patched) if held is not None and held[0] is targets else None
+        same_state = held is not None and held[0] is targets and held[4] is live
+        changed = _changed_rows(held[1], patched) if same_state else None
         if changed is None:
             scores = self.client_scores(targets, row)
             self._finish_field(targets, row, scores, slice(None))
         else:  # only the clients patched since: a slider's next move while other coaches record observations
             scores = held[2].copy()  # never changed in place: another request may be counting in it
-            self._rescore(targets, row, scores, changed)
+            self._rescore(targets, row, scores, {r: patched[r] for r in changed})
         matchable = scores[~self.clients.excluded]
-        self._fields.put((id(targets), row), (targets, patched, scores, matchable))
+        self._fields.put((id(targets), row), (targets, patched, scores, matchable, live))
         return scores, matchable
 
-    def _rescore(self, targets: Targets, row: int, scores: np.ndarray, rows: list[int]) -> None:
-        """`scores[rows]` as `client_scores` and `_finish_field` make them, for patched rows."""
-        p = PatchedEvidence.of({r: self.clients.patched[r] for r in rows})
+    def _rescore(self, targets: Targets, row: int, scores: np.ndarray, rows: dict[int, tuple]) -> None:
+        """`scores[rows]` as `client_scores` and `_finish_field` make them, for patched rows
+        (row -> its patched evidence)."""
+        p = PatchedEvidence.of(rows)
         s = targets.span(row)
         kernels.score_spans(p.rows, p.start, p.stop, float(targets.base[row]), targets.competency[s],
                             targets.required[s], targets.share[s], p.cols, p.levels, p.confs, self.prior,
@@ -576,8 +580,8 @@ def _override(cols, levels, confs, overrides: dict[int, tuple[float, float]]):
 
 
 def _changed_rows(then: dict[int, tuple], now: dict[int, tuple]) -> list[int] | None:
-    """The rows patched since `then` (each patch replaces a row's tuple), or None when `now` is
-    not `then` grown by patches (a new live state): then nothing kept from it holds."""
+    """The rows patched since `then` (each patch replaces a row's tuple, none is ever dropped
+    within one live state), or None when `now` is not `then` grown by patches."""
     if any(r not in now for r in then):
         return None
     return [r for r, entry in now.items() if then.get(r) is not entry]

@@ -266,9 +266,11 @@ def test_a_what_ifs_sliders_on_one_target_score_all_clients_once_and_then_only_w
     assert calls == [1, 1]  # a client changed: only that client scored again
 
 
-def _afresh(idx: MatchIndex, targets: Targets, t: int) -> tuple[np.ndarray, np.ndarray]:
-    idx._fields = type(idx._fields)(8)  # nothing kept: every client scored
-    return idx._field(targets, t)
+def _made_afresh(idx: MatchIndex, targets: Targets, t: int, score) -> tuple[np.ndarray, np.ndarray]:
+    """What `_field` makes with nothing kept: every client scored (`score`: idx.client_scores)."""
+    scores = score(targets, t)
+    idx._finish_field(targets, t, scores, slice(None))
+    return scores, scores[~idx.clients.excluded]
 
 
 @hsettings(max_examples=15, deadline=None)
@@ -277,10 +279,12 @@ def test_kept_scores_brought_up_to_date_equal_the_scores_made_afresh(seed):
     rng = np.random.default_rng(seed)
     idx = build(seed, gated=0.2, spare=5, client_hours=rng.choice([16.0, 40.0, np.nan], 300),
                 vac_hours=np.full(40, 32.0), client_radius=rng.choice([5.0, 40.0, np.nan], 300))
-    n = len(idx.competencies)
+    n, score, calls = len(idx.competencies), idx.client_scores, []
+    idx.client_scores = lambda *a, **k: calls.append(1) or score(*a, **k)
     fields = [(idx.vacancies, 2), (idx.occupations, 2), (idx.vacancies, 7)]
-    for step in range(4):
-        kept = {(id(ts), t): idx._field(ts, t) for ts, t in fields}
+    kept = {(id(ts), t): idx._field(ts, t) for ts, t in fields}
+    assert len(calls) == 3
+    for step in range(4):  # each step's scores brought up to date from the step before's
         for key in [*rng.choice(idx.clients.keys[:300], 3), f"new{step}"]:  # known clients and a new one
             cols = np.sort(rng.choice(n, rng.integers(0, n), replace=False)).astype(np.int32)
             idx.clients.patch(ClientPatch(str(key), cols, rng.random(len(cols), dtype=np.float32),
@@ -289,11 +293,23 @@ def test_kept_scores_brought_up_to_date_equal_the_scores_made_afresh(seed):
                                           float(rng.choice([8.0, 36.0])), math.nan, float(rng.choice([10.0, np.nan]))))
         idx.clients.remove(str(rng.choice(list(idx.clients.row))))
         updated = {(id(ts), t): idx._field(ts, t) for ts, t in fields}
+        assert len(calls) == 3  # no target's clients all scored again
         for ts, t in fields:
             scores, matchable = updated[(id(ts), t)]
-            assert scores is not kept[(id(ts), t)][0]  # brought up to date, not left stale
-            fresh, fresh_matchable = _afresh(idx, ts, t)
+            assert scores is not kept[(id(ts), t)][0]  # a new array: the kept one may be in use
+            fresh, fresh_matchable = _made_afresh(idx, ts, t, score)
             assert np.array_equal(scores, fresh) and np.array_equal(matchable, fresh_matchable)
+        kept = updated
+
+
+def test_nothing_kept_from_an_earlier_live_state_is_brought_up_to_date():
+    idx = build(4)
+    score, calls = idx.client_scores, []
+    idx.client_scores = lambda *a, **k: calls.append(1) or score(*a, **k)
+    idx._field(idx.vacancies, 2)  # kept before any patch
+    idx.clients.start_live_state([])  # a new live state (nothing patched in either)
+    idx._field(idx.vacancies, 2)
+    assert len(calls) == 2  # every client scored again, not the old scores taken as up to date
 
 
 def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):

@@ -375,10 +375,11 @@ class MatchIndex:
         if targets is not self.vacancies:
             return
         c = self.clients
-        part = scores[rows]  # a copy for an index array: written back below
+        part = scores[rows]  # a view for a slice, a copy for an index array
         _finish(part, c.xyz[rows], targets.xyz[row], c.radius[rows], c.hours[rows], targets.hours[row:row + 1],
                 c.education[rows], targets.education[row:row + 1], c.excluded[rows], 1, Constraints())
-        scores[rows] = part
+        if not isinstance(rows, slice):
+            scores[rows] = part
 
     def target_scores(self, targets: Targets, client_row: int, overrides: dict[int, float] | None = None) -> np.ndarray:
         """Every vacancy's or occupation's expected fit for one client.

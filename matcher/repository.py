@@ -20,8 +20,6 @@ RETURN k.uri AS uri, coalesce(dutch, k.label_en, k.uri) AS label,
        CASE WHEN dutch IS NULL THEN 'en' ELSE 'nl' END AS lang
 """
 
-_KINDS = "MATCH (k:Competency) WHERE k.uri IN $uris RETURN k.uri AS uri, k.kind AS kind"
-
 # A ranked row's client facts. Other reads add columns of `c` to it: the stored profile below, a
 # coach's latest decisions (api/match_repository.py), so that a page costs one read for both.
 FACTS = """
@@ -60,12 +58,6 @@ def competency_labels(driver: Driver, database: str, uris: list[str], lang: str 
     has no Dutch label, and says so."""
     records, _, _ = read(driver, _LABELS, database, uris=uris, lang=lang)
     return {r["uri"]: (r["label"], r["lang"]) for r in records}
-
-
-def competency_kinds(driver: Driver, database: str, uris: list[str]) -> dict[str, str | None]:
-    """uri -> the atlas kind of the competency (skill, knowledge, ability, ...)."""
-    records, _, _ = read(driver, _KINDS, database, uris=uris)
-    return {r["uri"]: r["kind"] for r in records}
 
 
 @dataclass(frozen=True)

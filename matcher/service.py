@@ -20,6 +20,7 @@ import numpy as np
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
+from competency_atlas.lookup_repository import concept_names
 from competency_atlas.not_advised import not_advised_occupations
 from matcher import repository
 from matcher.explain import GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_unlocks
@@ -563,7 +564,8 @@ class MatchService:
         a competency is asked for and kept until a rebuild (a client page read ~90 of them, 3–4 ms
         of the service's CPU and ~3 ms of Neo4j's, every time)."""
         known = self._kinds
-        _read_missing(known, uris, lambda missing: repository.competency_kinds(self.driver, self.database, missing))
+        _read_missing(known, uris, lambda missing: {
+            u: n.kind for u, n in concept_names(self.driver, self.database, missing).items()})
         return {u: known[u] for u in uris if u in known}
 
     def _preloaded_labels(self, index: MatchIndex) -> dict:

@@ -161,7 +161,7 @@ def test_client_page_shows_evidence_kind_source_date_and_what_is_not_measured(ap
 def test_client_page_themes_are_the_same_before_and_after_the_index_keeps_the_kinds(api, monkeypatch):
     """Before the match service has an index the page reads the competencies' kinds itself; after,
     the service keeps them: the same themes, and a second page reads no kinds at all."""
-    import matcher.repository as repository
+    import matcher.service as service
 
     api.driver.execute_query("MATCH (k:Competency) WHERE k.uri IN $uris SET k.kind = 'knowledge'", uris=SKILLS,
                              database_=api.db)
@@ -172,8 +172,8 @@ def test_client_page_themes_are_the_same_before_and_after_the_index_keeps_the_ki
     assert not hasattr(api.app.state, "matcher")  # and the page did not start one
     assert api.client.get("/clients/K-1/vacancies", headers=api.h("coach")).status_code == 200  # the index is up
     reads = []
-    real = repository.competency_kinds
-    monkeypatch.setattr(repository, "competency_kinds", lambda *a: reads.append(a[2]) or real(*a))
+    real = service.concept_names
+    monkeypatch.setattr(service, "concept_names", lambda *a: reads.append(a[2]) or real(*a))
     after, again = b.get("/klanten/K-1").text, b.get("/klanten/K-1").text
     themes = lambda html: re.findall(r'<text class="theme"[^>]*>([^<]+)</text>', html)  # noqa: E731
     assert "Kennis" in themes(before)  # the kinds were read

@@ -294,7 +294,6 @@ CASES = [
     # matcher/repository.py
     case("matcher.repository.competency_labels", "read",
          lambda d, w: match_details.competency_labels(d, w.db, SKILLS, "nl")),
-    case("matcher.repository.competency_kinds", "read", lambda d, w: match_details.competency_kinds(d, w.db, SKILLS)),
     case("matcher.repository.client_details", "read", lambda d, w: match_details.client_details(d, w.db, ["K-1"])),
     case("matcher.repository.vacancy_facts", "read", lambda d, w: match_details.vacancy_facts(d, w.db, ["V-1"])),
     case("matcher.repository.occupation_facts", "read",

@@ -19,6 +19,7 @@ from matcher.index import ClientEntries, ClientPatch, Clients, MatchIndex, Requi
 from matcher.profile import decay_many
 from matcher.profile_repository import AS_OF_NUMBERS
 from matcher.profile_store import native_date
+from matcher.repository import VACANCY_FACT_NAMES, vacancy_fact_columns
 from matcher.scoring import DEFAULT_IMPORTANCE, DEFAULT_REQUIRED_LEVEL
 
 _COMPETENCIES = "MATCH (k:Competency) RETURN k.uri AS uri ORDER BY uri"
@@ -51,11 +52,11 @@ _REQUIREMENTS = """[(t)-[r:REQUIRES]->(k:Competency) |
         [$columns[k.uri], coalesce(r.required_level, $default_level), coalesce(r.importance, $default_importance),
          coalesce(r.relation = 'essential', false)]] AS requirements"""
 
+# With what a ranked row shows about each vacancy (its facts, kept in the index: no read per page)
 _VACANCIES = """
 MATCH (t:Vacancy)
-RETURN t.id AS key, coalesce(t.status, 'open') = 'open' AS open,
-       t.location.latitude AS lat, t.location.longitude AS lon,
-       t.hours_per_week AS hours, t.education_requirements AS education_text,
+RETURN t.id AS key, coalesce(t.status, 'open') = 'open' AS open, """ + vacancy_fact_columns("t") + """,
+       t.education_requirements AS education_text,
        head([(t)-[:FOR_OCCUPATION]->(o:Occupation) | o.education_level]) AS occupation_education,
        """ + _REQUIREMENTS
 
@@ -83,6 +84,7 @@ class _Rows:
     education: list = field(default_factory=list)
     radius: list = field(default_factory=list)  # clients only: own travel radius
     inferred: list = field(default_factory=list)  # clients only: per evidence entry, not measured
+    facts: list = field(default_factory=list)  # vacancies only: what a row shows (repository.VACANCY_FACTS)
 
     def xyz(self) -> np.ndarray:
         return unit_vectors(np.asarray(self.lat, dtype=float), np.asarray(self.lon, dtype=float))
@@ -224,6 +226,8 @@ def _read_targets(driver: Driver, database: str, query: str, columns: dict) -> T
             out.lon.append(_nan(rec["lon"]))
             out.hours.append(_nan(rec["hours"]))
             out.education.append(_target_education(rec))
+            if "title" in rec.keys():  # vacancies: what a row shows about them
+                out.facts.append({name: rec[name] for name in VACANCY_FACT_NAMES})
             for col, required, importance, essential in rec["requirements"]:
                 out.row.append(i)
                 out.col.append(col)
@@ -234,4 +238,4 @@ def _read_targets(driver: Driver, database: str, query: str, columns: dict) -> T
                                  np.asarray(out.a, dtype=np.float32), np.asarray(out.b, dtype=np.float32),
                                  np.asarray(out.essential, dtype=bool))
     return Targets(out.keys, entries, np.asarray(out.flags, dtype=bool), out.xyz(), len(columns),
-                   out.hours, out.education)
+                   out.hours, out.education, out.facts or None)

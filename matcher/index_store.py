@@ -27,7 +27,7 @@ import numpy as np
 
 from matcher.index import Clients, Columns, MatchIndex, Targets
 
-LAYOUT = 3  # bump when the saved arrays change meaning (2: clients' travel radius, 3: inferred evidence)
+LAYOUT = 4  # bump when the saved arrays change meaning (2: clients' travel radius, 3: inferred evidence, 4: facts)
 KEEP = 3  # newest folders kept; older ones are removed after a save
 _WRITABLE = {"excluded", "xyz", "hours", "education", "radius", "is_open"}  # patched in place by live updates
 

@@ -30,13 +30,17 @@ RETURN c.key AS key, coalesce(c.gate, 'matchable') AS gate, coalesce(c.gate_reas
 # Facts and the stored profile in one read, when a ranked page shows both for the same clients.
 _CLIENTS = f"{FACTS},\n       {PROFILE} AS profile\n"
 
-_VACANCIES = """
-MATCH (v:Vacancy) WHERE v.id IN $ids
-OPTIONAL MATCH (v)-[:FOR_OCCUPATION]->(o:Occupation)
-RETURN v.id AS id, v.title AS title, v.status AS status, v.employer AS employer, v.hours_per_week AS hours,
-       v.location.latitude AS lat, v.location.longitude AS lon, v.municipality_code AS municipality,
-       o.uri AS occupation
-"""
+# What a ranked row or a gap's target shows about a vacancy (`v`): the match index holds them from
+# its build (matcher/index_repository.py), this module reads them for a vacancy newer than it.
+def vacancy_fact_columns(v: str) -> str:
+    """The RETURN columns of the facts of the vacancy bound to `v`."""
+    return f"""{v}.id AS id, {v}.title AS title, {v}.status AS status, {v}.employer AS employer,
+       {v}.hours_per_week AS hours, {v}.location.latitude AS lat, {v}.location.longitude AS lon,
+       {v}.municipality_code AS municipality, head([({v})-[:FOR_OCCUPATION]->(o:Occupation) | o.uri]) AS occupation"""
+
+
+VACANCY_FACT_NAMES = ("id", "title", "status", "employer", "hours", "lat", "lon", "municipality", "occupation")
+_VACANCIES = f"MATCH (v:Vacancy) WHERE v.id IN $ids\nRETURN {vacancy_fact_columns('v')}"
 
 _OCCUPATIONS = """
 MATCH (o:Occupation) WHERE o.uri IN $uris

@@ -31,7 +31,7 @@ def build(seed: int, n_clients=300, n_vac=40, n_comp=30, gated=0.1, **kw) -> Mat
                                  rng.uniform(1, 5, len(vr)).astype(np.float32), rng.random(len(vr)) < 0.6)
     vacancies = Targets([f"v{i:03d}" for i in range(n_vac)], entries, rng.random(n_vac) < 0.8,
                         unit_vectors(rng.uniform(51.5, 53, n_vac), rng.uniform(4, 7, n_vac)), n_comp,
-                        hours=kw.get("vac_hours"))
+                        hours=kw.get("vac_hours"), facts=kw.get("vac_facts"))
     occupations = Targets([f"o{i:03d}" for i in range(n_vac)], entries, np.ones(n_vac, bool),
                           np.full((n_vac, 3), np.nan), n_comp)
     return MatchIndex([f"k{i:02d}" for i in range(n_comp)], clients, vacancies, occupations)
@@ -317,7 +317,9 @@ def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
 
     from matcher import index_store
 
-    idx = build(5, gated=0.2)
+    facts = [None if i % 7 == 3 else {"id": f"v{i:03d}", "title": f"Kok {i} – één", "hours": i % 3 * 12 or None,
+                                      "lat": 52.1 + i / 1000, "municipality": None} for i in range(40)]
+    idx = build(5, gated=0.2, vac_facts=facts)
     name = index_store.folder_name("graph-1", 7, date(2026, 11, 30))
     assert name != index_store.folder_name("graph-1", 8, date(2026, 11, 30))  # another state, another folder
     assert name != index_store.folder_name("graph-2", 7, date(2026, 11, 30))
@@ -333,6 +335,11 @@ def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
     c = idx.clients.keys[0]
     assert np.allclose(idx.target_scores(idx.vacancies, 0), loaded.target_scores(loaded.vacancies, 0))
     assert idx.vacancies_for(c, 10).keys == loaded.vacancies_for(c, 10).keys
+    assert [loaded.vacancies.facts_of(k) for k in idx.vacancies.keys] == facts  # a row's facts, none for some
+    assert isinstance(loaded.vacancies.facts_text.base, np.memmap)  # one copy for every worker
+    loaded.vacancies.facts_of("v000")["title"] = "changed by a caller"
+    assert loaded.vacancies.facts_of("v000")["title"] == "Kok 0 – één"  # each call a new dict
+    assert loaded.vacancies.facts_of("nope") is None and loaded.occupations.facts_of("o000") is None
     loaded.clients.remove(c)  # live updates still work on a loaded index
     assert c not in loaded.candidates(v, 1000).keys
 

@@ -201,26 +201,37 @@ def test_other_changes_rebuild_once_in_the_background_while_the_old_index_answer
     assert service.counters["rebuilds"] == 2  # the first build and ONE rebuild for eight requests
 
 
-def test_a_vacancys_facts_are_read_once_per_index_and_again_after_a_vacancy_change(clean_db, settings):
-    """A ranked page and a gap's target take a vacancy's title and occupation from the service: read
-    once, kept until a vacancy change rebuilds the index (a client change does not empty them)."""
+def test_a_vacancys_facts_come_with_the_index_and_change_with_a_vacancy_change(clean_db, settings, monkeypatch):
+    """A ranked page and a gap's target take a vacancy's title and occupation from the index (no
+    read per page): the graph's facts as they were at the build, until a vacancy change rebuilds
+    it (a client change does not). Only a vacancy newer than the index is read from the graph."""
+    from matcher import repository
+
     db = settings.neo4j_database
     load_slice(clean_db, db)
     service = MatchService(clean_db, db)
     service.refresh_if_stale()
-    title = service.vacancy_facts(["V-0001"])["V-0001"]["title"]
+    read, asked = repository.vacancy_facts, []
+    monkeypatch.setattr(repository, "vacancy_facts", lambda d, database, ids: asked.append(ids) or read(d, database, ids))
+    facts = service.vacancy_facts(["V-0001"])["V-0001"]
+    assert facts == read(clean_db, db, ["V-0001"])["V-0001"] and facts["occupation"] and facts["title"]
     assert service.vacancy_facts(["V-0001", "V-nope"]).keys() == {"V-0001"}  # no such vacancy: left out
+    assert asked == [["V-nope"]]  # the graph was asked only for what the index does not hold
     rename = "MATCH (v:Vacancy {id: 'V-0001'}) SET v.title = $title"
     clean_db.execute_query(rename, title="Magazijnmedewerker (nieuw)", database_=db)
-    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == title  # kept: not read again
+    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == facts["title"]  # as the ranking saw it
     _bump(clean_db, db, ["C-0002"])
     assert service.refresh_if_stale() == "patched"
-    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == title  # a client change keeps them
+    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == facts["title"]  # a client change keeps them
     service.vacancy_facts(["V-0001"])["V-0001"]["title"] = "changed by a caller"
-    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == title  # callers get copies
+    assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == facts["title"]  # callers get copies
+    clean_db.execute_query("CREATE (:Vacancy {id: 'V-new', title: 'Kok', status: 'open'})", database_=db)
+    assert service.vacancy_facts(["V-new"])["V-new"]["title"] == "Kok"  # landed after the build: read
     _bump(clean_db, db)  # a vacancy ingest's change: rebuild
     assert service.refresh_if_stale(wait=True) == "rebuilding"
+    asked.clear()
     assert service.vacancy_facts(["V-0001"])["V-0001"]["title"] == "Magazijnmedewerker (nieuw)"
+    assert service.vacancy_facts(["V-new"])["V-new"]["title"] == "Kok" and asked == []  # both in the new index
 
 
 def test_index_keeps_entries_aligned_when_fields_are_missing(clean_db, settings):

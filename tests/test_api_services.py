@@ -4,6 +4,7 @@ hours/education filters done in the index, decisions and consent."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from api.access import Principal, Role
 from api.deps import Ctx
@@ -177,6 +178,43 @@ def test_a_ranked_row_names_its_heaviest_met_requirements_and_counts_the_rest_bu
     assert len(row["missing"]) == NAMED + 2 and row["unknown_more"] == 0  # what a client lacks: every one
     cut = explain(score_requirements(reqs + short, profile), frozenset({heaviest[0].competency}))
     assert cut["met_more"] == 3 and heaviest[0].competency not in {c["uri"] for c in cut["met"]}
+
+
+def _named_plainly(match, hidden):
+    """A ranked row's lists by the rule itself: a pass over every result (what explain did before it
+    looked only at the evidenced ones)."""
+    from api.services.matching import NAMED
+    from matcher.scoring import Status
+
+    shown = [r for r in match.results if r.requirement.competency not in hidden]
+    by_weight = [match.results[i] for i in match.heaviest if match.results[i].requirement.competency not in hidden]
+    met = [r for r in by_weight if r.status is Status.MET]
+    unknown = [r for r in by_weight if r.status is Status.UNKNOWN]
+    uris = lambda rs: [r.requirement.competency for r in rs]  # noqa: E731
+    return {"met": uris(met[:NAMED]), "met_more": max(0, len(met) - NAMED),
+            "partly_met": uris(r for r in shown if r.status is Status.PARTLY_MET),
+            "missing": uris(r for r in shown if r.status is Status.MISSING),
+            "unknown": uris(unknown[:NAMED]), "unknown_more": max(0, len(unknown) - NAMED)}
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.floats(0, 1), st.floats(0.5, 5), st.booleans()), max_size=40),
+       st.dictionaries(st.integers(0, 30), st.tuples(st.floats(0, 1), st.floats(0, 1)), max_size=30),
+       st.sets(st.integers(0, 30), max_size=6))
+def test_a_ranked_rows_lists_follow_the_rule_whatever_the_requirements_evidence_and_hidden(asked, held, hidden):
+    """Any requirements (a competency listed twice among them), evidence and hidden competencies."""
+    from api.services.matching import explain
+    from matcher.scoring import Evidence, Requirement, score_requirements
+
+    reqs = [Requirement(f"onet:k{c}", f"eis {c}", level, importance=weight, essential=essential)
+            for c, level, weight, essential in asked]
+    profile = {f"onet:k{c}": Evidence(level, conf, "ABC") for c, (level, conf) in held.items()}
+    hidden = frozenset(f"onet:k{c}" for c in hidden)
+    match = score_requirements(reqs, profile)
+    row = explain(match, hidden)
+    got = {k: [c["uri"] for c in v] if isinstance(v, list) else v for k, v in row.items() if k in
+           ("met", "met_more", "partly_met", "missing", "unknown", "unknown_more")}
+    assert got == _named_plainly(match, hidden)
 
 
 def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, settings, tmp_path):

@@ -48,20 +48,34 @@ def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     serialising and sending time. `hidden` (an employer desk's sensitive competencies) is neither
     named nor counted."""
     results = match.results
-    shown = [r for r in results if r.requirement.competency not in hidden] if hidden else results
-    lacking: dict[Status, list[Requirement]] = {Status.PARTLY_MET: [], Status.MISSING: []}
-    for r in shown:
-        if r.status in lacking:
-            lacking[r.status].append(r.requirement)
-    named: dict[Status, list[Requirement]] = {Status.MET: [], Status.UNKNOWN: []}
-    for i in match.heaviest:  # essential and heaviest first: the first NAMED of each are shown
+    met, partly, missing = [], [], []
+    for i in match.evidenced:  # only these can be met, partly met or missing (in requirement order)
         r = results[i]
-        if r.status in named and (not hidden or r.requirement.competency not in hidden):
-            named[r.status].append(r.requirement)
-    met, unknown = named[Status.MET], named[Status.UNKNOWN]
-    return {**fit_parts(match), "met": _refs(met[:NAMED]), "met_more": max(0, len(met) - NAMED),
-            "partly_met": _refs(lacking[Status.PARTLY_MET]), "missing": _refs(lacking[Status.MISSING]),
-            "unknown": _refs(unknown[:NAMED]), "unknown_more": max(0, len(unknown) - NAMED)}
+        if hidden and r.requirement.competency in hidden:
+            continue
+        if r.status is Status.MET:
+            met.append(i)
+        elif r.status is Status.PARTLY_MET:
+            partly.append(r.requirement)
+        else:
+            missing.append(r.requirement)
+    met.sort(key=match.place.__getitem__)  # essential and heaviest first
+    unknown = []
+    for i in match.heaviest:  # essential and heaviest first: the first NAMED are shown
+        r = results[i]
+        if r.status is Status.UNKNOWN and not (hidden and r.requirement.competency in hidden):
+            unknown.append(r.requirement)
+            if len(unknown) == NAMED:
+                break
+    unknowns = len(results) - len(match.evidenced) - (_hidden_unknowns(results, hidden) if hidden else 0)
+    return {**fit_parts(match), "met": _refs([results[i].requirement for i in met[:NAMED]]),
+            "met_more": max(0, len(met) - NAMED), "partly_met": _refs(partly), "missing": _refs(missing),
+            "unknown": _refs(unknown),
+            "unknown_more": max(0, unknowns - NAMED)}
+
+
+def _hidden_unknowns(results, hidden: frozenset[str]) -> int:
+    return sum(1 for r in results if r.status is Status.UNKNOWN and r.requirement.competency in hidden)
 
 
 def _refs(requirements: list[Requirement]) -> list[dict]:

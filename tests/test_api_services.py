@@ -200,10 +200,13 @@ def _named_plainly(match, hidden):
 @hsettings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 30), st.floats(0, 1), st.floats(0.5, 5), st.booleans()), max_size=40),
        st.dictionaries(st.integers(0, 30), st.tuples(st.floats(0, 1), st.floats(0, 1)), max_size=30),
-       st.sets(st.integers(0, 30), max_size=6))
-def test_a_ranked_rows_lists_follow_the_rule_whatever_the_requirements_evidence_and_hidden(asked, held, hidden):
-    """Any requirements (a competency listed twice among them), evidence and hidden competencies."""
-    from api.services.matching import explain
+       st.sets(st.integers(0, 30), max_size=6), st.sampled_from([0, 1, 3, 10]))
+def test_a_ranked_rows_lists_follow_the_rule_whatever_the_requirements_evidence_and_hidden(asked, held, hidden, named):
+    """Any requirements (a competency listed twice among them), evidence, hidden competencies and
+    number named."""
+    from unittest import mock
+
+    from api.services import matching
     from matcher.scoring import Evidence, Requirement, score_requirements
 
     reqs = [Requirement(f"onet:k{c}", f"eis {c}", level, importance=weight, essential=essential)
@@ -211,10 +214,11 @@ def test_a_ranked_rows_lists_follow_the_rule_whatever_the_requirements_evidence_
     profile = {f"onet:k{c}": Evidence(level, conf, "ABC") for c, (level, conf) in held.items()}
     hidden = frozenset(f"onet:k{c}" for c in hidden)
     match = score_requirements(reqs, profile)
-    row = explain(match, hidden)
-    got = {k: [c["uri"] for c in v] if isinstance(v, list) else v for k, v in row.items() if k in
-           ("met", "met_more", "partly_met", "missing", "unknown", "unknown_more")}
-    assert got == _named_plainly(match, hidden)
+    with mock.patch.object(matching, "NAMED", named):
+        row = matching.explain(match, hidden)
+        got = {k: [c["uri"] for c in v] if isinstance(v, list) else v for k, v in row.items() if k in
+               ("met", "met_more", "partly_met", "missing", "unknown", "unknown_more")}
+        assert got == _named_plainly(match, hidden)
 
 
 def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, settings, tmp_path):

@@ -62,11 +62,11 @@ def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     met.sort(key=match.place.__getitem__)  # essential and heaviest first
     unknown = []
     for i in match.heaviest:  # essential and heaviest first: the first NAMED are shown
+        if len(unknown) >= NAMED:
+            break
         r = results[i]
         if r.status is Status.UNKNOWN and not (hidden and r.requirement.competency in hidden):
             unknown.append(r.requirement)
-            if len(unknown) == NAMED:
-                break
     unknowns = len(results) - len(match.evidenced) - (_hidden_unknowns(results, hidden) if hidden else 0)
     return {**fit_parts(match), "met": _refs([results[i].requirement for i in met[:NAMED]]),
             "met_more": max(0, len(met) - NAMED), "partly_met": _refs(partly), "missing": _refs(missing),

@@ -177,12 +177,14 @@ def test_tablet_layout_has_no_horizontal_scroll(live, chromium, shots):
     page.close()
 
 
-# Every fit range on the page ("55–85 %"), and those whose two ends land on different lines.
-RANGES_SPLIT = """() => {
+def texts_split(pattern: str) -> str:
+    """A page script: how many texts on the page match the JS regex `pattern`, and which of them
+    land on more than one line."""
+    return """() => {
   const found = [], split = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    for (const m of n.data.matchAll(/\\d+–\\u2060?\\d+\\u00a0%/g)) {
+    for (const m of n.data.matchAll(PATTERN)) {
       const r = document.createRange();
       r.setStart(n, m.index);
       r.setEnd(n, m.index + m[0].length);
@@ -191,7 +193,22 @@ RANGES_SPLIT = """() => {
     }
   }
   return {found: found.length, split};
-}"""
+}""".replace("PATTERN", pattern)
+
+
+RANGES_SPLIT = texts_split(r"/\d+–\u2060?\d+\u00a0%/g")  # a fit range, "55–85 %"
+DATES_SPLIT = texts_split(r"/\d{2}-\d{2}-\d{4}/g")  # a date, dd-mm-jjjj
+
+
+@pytest.mark.parametrize("path", ["/klanten/K-1", "/klanten"])
+def test_a_date_stays_on_one_line_at_every_tablet_and_phone_width(live, chromium, path):
+    base, tokens = live
+    page = sign_in(chromium, base, tokens["coach"], path, viewport=(320, 800))
+    for width in range(320, 1025, 8):
+        page.set_viewport_size({"width": width, "height": 800})
+        seen = page.evaluate(DATES_SPLIT)
+        assert seen["found"] > 0 and not seen["split"], (width, seen)
+    page.close()
 
 
 def test_a_fit_range_stays_on_one_line_at_every_phone_width(live, chromium):

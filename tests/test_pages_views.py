@@ -151,3 +151,11 @@ def test_templates_read_a_dicts_keys_first_and_everything_else_as_jinja_does():
         pass
     else:
         raise AssertionError("a missing key must stay undefined")
+
+
+def test_dates_in_running_text_are_kept_whole_and_the_rest_escaped():
+    shown = views.dates_whole("ABC-meting <b>&</b>, 12-04-2024 en 01-02-2025; 2024-04-12 is geen datum hier")
+    assert shown == ('ABC-meting &lt;b&gt;&amp;&lt;/b&gt;, <span class="date">12-04-2024</span> en '
+                     '<span class="date">01-02-2025</span>; 2024-04-12 is geen datum hier')
+    assert views.dates_whole(None) == "" and views.dates_whole(views.day("2024-04-12")) == \
+        '<span class="date">12-04-2024</span>'

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from markupsafe import Markup, escape
+
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.presenters import fit_text
 from matcher.scoring import Circumstances
@@ -129,6 +131,15 @@ def local_time(iso: str) -> datetime | None:
         return None
     zone = _dutch_zone()
     return t.astimezone(zone) if zone and t.tzinfo else t
+
+
+_DATE = re.compile(r"\b\d{2}-\d{2}-\d{4}\b")
+
+
+def dates_whole(text: str | None) -> Markup:
+    """`text`, escaped, each date in it (dd-mm-jjjj, see `day`) in a span the stylesheet never
+    breaks at its hyphens: a source such as "ABC-meting, 12-04-2024" in a narrow column."""
+    return Markup(_DATE.sub(lambda m: f'<span class="date">{m[0]}</span>', str(escape(text or ""))))
 
 
 def day(iso: str | None) -> str:

@@ -43,6 +43,7 @@ TEMPLATES = Jinja2Templates(env=PageEnvironment(
 TEMPLATES.env.globals.update(pct=views.pct, slider_start=views.slider_start, slider_step=views.SLIDER_STEP, day=views.day,
                              fit_line=views.fit_line, number=views.number, shown_gate=views.shown_gate,
                              importance=views.importance, taken_off=views.taken_off)
+TEMPLATES.env.filters["dates_whole"] = views.dates_whole
 # Closed network: nothing from elsewhere, no inline script; the SVG chart is styled by class.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

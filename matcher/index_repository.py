@@ -84,7 +84,7 @@ class _Rows:
     education: list = field(default_factory=list)
     radius: list = field(default_factory=list)  # clients only: own travel radius
     inferred: list = field(default_factory=list)  # clients only: per evidence entry, not measured
-    facts: list = field(default_factory=list)  # vacancies only: what a row shows (repository.VACANCY_FACTS)
+    facts: list = field(default_factory=list)  # vacancies only: what a row shows (repository.vacancy_fact_columns)
 
     def xyz(self) -> np.ndarray:
         return unit_vectors(np.asarray(self.lat, dtype=float), np.asarray(self.lon, dtype=float))
@@ -116,7 +116,7 @@ def load_index(driver: Driver, database: str, today: date | None = None) -> Matc
                                             np.asarray(c.inferred, dtype=bool)),
                       np.asarray(c.flags, dtype=bool), c.xyz(), n, c.hours, c.education, c.radius,
                       spare=max(MIN_SPARE, int(SPARE_SHARE * len(c.keys))))
-    return MatchIndex(competencies, clients, _read_targets(driver, database, _VACANCIES, columns),
+    return MatchIndex(competencies, clients, _read_targets(driver, database, _VACANCIES, columns, with_facts=True),
                       _read_targets(driver, database, _OCCUPATIONS, columns))
 
 
@@ -215,7 +215,8 @@ def _ages(yyyymmdd: np.ndarray, today: date) -> np.ndarray:
     return days[inverse.reshape(-1)] if len(distinct) else np.zeros(0)
 
 
-def _read_targets(driver: Driver, database: str, query: str, columns: dict) -> Targets:
+def _read_targets(driver: Driver, database: str, query: str, columns: dict, with_facts: bool = False) -> Targets:
+    """Vacancies or occupations; `with_facts`: the query returns what a row shows (VACANCY_FACT_NAMES)."""
     out = _Rows()
     with read_session(driver, database, fetch_size=5000) as session:
         for i, rec in enumerate(session.run(query, columns=columns, default_importance=DEFAULT_IMPORTANCE,
@@ -226,7 +227,7 @@ def _read_targets(driver: Driver, database: str, query: str, columns: dict) -> T
             out.lon.append(_nan(rec["lon"]))
             out.hours.append(_nan(rec["hours"]))
             out.education.append(_target_education(rec))
-            if "title" in rec.keys():  # vacancies: what a row shows about them
+            if with_facts:
                 out.facts.append({name: rec[name] for name in VACANCY_FACT_NAMES})
             for col, required, importance, essential in rec["requirements"]:
                 out.row.append(i)

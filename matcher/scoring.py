@@ -233,13 +233,13 @@ class MatchScore:
     fit_high: float  # if everything not proven turned out met
     coverage: float  # share of the requirement weight with evidence
     results: tuple[RequirementResult, ...]
+    # the indices of the results with evidence, ascending (every other one is unknown): a row names
+    # its requirements from these (api/services/matching.py), not from a pass over all ~100 results
+    evidenced: tuple[int, ...]
     measured: float = 0.0  # of it, the share whose evidence was measured or observed, not inferred
-    # the results' indices in the order a row names them (Requirements.heaviest), worked out once per target
+    # the results' indices in the order a row names them (Requirements.heaviest), worked out once per
+    # target, and each result's place in that order
     heaviest: tuple[int, ...] = ()
-    # the indices of the results with evidence, ascending (every other one is unknown), and each
-    # result's place in `heaviest`: a row names its requirements from these (api/services/matching.py)
-    # without two passes over all ~100 results (~75 µs a row of 20 on a page)
-    evidenced: tuple[int, ...] = ()
     place: tuple[int, ...] = ()
 
     def by_status(self, status: Status) -> list[RequirementResult]:
@@ -312,7 +312,7 @@ def score_requirements(requirements: Sequence[Requirement], profile: dict[str, E
         requirements = Requirements(requirements)
     total = requirements.total
     if total <= 0:
-        return MatchScore(PRIOR, 0.0, 1.0, 0.0, ())
+        return MatchScore(PRIOR, 0.0, 1.0, 0.0, (), ())
     results, low, proven, covered, measured = list(requirements.unknown), 0.0, 0.0, 0.0, 0.0
     evidenced = _with_evidence(requirements, profile)
     for i in evidenced:  # in requirement order: the same sums as a full pass

@@ -340,6 +340,8 @@ def test_a_saved_index_loads_memory_mapped_and_ranks_the_same(tmp_path):
     loaded.vacancies.facts_of("v000")["title"] = "changed by a caller"
     assert loaded.vacancies.facts_of("v000")["title"] == "Kok 0 – één"  # each call a new dict
     assert loaded.vacancies.facts_of("nope") is None and loaded.occupations.facts_of("o000") is None
+    odd = build(5, vac_facts=[{"title": date(2026, 11, 30), "hours": float("nan")}] * 40)  # no JSON type
+    assert odd.vacancies.facts_of("v001")["title"] == "2026-11-30"  # its text, not a failed build
     loaded.clients.remove(c)  # live updates still work on a loaded index
     assert c not in loaded.candidates(v, 1000).keys
 

@@ -104,7 +104,7 @@ def detail(match: MatchScore) -> list[dict]:
 
 def vacancy_target(service: MatchService, vacancy_id: str) -> Target | None:
     """The vacancy as a gap's, what-if's or shortlist's target; None when there is no such vacancy.
-    Its facts are kept by the match service (read once per index, not once per request)."""
+    Its facts come with the match index (no read per request)."""
     v = service.vacancy_facts([vacancy_id]).get(vacancy_id)
     if v is None:
         return None

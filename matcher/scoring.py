@@ -291,10 +291,13 @@ class Requirements(tuple):
                                  zip(self, repeat(None), repeat(Status.UNKNOWN), repeat(0.0), shares)))
         where = dict(zip(map(_COMPETENCY, self), range(n)))
         self.where = where if len(where) == n else None
-        # essential first, the heaviest first, then by label (ties: as listed)
+        # essential first, the heaviest first, then by label (ties: as listed). Three stable sorts on
+        # one plain key each, the last sort the first key: 35 against 42 µs for one sort on 4-tuples.
         labels = [r.label or "" for r in self]  # a requirement without a label sorts first among its equals
-        order = sorted(zip(map(not_, map(_ESSENTIAL, self)), map(neg, weights), labels, range(n)))
-        self.heaviest = tuple(map(_LAST, order))
+        order = sorted(range(n), key=labels.__getitem__)
+        order.sort(key=list(map(neg, weights)).__getitem__)
+        order.sort(key=list(map(not_, map(_ESSENTIAL, self))).__getitem__)
+        self.heaviest = tuple(order)
         place = [0] * n
         for at, i in enumerate(self.heaviest):
             place[i] = at
@@ -303,7 +306,7 @@ class Requirements(tuple):
 
 
 _COMPETENCY, _ESSENTIAL, _PRIOR, _WEIGHT = (itemgetter(i) for i in (0, 4, 6, 7))  # Requirement's
-_CONTRIBUTION, _LAST = itemgetter(4), itemgetter(-1)  # RequirementResult.contribution; a sort key's index
+_CONTRIBUTION = itemgetter(4)  # RequirementResult.contribution
 _result = tuple.__new__  # a RequirementResult made in C: a named tuple's own __new__ is a Python call
 
 

@@ -264,3 +264,15 @@ def test_a_requirement_changed_or_remade_keeps_its_weight_and_prior_in_step():
     assert Requirement._make(optional) == optional and optional._replace(competency="y").prior != optional.prior
     with pytest.raises(TypeError):
         optional._replace(weight=3.0)  # derived, never set
+
+
+@given(st.lists(st.tuples(st.sampled_from([None, "", "kok", "Kok", "bakker", "zz"]), st.sampled_from([0.5, 1.0, 2.0, 3.0]),
+                          st.booleans()), max_size=30))
+def test_requirements_are_named_essential_first_then_heaviest_then_by_label_then_as_listed(rows):
+    from matcher.scoring import Requirements
+
+    reqs = Requirements([Requirement(f"onet:k{i}", label, 0.5, importance=importance, essential=essential)
+                         for i, (label, importance, essential) in enumerate(rows)])
+    assert list(reqs.heaviest) == sorted(range(len(reqs)), key=lambda i: (not reqs[i].essential, -reqs[i].weight,
+                                                                          reqs[i].label or "", i))
+    assert [reqs.heaviest[p] for p in reqs.place] == list(range(len(reqs)))  # place: where each one is named

@@ -100,7 +100,8 @@ def _facts_columns(facts: Sequence[dict] | None, n: int) -> tuple[np.ndarray, np
     the other arrays, so every worker reads one copy from the page cache (kept per worker, a
     vacancy's facts cost ~1 KB each; read per page, ~4 ms of CPU for 20 of them, service and Neo4j).
     A value JSON cannot hold (a date stored as a title) is shown as its text: never a failed build."""
-    texts = [b"" if f is None else json.dumps(f, separators=(",", ":"), default=str).encode() for f in facts or [None] * n]
+    texts = [b"" if f is None else json.dumps(f, separators=(",", ":"), default=str).encode()
+             for f in facts or [None] * n]
     at = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.array([len(t) for t in texts], dtype=np.int64), out=at[1:])
     return np.frombuffer(b"".join(texts), dtype=np.uint8).copy(), at

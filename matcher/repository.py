@@ -30,16 +30,21 @@ RETURN c.key AS key, coalesce(c.gate, 'matchable') AS gate, coalesce(c.gate_reas
 # Facts and the stored profile in one read, when a ranked page shows both for the same clients.
 _CLIENTS = f"{FACTS},\n       {PROFILE} AS profile\n"
 
-# What a ranked row or a gap's target shows about a vacancy (`v`): the match index holds them from
-# its build (matcher/index_repository.py), this module reads them for a vacancy newer than it.
+# What a ranked row or a gap's target shows about a vacancy (`v`), name -> expression: the match
+# index holds them from its build (matcher/index_repository.py), this module reads them for a
+# vacancy newer than it. One table for both, so the two never differ.
+_VACANCY_FACTS = {"id": "{v}.id", "title": "{v}.title", "status": "{v}.status", "employer": "{v}.employer",
+                  "hours": "{v}.hours_per_week", "lat": "{v}.location.latitude", "lon": "{v}.location.longitude",
+                  "municipality": "{v}.municipality_code",
+                  "occupation": "head([({v})-[:FOR_OCCUPATION]->(o:Occupation) | o.uri])"}
+VACANCY_FACT_NAMES = tuple(_VACANCY_FACTS)
+
+
 def vacancy_fact_columns(v: str) -> str:
     """The RETURN columns of the facts of the vacancy bound to `v`."""
-    return f"""{v}.id AS id, {v}.title AS title, {v}.status AS status, {v}.employer AS employer,
-       {v}.hours_per_week AS hours, {v}.location.latitude AS lat, {v}.location.longitude AS lon,
-       {v}.municipality_code AS municipality, head([({v})-[:FOR_OCCUPATION]->(o:Occupation) | o.uri]) AS occupation"""
+    return ", ".join(f"{expression.format(v=v)} AS {name}" for name, expression in _VACANCY_FACTS.items())
 
 
-VACANCY_FACT_NAMES = ("id", "title", "status", "employer", "hours", "lat", "lon", "municipality", "occupation")
 _VACANCIES = f"MATCH (v:Vacancy) WHERE v.id IN $ids\nRETURN {vacancy_fact_columns('v')}"
 
 _OCCUPATIONS = """

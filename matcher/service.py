@@ -524,8 +524,8 @@ class MatchService:
         """Title, employer, status, place and occupation of each vacancy that exists, new dicts
         (a caller may add to its rows). The index holds them from its build: they change only with
         a vacancy ingest, whose change rebuilds the index, so a ranked page or a gap's target costs
-        no read for them (20 of them cost ~1.9 ms of the service's CPU and ~2.0 ms of Neo4j's to read). A vacancy newer than the index is
-        read from the graph."""
+        no read for them (20 of them cost ~1.9 ms of the service's CPU and ~2.0 ms of Neo4j's to
+        read). A vacancy newer than the index is read from the graph."""
         index, found, missing = self._index, {}, []
         for key in dict.fromkeys(ids):
             facts = index.vacancies.facts_of(key) if index is not None else None

@@ -70,8 +70,7 @@ def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     unknowns = len(results) - len(match.evidenced) - (_hidden_unknowns(results, hidden) if hidden else 0)
     return {**fit_parts(match), "met": _refs([results[i].requirement for i in met[:NAMED]]),
             "met_more": max(0, len(met) - NAMED), "partly_met": _refs(partly), "missing": _refs(missing),
-            "unknown": _refs(unknown),
-            "unknown_more": max(0, unknowns - NAMED)}
+            "unknown": _refs(unknown), "unknown_more": max(0, unknowns - NAMED)}
 
 
 def _hidden_unknowns(results, hidden: frozenset[str]) -> int:

@@ -138,8 +138,7 @@ def build_atlas(driver: Driver, data_dir: Path, *, database: str = "neo4j", embe
 def embed_labels(store: repo.AtlasRepository, model_name: str | None, work_dir: Path | None,
                  show_progress: bool = True, limit: int | None = None) -> tuple[int, int]:
     """Writes Label.embedding for every atlas label that lacks one for this model; (labels, texts encoded)."""
-    from competency_atlas.embeddings import encode
-    from competency_atlas.label_vectors import VectorCache
+    from competency_atlas.embedding_cache import cached_vectors
     from graph_schema.settings import settings
 
     model_name = model_name or settings().embedding_model
@@ -147,11 +146,10 @@ def embed_labels(store: repo.AtlasRepository, model_name: str | None, work_dir: 
     todo = store.labels_without_embedding(model_name)[:limit]
     if not todo:
         return 0, 0
-    cache = VectorCache(work_dir, model_name)
     texts = [r["text"] for r in todo]
     with tqdm(total=len(set(texts)), unit="text", desc="encoding labels (new texts only)",
               disable=not show_progress, dynamic_ncols=True) as bar:
-        vectors, encoded = cache.vectors(texts, lambda batch: encode(batch, model_name), progress=bar.update)
+        vectors, encoded = cached_vectors(work_dir / "embeddings", texts, model_name, progress=bar.update)
     with tqdm(total=len(todo), unit="label", desc="writing embeddings", disable=not show_progress,
               dynamic_ncols=True) as bar:
         store.write_embeddings([r["key"] for r in todo], vectors, model_name, progress=bar.update)

@@ -1,29 +1,37 @@
-"""Corpus embeddings cached on disk, keyed by model and a hash of the texts.
+"""Text vectors cached on disk, one vector per distinct text and model.
 
-Encoding ~34k labels on two shared cores takes a minute or two; a second run of the look-up
-or the benchmark reads one .npy file instead. The cache lives under `settings().work_dir`.
+Encoding the ~54k occupation labels takes a minute and a half on two cores; a second run of the
+look-up, the ingest or the benchmark reads them instead. The cache is keyed by each text, not by
+the list it came in: a new atlas release that changes a hundred labels encodes those hundred, and
+the demo can encode the labels from the reference files before the graph holds them
+(`warm_reference_labels`), while Neo4j is fetched and the atlas written.
+
+Layout: `<folder>/<model slug>-<model digest>/<chunk>.npy` (float32 rows) beside `<chunk>.json`
+(the texts of those rows). A chunk is written vectors first, texts last, each through a rename,
+so a reader never sees half of one; two processes that encode the same texts at once each add a
+chunk and the first one read wins.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from competency_atlas.embeddings import encode, model_key
 
-CACHE_VERSION = "1"  # bump when what is embedded changes
+Encoder = Callable[[list[str]], np.ndarray]
+
+CACHE_VERSION = "2"  # bump when what a vector is made from changes
 
 
-def cache_path(folder: Path, model_name: str, texts: list[str]) -> Path:
-    digest = hashlib.sha256()
-    digest.update(f"{CACHE_VERSION}\n{model_key(model_name)}\n".encode())
-    for text in texts:
-        digest.update(text.encode())
-        digest.update(b"\x00")
+def store_dir(folder: Path, model_name: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", model_name)[-60:]
-    return folder / f"{slug}-{digest.hexdigest()[:20]}.npy"
+    digest = hashlib.sha256(f"{CACHE_VERSION}\n{model_key(model_name)}".encode()).hexdigest()[:16]
+    return folder / f"{slug}-{digest}"
 
 
 def cached_encode(texts: list[str], model_name: str, work_dir: Path) -> np.ndarray:
@@ -32,24 +40,54 @@ def cached_encode(texts: list[str], model_name: str, work_dir: Path) -> np.ndarr
 
 
 def cached_encode_in(folder: Path, texts: list[str], model_name: str) -> np.ndarray:
-    path = cache_path(folder, model_name, texts)
-    if path.exists():
-        vectors = np.load(path)
-        if vectors.shape[0] == len(texts):
-            return vectors
-    vectors = _encode_once_each(texts, model_name)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vectors)
-    tmp.replace(path)  # atomic: a concurrent reader never sees half a file
-    return vectors
+    """One unit vector per text, in order; only texts no chunk holds yet are encoded (each once)."""
+    return cached_vectors(folder, texts, model_name)[0]
 
 
-def _encode_once_each(texts: list[str], model_name: str) -> np.ndarray:
-    """A text listed twice (the same title in English and Dutch, ~6 % of the occupation labels)
-    is encoded once."""
-    unique = list(dict.fromkeys(texts))
-    if len(unique) == len(texts):
-        return encode(texts, model_name)
-    row = {text: i for i, text in enumerate(unique)}
-    return encode(unique, model_name)[[row[t] for t in texts]]
+def cached_vectors(folder: Path, texts: list[str], model_name: str, encoder: Encoder | None = None,
+                   batch: int = 4096, progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
+    """(one vector per text, in order; how many texts had to be encoded). The missing texts are
+    encoded `batch` at a time and each batch saved as it is done: an interrupted first run keeps
+    what it encoded."""
+    encoder = encoder or (lambda some: encode(some, model_name))
+    if not texts:
+        return encoder([]), 0  # the model's width, as the caller expects
+    store = store_dir(folder, model_name)
+    known = _read_chunks(store, set(texts))
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    for start in range(0, len(missing), batch):
+        some = missing[start:start + batch]
+        fresh = np.asarray(encoder(some), dtype=np.float32)
+        _write_chunk(store, some, fresh)
+        known.update(zip(some, fresh))
+        if progress:
+            progress(len(some))
+    return np.stack([known[t] for t in texts]).astype(np.float32, copy=False), len(missing)
+
+
+def _read_chunks(store: Path, wanted: set[str]) -> dict[str, np.ndarray]:
+    found: dict[str, np.ndarray] = {}
+    for names in sorted(store.glob("*.json")) if store.is_dir() else ():
+        try:
+            texts = json.loads(names.read_text(encoding="utf-8"))
+            vectors = np.load(names.with_suffix(".npy"), mmap_mode="r")
+        except (OSError, ValueError):
+            continue  # a chunk another process is still writing, or a damaged one: encoded again
+        if vectors.shape[0] != len(texts):
+            continue
+        for row, text in enumerate(texts):
+            if text in wanted and text not in found:
+                found[text] = vectors[row]
+    return found
+
+
+def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> None:
+    store.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:20]
+    target = store / f"{digest}.npy"
+    tmp = store / f"{digest}.tmp.npy"
+    np.save(tmp, np.ascontiguousarray(vectors, dtype=np.float32))
+    tmp.replace(target)
+    names = store / f"{digest}.json.tmp"
+    names.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    names.replace(store / f"{digest}.json")

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from api.cli import app
 from competency_atlas.atlas_repository import AtlasRepository
 from competency_atlas.build import build_atlas, embed_labels, release_id
-from competency_atlas.label_vectors import VectorCache
 
 pytestmark = pytest.mark.neo4j
 
@@ -140,20 +139,6 @@ def test_label_embeddings_on_a_subset_are_cached_and_searchable(driver, settings
     assert keys[0] in [h["key"] for h in hits if h["score"] > 0.999]  # identical texts tie at 1.0
 
 
-def test_vector_cache_encodes_each_text_once(tmp_path):
-    calls = []
-
-    def fake_encode(texts):
-        calls.append(list(texts))
-        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
-
-    cache = VectorCache(tmp_path, "fake/model")
-    vectors, encoded = cache.vectors(["aa", "b", "aa"], fake_encode)
-    assert encoded == 2 and vectors.tolist() == [[2, 1], [1, 1], [2, 1]]
-    vectors, encoded = VectorCache(tmp_path, "fake/model").vectors(["b", "ccc"], fake_encode)
-    assert encoded == 1 and calls[-1] == ["ccc"] and vectors.tolist() == [[1, 1], [3, 1]]
-
-
 def test_the_atlas_rows_hold_no_pandas_values(atlas_rows):
     """graph_schema/db.py hides pandas from the driver while it loads (every command starts 0.3-0.5 s
     sooner): the driver then packs no pandas value (pd.NA, Timestamp, Series). The atlas rows are
@@ -184,6 +169,24 @@ def test_a_command_that_reads_no_reference_data_does_not_load_pandas():
     assert out.split() == ["False", "True"]
 
 
+def test_the_labels_encoded_ahead_are_every_one_the_enrichment_reads_from_the_graph(
+        built_atlas, driver, settings, tmp_path, monkeypatch):
+    """The demo encodes label vectors from the reference files while the atlas is written; the
+    vacancy enrichment then reads its labels from the graph and must find every vector cached."""
+    from competency_atlas import embedding_cache
+    from ingest.vacancy_ingest import build_enricher, encode_labels_ahead
+
+    def fake(texts, model):  # the real encoder would take minutes; what is asked for is the point
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+    monkeypatch.setattr(embedding_cache, "encode", fake)
+    encode_labels_ahead(settings.data_dir, tmp_path, settings.embedding_model)
+    asked: list[list[str]] = []
+    monkeypatch.setattr(embedding_cache, "encode", lambda texts, model: asked.append(list(texts)) or fake(texts, model))
+    build_enricher(driver, settings.neo4j_database, settings.data_dir, tmp_path, settings.embedding_model)
+    assert [texts for texts in asked if texts] == []
+
+
 def test_the_content_fingerprint_sees_each_atlas_property_and_no_embedding(clean_db, settings):
     """Last in this module: it wipes the atlas the tests above share."""
     db = settings.neo4j_database
@@ -205,3 +208,4 @@ def test_the_content_fingerprint_sees_each_atlas_property_and_no_embedding(clean
     assert changed("MATCH ()-[r:REQUIRES]->() SET r.importance = 4.0") == {"Occupation-REQUIRES-Competency"}
     assert changed("MATCH (o:Occupation) SET o.label_en = 'chef'") == {"Occupation"}
     assert changed("MATCH (l:Label) SET l.text = 'chef-kok'") == {"Label"}
+

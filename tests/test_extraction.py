@@ -164,13 +164,17 @@ def test_rank_labels_ranks_the_whole_space(small_space):
     assert sorted(ranked[0].tolist()) == list(range(len(LABELS)))
 
 
-def test_embedding_cache_is_reused(small_space, tmp_path):
+def test_embedding_cache_is_reused(small_space, tmp_path, monkeypatch):
+    from competency_atlas import embedding_cache
+
     s = settings()
     known = [SkillEntry("esco:sql", "SQL", "SQL structured query language A database language.")]
     entries = skills_from_labels(["SQL", "Docker"], known)
     first = build_index(entries, s.embedding_model, tmp_path)
-    assert len(list(tmp_path.glob("*.npy"))) == 2  # labels and texts
+    encoded: list[list[str]] = []
+    monkeypatch.setattr(embedding_cache, "encode", lambda texts, model: encoded.append(texts))
     second = build_index(entries, s.embedding_model, tmp_path)
+    assert encoded == []  # labels and texts both read back
     assert np.array_equal(first.label_vectors, second.label_vectors)
 
 

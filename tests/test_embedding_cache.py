@@ -1,0 +1,71 @@
+"""The text-vector cache: each distinct text encoded once per model, whatever list it comes in."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from competency_atlas.embedding_cache import cached_vectors, store_dir
+
+
+class Encoder:
+    """Stands in for the sentence encoder: a vector from the text's length, and a record of calls."""
+
+    def __init__(self, fail_after: int | None = None):
+        self.calls: list[list[str]] = []
+        self.fail_after = fail_after
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
+            raise KeyboardInterrupt("stopped halfway")
+        self.calls.append(list(texts))
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_each_text_is_encoded_once_whatever_list_it_comes_in(tmp_path):
+    encoder = Encoder()
+    vectors, encoded = cached_vectors(tmp_path, ["aa", "b", "aa"], "fake/model", encoder)
+    assert encoded == 2 and vectors.tolist() == [[2, 1], [1, 1], [2, 1]]
+    # another list, another order, one new text: only that one is encoded
+    vectors, encoded = cached_vectors(tmp_path, ["ccc", "b", "aa"], "fake/model", encoder)
+    assert encoded == 1 and encoder.calls[-1] == ["ccc"] and vectors.tolist() == [[3, 1], [1, 1], [2, 1]]
+    vectors, encoded = cached_vectors(tmp_path, ["aa", "ccc"], "fake/model", encoder)
+    assert encoded == 0 and len(encoder.calls) == 2 and vectors.dtype == np.float32
+
+
+def test_another_model_never_reads_these_vectors(tmp_path):
+    encoder = Encoder()
+    cached_vectors(tmp_path, ["kok"], "fake/model", encoder)
+    _, encoded = cached_vectors(tmp_path, ["kok"], "other/model", encoder)
+    assert encoded == 1 and store_dir(tmp_path, "fake/model") != store_dir(tmp_path, "other/model")
+
+
+def test_a_model_folder_trained_again_in_place_is_a_new_model(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    weights = folder / "model.safetensors"
+    weights.write_bytes(b"first")
+    before = store_dir(tmp_path / "cache", str(folder))
+    weights.write_bytes(b"second, longer")
+    assert store_dir(tmp_path / "cache", str(folder)) != before
+
+
+def test_an_interrupted_run_keeps_the_batches_it_finished(tmp_path):
+    texts = [f"beroep {i}" for i in range(10)]
+    with pytest.raises(KeyboardInterrupt):
+        cached_vectors(tmp_path, texts, "fake/model", Encoder(fail_after=2), batch=3)
+    encoder = Encoder()
+    vectors, encoded = cached_vectors(tmp_path, texts, "fake/model", encoder, batch=3)
+    assert encoded == 4 and encoder.calls == [texts[6:9], texts[9:]]
+    assert vectors[:, 0].tolist() == [len(t) for t in texts]
+
+
+def test_a_half_written_chunk_is_ignored_and_encoded_again(tmp_path):
+    cached_vectors(tmp_path, ["lasser", "kok"], "fake/model", Encoder())
+    store = store_dir(tmp_path, "fake/model")
+    (names,) = store.glob("*.json")
+    names.unlink()  # the vectors landed, the texts that complete a chunk did not
+    encoder = Encoder()
+    vectors, encoded = cached_vectors(tmp_path, ["kok", "lasser"], "fake/model", encoder)
+    assert encoded == 2 and vectors.tolist() == [[3, 1], [6, 1]]
+    (store / "broken.json").write_text("[\"kok\"", encoding="utf-8")  # cut short
+    assert cached_vectors(tmp_path, ["kok"], "fake/model", encoder)[1] == 0

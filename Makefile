@@ -6,7 +6,9 @@
 setup:
 	bash scripts/setup.sh
 
-demo: setup
+# The demo serves the pages but does not test them: no headless browser installed for it.
+demo:
+	bash scripts/setup.sh --without-browser
 	.venv/bin/atlas-match demo run
 
 # Two workers, a whole test module at a time each, each worker with its own local Neo4j

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Creates the project-local virtual environment and installs the project with its test tools.
 # Idempotent: a second run only checks that everything is installed.
+# `--without-browser`: leaves out the page tests' browser (`make demo` serves the pages, it does
+# not test them; on a bare machine its apt-get is about a minute of a first `make demo`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BROWSER=1
+for arg in "$@"; do
+  case "$arg" in
+    --without-browser) BROWSER=0 ;;
+    *) echo "setup: unknown option $arg (known: --without-browser)" >&2; exit 2 ;;
+  esac
+done
 
 PYTHON="${PYTHON:-python3.11}"
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -43,7 +52,7 @@ fi
 
 # The page tests drive Debian's headless Chromium with Playwright (a browser download at run
 # time is not possible on a closed network, so never `playwright install`).
-if [ -x /usr/bin/chromium ]; then
+if [ "$BROWSER" = 0 ] || [ -x /usr/bin/chromium ]; then
   :
 elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "setup: installing Debian's chromium for the browser tests (apt-get install -y chromium)"

@@ -7,6 +7,7 @@ served. Every step is idempotent: a second run reuses what is there.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import Future
@@ -47,7 +48,10 @@ def _step(name: str, fn):
 def encode_labels_ahead(s: Settings) -> Future | None:
     """On a first run, the label vectors the vacancy enrichment needs are encoded on a thread from
     the reference files, beside fetching Neo4j and writing the atlas: it is the longest step of a
-    first run (~1.5 minutes of both cores) and needs neither. None when vectors are cached."""
+    first run (~1.5 minutes of both cores) and needs neither. It gets one core for its matrix
+    products, the steps beside it the others (`_wait_for` gives it every core once they are done:
+    with two threads each on two cores, the first run was no faster than one step after the
+    other). None when vectors are cached."""
     from competency_atlas.embedding_cache import store_dir
     from ingest.vacancy_ingest import encode_labels_ahead as encode
 
@@ -57,7 +61,7 @@ def encode_labels_ahead(s: Settings) -> Future | None:
 
     def run() -> None:
         try:
-            future.set_result(encode(s.data_dir, s.work_dir, s.embedding_model))
+            future.set_result(encode(s.data_dir, s.work_dir, s.embedding_model, threads=1))
         except BaseException as exc:  # handed to whoever waits for it
             future.set_exception(exc)
 
@@ -67,6 +71,9 @@ def encode_labels_ahead(s: Settings) -> Future | None:
 
 
 def _wait_for(ahead: Future) -> None:
+    from competency_atlas.embeddings import set_threads
+
+    set_threads(os.cpu_count() or 1)  # nothing else runs now (process-wide: its next product uses them)
     try:
         ahead.result()
     except Exception as exc:  # not fatal: the enrichment encodes whatever is missing itself

@@ -53,35 +53,58 @@ def cached_vectors(folder: Path, texts: list[str], model_name: str, encoder: Enc
     if not texts:
         return encoder([]), 0  # the model's width, as the caller expects
     store = store_dir(folder, model_name)
-    known = _read_chunks(store, set(texts))
-    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    chunks = _read_chunks(store)
+    where = _places(chunks)
+    missing = [t for t in dict.fromkeys(texts) if t not in where]
     for start in range(0, len(missing), batch):
         some = missing[start:start + batch]
-        fresh = np.asarray(encoder(some), dtype=np.float32)
-        _write_chunk(store, some, fresh)
-        known.update(zip(some, fresh))
+        chunks.append((some, _write_chunk(store, some, np.asarray(encoder(some), dtype=np.float32))))
+        where.update((text, (len(chunks) - 1, row)) for row, text in enumerate(some))
         if progress:
             progress(len(some))
-    return np.stack([known[t] for t in texts]).astype(np.float32, copy=False), len(missing)
+    return _gather(chunks, where, texts), len(missing)
 
 
-def _read_chunks(store: Path, wanted: set[str]) -> dict[str, np.ndarray]:
-    found: dict[str, np.ndarray] = {}
+Chunk = tuple[list[str], np.ndarray]
+
+
+def _read_chunks(store: Path) -> list[Chunk]:
+    chunks = []
     for names in sorted(store.glob("*.json")) if store.is_dir() else ():
         try:
             texts = json.loads(names.read_text(encoding="utf-8"))
             vectors = np.load(names.with_suffix(".npy"), mmap_mode="r")
         except (OSError, ValueError):
             continue  # a chunk another process is still writing, or a damaged one: encoded again
-        if vectors.shape[0] != len(texts):
-            continue
-        for row, text in enumerate(texts):
-            if text in wanted and text not in found:
-                found[text] = vectors[row]
-    return found
+        if vectors.ndim == 2 and vectors.shape[0] == len(texts):
+            chunks.append((texts, vectors))
+    return chunks
 
 
-def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> None:
+def _places(chunks: list[Chunk]) -> dict[str, tuple[int, int]]:
+    """text -> (chunk, row); the first chunk that holds a text gives its vector."""
+    where: dict[str, tuple[int, int]] = {}
+    for c, (names, _) in enumerate(chunks):
+        for row, text in enumerate(names):
+            where.setdefault(text, (c, row))
+    return where
+
+
+def _gather(chunks: list[Chunk], where: dict[str, tuple[int, int]], texts: list[str]) -> np.ndarray:
+    """The rows, read chunk by chunk (one fancy index each, not one small array per text)."""
+    picks: dict[int, tuple[list[int], list[int]]] = {}
+    for i, text in enumerate(texts):
+        c, row = where[text]
+        out_rows, chunk_rows = picks.setdefault(c, ([], []))
+        out_rows.append(i)
+        chunk_rows.append(row)
+    out = np.empty((len(texts), chunks[next(iter(picks))][1].shape[1]), dtype=np.float32)
+    for c, (out_rows, chunk_rows) in picks.items():
+        out[out_rows] = chunks[c][1][chunk_rows]
+    return out
+
+
+def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> np.ndarray:
     store.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:20]
     target = store / f"{digest}.npy"
@@ -91,3 +114,4 @@ def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> None:
     names = store / f"{digest}.json.tmp"
     names.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     names.replace(store / f"{digest}.json")
+    return vectors

@@ -59,7 +59,7 @@ def test_labels_are_encoded_ahead_on_another_thread_only_when_nothing_is_cached(
 
     ran_on: list[str] = []
     monkeypatch.setattr(vacancy_ingest, "encode_labels_ahead",
-                        lambda data_dir, work_dir, model: ran_on.append(threading.current_thread().name) or 7)
+                        lambda data_dir, work_dir, model, threads: ran_on.append(threading.current_thread().name) or 7)
     s = dataclasses.replace(settings, work_dir=tmp_path)
     ahead = demo.encode_labels_ahead(s)
     assert ahead.result(timeout=10) == 7 and ran_on and ran_on[0] != threading.current_thread().name
@@ -71,7 +71,7 @@ def test_encoding_ahead_that_fails_does_not_stop_the_demo(settings, tmp_path, mo
     from api import demo
     from ingest import vacancy_ingest
 
-    def fails(data_dir, work_dir, model):
+    def fails(data_dir, work_dir, model, threads):
         raise OSError("disk full")
 
     monkeypatch.setattr(vacancy_ingest, "encode_labels_ahead", fails)

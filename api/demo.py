@@ -7,10 +7,7 @@ served. Every step is idempotent: a second run reuses what is there.
 """
 from __future__ import annotations
 
-import os
-import threading
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -45,44 +42,8 @@ def _step(name: str, fn):
     return result
 
 
-def encode_labels_ahead(s: Settings) -> Future | None:
-    """On a first run, the label vectors the vacancy enrichment needs are encoded on a thread from
-    the reference files, beside fetching Neo4j and writing the atlas: it is the longest step of a
-    first run (~1.5 minutes of both cores) and needs neither. It gets one core for its matrix
-    products, the steps beside it the others (`_wait_for` gives it every core once they are done:
-    with two threads each on two cores, the first run was no faster than one step after the
-    other). None when vectors are cached."""
-    from competency_atlas.embedding_cache import store_dir
-    from ingest.vacancy_ingest import encode_labels_ahead as encode
-
-    if any(store_dir(s.work_dir / "embeddings", s.embedding_model).glob("*.json")):
-        return None
-    future: Future = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(encode(s.data_dir, s.work_dir, s.embedding_model, threads=1))
-        except BaseException as exc:  # handed to whoever waits for it
-            future.set_exception(exc)
-
-    # a daemon: a demo that stops early does not wait for it (each chunk is written whole or not at all)
-    threading.Thread(target=run, name="label-vectors", daemon=True).start()
-    return future
-
-
-def _wait_for(ahead: Future) -> None:
-    from competency_atlas.embeddings import set_threads
-
-    set_threads(os.cpu_count() or 1)  # nothing else runs now (process-wide: its next product uses them)
-    try:
-        ahead.result()
-    except Exception as exc:  # not fatal: the enrichment encodes whatever is missing itself
-        print(f"  encoding ahead failed ({exc}); the enrichment encodes the labels itself", flush=True)
-
-
-def load_demo(driver: Driver, s: Settings, size: DemoSize, ahead: Future | None = None) -> dict[str, str]:
-    """Loads everything; returns a fresh token per role. `ahead`: the label vectors being encoded
-    on a thread (`encode_labels_ahead`), waited for before the enrichment."""
+def load_demo(driver: Driver, s: Settings, size: DemoSize) -> dict[str, str]:
+    """Loads everything; returns a fresh token per role."""
     from competency_atlas.build import build_atlas, is_current
     from competency_atlas.instrument_profiles import load_profiles
     from competency_atlas.instrument_repository import write_instruments
@@ -104,8 +65,6 @@ def load_demo(driver: Driver, s: Settings, size: DemoSize, ahead: Future | None 
     postings = generate_postings(size.vacancies, size.seed, load_sources(driver, db, s.data_dir),
                                  areas_from_csv(s.data_dir), date.today())
     path = write_postings(postings, demo_dir / "vacancies", f"vacancies-{size.seed}")
-    if ahead is not None:
-        _step("label vectors (encoded beside the steps above)", lambda: _wait_for(ahead))
     enricher = _step("load the vacancy enrichment (skill extraction model)", lambda: build_enricher(
         driver, db, s.data_dir, s.work_dir, s.embedding_model))
     report = _step(f"ingest {size.vacancies} vacancies", lambda: ingest_vacancies([path], driver, db, enricher))

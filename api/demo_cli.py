@@ -33,15 +33,14 @@ def run(clients: int = typer.Option(500, "--clients", min=1, help="Generated cli
     import uvicorn
 
     from api.app import create_app
-    from api.demo import DemoError, DemoSize, encode_labels_ahead, load_demo, print_welcome
+    from api.demo import DemoError, DemoSize, load_demo, print_welcome
 
     s = settings()
-    ahead = encode_labels_ahead(s)
     if s.provisions_local_server:
         start_local_server()
     with connect(s) as driver:
         try:
-            tokens = load_demo(driver, s, DemoSize(clients, vacancies, seed), ahead)
+            tokens = load_demo(driver, s, DemoSize(clients, vacancies, seed))
         except DemoError as exc:
             typer.secho(str(exc), err=True, fg=typer.colors.RED)
             raise typer.Exit(code=1)

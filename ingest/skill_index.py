@@ -3,8 +3,9 @@
 A `SkillIndex` holds, per skill, its URI, preferred label, a richer text (label + alternative
 labels + description, as ESCO 1.2.0 publishes them in `skills_uri_text.csv`) and two unit
 vectors: one of the label alone and one of the richer text. Embeddings are cached per text and
-model under `settings().work_dir/embeddings/` (`competency_atlas.embedding_cache`, shared with the
-occupation look-up), so a second start costs a file read instead of minutes of encoding.
+model under `settings().work_dir/skill-index/` (`competency_atlas.embedding_cache`; a folder of
+their own, so that the occupation look-up reads only its own labels' vectors), so a second start
+costs a file read instead of minutes of encoding.
 
 The index is built either from the ESCO files (production) or from a plain list of labels (the
 skill-extraction benchmark uses ESCO 1.1.0 preferred labels; each is enriched with the 1.2.0
@@ -148,4 +149,4 @@ def build_index(entries: list[SkillEntry], model_name: str, cache_dir: Path | No
 
 
 def default_cache_dir(work_dir: Path) -> Path:
-    return work_dir / "embeddings"
+    return work_dir / "skill-index"

@@ -141,24 +141,6 @@ def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path
                     partial(load_profiles, driver, database))
 
 
-def encode_labels_ahead(data_dir: Path, work_dir: Path, model: str, threads: int | None = None) -> None:
-    """Fills the vector cache with what `build_enricher` encodes on a first run, taken from the
-    reference files instead of the graph, so that it can run before the graph holds them: the
-    demo's first run encodes while Neo4j is fetched and the atlas written (the cache is keyed by
-    text, so the graph's list in its own order finds every vector; a label it lists that the
-    files did not is encoded then). `threads`: of the matrix products (default: every core)."""
-    from competency_atlas.assemble import assemble
-    from competency_atlas.embedding_cache import cached_encode
-    from competency_atlas.embeddings import set_threads
-    from competency_atlas.sources import load_sources
-    from ingest.skill_index import build_index as build_skills, default_cache_dir, esco_skills
-
-    set_threads(threads or os.cpu_count() or 1)
-    labels = assemble(load_sources(data_dir)).labels
-    cached_encode([r["text"] for r in labels if r["target"] == "Occupation" and r["text"]], model, work_dir)
-    build_skills(esco_skills(data_dir), model, default_cache_dir(work_dir), with_texts=False)
-
-
 def _read_all(paths: list[Path]) -> Iterator[VacancyRecord | FileProblem]:
     for path in expand_paths(paths):
         yield from read_file(path)

@@ -169,24 +169,6 @@ def test_a_command_that_reads_no_reference_data_does_not_load_pandas():
     assert out.split() == ["False", "True"]
 
 
-def test_the_labels_encoded_ahead_are_every_one_the_enrichment_reads_from_the_graph(
-        built_atlas, driver, settings, tmp_path, monkeypatch):
-    """The demo encodes label vectors from the reference files while the atlas is written; the
-    vacancy enrichment then reads its labels from the graph and must find every vector cached."""
-    from competency_atlas import embedding_cache
-    from ingest.vacancy_ingest import build_enricher, encode_labels_ahead
-
-    def fake(texts, model):  # the real encoder would take minutes; what is asked for is the point
-        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
-
-    monkeypatch.setattr(embedding_cache, "encode", fake)
-    encode_labels_ahead(settings.data_dir, tmp_path, settings.embedding_model)
-    asked: list[list[str]] = []
-    monkeypatch.setattr(embedding_cache, "encode", lambda texts, model: asked.append(list(texts)) or fake(texts, model))
-    build_enricher(driver, settings.neo4j_database, settings.data_dir, tmp_path, settings.embedding_model)
-    assert [texts for texts in asked if texts] == []
-
-
 def test_the_content_fingerprint_sees_each_atlas_property_and_no_embedding(clean_db, settings):
     """Last in this module: it wipes the atlas the tests above share."""
     db = settings.neo4j_database
@@ -208,4 +190,3 @@ def test_the_content_fingerprint_sees_each_atlas_property_and_no_embedding(clean
     assert changed("MATCH ()-[r:REQUIRES]->() SET r.importance = 4.0") == {"Occupation-REQUIRES-Competency"}
     assert changed("MATCH (o:Occupation) SET o.label_en = 'chef'") == {"Occupation"}
     assert changed("MATCH (l:Label) SET l.text = 'chef-kok'") == {"Label"}
-

@@ -44,37 +44,3 @@ def test_the_reference_date_is_pinned_at_the_first_run_and_kept_for_older_demos(
     (tmp_path / "broken").write_text("gisteren\n")
     with pytest.raises(DemoError, match="broken: 'gisteren' is not a date"):
         pinned_reference(tmp_path / "broken", legacy=False)
-
-
-# --- the label vectors encoded ahead, beside fetching Neo4j and writing the atlas --------------
-
-def test_labels_are_encoded_ahead_on_another_thread_only_when_nothing_is_cached(settings, tmp_path, monkeypatch):
-    import threading
-
-    import numpy as np
-
-    from api import demo
-    from competency_atlas.embedding_cache import cached_vectors
-    from ingest import vacancy_ingest
-
-    ran_on: list[str] = []
-    monkeypatch.setattr(vacancy_ingest, "encode_labels_ahead",
-                        lambda data_dir, work_dir, model, threads: ran_on.append(threading.current_thread().name) or 7)
-    s = dataclasses.replace(settings, work_dir=tmp_path)
-    ahead = demo.encode_labels_ahead(s)
-    assert ahead.result(timeout=10) == 7 and ran_on and ran_on[0] != threading.current_thread().name
-    cached_vectors(tmp_path / "embeddings", ["kok"], s.embedding_model, lambda texts: np.ones((len(texts), 2)))
-    assert demo.encode_labels_ahead(s) is None  # vectors cached: nothing to do ahead
-
-
-def test_encoding_ahead_that_fails_does_not_stop_the_demo(settings, tmp_path, monkeypatch, capsys):
-    from api import demo
-    from ingest import vacancy_ingest
-
-    def fails(data_dir, work_dir, model, threads):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(vacancy_ingest, "encode_labels_ahead", fails)
-    ahead = demo.encode_labels_ahead(dataclasses.replace(settings, work_dir=tmp_path))
-    demo._wait_for(ahead)
-    assert "disk full" in capsys.readouterr().out

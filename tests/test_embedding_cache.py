@@ -69,3 +69,17 @@ def test_a_half_written_chunk_is_ignored_and_encoded_again(tmp_path):
     assert encoded == 2 and vectors.tolist() == [[3, 1], [6, 1]]
     (store / "broken.json").write_text("[\"kok\"", encoding="utf-8")  # cut short
     assert cached_vectors(tmp_path, ["kok"], "fake/model", encoder)[1] == 0
+
+
+def test_a_text_two_chunks_hold_gives_one_vector_and_the_rows_after_it_stay_in_place(tmp_path):
+    """Two processes that encoded the same text at once leave it in two chunks."""
+    encoder = Encoder()
+    cached_vectors(tmp_path, ["kok", "lasser"], "fake/model", encoder)
+    store = store_dir(tmp_path, "fake/model")
+    (names,) = store.glob("*.json")
+    (vectors,) = store.glob("*.npy")
+    (store / ("0" + names.name)).write_text('["kok", "bakker"]', encoding="utf-8")  # read first
+    np.save(store / ("0" + vectors.name), np.array([[30, 2], [60, 2]], dtype=np.float32))
+    rows, encoded = cached_vectors(tmp_path, ["lasser", "bakker", "kok", "timmerman"], "fake/model", encoder)
+    assert encoded == 1 and rows.tolist() == [[6, 1], [60, 2], [30, 2], [9, 1]]
+    assert cached_vectors(tmp_path, ["timmerman", "kok"], "fake/model", encoder)[0].tolist() == [[9, 1], [30, 2]]

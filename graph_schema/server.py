@@ -36,6 +36,7 @@ POM_TEMPLATE = Path(__file__).with_name("neo4j-pom.xml")
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 TX_LOG_RETENTION = "2G size"  # per database, beyond the log being written
+RECORDING_STOP_S = 300.0  # the JVM writes the class archive as it exits (16 s here): never cut short
 
 # While the server boots, every poll fails with "Unable to retrieve routing information":
 # expected, so the driver's warnings are dropped during our own polls — only there, only in the
@@ -90,6 +91,7 @@ class LocalServer:
         self.data_dir = self.home / "data"
         self.logs_dir = self.home / "logs"
         self.pid_file = self.home / "neo4j.pid"
+        self.recording_file = self.home / "class-archive.recording"
 
     # ---- provisioning -------------------------------------------------------------------
     def java(self) -> str:
@@ -136,19 +138,14 @@ class LocalServer:
         return True
 
     @contextmanager
-    def _dist_lock(self, wait: bool = True) -> Iterator[bool]:
-        """One process at a time downloads the JARs or records the class archive into the shared
-        dist folder (two test workers, or `demo run` beside the tests). Yields whether this process
-        holds the lock: with `wait`, always (the others wait, then find the work done); without, only
-        if no other process held it. The lock goes with the process, however it ends."""
+    def _dist_lock(self) -> Iterator[None]:
+        """One process at a time downloads the JARs into the shared dist folder (two test workers,
+        or `demo run` beside the tests): the others wait, then find the work done. The lock goes
+        with the process, however it ends."""
         self.dist.mkdir(parents=True, exist_ok=True)
         with open(self.dist / ".lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            yield True
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def _ensure_password(self) -> None:
         """Generates the password once and sets it before the first start (never the default).
@@ -282,9 +279,11 @@ class LocalServer:
         self.write_config()
         self._ensure_password()
         java = self.java()
-        archive = self._class_archive(java)
+        archive = ClassArchive.for_runtime(self.dist, java)
+        self._drop_recording()  # a part left by a server that died: never whole
+        flags = archive.use_flags() or self._record(archive)
         try:
-            self._launch(java, archive.use_flags())
+            self._launch(java, flags)
         except _Aborted:
             if not archive.use_flags():
                 raise
@@ -292,17 +291,36 @@ class LocalServer:
             self._launch(java, [])
         return StartResult(already_running=False, seconds=time.monotonic() - began, downloaded=downloaded)
 
-    def _class_archive(self, java: str) -> ClassArchive:
-        """The class archive of these JARs and this Java, recorded on the first start with them."""
-        archive = ClassArchive.for_runtime(self.dist, java)
-        if archive.wanted():
-            # Another process recording it: this start goes on without (sooner than waiting for it).
-            with self._dist_lock(wait=False) as held:
-                if held and archive.wanted():  # not recorded by another process just before
-                    self._launch(java, archive.record_flags())
-                    self.stop(timeout=300)  # the JVM writes the archive as it exits (16 s here): never cut short
-                    archive.keep()
-        return archive
+    # ---- the class-data archive (graph_schema/class_archive.py) ---------------------------
+    def _record(self, archive: ClassArchive) -> list[str]:
+        """Flags that make this server record the archive as it serves, written at its graceful
+        stop; the note says which file, for whichever process stops it."""
+        if not archive.wanted():
+            return []
+        part = archive.part()
+        self.recording_file.write_text(f"{archive.path}\n{part}\n")
+        return archive.record_flags(part)
+
+    def _recording(self) -> tuple[ClassArchive, Path] | None:
+        try:
+            archive, part = self.recording_file.read_text().split()
+        except (OSError, ValueError):
+            return None
+        return ClassArchive(Path(archive)), Path(part)
+
+    def _finish_recording(self, graceful: bool) -> None:
+        """After the server exited: a graceful exit wrote the whole archive, any other left a part."""
+        note = self._recording()
+        if note is not None:
+            archive, part = note
+            if graceful:
+                archive.keep(part)
+            else:
+                part.unlink(missing_ok=True)
+        self.recording_file.unlink(missing_ok=True)
+
+    def _drop_recording(self) -> None:
+        self._finish_recording(graceful=False)
 
     def _launch(self, java: str, jvm_flags: list[str]) -> None:
         """Starts the server process and waits until it answers a query."""
@@ -336,20 +354,27 @@ class LocalServer:
         )
 
     def stop(self, timeout: float = 60.0) -> bool:
-        """Graceful shutdown (SIGTERM), escalating to SIGKILL. Returns False if nothing ran."""
+        """Graceful shutdown (SIGTERM), escalating to SIGKILL after `timeout` seconds (0: at once).
+        A server recording the class archive gets at least RECORDING_STOP_S to write it. Returns
+        False if nothing ran."""
         pid = self._pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
+            self._drop_recording()
             return False
+        if timeout > 0 and self._recording() is not None:
+            timeout = max(timeout, RECORDING_STOP_S)
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.2)
-        if _alive(pid):
+        graceful = not _alive(pid)
+        if not graceful:
             os.kill(pid, signal.SIGKILL)
             while _alive(pid):
                 time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
+        self._finish_recording(graceful)
         return True
 
     def cpu_seconds(self) -> float | None:

@@ -30,12 +30,12 @@ def test_one_archive_per_runtime_and_the_same_one_again(tmp_path, java):
 def test_a_recorded_archive_is_kept_whole_and_used(tmp_path, java):
     archive = ClassArchive.for_runtime(tmp_path, java)
     assert archive.wanted() and archive.use_flags() == []
-    [flag] = archive.record_flags()
-    part = flag.split("=", 1)[1]
-    assert str(os.getpid()) in part and part != str(archive.path)  # written aside, renamed when whole
-    open(part, "wb").write(b"classes")
-    assert archive.keep()
-    assert archive.path.read_bytes() == b"classes" and not os.path.exists(part)
+    part = archive.part()
+    assert archive.record_flags(part) == [f"-XX:ArchiveClassesAtExit={part}"]
+    assert part.parent == archive.path.parent and part != archive.path  # written aside, renamed when whole
+    part.write_bytes(b"classes")
+    assert archive.keep(part)
+    assert archive.path.read_bytes() == b"classes" and not part.exists()
     assert not archive.wanted() and archive.use_flags() == [f"-XX:SharedArchiveFile={archive.path}"]
     archive.discard()
     assert archive.wanted() and archive.use_flags() == []
@@ -43,8 +43,18 @@ def test_a_recorded_archive_is_kept_whole_and_used(tmp_path, java):
 
 def test_a_runtime_that_wrote_no_archive_is_not_asked_again(tmp_path, java):
     archive = ClassArchive.for_runtime(tmp_path, java)
-    assert not archive.keep()
+    assert not archive.keep(archive.part())
     assert not archive.wanted() and archive.use_flags() == []
+
+
+def test_two_servers_that_recorded_at_once_leave_the_first_archive_kept(tmp_path, java):
+    archive = ClassArchive.for_runtime(tmp_path, java)
+    first, second = archive.part(), archive.part()
+    assert first != second  # each recording server writes its own file
+    first.write_bytes(b"first")
+    second.write_bytes(b"second")
+    assert archive.keep(first) and archive.keep(second)
+    assert archive.path.read_bytes() == b"first" and not first.exists() and not second.exists()
 
 
 def test_jars_in_a_folder_it_may_not_write_start_without_recording(tmp_path, java, monkeypatch):

@@ -24,14 +24,45 @@ from graph_schema.settings import Settings
 
 
 
+def _private(settings: Settings, tmp: Path) -> Settings:
+    return dataclasses.replace(
+        settings, neo4j_home=tmp / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
+        neo4j_bolt_port=free_port(), neo4j_http_port=free_port(), neo4j_heap="512m",
+        neo4j_pagecache="128m", neo4j_start_timeout_s=120, neo4j_jvm_flags=("-XX:TieredStopAtLevel=1",))
+
+
+def _own_dist(settings: Settings, tmp: Path) -> Settings:
+    """A dist folder of its own on the shared JARs: its class archive starts unrecorded."""
+    shared = LocalServer(settings)
+    dist = tmp / "dist" / settings.neo4j_version
+    dist.mkdir(parents=True)
+    (dist / "lib").symlink_to(shared.lib)
+    shutil.copy(shared.dist / "COMPLETE", dist / "COMPLETE")
+    return dataclasses.replace(settings, neo4j_dist_root=tmp / "dist")
+
+
 @pytest.fixture
 def private_settings(settings: Settings, neo4j_server, tmp_path) -> Settings:
     if not settings.provisions_local_server:
         pytest.fail("server life-cycle tests need the locally provisioned server (unset NEO4J_URI)")
-    return dataclasses.replace(
-        settings, neo4j_home=tmp_path / "neo4j", neo4j_dist_root=settings.neo4j_dist.parent,
-        neo4j_bolt_port=free_port(), neo4j_http_port=free_port(), neo4j_heap="512m",
-        neo4j_pagecache="128m", neo4j_start_timeout_s=120, neo4j_jvm_flags=("-XX:TieredStopAtLevel=1",))
+    return _private(settings, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def recorded(settings: Settings, neo4j_server, tmp_path_factory) -> tuple[Settings, list[str]]:
+    """The first server on JARs of its own, started and stopped gracefully: (its settings, its
+    command line while it served)."""
+    if not settings.provisions_local_server:
+        pytest.fail("server life-cycle tests need the locally provisioned server (unset NEO4J_URI)")
+    tmp = tmp_path_factory.mktemp("recorded")
+    own = _own_dist(_private(settings, tmp), tmp)
+    server = LocalServer(own)
+    server.start()
+    try:
+        serving = _command_line(server)
+    finally:
+        server.stop()
+    return own, serving
 
 
 def _java_processes_for(home) -> list[str]:
@@ -39,7 +70,34 @@ def _java_processes_for(home) -> list[str]:
     return [line for line in out.splitlines() if str(home) in line]
 
 
-def test_start_status_stop_cycle(private_settings):
+def test_the_first_server_on_new_jars_records_the_class_archive_as_it_serves(recorded):
+    """No second start for it: the archive is written at the graceful stop, whole or not at all."""
+    own, serving = recorded
+    server = LocalServer(own)
+    archive = ClassArchive.for_runtime(server.dist, server.java())
+    assert [arg for arg in serving if arg.startswith("-XX:ArchiveClassesAtExit=")]
+    assert not [arg for arg in serving if "SharedArchiveFile" in arg]
+    assert archive.path.stat().st_size > 1_000_000 and not archive.wanted()
+    assert not list(server.dist.glob("*.part")) and not server.recording_file.exists()
+
+
+def test_a_recording_server_that_dies_leaves_no_part_and_the_next_one_records(private_settings, tmp_path):
+    server = LocalServer(_own_dist(private_settings, tmp_path))
+    server.start()
+    archive = ClassArchive.for_runtime(server.dist, server.java())
+    [flag] = [arg for arg in _command_line(server) if arg.startswith("-XX:ArchiveClassesAtExit=")]
+    part = Path(flag.split("=", 1)[1])
+    part.write_bytes(b"half an archive")  # as if it died while writing it
+    os.kill(server.pid(), 9)
+    while _java_processes_for(private_settings.neo4j_home):
+        time.sleep(0.1)
+    assert not server.stop()  # nothing ran any more
+    assert not part.exists() and not archive.path.exists() and archive.wanted()
+    assert not server.recording_file.exists()
+
+
+def test_start_status_stop_cycle(recorded):
+    private_settings = recorded[0]
     server = LocalServer(private_settings)
     assert server.status() is Status.STOPPED
     first = server.start()
@@ -59,7 +117,7 @@ def test_start_status_stop_cycle(private_settings):
         finally:
             driver.close()
         assert [r["value"] for r in kept] == [TX_LOG_RETENTION]
-        # it maps the class-data archive the session server recorded on the shared JARs
+        # it maps the class-data archive the first server on these JARs recorded
         archive = ClassArchive.for_runtime(server.dist, server.java()).path
         assert archive.exists() and f"-XX:SharedArchiveFile={archive}" in _command_line(server)
         assert "-XX:TieredStopAtLevel=1" in _command_line(server)  # ATLAS_NEO4J_JVM_FLAGS reach the JVM
@@ -77,18 +135,15 @@ def _command_line(server: LocalServer) -> list[str]:
     return Path(f"/proc/{server.pid()}/cmdline").read_bytes().decode().split("\0")
 
 
-def test_a_damaged_class_archive_is_dropped_and_the_server_starts_without_it(private_settings, tmp_path):
+def test_a_damaged_class_archive_is_dropped_and_the_server_starts_without_it(private_settings, recorded, tmp_path):
     """A truncated archive (a full disk, a copy cut short) makes the JVM abort; the start must not."""
-    shared = LocalServer(private_settings)
-    dist = tmp_path / "dist" / private_settings.neo4j_version  # private, on the shared JARs
-    dist.mkdir(parents=True)
-    (dist / "lib").symlink_to(shared.lib)
-    shutil.copy(shared.dist / "COMPLETE", dist / "COMPLETE")
-    recorded = ClassArchive.for_runtime(shared.dist, shared.java()).path
-    damaged = ClassArchive.for_runtime(dist, shared.java()).path
-    with recorded.open("rb") as whole:
-        damaged.write_bytes(whole.read(os.path.getsize(recorded) // 3))
-    server = LocalServer(dataclasses.replace(private_settings, neo4j_dist_root=tmp_path / "dist"))
+    first = LocalServer(recorded[0])
+    whole_archive = ClassArchive.for_runtime(first.dist, first.java()).path
+    own = _own_dist(private_settings, tmp_path)
+    damaged = ClassArchive.for_runtime(own.neo4j_dist, first.java()).path
+    with whole_archive.open("rb") as whole:
+        damaged.write_bytes(whole.read(os.path.getsize(whole_archive) // 3))
+    server = LocalServer(own)
     try:
         server.start()
         assert server.status() is Status.RUNNING
@@ -165,23 +220,6 @@ def test_a_second_process_waits_for_the_download_and_does_not_repeat_it(private_
         (first.dist / "COMPLETE").write_text(fresh.neo4j_version + "\n")
     waiting.join(timeout=10)
     assert outcome == [False]  # found installed: no second Maven run
-
-
-def test_a_start_while_another_process_records_the_archive_goes_on_without_it(private_settings, tmp_path):
-    """Waiting for another server's recording (a start, a graceful stop: ~30 s) would be slower
-    than one start without the archive."""
-    fresh = dataclasses.replace(private_settings, neo4j_dist_root=tmp_path / "dist")
-    recording, starting = LocalServer(fresh), LocalServer(fresh)
-    java = starting.java()
-    found: list[object] = []
-    with recording._dist_lock():
-        # a thread, so that a start that waits for the lock fails here instead of hanging
-        attempt = threading.Thread(target=lambda: found.append(starting._class_archive(java)), daemon=True)
-        attempt.start()
-        attempt.join(timeout=5)
-        assert not attempt.is_alive(), "the start waited for the other process's recording"
-    [archive] = found
-    assert archive.wanted() and archive.use_flags() == []  # nothing recorded, started without
 
 
 def test_external_uri_provisions_nothing(settings):

@@ -56,7 +56,9 @@ def cached_vectors(folder: Path, texts: list[str], model_name: str, encoder: Enc
     store = store_dir(folder, model_name)
     chunks = _read_chunks(store)
     where = _places(chunks)
-    missing = [t for t in dict.fromkeys(texts) if t not in where]
+    # shortest first: each batch then holds texts of like length, as one call over all of them
+    # would (the encoder pads a batch to its longest; unsorted batches of 4,096 cost ~10 % more)
+    missing = sorted((t for t in dict.fromkeys(texts) if t not in where), key=len)
     for start in range(0, len(missing), batch):
         some = missing[start:start + batch]
         first = sum(len(names) for names, _ in chunks)  # rows read so far, repeats included

@@ -4,8 +4,9 @@ A JVM that maps the archive skips reading and verifying the classes Neo4j loads 
 took 13-16 s without it and 7.5-8.5 s with it on a two-core machine (session 21). The JVM writes
 the archive when a server started with `record_flags` exits gracefully (~16 s more for that stop).
 The first server on a new Neo4j or Java records while it serves and leaves the archive at its
-graceful stop; until session 29 the first start recorded, stopped and started again, 32.7 s against
-10.2 s for one plain start. A server that dies or is killed leaves no archive: the next one records.
+graceful stop; until session 29 the first start recorded, stopped and started again: 31.0 s,
+against 15.8-18.0 s for a start that records as it serves (9.0 s for one that does not record).
+A server that dies or is killed leaves no archive: the next one records.
 The archive lives next to the JARs, one per Java runtime; the JVM ignores a file it does not
 recognise as an archive, and aborts on a truncated one.
 """

@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README.md):
-#   make demo   set everything up, provision Neo4j, load the demo and run the main job
+#   make demo   set up (without the test browser), provision Neo4j, load the demo and run the main job
 #   make test   set everything up and run the test suite against a real Neo4j
 .PHONY: setup demo test audit
 

@@ -1,22 +1,26 @@
 """Text vectors cached on disk, one vector per distinct text and model.
 
-Encoding the ~54k occupation labels takes a minute and a half on two cores; a second run of the
-look-up, the ingest or the benchmark reads them instead. The cache is keyed by each text, not by
-the list it came in: a new atlas release that changes a hundred labels encodes those hundred, a
-list in another order or with a label more finds the rest, and `Label.embedding` (the atlas
-build) and the look-up share one cache. Reading 57k vectors back costs ~0.1 s against ~0.03 s for
-the one-file-per-list cache this replaced (the price of not encoding a whole list again).
+Encoding the 53.8k distinct occupation labels takes a minute or more on two cores; a second run
+of the look-up, the ingest or the benchmark reads them instead. The cache is keyed by each text,
+not by the list it came in: a new atlas release that changes a hundred labels encodes those
+hundred, a list in another order or with a label more finds the rest, and `Label.embedding` (the
+atlas build) and the look-up share one cache. Reading the look-up's 57k label vectors back costs
+~0.1 s against ~0.03 s for the one-file-per-list cache this replaced (the price of never encoding
+a whole list again).
 
 Layout: `<folder>/<model slug>-<model digest>/<chunk>.npy` (float32 rows) beside `<chunk>.json`
 (the texts of those rows). A chunk is written vectors first, texts last, each through a rename,
-so a reader never sees half of one; two processes that encode the same texts at once each add a
-chunk and the first one read wins.
+so a reader never sees half of one. Two processes that miss the same texts write the same chunk
+(its name is a hash of its texts), each through temp files of its own: both copies are whole and
+the same, and the last rename wins. A text that two chunks hold is read from the first.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,7 +56,7 @@ def cached_vectors(folder: Path, texts: list[str], model_name: str, encoder: Enc
     what it encoded."""
     encoder = encoder or (lambda some: encode(some, model_name))
     if not texts:
-        return encoder([]), 0  # the model's width, as the caller expects
+        return np.asarray(encoder([]), dtype=np.float32), 0  # the model's width, as the caller expects
     store = store_dir(folder, model_name)
     chunks = _read_chunks(store)
     where = _places(chunks)
@@ -80,7 +84,8 @@ def _read_chunks(store: Path) -> list[Chunk]:
             vectors = np.load(names.with_suffix(".npy"), mmap_mode="r")
         except (OSError, ValueError):
             continue  # a chunk another process is still writing, or a damaged one: encoded again
-        if vectors.ndim == 2 and vectors.shape[0] == len(texts):
+        if vectors.ndim == 2 and vectors.shape[0] == len(texts) \
+                and (not chunks or vectors.shape[1] == chunks[0][1].shape[1]):
             chunks.append((texts, vectors))
     return chunks
 
@@ -108,13 +113,15 @@ def _gather(chunks: list[Chunk], rows: np.ndarray) -> np.ndarray:
 
 
 def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+    if vectors.ndim != 2 or vectors.shape[0] != len(texts):
+        raise ValueError(f"the encoder gave {vectors.shape} for {len(texts)} texts")
     store.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:20]
-    target = store / f"{digest}.npy"
-    tmp = store / f"{digest}.tmp.npy"
+    mine = f"{os.getpid()}-{secrets.token_hex(4)}"  # two writers of one chunk never share a temp file
+    tmp = store / f"{digest}.{mine}.tmp.npy"
     np.save(tmp, np.ascontiguousarray(vectors, dtype=np.float32))
-    tmp.replace(target)
-    names = store / f"{digest}.json.tmp"
+    tmp.replace(store / f"{digest}.npy")
+    names = store / f"{digest}.{mine}.json.tmp"
     names.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     names.replace(store / f"{digest}.json")
     return vectors

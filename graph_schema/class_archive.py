@@ -56,11 +56,11 @@ class ClassArchive:
     def keep(self, part: Path) -> bool:
         """After the recording server exited gracefully: the archive it wrote takes its place (whole,
         by rename), unless another server's took it first."""
+        if self.path.exists():  # another server's came first (or this part was already kept)
+            part.unlink(missing_ok=True)
+            return True
         if part.exists() and part.stat().st_size > 0:
-            if self.path.exists():
-                part.unlink()
-            else:
-                os.replace(part, self.path)
+            os.replace(part, self.path)
             return True
         part.unlink(missing_ok=True)
         # e.g. a runtime without Java's base archive (some jlinked ones): never try again with it

@@ -301,9 +301,13 @@ class LocalServer:
         self.recording_file.write_text(f"{archive.path}\n{part}\n")
         return archive.record_flags(part)
 
+    def records_class_archive(self) -> bool:
+        """Whether the running server records the class archive (written at its graceful stop)."""
+        return self._recording() is not None
+
     def _recording(self) -> tuple[ClassArchive, Path] | None:
         try:
-            archive, part = self.recording_file.read_text().split()
+            archive, part = self.recording_file.read_text().splitlines()  # paths may hold spaces
         except (OSError, ValueError):
             return None
         return ClassArchive(Path(archive)), Path(part)
@@ -339,6 +343,7 @@ class LocalServer:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 self.pid_file.unlink(missing_ok=True)
+                self._drop_recording()
                 raise (_Aborted if proc.returncode == -signal.SIGABRT else ServerError)(
                     f"Neo4j exited during start-up (exit {proc.returncode}). Last log lines: "
                     f"{self._log_tail()} Fix the cause above and run `atlas-match neo4j start` again."

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from atlas_fixtures import atlas_rows, built_atlas  # noqa: F401  (fixtures)
 from typer.testing import CliRunner

@@ -128,7 +128,7 @@ def test_bench_melo_command_prints_one_json_object(tiny_dataset: Path, private_w
     assert figures["one_label_per_concept"]["map"] < figures["map"]
     assert figures["seconds"] >= 0
     if mode == "--semantic":  # corpus embeddings were cached under the work dir
-        assert list((private_work_dir / "embeddings").glob("*.npy"))
+        assert list((private_work_dir / "embeddings").glob("*/*.npy"))
 
 
 def test_bench_melo_command_reports_a_broken_folder(tmp_path: Path):

@@ -55,6 +55,8 @@ def test_two_servers_that_recorded_at_once_leave_the_first_archive_kept(tmp_path
     second.write_bytes(b"second")
     assert archive.keep(first) and archive.keep(second)
     assert archive.path.read_bytes() == b"first" and not first.exists() and not second.exists()
+    assert archive.keep(first)  # a second stop of the first server finds its part already kept
+    assert not archive.path.with_suffix(".unsupported").exists()
 
 
 def test_jars_in_a_folder_it_may_not_write_start_without_recording(tmp_path, java, monkeypatch):

@@ -83,3 +83,30 @@ def test_a_text_two_chunks_hold_gives_one_vector_and_the_rows_after_it_stay_in_p
     rows, encoded = cached_vectors(tmp_path, ["lasser", "bakker", "kok", "timmerman"], "fake/model", encoder)
     assert encoded == 1 and rows.tolist() == [[6, 1], [60, 2], [30, 2], [9, 1]]
     assert cached_vectors(tmp_path, ["timmerman", "kok"], "fake/model", encoder)[0].tolist() == [[9, 1], [30, 2]]
+
+
+def test_two_writers_of_the_same_chunk_leave_it_whole(tmp_path, monkeypatch):
+    """Two processes that miss the same texts write the same chunk: neither may fail on the
+    other's temp file, and the chunk read afterwards is whole."""
+    from competency_atlas import embedding_cache
+
+    real_save = np.save
+    raced: list[str] = []
+
+    def save_while_another_writes(path, array):
+        real_save(path, array)
+        if not raced:  # the other writer runs its whole write between this one's save and rename
+            raced.append(str(path))
+            cached_vectors(tmp_path, ["kok", "lasser"], "fake/model", Encoder())
+
+    monkeypatch.setattr(embedding_cache.np, "save", save_while_another_writes)
+    rows, encoded = cached_vectors(tmp_path, ["lasser", "kok"], "fake/model", Encoder())
+    assert encoded == 2 and rows.tolist() == [[6, 1], [3, 1]]
+    store = store_dir(tmp_path, "fake/model")
+    assert sorted(p.suffix for p in store.iterdir()) == [".json", ".npy"]  # one chunk, no temp file left
+
+
+def test_an_encoder_that_gives_the_wrong_number_of_vectors_writes_nothing(tmp_path):
+    with pytest.raises(ValueError, match="for 2 texts"):
+        cached_vectors(tmp_path, ["kok", "lasser"], "fake/model", lambda texts: np.ones((1, 2)))
+    assert not list(store_dir(tmp_path, "fake/model").glob("*.json"))

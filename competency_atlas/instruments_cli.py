@@ -8,19 +8,20 @@ from typing import Optional
 
 import typer
 
-from competency_atlas.instrument_profiles import (PROFILES_DIR, ProfileValidationError, known_competency_uris,
-                                                  load_profiles)
 from graph_schema.db import connect
 from graph_schema.settings import settings
 
 instruments_app = typer.Typer(help="Instrument profiles (CTC, ABC, WCM, ...): the YAML contract files.",
                               no_args_is_help=True)
 
-_FOLDER = typer.Argument(None, help=f"Folder with *.yaml profiles (default: {PROFILES_DIR}).")
+# the profiles' module (pydantic, ~0.1 s) loads in these commands, not in every `atlas-match` command
+_FOLDER = typer.Argument(None, help="Folder with *.yaml profiles (default: the project's competency_atlas/instruments).")
 _NO_DATA = typer.Option(False, "--no-data", help="Skip the check of competency URIs against the reference data.")
 
 
 def _load(folder: Optional[Path], check_uris: bool):
+    from competency_atlas.instrument_profiles import ProfileValidationError, known_competency_uris, load_profiles
+
     known = known_competency_uris(settings().data_dir) if check_uris else None
     try:
         return load_profiles(folder, known_competencies=known)

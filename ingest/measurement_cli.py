@@ -10,7 +10,7 @@ from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.settings import settings
 from ingest.report_output import emit_report
-from ingest.measurement_ingest import DEFAULT_BATCH_SIZE, client_context, ingest_paths
+from ingest import batch_sizes
 
 
 def measurements_command(
@@ -18,13 +18,15 @@ def measurements_command(
         rejects_dir: Path | None = typer.Option(None, "--rejects-dir",
                                                 help="Where rejected records are written (default: <work dir>/rejects)."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-        batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Measurements per transaction."),
+        batch_size: int = typer.Option(batch_sizes.MEASUREMENTS, "--batch-size", min=1, help="Measurements per transaction."),
 ) -> None:
     """Ingest client measurements (CTC, ABC, WCM, ...): valid ones land, invalid ones are reported; exit 2 if any was rejected."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         typer.secho(f"not found: {', '.join(missing)}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=1)
+    from ingest.measurement_ingest import client_context, ingest_paths  # loaded here: see ingest/batch_sizes.py
+
     s = settings()
     with connect(s) as driver:
         migrate(driver, s.neo4j_database)

@@ -23,6 +23,7 @@ from neo4j import Driver
 from tqdm import tqdm
 
 from competency_atlas.instrument_profiles import InstrumentProfile, load_profiles
+from ingest import batch_sizes
 from ingest.measurement_models import MeasurementRecord, ValidMeasurement
 from ingest.measurement_readers import FileProblem, expand_paths, read_file
 from ingest.measurement_repository import (Hook, finish_run, load_occupation_labels, load_occupation_requirements,
@@ -31,7 +32,7 @@ from ingest.measurement_validation import Deduplicator, education_block, validat
 from ingest.report import IngestReport, Problem, Rejection, Why
 from ingest.profile_builder import ProfileBuilder
 
-DEFAULT_BATCH_SIZE = 2000
+DEFAULT_BATCH_SIZE = batch_sizes.MEASUREMENTS
 
 
 @dataclass

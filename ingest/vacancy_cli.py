@@ -10,7 +10,7 @@ from graph_schema.db import connect
 from graph_schema.migrate import migrate
 from graph_schema.settings import settings
 from ingest.report_output import emit_report
-from ingest.vacancy_ingest import DEFAULT_BATCH_SIZE, build_enricher, ingest_paths
+from ingest import batch_sizes
 
 
 def vacancies_command(
@@ -18,10 +18,12 @@ def vacancies_command(
         rejects_dir: Path | None = typer.Option(None, "--rejects-dir",
                                                 help="Where rejected records are written (default: <work dir>/rejects)."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-        batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Vacancies per transaction."),
+        batch_size: int = typer.Option(batch_sizes.VACANCIES, "--batch-size", min=1, help="Vacancies per transaction."),
         extract: bool = typer.Option(True, "--extract/--no-extract", help="Extract requirements from the texts."),
 ) -> None:
     """Ingest vacancies: valid ones land (upsert by identifier), invalid ones are reported; exit 2 if any was rejected."""
+    from ingest.vacancy_ingest import build_enricher, ingest_paths  # loaded here: see ingest/batch_sizes.py
+
     s = settings()
     with connect(s) as driver:
         migrate(driver, s.neo4j_database)

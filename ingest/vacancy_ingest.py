@@ -21,6 +21,7 @@ from pathlib import Path
 from neo4j import Driver
 from tqdm import tqdm
 
+from ingest import batch_sizes
 from ingest.geo import Geography, load_geography, locate
 from ingest.normalise import OccupationCodes, OccupationNormaliser, undecorated
 from ingest.report import IngestReport, Problem, Rejection, Why
@@ -31,7 +32,7 @@ from ingest.vacancy_repository import (BatchOutcome, MayChange, close_expired, l
 from ingest.vacancy_requirements import ExplicitSkill, ProfileRequirement, VacancyExtractor, merge_requirements, vacancy_sentences
 from ingest.vacancy_validation import Validated, reject_duplicates, validate
 
-DEFAULT_BATCH_SIZE = 100
+DEFAULT_BATCH_SIZE = batch_sizes.VACANCIES
 
 
 @dataclass

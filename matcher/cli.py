@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -9,7 +10,9 @@ from graph_schema.db import connect
 from graph_schema.settings import settings
 from matcher.presenters import fit_text, gap_as_dict, match_as_dict, print_match, what_if_as_dict
 from matcher.scoring import Constraints, DistancePolicy
-from matcher.service import MatchService, NotFound
+
+if TYPE_CHECKING:  # the service (the index, numba: ~0.2 s) loads in the commands that rank, not
+    from matcher.service import MatchService  # in every `atlas-match` command
 
 match_app = typer.Typer(help="Ranked, explained matches, gaps and what-ifs.", no_args_is_help=True)
 
@@ -20,12 +23,15 @@ RADIUS = typer.Option(None, "--radius-km", help="default: the client's own trave
 
 
 def _service(driver) -> MatchService:
+    from matcher.service import MatchService
     from matcher.traits import competency_traits
     s = settings()
     return MatchService(driver, s.neo4j_database, traits=competency_traits(), cache_dir=s.work_dir / "index")
 
 
 def _run(fn):
+    from matcher.service import NotFound
+
     with connect(settings()) as driver:
         try:
             return fn(_service(driver))

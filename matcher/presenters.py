@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 
 from matcher.explain import GapItem
 from matcher.scoring import Circumstances, MatchScore, RequirementResult, level_counted_as
-from matcher.service import Match, WhatIf
+
+if TYPE_CHECKING:  # the service (the index, numba) loads only for the commands that rank
+    from matcher.service import Match, WhatIf
 
 
 def _iso(value) -> str | None:

@@ -1,26 +1,15 @@
 """`atlas-match search ...`: occupation and competency look-up, occupation profiles (for CTC advisors)."""
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import pickle
-from pathlib import Path
-
 import json
 from enum import Enum
-from functools import partial
 
 import typer
 
-from competency_atlas.embedding_cache import cached_encode
-from competency_atlas.embeddings import encode
-from competency_atlas.lookup import LookupIndex, build_index, search
-from competency_atlas.lookup_repository import (Target, concept_names, load_label_rows, occupation_profile,
-                                               release_tag)
+from competency_atlas.concept_search import current_index, ranked_concepts
+from competency_atlas.lookup_repository import Target, occupation_profile
 from graph_schema.db import connect
 from graph_schema.settings import settings
-
-INDEX_FORMAT = "char-tfidf-1"  # a new format gets its own file: an older pickle is never read
 
 search_app = typer.Typer(help="Look-ups in the atlas: occupations and competencies by text, occupation profiles.",
                          no_args_is_help=True)
@@ -36,53 +25,18 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _build(target: Target, semantic: bool) -> LookupIndex:
-    s = settings()
-    with connect(s) as driver:
-        tag = release_tag(driver, s.neo4j_database)
-        index = _lexical_index(s.work_dir / "lookup", f"{target}|{tag}|{INDEX_FORMAT}",
-                               lambda: load_label_rows(driver, s.neo4j_database, target))
-    if index is None:
-        raise _fail(f"No {target} labels in the graph at {s.uri}: build the atlas first (`atlas-match atlas build`).")
-    if not semantic:
-        return index
-    return dataclasses.replace(index, embeddings=cached_encode([f.text for f in index.forms], s.embedding_model,
-                                                               s.work_dir))
-
-
-def _lexical_index(folder: Path, tag: str, rows) -> LookupIndex | None:
-    """The lexical look-up index (labels and their TF-IDF) kept on disk per atlas release, so a
-    cold `search` skips reading ~57,000 labels from the graph and fitting the vectoriser."""
-    path = folder / (hashlib.sha256(tag.encode()).hexdigest()[:24] + ".pickle")
-    if path.exists():
-        with path.open("rb") as handle:
-            return pickle.load(handle)  # our own file, written below
-    found = rows()
-    if not found:
-        return None
-    index = build_index(found)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("wb") as handle:
-        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)  # atomic: a reader never sees half a file
-    return index
-
-
 def _search(target: Target, text: str, lang: Lang | None, top: int, as_json: bool, semantic: bool) -> None:
     s = settings()
-    index = _build(target, semantic)
-    embed = partial(encode, model_name=s.embedding_model) if semantic else None
+    model = s.embedding_model if semantic else None
     code = lang.value if lang else None
-    try:
-        hits = search(index, text, code, top, embed)
-    except ValueError as exc:
-        raise _fail(str(exc))
     with connect(s) as driver:
-        names = concept_names(driver, s.neo4j_database, [h.concept_id for h in hits])
-    rows = [{"rank": i, "uri": h.concept_id, "label": names[h.concept_id].label(code) if h.concept_id in names else h.best_form,
-             "matched": h.best_form, "matched_lang": h.lang, "score": round(h.score, 4)}
-            for i, h in enumerate(hits, start=1)]
+        index = current_index(driver, s.neo4j_database, target, s.work_dir, model)
+        if index is None:
+            raise _fail(f"No {target} labels in the graph at {s.uri}: build the atlas first (`atlas-match atlas build`).")
+        try:
+            rows = ranked_concepts(driver, s.neo4j_database, index, text, code, top, model)
+        except ValueError as exc:
+            raise _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return

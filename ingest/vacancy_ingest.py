@@ -105,10 +105,8 @@ class Enricher:
 def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path, model: str,
                    extract: bool = True, semantic: bool = True) -> Enricher:
     """The production wiring: atlas codes and labels from the graph, ESCO skills and geography from data_dir."""
-    from competency_atlas.embedding_cache import cached_encode
+    from competency_atlas.concept_search import current_index
     from competency_atlas.embeddings import encode
-    from competency_atlas.lookup import build_index as build_lookup
-    from competency_atlas.lookup_repository import load_label_rows
 
     encodes = extract or semantic
     if encodes:
@@ -119,12 +117,9 @@ def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path
         # core: nothing else runs yet, and on 2 quiet cores two threads encode 1.55x as fast as one.
         set_threads(os.cpu_count() or 1)
     codes = load_occupation_codes(driver, database)
-    rows = load_label_rows(driver, database, "Occupation")
-    index = embed = None
-    if rows:
-        vectors = cached_encode([r.text for r in rows], model, work_dir) if semantic else None
-        index = build_lookup(rows, embeddings=vectors)
-        embed = partial(encode, model_name=model) if semantic else None
+    # the same look-up index as `atlas-match search` and the API's (kept on disk per atlas release)
+    index = current_index(driver, database, "Occupation", work_dir, model if semantic else None)
+    embed = partial(encode, model_name=model) if index is not None and semantic else None
     extractor = None
     if extract:
         from ingest.extraction import SentenceEncoder

@@ -43,14 +43,11 @@ def lookup_resolver(driver: Driver, database: str, model_name: str | None, work_
     """For comparison only, NOT what the ingest does: the top hit of `atlas-match search occupation
     --lang nl` (the fused look-up over the atlas' occupation labels; lexical only without a model).
     The sentence model is loaded once, the label vectors come from the look-up's cache."""
-    from competency_atlas.embedding_cache import cached_encode
+    from competency_atlas.concept_search import current_index
     from competency_atlas.embeddings import encode
-    from competency_atlas.lookup import build_index, search
-    from competency_atlas.lookup_repository import load_label_rows
+    from competency_atlas.lookup import search
 
-    rows = load_label_rows(driver, database, "Occupation")
-    vectors = cached_encode([r.text for r in rows], model_name, work_dir) if model_name else None
-    index = build_index(rows, embeddings=vectors)
+    index = current_index(driver, database, "Occupation", work_dir, model_name)
     embed = partial(encode, model_name=model_name) if model_name else None
 
     def resolve(title: str) -> str | None:

@@ -334,10 +334,10 @@ def test_semantic_only_without_an_encoder_is_refused(index):
         score_forms(index, ["baker"], "en", None, half_weights("en", "semantic"))
 
 
-def test_the_cli_keeps_the_lexical_index_per_atlas_release(tmp_path):
-    """A cold `search` reads the labels from the graph once per release; the next reads the file."""
+def test_the_lexical_index_is_kept_per_atlas_release(tmp_path):
+    """A cold `search` (CLI or API) reads the labels from the graph once per release; the next reads the file."""
     from competency_atlas.lookup import SurfaceForm
-    from competency_atlas.lookup_cli import _lexical_index
+    from competency_atlas.concept_search import _lexical_index
 
     reads = []
 

@@ -262,3 +262,18 @@ def test_whose_a_vacancy_is_is_checked_again_inside_the_write(atlas, settings, t
                  "v.version AS version ORDER BY id")
     assert rows == [{"id": "V-1", "t": "Magazijnmedewerker", "by": None, "version": 1},  # untouched
                     {"id": "V-NEW", "t": "Kok", "by": "desk-9", "version": 1}]  # new: the sender's
+
+
+def test_the_production_enricher_takes_the_look_up_index_that_search_and_the_api_read(atlas, settings, tmp_path):
+    """build_enricher's occupation look-up comes from competency_atlas.concept_search, kept on disk
+    per atlas release: the next process (the API's first search, `atlas-match search`) reads it."""
+    from competency_atlas import concept_search
+    from ingest.vacancy_ingest import build_enricher
+
+    db = settings.neo4j_database
+    enricher = build_enricher(atlas, db, settings.data_dir, tmp_path, settings.embedding_model,
+                              extract=False, semantic=False)
+    assert len(list((tmp_path / "lookup").glob("*.pickle"))) == 1
+    read_back = concept_search.current_index(atlas, db, "Occupation", tmp_path, None)
+    assert read_back.concept_ids == enricher.normaliser.index.concept_ids
+    assert read_back.concept_ids == make_enricher(atlas, db).normaliser.index.concept_ids  # the graph's labels

@@ -1,0 +1,70 @@
+"""Occupations and competencies found by text in the graph's current atlas release: the one way
+the CLI (`atlas-match search`) and the API (`GET /occupations`, `GET /competencies`) answer.
+
+The lexical index (labels and their TF-IDF) is kept on disk per atlas release, so a cold process
+skips reading ~57,000 labels from the graph and fitting the vectoriser (the API's first search took
+4.9 s when it built its own in memory); the label vectors come from the text-vector cache.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from neo4j import Driver
+
+from competency_atlas.lookup import LookupIndex, SurfaceForm, build_index, search
+from competency_atlas.lookup_repository import Target, concept_names, load_label_rows, release_tag
+
+INDEX_FORMAT = "char-tfidf-1"  # a new format gets its own file: an older pickle is never read
+
+
+def current_index(driver: Driver, database: str, target: Target, work_dir: Path, model: str | None,
+                  tag: str | None = None) -> LookupIndex | None:
+    """The look-up index of the current release (`tag`: its `release_tag`, if already read), with
+    label vectors of `model` (None: lexical only); None when the graph has no such labels."""
+    tag = tag or release_tag(driver, database)
+    index = _lexical_index(work_dir / "lookup", f"{target}|{tag}|{INDEX_FORMAT}",
+                           lambda: load_label_rows(driver, database, target))
+    if index is None or model is None:
+        return index
+    from competency_atlas.embedding_cache import cached_encode
+
+    return dataclasses.replace(index, embeddings=cached_encode([f.text for f in index.forms], model, work_dir))
+
+
+def ranked_concepts(driver: Driver, database: str, index: LookupIndex, text: str, lang: str | None, top: int,
+                    model: str | None) -> list[dict]:
+    """The best `top` concepts for `text`, named in `lang`; raises ValueError for an empty text."""
+    embed = None
+    if model is not None and index.embeddings is not None:
+        from competency_atlas.embeddings import encode
+
+        embed = partial(encode, model_name=model)
+    hits = search(index, text, lang, top, embed)
+    names = concept_names(driver, database, [h.concept_id for h in hits])
+    return [{"rank": i, "uri": h.concept_id,
+             "label": names[h.concept_id].label(lang) if h.concept_id in names else h.best_form,
+             "matched": h.best_form, "matched_lang": h.lang, "score": round(float(h.score), 4)}
+            for i, h in enumerate(hits, start=1)]
+
+
+def _lexical_index(folder: Path, tag: str, rows: Callable[[], list[SurfaceForm]]) -> LookupIndex | None:
+    path = folder / (hashlib.sha256(tag.encode()).hexdigest()[:24] + ".pickle")
+    if path.exists():
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # our own file, written below
+    found = rows()
+    if not found:
+        return None
+    index = build_index(found)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two processes writing at once never share a temp file
+    with tmp.open("wb") as handle:
+        pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)  # atomic: a reader never sees half a file
+    return index

@@ -11,16 +11,28 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import secrets
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from neo4j import Driver
 
-from competency_atlas.lookup import LookupIndex, SurfaceForm, build_index, search
+from competency_atlas.lookup import Embed, LookupIndex, SurfaceForm, build_index, search
 from competency_atlas.lookup_repository import Target, concept_names, load_label_rows, release_tag
 
-INDEX_FORMAT = "char-tfidf-1"  # a new format gets its own file: an older pickle is never read
+def _code_digest() -> str:
+    """What a kept index is a function of besides the labels: the code that builds it. A change to
+    it gets a new file, so an index pickled by older code is never read."""
+    from competency_atlas import char_tfidf, lookup
+
+    digest = hashlib.sha256()
+    for module in (lookup, char_tfidf):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+INDEX_FORMAT = f"char-tfidf-1|{_code_digest()}"
 
 
 def current_index(driver: Driver, database: str, target: Target, work_dir: Path, model: str | None,
@@ -40,12 +52,7 @@ def current_index(driver: Driver, database: str, target: Target, work_dir: Path,
 def ranked_concepts(driver: Driver, database: str, index: LookupIndex, text: str, lang: str | None, top: int,
                     model: str | None) -> list[dict]:
     """The best `top` concepts for `text`, named in `lang`; raises ValueError for an empty text."""
-    embed = None
-    if model is not None and index.embeddings is not None:
-        from competency_atlas.embeddings import encode
-
-        embed = partial(encode, model_name=model)
-    hits = search(index, text, lang, top, embed)
+    hits = search(index, text, lang, top, query_encoder(index, model))
     names = concept_names(driver, database, [h.concept_id for h in hits])
     return [{"rank": i, "uri": h.concept_id,
              "label": names[h.concept_id].label(lang) if h.concept_id in names else h.best_form,
@@ -53,17 +60,30 @@ def ranked_concepts(driver: Driver, database: str, index: LookupIndex, text: str
             for i, h in enumerate(hits, start=1)]
 
 
+def query_encoder(index: LookupIndex | None, model: str | None) -> Embed | None:
+    """What encodes a query for `search`: the model, when the index holds label vectors of it."""
+    if model is None or index is None or index.embeddings is None:
+        return None
+    from competency_atlas.embeddings import encode
+
+    return partial(encode, model_name=model)
+
+
 def _lexical_index(folder: Path, tag: str, rows: Callable[[], list[SurfaceForm]]) -> LookupIndex | None:
     path = folder / (hashlib.sha256(tag.encode()).hexdigest()[:24] + ".pickle")
-    if path.exists():
+    try:
         with path.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
+    except FileNotFoundError:
+        pass
+    except (EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+        path.unlink(missing_ok=True)  # damaged or unreadable: built again
     found = rows()
     if not found:
         return None
     index = build_index(found)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # two processes writing at once never share a temp file
+    tmp = path.with_suffix(f".{os.getpid()}-{secrets.token_hex(4)}.tmp")  # never shared by two writers
     with tmp.open("wb") as handle:
         pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # atomic: a reader never sees half a file

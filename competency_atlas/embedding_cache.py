@@ -131,9 +131,11 @@ def _write_chunk(store: Path, texts: list[str], vectors: np.ndarray) -> np.ndarr
 
 def _drop_replaced_caches(folder: Path) -> None:
     """What the caches this one replaced left in its folder (until session 29): one .npy per list
-    of texts, and `labels-<model>/` of the atlas build's per-text cache; ~100 MB each."""
+    of texts (`<model slug>-<20 hex>.npy`), and `labels-<model>/` of the atlas build's per-text
+    cache; ~100 MB each. Nothing else: the folder may be one a caller chose."""
     for old in folder.glob("*.npy") if folder.is_dir() else ():
-        old.unlink(missing_ok=True)
+        if re.search(r"-[0-9a-f]{20}\.npy$", old.name):
+            old.unlink(missing_ok=True)
     for old in folder.glob("labels-*/") if folder.is_dir() else ():
         for name in ("keys.npy", "vectors.npy"):
             (old / name).unlink(missing_ok=True)

@@ -15,7 +15,7 @@ instruments_app = typer.Typer(help="Instrument profiles (CTC, ABC, WCM, ...): th
                               no_args_is_help=True)
 
 # the profiles' module (pydantic, ~0.1 s) loads in these commands, not in every `atlas-match` command
-_FOLDER = typer.Argument(None, help="Folder with *.yaml profiles (default: the project's competency_atlas/instruments).")
+_FOLDER = typer.Argument(None, help="Folder with *.yaml profiles (default: the profiles shipped with the project).")
 _NO_DATA = typer.Option(False, "--no-data", help="Skip the check of competency URIs against the reference data.")
 
 

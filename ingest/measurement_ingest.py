@@ -32,7 +32,6 @@ from ingest.measurement_validation import Deduplicator, education_block, validat
 from ingest.report import IngestReport, Problem, Rejection, Why
 from ingest.profile_builder import ProfileBuilder
 
-DEFAULT_BATCH_SIZE = batch_sizes.MEASUREMENTS
 
 
 @dataclass
@@ -209,7 +208,7 @@ def _batches(items: Iterable[ValidMeasurement], size: int) -> Iterator[list[Vali
 
 def ingest_records(items: Iterable[MeasurementRecord | FileProblem], driver: Driver, database: str, *,
                    profiles: dict[str, InstrumentProfile] | None = None, context: ClientContext | None = None,
-                   run_id: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE, today: date | None = None,
+                   run_id: str | None = None, batch_size: int = batch_sizes.MEASUREMENTS, today: date | None = None,
                    progress: bool = False, hook: Hook | None = None,
                    sources: list[str] | None = None) -> MeasurementIngestReport:
     profiles = profiles if profiles is not None else load_profiles()

@@ -32,7 +32,6 @@ from ingest.vacancy_repository import (BatchOutcome, MayChange, close_expired, l
 from ingest.vacancy_requirements import ExplicitSkill, ProfileRequirement, VacancyExtractor, merge_requirements, vacancy_sentences
 from ingest.vacancy_validation import Validated, reject_duplicates, validate
 
-DEFAULT_BATCH_SIZE = batch_sizes.VACANCIES
 
 
 @dataclass
@@ -105,8 +104,7 @@ class Enricher:
 def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path, model: str,
                    extract: bool = True, semantic: bool = True) -> Enricher:
     """The production wiring: atlas codes and labels from the graph, ESCO skills and geography from data_dir."""
-    from competency_atlas.concept_search import current_index
-    from competency_atlas.embeddings import encode
+    from competency_atlas.concept_search import current_index, query_encoder
 
     encodes = extract or semantic
     if encodes:
@@ -119,7 +117,7 @@ def build_enricher(driver: Driver, database: str, data_dir: Path, work_dir: Path
     codes = load_occupation_codes(driver, database)
     # the same look-up index as `atlas-match search` and the API's (kept on disk per atlas release)
     index = current_index(driver, database, "Occupation", work_dir, model if semantic else None)
-    embed = partial(encode, model_name=model) if index is not None and semantic else None
+    embed = query_encoder(index, model if semantic else None)
     extractor = None
     if extract:
         from ingest.extraction import SentenceEncoder
@@ -154,7 +152,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def ingest_records(items: Iterable[VacancyRecord | FileProblem], driver: Driver, database: str,
-                   enricher: Enricher, *, run_id: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                   enricher: Enricher, *, run_id: str | None = None, batch_size: int = batch_sizes.VACANCIES,
                    today: date | None = None, progress: bool = False,
                    hook: Callable[[str], None] | None = None, added_by: str | None = None,
                    may_change: MayChange | None = None) -> VacancyIngestReport:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +42,13 @@ def lookup_resolver(driver: Driver, database: str, model_name: str | None, work_
     """For comparison only, NOT what the ingest does: the top hit of `atlas-match search occupation
     --lang nl` (the fused look-up over the atlas' occupation labels; lexical only without a model).
     The sentence model is loaded once, the label vectors come from the look-up's cache."""
-    from competency_atlas.concept_search import current_index
-    from competency_atlas.embeddings import encode
+    from competency_atlas.concept_search import current_index, query_encoder
     from competency_atlas.lookup import search
 
     index = current_index(driver, database, "Occupation", work_dir, model_name)
-    embed = partial(encode, model_name=model_name) if model_name else None
+    if index is None:
+        raise ValueError("no occupation labels in the graph: build the atlas first (`atlas-match atlas build`)")
+    embed = query_encoder(index, model_name)
 
     def resolve(title: str) -> str | None:
         hits = search(index, title, lang, 1, embed)

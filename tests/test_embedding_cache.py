@@ -122,7 +122,9 @@ def test_the_first_chunk_removes_what_the_replaced_caches_left(tmp_path):
     mine = tmp_path / "labels-mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("not the cache's")
+    theirs = tmp_path / "scores.npy"  # a caller's own file in a folder it chose
+    np.save(theirs, np.ones(2))
     cached_vectors(tmp_path, ["kok"], "fake/model", Encoder())
-    assert not old_list.exists() and not old_labels.exists() and (mine / "notes.txt").exists()
+    assert not old_list.exists() and not old_labels.exists() and (mine / "notes.txt").exists() and theirs.exists()
     assert [p.name for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith("fake")] == \
         [store_dir(tmp_path, "fake/model").name]

@@ -353,6 +353,21 @@ def test_the_lexical_index_is_kept_per_atlas_release(tmp_path):
     assert _lexical_index(tmp_path, "Occupation|empty|0", lambda: []) is None
 
 
+def test_a_damaged_lexical_index_file_is_built_again(tmp_path):
+    """A file cut short (a full disk) or pickled by code that no longer reads it: built again."""
+    from competency_atlas.concept_search import _lexical_index
+    from competency_atlas.lookup import SurfaceForm
+
+    rows = [SurfaceForm("o:1", "heftruckchauffeur", "nl")]
+    _lexical_index(tmp_path, "Occupation|release-1|2", lambda: rows)
+    (kept,) = tmp_path.glob("*.pickle")
+    kept.write_bytes(kept.read_bytes()[:40])
+    reads = []
+    again = _lexical_index(tmp_path, "Occupation|release-1|2", lambda: reads.append(1) or rows)
+    assert reads == [1] and again.concept_ids == ["o:1"]
+    assert [p.name for p in tmp_path.iterdir()] == [kept.name]  # whole again, no temp file left
+
+
 @hypothesis_settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet="abcdeéz ABÉ\t\n019-", max_size=30), min_size=1, max_size=25),
        st.lists(st.text(alphabet="abcdexyz XY\t09", max_size=30), min_size=1, max_size=5))

@@ -92,7 +92,9 @@ def test_a_recording_server_that_died_leaves_no_part_and_the_next_one_records(se
     server._record(archive)
     _, part = server._recording()
     part.write_bytes(b"half an archive")
-    server.pid_file.write_text("999999\n")  # gone: no such process of ours
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    server.pid_file.write_text(f"{gone.pid}\n")  # a process that has ended
     assert not server.stop()  # nothing ran any more
     assert not part.exists() and not archive.path.exists() and archive.wanted()
     assert not server.records_class_archive()

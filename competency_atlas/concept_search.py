@@ -50,12 +50,14 @@ def current_index(driver: Driver, database: str, target: Target, work_dir: Path,
 
 
 def ranked_concepts(driver: Driver, database: str, index: LookupIndex, text: str, lang: str | None, top: int,
-                    model: str | None) -> list[dict]:
-    """The best `top` concepts for `text`, named in `lang`; raises ValueError for an empty text."""
+                    model: str | None, name_in: str | None = None) -> list[dict]:
+    """The best `top` concepts for `text` in `lang` (None: any), named in `name_in` (default
+    `lang`); raises ValueError for an empty text."""
     hits = search(index, text, lang, top, query_encoder(index, model))
     names = concept_names(driver, database, [h.concept_id for h in hits])
+    shown = name_in or lang
     return [{"rank": i, "uri": h.concept_id,
-             "label": names[h.concept_id].label(lang) if h.concept_id in names else h.best_form,
+             "label": names[h.concept_id].label(shown) if h.concept_id in names else h.best_form,
              "matched": h.best_form, "matched_lang": h.lang, "score": round(float(h.score), 4)}
             for i, h in enumerate(hits, start=1)]
 

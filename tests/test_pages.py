@@ -350,6 +350,18 @@ def test_script_in_a_client_key_or_vacancy_title_is_shown_as_text(api):
     assert "script-src 'self'" in desk.get("/werkgever").headers["content-security-policy"]
 
 
+def test_an_occupation_found_by_its_english_title_is_named_in_the_pages_language(api):
+    """The search box looks through Dutch and English titles; a hit is named as the page speaks."""
+    api.driver.execute_query(
+        "MATCH (o:Occupation {uri: $occ}) "
+        "CREATE (:Label {key: 'test-cook-en', text: 'cook', lang: 'en'})-[:LABEL_OF]->(o), "
+        "(:Label {key: 'test-cook-nl', text: 'kok', lang: 'nl'})-[:LABEL_OF]->(o)", occ=OCC, database_=api.db)
+    b = signed_in(api, "ctc_advisor")
+    hits = b.get("/beroepen/zoek", params={"q": "cook"})
+    assert hits.status_code == 200 and "occupation/test-cook" in hits.text
+    assert '">kok</a>' in hits.text and '">cook</a>' not in hits.text  # named in Dutch, found by "cook"
+
+
 def test_occupation_profile_groups_requirements_in_dutch(api):
     b = signed_in(api, "ctc_advisor")
     r = b.get("/beroepen/profiel", params={"uri": OCC})

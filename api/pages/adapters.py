@@ -80,9 +80,8 @@ def search_occupations(ctx: Ctx, cache: dict, q: str, lang: str, top: int = 10) 
     the page's language."""
     if not q.strip():
         return []
-    hits = search_concepts(cache, ctx.driver, ctx.database, ctx.settings, "Occupation", q.strip(), None, top)
-    names = concept_names(ctx.driver, ctx.database, [h["uri"] for h in hits])
-    return [{**h, "label": names[h["uri"]].label(lang) if h["uri"] in names else h["label"]} for h in hits]
+    return search_concepts(cache, ctx.driver, ctx.database, ctx.settings, "Occupation", q.strip(), None, top,
+                           name_in=lang)
 
 
 # The vacancy fields a desk fills in on the form, by the name the ingest reports them under

@@ -31,11 +31,11 @@ def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings,
 
 
 def search_concepts(cache: dict, driver: Driver, database: str, settings: Settings, target: Target, text: str,
-                    lang: str | None, top: int) -> list[dict]:
+                    lang: str | None, top: int, name_in: str | None = None) -> list[dict]:
     index = lookup_index(cache, driver, database, settings, target)
     if index is None:
         return []
-    return ranked_concepts(driver, database, index, text, lang, top, _model(settings))
+    return ranked_concepts(driver, database, index, text, lang, top, _model(settings), name_in)
 
 
 def occupation_profile_view(driver: Driver, database: str, uri: str, lang: str) -> dict | None:

@@ -33,6 +33,7 @@ def _code_digest() -> str:
 
 
 INDEX_FORMAT = f"char-tfidf-1|{_code_digest()}"
+KEEP = 4  # newest index files kept (two targets, the release before): older ones are removed on a write
 
 
 def current_index(driver: Driver, database: str, target: Target, work_dir: Path, model: str | None,
@@ -89,4 +90,12 @@ def _lexical_index(folder: Path, tag: str, rows: Callable[[], list[SurfaceForm]]
     with tmp.open("wb") as handle:
         pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)  # atomic: a reader never sees half a file
+    _drop_oldest(folder)
     return index
+
+
+def _drop_oldest(folder: Path) -> None:
+    """Index files of older releases or older look-up code, beyond the newest KEEP."""
+    kept = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in kept[KEEP:]:
+        old.unlink(missing_ok=True)

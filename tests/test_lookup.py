@@ -353,6 +353,26 @@ def test_the_lexical_index_is_kept_per_atlas_release(tmp_path):
     assert _lexical_index(tmp_path, "Occupation|empty|0", lambda: []) is None
 
 
+def test_only_the_newest_lexical_index_files_are_kept(tmp_path):
+    """One file per release and per version of the look-up code: older ones go when a new one lands."""
+    import os
+
+    from competency_atlas.concept_search import KEEP, _lexical_index
+    from competency_atlas.lookup import SurfaceForm
+
+    rows = [SurfaceForm("o:1", "heftruckchauffeur", "nl")]
+    for release in range(KEEP + 2):
+        _lexical_index(tmp_path, f"Occupation|release-{release}|1", lambda: rows)
+        (newest,) = [p for p in tmp_path.glob("*.pickle") if p.stat().st_mtime_ns == max(
+            q.stat().st_mtime_ns for q in tmp_path.glob("*.pickle"))]
+        os.utime(newest, ns=(release * 10**9, release * 10**9))  # distinct times, oldest first
+    reads = []
+    _lexical_index(tmp_path, f"Occupation|release-{KEEP + 1}|1", lambda: reads.append(1) or rows)
+    assert reads == [] and len(list(tmp_path.glob("*.pickle"))) == KEEP  # the newest is still read
+    _lexical_index(tmp_path, "Occupation|release-0|1", lambda: reads.append(1) or rows)
+    assert reads == [1]  # the oldest was removed: built again
+
+
 def test_a_damaged_lexical_index_file_is_built_again(tmp_path):
     """A file cut short (a full disk) or pickled by code that no longer reads it: built again."""
     from competency_atlas.concept_search import _lexical_index

@@ -21,6 +21,7 @@ from neo4j import Driver
 from competency_atlas.lookup import Embed, LookupIndex, SurfaceForm, build_index, search
 from competency_atlas.lookup_repository import Target, concept_names, load_label_rows, release_tag
 
+
 def _code_digest() -> str:
     """What a kept index is a function of besides the labels: the code that builds it. A change to
     it gets a new file, so an index pickled by older code is never read."""

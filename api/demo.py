@@ -105,7 +105,7 @@ def load_population(driver: Driver, s: Settings, size: DemoSize) -> dict:
     counts = _step(f"generate {size.clients} clients", lambda: generate(
         size.clients, size.seed, population, data_dir=s.data_dir, reference=reference, key_prefix=DEMO_KEY_PREFIX))
     report = _step("ingest measurements", lambda: ingest_paths(
-        sorted((population / "measurements").glob("*")), driver, db, context=client_context(driver, db, s.data_dir)))
+        sorted((population / "measurements").glob("*")), driver, db, context=client_context(driver, db, s.data_dir, s.work_dir)))
     print(f"  {report.summary()}")
     return counts
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from neo4j import Driver
 
 from competency_atlas.lookup import Embed, LookupIndex, SurfaceForm, build_index, search
-from competency_atlas.lookup_repository import Target, concept_names, load_label_rows, release_tag
+from competency_atlas.lookup_repository import Target, concept_names, is_released, load_label_rows, release_tag
 
 
 def _code_digest() -> str:
@@ -42,8 +42,11 @@ def current_index(driver: Driver, database: str, target: Target, work_dir: Path,
     """The look-up index of the current release (`tag`: its `release_tag`, if already read), with
     label vectors of `model` (None: lexical only); None when the graph has no such labels."""
     tag = tag or release_tag(driver, database)
-    index = _lexical_index(work_dir / "lookup", f"{target}|{tag}|{INDEX_FORMAT}",
-                           lambda: load_label_rows(driver, database, target))
+    rows = partial(load_label_rows, driver, database, target)
+    if is_released(tag):
+        index = _lexical_index(work_dir / "lookup", f"{target}|{tag}|{INDEX_FORMAT}", rows)
+    else:  # labels no complete release names (a hand-seeded graph, a build under way): not kept
+        index = _built(rows())
     if index is None or model is None:
         return index
     from competency_atlas.embedding_cache import cached_encode
@@ -82,10 +85,9 @@ def _lexical_index(folder: Path, tag: str, rows: Callable[[], list[SurfaceForm]]
         pass
     except (EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
         path.unlink(missing_ok=True)  # damaged or unreadable: built again
-    found = rows()
-    if not found:
+    index = _built(rows())
+    if index is None:
         return None
-    index = build_index(found)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}-{secrets.token_hex(4)}.tmp")  # never shared by two writers
     with tmp.open("wb") as handle:
@@ -93,6 +95,10 @@ def _lexical_index(folder: Path, tag: str, rows: Callable[[], list[SurfaceForm]]
     tmp.replace(path)  # atomic: a reader never sees half a file
     _drop_oldest(folder)
     return index
+
+
+def _built(rows: list[SurfaceForm]) -> LookupIndex | None:
+    return build_index(rows) if rows else None
 
 
 def _drop_oldest(folder: Path) -> None:

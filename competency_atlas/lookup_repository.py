@@ -91,13 +91,24 @@ def occupation_profile(driver: Driver, database: str, uri: str) -> OccupationPro
                              requirements=[Requirement(**req) for req in record["requirements"]])
 
 
-_RELEASE = "MATCH (r:AtlasRelease) RETURN max(r.version) AS version, count(r) AS n"
-_LABEL_COUNT = "MATCH (l:Label) RETURN count(l) AS n"
+_LABEL_STATE = """
+OPTIONAL MATCH (r:AtlasRelease {status: 'complete'})
+WITH r ORDER BY r.completed_at DESC LIMIT 1
+RETURN r.version AS version, toString(r.completed_at) AS completed, COUNT { (:Label) } AS labels
+"""
+UNRELEASED = "unreleased"  # a graph without a complete atlas release (seeded by hand, or mid-build)
 
 
 def release_tag(driver: Driver, database: str) -> str:
-    """What the look-up's labels are a function of: the atlas release and how many labels it has
-    (two small reads; a cached index is valid while this stays the same)."""
-    rel, _, _ = read(driver, _RELEASE, database)
-    labels, _, _ = read(driver, _LABEL_COUNT, database)
-    return f"{rel[0]['version']}|{labels[0]['n']}"
+    """What the look-up's labels are a function of: the newest complete atlas release (its version
+    and when it completed: a rebuild of one version may write other labels) and how many labels
+    the graph holds, in one small read. A kept index is valid while this stays the same."""
+    records, _, _ = read(driver, _LABEL_STATE, database)
+    r = records[0]
+    release = f"{r['version']}@{r['completed']}" if r["version"] is not None else UNRELEASED
+    return f"{release}|{r['labels']}"
+
+
+def is_released(tag: str) -> bool:
+    """Whether `tag` names a complete atlas release, so an index for it may be kept on disk."""
+    return not tag.startswith(UNRELEASED + "|")

@@ -28,7 +28,7 @@ def _generate(clients: int, seed: int, folder: str, fmt: str, prefix: str, queue
     queue.put(generate(clients, seed, Path(folder), fmt=fmt, key_prefix=prefix))
 
 
-def run(driver: Driver, database: str, data_dir: Path, *, clients: int, seed: int = 1, batch_size: int = 2000,
+def run(driver: Driver, database: str, data_dir: Path, work_dir: Path, *, clients: int, seed: int = 1, batch_size: int = 2000,
         fmt: str = "jsonl", cleanup: bool = True, progress: bool = False,
         server_cpu: Callable[[], float | None] | None = None) -> dict:
     """`server_cpu` (the local server's CPU seconds so far) adds the server's share of the work:
@@ -46,7 +46,7 @@ def run(driver: Driver, database: str, data_dir: Path, *, clients: int, seed: in
         started, cpu_started = time.perf_counter(), time.process_time()
         server_started = server_cpu() if server_cpu else None
         report = ingest_paths([Path(folder) / "measurements"], driver, database,
-                              context=client_context(driver, database, data_dir), batch_size=batch_size,
+                              context=client_context(driver, database, data_dir, work_dir), batch_size=batch_size,
                               progress=progress)
         elapsed = time.perf_counter() - started
         ingest_cpu = time.process_time() - cpu_started

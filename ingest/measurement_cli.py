@@ -30,7 +30,7 @@ def measurements_command(
     s = settings()
     with connect(s) as driver:
         migrate(driver, s.neo4j_database)
-        context = client_context(driver, s.neo4j_database, s.data_dir)
+        context = client_context(driver, s.neo4j_database, s.data_dir, s.work_dir)
         report = ingest_paths(paths, driver, s.neo4j_database, context=context, batch_size=batch_size,
                               progress=not as_json and sys.stderr.isatty())
     emit_report(report, rejects_dir or s.work_dir / "rejects", as_json)

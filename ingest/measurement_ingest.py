@@ -100,15 +100,16 @@ def postcode_locator(data_dir: Path) -> Callable[[str], tuple[dict, Why | None]]
 TITLE_MATCH_FLOOR = 0.7
 
 
-def title_resolver(driver: Driver, database: str) -> Callable[[str], str | None]:
+def title_resolver(driver: Driver, database: str, work_dir: Path) -> Callable[[str], str | None]:
     """A job title as an occupation, loaded on first use: an exact (case- and space-insensitive)
     match on one occupation's labels; else the best hit of the look-up's lexical half (character
-    n-grams and fuzzy ratio over every Dutch and English label, competency_atlas/lookup.py) when it
-    scores at least TITLE_MATCH_FLOOR — "kok in een restaurant", "heftruckchauffeur", typos. An exact
-    label several occupations share goes to the one whose preferred label it is. Otherwise the
-    title stays unresolved (kept as text, with a warning), never guessed."""
-    from competency_atlas.lookup import build_index, search
-    from competency_atlas.lookup_repository import load_label_rows
+    n-grams and fuzzy ratio over every Dutch and English label: the index `atlas-match search`
+    keeps per atlas release, competency_atlas/concept_search.py) when it scores at least
+    TITLE_MATCH_FLOOR — "kok in een restaurant", "heftruckchauffeur", typos. An exact label several
+    occupations share goes to the one whose preferred label it is. Otherwise the title stays
+    unresolved (kept as text, with a warning), never guessed."""
+    from competency_atlas.concept_search import current_index
+    from competency_atlas.lookup import search
 
     table: dict[str, set[str]] | None = None
     preferred: dict[str, set[str]] = defaultdict(set)
@@ -131,8 +132,7 @@ def title_resolver(driver: Driver, database: str) -> Callable[[str], str | None]
         if not title.strip():
             return None
         if index is None:
-            rows = load_label_rows(driver, database, "Occupation")
-            index = build_index(rows) if rows else False
+            index = current_index(driver, database, "Occupation", work_dir, None) or False
         if not index:
             return None
         found = search(index, title, None, 1)
@@ -140,10 +140,11 @@ def title_resolver(driver: Driver, database: str) -> Callable[[str], str | None]
     return resolve
 
 
-def client_context(driver: Driver, database: str, data_dir: Path) -> ClientContext:
+def client_context(driver: Driver, database: str, data_dir: Path, work_dir: Path) -> ClientContext:
     """The context every real ingest uses (CLI, API, demo): postcodes located with the Dutch
-    geography, job titles resolved on the atlas' occupation labels."""
-    return ClientContext(postcode_locator(data_dir), title_resolver(driver, database))
+    geography (`data_dir`), job titles resolved on the atlas' occupation labels (the look-up index
+    kept in `work_dir`)."""
+    return ClientContext(postcode_locator(data_dir), title_resolver(driver, database, work_dir))
 
 
 CLIENT_ATTRIBUTES = ("postcode", "hours_available", "education_level", "client_profile")

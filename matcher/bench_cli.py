@@ -88,7 +88,7 @@ def measurements(clients: int = typer.Option(100_000, "--clients", min=1, help="
     server_cpu = LocalServer(s).cpu_seconds if s.provisions_local_server else None
     with connect(s) as driver:
         migrate(driver, s.neo4j_database)
-        result = run(driver, s.neo4j_database, s.data_dir, clients=clients, seed=seed, batch_size=batch_size,
+        result = run(driver, s.neo4j_database, s.data_dir, s.work_dir, clients=clients, seed=seed, batch_size=batch_size,
                      fmt=fmt, cleanup=cleanup, progress=not as_json and sys.stderr.isatty(), server_cpu=server_cpu)
     typer.echo(json.dumps(result))
 
@@ -202,7 +202,7 @@ def titles(dataset_dir: Path = typer.Option(None, "--dataset", exists=True, file
             resolve = lookup_resolver(driver, s.neo4j_database, model, s.work_dir)
             name = f"search occupation --lang nl, top hit ({'fused, ' + model if model else 'lexical only'}); " \
                    "NOT the ingest's resolver"
-        result = run(driver, s.neo4j_database, folder, resolver=resolve, resolver_name=name)
+        result = run(driver, s.neo4j_database, folder, s.work_dir, resolver=resolve, resolver_name=name)
     if not as_json:
         typer.echo(f"bench titles: {folder.name} titles as five-year work histories, resolver {resolver}", err=True)
     typer.echo(json.dumps(result))

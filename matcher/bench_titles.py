@@ -68,7 +68,7 @@ def occupation_scores(index: MatchIndex, props: dict, today: date) -> np.ndarray
     return evidence_scores(index.occupations, cols, levels, confs, index.prior)
 
 
-def run(driver: Driver, database: str, folder: Path, today: date | None = None,
+def run(driver: Driver, database: str, folder: Path, work_dir: Path, today: date | None = None,
         index: MatchIndex | None = None, k: int = K, resolver: Callable[[str], str | None] | None = None,
         resolver_name: str = INGEST_RESOLVER) -> dict:
     started = time.perf_counter()
@@ -76,7 +76,7 @@ def run(driver: Driver, database: str, folder: Path, today: date | None = None,
     data = load_dataset(folder)
     gold = {qid: {data.concept_of[c] for c in cids} for qid, cids in data.relevant.items()}
     queries = [(qid, title) for qid, title in data.queries if gold.get(qid)]
-    resolve = resolver or title_resolver(driver, database)
+    resolve = resolver or title_resolver(driver, database, work_dir)
     resolved = {qid: resolve(title) for qid, title in queries}
     idx = index or load_index(driver, database, today)
     builder = ProfileBuilder(load_profiles(), lambda uris: load_occupation_requirements(driver, database, uris))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from graph_schema.settings import Settings
 from ingest.measurement_ingest import ClientContext, ingest_paths, postcode_locator, title_resolver
 from measurement_helpers import (CALL_CENTRE, FORKLIFT, OPTIONAL, STOCK, WAREHOUSE, client_keys, counts, profile_of,
                                  seed_atlas)
@@ -21,7 +22,8 @@ DB = "neo4j"
 
 
 def run(driver, paths, settings=None, **options):
-    context = ClientContext(postcode_locator(settings.data_dir) if settings else None, title_resolver(driver, DB))
+    context = ClientContext(postcode_locator(settings.data_dir) if settings else None,
+                            title_resolver(driver, DB, Settings().work_dir))
     return ingest_paths([Path(p) for p in paths], driver, DB, context=context, **options)
 
 
@@ -210,7 +212,7 @@ def test_bench_ingests_the_generated_population_reports_cpu_and_cleans_up(atlas,
     from ingest.measurement_bench import run as bench
 
     server_cpu = neo4j_server.cpu_seconds if neo4j_server is not None else None
-    result = bench(atlas, DB, settings.data_dir, clients=20, seed=3, batch_size=7, server_cpu=server_cpu)
+    result = bench(atlas, DB, settings.data_dir, settings.work_dir, clients=20, seed=3, batch_size=7, server_cpu=server_cpu)
     assert result["rejected"] == 0 and result["measurements"] > 20
     assert result["scores"] == result["generated_scores"] > 0
     assert result["cleaned_up"] == 20
@@ -264,3 +266,28 @@ def test_a_job_title_with_another_spelling_resolves_by_the_lexical_look_up(atlas
     assert [w.field for w in report.warnings] == ["work_history"] and "astronaut" in report.warnings[0].reason
     [w] = one(atlas, "MATCH (:Client {key: 'K-8'})-[w:WORKED_AS]->(o) RETURN o.uri AS o")
     assert w["o"] == CALL_CENTRE
+
+
+def test_the_title_look_up_is_the_search_index_kept_per_complete_atlas_release(atlas, tmp_path):
+    """The ingest's resolver reads the look-up index `atlas-match search` keeps on disk, but only for
+    labels a complete atlas release names: a hand-seeded graph's or a half-built one's are read
+    afresh, and a release completed again (a rebuild may write other labels) gets a new file."""
+    from competency_atlas.lookup_repository import release_tag
+
+    atlas.execute_query("""MATCH (o:Occupation {uri: $uri})
+        CREATE (:Label {key: 'l1', text: 'callcentermedewerker', lang: 'nl'})-[:LABEL_OF]->(o)""",
+                        uri=CALL_CENTRE, database_=DB)
+    kept = lambda: sorted(p.name for p in (tmp_path / "lookup").glob("*.pickle"))  # noqa: E731
+    assert title_resolver(atlas, DB, tmp_path)("medewerker callcenter") == CALL_CENTRE
+    assert kept() == [] and release_tag(atlas, DB).startswith("unreleased|")
+    atlas.execute_query("CREATE (:AtlasRelease {version: 'r1', status: 'building'})", database_=DB)
+    assert title_resolver(atlas, DB, tmp_path)("medewerker callcenter") == CALL_CENTRE
+    assert kept() == []  # mid-build: nothing kept
+
+    complete = "MATCH (r:AtlasRelease) SET r.status = 'complete', r.completed_at = datetime($at)"
+    atlas.execute_query(complete, at="2026-01-01T00:00:00Z", database_=DB)
+    assert title_resolver(atlas, DB, tmp_path)("medewerker callcenter") == CALL_CENTRE
+    [first] = kept()
+    atlas.execute_query(complete, at="2026-02-01T00:00:00Z", database_=DB)  # the same version built again
+    assert title_resolver(atlas, DB, tmp_path)("medewerker callcenter") == CALL_CENTRE
+    assert len(kept()) == 2 and first in kept()

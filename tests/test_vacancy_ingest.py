@@ -271,6 +271,8 @@ def test_the_production_enricher_takes_the_look_up_index_that_search_and_the_api
     from ingest.vacancy_ingest import build_enricher
 
     db = settings.neo4j_database
+    atlas.execute_query("CREATE (:AtlasRelease {version: 'v1', status: 'complete', completed_at: datetime()})",
+                        database_=db)  # only a complete release's index is kept
     enricher = build_enricher(atlas, db, settings.data_dir, tmp_path, settings.embedding_model,
                               extract=False, semantic=False)
     assert len(list((tmp_path / "lookup").glob("*.pickle"))) == 1

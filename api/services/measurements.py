@@ -35,7 +35,7 @@ def _context(cache: dict, driver: Driver, database: str, settings: Settings) -> 
     # the profiles first: a concurrent request that sees the context must find them too
     if "measurement_context" not in cache:
         cache["instrument_profiles"] = shipped_profiles()
-        cache["measurement_context"] = client_context(driver, database, settings.data_dir)
+        cache["measurement_context"] = client_context(driver, database, settings.data_dir, settings.work_dir)
     return cache["measurement_context"]
 
 

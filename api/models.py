@@ -53,9 +53,13 @@ class ConceptHit(BaseModel):
     score: float
 
 
+LABEL_LANG = "The language of `label`: the asked one, or the other where the atlas has none in it yet."
+
+
 class RequirementOut(BaseModel):
     uri: str
     label: str
+    label_lang: str | None = Field(None, description=LABEL_LANG)
     kind: str | None = None
     relation: str | None = None
     importance: float | None = None
@@ -70,6 +74,7 @@ class OccupationProfileOut(BaseModel):
          "importance": None, "level": None, "required_level": None, "weight": 1.0}]})
     uri: str
     label: str
+    label_lang: str | None = Field(None, description=LABEL_LANG)
     requirements: list[RequirementOut]
 
 

@@ -86,8 +86,16 @@ def strengths(competencies: list[dict], lang: str, include_sensitive: bool = Fal
     picked = [c for c in competencies if c.get("evidence") in ("measured", OBSERVATION)
               and float(c.get("level") or 0) >= MIN_STRENGTH and (include_sensitive or not c.get("sensitive"))]
     picked.sort(key=lambda c: (-round(float(c["level"]), 2), c["label"].lower()))
-    return [{"competency": c.get("uri"), "label": c["label"], "word": strength_word(float(c["level"]), lang),
+    return [{"competency": c.get("uri"), "label": c["label"], **_foreign(c, lang),
+             "word": strength_word(float(c["level"]), lang),
              **_sensitive_mark(c)} for c in picked[:STRENGTHS]]
+
+
+def _foreign(item: dict, lang: str) -> dict:
+    """The language of a label that is not in the report's (an ESCO skill without a Dutch label
+    yet), for the page to mark; nothing for a label in the report's language."""
+    other = item.get("label_lang")
+    return {"label_lang": other} if other and other != lang else {}
 
 
 def _sensitive_mark(item: dict) -> dict:
@@ -95,7 +103,8 @@ def _sensitive_mark(item: dict) -> dict:
     return {"sensitive": True} if item.get("sensitive") else {}
 
 
-def develop(gaps: list[dict], include_sensitive: bool = False, strong: frozenset[str] = frozenset()) -> list[dict]:
+def develop(gaps: list[dict], lang: str, include_sensitive: bool = False,
+            strong: frozenset[str] = frozenset()) -> list[dict]:
     """Competencies to develop over all advised targets: measured below what the work asks (not
     measured is not a shortfall: see `not_measured`), essential first, then by how many vacancies
     within the client's travel radius each opens; each names the advice it is needed for. A
@@ -109,7 +118,8 @@ def develop(gaps: list[dict], include_sensitive: bool = False, strong: frozenset
             if item["status"] not in SHORTFALL or item["competency"] in strong \
                     or (item.get("sensitive") and not include_sensitive):
                 continue
-            row = merged.setdefault(item["competency"], {"label": item["label"], "essential": False, "opens": 0,
+            row = merged.setdefault(item["competency"], {"label": item["label"], **_foreign(item, lang),
+                                                         "essential": False, "opens": 0,
                                                          "reach_km": g.get("reach_km"), "for": [],
                                                          **_sensitive_mark(item)})
             row["essential"] = row["essential"] or bool(item["essential"])
@@ -198,7 +208,7 @@ def report_content(facts: dict, opts: dict) -> dict:
         "lang": lang,
         "measured": measured(facts["measurements"], names, facts["observation_instruments"], lang),
         "strengths": (strong := strengths(facts["competencies"], lang, opts["include_sensitive"])),
-        "develop": develop(facts["gaps"], opts["include_sensitive"], frozenset(s["competency"] for s in strong)),
+        "develop": develop(facts["gaps"], lang, opts["include_sensitive"], frozenset(s["competency"] for s in strong)),
         "not_measured": not_measured(facts["gaps"]),
         "occupations": occupations(facts["occupations"], facts["decisions"], reasons, lang),
         "vacancies": vacancies(facts["vacancies"], facts["decisions"], reasons),

@@ -91,7 +91,8 @@ def gap_as_dict(g: GapItem) -> dict:
 
 
 def what_if_as_dict(w: WhatIf) -> dict:
-    changed = [{"competency": b.requirement.competency, "label": b.requirement.label, "before": b.status.value,
+    changed = [{"competency": b.requirement.competency, "label": b.requirement.label,
+                "label_lang": b.requirement.label_lang, "before": b.status.value,
                 "after": a.status.value} for b, a in zip(w.before.results, w.after.results) if b.status != a.status]
     return {"client": w.client, "target": {"kind": w.target_kind, "id": w.target},
             "changes": [{"competency": c, "level": lv} for c, lv in w.changes],

@@ -411,3 +411,14 @@ def test_char_tfidf_gives_scikit_learns_numbers(texts, queries):
     np.testing.assert_allclose(got.toarray()[:, order], expected.toarray(), atol=1e-6)
     np.testing.assert_allclose(ours.transform(queries).toarray()[:, order], theirs.transform(queries).toarray(),
                                atol=1e-6)
+
+
+def test_a_name_is_in_the_asked_language_else_the_other_else_the_fallback_and_says_which():
+    from competency_atlas.names import name_in
+
+    both = {"label_nl": "kok", "label_en": "cook"}
+    assert name_in(both, "nl", "u") == ("kok", "nl") and name_in(both, "en", "u") == ("cook", "en")
+    assert name_in(both, None, "u") == ("cook", "en")  # the atlas' own language when none is asked
+    assert name_in({"label_nl": None, "label_en": "cook"}, "nl", "u") == ("cook", "en")
+    assert name_in({"label_nl": "kok", "label_en": ""}, "en", "u") == ("kok", "nl")
+    assert name_in({}, "nl", "http://x/1") == ("http://x/1", None)

@@ -362,6 +362,25 @@ def test_an_occupation_found_by_its_english_title_is_named_in_the_pages_language
     assert '">kok</a>' in hits.text and '">cook</a>' not in hits.text  # named in Dutch, found by "cook"
 
 
+def test_a_competency_without_a_dutch_label_is_shown_in_english_and_marked_english(api):
+    """Many ESCO skills have no Dutch label yet: a Dutch page then shows the English one inside
+    lang="en" (a screen reader pronounces it as English), and the JSON says which language it is."""
+    api.driver.execute_query("MATCH (c:Competency {uri: $uri}) SET c.label_nl = null", uri=SKILLS[2],
+                             database_=api.db)  # K-1's one gap for OCC
+    english, dutch = f"skill {SKILLS[2]}", f"vaardigheid {SKILLS[0]}"
+    b = signed_in(api, "coach")
+    profile = b.get("/beroepen/profiel", params={"uri": OCC}).text
+    assert f'<span lang="en">{english}</span>' in profile
+    assert f"<td>{dutch}</td>" in profile  # the Dutch ones as they were
+    gap = b.get("/klanten/K-1/ontwikkelpunten", params={"beroep": OCC}).text
+    assert f'<td><span lang="en">{english}</span> <span class="muted">' in gap
+    assert f'Wat als: <span lang="en">{english}</span></label>' in gap
+    assert f'<span lang="en">{english}</span>' not in b.get("/beroepen/profiel", params={"uri": OCC, "lang": "en"}).text
+    found = b.get("/occupations/profile", params={"uri": OCC}, headers={"Authorization": f"Bearer {api.tokens['coach']}"})
+    langs = {r["uri"]: r["label_lang"] for r in found.json()["requirements"]}
+    assert langs[SKILLS[2]] == "en" and langs[SKILLS[0]] == "nl"
+
+
 def test_occupation_profile_groups_requirements_in_dutch(api):
     b = signed_in(api, "ctc_advisor")
     r = b.get("/beroepen/profiel", params={"uri": OCC})

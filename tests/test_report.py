@@ -69,6 +69,19 @@ FACTS = {"key": "K-9", "measurements": [{"id": "m1", "instrument": "abc", "measu
          "gate": "needs_support", "gate_reasons": ["ABC cluster G2"]}
 
 
+def test_a_label_in_another_language_than_the_reports_is_marked_and_shown_as_such(api):
+    """An ESCO skill without a Dutch label reads in English in a Dutch report: the content says so
+    (and only then), the page marks it lang="en" for a screen reader."""
+    facts = {**FACTS, "competencies": [{**FACTS["competencies"][0], "label": "teamwork", "label_lang": "en"}],
+             "gaps": [{**FACTS["gaps"][0], "gaps": [{**FACTS["gaps"][0]["gaps"][1], "label_lang": "nl"}]}]}
+    content = report_content(facts, options())
+    assert content["strengths"][0]["label_lang"] == "en" and "label_lang" not in content["develop"][0]
+    assert "label_lang" not in report_content(facts, options(lang="en"))["strengths"][0]
+    api.driver.execute_query("MATCH (c:Competency) SET c.label_nl = null", database_=api.db)
+    html, _, _ = opened(signed_in(api, "coach"))
+    assert re.search(r'<strong><span lang="en">skill [^<]+</span></strong>', html)
+
+
 def test_content_is_plain_words_and_its_hash_is_canonical():
     content = report_content(FACTS, options())
     assert content["measured"] == [{"what": "ABC-meting", "date": "2024-04-12", "by": "coach C-17"}]

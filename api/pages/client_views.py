@@ -8,6 +8,7 @@ from api import sensitive
 from api.decisions import AdviceKind, advice_ref
 from api.pages import views
 from api.pages.adapters import instrument_names
+from competency_atlas.names import name_in
 
 
 
@@ -16,9 +17,6 @@ def source_info(measurements: list[dict], work_history: list[dict], lang: str) -
                             {w["uri"]: w for w in work_history}, lang)
 
 
-def _label(c: dict, lang: str) -> str:
-    first, second = (c.get("label_en"), c.get("label_nl")) if lang == "en" else (c.get("label_nl"), c.get("label_en"))
-    return first or second or c["uri"]
 
 
 def profile_rows(competencies: list[dict], kinds: dict[str, str | None], info: views.SourceInfo) -> list[dict]:
@@ -27,7 +25,8 @@ def profile_rows(competencies: list[dict], kinds: dict[str, str | None], info: v
     for c in competencies:
         sources = c.get("sources") or []
         described = "; ".join(dict.fromkeys(info.describe(s) for s in sources))
-        rows.append({"uri": c["uri"], "label": _label(c, info.lang), "level": float(c.get("level") or 0.0),
+        label, label_lang = name_in(c, info.lang, c["uri"])
+        rows.append({"uri": c["uri"], "label": label, "label_lang": label_lang, "level": float(c.get("level") or 0.0),
                      "kind": kinds.get(c["uri"]), "evidence": views.bar_kind(sources, bool(c.get("inferred")),
                                                                              instrument_of),
                      "sources": described, "date": views.day(c.get("as_of")), "trait": c.get("trait")})
@@ -51,7 +50,8 @@ def client_view(data: dict, lang: str, coach: bool = False, show_sensitive: bool
             "chart": views.chart(rows, lang), "rows": sorted(rows, key=lambda r: r["label"].lower()),
             "not_measured": [names[i] for i in sorted(names) if i not in taken and i not in views.OBSERVATION_INSTRUMENTS],
             "attributes": data["availability"],
-            "work": [{"label": _label(w, lang), "years": w.get("years")} for w in profile["work_history"]],
+            "work": [dict(zip(("label", "label_lang"), name_in(w, lang, w["uri"])), years=w.get("years"))
+                     for w in profile["work_history"]],
             "measurements": [{"name": info.describe(m["id"])} for m in data["measurements"]]}
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup, escape
 
+from competency_atlas.names import name_in
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.presenters import fit_text
 from matcher.scoring import Circumstances
@@ -190,7 +191,7 @@ class SourceInfo:
         if source.startswith(WORK_HISTORY):
             uri = source[len(WORK_HISTORY):]
             w = self.work.get(uri, {})
-            label = (w.get("label_en") if en else w.get("label_nl")) or w.get("label_en") or w.get("label_nl") or uri
+            label = name_in(w, self.lang, uri)[0]
             years = w.get("years")
             unit = "years" if en else "jaar"
             what = "work history" if en else "werkervaring"

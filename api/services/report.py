@@ -17,6 +17,7 @@ from api import report, sensitive
 from api import report_repository as repo
 from api.services import clients as client_service
 from api.services import matching
+from competency_atlas.names import name_in
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.service import NotFound
 
@@ -37,11 +38,6 @@ def evidence_kind(c: dict, instrument_of: dict[str, str], observation: frozenset
         kinds.add("inferred" if s.startswith((WORK_HISTORY, CERTIFICATE)) else
                   "observed" if instrument_of.get(s) in observation else "measured")
     return next(k for k in ("measured", "observed", "inferred") if k in kinds)
-
-
-def _label(c: dict, lang: str) -> str:
-    first, second = (c.get("label_en"), c.get("label_nl")) if lang == "en" else (c.get("label_nl"), c.get("label_en"))
-    return first or second or c["uri"]
 
 
 def _gaps(driver: Driver, database: str, service, client: dict, vacancies: list[dict], occupations: list[dict],
@@ -77,7 +73,8 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
     measurements = [{**m, "sensitive_words": sensitive.items(m.get("instrument"), m.get("sensitive") or {}, lang)}
                     for m in read]
     instrument_of = {m["id"]: m.get("instrument") or "" for m in measurements}
-    competencies = [{"uri": c["uri"], "label": _label(c, lang), "level": float(c.get("level") or 0.0),
+    competencies = [{"uri": c["uri"], **dict(zip(("label", "label_lang"), name_in(c, lang, c["uri"]))),
+                     "level": float(c.get("level") or 0.0),
                      "evidence": evidence_kind(c, instrument_of, words["observation"]),
                      "sensitive": c["uri"] in sensitive.competencies()}
                     for c in profile["competencies"]]

@@ -14,7 +14,10 @@ Selection, in order of priority (a URI is listed once, under its first priority)
      competency_atlas/certificates.yaml (any ESCO skill URI in it);
   2  every skill of ESCO's transversal skills collection;
   3  the TOP_N skills most often linked to occupations in occupationSkillRelations_reconstructed.csv
-     (essential and optional rows counted alike; ranked by count, ties by URI).
+     (essential and optional rows counted alike; ranked by count, ties by URI);
+  4  every other skill linked to at least MIN_LINKS occupations that has no Dutch label of ESCO's
+     own (v1.0.3, as the VDAB Competent mapping cites it: what the atlas falls back on), so that a
+     page shows English only for skills few occupations ask for.
 label_en is the atlas's own preferred label (competency_atlas.sources.esco.esco_skills).
 
 VDAB Competent 3.8 labels (crosswalks/vdab_competent_competences_esco.csv, 16-line preamble) are
@@ -35,10 +38,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from competency_atlas.sources import esco  # noqa: E402
+from competency_atlas.sources import crosswalk_file, esco  # noqa: E402
 from competency_atlas.sources._csv import read_table  # noqa: E402
 
 TOP_N = 2000
+MIN_LINKS = 4
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 URI_RE = re.compile(r"http://data\.europa\.eu/esco/skill/[0-9a-f-]{36}")
 CSV_FILE = REPO / "competency_atlas" / "skill_labels_nl.csv"
@@ -97,7 +101,9 @@ def todo() -> list[dict]:
     ranked = sorted(counts, key=lambda u: (-counts[u], u))
     rank = {u: i + 1 for i, u in enumerate(ranked)}
     rows: dict[str, dict] = {}
-    for priority, uris in ((1, project_uris()), (2, transversal_uris()), (3, ranked[:TOP_N])):
+    official = set(crosswalk_file.read_esco_dutch_skill_labels(data_dir() / "crosswalks")["uri"])
+    linked = [u for u in ranked[TOP_N:] if counts[u] >= MIN_LINKS and u not in official]
+    for priority, uris in ((1, project_uris()), (2, transversal_uris()), (3, ranked[:TOP_N]), (4, linked)):
         for uri in uris:
             rows.setdefault(uri, {"priority": priority, "uri": uri, "count": counts.get(uri, 0),
                                   "rank": rank.get(uri, "")})
@@ -176,7 +182,7 @@ def check(path: Path) -> int:
     counts = relation_counts()
     top = sorted(counts, key=lambda u: (-counts[u], u))[:TOP_N]
     print(f"{path.name}: {len(rows)} rows; provenance: {dict(Counter(r['provenance'] for r in rows))}")
-    for p in (1, 2, 3):
+    for p in (1, 2, 3, 4):
         print(f"  priority {p}: {covered[p]} of {by_priority[p]} listed first under it are in the file")
     print(f"  top {TOP_N} by occupation links: {sum(u in seen for u in top)} covered")
     for r in missing[:20]:

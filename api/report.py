@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from competency_atlas.names import name_in
+
 FORMAT = 2          # bump when the content's shape changes (old hashes then differ on purpose)
 STRENGTHS = 5       # the client's highest measured competencies
 MIN_STRENGTH = 0.5  # below this a level is not called a strength
@@ -164,7 +166,7 @@ def occupations(rows: list[dict], decisions: dict[str, dict], reason_words: dict
     out = []
     for r in measured_advice(rows):
         o = r["occupation"]
-        title = o.get("label") or (o.get("label_en") if lang == "en" else o.get("label_nl")) or o.get("label_en") or ""
+        title = o.get("label") or name_in(o, lang, "")[0]
         out.append({"title": title, **_fit(r),
                     "decision": _decision(decisions.get("occupation:" + o["uri"]), reason_words)})
     return out
@@ -223,8 +225,22 @@ def canonical_json(content: dict) -> str:
 
 
 def content_hash(content: dict) -> str:
-    """SHA-256 (hex) of the canonical JSON of the content: the version acknowledgements refer to."""
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of the canonical JSON of the content as it is read (`read_text`): the version
+    acknowledgements refer to."""
+    return hashlib.sha256(canonical_json(read_text(content)).encode("utf-8")).hexdigest()
+
+
+MARKUP = frozenset({"label_lang"})  # how a word is marked for a screen reader, not a word the client reads
+
+
+def read_text(value):
+    """The content without its markup: what hashes and comparisons look at, so that marking a
+    word's language leaves a version the client acknowledged as it was."""
+    if isinstance(value, dict):
+        return {k: read_text(v) for k, v in value.items() if k not in MARKUP}
+    if isinstance(value, list):
+        return [read_text(v) for v in value]
+    return value
 
 
 # The report's parts in reading order: what is about the client, then the advice, which moves
@@ -239,7 +255,8 @@ def changed_parts(seen: list[dict], now: dict) -> list[str]:
     version seen is in another language or format, where every sentence differs."""
     if any((v.get("lang"), v.get("format")) != (now.get("lang"), now.get("format")) for v in seen):
         return []
-    return [part for part in (*ABOUT_CLIENT, *ADVICE) if any(v.get(part) != now.get(part) for v in seen)]
+    return [part for part in (*ABOUT_CLIENT, *ADVICE)
+            if any(read_text(v.get(part)) != read_text(now.get(part)) for v in seen)]
 
 
 def versions_seen_before(state: dict) -> list[str]:

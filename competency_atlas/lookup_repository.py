@@ -98,18 +98,20 @@ def occupation_profile(driver: Driver, database: str, uri: str) -> OccupationPro
 _LABEL_STATE = """
 OPTIONAL MATCH (r:AtlasRelease {status: 'complete'})
 WITH r ORDER BY r.completed_at DESC LIMIT 1
-RETURN r.version AS version, toString(r.completed_at) AS completed, COUNT { (:Label) } AS labels
+RETURN r.version AS version, toString(r.completed_at) AS completed, COUNT { (:Label) } AS labels,
+       EXISTS { (:AtlasRelease {status: 'building'}) } AS building
 """
-UNRELEASED = "unreleased"  # a graph without a complete atlas release (seeded by hand, or mid-build)
+UNRELEASED = "unreleased"  # no complete atlas release, or one being built: labels no release names
 
 
 def release_tag(driver: Driver, database: str) -> str:
     """What the look-up's labels are a function of: the newest complete atlas release (its version
     and when it completed: a rebuild of one version may write other labels) and how many labels
-    the graph holds, in one small read. A kept index is valid while this stays the same."""
+    the graph holds, in one small read. A kept index is valid while this stays the same. While a
+    build writes and sweeps labels, the count moves through states no release names: unreleased."""
     records, _, _ = read(driver, _LABEL_STATE, database)
     r = records[0]
-    release = f"{r['version']}@{r['completed']}" if r["version"] is not None else UNRELEASED
+    release = f"{r['version']}@{r['completed']}" if r["version"] is not None and not r["building"] else UNRELEASED
     return f"{release}|{r['labels']}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def name_in(names: Mapping, lang: str | None, fallback: str) -> tuple[str, str | None]:
+def name_in(names: Mapping, lang: str | None, fallback: str | None) -> tuple[str | None, str | None]:
     """(label, the language it is in) from `names`' `label_nl` / `label_en`: the asked language's
     (English when none is asked, as the atlas' own language), else the other one, else `fallback`
     (language None)."""

@@ -9,16 +9,12 @@ from dataclasses import dataclass
 
 from neo4j import Driver
 
+from competency_atlas.names import name_in
 from graph_schema.db import read
 from matcher.profile_repository import PROFILE
 from matcher.profile_store import evidence_rows
 
-_LABELS = """
-MATCH (k:Competency) WHERE k.uri IN $uris
-WITH k, CASE $lang WHEN 'nl' THEN k.label_nl END AS dutch
-RETURN k.uri AS uri, coalesce(dutch, k.label_en, k.uri) AS label,
-       CASE WHEN dutch IS NULL THEN 'en' ELSE 'nl' END AS lang
-"""
+_LABELS = "MATCH (k:Competency) WHERE k.uri IN $uris RETURN k.uri AS uri, k.label_nl AS label_nl, k.label_en AS label_en"
 
 # A ranked row's client facts. Other reads add columns of `c` to it: the stored profile below, a
 # coach's latest decisions (api/match_repository.py), so that a page costs one read for both.
@@ -50,8 +46,7 @@ _VACANCIES = f"MATCH (v:Vacancy) WHERE v.id IN $ids\nRETURN {vacancy_fact_column
 _OCCUPATIONS = """
 MATCH (o:Occupation) WHERE o.uri IN $uris
 OPTIONAL MATCH (o)-[:IN_ISCO_GROUP]->(g:IscoGroup)
-RETURN o.uri AS uri, coalesce(CASE $lang WHEN 'nl' THEN o.label_nl END, o.label_en) AS label,
-       coalesce(o.isco_code, g.code) AS isco
+RETURN o.uri AS uri, o.label_nl AS label_nl, o.label_en AS label_en, coalesce(o.isco_code, g.code) AS isco
 """
 
 _WORK_HISTORY = """
@@ -63,10 +58,10 @@ RETURN o.uri AS occupation, coalesce(o.isco_code, '') AS isco,
 
 
 def competency_labels(driver: Driver, database: str, uris: list[str], lang: str = "nl") -> dict[str, tuple[str, str]]:
-    """uri -> (label, the language it is in): a Dutch request falls back to English where the atlas
-    has no Dutch label, and says so."""
-    records, _, _ = read(driver, _LABELS, database, uris=uris, lang=lang)
-    return {r["uri"]: (r["label"], r["lang"]) for r in records}
+    """uri -> (label, the language it is in, None for the uri standing in): a Dutch request falls
+    back to English where the atlas has no Dutch label, and says so (competency_atlas/names.py)."""
+    records, _, _ = read(driver, _LABELS, database, uris=uris)
+    return {r["uri"]: name_in(r, lang, r["uri"]) for r in records}
 
 
 @dataclass(frozen=True)
@@ -99,8 +94,10 @@ def vacancy_facts(driver: Driver, database: str, ids: list[str]) -> dict[str, di
 
 
 def occupation_facts(driver: Driver, database: str, uris: list[str], lang: str = "nl") -> dict[str, dict]:
-    records, _, _ = read(driver, _OCCUPATIONS, database, uris=uris, lang=lang)
-    return {r["uri"]: dict(r) for r in records}
+    """uri -> {uri, label, label_lang, isco}: the label in `lang` as competency_atlas/names.py picks it."""
+    records, _, _ = read(driver, _OCCUPATIONS, database, uris=uris)
+    return {r["uri"]: {"uri": r["uri"], **dict(zip(("label", "label_lang"), name_in(r, lang, None))), "isco": r["isco"]}
+            for r in records}
 
 
 def work_history(driver: Driver, database: str, client: str) -> list[dict]:

@@ -23,7 +23,7 @@ DB = "neo4j"
 
 def run(driver, paths, settings=None, **options):
     context = ClientContext(postcode_locator(settings.data_dir) if settings else None,
-                            title_resolver(driver, DB, Settings().work_dir))
+                            title_resolver(driver, DB, Settings().work_dir / "measurement-tests"))
     return ingest_paths([Path(p) for p in paths], driver, DB, context=context, **options)
 
 
@@ -291,3 +291,6 @@ def test_the_title_look_up_is_the_search_index_kept_per_complete_atlas_release(a
     atlas.execute_query(complete, at="2026-02-01T00:00:00Z", database_=DB)  # the same version built again
     assert title_resolver(atlas, DB, tmp_path)("medewerker callcenter") == CALL_CENTRE
     assert len(kept()) == 2 and first in kept()
+    atlas.execute_query("CREATE (:AtlasRelease {version: 'r2', status: 'building'})", database_=DB)
+    assert title_resolver(atlas, DB, tmp_path)("medewerker callcenter") == CALL_CENTRE
+    assert len(kept()) == 2  # the next release being written: its labels are not kept either

@@ -77,6 +77,11 @@ def test_a_label_in_another_language_than_the_reports_is_marked_and_shown_as_suc
     content = report_content(facts, options())
     assert content["strengths"][0]["label_lang"] == "en" and "label_lang" not in content["develop"][0]
     assert "label_lang" not in report_content(facts, options(lang="en"))["strengths"][0]
+    # the mark is not a word the client reads: a version acknowledged before it was added stays current
+    unmarked = {**content, "strengths": [{k: v for k, v in s.items() if k != "label_lang"} for s in content["strengths"]]}
+    assert content_hash(unmarked) == content_hash(content) and changed_parts([unmarked], content) == []
+    reworded = {**content, "strengths": [{**content["strengths"][0], "label": "samenwerken"}]}
+    assert content_hash(reworded) != content_hash(content) and changed_parts([reworded], content) == ["strengths"]
     api.driver.execute_query("MATCH (c:Competency) SET c.label_nl = null", database_=api.db)
     html, _, _ = opened(signed_in(api, "coach"))
     assert re.search(r'<strong><span lang="en">skill [^<]+</span></strong>', html)

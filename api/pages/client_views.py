@@ -11,7 +11,6 @@ from api.pages.adapters import instrument_names
 from competency_atlas.names import name_in
 
 
-
 def source_info(measurements: list[dict], work_history: list[dict], lang: str) -> views.SourceInfo:
     return views.SourceInfo({m["id"]: m for m in measurements}, instrument_names(lang),
                             {w["uri"]: w for w in work_history}, lang)

@@ -16,6 +16,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from api import match_repository as repo
 from api.warmup import plan_hot_reads
 from competency_atlas.instrument_profiles import shipped_profiles
+from competency_atlas.names import name_in
 from matcher.presenters import fit_parts, gap_as_dict, penalised_parts, score_parts, what_if_as_dict
 from matcher.scoring import MatchScore, Requirement, Status
 from matcher.index import Scope
@@ -114,9 +115,7 @@ def occupation_target(driver: Driver, database: str, uri: str, lang: str = "nl")
     found = repo.occupation(driver, database, uri)
     if found is None:
         return None
-    o = found["occupation"]
-    first, second = ("label_en", "label_nl") if lang == "en" else ("label_nl", "label_en")
-    return Target("occupation", uri, o.get(first) or o.get(second))
+    return Target("occupation", uri, name_in(found["occupation"], lang, None)[0])
 
 
 # ---------------------------------------------------------------- the compiled matcher

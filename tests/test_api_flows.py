@@ -288,3 +288,27 @@ def test_matchable_without_a_measured_gate_block_says_so_on_the_api_and_the_page
     assert wrong.status_code == 422 and "'matchable'" in wrong.text, wrong.text
     assert decide("matchable").status_code == 201
     assert api.client.get("/clients/K-1", headers=api.h("coach")).json()["gate_measured"] is True
+
+
+def test_a_job_title_sent_to_the_api_is_resolved_on_the_atlas_as_it_is_now(api):
+    """The API keeps the ingest's context between requests, but a new atlas release (here: one
+    that adds an occupation) makes it again: the next measurement's job title finds it."""
+    def send(day: str) -> dict:
+        item = {"client_key": "K-1", "instrument": "wcm", "measured_at": day, "scores": {"Samenwerken": 4},
+                "blocks": {"experience": {"work_history": [
+                    {"title": "pizzabakker", "from": "2015-01-01", "to": "2017-01-01"}]}}}
+        r = api.client.post("/measurements", json=[item], headers=api.h("coach"))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    first = send("2024-05-01")
+    assert first["landed"] == 1 and ["pizzabakker" in w["reason"] for w in first["warnings"]] == [True]
+    api.driver.execute_query(
+        "CREATE (:Occupation {uri: $uri, label_nl: 'pizzabakker', label_en: 'pizzaiolo'}) "
+        "CREATE (:AtlasRelease {version: 'next', status: 'complete', completed_at: datetime()})",
+        uri=OCC + "-pizza", database_=api.db)
+    second = send("2024-06-01")
+    assert second["landed"] == 1 and second["warnings"] == []
+    records, _, _ = api.driver.execute_query(
+        "MATCH (:Client {key: 'K-1'})-[:WORKED_AS]->(o:Occupation) RETURN collect(o.uri) AS uris", database_=api.db)
+    assert OCC + "-pizza" in records[0]["uris"]

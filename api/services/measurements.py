@@ -19,6 +19,7 @@ from api import client_repository
 from api.access import Principal, Role, may_see_client
 from api.services.matching import catch_up
 from competency_atlas.instrument_profiles import shipped_profiles
+from competency_atlas.lookup_repository import release_tag
 from ingest.measurement_ingest import ClientContext, client_context, ingest_records
 from ingest.measurement_readers import read_json_text
 from ingest.measurement_validation import education_block, validate
@@ -32,11 +33,16 @@ _EXISTING = "MATCH (m:Measurement) WHERE m.id IN $ids RETURN collect(m.id) AS id
 
 
 def _context(cache: dict, driver: Driver, database: str, settings: Settings) -> ClientContext:
-    # the profiles first: a concurrent request that sees the context must find them too
-    if "measurement_context" not in cache:
+    """The ingest's context, made again when the atlas changed (its job titles are that release's
+    occupations): one small read a request."""
+    tag = release_tag(driver, database)
+    held = cache.get("measurement_context")
+    if held is None or held[0] != tag:
+        # the profiles first: a concurrent request that sees the context must find them too
         cache["instrument_profiles"] = shipped_profiles()
-        cache["measurement_context"] = client_context(driver, database, settings.data_dir, settings.work_dir)
-    return cache["measurement_context"]
+        cache["measurement_context"] = held = (tag, client_context(driver, database, settings.data_dir,
+                                                                   settings.work_dir))
+    return held[1]
 
 
 def _denied_keys(driver: Driver, database: str, principal: Principal, keys: set[str]) -> set[str]:

@@ -207,7 +207,10 @@ def _measurement_rows() -> tuple[list[dict], list[dict]]:
 
 def _ingest_observation(d, w):
     scale = measurement_service.observation_scales()[0][0]
-    cache = {"measurement_context": ClientContext(), "instrument_profiles": load_profiles()}
+    from competency_atlas.lookup_repository import release_tag
+
+    # the context of this release already made (a plain one: no postcode table, no title look-up)
+    cache = {"measurement_context": (release_tag(d, w.db), ClientContext()), "instrument_profiles": load_profiles()}
     item = measurement_service.observation_item("K-1", scale, 4, "coach:coach-a", date(2026, 11, 2))
     out = measurement_service.ingest_measurement_batch(SimpleNamespace(cache=cache), d, w.db, w.settings,
                                                        Principal("admin-1", Role.ADMIN), [item], date(2026, 11, 30))

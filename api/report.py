@@ -143,6 +143,13 @@ def not_measured(gaps: list[dict]) -> list[str]:
     return [label for _, label in sorted(found.values(), key=lambda e: (not e[0], e[1].lower()))][:DEVELOP]
 
 
+def foreign_labels(gaps: list[dict], lang: str) -> dict[str, str]:
+    """label -> its language, for the advice's competency labels not in the report's language: the
+    page marks them where a list holds plain labels ("not measured yet")."""
+    return {item["label"]: item["label_lang"] for g in gaps for item in g["gaps"]
+            if item.get("label_lang") not in (None, lang)}
+
+
 def _place(v: dict) -> str | None:
     m = v.get("municipality")
     return None if not m or (m[:2] == "GM" and m[2:].isdigit()) else m  # a CBS code is not a place name
@@ -167,7 +174,7 @@ def occupations(rows: list[dict], decisions: dict[str, dict], reason_words: dict
     for r in measured_advice(rows):
         o = r["occupation"]
         title = o.get("label") or name_in(o, lang, "")[0]
-        out.append({"title": title, **_fit(r),
+        out.append({"title": title, **_foreign(o, lang), **_fit(r),
                     "decision": _decision(decisions.get("occupation:" + o["uri"]), reason_words)})
     return out
 
@@ -212,6 +219,7 @@ def report_content(facts: dict, opts: dict) -> dict:
         "strengths": (strong := strengths(facts["competencies"], lang, opts["include_sensitive"])),
         "develop": develop(facts["gaps"], lang, opts["include_sensitive"], frozenset(s["competency"] for s in strong)),
         "not_measured": not_measured(facts["gaps"]),
+        "foreign_labels": foreign_labels(facts["gaps"], lang),
         "occupations": occupations(facts["occupations"], facts["decisions"], reasons, lang),
         "vacancies": vacancies(facts["vacancies"], facts["decisions"], reasons),
         "availability": {k: facts["availability"].get(k) for k in ("hours", "radius", "education", "preferences")},
@@ -230,7 +238,8 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical_json(read_text(content)).encode("utf-8")).hexdigest()
 
 
-MARKUP = frozenset({"label_lang"})  # how a word is marked for a screen reader, not a word the client reads
+# how a word is marked for a screen reader, not a word the client reads
+MARKUP = frozenset({"label_lang", "foreign_labels"})
 
 
 def read_text(value):

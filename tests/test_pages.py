@@ -376,6 +376,9 @@ def test_a_competency_without_a_dutch_label_is_shown_in_english_and_marked_engli
     assert f'<td><span lang="en">{english}</span> <span class="muted">' in gap
     assert f'Wat als: <span lang="en">{english}</span></label>' in gap
     assert f'<span lang="en">{english}</span>' in b.get("/klanten/K-1/beroepen").text  # the occupation cards
+    api.driver.execute_query("MATCH (o:Occupation {uri: $uri}) SET o.label_nl = null", uri=OCC, database_=api.db)
+    assert '<strong><span lang="en">cook</span></strong>' in b.get(
+        "/klanten/K-1/ontwikkelpunten", params={"beroep": OCC}).text  # the gap's target, named in English
     assert f'<span lang="en">{english}</span>' not in b.get("/beroepen/profiel", params={"uri": OCC, "lang": "en"}).text
     found = b.get("/occupations/profile", params={"uri": OCC}, headers={"Authorization": f"Bearer {api.tokens['coach']}"})
     langs = {r["uri"]: r["label_lang"] for r in found.json()["requirements"]}

@@ -72,19 +72,23 @@ FACTS = {"key": "K-9", "measurements": [{"id": "m1", "instrument": "abc", "measu
 def test_a_label_in_another_language_than_the_reports_is_marked_and_shown_as_such(api):
     """An ESCO skill without a Dutch label reads in English in a Dutch report: the content says so
     (and only then), the page marks it lang="en" for a screen reader."""
+    unknown = {"competency": "c9", "label": "food hygiene", "label_lang": "en", "essential": True, "status": "unknown"}
     facts = {**FACTS, "competencies": [{**FACTS["competencies"][0], "label": "teamwork", "label_lang": "en"}],
-             "gaps": [{**FACTS["gaps"][0], "gaps": [{**FACTS["gaps"][0]["gaps"][1], "label_lang": "nl"}]}]}
+             "gaps": [{**FACTS["gaps"][0], "gaps": [{**FACTS["gaps"][0]["gaps"][1], "label_lang": "nl"}, unknown]}]}
     content = report_content(facts, options())
     assert content["strengths"][0]["label_lang"] == "en" and "label_lang" not in content["develop"][0]
+    assert content["not_measured"] == ["food hygiene"] and content["foreign_labels"] == {"food hygiene": "en"}
     assert "label_lang" not in report_content(facts, options(lang="en"))["strengths"][0]
     # the mark is not a word the client reads: a version acknowledged before it was added stays current
-    unmarked = {**content, "strengths": [{k: v for k, v in s.items() if k != "label_lang"} for s in content["strengths"]]}
+    unmarked = {**content, "strengths": [{k: v for k, v in s.items() if k != "label_lang"} for s in content["strengths"]],
+                "foreign_labels": {}}
     assert content_hash(unmarked) == content_hash(content) and changed_parts([unmarked], content) == []
     reworded = {**content, "strengths": [{**content["strengths"][0], "label": "samenwerken"}]}
     assert content_hash(reworded) != content_hash(content) and changed_parts([reworded], content) == ["strengths"]
     api.driver.execute_query("MATCH (c:Competency) SET c.label_nl = null", database_=api.db)
     html, _, _ = opened(signed_in(api, "coach"))
     assert re.search(r'<strong><span lang="en">skill [^<]+</span></strong>', html)
+    assert re.search(r'class="not-measured">[^<]+: <span lang="en">skill [^<]+</span>', html)
 
 
 def test_content_is_plain_words_and_its_hash_is_canonical():

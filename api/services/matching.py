@@ -33,6 +33,7 @@ class Target:
     id: str
     title: str | None
     occupation: str | None = None  # a vacancy's occupation
+    title_lang: str | None = None  # an occupation's title in another language than asked: en
 
 
 NAMED = 10  # met and unknown requirements a ranked row names, each; the gap lists every one
@@ -115,7 +116,8 @@ def occupation_target(driver: Driver, database: str, uri: str, lang: str = "nl")
     found = repo.occupation(driver, database, uri)
     if found is None:
         return None
-    return Target("occupation", uri, name_in(found["occupation"], lang, None)[0])
+    title, title_lang = name_in(found["occupation"], lang, None)
+    return Target("occupation", uri, title, title_lang=title_lang)
 
 
 # ---------------------------------------------------------------- the compiled matcher
@@ -273,7 +275,8 @@ def gap(service: MatchService, client: dict, target: Target, lang: str = "nl",
     coach) are left out of the lists, as from a ranked row."""
     items = service.gap(client["key"], target.kind, target.id, lang=lang)
     match, pair = service.fit(client["key"], target.kind, target.id, lang)
-    return {"target": {"kind": target.kind, "id": target.id, "title": target.title}, **penalised_parts(match, pair),
+    return {"target": {"kind": target.kind, "id": target.id, "title": target.title, "title_lang": target.title_lang},
+            **penalised_parts(match, pair),
             "gaps": [gap_as_dict(g) for g in items if g.requirement.competency not in hidden],
             "requirements": [d for d in detail(match) if d["competency"] not in hidden], "reach_km": service.travel_radius(client["key"])}
 

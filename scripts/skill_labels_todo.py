@@ -145,7 +145,7 @@ SAME_IN_DUTCH_OK = re.compile(r"^[A-Z0-9]")
 SAME_IN_DUTCH_TERMS = {"adobe creative suite", "agroforestry", "augmented reality", "badminton",
                        "algebra", "business intelligence", "camouflage", "e-procurement", "firmware", "lasers",
                        "lean manufacturing", "machine learning", "public relations", "radars",
-                       "reiki", "reverse engineering", "shiatsu", "spelling", "tai chi", "virtual reality"}
+                       "reiki", "reverse engineering", "shiatsu", "smart contract", "spelling", "tai chi", "virtual reality"}
 
 
 def check(path: Path) -> int:

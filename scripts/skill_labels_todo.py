@@ -154,6 +154,7 @@ def check(path: Path) -> int:
     vdab = vdab_exact()
     problems: list[str] = []
     seen: set[str] = set()
+    dutch: dict[str, str] = {}  # label_nl -> the first skill that reads so: two skills must not read the same
     for n, row in enumerate(rows, start=2):
         uri, en, nl, prov = (row[k] for k in HEADER)
         where = f"line {n} ({uri})"
@@ -169,6 +170,9 @@ def check(path: Path) -> int:
         if (nl.strip().lower() == en.strip().lower() and not SAME_IN_DUTCH_OK.match(en)
                 and en.lower() not in SAME_IN_DUTCH_TERMS):
             problems.append(f"{where}: label_nl equals label_en ({nl!r})")
+        if nl.strip().lower() in dutch:
+            problems.append(f"{where}: label_nl {nl!r} is also the label of {dutch[nl.strip().lower()]}")
+        dutch.setdefault(nl.strip().lower(), uri)
         if "(" in nl or ")" in nl:
             problems.append(f"{where}: label_nl has brackets ({nl!r})")
         if prov not in PROVENANCES:

@@ -5,6 +5,7 @@ from neo4j import Driver
 
 from api.access import DeskScope
 from api.values import plain
+from competency_atlas.names import name_in
 from graph_schema.db import read
 
 _FIELDS = """.id, .title, .status, .employer, .employment_type, .hours_per_week, .date_posted, .valid_through,
@@ -28,7 +29,7 @@ _ONE = f"""
 MATCH (v:Vacancy {{id: $id}})
 RETURN v {{{_FIELDS}, .description}} AS vacancy,
        [(v)-[:FOR_OCCUPATION]->(o:Occupation) | o {{.uri, .label_en, .label_nl}}][0] AS occupation,
-       [(v)-[r:REQUIRES]->(k:Competency) | {{uri: k.uri, label: coalesce(k.label_nl, k.label_en, k.uri),
+       [(v)-[r:REQUIRES]->(k:Competency) | {{uri: k.uri, label_nl: k.label_nl, label_en: k.label_en,
          relation: r.relation, required_level: r.required_level, importance: r.importance, origin: r.origin}}]
          AS requirements
 """
@@ -55,4 +56,11 @@ def get_vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
         return None
     r = records[0]
     return plain({**r["vacancy"], "occupation": r["occupation"],
-                  "requirements": sorted(r["requirements"], key=lambda x: x["uri"])})
+                  "requirements": sorted((_named(q) for q in r["requirements"]), key=lambda x: x["uri"])})
+
+
+def _named(requirement: dict) -> dict:
+    """A requirement named in Dutch where the atlas can (competency_atlas/names.py), saying in which language."""
+    label, label_lang = name_in(requirement, "nl", requirement["uri"])
+    rest = {k: v for k, v in requirement.items() if k not in ("label_nl", "label_en")}
+    return {**rest, "label": label, "label_lang": label_lang}

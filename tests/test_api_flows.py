@@ -312,3 +312,13 @@ def test_a_job_title_sent_to_the_api_is_resolved_on_the_atlas_as_it_is_now(api):
     records, _, _ = api.driver.execute_query(
         "MATCH (:Client {key: 'K-1'})-[:WORKED_AS]->(o:Occupation) RETURN collect(o.uri) AS uris", database_=api.db)
     assert OCC + "-pizza" in records[0]["uris"]
+
+
+def test_a_vacancys_requirements_say_in_which_language_they_are_named(api):
+    """GET /vacancies/{id} names each requirement in Dutch where the atlas can, else in English, and says which."""
+    api.driver.execute_query("MATCH (c:Competency {uri: $uri}) SET c.label_nl = null", uri=SKILLS[1], database_=api.db)
+    found = api.client.get("/vacancies/V-1", headers=api.h("coach")).json()
+    named = {q["uri"]: (q["label"], q["label_lang"]) for q in found["requirements"]}
+    assert named[SKILLS[1]] == (f"skill {SKILLS[1]}", "en")
+    assert all(lang == "nl" and label.startswith("vaardigheid ") for uri, (label, lang) in named.items() if uri != SKILLS[1])
+    assert not {"label_nl", "label_en"} & set(found["requirements"][0])

@@ -5,7 +5,7 @@ from neo4j import Driver
 
 from api.access import DeskScope
 from api.values import plain
-from competency_atlas.names import name_in
+from competency_atlas.names import labelled
 from graph_schema.db import read
 
 _FIELDS = """.id, .title, .status, .employer, .employment_type, .hours_per_week, .date_posted, .valid_through,
@@ -61,6 +61,5 @@ def get_vacancy(driver: Driver, database: str, vacancy_id: str) -> dict | None:
 
 def _named(requirement: dict) -> dict:
     """A requirement named in Dutch where the atlas can (competency_atlas/names.py), saying in which language."""
-    label, label_lang = name_in(requirement, "nl", requirement["uri"])
     rest = {k: v for k, v in requirement.items() if k not in ("label_nl", "label_en")}
-    return {**rest, "label": label, "label_lang": label_lang}
+    return {**rest, **labelled(requirement, "nl", requirement["uri"])}

@@ -13,7 +13,7 @@ from neo4j import Driver
 from pydantic import BaseModel
 
 from competency_atlas.lookup import SurfaceForm
-from competency_atlas.names import name_in
+from competency_atlas.names import labelled
 from graph_schema.db import read
 
 Target = Literal["Occupation", "Competency"]
@@ -53,11 +53,11 @@ class ConceptName(BaseModel):
 
     def label(self, lang: str | None) -> str:
         """The label in the asked language, falling back to the other one, then the URI."""
-        return self.named(lang)[0]
+        return self.labelled(lang)["label"]
 
-    def named(self, lang: str | None) -> tuple[str, str | None]:
-        """(label, its language): competency_atlas/names.py's rule."""
-        return name_in({"label_nl": self.label_nl, "label_en": self.label_en}, lang, self.uri)
+    def labelled(self, lang: str | None) -> dict:
+        """{"label", "label_lang"} by competency_atlas/names.py's rule."""
+        return labelled({"label_nl": self.label_nl, "label_en": self.label_en}, lang, self.uri)
 
 
 class Requirement(ConceptName):

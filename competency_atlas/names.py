@@ -19,3 +19,9 @@ def name_in(names: Mapping, lang: str | None, fallback: str | None) -> tuple[str
         if label:
             return label, code
     return fallback, None
+
+
+def labelled(names: Mapping, lang: str | None, fallback: str | None) -> dict:
+    """`name_in` as the two fields a row carries: {"label": ..., "label_lang": ...}."""
+    label, label_lang = name_in(names, lang, fallback)
+    return {"label": label, "label_lang": label_lang}

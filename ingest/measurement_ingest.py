@@ -33,7 +33,6 @@ from ingest.report import IngestReport, Problem, Rejection, Why
 from ingest.profile_builder import ProfileBuilder
 
 
-
 @dataclass
 class MeasurementIngestReport(IngestReport):
     scores: int = 0  # scale scores in the measurements that landed

@@ -33,7 +33,6 @@ from ingest.vacancy_requirements import ExplicitSkill, ProfileRequirement, Vacan
 from ingest.vacancy_validation import Validated, reject_duplicates, validate
 
 
-
 @dataclass
 class VacancyIngestReport(IngestReport):
     """The shared report plus what only vacancies have: warnings and the create/update/close split."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from neo4j import Driver
 
-from competency_atlas.names import name_in
+from competency_atlas.names import labelled, name_in
 from graph_schema.db import read
 from matcher.profile_repository import PROFILE
 from matcher.profile_store import evidence_rows
@@ -96,7 +96,7 @@ def vacancy_facts(driver: Driver, database: str, ids: list[str]) -> dict[str, di
 def occupation_facts(driver: Driver, database: str, uris: list[str], lang: str = "nl") -> dict[str, dict]:
     """uri -> {uri, label, label_lang, isco}: the label in `lang` as competency_atlas/names.py picks it."""
     records, _, _ = read(driver, _OCCUPATIONS, database, uris=uris)
-    return {r["uri"]: {"uri": r["uri"], **dict(zip(("label", "label_lang"), name_in(r, lang, None))), "isco": r["isco"]}
+    return {r["uri"]: {"uri": r["uri"], **labelled(r, lang, None), "isco": r["isco"]}
             for r in records}
 
 

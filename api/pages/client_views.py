@@ -8,7 +8,7 @@ from api import sensitive
 from api.decisions import AdviceKind, advice_ref
 from api.pages import views
 from api.pages.adapters import instrument_names
-from competency_atlas.names import name_in
+from competency_atlas.names import labelled
 
 
 def source_info(measurements: list[dict], work_history: list[dict], lang: str) -> views.SourceInfo:
@@ -24,8 +24,7 @@ def profile_rows(competencies: list[dict], kinds: dict[str, str | None], info: v
     for c in competencies:
         sources = c.get("sources") or []
         described = "; ".join(dict.fromkeys(info.describe(s) for s in sources))
-        label, label_lang = name_in(c, info.lang, c["uri"])
-        rows.append({"uri": c["uri"], "label": label, "label_lang": label_lang, "level": float(c.get("level") or 0.0),
+        rows.append({"uri": c["uri"], **labelled(c, info.lang, c["uri"]), "level": float(c.get("level") or 0.0),
                      "kind": kinds.get(c["uri"]), "evidence": views.bar_kind(sources, bool(c.get("inferred")),
                                                                              instrument_of),
                      "sources": described, "date": views.day(c.get("as_of")), "trait": c.get("trait")})
@@ -49,8 +48,7 @@ def client_view(data: dict, lang: str, coach: bool = False, show_sensitive: bool
             "chart": views.chart(rows, lang), "rows": sorted(rows, key=lambda r: r["label"].lower()),
             "not_measured": [names[i] for i in sorted(names) if i not in taken and i not in views.OBSERVATION_INSTRUMENTS],
             "attributes": data["availability"],
-            "work": [dict(zip(("label", "label_lang"), name_in(w, lang, w["uri"])), years=w.get("years"))
-                     for w in profile["work_history"]],
+            "work": [{**labelled(w, lang, w["uri"]), "years": w.get("years")} for w in profile["work_history"]],
             "measurements": [{"name": info.describe(m["id"])} for m in data["measurements"]]}
 
 

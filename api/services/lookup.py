@@ -8,7 +8,7 @@ from neo4j import Driver
 
 from competency_atlas.concept_search import current_index, ranked_concepts
 from competency_atlas.lookup import LookupIndex
-from competency_atlas.lookup_repository import ConceptName, Target, occupation_profile, release_tag
+from competency_atlas.lookup_repository import Target, occupation_profile, release_tag
 from graph_schema.settings import Settings
 
 _lock = threading.Lock()
@@ -42,11 +42,6 @@ def occupation_profile_view(driver: Driver, database: str, uri: str, lang: str) 
     found = occupation_profile(driver, database, uri)
     if found is None:
         return None
-    return {"uri": found.uri, **_named(found, lang), "requirements": [
-        {"uri": r.uri, **_named(r, lang), "kind": r.kind, "relation": r.relation, "importance": r.importance,
+    return {"uri": found.uri, **found.labelled(lang), "requirements": [
+        {"uri": r.uri, **r.labelled(lang), "kind": r.kind, "relation": r.relation, "importance": r.importance,
          "level": r.level, "required_level": r.required_level, "weight": r.weight} for r in found.requirements]}
-
-
-def _named(concept: ConceptName, lang: str) -> dict:
-    label, label_lang = concept.named(lang)
-    return {"label": label, "label_lang": label_lang}

@@ -17,7 +17,7 @@ from api import report, sensitive
 from api import report_repository as repo
 from api.services import clients as client_service
 from api.services import matching
-from competency_atlas.names import name_in
+from competency_atlas.names import labelled
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.service import NotFound
 
@@ -73,7 +73,7 @@ def facts(driver: Driver, database: str, app_state, key: str, lang: str, words: 
     measurements = [{**m, "sensitive_words": sensitive.items(m.get("instrument"), m.get("sensitive") or {}, lang)}
                     for m in read]
     instrument_of = {m["id"]: m.get("instrument") or "" for m in measurements}
-    competencies = [{"uri": c["uri"], **dict(zip(("label", "label_lang"), name_in(c, lang, c["uri"]))),
+    competencies = [{"uri": c["uri"], **labelled(c, lang, c["uri"]),
                      "level": float(c.get("level") or 0.0),
                      "evidence": evidence_kind(c, instrument_of, words["observation"]),
                      "sensitive": c["uri"] in sensitive.competencies()}

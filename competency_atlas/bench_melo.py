@@ -22,7 +22,7 @@ import numpy as np
 
 from competency_atlas.lookup import (HALVES, Embed, FusionWeights, LookupIndex, build_index, concept_scores, fuse,
                                      half_margins, half_weights, rank_concepts, rank_forms, score_components,
-                                     score_forms)
+                                     score_forms, weights_for, with_descriptions)
 
 TOP = 100
 BATCH = 64
@@ -32,6 +32,8 @@ DEV_MARKER = "DEV_SPLIT"  # written by scripts/melo_dev_split.py; `choose_weight
 SEMANTIC_SHARES = tuple(round(0.05 * i, 2) for i in range(21))
 TFIDF_SHARES = (0.25, 0.5, 0.75, 1.0)
 DECISIVENESS = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The description's share, tried with the language's label weights (`--description-grid`).
+DESCRIPTION_SHARES = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35)
 
 
 class DatasetError(ValueError):
@@ -149,6 +151,35 @@ def build_corpus_index(data: MeloDataset, corpus_embeddings: np.ndarray | None) 
     return build_index(rows, embeddings=corpus_embeddings)
 
 
+def esco_descriptions(data_dir: Path) -> dict[str, dict[str, str]]:
+    """ESCO's description of each occupation and ISCO group by URI (lang -> uri -> text), read from
+    the reference data as the atlas build reads it: the corpus concepts' own descriptions, not a
+    benchmark file (the corpus maps its labels to these URIs)."""
+    from competency_atlas.sources import esco, locate
+
+    folders = locate(data_dir)
+    out: dict[str, dict[str, str]] = {}
+    for lang, path in (("en", folders.esco / "occupations_en.csv"), ("nl", folders.esco_nl / "occupations_nl.csv")):
+        frame = esco.read_occupations(path)
+        out[lang] = dict(zip(frame["uri"], frame["description"].fillna("")))
+    groups = esco.read_isco_groups(folders.esco)
+    out["en"].update(zip(groups["uri"], groups["description"].fillna("")))
+    return out
+
+
+def _index(data: MeloDataset, embed: Embed | None, corpus_embed: Embed | None,
+           descriptions: dict[str, dict[str, str]] | None) -> LookupIndex:
+    """The corpus index, with label vectors and (when given) the query language's descriptions."""
+    if embed is None:
+        return build_corpus_index(data, None)
+    encode_corpus = corpus_embed or embed
+    index = build_corpus_index(data, encode_corpus([text for _, text in data.corpus]))
+    lang = data.query_lang or ""
+    if descriptions and lang in descriptions:
+        index = with_descriptions(index, {lang: descriptions[lang]}, encode_corpus)
+    return index
+
+
 def rank_queries(data: MeloDataset, index: LookupIndex, embed: Embed | None, lang: str | None,
                  weights: FusionWeights | None = None) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Per query, the top corpus elements two ways from the same scores: every label of a concept
@@ -169,12 +200,14 @@ def rank_queries(data: MeloDataset, index: LookupIndex, embed: Embed | None, lan
 
 def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
         lang: str | None = None, weights: FusionWeights | None = None,
-        half: str | None = None) -> dict:
+        half: str | None = None, descriptions: dict[str, dict[str, str]] | None = None) -> dict:
     """Load, index, rank and score one dataset folder; `seconds` is the whole wall time. The
     metrics are those of the grouped ranking; `one_label_per_concept` has them for the other.
 
     `half` ("lexical" / "semantic") runs one half of the fused look-up alone through the same
     code (title variants, label agreement, ranking); the lexical half needs no encoder.
+    `descriptions` (lang -> concept key -> text, `esco_descriptions`) adds the concepts'
+    descriptions to the fused look-up; the halves score labels only.
     """
     started = time.perf_counter()
     data = load_dataset(folder)
@@ -186,10 +219,8 @@ def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
         weights = half_weights(lang or data.query_lang, half)
         if half == "lexical":
             embed = None
-    corpus_vectors = None
-    if embed is not None:
-        corpus_vectors = (corpus_embed or embed)([text for _, text in data.corpus])
-    index = build_corpus_index(data, corpus_vectors)
+        descriptions = None
+    index = _index(data, embed, corpus_embed, descriptions)
     grouped, per_concept = rank_queries(data, index, embed, lang or data.query_lang, weights)
     result: dict = evaluate(grouped, data.relevant)
     result["one_label_per_concept"] = evaluate(per_concept, data.relevant)
@@ -218,8 +249,15 @@ def _cached_margins(cache: dict, index: LookupIndex, parts, weights: FusionWeigh
     return cache[ratio]
 
 
+def description_grid(lang: str | None) -> list[FusionWeights]:
+    """The language's label weights with each description share of DESCRIPTION_SHARES."""
+    w = weights_for(lang)
+    return [FusionWeights(w.semantic, w.tfidf, w.fuzzy, w.decisiveness, share) for share in DESCRIPTION_SHARES]
+
+
 def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | None = None,
-                   grid: Sequence[FusionWeights] | None = None) -> list[dict]:
+                   grid: Sequence[FusionWeights] | None = None,
+                   descriptions: dict[str, dict[str, str]] | None = None) -> list[dict]:
     """Dev MRR of every weighting in `grid`, averaged over the dev-split folders, best first.
 
     Refuses any folder without the dev-split marker: fusion settings are never chosen on the
@@ -232,7 +270,7 @@ def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | 
             raise DatasetError(f"{folder}: not a dev split ({DEV_MARKER} missing; make one with "
                                "scripts/melo_dev_split.py). Weights are never chosen on a test set.")
         data = load_dataset(folder)
-        index = build_corpus_index(data, (corpus_embed or embed)([text for _, text in data.corpus]))
+        index = _index(data, embed, corpus_embed, descriptions)
         parts = score_components(index, [title for _, title in data.queries], data.query_lang, embed)
         cids = [cid for cid, _ in data.corpus]
         margins: dict[float, tuple] = {}
@@ -243,7 +281,7 @@ def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | 
                         for j, (qid, _) in enumerate(data.queries)}
             totals[n] += evaluate(rankings, data.relevant)["mrr"]
     rows = [{"semantic": w.semantic, "tfidf": w.tfidf, "fuzzy": w.fuzzy, "decisiveness": w.decisiveness,
-             "dev_mrr": round(t / len(folders), 4)}
+             "description": w.description, "dev_mrr": round(t / len(folders), 4)}
             for w, t in zip(grid, totals)]
     return sorted(rows, key=lambda r: -r["dev_mrr"])
 
@@ -251,7 +289,8 @@ def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | 
 def main(argv: Sequence[str] | None = None) -> None:
     """`python -m competency_atlas.bench_melo DIR [--half lexical|semantic]`: the same run as
     `atlas-match bench melo DIR --json`, or one half of the fusion alone; one JSON object.
-    `... DEV_DIR [DEV_DIR ...] --grid`: the fusion-weight grid on dev splits (never a test set)."""
+    `... DEV_DIR [DEV_DIR ...] --grid`: the fusion-weight grid on dev splits (never a test set);
+    `--description-grid`: the description's share with the language's label weights."""
     import argparse
     import json
     from functools import partial
@@ -267,13 +306,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--lang", default=None)
     parser.add_argument("--grid", action="store_true",
                         help="dev splits only: mean dev MRR of each fusion weighting over the folders")
+    parser.add_argument("--description-grid", action="store_true",
+                        help="dev splits only: the same for each description share (DESCRIPTION_SHARES)")
     args = parser.parse_args(argv)
     s = settings()
-    if args.grid:
+    descriptions = esco_descriptions(s.data_dir) if args.half is None else None
+    if args.grid or args.description_grid:
         embed = partial(encode, model_name=s.embedding_model)
         corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir)
         try:
-            rows = choose_weights(args.dataset_dir, embed, corpus_embed)
+            lang = args.lang or load_dataset(args.dataset_dir[0]).query_lang
+            grid = description_grid(lang) if args.description_grid else None
+            rows = choose_weights(args.dataset_dir, embed, corpus_embed, grid, descriptions if grid else None)
         except DatasetError as exc:
             raise SystemExit(str(exc))
         print(json.dumps({"dev_splits": [str(d) for d in args.dataset_dir], "grid": rows}))
@@ -284,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     embed = partial(encode, model_name=s.embedding_model) if semantic else None
     corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir) if semantic else None
     try:
-        result = run(args.dataset_dir[0], embed, corpus_embed, args.lang, half=args.half)
+        result = run(args.dataset_dir[0], embed, corpus_embed, args.lang, half=args.half, descriptions=descriptions)
     except DatasetError as exc:
         raise SystemExit(str(exc))
     result["method"] = args.half or "fused"

@@ -9,7 +9,9 @@ Scores per surface form (all in 0..1):
 - `tfidf`: cosine of character 2-4-gram TF-IDF vectors (sub-word overlap: compounds such as
   "trappenmaker", inflections, word order);
 - `fuzzy`: rapidfuzz `ratio` on the token-sorted normalised text (typos, near-identical titles);
-- `semantic`: cosine of sentence embeddings (synonyms, paraphrases).
+- `semantic`: cosine of sentence embeddings (synonyms, paraphrases);
+- per concept, not per label: `description`, the cosine of the query and the occupation's own
+  description in the query's language (`with_descriptions`), for a title no label says in words.
 The fused score is a weighted sum with language-aware weights (a convex combination, so it stays
 on the components' 0..1 scale, which thresholds elsewhere read): the default English model knows
 English paraphrases but treats Dutch mostly as character noise, so Dutch leans on the lexical
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -49,6 +51,10 @@ class FusionWeights:
     # Per query, the semantic share moves by up to this much towards the half that is the more
     # decisive about the query (see `semantic_shares`); 0 = the same weights for every query.
     decisiveness: float = 0.0
+    # Share of the concept's description (cosine of the query and the occupation's description in
+    # the query's language) in the final score; the label score keeps the rest. Only where the
+    # index holds description vectors for that language (`with_descriptions`), else ignored.
+    description: float = 0.0
 
 
 # Chosen on dev splits of the MELO corpora only, never on the MELO test queries: the best dev MRR
@@ -60,8 +66,8 @@ class FusionWeights:
 # people search with. Figures in docs/benchmarks.md. Dutch leans on the lexical scores (the default
 # model is English-only) and on the encoder only for a query it is the more decisive about.
 DEFAULT_WEIGHTS: dict[str, FusionWeights] = {
-    "en": FusionWeights(semantic=0.95, tfidf=0.0125, fuzzy=0.0375),
-    "nl": FusionWeights(semantic=0.0, tfidf=0.75, fuzzy=0.25, decisiveness=0.5),
+    "en": FusionWeights(semantic=0.95, tfidf=0.0125, fuzzy=0.0375, description=0.2),
+    "nl": FusionWeights(semantic=0.0, tfidf=0.75, fuzzy=0.25, decisiveness=0.5, description=0.1),
 }
 # No language given (e.g. the measurement ingest's title resolver): not measured, left as it was.
 FALLBACK_WEIGHTS = FusionWeights(semantic=0.45, tfidf=0.4, fuzzy=0.15)
@@ -90,6 +96,9 @@ class LookupIndex:
     concept_of_form: np.ndarray = field(repr=False)  # form row -> concept number
     concept_ids: list[str] = field(repr=False)
     sorted_forms: list[str] = field(repr=False, default_factory=list)  # token-sorted, for fuzzy
+    # lang -> (n_concepts, dim) unit vectors of each concept's description; zero rows for a
+    # concept without one (it then scores 0 on this part). Empty: labels only.
+    descriptions: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
 
 _GENDER_MARKER = re.compile(r"\((?:m|v|x|f|h|w)(?:\s*/\s*(?:m|v|x|f|h|w))+\)", re.IGNORECASE)
@@ -152,6 +161,21 @@ def build_index(rows: Iterable[SurfaceForm | tuple[str, str, str]],
         concept_of_form[i] = number[form.concept_id]
     return LookupIndex(forms, normalised, vectorizer, matrix, embeddings, concept_of_form, concept_ids,
                        [_sorted_tokens(t) for t in normalised])
+
+
+def with_descriptions(index: LookupIndex, texts: dict[str, dict[str, str]], embed: Embed) -> LookupIndex:
+    """The index with a vector per concept of its description in each language of `texts`
+    (lang -> concept id -> description); concepts without one get a zero row."""
+    vectors: dict[str, np.ndarray] = {}
+    for lang, by_concept in texts.items():
+        rows = [i for i, concept in enumerate(index.concept_ids) if (by_concept.get(concept) or "").strip()]
+        if not rows:
+            continue
+        encoded = np.asarray(embed([by_concept[index.concept_ids[i]] for i in rows]), dtype=np.float32)
+        table = np.zeros((len(index.concept_ids), encoded.shape[1]), dtype=np.float32)
+        table[rows] = np.nan_to_num(encoded, nan=0.0, posinf=0.0, neginf=0.0)
+        vectors[lang] = table
+    return replace(index, descriptions=vectors)
 
 
 def weights_for(lang: str | None, table: dict[str, FusionWeights] | None = None) -> FusionWeights:
@@ -226,16 +250,17 @@ def title_variants(title: str, lang: str | None) -> list[str]:
     return list(seen) or [" ".join(title.split())]
 
 
-def _component_scores(index: LookupIndex, texts: list[str], embed: Embed | None) -> tuple[np.ndarray, ...]:
+def _component_scores(index: LookupIndex, texts: list[str],
+                      embed: Embed | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     tfidf = (index.vectorizer.transform(texts) @ index.tfidf_matrix.T).toarray().astype(np.float32)
     fuzzy = process.cdist([_sorted_tokens(q) for q in texts], index.sorted_forms,
                           scorer=fuzz.ratio, dtype=np.uint8, workers=-1).astype(np.float32) / 100.0
-    semantic = None
-    if index.embeddings is not None and embed is not None:
-        semantic = np.asarray(embed(texts) @ index.embeddings.T, dtype=np.float32)
-        if not np.isfinite(semantic).all():  # a degenerate vector must not poison the fusion
-            semantic = np.nan_to_num(semantic, nan=0.0, posinf=0.0, neginf=0.0)
-    return tfidf, fuzzy, semantic
+    if embed is None or (index.embeddings is None and not index.descriptions):
+        return tfidf, fuzzy, None, None
+    # a degenerate vector must not poison the fusion
+    vectors = np.nan_to_num(np.asarray(embed(texts), dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    semantic = None if index.embeddings is None else np.asarray(vectors @ index.embeddings.T, dtype=np.float32)
+    return tfidf, fuzzy, semantic, vectors
 
 
 @dataclass(frozen=True)
@@ -245,13 +270,21 @@ class Components:
     tfidf: np.ndarray  # (n_variants, n_forms)
     fuzzy: np.ndarray
     semantic: np.ndarray | None  # None without an encoder or label embeddings
+    # (n_queries, n_concepts): each query (its first variant, the whole title) against each
+    # concept's description in the query's language; None without an encoder or descriptions
+    description: np.ndarray | None = None
 
 
 def score_components(index: LookupIndex, queries: Sequence[str], lang: str | None,
                      embed: Embed | None = None) -> Components:
     variants = [title_variants(q, lang) for q in queries]
-    tfidf, fuzzy, semantic = _component_scores(index, [v for vs in variants for v in vs], embed)
-    return Components(variants, tfidf, fuzzy, semantic)
+    tfidf, fuzzy, semantic, vectors = _component_scores(index, [v for vs in variants for v in vs], embed)
+    described = index.descriptions.get(lang or "")
+    description = None
+    if vectors is not None and described is not None:
+        whole = np.cumsum([0] + [len(vs) for vs in variants])[:-1]  # each query's first variant row
+        description = np.asarray(vectors[whole] @ described.T, dtype=np.float32)
+    return Components(variants, tfidf, fuzzy, semantic, description)
 
 
 def language_mask(index: LookupIndex, lang: str | None) -> np.ndarray | None:
@@ -345,6 +378,9 @@ def fuse(index: LookupIndex, parts: Components, weights: FusionWeights,
     else:
         rows = w.semantic * parts.semantic + w.tfidf * parts.tfidf + w.fuzzy * parts.fuzzy
     out = _best_variant(parts.variants, rows, variant_discount)
+    if w.description and parts.description is not None:
+        # a concept's description counts for each of its labels alike: it moves concepts, not labels
+        out = (1.0 - w.description) * out + w.description * parts.description[:, index.concept_of_form]
     if mask is not None:
         out[:, ~mask] = -np.inf
     return out

@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from competency_atlas.bench_melo import (DEV_MARKER, DatasetError, average_precision, choose_weights, evaluate,
-                                         load_dataset, reciprocal_rank, run, success_at, weight_grid)
+from competency_atlas.bench_melo import (DESCRIPTION_SHARES, DEV_MARKER, DatasetError, average_precision,
+                                         choose_weights, description_grid, esco_descriptions, evaluate, load_dataset,
+                                         reciprocal_rank, run, success_at, weight_grid)
 from competency_atlas.lookup import FusionWeights
 from graph_schema.settings import settings
 
@@ -246,3 +247,52 @@ def test_a_dev_split_of_isco_group_titles_asks_for_the_groups_member_occupations
                                       "--isco-groups", str(esco), "--hidden-labels", str(esco)])
     with pytest.raises(SystemExit):
         runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")
+
+
+def _uri(concept: str) -> str:
+    return f"http://data.europa.eu/esco/occupation/{concept}"
+
+
+def test_descriptions_count_in_the_fused_lookup_not_in_its_halves(tiny_dataset: Path):
+    # The welder described in the words of the first query: a heavy description share ranks it first.
+    misleading = {"en": {_uri("C000004"): "bakers"}}
+    heavy = FusionWeights(0.95, 0.0125, 0.0375, 0.0, 0.9)
+    plain = run(tiny_dataset, word_embed, weights=heavy)
+    misled = run(tiny_dataset, word_embed, weights=heavy, descriptions=misleading)
+    assert misled["mrr"] < plain["mrr"] == 1.0
+    for half in ("lexical", "semantic"):
+        alone = run(tiny_dataset, word_embed, half=half)
+        given = run(tiny_dataset, word_embed, half=half, descriptions=misleading)
+        assert given | {"seconds": 0} == alone | {"seconds": 0}
+
+
+def test_the_description_share_is_chosen_on_a_dev_split_with_the_label_weights(tiny_dataset: Path, tmp_path: Path,
+                                                                               monkeypatch):
+    dev = tmp_path / "dev"
+    monkeypatch.setattr(sys, "argv", ["melo_dev_split.py", str(tiny_dataset), str(dev), "--queries", "4"])
+    runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "melo_dev_split.py"), run_name="__main__")
+    grid = description_grid("en")
+    rows = choose_weights([dev], word_embed, grid=grid, descriptions={"en": {_uri("C000001"): "bread"}})
+    assert sorted(r["description"] for r in rows) == sorted(DESCRIPTION_SHARES)
+    assert {(r["semantic"], r["tfidf"], r["fuzzy"]) for r in rows} == {(grid[0].semantic, grid[0].tfidf, grid[0].fuzzy)}
+    with pytest.raises(DatasetError, match="not a dev split"):
+        choose_weights([tiny_dataset], word_embed, grid=grid)
+
+
+def test_esco_descriptions_come_from_the_reference_files_by_uri(tmp_path: Path):
+    header = ("conceptType,conceptUri,iscoGroup,preferredLabel,altLabels,hiddenLabels,status,modifiedDate,"
+              "regulatedProfessionNote,scopeNote,definition,inScheme,description,code\n")
+    for folder, lang, text in (("esco-1.2.0", "en", "Bakes bread."), ("esco-1.1.1-nl", "nl", "Bakt brood.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / f"occupations_{lang}.csv").write_text(
+            header + f"Occupation,{_uri('C1')},7512,baker,,,released,,,,,,{text},7512.1\n"
+            + f"Occupation,{_uri('C2')},7511,butcher,,,released,,,,,,,7511.1\n", encoding="utf-8")
+    (tmp_path / "esco-1.2.0" / "ISCOGroups_en.csv").write_text(
+        "conceptType,conceptUri,code,preferredLabel,status,altLabels,inScheme,description\n"
+        "ISCOGroup,http://data.europa.eu/esco/isco/C7512,7512,Bakers,released,,,Bakers bake.\n", encoding="utf-8")
+    for folder in ("onet-29.2", "crosswalks"):
+        (tmp_path / folder).mkdir()
+    found = esco_descriptions(tmp_path)
+    assert found["en"] == {_uri("C1"): "Bakes bread.", _uri("C2"): "",
+                           "http://data.europa.eu/esco/isco/C7512": "Bakers bake."}
+    assert found["nl"] == {_uri("C1"): "Bakt brood.", _uri("C2"): ""}

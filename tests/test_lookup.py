@@ -10,7 +10,7 @@ from hypothesis import example, given, settings as hypothesis_settings, strategi
 from competency_atlas.lookup import (DEFAULT_WEIGHTS, FALLBACK_WEIGHTS, FusionWeights, SurfaceForm, build_index,
                                      concept_scores, half_margins, half_weights, normalise, rank_concepts, rank_forms,
                                      score_components,
-                                     score_forms, search, semantic_shares, title_variants)
+                                     score_forms, search, semantic_shares, title_variants, with_descriptions)
 
 BAKER = "http://data.europa.eu/esco/occupation/baker"
 BUTCHER = "http://data.europa.eu/esco/occupation/butcher"
@@ -225,6 +225,14 @@ def test_lookup_round_trip_on_neo4j(clean_db, settings):
     assert (profile.requirements[1].importance, profile.requirements[1].level) == (3.1, 2.9)
     assert occupation_profile(clean_db, db, "http://data.europa.eu/esco/occupation/none") is None
 
+    from competency_atlas.lookup_repository import occupation_descriptions
+    clean_db.execute_query("MATCH (o:Occupation {uri: $uri}) SET o.description_en = 'Cuts meat.', "
+                           "o.description_nl = 'Snijdt vlees.'", uri=BUTCHER, database_=db)
+    clean_db.execute_query("MATCH (o:Occupation {uri: $uri}) SET o.description_en = 'Bakes bread.'",
+                           uri=BAKER, database_=db)
+    assert occupation_descriptions(clean_db, db) == {"en": {BUTCHER: "Cuts meat.", BAKER: "Bakes bread."},
+                                                      "nl": {BUTCHER: "Snijdt vlees."}}
+
 
 def test_composite_titles_are_split_into_the_titles_they_stand_for():
     assert title_variants("Payroll and Timekeeping Clerks", "en") == [
@@ -321,7 +329,9 @@ def test_fusion_weights_are_convex_and_the_halves_are_one_side_each():
     for w in [*DEFAULT_WEIGHTS.values(), FALLBACK_WEIGHTS]:
         assert min(w.semantic, w.tfidf, w.fuzzy) >= 0
         assert w.semantic + w.tfidf + w.fuzzy == pytest.approx(1.0)
-    assert half_weights("en", "semantic") == FusionWeights(1.0, 0.0, 0.0)
+        assert 0.0 <= w.description < 1.0
+    assert FALLBACK_WEIGHTS.description == 0  # a title of unknown language: labels only, as measured
+    assert half_weights("en", "semantic") == FusionWeights(1.0, 0.0, 0.0)  # labels only, no description
     lexical = half_weights("nl", "lexical")
     assert lexical.semantic == 0 and (lexical.tfidf, lexical.fuzzy) == (DEFAULT_WEIGHTS["nl"].tfidf,
                                                                        DEFAULT_WEIGHTS["nl"].fuzzy)
@@ -422,3 +432,60 @@ def test_a_name_is_in_the_asked_language_else_the_other_else_the_fallback_and_sa
     assert name_in({"label_nl": None, "label_en": "cook"}, "nl", "u") == ("cook", "en")
     assert name_in({"label_nl": "kok", "label_en": ""}, "en", "u") == ("kok", "nl")
     assert name_in({}, "nl", "http://x/1") == ("http://x/1", None)
+
+
+# ---- an occupation's description --------------------------------------------------------
+
+def word_vectors(texts: list[str]) -> np.ndarray:
+    """Hashed words, unit length: texts that share words point the same way."""
+    out = np.zeros((len(texts), 32), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            out[i, sum(map(ord, word)) % 32] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
+
+DESCRIBED_ROWS = [SurfaceForm(BAKER, "baker", "en"), SurfaceForm(BUTCHER, "butcher", "en"),
+                  SurfaceForm(NURSE, "nurse", "en"), SurfaceForm(BAKER, "bakker", "nl")]
+DESCRIPTIONS = {"en": {BAKER: "makes pastry in an oven", BUTCHER: "cuts and sells meat"}}
+
+
+def test_a_description_lifts_the_occupation_it_describes_in_the_querys_language_only():
+    plain = build_index(DESCRIBED_ROWS, embed=word_vectors)
+    described = with_descriptions(plain, DESCRIPTIONS, word_vectors)
+    table = described.descriptions["en"]
+    assert table.shape == (3, 32) and not table[described.concept_ids.index(NURSE)].any()  # none: a zero row
+    weights = DEFAULT_WEIGHTS["en"]
+    assert weights.description > 0
+    without = FusionWeights(weights.semantic, weights.tfidf, weights.fuzzy, weights.decisiveness, 0.0)
+
+    query = "pastry oven"  # no label says it, the baker's description does
+    lifted = {h.concept_id: h.score for h in search(described, query, "en", top=3, embed=word_vectors)}
+    labels_only = {h.concept_id: h.score for h in search(described, query, "en", top=3, embed=word_vectors,
+                                                         weights=without)}
+    assert max(lifted, key=lifted.get) == BAKER
+    for concept in (BAKER, BUTCHER):  # each concept: its label score and its description's cosine, mixed
+        cosine = float((word_vectors([query]) @ word_vectors([DESCRIPTIONS["en"][concept]]).T)[0, 0])
+        assert lifted[concept] == pytest.approx((1 - weights.description) * labels_only[concept]
+                                                + weights.description * cosine, abs=1e-5)
+    # a share of 0, a Dutch query (no Dutch descriptions) or no encoder: the labels alone, as before
+    assert labels_only == {h.concept_id: h.score for h in search(plain, query, "en", top=3, embed=word_vectors)}
+    for lang, embed in (("nl", word_vectors), ("en", None)):
+        assert ([(h.concept_id, h.score) for h in search(described, "bakker", lang, top=3, embed=embed)]
+                == [(h.concept_id, h.score) for h in search(plain, "bakker", lang, top=3, embed=embed)])
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(query=st.text(max_size=200), lang=st.sampled_from([None, "en", "nl"]))
+@example(query="0123456789", lang="en")
+@example(query="👷‍♀️🔧😀", lang="en")
+@example(query="x" * 10_000, lang="en")
+def test_a_described_index_never_gives_nan(query, lang):
+    described = with_descriptions(build_index(DESCRIBED_ROWS, embed=word_vectors), DESCRIPTIONS, word_vectors)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = score_forms(described, [query], lang, word_vectors)
+        assert np.isfinite(scores).all() and (scores <= 1.0 + 1e-6).all()
+        if query.strip():
+            _assert_clean(search(described, query, lang, top=3, embed=word_vectors), 3)

@@ -142,10 +142,11 @@ def read_occupations(path: Path) -> pd.DataFrame:
 
 def read_isco_groups(folder: Path) -> pd.DataFrame:
     path = folder / "ISCOGroups_en.csv"
-    frame = read_table(path, ["conceptUri", "code", "preferredLabel"])
+    frame = read_table(path, ["conceptUri", "code", "preferredLabel", "description"])
     require_values(frame, path, ["conceptUri", "code", "preferredLabel"])
     return pd.DataFrame({"uri": frame["conceptUri"].str.strip(), "code": frame["code"].str.strip(),
-                         "label": frame["preferredLabel"].map(lambda s: " ".join(s.split()))})
+                         "label": frame["preferredLabel"].map(lambda s: " ".join(s.split())),
+                         "description": frame["description"].str.strip()})
 
 
 def read_occupation_broader(folder: Path) -> pd.DataFrame:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from competency_atlas.lookup import Embed, LookupIndex, SurfaceForm, build_index, search
-from competency_atlas.lookup_repository import Target, concept_names, is_released, load_label_rows, release_tag
+from competency_atlas.lookup import Embed, LookupIndex, SurfaceForm, build_index, search, with_descriptions
+from competency_atlas.lookup_repository import (Target, concept_names, is_released, load_label_rows,
+                                                occupation_descriptions, release_tag)
 
 
 def _code_digest() -> str:
@@ -38,9 +39,14 @@ KEEP = 4  # newest index files kept (two targets, the release before): older one
 
 
 def current_index(driver: Driver, database: str, target: Target, work_dir: Path, model: str | None,
-                  tag: str | None = None) -> LookupIndex | None:
+                  tag: str | None = None, descriptions: bool = False) -> LookupIndex | None:
     """The look-up index of the current release (`tag`: its `release_tag`, if already read), with
-    label vectors of `model` (None: lexical only); None when the graph has no such labels."""
+    label vectors of `model` (None: lexical only); None when the graph has no such labels.
+
+    `descriptions`: occupations also get a vector of their description in each language, which
+    the searches fuse in (`FusionWeights.description`). Encoded once per machine (~2 minutes on
+    2 cores for ~6,000 texts), then read from the vector cache. The vacancy ingest leaves them out:
+    its review threshold was set on label scores, and the demo's first run would pay the encoding."""
     tag = tag or release_tag(driver, database)
     rows = partial(load_label_rows, driver, database, target)
     if is_released(tag):
@@ -51,7 +57,11 @@ def current_index(driver: Driver, database: str, target: Target, work_dir: Path,
         return index
     from competency_atlas.embedding_cache import cached_encode
 
-    return dataclasses.replace(index, embeddings=cached_encode([f.text for f in index.forms], model, work_dir))
+    index = dataclasses.replace(index, embeddings=cached_encode([f.text for f in index.forms], model, work_dir))
+    if descriptions and target == "Occupation":
+        index = with_descriptions(index, occupation_descriptions(driver, database),
+                                  partial(cached_encode, model_name=model, work_dir=work_dir))
+    return index
 
 
 def ranked_concepts(driver: Driver, database: str, index: LookupIndex, text: str, lang: str | None, top: int,

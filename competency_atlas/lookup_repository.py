@@ -26,6 +26,11 @@ RETURN n.uri AS uri, l.text AS text, l.lang AS lang
 ORDER BY uri, l.key
 """
 
+_DESCRIPTIONS = """
+MATCH (o:Occupation)
+RETURN o.uri AS uri, o.description_en AS en, o.description_nl AS nl
+"""
+
 _NAMES = """
 UNWIND $uris AS uri
 MATCH (n {uri: uri}) WHERE n:Occupation OR n:Competency
@@ -79,6 +84,12 @@ def load_label_rows(driver: Driver, database: str, target: Target,
         raise ValueError(f"unknown look-up target {target!r}")
     records, _, _ = read(driver, _LABEL_ROWS.replace("{target}", target), database, lang=lang)
     return [SurfaceForm(r["uri"], r["text"], r["lang"]) for r in records if r["text"]]
+
+
+def occupation_descriptions(driver: Driver, database: str) -> dict[str, dict[str, str]]:
+    """Each occupation's description by language (lang -> uri -> text), where it has one."""
+    records, _, _ = read(driver, _DESCRIPTIONS, database)
+    return {lang: {r["uri"]: r[lang] for r in records if r[lang]} for lang in ("en", "nl")}
 
 
 def concept_names(driver: Driver, database: str, uris: list[str]) -> dict[str, ConceptName]:

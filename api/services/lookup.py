@@ -25,7 +25,7 @@ def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings,
         hit = cache.get(("lookup", target))
         if hit is not None and hit[0] == tag:
             return hit[1]
-        index = current_index(driver, database, target, settings.work_dir, _model(settings), tag)
+        index = current_index(driver, database, target, settings.work_dir, _model(settings), tag, descriptions=True)
         cache[("lookup", target)] = (tag, index)
         return index
 

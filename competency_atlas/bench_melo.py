@@ -168,13 +168,14 @@ def esco_descriptions(data_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def _index(data: MeloDataset, embed: Embed | None, corpus_embed: Embed | None,
-           descriptions: dict[str, dict[str, str]] | None) -> LookupIndex:
-    """The corpus index, with label vectors and (when given) the query language's descriptions."""
+           descriptions: dict[str, dict[str, str]] | None, lang: str | None) -> LookupIndex:
+    """The corpus index, with label vectors and (when given) the descriptions in `lang`, the
+    language the queries are scored in."""
     if embed is None:
         return build_corpus_index(data, None)
     encode_corpus = corpus_embed or embed
     index = build_corpus_index(data, encode_corpus([text for _, text in data.corpus]))
-    lang = data.query_lang or ""
+    lang = lang or ""
     if descriptions and lang in descriptions:
         index = with_descriptions(index, {lang: descriptions[lang]}, encode_corpus)
     return index
@@ -220,7 +221,7 @@ def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
         if half == "lexical":
             embed = None
         descriptions = None
-    index = _index(data, embed, corpus_embed, descriptions)
+    index = _index(data, embed, corpus_embed, descriptions, lang or data.query_lang)
     grouped, per_concept = rank_queries(data, index, embed, lang or data.query_lang, weights)
     result: dict = evaluate(grouped, data.relevant)
     result["one_label_per_concept"] = evaluate(per_concept, data.relevant)
@@ -270,7 +271,7 @@ def choose_weights(folders: Sequence[Path], embed: Embed, corpus_embed: Embed | 
             raise DatasetError(f"{folder}: not a dev split ({DEV_MARKER} missing; make one with "
                                "scripts/melo_dev_split.py). Weights are never chosen on a test set.")
         data = load_dataset(folder)
-        index = _index(data, embed, corpus_embed, descriptions)
+        index = _index(data, embed, corpus_embed, descriptions, data.query_lang)
         parts = score_components(index, [title for _, title in data.queries], data.query_lang, embed)
         cids = [cid for cid, _ in data.corpus]
         margins: dict[float, tuple] = {}
@@ -297,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from competency_atlas.embedding_cache import cached_encode
     from competency_atlas.embeddings import encode
+    from competency_atlas.sources import SourceError
     from graph_schema.settings import settings
 
     parser = argparse.ArgumentParser(prog="python -m competency_atlas.bench_melo")
@@ -310,7 +312,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="dev splits only: the same for each description share (DESCRIPTION_SHARES)")
     args = parser.parse_args(argv)
     s = settings()
-    descriptions = esco_descriptions(s.data_dir) if args.half is None else None
+    try:  # the fused run and the description grid read ESCO's descriptions; a half and --grid do not
+        needed = args.description_grid or (args.half is None and not args.grid)
+        descriptions = esco_descriptions(s.data_dir) if needed else None
+    except SourceError as exc:
+        raise SystemExit(str(exc))
     if args.grid or args.description_grid:
         embed = partial(encode, model_name=s.embedding_model)
         corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir)

@@ -257,10 +257,15 @@ def _component_scores(index: LookupIndex, texts: list[str],
                           scorer=fuzz.ratio, dtype=np.uint8, workers=-1).astype(np.float32) / 100.0
     if embed is None or (index.embeddings is None and not index.descriptions):
         return tfidf, fuzzy, None, None
-    # a degenerate vector must not poison the fusion
-    vectors = np.nan_to_num(np.asarray(embed(texts), dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    semantic = None if index.embeddings is None else np.asarray(vectors @ index.embeddings.T, dtype=np.float32)
+    vectors = _finite(np.asarray(embed(texts), dtype=np.float32))
+    semantic = None if index.embeddings is None else _finite(vectors @ index.embeddings.T)
     return tfidf, fuzzy, semantic, vectors
+
+
+def _finite(scores: np.ndarray) -> np.ndarray:
+    """A degenerate vector (query, label or description) must not poison the fusion."""
+    scores = np.asarray(scores, dtype=np.float32)
+    return scores if np.isfinite(scores).all() else np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 @dataclass(frozen=True)
@@ -283,8 +288,17 @@ def score_components(index: LookupIndex, queries: Sequence[str], lang: str | Non
     description = None
     if vectors is not None and described is not None:
         whole = np.cumsum([0] + [len(vs) for vs in variants])[:-1]  # each query's first variant row
-        description = np.asarray(vectors[whole] @ described.T, dtype=np.float32)
+        description = _undescribed_at_mean(_finite(vectors[whole] @ described.T), described.any(axis=1))
     return Components(variants, tfidf, fuzzy, semantic, description)
+
+
+def _undescribed_at_mean(scores: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """A concept without a description in the query's language (an ISCO group in Dutch, say) gets
+    the query's mean over the described ones: neither lifted nor pushed down for what is missing."""
+    if has.all() or not has.any():
+        return scores
+    scores[:, ~has] = scores[:, has].mean(axis=1, keepdims=True)
+    return scores
 
 
 def language_mask(index: LookupIndex, lang: str | None) -> np.ndarray | None:

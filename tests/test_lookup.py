@@ -489,3 +489,57 @@ def test_a_described_index_never_gives_nan(query, lang):
         assert np.isfinite(scores).all() and (scores <= 1.0 + 1e-6).all()
         if query.strip():
             _assert_clean(search(described, query, lang, top=3, embed=word_vectors), 3)
+
+
+def test_a_batch_scores_each_query_as_it_would_alone():
+    """The description row of each query is its whole title's, also after a query of several variants."""
+    described = with_descriptions(build_index(DESCRIBED_ROWS, embed=word_vectors), DESCRIPTIONS, word_vectors)
+    queries = ["Bakers and Butchers, Except Nurses", "pastry oven", "meat"]
+    batch = score_forms(described, queries, "en", word_vectors)
+    for row, query in zip(batch, queries):
+        assert np.allclose(row, score_forms(described, [query], "en", word_vectors)[0])
+
+
+def test_a_concept_without_a_description_scores_the_querys_mean_there_neither_lifted_nor_pushed_down():
+    plain = build_index(DESCRIBED_ROWS, embed=word_vectors)
+    described = with_descriptions(plain, DESCRIPTIONS, word_vectors)
+    parts = score_components(described, ["pastry oven"], "en", word_vectors)
+    nurse, baker, butcher = (described.concept_ids.index(c) for c in (NURSE, BAKER, BUTCHER))
+    assert parts.description[0, nurse] == pytest.approx((parts.description[0, baker] + parts.description[0, butcher]) / 2)
+
+
+def test_a_degenerate_label_or_description_vector_does_not_poison_the_fusion():
+    plain = build_index(DESCRIBED_ROWS, embed=word_vectors)
+    broken = plain.embeddings.copy()
+    broken[0] = np.nan
+    index = with_descriptions(build_index(DESCRIBED_ROWS, embeddings=broken),
+                              DESCRIPTIONS, lambda texts: np.full((len(texts), 32), np.inf, dtype=np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = score_forms(index, ["baker", "pastry oven"], "en", word_vectors)
+    assert np.isfinite(scores).all()
+
+
+def test_the_api_adds_descriptions_only_for_an_occupation_search_with_a_language(clean_db, settings, tmp_path):
+    from dataclasses import replace as with_fields
+
+    from api.services.lookup import search_concepts
+
+    db = settings.neo4j_database
+    clean_db.execute_query(SEED, occupations=[
+        {"uri": BUTCHER, "en": "butcher", "nl": "slager", "labels": [{"text": "butcher", "lang": "en", "kind": "preferred"},
+                                                                    {"text": "slager", "lang": "nl", "kind": "preferred"}]},
+        {"uri": BAKER, "en": "baker", "nl": "bakker", "labels": [{"text": "baker", "lang": "en", "kind": "preferred"},
+                                                                 {"text": "bakker", "lang": "nl", "kind": "preferred"}]},
+    ], database_=db)
+    clean_db.execute_query("MATCH (o:Occupation {uri: $uri}) SET o.description_en = 'Bakes bread and pastry in an oven.'",
+                           uri=BAKER, database_=db)
+    api_settings = with_fields(settings, work_dir=tmp_path, api_semantic=True)
+    cache: dict = {}
+    assert search_concepts(cache, clean_db, db, api_settings, "Occupation", "slager", None, 1)[0]["uri"] == BUTCHER
+    assert list(cache) == [("lookup", "Occupation", False)]  # no language: labels only, nothing encoded for it
+    hits = search_concepts(cache, clean_db, db, api_settings, "Occupation", "makes pastry in an oven", "en", 2)
+    plain, described = cache[("lookup", "Occupation", False)][1], cache[("lookup", "Occupation", True)][1]
+    assert not plain.descriptions and set(described.descriptions) == {"en"}
+    assert described.embeddings is plain.embeddings  # the label vectors are shared, not held twice
+    assert hits[0]["uri"] == BAKER

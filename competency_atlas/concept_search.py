@@ -58,10 +58,15 @@ def current_index(driver: Driver, database: str, target: Target, work_dir: Path,
     from competency_atlas.embedding_cache import cached_encode
 
     index = dataclasses.replace(index, embeddings=cached_encode([f.text for f in index.forms], model, work_dir))
-    if descriptions and target == "Occupation":
-        index = with_descriptions(index, occupation_descriptions(driver, database),
-                                  partial(cached_encode, model_name=model, work_dir=work_dir))
-    return index
+    return described(driver, database, index, model, work_dir) if descriptions and target == "Occupation" else index
+
+
+def described(driver: Driver, database: str, index: LookupIndex, model: str, work_dir: Path) -> LookupIndex:
+    """An occupation index with its occupations' descriptions (the label vectors shared, not copied)."""
+    from competency_atlas.embedding_cache import cached_encode
+
+    return with_descriptions(index, occupation_descriptions(driver, database),
+                             partial(cached_encode, model_name=model, work_dir=work_dir))
 
 
 def ranked_concepts(driver: Driver, database: str, index: LookupIndex, text: str, lang: str | None, top: int,

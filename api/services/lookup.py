@@ -3,36 +3,49 @@ index read once per atlas release and kept in memory."""
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 
 from neo4j import Driver
 
-from competency_atlas.concept_search import current_index, ranked_concepts
+from competency_atlas.concept_search import current_index, described, ranked_concepts
 from competency_atlas.lookup import LookupIndex
 from competency_atlas.lookup_repository import Target, occupation_profile, release_tag
 from graph_schema.settings import Settings
 
-_lock = threading.Lock()
+# One lock per kept index: the descriptions' first encoding (~2 minutes once per machine) holds up
+# only the searches that need them, not every look-up.
+_locks: defaultdict[tuple, threading.Lock] = defaultdict(threading.Lock)
 
 
 def _model(settings: Settings) -> str | None:
     return settings.embedding_model if settings.api_semantic else None
 
 
-def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings, target: Target) -> LookupIndex | None:
-    """The cached index for the current release (read again when the atlas changes); None: no labels."""
+def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings, target: Target,
+                 with_descriptions: bool = False) -> LookupIndex | None:
+    """The cached index for the current release (read again when the atlas changes); None: no
+    labels. `with_descriptions`: the same index with its occupations' descriptions added."""
     tag = release_tag(driver, database)
-    with _lock:
-        hit = cache.get(("lookup", target))
+    key = ("lookup", target, with_descriptions)
+    with _locks[key]:
+        hit = cache.get(key)
         if hit is not None and hit[0] == tag:
             return hit[1]
-        index = current_index(driver, database, target, settings.work_dir, _model(settings), tag, descriptions=True)
-        cache[("lookup", target)] = (tag, index)
+        model = _model(settings)
+        if with_descriptions:
+            index = lookup_index(cache, driver, database, settings, target)
+            if index is not None and model is not None:
+                index = described(driver, database, index, model, settings.work_dir)
+        else:
+            index = current_index(driver, database, target, settings.work_dir, model, tag)
+        cache[key] = (tag, index)
         return index
 
 
 def search_concepts(cache: dict, driver: Driver, database: str, settings: Settings, target: Target, text: str,
                     lang: str | None, top: int, name_in: str | None = None) -> list[dict]:
-    index = lookup_index(cache, driver, database, settings, target)
+    # an occupation's description counts only for a query of known language (its weights)
+    index = lookup_index(cache, driver, database, settings, target, target == "Occupation" and lang is not None)
     if index is None:
         return []
     return ranked_concepts(driver, database, index, text, lang, top, _model(settings), name_in)

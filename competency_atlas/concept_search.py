@@ -12,7 +12,7 @@ import hashlib
 import os
 import pickle
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -39,11 +39,11 @@ KEEP = 4  # newest index files kept (two targets, the release before): older one
 
 
 def current_index(driver: Driver, database: str, target: Target, work_dir: Path, model: str | None,
-                  tag: str | None = None, descriptions: bool = False) -> LookupIndex | None:
+                  tag: str | None = None, descriptions: Sequence[str] = ()) -> LookupIndex | None:
     """The look-up index of the current release (`tag`: its `release_tag`, if already read), with
     label vectors of `model` (None: lexical only); None when the graph has no such labels.
 
-    `descriptions`: occupations also get a vector of their description in each language, which
+    `descriptions` (languages): occupations also get a vector of their description in each, which
     the searches fuse in (`FusionWeights.description`). Encoded once per machine (~2 minutes on
     2 cores for ~6,000 texts), then read from the vector cache. The vacancy ingest leaves them out:
     its review threshold was set on label scores, and the demo's first run would pay the encoding."""
@@ -58,14 +58,18 @@ def current_index(driver: Driver, database: str, target: Target, work_dir: Path,
     from competency_atlas.embedding_cache import cached_encode
 
     index = dataclasses.replace(index, embeddings=cached_encode([f.text for f in index.forms], model, work_dir))
-    return described(driver, database, index, model, work_dir) if descriptions and target == "Occupation" else index
+    if not descriptions or target != "Occupation":
+        return index
+    return described(driver, database, index, model, work_dir, descriptions)
 
 
-def described(driver: Driver, database: str, index: LookupIndex, model: str, work_dir: Path) -> LookupIndex:
-    """An occupation index with its occupations' descriptions (the label vectors shared, not copied)."""
+def described(driver: Driver, database: str, index: LookupIndex, model: str, work_dir: Path,
+              langs: Sequence[str] = ("en", "nl")) -> LookupIndex:
+    """An occupation index with its occupations' descriptions in `langs` (the label vectors
+    shared, not copied)."""
     from competency_atlas.embedding_cache import cached_encode
 
-    return with_descriptions(index, occupation_descriptions(driver, database),
+    return with_descriptions(index, occupation_descriptions(driver, database, langs),
                              partial(cached_encode, model_name=model, work_dir=work_dir))
 
 

@@ -31,7 +31,7 @@ def _search(target: Target, text: str, lang: Lang | None, top: int, as_json: boo
     code = lang.value if lang else None
     with connect(s) as driver:
         # an occupation's description counts only for a query of known language (its weights)
-        index = current_index(driver, s.neo4j_database, target, s.work_dir, model, descriptions=code is not None)
+        index = current_index(driver, s.neo4j_database, target, s.work_dir, model, descriptions=(code,) if code else ())
         if index is None:
             raise _fail(f"No {target} labels in the graph at {s.uri}: build the atlas first (`atlas-match atlas build`).")
         try:

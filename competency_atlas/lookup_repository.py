@@ -7,6 +7,7 @@ All Cypher of the look-ups lives here, parameterised.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from neo4j import Driver
@@ -27,8 +28,11 @@ ORDER BY uri, l.key
 """
 
 _DESCRIPTIONS = """
+UNWIND $langs AS lang
 MATCH (o:Occupation)
-RETURN o.uri AS uri, o.description_en AS en, o.description_nl AS nl
+WITH lang, o.uri AS uri, o['description_' + lang] AS text
+WHERE text IS NOT NULL AND text <> ''
+RETURN lang, uri, text
 """
 
 _NAMES = """
@@ -86,10 +90,14 @@ def load_label_rows(driver: Driver, database: str, target: Target,
     return [SurfaceForm(r["uri"], r["text"], r["lang"]) for r in records if r["text"]]
 
 
-def occupation_descriptions(driver: Driver, database: str) -> dict[str, dict[str, str]]:
-    """Each occupation's description by language (lang -> uri -> text), where it has one."""
-    records, _, _ = read(driver, _DESCRIPTIONS, database)
-    return {lang: {r["uri"]: r[lang] for r in records if r[lang]} for lang in ("en", "nl")}
+def occupation_descriptions(driver: Driver, database: str,
+                            langs: Sequence[str] = ("en", "nl")) -> dict[str, dict[str, str]]:
+    """Each occupation's description in `langs` (lang -> uri -> text), where it has one."""
+    records, _, _ = read(driver, _DESCRIPTIONS, database, langs=list(langs))
+    out: dict[str, dict[str, str]] = {}
+    for r in records:
+        out.setdefault(r["lang"], {})[r["uri"]] = r["text"]
+    return out
 
 
 def concept_names(driver: Driver, database: str, uris: list[str]) -> dict[str, ConceptName]:

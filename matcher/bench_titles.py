@@ -45,7 +45,7 @@ def lookup_resolver(driver: Driver, database: str, model_name: str | None, work_
     from competency_atlas.concept_search import current_index, query_encoder
     from competency_atlas.lookup import search
 
-    index = current_index(driver, database, "Occupation", work_dir, model_name, descriptions=True)
+    index = current_index(driver, database, "Occupation", work_dir, model_name, descriptions=(lang,))
     if index is None:
         raise ValueError("no occupation labels in the graph: build the atlas first (`atlas-match atlas build`)")
     embed = query_encoder(index, model_name)

@@ -232,6 +232,7 @@ def test_lookup_round_trip_on_neo4j(clean_db, settings):
                            uri=BAKER, database_=db)
     assert occupation_descriptions(clean_db, db) == {"en": {BUTCHER: "Cuts meat.", BAKER: "Bakes bread."},
                                                       "nl": {BUTCHER: "Snijdt vlees."}}
+    assert occupation_descriptions(clean_db, db, ("nl",)) == {"nl": {BUTCHER: "Snijdt vlees."}}
 
 
 def test_composite_titles_are_split_into_the_titles_they_stand_for():

@@ -3,7 +3,6 @@ index read once per atlas release and kept in memory."""
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 
 from neo4j import Driver
 
@@ -14,7 +13,7 @@ from graph_schema.settings import Settings
 
 # One lock per kept index: the descriptions' first encoding (~2 minutes once per machine) holds up
 # only the searches that need them, not every look-up.
-_locks: defaultdict[tuple, threading.Lock] = defaultdict(threading.Lock)
+_locks: dict[tuple, threading.Lock] = {}
 
 
 def _model(settings: Settings) -> str | None:
@@ -27,7 +26,7 @@ def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings,
     labels. `with_descriptions`: the same index with its occupations' descriptions added."""
     tag = release_tag(driver, database)
     key = ("lookup", target, with_descriptions)
-    with _locks[key]:
+    with _locks.setdefault(key, threading.Lock()):  # setdefault is atomic: one lock per key, ever
         hit = cache.get(key)
         if hit is not None and hit[0] == tag:
             return hit[1]

@@ -229,6 +229,34 @@ def run(folder: Path, embed: Embed | None, corpus_embed: Embed | None = None,
     return result
 
 
+def configured_encoders(semantic: bool = True) -> tuple[Embed | None, Embed | None]:
+    """The configured model for queries and, through the vector cache, for corpus texts; (None,
+    None) for a lexical-only run."""
+    if not semantic:
+        return None, None
+    from functools import partial
+
+    from competency_atlas.embedding_cache import cached_encode
+    from competency_atlas.embeddings import encode
+    from graph_schema.settings import settings
+
+    s = settings()
+    return (partial(encode, model_name=s.embedding_model),
+            partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir))
+
+
+def run_configured(folder: Path, lang: str | None = None, half: str | None = None, semantic: bool = True) -> dict:
+    """`run` with the configured model and ESCO's descriptions from the data folder: what both
+    `atlas-match bench melo` and `python -m competency_atlas.bench_melo` run. Raises DatasetError
+    for a bad folder and SourceError for a missing data folder."""
+    from graph_schema.settings import settings
+
+    semantic = semantic and half != "lexical"
+    embed, corpus_embed = configured_encoders(semantic)
+    descriptions = esco_descriptions(settings().data_dir) if semantic and half is None else None
+    return run(folder, embed, corpus_embed, lang, half=half, descriptions=descriptions)
+
+
 def weight_grid() -> list[FusionWeights]:
     grid = []
     for sem in SEMANTIC_SHARES:
@@ -294,10 +322,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     `--description-grid`: the description's share with the language's label weights."""
     import argparse
     import json
-    from functools import partial
 
-    from competency_atlas.embedding_cache import cached_encode
-    from competency_atlas.embeddings import encode
     from competency_atlas.sources import SourceError
     from graph_schema.settings import settings
 
@@ -311,35 +336,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--description-grid", action="store_true",
                         help="dev splits only: the same for each description share (DESCRIPTION_SHARES)")
     args = parser.parse_args(argv)
-    s = settings()
-    try:  # the fused run and the description grid read ESCO's descriptions; a half and --grid do not
-        needed = args.description_grid or (args.half is None and not args.grid)
-        descriptions = esco_descriptions(s.data_dir) if needed else None
-    except SourceError as exc:
-        raise SystemExit(str(exc))
-    if args.grid or args.description_grid:
-        embed = partial(encode, model_name=s.embedding_model)
-        corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir)
-        try:
+    try:
+        if args.grid or args.description_grid:
+            embed, corpus_embed = configured_encoders()
+            descriptions = esco_descriptions(settings().data_dir) if args.description_grid else None
             lang = args.lang or load_dataset(args.dataset_dir[0]).query_lang
             grid = description_grid(lang) if args.description_grid else None
-            rows = choose_weights(args.dataset_dir, embed, corpus_embed, grid, descriptions if grid else None)
-        except DatasetError as exc:
-            raise SystemExit(str(exc))
-        print(json.dumps({"dev_splits": [str(d) for d in args.dataset_dir], "grid": rows}))
-        return
-    if len(args.dataset_dir) != 1:
-        parser.error("one dataset folder (several only with --grid)")
-    semantic = args.half != "lexical"
-    embed = partial(encode, model_name=s.embedding_model) if semantic else None
-    corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir) if semantic else None
-    try:
-        result = run(args.dataset_dir[0], embed, corpus_embed, args.lang, half=args.half, descriptions=descriptions)
-    except DatasetError as exc:
+            rows = choose_weights(args.dataset_dir, embed, corpus_embed, grid, descriptions)
+            print(json.dumps({"dev_splits": [str(d) for d in args.dataset_dir], "grid": rows}))
+            return
+        if len(args.dataset_dir) != 1:
+            parser.error("one dataset folder (several only with --grid)")
+        result = run_configured(args.dataset_dir[0], args.lang, args.half)
+    except (DatasetError, SourceError) as exc:
         raise SystemExit(str(exc))
     result["method"] = args.half or "fused"
     print(json.dumps(result))
-
 
 if __name__ == "__main__":
     main()

@@ -96,8 +96,8 @@ class LookupIndex:
     concept_of_form: np.ndarray = field(repr=False)  # form row -> concept number
     concept_ids: list[str] = field(repr=False)
     sorted_forms: list[str] = field(repr=False, default_factory=list)  # token-sorted, for fuzzy
-    # lang -> (n_concepts, dim) unit vectors of each concept's description; zero rows for a
-    # concept without one (it then scores 0 on this part). Empty: labels only.
+    # lang -> (n_concepts, dim) unit vectors of each concept's description; a zero row for a
+    # concept without one (scored at the query's mean there: `_undescribed_at_mean`). Empty: labels only.
     descriptions: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
 

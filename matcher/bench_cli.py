@@ -5,7 +5,6 @@ Every benchmark command lives in this group; add yours as another `@bench_app.co
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 
 import typer
@@ -22,18 +21,13 @@ def melo(dataset_dir: Path = typer.Argument(..., exists=True, file_okay=False,
          semantic: bool = typer.Option(True, "--semantic/--lexical-only",
                                        help="Fuse sentence-embedding similarity (default) or lexical only.")) -> None:
     """Job title -> ESCO occupation (MELO protocol): MRR, MAP, A@1/5/10 over the top 100."""
-    from competency_atlas.bench_melo import DatasetError, esco_descriptions, run
+    from competency_atlas.bench_melo import DatasetError, run_configured
     from competency_atlas.sources import SourceError
-    from competency_atlas.embedding_cache import cached_encode
-    from competency_atlas.embeddings import encode
     from graph_schema.settings import settings
 
     s = settings()
-    embed = partial(encode, model_name=s.embedding_model) if semantic else None
-    corpus_embed = partial(cached_encode, model_name=s.embedding_model, work_dir=s.work_dir)
     try:
-        descriptions = esco_descriptions(s.data_dir) if semantic else None
-        result = run(dataset_dir, embed, corpus_embed if semantic else None, lang, descriptions=descriptions)
+        result = run_configured(dataset_dir, lang, semantic=semantic)
     except (DatasetError, SourceError) as exc:
         typer.secho(str(exc), err=True, fg=typer.colors.RED)
         raise typer.Exit(code=1)

@@ -49,8 +49,8 @@ def main() -> None:
     if args.hidden_labels and args.isco_groups:
         parser.error("--hidden-labels or --isco-groups, not both")
 
-    corpus = [line.rstrip("\n").split("\t") for line in (args.source / "corpus_elements.tsv").open(encoding="utf-8")]
-    mapping = dict(line.rstrip("\n").split("\t") for line in (args.source / "concept_mapping.tsv").open(encoding="utf-8"))
+    corpus = [line.split("\t") for line in (args.source / "corpus_elements.tsv").read_text(encoding="utf-8").splitlines()]
+    mapping = dict(line.split("\t") for line in (args.source / "concept_mapping.tsv").read_text(encoding="utf-8").splitlines())
     forms = defaultdict(list)
     for cid, text in corpus:
         forms[mapping[cid]].append((cid, text))

@@ -21,10 +21,11 @@ def _model(settings: Settings) -> str | None:
 
 
 def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings, target: Target,
-                 with_descriptions: bool = False) -> LookupIndex | None:
-    """The cached index for the current release (read again when the atlas changes); None: no
-    labels. `with_descriptions`: the same index with its occupations' descriptions added."""
-    tag = release_tag(driver, database)
+                 with_descriptions: bool = False, tag: str | None = None) -> LookupIndex | None:
+    """The cached index for the current release (`tag`, read here if not given; the index is read
+    again when the atlas changes); None: no labels. `with_descriptions`: the same index with its
+    occupations' descriptions added."""
+    tag = tag or release_tag(driver, database)
     key = ("lookup", target, with_descriptions)
     with _locks.setdefault(key, threading.Lock()):  # setdefault is atomic: one lock per key, ever
         hit = cache.get(key)
@@ -32,7 +33,7 @@ def lookup_index(cache: dict, driver: Driver, database: str, settings: Settings,
             return hit[1]
         model = _model(settings)
         if with_descriptions:
-            index = lookup_index(cache, driver, database, settings, target)
+            index = lookup_index(cache, driver, database, settings, target, tag=tag)
             if index is not None and model is not None:
                 index = described(driver, database, index, model, settings.work_dir)
         else:

@@ -19,7 +19,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
+from api import audit
 from api.auth import TokenStore, tokens_file
 from api.body_guard import BodyGuard
 from api.deps import Database, pseudonym_secret
@@ -84,18 +86,34 @@ def _install_handlers(app: FastAPI) -> None:
         return problem_response(422, f"{len(errors)} invalid field(s): {where}", request.url.path, errors=errors)
 
     async def unavailable(request: Request, exc: Exception):
-        log.warning("Neo4j unavailable: %s", exc)
-        request.app.state.db.mark_unhealthy()
-        if pages_web.is_page(request):
-            return pages_web.unavailable(request, RETRY_AFTER_S)
-        return problem_response(503, "The database is not reachable at the moment; please retry.",
-                                request.url.path, {"Retry-After": str(RETRY_AFTER_S)})
+        return _unavailable(request, exc)
 
-    app.add_exception_handler(ServiceUnavailable, unavailable)
-    app.add_exception_handler(SessionExpired, unavailable)
-    # Still transient after graph_schema.db.read's retries (a database restarting: DatabaseUnavailable)
-    app.add_exception_handler(TransientError, unavailable)
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, unavailable)
     # Any other error becomes a logged problem 500 in api/edge.py, with the edge's headers.
+
+
+# Still transient after graph_schema.db.read's retries: a database restarting (DatabaseUnavailable)
+UNAVAILABLE = (ServiceUnavailable, SessionExpired, TransientError)
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("Neo4j unavailable: %s", exc)
+    request.app.state.db.mark_unhealthy()
+    if pages_web.is_page(request):
+        return pages_web.unavailable(request, RETRY_AFTER_S)
+    return problem_response(503, "The database is not reachable at the moment; please retry.",
+                            request.url.path, {"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _audit_failed(scope: dict, exc: BaseException) -> Response:
+    """The answer instead of the one a handler built when its audit entries could not be
+    committed (api/edge.py): what the handler would have answered had the write failed in it."""
+    request = Request(scope)
+    if isinstance(exc, UNAVAILABLE):
+        return _unavailable(request, exc)
+    log.error("audit entries not committed on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(500, "An internal error occurred; it has been logged.", request.url.path)
 
 
 def _install_docs(app: FastAPI) -> None:
@@ -114,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         anyio.to_thread.current_default_thread_limiter().total_tokens = s.api_threads
+        audit.GROUP_COMMIT.linger_s = s.api_audit_linger_ms / 1000
         try:
             driver = db.driver()  # connect and migrate now, so the first request does not pay for it
             if s.api_warm_index:  # and build the match index beside the first requests
@@ -152,7 +171,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last = outermost: the edge sees every answer, the body guard's 413 and 422 included.
     app.add_middleware(BodyGuard, max_bytes=s.max_request_bytes)
     app.add_middleware(Edge, metrics=app.state.metrics,
-                       throttle=Throttle(s.api_throttle_burst, s.api_throttle_refill_per_s))
+                       throttle=Throttle(s.api_throttle_burst, s.api_throttle_refill_per_s),
+                       on_audit_error=_audit_failed)
 
     original_openapi = app.openapi
 

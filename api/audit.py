@@ -7,16 +7,18 @@ request_id})` nodes (`target`: what an act was about, e.g. the vacancy of a cons
 with CREATE only — this module has no update or delete, and no endpoint changes them. (Erasure of
 a client keeps its entries but removes the key from them: the trail that a read happened stays.)
 One call writes the entries of one request in one UNWIND, so listing 50 candidates costs one
-round trip, not 50; and the calls of concurrent requests share one transaction (`GroupCommit`):
-each caller still returns only once its entries are committed. A read that still has work to do
-once it knows whose data it shows (ranking, explaining) sends its entries first and waits for
-them at the end (`recording_reads`): the commit overlaps the work instead of following it.
+round trip, not 50; and the calls of concurrent requests share one transaction (`GroupCommit`).
+No answer leaves before its entries are committed: inside a request the edge (api/edge.py) holds
+the answer until they are, so the handler's thread serves another request meanwhile; elsewhere
+the caller waits. A read that still has work to do once it knows whose data it shows (ranking,
+explaining) sends its entries first (`recording_reads`): the commit overlaps the work.
 """
 from __future__ import annotations
 
 import os
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -75,8 +77,7 @@ def recording_reads(driver: Driver, database: str, principal: Principal, client_
         if pending is not None:
             pending.exception()
         raise
-    if pending is not None:
-        pending.result()
+    _committed(pending)
 
 
 def record_act(driver: Driver, database: str, principal: Principal, action: str, endpoint: str, *,
@@ -88,10 +89,15 @@ def record_act(driver: Driver, database: str, principal: Principal, action: str,
 def _write(driver: Driver, database: str, principal: Principal, entries: list[tuple[str | None, str | None, str]],
            endpoint: str) -> int:
     """Entries of (client key, target, action), committed before this returns."""
-    pending = _submit(driver, database, principal, entries, endpoint)
-    if pending is not None:
-        pending.result()
+    _committed(_submit(driver, database, principal, entries, endpoint))
     return len(entries)
+
+
+def _committed(pending: Future | None) -> None:
+    """Returns once the entries are committed, raising if they could not be; inside a request the
+    edge waits instead, before the answer starts (and answers with the error if they failed)."""
+    if pending is not None and not request_context.hold_answer_for(pending):
+        pending.result()
 
 
 def _submit(driver: Driver, database: str, principal: Principal, entries: list[tuple[str | None, str | None, str]],
@@ -114,11 +120,18 @@ class GroupCommit:
     it commits a batch, the next requests' rows queue up and go together in the next. A caller's
     future is done once the transaction holding its rows has committed (or holds the error if they
     could not be), and callers wait for it before they answer, so no answer leaves before its audit
-    entry is durable. Under load this turns one write transaction per read into one per several."""
+    entry is durable. Under load this turns one write transaction per read into one per several.
+
+    A commit is quick (~2.5 ms) beside the time between two requests' entries (~20 ms a worker at
+    45 requests/s), so batches formed only while a commit runs held 1.2 entries on average, and
+    each write transaction costs Neo4j ~2 ms of CPU, a fifth of a request's. So the writer lingers:
+    while more requests are in flight than entries are waiting, it waits up to `linger_s` for
+    theirs. One request at a time never waits (docs/bench-api.md "Session 32")."""
 
     MAX_ROWS = 2000  # one batch's UNWIND at most
 
-    def __init__(self) -> None:
+    def __init__(self, linger_s: float = 0.0) -> None:
+        self.linger_s = linger_s
         self._started = threading.Lock()
         self._reset()
         os.register_at_fork(after_in_child=self._reset)  # a forked child has no writer thread
@@ -143,14 +156,7 @@ class GroupCommit:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            size = len(batch[0][2])
-            while size < self.MAX_ROWS:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-                size += len(batch[-1][2])
+            batch = self._gather(self._queue.get())
             for target, items in _by_database(batch).items():
                 try:
                     _commit(*target, items)
@@ -158,6 +164,23 @@ class GroupCommit:
                     for _, done in items:
                         if not done.done():
                             done.set_exception(exc)
+
+    def _gather(self, first: tuple) -> list[tuple]:
+        """The first caller's rows and whatever queues behind them: at once, or while other
+        requests in flight may still add theirs, until the linger is over."""
+        batch, size = [first], len(first[2])
+        deadline = time.monotonic() + self.linger_s
+        while size < self.MAX_ROWS:
+            wait = deadline - time.monotonic()
+            try:
+                if wait > 0 and request_context.in_flight() > len(batch):
+                    batch.append(self._queue.get(timeout=wait))
+                else:
+                    batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+            size += len(batch[-1][2])
+        return batch
 
 
 def _by_database(batch: list[tuple]) -> dict[tuple, list[tuple[list[dict], Future]]]:
@@ -189,7 +212,7 @@ def _commit(driver: Driver, database: str, items: list[tuple[list[dict], Future]
         done.set_result(None)
 
 
-GROUP_COMMIT = GroupCommit()
+GROUP_COMMIT = GroupCommit()  # the service sets its linger (Settings.api_audit_linger_ms)
 
 
 def list_entries(driver: Driver, database: str, *, client_key: str | None = None, subject: str | None = None,

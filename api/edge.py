@@ -9,14 +9,21 @@ the access log line.
 - Throttle (api/throttle.py): failed sign-ins and client-not-found probes are logged and cost the
   source a token; a source without tokens gets 429.
 - Metrics (api/metrics.py): count and latency per route template.
+- Audit: no answer starts before the request's audit entries are committed (api/audit.py hands
+  the wait here, so the handler's thread is free meanwhile); if they could not be, the answer is
+  the error instead (`on_audit_error`: a 503 when Neo4j is away), never the data unrecorded.
 - An error nothing else caught becomes a logged problem 500 here, with the same headers.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from api import request_context
 from api.metrics import Metrics
@@ -33,8 +40,8 @@ CACHEABLE_PREFIX = "/static/"
 
 
 class Edge:
-    def __init__(self, app, metrics: Metrics, throttle: Throttle):
-        self.app, self.metrics, self.throttle = app, metrics, throttle
+    def __init__(self, app, metrics: Metrics, throttle: Throttle, on_audit_error: Callable[[dict, BaseException], Any]):
+        self.app, self.metrics, self.throttle, self.on_audit_error = app, metrics, throttle, on_audit_error
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -42,10 +49,21 @@ class Edge:
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         source = (scope.get("client") or ("unknown", 0))[0]
-        info = request_context.RequestInfo(rid, source)
+        info = request_context.RequestInfo(rid, source, audits=[])
         token = request_context.begin(info)
-        started, status, began = time.perf_counter(), 500, False
+        started, status, began, replaced = time.perf_counter(), 500, False, False
         path = scope.get("path", "")
+
+        async def recorded(message):  # the app's answer starts once its audit entries are committed
+            nonlocal replaced
+            if replaced:
+                return  # the rest of an answer the audit's error replaced
+            if message["type"] == "http.response.start" and info.audits:
+                error = await _failure(info.audits)
+                if error is not None:
+                    replaced = True
+                    return await self.on_audit_error(scope, error)(scope, receive, with_headers)
+            await with_headers(message)
 
         async def with_headers(message):
             nonlocal status, began
@@ -65,13 +83,14 @@ class Edge:
                 await problem_response(429, "Too many failed attempts from your address; try again later.", path,
                                        {"Retry-After": str(wait)}, "Too many requests")(scope, receive, with_headers)
             else:
-                await self.app(scope, receive, with_headers)
+                await self.app(scope, receive, recorded)
         except Exception:
             log.exception("unhandled error on %s %s", scope.get("method"), path)
             if not began:
                 await problem_response(500, "An internal error occurred; it has been logged.", path)(
                     scope, receive, with_headers)
         finally:
+            await _failure(info.audits)  # a failed request's entries too: none is left mid-commit
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe(scope.get("method", ""), route, status, time.perf_counter() - started)
             self._after(info, route, status)
@@ -91,3 +110,14 @@ class Edge:
         self.throttle.penalise(info.source)
         log.warning("%s from %s on %s", what, info.source, route,
                     extra={"event": what.replace(" ", "_"), "source": info.source})
+
+
+async def _failure(commits: list[Future]) -> BaseException | None:
+    """Waits for the audit commits handed to the edge (and forgets them); the first one's error."""
+    error = None
+    while commits:
+        try:
+            await asyncio.wrap_future(commits.pop(0))
+        except Exception as exc:  # noqa: BLE001  the caller answers with it
+            error = error or exc
+    return error

@@ -89,6 +89,10 @@ class Settings:
     # time handing the GIL around. 4 answered 134 requests/s at concurrency 16 against 108-118 with 8
     # or 40 (docs/bench-api.md); the others wait in the event loop, not in a thread.
     api_threads: int = field(default_factory=lambda: int(_env("ATLAS_API_THREADS", "4")))
+    # How long the audit writer waits for more requests' entries before it commits, while other
+    # requests are in flight (api/audit.GroupCommit); answers wait for their commit in the event
+    # loop, not in a thread. 0: commit at once.
+    api_audit_linger_ms: float = field(default_factory=lambda: float(_env("ATLAS_API_AUDIT_LINGER_MS", "25")))
     # How often a worker asks the graph whether other processes changed what it ranks on (one
     # node read; ~1 ms of CPU between driver and server, most requests paid it). Its own writes it
     # sees at once; other workers' and replicas' within this much more time.

@@ -1,0 +1,112 @@
+"""The edge holds an answer until its audit entries are committed, with the handler's thread free
+meanwhile; an answer whose entries could not be committed is the error, never the data. And the
+audit writer lingers for more requests' entries only while other requests are in flight."""
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+from neo4j.exceptions import ServiceUnavailable
+
+from api import audit, request_context
+from api.access import Role
+from api.app import create_app
+from api_fixtures import NAME_1, api, api_settings, audit_count, seed_world, served  # noqa: F401  (fixture)
+
+
+def _held_writes(monkeypatch):
+    """audit.write_once held until `release` is set; `taken` is set once the writer has rows."""
+    taken, release, real = threading.Event(), threading.Event(), audit.write_once
+
+    def held(driver, query, database, **params):
+        taken.set()
+        assert release.wait(20), "the test never released the audit write"
+        return real(driver, query, database, **params)
+
+    monkeypatch.setattr(audit, "write_once", held)
+    return taken, release
+
+
+def test_a_read_waiting_for_its_audit_commit_holds_no_thread(clean_db, settings, tmp_path, monkeypatch):
+    # One handler thread: a read waiting in that thread for its commit would stop every other
+    # handler until the commit is done.
+    app = create_app(api_settings(settings, tmp_path, api_threads=1))
+    seed_world(clean_db, settings.neo4j_database)
+    token, _ = app.state.tokens.create("coach-a", Role.COACH, "test")
+    answered = {}
+    with served(app) as url:
+        taken, release = _held_writes(monkeypatch)  # after start: its warm-up writes no entry, but plans one
+        def read_profile():
+            r = httpx.get(f"{url}/clients/K-1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            answered["status"], answered["entries"] = r.status_code, audit_count_now()
+
+        def audit_count_now():
+            return clean_db.execute_query("MATCH (a:AuditEntry {client_key: 'K-1'}) RETURN count(a) AS n",
+                                          database_=settings.neo4j_database).records[0]["n"]
+
+        reader = threading.Thread(target=read_profile)
+        reader.start()
+        assert taken.wait(20)
+        health = httpx.get(f"{url}/healthz", timeout=5)  # a handler in the one thread, while the read waits
+        assert health.status_code == 200 and "status" not in answered  # the read is still held
+        release.set()
+        reader.join(30)
+    assert answered == {"status": 200, "entries": 1}  # answered only once its entry was committed
+
+
+def test_an_answer_whose_audit_entries_could_not_be_committed_is_a_503_without_the_data(api, monkeypatch):
+    def refused(*args, **kwargs):
+        raise ServiceUnavailable("Neo4j went away")
+
+    monkeypatch.setattr(audit, "write_once", refused)
+    r = api.client.get("/clients/K-1", headers=api.h("coach"))
+    assert r.status_code == 503 and int(r.headers["retry-after"]) > 0
+    assert r.headers["content-type"].startswith("application/problem+json") and NAME_1 not in r.text
+    assert r.headers["x-request-id"] and r.headers["cache-control"] == "no-store"  # the edge's headers
+    ranked = api.client.get("/clients/K-1/vacancies", headers=api.h("coach"))  # entries sent before the work
+    assert ranked.status_code == 503 and "V-1" not in ranked.text
+    assert audit_count(api, "K-1") == 0
+
+
+def test_any_other_audit_failure_is_a_500_without_the_data(api, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "write_once", broken)
+    r = api.client.get("/clients/K-1", headers=api.h("coach"))
+    assert r.status_code == 500 and NAME_1 not in r.text
+
+
+def _gathered(commit: audit.GroupCommit, arrivals: list[float], monkeypatch, in_flight: int):
+    """The batch the writer forms from a first row at once and one more row at each `arrivals` delay."""
+    monkeypatch.setattr(request_context, "in_flight", lambda: in_flight)
+    item = ("driver", "db", [{"id": "r"}], None)
+
+    def later():
+        for delay in arrivals:
+            time.sleep(delay)
+            commit._queue.put(item)
+
+    feeder = threading.Thread(target=later)
+    feeder.start()
+    started = time.monotonic()
+    batch = commit._gather(item)
+    took = time.monotonic() - started
+    feeder.join()
+    return len(batch), took
+
+
+def test_the_writer_lingers_while_other_requests_may_still_send_entries(monkeypatch):
+    lingering = audit.GroupCommit(linger_s=5.0)
+    size, took = _gathered(lingering, [0.1, 0.1], monkeypatch, in_flight=3)
+    assert size == 3 and took < 2.0  # all three in flight sent theirs: no need to wait longer
+    size, took = _gathered(audit.GroupCommit(linger_s=0.4), [0.1], monkeypatch, in_flight=5)
+    assert size == 2 and 0.35 < took < 2.0  # two never came: committed when the linger was over
+
+
+def test_one_request_at_a_time_never_waits_for_others(monkeypatch):
+    size, took = _gathered(audit.GroupCommit(linger_s=5.0), [0.5], monkeypatch, in_flight=1)
+    assert size == 1 and took < 0.3
+    size, took = _gathered(audit.GroupCommit(linger_s=0.0), [0.1], monkeypatch, in_flight=8)
+    assert size == 1 and took < 0.3  # no linger configured: at once, as before

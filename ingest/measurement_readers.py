@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ingest import json_values
 from ingest.measurement_models import MeasurementRecord
+from ingest.measurement_validation import parse_date
 from ingest.report import Problem
 from ingest.source_files import (CSV_SUFFIXES, JSONL_SUFFIXES, FileProblem, LineProblem, NumberedLine, Unreadable,
                                  input_files, missing_columns, numbered_lines, read_csv_table, read_path)
@@ -147,6 +148,7 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
         if table.separator == ";":  # Dutch Excel writes decimal commas: "6,5"
             row = {c: _DECIMAL_COMMA.sub(r"\1.\2", v) if c in NUMBER_COLUMNS else v for c, v in row.items()}
         groups.setdefault(_group_key(row), []).append((number, row))
+    ambiguous = _join_partial_keys(groups)
     # A row that cannot be read takes its whole measurement with it (never land one in part): its
     # group is found from its leading cells, which come before any stray separator.
     unread: dict[tuple, list[tuple[int, dict, str]]] = {}
@@ -159,6 +161,13 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
             yield FileProblem(Problem(source, f"row {number}", "", why), "csv", raw=[as_read])
     for key, members in groups.items():
         record = _csv_record(source, [row for _, row in members], [number for number, _ in members])
+        for number, row in ambiguous.get(key, ()):
+            record.raw.append(row)  # the rejects file holds the row too, to correct
+            record.data.setdefault("__conflicts__", []).append(
+                ("", number, "the row leaves out which measurement it belongs to, and several fit: the "
+                             "measurement is not taken in part",
+                 "de rij laat open bij welke meting ze hoort en er passen er meer; de meting wordt niet half "
+                 "overgenomen"))
         for number, as_read, why in unread.get(key, ()):
             record.data.setdefault("__conflicts__", []).append(
                 ("", number, f"{why}: the measurement is not taken in part",
@@ -172,9 +181,39 @@ def _holds_values(table, column: str) -> bool:
 
 
 def _group_key(row: dict) -> tuple:
+    """Which measurement a row belongs to: its id, or client, instrument, version and date (the
+    same date however written: 02-05-2024 is 2024-05-02)."""
     mid = row.get("measurement_id", "").strip()
-    return ("id", mid) if mid else tuple(row.get(c, "").strip() for c in
+    if mid:
+        return ("id", mid)
+    client, instrument, version, when = (row.get(c, "").strip() for c in
                                          ("client_key", "instrument", "instrument_version", "measured_at"))
+    day = parse_date(when)
+    return client, instrument, version, day.isoformat() if day else when
+
+
+def _same_day(column: str, one: str, other: str) -> bool:
+    return column == "measured_at" and parse_date(one) is not None and parse_date(one) == parse_date(other)
+
+
+def _join_partial_keys(groups: dict[tuple, list]) -> dict[tuple, list[tuple[int, dict]]]:
+    """Rows that leave a key cell empty (an empty cell is ignored, README) join the one measurement
+    whose other key cells they share: a row without its date must not land apart from, or leave
+    out of, the rest of its measurement. Where several fit, the row's number is returned with
+    each of them (they are rejected whole, the row named); where none fits, it stays alone."""
+    ambiguous: dict[tuple, list[tuple[int, dict]]] = {}
+    for key in [k for k in groups if k[0] != "id" and "" in k]:
+        fits = [k for k in groups if k is not key and k[0] != "id" and
+                all(a == "" or a == b for a, b in zip(key, k)) and k.count("") < key.count("")]
+        if len(fits) == 1:
+            groups[fits[0]].extend(groups.pop(key))
+        elif fits:
+            for fit in fits:
+                ambiguous.setdefault(fit, []).extend(groups[key])
+            del groups[key]
+    for members in groups.values():
+        members.sort(key=lambda member: member[0])  # in file order, as read
+    return ambiguous
 
 
 def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> MeasurementRecord:
@@ -190,7 +229,7 @@ def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> Measuremen
             if not cell:
                 continue
             target = identity if column in IDENTITY_COLUMNS else data
-            if column in target and target[column] != cell:
+            if column in target and target[column] != cell and not _same_day(column, target[column], cell):
                 conflicts.append((column, number, f"{cell!r} disagrees with {target[column]!r} "
                                                   f"in another row of this measurement",
                                   f"{cell!r} verschilt van {target[column]!r} in een andere rij van deze meting"))

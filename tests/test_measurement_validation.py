@@ -269,3 +269,42 @@ def test_shipped_examples_are_all_valid():
     assert [g.status for g in by_key["K-000106"].gates] == ["not_matchable"]
     wcm = by_key["K-000104"]
     assert wcm.work_history[0].years == pytest.approx(6.49, abs=0.01) and wcm.education_level == "vmbo"
+
+
+def test_a_csv_row_that_leaves_its_date_empty_lands_with_its_measurement_not_apart():
+    # An empty cell is ignored: the row belongs to the one measurement of that client and instrument.
+    text = ("client_key,instrument,measured_at,scale,score\n"
+            "K-1,abc,2024-05-01,Samenwerken,7\nK-1,abc,,Communiceren,6\nK-1,abc,01-05-2024,Leidinggeven,5\n"
+            "K-2,abc,,Samenwerken,4\n")
+    one, alone = list(read_csv_text(text, "gaps.csv"))
+    assert one.location == "rows 1-3" and alone.location == "row 4"  # 01-05-2024 is 2024-05-01
+    m = validate(one, PROFILES, TODAY).measurement
+    assert m is not None and len(m.scores) == 3 and m.measured_at == date(2024, 5, 1)
+    assert validate(alone, PROFILES, TODAY).measurement is None  # K-2's only row: its date is missing
+
+
+def test_a_csv_row_that_could_belong_to_several_measurements_rejects_each_whole_and_names_it():
+    text = ("client_key,instrument,measured_at,scale,score\n"
+            "K-1,abc,2024-05-01,Samenwerken,7\nK-1,abc,,Communiceren,6\nK-1,abc,2024-06-01,Samenwerken,5\n")
+    records = list(read_csv_text(text, "two.csv"))
+    assert [r.location for r in records] == ["row 1", "row 3"]
+    for record in records:
+        result = validate(record, PROFILES, TODAY)
+        assert result.measurement is None and [p.location for p in result.problems] == ["row 2"]
+        assert "not taken in part" in result.problems[0].reason
+        assert any(row.get("scale") == "Communiceren" for row in record.raw)  # to correct in the rejects file
+
+
+def test_a_job_that_ends_after_the_measurement_or_is_dated_by_a_number_is_refused():
+    later = base(work_history=[{"title": "kok", "until": "2099-01-01"}])
+    assert [(loc, f) for loc, f, _ in problems(later)] == [("/", "work_history/0/until")]
+    assert "after the measurement date 2024-05-01" in problems(later)[0][2]
+    assert problems(base(work_history=[{"title": "kok", "until": 0}]))  # pydantic alone read 1970-01-01
+    dutch = check(base(work_history=[{"title": "kok", "until": "01-02-2020"}])).measurement
+    assert dutch is not None and dutch.work_history[0].until == date(2020, 2, 1)
+    block = {"work_history": [{"title": "kok", "from": "2020-01-01", "to": "2099-01-01"}]}
+    assert [f for _, f, _ in problems(base(instrument="wcm", scores={}, blocks={"experience": block}))] == [
+        "blocks/experience/work_history/0/to"]
+    typo = {"work_history": [{"title": "kok", "from": "2020-01-01", "to": "1-2-20200"}]}
+    assert [f for _, f, _ in problems(base(instrument="wcm", scores={}, blocks={"experience": typo}))] == [
+        "blocks/experience/work_history/0/to"]

@@ -20,6 +20,7 @@ generic type error per record.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, NamedTuple
@@ -60,12 +61,27 @@ class Identity(BaseModel):
     phone: OneLine | None = None
 
 
+def _job_date(value):
+    """A date as measured_at takes it (2024-05-02 or 02-05-2024); pydantic alone would read the
+    number 0 as 1970-01-01 and refuse the Dutch form."""
+    if isinstance(value, (bool, int, float)):
+        raise Refused(f"expected a date (2024-05-02 or 02-05-2024), not {value!r}",
+                      f"verwacht een datum (2024-05-02 of 02-05-2024), geen {value!r}")
+    if isinstance(value, str) and (m := DUTCH_DATE.match(value.strip())):
+        return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+    return value
+
+
+DUTCH_DATE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")  # 02-05-2024: how Dutch exports write dates
+
+
 class WorkHistoryItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
     occupation: str | None = None   # ESCO occupation URI
     title: str | None = None        # job title, resolved to an occupation by exact label
     years: float | None = Field(default=None, ge=0, le=60)
-    until: date | None = None       # when the job ended (default: the measurement date)
+    # when the job ended (default: the measurement date; not after it, ingest/measurement_validation.py)
+    until: Annotated[date, BeforeValidator(_job_date)] | None = None
 
 
 def _hours_value(value):

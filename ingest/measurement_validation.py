@@ -25,13 +25,13 @@ from pydantic import ValidationError
 
 from competency_atlas.instrument_profiles import Block, InstrumentProfile, Scale
 from ingest.client_keys import RULE as KEY_RULE, RULE_NL as KEY_RULE_NL, is_client_key
-from ingest.measurement_models import (SCORE_GROUP_ALIASES, FiredGate, MeasurementIn, MeasurementRecord, Score,
-                                       ValidMeasurement, WorkHistory)
+from ingest.measurement_models import (DUTCH_DATE, SCORE_GROUP_ALIASES, FiredGate, MeasurementIn, MeasurementRecord,
+                                       Score, ValidMeasurement, WorkHistory)
 from ingest.report import Problem
 
 ESCO_OCCUPATION_PREFIX = "http://data.europa.eu/esco/occupation/"
 POSTCODE = re.compile(r"^\s*(?:NL[-\s]?)?(\d{4})\s*([A-Za-z]{2})?\s*$", re.IGNORECASE)
-DUTCH_DATE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
+MAX_JOB_YEARS = 60  # as WorkHistoryItem.years
 EARLIEST_DATE = date(1900, 1, 1)  # older dates are typing errors (0001-01-01), not measurements
 
 
@@ -541,6 +541,8 @@ def _work_history(p: _Problems, m: MeasurementIn, blocks: dict, measured_at: dat
             p.add(f"work_history/{i}/occupation", f"{item.occupation!r} is not an ESCO occupation URI",
                   f"{item.occupation!r} is geen ESCO-beroep (URI)")
             continue
+        if not _job_end_ok(p, f"work_history/{i}/until", item.until, measured_at):
+            continue
         out.append(WorkHistory(item.occupation, item.title, item.years, item.until or measured_at))
     experience = blocks.get("experience")
     for i, job in enumerate((experience or {}).get("work_history") or []):
@@ -552,14 +554,42 @@ def _work_history(p: _Problems, m: MeasurementIn, blocks: dict, measured_at: dat
         if not occupation and not title:
             continue
         start, end = parse_date(job.get("from")), parse_date(job.get("to"))
+        unread = [f for f, d in (("from", start), ("to", end)) if job.get(f) not in (None, "") and d is None]
+        if unread:
+            p.add(f"{path}/{unread[0]}", f"{job.get(unread[0])!r} is not a date (2024-05-02 or 02-05-2024)",
+                  f"{job.get(unread[0])!r} is geen datum (2024-05-02 of 02-05-2024)")
+            continue
+        if not _job_end_ok(p, f"{path}/to", end, measured_at):
+            continue
         years = job.get("years")
         if years is None and start is not None:
             years = round(((end or measured_at) - start).days / 365.25, 2)
         if years is not None and years < 0:
             p.add(path, "the job ends before it starts", "de baan eindigt voordat hij begint")
             continue
+        if years is not None and years > MAX_JOB_YEARS:
+            p.add(f"{path}/years", f"{years} years in one job is more than {MAX_JOB_YEARS}",
+                  f"{years} jaar in één baan is meer dan {MAX_JOB_YEARS}")
+            continue
         out.append(WorkHistory(occupation, title, years, end or measured_at))
     return out
+
+
+def _job_end_ok(p: _Problems, path: str, end: date | None, measured_at: date) -> bool:
+    """A job's end dates its evidence (matcher/profile_columns.py ages evidence from it): one after
+    the measurement would keep it fresh for ever, one before 1900 is a typing error."""
+    if end is None:
+        return True
+    if end > measured_at:
+        p.add(path, f"{end.isoformat()} is after the measurement date {measured_at.isoformat()}; leave it out for "
+                    "a job the client still has",
+              f"{end.isoformat()} ligt na de meetdatum {measured_at.isoformat()}; laat het weg voor een baan die "
+              "de klant nog heeft")
+        return False
+    if end < EARLIEST_DATE:
+        p.add(path, f"{end.isoformat()} is before 1900", f"{end.isoformat()} ligt voor 1900")
+        return False
+    return True
 
 
 def _postcode(p: _Problems, raw: str | None) -> str | None:

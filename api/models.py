@@ -304,6 +304,9 @@ class GapOut(PenalisedFit):
     requirements: list[dict[str, Any]]
     reach_km: float = Field(description="Each gap's unlocks count open vacancies within this distance of the "
                                         "client: their own travel radius (25 km when not measured).")
+    gate: str | None = Field(None, description="The client's placeability. not_matchable (ABC G6-G7, or a coach's "
+                                               "decision): no vacancy is suggested, so the pages show the gaps as "
+                                               "development points without the vacancies they would open.")
 
 
 class ObservationIn(BaseModel):

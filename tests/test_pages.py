@@ -697,3 +697,49 @@ def test_gate_reasons_in_the_page_language_for_the_coach_only(api):
     assert reason in coach.get("/klanten/K-1?lang=en").text
     advisor = signed_in(api, "ctc_advisor").get("/klanten/K-1").text
     assert "niet plaatsbaar" in advisor and "cluster G6" not in advisor and "uit balans" not in advisor
+
+def test_a_rejected_upload_keeps_its_text_and_hours_take_what_the_ingest_takes(api):
+    desk = signed_in(api, "employer_desk")
+    page = desk.get("/werkgever").text
+    assert 'id="f-hours_per_week" name="hours_per_week" type="text"' in page  # "32-40" and "32,5" may be typed
+    csv_text = "identifier;title;date_posted\nV-UP-1;Kok;2026-11-02\nV-UP-2;;2026-11-02\n"
+    rejected = desk.post("/werkgever/bestand", data={"csrf": csrf_of(page), "filename": "v.csv", "content": csv_text})
+    assert "niet toegevoegd: 1" in rejected.text and "V-UP-2;;2026-11-02\n</textarea>" in rejected.text
+    assert '<details class="card" open>\n  <summary>Vacatures uit een bestand' in rejected.text
+    assert 'name="filename" type="hidden" value="v.csv"' in rejected.text
+    fine = desk.post("/werkgever/bestand", data={"csrf": csrf_of(page), "filename": "w.csv",
+                                                 "content": "identifier;title;date_posted\nV-UP-3;Kok;2026-11-02\n"})
+    assert 'rows="6"></textarea>' in fine.text  # nothing to correct: an empty form for the next file
+
+
+def test_an_observation_score_as_typed_is_checked_by_the_ingest_not_turned_into_an_error_page(api):
+    b = signed_in(api, "coach")
+    token = csrf_of(b.get("/klanten/K-1").text)
+    for typed in ("²", "vier", ""):
+        r = b.post("/klanten/K-1/waarneming", data={"csrf": token, "scale": "begrijpend_lezen", "score": typed})
+        assert r.status_code == 303 and r.headers["location"].endswith("waarneming=fout"), typed
+    decimal = b.post("/klanten/K-1/waarneming", data={"csrf": token, "scale": "begrijpend_lezen", "score": "3,0"})
+    assert decimal.headers["location"].endswith("waarneming=ok")
+
+
+def test_a_client_who_is_not_matchable_is_shown_development_points_without_vacancies_they_would_open(api):
+    b = signed_in(api, "coach")
+    placed = b.get("/klanten/K-1/ontwikkelpunten?vacature=V-1").text
+    assert "Deze klant is nu niet plaatsbaar" not in placed and '<th scope="col">Opent</th>' in placed
+    page = b.get("/klanten/K-3/ontwikkelpunten?vacature=V-1")
+    assert page.status_code == 200 and "Deze klant is nu niet plaatsbaar" in page.text
+    assert '<th scope="col">Opent</th>' not in page.text and not re.search(r"\d vacatures binnen [\d,]+ km", page.text)
+    moved = b.get("/klanten/K-3/wat-als", params={"vacature": "V-1", f"l:{SKILLS[1]}": "100"}).text
+    assert not re.search(r"\d vacatures binnen [\d,]+ km", moved) and "Plaats tussen" not in moved
+    api_gap = b.get("/clients/K-3/gap?vacancy_id=V-1", headers=api.h("coach")).json()
+    assert api_gap["gate"] == "not_matchable"
+
+
+def test_a_gate_from_before_gate_measured_was_kept_can_be_followed_as_the_page_offers(api):
+    api.driver.execute_query("MATCH (c:Client {key: 'K-3'}) REMOVE c.gate_measured", database_=api.db)
+    b = signed_in(api, "coach")
+    page = b.get("/klanten/K-3")
+    assert 'name="target" value="not_matchable"' in page.text  # offered: None counts as measured
+    done = b.post("/klanten/K-3/besluit", data={"csrf": csrf_of(page.text), "kind": "gate", "target": "not_matchable",
+                                                "choice": "follow", "reason_code": "agrees_with_advice"})
+    assert done.headers["location"] == "/klanten/K-3#h-gate"

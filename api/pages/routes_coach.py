@@ -61,9 +61,9 @@ def client(key: str = KEY, waarneming: str | None = Query(None, max_length=20), 
 def observe(key: str = KEY, sent=Depends(posted("measurement_ingest", COACH))):
     """A coach observation, through the same service as POST /clients/{key}/observations."""
     p, form = sent
-    score = form.get("score", "")
+    # the text as typed ("4", "4,5", "²"): the ingest reads and checks it as it does any score
     result = record_observation(p.request.app.state, p.ctx.driver, p.ctx.database, p.ctx.settings,
-                                p.principal, key, form.get("scale", ""), float(score) if score.isdigit() else -1)
+                                p.principal, key, form.get("scale", ""), form.get("score", "").strip())
     status = result["items"][0]["status"] if result.get("items") else "rejected"
     return redirect(p, f"/klanten/{quote(key, safe='')}?waarneming={'ok' if status != 'rejected' else 'fout'}")
 

@@ -28,14 +28,14 @@ def vacancies(offset: int = Query(0, ge=0, le=1_000_000), q: str = Query("", max
 
 
 def _vacancies_page(p: Page, offset: int = 0, result: dict | None = None, form: dict | None = None,
-                    from_form: bool = False, q: str = ""):
+                    from_form: bool = False, q: str = "", upload: dict | None = None):
     total, rows = vacancy_reads.list_vacancies(p.ctx.driver, p.ctx.database, status="open", region=None,
                                                municipality=None, offset=offset, limit=PER_PAGE,
                                                scope=desks.scope(p.ctx), q=q, newest_first=True)
     return render(p, "employer_vacancies.html", rows=rows, total=total, offset=offset, per_page=PER_PAGE, q=q,
                   result=result, problems=problem_rows(result["items"], p.lang, p.t, from_form) if result else [],
                   warnings=warning_rows(result["warnings"], p.lang, p.t, from_form) if result else [],
-                  form=form or {}, today=date.today().isoformat())
+                  form=form or {}, upload=upload or {}, today=date.today().isoformat())
 
 
 def job_posting(form: dict[str, str]) -> dict:
@@ -65,7 +65,8 @@ def add_vacancy(sent=Depends(posted("vacancy_ingest", DESK))):
 def upload(sent=Depends(posted("vacancy_ingest", DESK))):
     p, form = sent
     result = ingest_vacancy_text(p.ctx, p.request.app.state.cache, form.get("content", ""), form.get("filename", ""))
-    return _vacancies_page(p, result=result)
+    keep = form if result["rejected"] else None  # rows to correct: the text stays in the form
+    return _vacancies_page(p, result=result, upload=keep)
 
 
 @router.post("/werkgever/vacatures/{vacancy_id}/kennismaking")

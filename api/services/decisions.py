@@ -44,7 +44,8 @@ def record_decision(ctx: Ctx, key: str, kind: str, target: str, choice: str, rea
     k, c, r = _parsed(kind, choice, reason_code)
     problems = check_decision(k, c, r, reason_text)
     if gated:
-        problems += check_gate_target(gated["gate"], bool(gated["gate_measured"]), target)
+        # None: a profile derived before gate_measured was kept, measured as the pages show it (views.shown_gate)
+        problems += check_gate_target(gated["gate"], gated["gate_measured"] is not False, target)
     if problems:
         raise InvalidDecision(problems)
     stored = decision_repository.record_decision(

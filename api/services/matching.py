@@ -278,7 +278,8 @@ def gap(service: MatchService, client: dict, target: Target, lang: str = "nl",
     return {"target": {"kind": target.kind, "id": target.id, "title": target.title, "title_lang": target.title_lang},
             **penalised_parts(match, pair),
             "gaps": [gap_as_dict(g) for g in items if g.requirement.competency not in hidden],
-            "requirements": [d for d in detail(match) if d["competency"] not in hidden], "reach_km": service.travel_radius(client["key"])}
+            "requirements": [d for d in detail(match) if d["competency"] not in hidden],
+            "reach_km": service.travel_radius(client["key"]), "gate": client["gate"]}
 
 
 def what_if(service: MatchService, client: dict, target: Target, changes: list[tuple[str, float]],

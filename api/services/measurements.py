@@ -107,7 +107,7 @@ def ingest_measurement_batch(app_state: Any, driver: Driver, database: str, sett
 OBSERVATION_INSTRUMENT = "waarneming"
 
 
-def observation_item(client_key: str, scale: str, score: float, coach: str, observed_on: date) -> dict:
+def observation_item(client_key: str, scale: str, score: float | str, coach: str, observed_on: date) -> dict:
     """A coach observation as a measurement of the `waarneming` instrument (one scale), dated and
     attributed, so it is validated, stored and derived exactly like a test score."""
     return {"client_key": client_key, "instrument": OBSERVATION_INSTRUMENT, "measured_at": observed_on.isoformat(),
@@ -122,7 +122,7 @@ def observation_scales(lang: str = "nl") -> list[tuple[str, str]]:
 
 
 def record_observation(app_state: Any, driver: Driver, database: str, settings: Settings, principal: Principal,
-                       client_key: str, scale: str, score: float, observed_on: date | None = None) -> dict:
+                       client_key: str, scale: str, score: float | str, observed_on: date | None = None) -> dict:
     """One coach observation through the measurement ingest; the same answer as POST /measurements."""
     today = date.today()
     item = observation_item(client_key, scale, score, f"{principal.role.value}:{principal.subject}",

@@ -1,3 +1,10 @@
+// A fragment into its place. A fragment fetch that was sent to the sign-in page (the session
+// ended) reloads the page instead, so that the whole page asks to sign in and comes back after.
+async function fill(target, r) {
+  if (r.redirected) window.location.reload();
+  else if (r.ok) target.innerHTML = await r.text();
+}
+
 // Suggestions as you type: fetches the server-rendered (escaped) HTML fragment; no framework.
 document.addEventListener("DOMContentLoaded", () => {
   for (const input of document.querySelectorAll("input[data-suggest]")) {
@@ -10,8 +17,7 @@ document.addEventListener("DOMContentLoaded", () => {
         pending = new AbortController();
         const url = input.dataset.suggest + "?q=" + encodeURIComponent(input.value);
         try {
-          const r = await fetch(url, {signal: pending.signal, credentials: "same-origin"});
-          if (r.ok) target.innerHTML = await r.text();
+          await fill(target, await fetch(url, {signal: pending.signal, credentials: "same-origin"}));
         } catch (e) { /* a newer keystroke aborted this request */ }
       }, 200);
     });
@@ -30,8 +36,7 @@ document.addEventListener("DOMContentLoaded", () => {
         pending = new AbortController();
         const url = form.dataset.live + "?" + new URLSearchParams(new FormData(form));
         try {
-          const r = await fetch(url, {signal: pending.signal, credentials: "same-origin"});
-          if (r.ok) target.innerHTML = await r.text();
+          await fill(target, await fetch(url, {signal: pending.signal, credentials: "same-origin"}));
         } catch (e) { /* superseded by a newer move */ }
       }, 120);
     });

@@ -156,15 +156,18 @@ def _client_rows(batch: list[ValidMeasurement], context: ClientContext,
     identities: dict[str, dict] = {}
     for v in sorted(batch, key=lambda v: v.measured_at):  # stable: the later of equal dates wins
         row = clients.setdefault(v.client_key, {"key": v.client_key, "attrs": {}, "as_of": None,
-                                                "lat": None, "lon": None})
+                                                "lat": None, "lon": None, "relocated": False})
         given = {k: getattr(v, k) for k in CLIENT_ATTRIBUTES if getattr(v, k) is not None}
         if given:
             if v.postcode and context.locate is not None:
                 place, warning = context.locate(v.postcode)
                 if warning:
                     warnings.append(Problem(v.source, v.location, "postcode", warning))
-                row["lat"], row["lon"] = place.pop("lat", None), place.pop("lon", None)
-                given.update({k: val for k, val in place.items() if val is not None})
+                # A new postcode replaces the whole place: one the table does not know leaves the
+                # old municipality, region and location unknown, not standing (None removes them)
+                place = {"municipality_code": None, "region_code": None, **place}
+                row["lat"], row["lon"], row["relocated"] = place.pop("lat", None), place.pop("lon", None), True
+                given.update(place)
             row["attrs"].update(given)
             row["as_of"] = v.measured_at
         if v.identity:

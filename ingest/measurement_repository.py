@@ -36,6 +36,7 @@ WITH c, r WHERE r.as_of IS NOT NULL AND (c.attributes_as_of IS NULL OR c.attribu
 SET c += r.attrs, c.attributes_as_of = r.as_of
 FOREACH (_ IN CASE WHEN r.lat IS NULL THEN [] ELSE [1] END |
   SET c.location = point({{latitude: r.lat, longitude: r.lon}}))
+FOREACH (_ IN CASE WHEN r.relocated AND r.lat IS NULL THEN [1] ELSE [] END | REMOVE c.location)
 """
 
 Q_IDENTITIES = """

@@ -294,3 +294,19 @@ def test_the_title_look_up_is_the_search_index_kept_per_complete_atlas_release(a
     atlas.execute_query("CREATE (:AtlasRelease {version: 'r2', status: 'building'})", database_=DB)
     assert title_resolver(atlas, DB, tmp_path)("medewerker callcenter") == CALL_CENTRE
     assert len(kept()) == 2  # the next release being written: its labels are not kept either
+
+
+def test_a_new_postcode_the_table_does_not_know_leaves_no_old_place_standing(atlas, settings, tmp_path):
+    wcm = json.loads((EXAMPLES / "wcm.json").read_text())
+    older = {**wcm, "client_key": "K-MOVE", "measured_at": "2024-01-10", "postcode": "3511"}
+    (tmp_path / "old.json").write_text(json.dumps(older))
+    run(atlas, [tmp_path / "old.json"], settings)
+    [c] = one(atlas, "MATCH (c:Client {key: 'K-MOVE'}) RETURN c")
+    assert c["c"]["municipality_code"] == "GM0344" and c["c"]["location"] is not None  # Utrecht, as known
+    moved = {**wcm, "client_key": "K-MOVE", "measured_at": "2024-06-01", "postcode": "1000"}
+    (tmp_path / "new.json").write_text(json.dumps(moved))
+    report = run(atlas, [tmp_path / "new.json"], settings)
+    assert report.landed == 1 and any(w.field == "postcode" for w in report.warnings)
+    [c] = one(atlas, "MATCH (c:Client {key: 'K-MOVE'}) RETURN c")
+    assert c["c"]["postcode"] == "1000"
+    assert {"municipality_code", "region_code", "location"}.isdisjoint(c["c"].keys())  # not matched in Utrecht

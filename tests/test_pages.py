@@ -743,3 +743,14 @@ def test_a_gate_from_before_gate_measured_was_kept_can_be_followed_as_the_page_o
     done = b.post("/klanten/K-3/besluit", data={"csrf": csrf_of(page.text), "kind": "gate", "target": "not_matchable",
                                                 "choice": "follow", "reason_code": "agrees_with_advice"})
     assert done.headers["location"] == "/klanten/K-3#h-gate"
+
+
+def test_a_vacancy_without_requirements_is_not_called_fully_met(api):
+    api.driver.execute_query("CREATE (:Vacancy {id: 'V-EMPTY', title: 'Onbekend werk', status: 'open', "
+                             "region_code: 'WR12'})", database_=api.db)  # a title the atlas did not recognise
+    with api.driver.session(database=api.db) as session:
+        session.execute_write(bump_generation)
+    b = signed_in(api, "coach")
+    page = b.get("/klanten/K-1/ontwikkelpunten?vacature=V-EMPTY")
+    assert page.status_code == 200 and "Voor dit doel zijn geen eisen bekend" in page.text
+    assert "aan elke eis is voldaan" not in page.text

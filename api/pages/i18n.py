@@ -188,6 +188,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "trainable": ("te trainen", "trainable"),
     "stable": ("stabiele eigenschap", "stable trait"),
     "no_gaps": ("Er zijn geen ontwikkelpunten: aan elke eis is voldaan.", "Nothing to develop: every requirement is met."),
+    "no_requirements": ("Voor dit doel zijn geen eisen bekend: er valt niets te vergelijken, en de passing zegt "
+                        "daarom niets.", "No requirements are known for this goal: there is nothing to compare, so "
+                                        "the fit says nothing."),
     "move_a_slider": ("Verschuif een niveau om het effect te zien.", "Move a level to see the effect."),
     "occupation_search_help": ("Typ een beroep in het Nederlands of Engels.", "Type a job title in Dutch or English."),
     "no_hits": ("Geen beroepen gevonden.", "No occupations found."),

@@ -11,7 +11,9 @@ round trip, not 50; and the calls of concurrent requests share one transaction (
 No answer leaves before its entries are committed: inside a request the edge (api/edge.py) holds
 the answer until they are, so the handler's thread serves another request meanwhile; elsewhere
 the caller waits. A read that still has work to do once it knows whose data it shows (ranking,
-explaining) sends its entries first (`recording_reads`): the commit overlaps the work.
+explaining) sends its entries first (`recording_reads`): the commit overlaps the work. An act
+that changes who may see what (consent, a decision) writes its entry in its own transaction
+(`act_recorded`), so that neither is ever stored without the other.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from api import request_context
 from api.access import Principal
@@ -50,9 +52,16 @@ RETURN size(rows) AS total,
 
 
 def record_reads(driver: Driver, database: str, principal: Principal, client_keys: list[str], action: str,
-                 endpoint: str) -> int:
-    """One entry per client read; returns how many were written."""
-    return _write(driver, database, principal, [(key, None, action) for key in client_keys], endpoint)
+                 endpoint: str, before_an_act: bool = False) -> int:
+    """One entry per client read; returns how many were written. `before_an_act`: committed before
+    this returns, also inside a request (an erasure that follows must find the entry written)."""
+    pending = _submit(driver, database, principal, [(key, None, action) for key in client_keys], endpoint)
+    if before_an_act:
+        if pending is not None:
+            pending.result()
+    else:
+        _committed(pending)
+    return len(client_keys)
 
 
 def record_reads_of(driver: Driver, database: str, principal: Principal, client_key: str, actions: list[str],
@@ -86,6 +95,13 @@ def record_act(driver: Driver, database: str, principal: Principal, action: str,
     _write(driver, database, principal, [(client_key, target, action)], endpoint)
 
 
+def act_recorded(tx: ManagedTransaction, principal: Principal, action: str, endpoint: str, *,
+                 client_key: str | None = None, target: str | None = None) -> None:
+    """An act's entry in the act's own transaction (graph_schema.db.write_unit): a consent, a
+    decision is never stored without its entry, nor its entry without it."""
+    tx.run(_RECORD, rows=_rows(principal, [(client_key, target, action)], endpoint)).consume()
+
+
 def _write(driver: Driver, database: str, principal: Principal, entries: list[tuple[str | None, str | None, str]],
            endpoint: str) -> int:
     """Entries of (client key, target, action), committed before this returns."""
@@ -106,13 +122,16 @@ def _submit(driver: Driver, database: str, principal: Principal, entries: list[t
     are committed (None: nothing to write)."""
     if not entries:
         return None
+    return GROUP_COMMIT.submit(driver, database, _rows(principal, entries, endpoint))
+
+
+def _rows(principal: Principal, entries: list[tuple[str | None, str | None, str]], endpoint: str) -> list[dict]:
     at = datetime.now(timezone.utc).isoformat()
     rid = request_context.request_id()
     base = uuid.uuid4().hex  # one random draw per call, not per entry: ids stay unique by suffix
-    rows = [{"id": f"{base}-{i}", "at": at, "subject": principal.subject, "role": principal.role.value,
+    return [{"id": f"{base}-{i}", "at": at, "subject": principal.subject, "role": principal.role.value,
              "client_key": key, "action": action, "endpoint": endpoint, "target": target, "request_id": rid}
             for i, (key, target, action) in enumerate(entries)]
-    return GROUP_COMMIT.submit(driver, database, rows)
 
 
 class GroupCommit:
@@ -203,13 +222,15 @@ def _commit(driver: Driver, database: str, items: list[tuple[list[dict], Future]
         write_once(driver, _RECORD, database, rows=[r for rows, _ in items for r in rows])
     except Exception as exc:  # noqa: BLE001  handed to the caller(s)
         if len(items) == 1:
-            items[0][1].set_exception(exc)
+            if not items[0][1].done():
+                items[0][1].set_exception(exc)
             return
         for item in items:
             _commit(driver, database, [item])
         return
     for _, done in items:
-        done.set_result(None)
+        if not done.done():  # a waiter cancelled meanwhile: its entries are committed all the same
+            done.set_result(None)
 
 
 GROUP_COMMIT = GroupCommit()  # the service sets its linger (Settings.api_audit_linger_ms)

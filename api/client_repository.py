@@ -269,15 +269,16 @@ def vacancy_exists(driver: Driver, database: str, vacancy_id: str) -> bool:
     return bool(records)
 
 
-def record_consent(driver: Driver, database: str, key: str, vacancy_id: str, subject: str) -> str | None:
-    records, _, _ = driver.execute_query(_CONSENT, key=key, vacancy_id=vacancy_id, subject=subject, now=_now(),
-                                         database_=database)
-    return records[0]["at"] if records else None
+def consent_given(tx: ManagedTransaction, key: str, vacancy_id: str, subject: str) -> str | None:
+    """In the act's transaction (graph_schema.db.write_unit): when the consent was given, None when
+    the client or vacancy is not there."""
+    record = tx.run(_CONSENT, key=key, vacancy_id=vacancy_id, subject=subject, now=_now()).single()
+    return record["at"] if record else None
 
 
-def withdraw_consent(driver: Driver, database: str, key: str, vacancy_id: str) -> bool:
-    records, _, _ = driver.execute_query(_WITHDRAW, key=key, vacancy_id=vacancy_id, database_=database)
-    return records[0]["n"] > 0
+def consent_withdrawn(tx: ManagedTransaction, key: str, vacancy_id: str) -> bool:
+    """In the act's transaction: whether there was a consent to withdraw."""
+    return tx.run(_WITHDRAW, key=key, vacancy_id=vacancy_id).single()["n"] > 0
 
 
 @dataclass(frozen=True)

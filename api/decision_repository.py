@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from graph_schema.db import read
 
@@ -59,15 +59,15 @@ RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
 
-def record_decision(driver: Driver, database: str, *, client_key: str, coach: str, kind: str, advice_ref: str,
-                    choice: str, reason_code: str, reason_text: str) -> dict | None:
-    """The stored decision, or None when the client does not exist."""
+def decision_recorded(tx: ManagedTransaction, *, client_key: str, coach: str, kind: str, advice_ref: str,
+                      choice: str, reason_code: str, reason_text: str) -> dict | None:
+    """The stored decision, or None when the client does not exist; in the transaction that also
+    answers the request and writes the audit entry (graph_schema.db.write_unit)."""
     at = datetime.now(timezone.utc).isoformat()
     did = uuid.uuid4().hex
-    records, _, _ = driver.execute_query(_RECORD, client_key=client_key, coach=coach, id=did, kind=kind,
-                                         advice_ref=advice_ref, choice=choice, reason_code=reason_code,
-                                         reason_text=reason_text, at=at, database_=database)
-    if not records:
+    record = tx.run(_RECORD, client_key=client_key, coach=coach, id=did, kind=kind, advice_ref=advice_ref,
+                    choice=choice, reason_code=reason_code, reason_text=reason_text, at=at).single()
+    if record is None:
         return None
     return {"id": did, "kind": kind, "advice_ref": advice_ref, "choice": choice, "reason_code": reason_code,
             "reason_text": reason_text, "at": at, "coach": coach}

@@ -68,6 +68,7 @@ class Edge:
         async def with_headers(message):
             nonlocal status, began
             if message["type"] == "http.response.start":
+                request_context.answered(info)
                 status, began = message["status"], True
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
                 given = {k.lower() for k, _ in headers}  # a page's own stricter CSP stays as it is
@@ -90,14 +91,18 @@ class Edge:
                 await problem_response(500, "An internal error occurred; it has been logged.", path)(
                     scope, receive, with_headers)
         finally:
-            await _failure(info.audits)  # a failed request's entries too: none is left mid-commit
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.observe(scope.get("method", ""), route, status, time.perf_counter() - started)
-            self._after(info, route, status)
-            access_log.info("%s %s %s", scope.get("method"), route, status,
-                            extra={"method": scope.get("method"), "route": route, "status": status,
-                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
-            request_context.end(token)
+            try:
+                lost = await _failure(info.audits)  # a failed request's entries too: none left mid-commit
+                if lost is not None:
+                    log.error("audit entries of a failed request on %s not committed: %r", path, lost)
+                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                self.metrics.observe(scope.get("method", ""), route, status, time.perf_counter() - started)
+                self._after(info, route, status)
+                access_log.info("%s %s %s", scope.get("method"), route, status,
+                                extra={"method": scope.get("method"), "route": route, "status": status,
+                                       "ms": round((time.perf_counter() - started) * 1000, 1)})
+            finally:
+                request_context.end(token, info)
 
     def _after(self, info: request_context.RequestInfo, route: str, status: int) -> None:
         """A failed sign-in or a probe for a client the caller cannot see: logged, and one token less."""
@@ -117,7 +122,8 @@ async def _failure(commits: list[Future]) -> BaseException | None:
     error = None
     while commits:
         try:
-            await asyncio.wrap_future(commits.pop(0))
+            # shielded: a cancelled request must not cancel the commit other requests share
+            await asyncio.shield(asyncio.wrap_future(commits.pop(0)))
         except Exception as exc:  # noqa: BLE001  the caller answers with it
             error = error or exc
     return error

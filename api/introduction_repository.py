@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from graph_schema.db import read
 
@@ -52,7 +52,8 @@ def open_requests(driver: Driver, database: str, keys: list[str]) -> dict[str, l
     return {r["key"]: list(r["vacancies"]) for r in records}
 
 
-def answer_request(driver: Driver, database: str, key: str, vacancy_id: str, answer: str, by: str) -> None:
-    """Closes the open request for this client and vacancy, if there is one (`answer`: consent | decision)."""
-    driver.execute_query(_ANSWER, key=key, vacancy=vacancy_id, answer=answer, by=by,
-                         now=datetime.now(timezone.utc).isoformat(), database_=database)
+def request_answered(tx: ManagedTransaction, key: str, vacancy_id: str, answer: str, by: str) -> None:
+    """Closes the open request for this client and vacancy, if there is one (`answer`: consent |
+    decision), in the transaction of the act that answers it (graph_schema.db.write_unit)."""
+    tx.run(_ANSWER, key=key, vacancy=vacancy_id, answer=answer, by=by,
+           now=datetime.now(timezone.utc).isoformat()).consume()

@@ -22,6 +22,7 @@ class RequestInfo:
     source: str
     notes: set[str] = field(default_factory=set)
     audits: list[Future] | None = None  # a list where the edge holds the answer for them
+    answering: bool = False  # counted in flight until its answer starts (then it sends no entry)
 
 
 _current: ContextVar[RequestInfo | None] = ContextVar("atlas_request", default=None)
@@ -31,17 +32,26 @@ _in_flight = 0  # requests begun and not ended: changed on the event loop's thre
 def begin(info: RequestInfo):
     global _in_flight
     _in_flight += 1
+    info.answering = True
     return _current.set(info)
 
 
-def end(token) -> None:
+def answered(info: RequestInfo) -> None:
+    """The request's answer has started: it sends no audit entry any more."""
     global _in_flight
-    _in_flight -= 1
+    if info.answering:
+        info.answering = False
+        _in_flight -= 1
+
+
+def end(token, info: RequestInfo) -> None:
+    answered(info)
     _current.reset(token)
 
 
 def in_flight() -> int:
-    """How many requests this process is serving (the audit writer waits for their entries)."""
+    """Requests this process has begun and not yet started to answer: those that may still send
+    audit entries (the audit writer waits for them, api/audit.GroupCommit)."""
     return _in_flight
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 # The driver imports pandas whenever it is installed, for Result.to_df and to pack pandas values:
 # we call neither, and send plain Python and NumPy values (tests/test_atlas_build.py checks the
@@ -13,13 +14,15 @@ _HIDE_PANDAS = "pandas" not in sys.modules
 if _HIDE_PANDAS:
     sys.modules["pandas"] = None  # type: ignore[assignment]
 try:
-    from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, EagerResult, GraphDatabase, Session
+    from neo4j import READ_ACCESS, WRITE_ACCESS, Driver, EagerResult, GraphDatabase, ManagedTransaction, Session
     from neo4j.exceptions import SessionExpired, TransientError
 finally:
     if _HIDE_PANDAS:
         del sys.modules["pandas"]
 
 from graph_schema.settings import Settings
+
+T = TypeVar("T")
 
 
 def connect(settings: Settings) -> Driver:
@@ -62,6 +65,13 @@ def write_once(driver: Driver, query: str, database: str, **params) -> EagerResu
     lost after the statement was sent (SessionExpired) may have been committed, and a CREATE run
     again would write twice (the audit's unique entry id would refuse it)."""
     return _tried(lambda: _auto_commit(write_session(driver, database), query, params), (TransientError,))
+
+
+def write_unit(driver: Driver, database: str, unit: Callable[[ManagedTransaction], T]) -> T:
+    """Statements that stand or fall together (an act, the request it answers and its audit entry)
+    in one write transaction; the driver tries it again after a transient error, rolled back first."""
+    with write_session(driver, database) as session:
+        return session.execute_write(unit)
 
 
 def _tried(run: Callable[[], EagerResult], again_after: tuple[type[Exception], ...]) -> EagerResult:

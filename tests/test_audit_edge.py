@@ -110,3 +110,41 @@ def test_one_request_at_a_time_never_waits_for_others(monkeypatch):
     assert size == 1 and took < 0.3
     size, took = _gathered(audit.GroupCommit(linger_s=0.0), [0.1], monkeypatch, in_flight=8)
     assert size == 1 and took < 0.3  # no linger configured: at once, as before
+
+
+def test_an_act_whose_audit_entry_cannot_be_written_is_not_stored_either(api, monkeypatch):
+    # The consent, the desk's request it answers and the entry are one transaction: before, a
+    # failure after the consent left the client's identity visible to the desk without an entry.
+    api.driver.execute_query("CREATE (:IntroductionRequest {client_key: 'K-1', vacancy_id: 'V-1', status: 'open'})",
+                             database_=api.db)
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("disk full")  # not retried by the driver (a ServiceUnavailable is, for 30 s)
+
+    monkeypatch.setattr(audit, "act_recorded", refused)
+    given = api.client.post("/clients/K-1/consents", json={"vacancy_id": "V-1"}, headers=api.h("coach"))
+    decided = api.client.post("/clients/K-1/decisions", headers=api.h("coach"), json={
+        "kind": "vacancy", "target": "V-1", "choice": "follow", "reason_code": "agrees_with_advice"})
+    assert given.status_code == 500 and decided.status_code == 500
+    [state] = api.driver.execute_query(
+        "MATCH (c:Client {key: 'K-1'}) RETURN EXISTS { (c)-[:CONSENTED]->() } AS consented, "
+        "EXISTS { (:Decision)-[:ABOUT]->(c) } AS decided, "
+        "COLLECT { MATCH (r:IntroductionRequest {client_key: 'K-1'}) RETURN r.status } AS requests",
+        database_=api.db).records
+    assert (state["consented"], state["decided"], state["requests"]) == (False, False, ["open"])
+    monkeypatch.undo()
+    assert api.client.post("/clients/K-1/consents", json={"vacancy_id": "V-1"}, headers=api.h("coach")).status_code == 201
+    acts = api.driver.execute_query("MATCH (a:AuditEntry {client_key: 'K-1', action: 'consent_given'}) "
+                                    "RETURN count(a) AS n", database_=api.db).records[0]["n"]
+    assert acts == 1
+
+
+def test_every_request_leaves_the_in_flight_count_as_it_found_it(api, monkeypatch):
+    # A request left counted would make every later lone request linger for the others.
+    before = request_context.in_flight()
+    api.client.get("/clients/K-1", headers=api.h("coach"))
+    api.client.get("/clients/K-404", headers=api.h("coach"))
+    api.client.get("/healthz")
+    monkeypatch.setattr(audit, "write_once", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("disk full")))
+    assert api.client.get("/clients/K-1", headers=api.h("coach")).status_code == 500
+    assert request_context.in_flight() == before

@@ -76,11 +76,12 @@ def test_log_lines_are_json_with_the_request_id():
     record = logging.LogRecord("atlas.access", logging.INFO, __file__, 1, "%s %s %s", ("GET", "/clients/{key}", 200),
                                None)
     record.route, record.status = "/clients/{key}", 200
-    token = request_context.begin(request_context.RequestInfo("rid-9", "127.0.0.1"))
+    info = request_context.RequestInfo("rid-9", "127.0.0.1")
+    token = request_context.begin(info)
     try:
         line = json.loads(JsonFormatter().format(record))
     finally:
-        request_context.end(token)
+        request_context.end(token, info)
     assert line["request_id"] == "rid-9" and line["message"] == "GET /clients/{key} 200"
     assert line["route"] == "/clients/{key}" and line["status"] == 200 and line["level"] == "info"
 

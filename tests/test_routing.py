@@ -41,6 +41,7 @@ from competency_atlas.atlas_repository import Q_ISCO, AtlasRepository
 from competency_atlas.instrument_profiles import load_profiles
 from conftest import wipe_data
 from graph_schema import migrate as migrations
+from graph_schema.db import write_unit
 from ingest import measurement_repository, vacancy_repository
 from ingest.measurement_ingest import ClientContext
 from ingest.vacancy_models import EnrichedVacancy, OccupationMatch, Place, Vacancy
@@ -187,7 +188,7 @@ def world(driver, settings):
     seed_world(driver, db)
     seed_atlas(driver, db)
     driver.execute_query(EXTRA, occ=OCC, database_=db)
-    client_repository.record_consent(driver, db, "K-1", "V-1", "coach-a")
+    write_unit(driver, db, lambda tx: client_repository.consent_given(tx, "K-1", "V-1", "coach-a"))
     yield SimpleNamespace(driver=driver, db=db, settings=dataclasses.replace(settings, api_semantic=False))
     wipe_data(driver, db)
 
@@ -347,10 +348,10 @@ CASES = [
     case("report_repository.acknowledgements", "read",
          lambda d, w: report_repository.acknowledgements(d, w.db, "K-1")),
     # api/decision_repository.py
-    case("decision_repository.record_decision", "write",
-         lambda d, w: decision_repository.record_decision(
-             d, w.db, client_key="K-1", coach="coach-a", kind="vacancy", advice_ref="V-1", choice="follow",
-             reason_code="agrees_with_advice", reason_text="")),
+    case("decision_repository.decision_recorded (in a write unit)", "write",
+         lambda d, w: write_unit(d, w.db, lambda tx: decision_repository.decision_recorded(
+             tx, client_key="K-1", coach="coach-a", kind="vacancy", advice_ref="V-1", choice="follow",
+             reason_code="agrees_with_advice", reason_text=""))),
     case("decision_repository.decisions_for_many", "read",
          lambda d, w: decision_repository.decisions_for_many(d, w.db, ["K-1", "K-2"], None)),
     case("decision_repository.list_decisions", "read",
@@ -385,10 +386,10 @@ CASES = [
          lambda d, w: client_repository.measurement_snapshot(d, w.db, "K-1")),
     case("client_repository.vacancy_exists", "read",
          lambda d, w: client_repository.vacancy_exists(d, w.db, "V-1")),
-    case("client_repository.record_consent", "write",
-         lambda d, w: client_repository.record_consent(d, w.db, "K-2", "V-1", "coach-b")),
-    case("client_repository.withdraw_consent", "write",
-         lambda d, w: client_repository.withdraw_consent(d, w.db, "K-2", "V-1")),
+    case("client_repository.consent_given (in a write unit)", "write",
+         lambda d, w: write_unit(d, w.db, lambda tx: client_repository.consent_given(tx, "K-2", "V-1", "coach-b"))),
+    case("client_repository.consent_withdrawn (in a write unit)", "write",
+         lambda d, w: write_unit(d, w.db, lambda tx: client_repository.consent_withdrawn(tx, "K-2", "V-1"))),
     case("client_repository.consent_states", "read",
          lambda d, w: client_repository.consent_states(d, w.db, "V-1", ["K-1", "K-2"])),
     # api/audit.py (not editable in this change)
@@ -396,6 +397,9 @@ CASES = [
          lambda d, w: audit.record_reads(d, w.db, ADMIN, ["K-1"], "routing", "TEST")),
     case("audit.record_act", "write",
          lambda d, w: audit.record_act(d, w.db, ADMIN, "routing", "TEST", client_key="K-1", target="V-1")),
+    case("audit.act_recorded (in a write unit)", "write",
+         lambda d, w: write_unit(d, w.db,
+                                 lambda tx: audit.act_recorded(tx, ADMIN, "routing", "TEST", client_key="K-1"))),
     case("audit.list_entries", "read", lambda d, w: audit.list_entries(d, w.db, client_key="K-1")),
     case("audit.record_nothing", "write", lambda d, w: audit.record_nothing(d, w.db)),
 ]

@@ -125,8 +125,9 @@ def erase_on_request(ctx: Ctx, app_state: Any, key: str) -> dict:
     found = repo.assignments(ctx.driver, ctx.database, [key]).get(key)
     if not may_erase_client(ctx.principal, found):
         raise client_not_found()
-    # Logged before the erasure: the erasure then removes the key from every entry, this one included.
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "erase", ctx.endpoint)
+    # Committed before the erasure (not left to the edge): the erasure then removes the key from
+    # every entry, this one included, and a failed entry stops it.
+    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "erase", ctx.endpoint, before_an_act=True)
     erased = erase(ctx.driver, ctx.database, key)
     catch_up(app_state)  # gone from this process's rankings before the answer, not at its next check
     return erased

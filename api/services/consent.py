@@ -1,10 +1,13 @@
 """Consent: the client agrees (through their coach) to share their identity with one vacancy's
 employer desk, or withdraws that (which also gives the client a new pseudonym on that vacancy's
-cards, api/access.py). Both are audited acts. For the JSON API and the pages alike."""
+cards, api/access.py). Both are audited acts: the act, the introduction request it answers and its
+audit entry are one transaction, so no identity is shown without its entry. For the JSON API and
+the pages alike."""
 from __future__ import annotations
 
 from api import audit, client_repository, introduction_repository
 from api.deps import Ctx, visible_client
+from graph_schema.db import write_unit
 
 
 def give_consent(ctx: Ctx, key: str, vacancy_id: str) -> dict | None:
@@ -12,10 +15,19 @@ def give_consent(ctx: Ctx, key: str, vacancy_id: str) -> dict | None:
     visible_client(ctx, key)
     if not client_repository.vacancy_exists(ctx.driver, ctx.database, vacancy_id):
         return None
-    at = client_repository.record_consent(ctx.driver, ctx.database, key, vacancy_id, ctx.principal.subject)
-    introduction_repository.answer_request(ctx.driver, ctx.database, key, vacancy_id, "consent", ctx.principal.subject)
-    audit.record_act(ctx.driver, ctx.database, ctx.principal, "consent_given", ctx.endpoint, client_key=key,
-                     target=f"vacancy:{vacancy_id}")
+    subject = ctx.principal.subject
+
+    def give(tx) -> str | None:
+        at = client_repository.consent_given(tx, key, vacancy_id, subject)
+        if at is not None:
+            introduction_repository.request_answered(tx, key, vacancy_id, "consent", subject)
+            audit.act_recorded(tx, ctx.principal, "consent_given", ctx.endpoint, client_key=key,
+                               target=f"vacancy:{vacancy_id}")
+        return at
+
+    at = write_unit(ctx.driver, ctx.database, give)
+    if at is None:  # the vacancy went meanwhile
+        return None
     return {"client_key": key, "vacancy_id": vacancy_id, "consented": True, "at": at}
 
 
@@ -23,8 +35,11 @@ def withdraw_consent(ctx: Ctx, key: str, vacancy_id: str) -> dict:
     """Ends the consent (if any): withdrawing what was never given, or for a vacancy that is gone,
     is not an error — the answer is the same, no consent."""
     visible_client(ctx, key)
-    withdrawn = client_repository.withdraw_consent(ctx.driver, ctx.database, key, vacancy_id)
-    audit.record_act(ctx.driver, ctx.database, ctx.principal,
-                     "consent_withdrawn" if withdrawn else "consent_withdrawn_none_given", ctx.endpoint,
-                     client_key=key, target=f"vacancy:{vacancy_id}")
+
+    def withdraw(tx) -> None:
+        withdrawn = client_repository.consent_withdrawn(tx, key, vacancy_id)
+        audit.act_recorded(tx, ctx.principal, "consent_withdrawn" if withdrawn else "consent_withdrawn_none_given",
+                           ctx.endpoint, client_key=key, target=f"vacancy:{vacancy_id}")
+
+    write_unit(ctx.driver, ctx.database, withdraw)
     return {"client_key": key, "vacancy_id": vacancy_id, "consented": False, "at": None}

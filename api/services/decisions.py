@@ -6,6 +6,7 @@ from api import audit, decision_repository, introduction_repository, match_repos
 from api.decisions import AdviceKind, Choice, ReasonCode, advice_ref, check_decision, check_gate_target
 from api.deps import Ctx, read_visible, visible_client
 from api.problems import client_not_found
+from graph_schema.db import write_unit
 
 
 class InvalidDecision(ValueError):
@@ -48,15 +49,23 @@ def record_decision(ctx: Ctx, key: str, kind: str, target: str, choice: str, rea
         problems += check_gate_target(gated["gate"], gated["gate_measured"] is not False, target)
     if problems:
         raise InvalidDecision(problems)
-    stored = decision_repository.record_decision(
-        ctx.driver, ctx.database, client_key=key, coach=ctx.principal.subject, kind=k.value,
-        advice_ref=advice_ref(k, target), choice=c.value, reason_code=r.value, reason_text=reason_text)
+    ref, coach = advice_ref(k, target), ctx.principal.subject
+
+    def decide(tx) -> dict | None:  # the decision, the request it answers and its audit entry, or none
+        stored = decision_repository.decision_recorded(tx, client_key=key, coach=coach, kind=k.value,
+                                                       advice_ref=ref, choice=c.value, reason_code=r.value,
+                                                       reason_text=reason_text)
+        if stored is None:
+            return None
+        if k in (AdviceKind.VACANCY, AdviceKind.CANDIDATE):  # an employer desk's request for it is answered
+            introduction_repository.request_answered(tx, key, target, "decision", coach)
+        audit.act_recorded(tx, ctx.principal, "decision_recorded", ctx.endpoint, client_key=key,
+                           target=f"{ref} {c.value} {r.value}")
+        return stored
+
+    stored = write_unit(ctx.driver, ctx.database, decide)
     if stored is None:
         raise client_not_found()
-    if k in (AdviceKind.VACANCY, AdviceKind.CANDIDATE):  # an employer desk's request for this vacancy is answered
-        introduction_repository.answer_request(ctx.driver, ctx.database, key, target, "decision", ctx.principal.subject)
-    audit.record_act(ctx.driver, ctx.database, ctx.principal, "decision_recorded", ctx.endpoint, client_key=key,
-                     target=f"{advice_ref(k, target)} {c.value} {r.value}")
     return stored
 
 

@@ -40,11 +40,25 @@ def _no_constant(name: str) -> _Bad:
     return _Bad(f"{name} is not a number JSON allows", f"{name} is geen getal dat JSON toestaat")
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object: json.loads keeps the last of a key given twice, silently ({"client_key": "K-1",
+    ..., "client_key": "K-2"} went to K-2); the key is marked for `first_bad_value` instead."""
+    out = dict(pairs)
+    if len(out) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                out[key] = _Bad(f"{key!r} is given twice in one object", f"{key!r} staat twee keer in één object")
+            seen.add(key)
+    return out
+
+
 def parse(text: str) -> object:
-    """json.loads that marks too-large integers and NaN/Infinity for `first_bad_value` instead of
-    converting them; nesting too deep for the parser is a JSONDecodeError, not a RecursionError."""
+    """json.loads that marks too-large integers, NaN/Infinity and keys given twice for
+    `first_bad_value` instead of converting them; nesting too deep for the parser is a
+    JSONDecodeError, not a RecursionError."""
     try:
-        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
     except RecursionError:
         raise json.JSONDecodeError(TOO_DEEP, text, 0) from None
 

@@ -97,6 +97,9 @@ HOSTILE = [
     ("/clients/K-1/observations", b'{"scale": "samenwerken", "score": 1' + b"0" * 400 + b"}", "score"),
     ("/clients/K-1/decisions", b'{"kind": "vacancy", "target": "V-1", "choice": "override", '
                                b'"reason_code": "other", "reason_text": "a\\u0000b"}', "reason_text"),
+    # a key given twice: the last one used to win silently (the measurement went to K-2)
+    ("/measurements", b'[{"client_key": "K-1", "instrument": "abc", "measured_at": "2024-04-12", '
+                      b'"client_key": "K-2", "scores": {"samenwerken": 7}}]', "0.client_key"),
 ]
 
 

@@ -308,3 +308,17 @@ def test_a_job_that_ends_after_the_measurement_or_is_dated_by_a_number_is_refuse
     typo = {"work_history": [{"title": "kok", "from": "2020-01-01", "to": "1-2-20200"}]}
     assert [f for _, f, _ in problems(base(instrument="wcm", scores={}, blocks={"experience": typo}))] == [
         "blocks/experience/work_history/0/to"]
+
+
+def test_a_key_given_twice_in_one_object_is_refused_where_it_stands():
+    text = '{"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-01", "client_key": "K-2", ' \
+           '"scores": {"Samenwerken": 7}}'
+    [item] = list(read_json_text(text, "twice.json"))
+    assert isinstance(item, FileProblem) and item.problem.field == "client_key"
+    assert "'client_key' is given twice" in item.problem.reason
+    nested = '{"client_key": "K-1", "instrument": "abc", "measured_at": "2024-05-01", ' \
+             '"scores": {"Samenwerken": 7, "Samenwerken": 2}}'
+    [item] = list(read_json_text(nested, "twice.json"))
+    assert isinstance(item, FileProblem) and item.problem.field == "scores/Samenwerken"
+    [ok] = list(read_json_text(json.dumps(base()), "once.json"))  # every key once: read as before
+    assert not isinstance(ok, FileProblem) and ok.data["client_key"] == "K-1"

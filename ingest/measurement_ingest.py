@@ -170,9 +170,9 @@ def _client_rows(batch: list[ValidMeasurement], context: ClientContext,
                 given.update(place)
             row["attrs"].update(given)
             row["as_of"] = v.measured_at
-        if v.identity:
-            identities[v.client_key] = v.identity
-    return list(clients.values()), [{"key": k, "props": p} for k, p in identities.items()]
+        if v.identity:  # in date order: the newest in the batch wins here, in the graph if not older
+            identities[v.client_key] = {"key": v.client_key, "props": v.identity, "as_of": v.measured_at}
+    return list(clients.values()), list(identities.values())
 
 
 def _work_rows(v: ValidMeasurement, context: ClientContext, warnings: list[Problem]) -> list[dict]:

@@ -39,12 +39,15 @@ FOREACH (_ IN CASE WHEN r.lat IS NULL THEN [] ELSE [1] END |
 FOREACH (_ IN CASE WHEN r.relocated AND r.lat IS NULL THEN [1] ELSE [] END | REMOVE c.location)
 """
 
+# As the client's attributes: the newest measurement that gives them wins, so an older export ingested
+# again does not bring back an old name, e-mail address or phone number.
 Q_IDENTITIES = """
 UNWIND $rows AS r
 MATCH (c:Client {key: r.key})
 MERGE (i:ClientIdentity {client_key: r.key})
-SET i += r.props
 MERGE (i)-[:IDENTIFIES]->(c)
+WITH i, r WHERE i.as_of IS NULL OR i.as_of <= r.as_of
+SET i += r.props, i.as_of = r.as_of
 """
 
 Q_STORED = """

@@ -310,3 +310,20 @@ def test_a_new_postcode_the_table_does_not_know_leaves_no_old_place_standing(atl
     [c] = one(atlas, "MATCH (c:Client {key: 'K-MOVE'}) RETURN c")
     assert c["c"]["postcode"] == "1000"
     assert {"municipality_code", "region_code", "location"}.isdisjoint(c["c"].keys())  # not matched in Utrecht
+
+
+def test_an_older_export_ingested_again_does_not_bring_back_an_old_name(atlas, tmp_path):
+    [abc, *_] = json.loads((EXAMPLES / "abc.json").read_text())
+    june = {**abc, "client_key": "K-NAME", "measured_at": "2024-06-01", "identity": {"name": "Anna Jansen"}}
+    may = {**abc, "client_key": "K-NAME", "measured_at": "2024-05-01", "identity": {"name": "Anna de Vries"}}
+    (tmp_path / "june.json").write_text(json.dumps(june))
+    (tmp_path / "may.json").write_text(json.dumps(may))
+    run(atlas, [tmp_path / "june.json"])
+    run(atlas, [tmp_path / "may.json"])
+    [i] = one(atlas, "MATCH (i:ClientIdentity {client_key: 'K-NAME'})-[:IDENTIFIES]->(:Client) RETURN i.name AS name")
+    assert i["name"] == "Anna Jansen"
+    newer = {**abc, "client_key": "K-NAME", "measured_at": "2024-07-01", "identity": {"name": "Anna Bakker"}}
+    (tmp_path / "july.json").write_text(json.dumps(newer))
+    run(atlas, [tmp_path / "july.json"])
+    [i] = one(atlas, "MATCH (i:ClientIdentity {client_key: 'K-NAME'}) RETURN i.name AS name")
+    assert i["name"] == "Anna Bakker"

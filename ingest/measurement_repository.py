@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from graph_schema.db import Bulk, read, write_session
 from graph_schema.access_state import bump_access, bump_access_after_bulk
@@ -166,8 +167,17 @@ def write_batch(driver: Driver, database: str, measurements: list[dict], clients
     """One transaction per call. `derive(new_rows, stored_rows)` returns (profile rows, work rows)
     for the clients of the new measurements, from their new and already stored measurements."""
     with write_session(driver, database) as session:
-        outcome = session.execute_write(_write_batch, measurements, clients, identities, derive, hook,
-                                        precomputed or {})
+        for attempt in range(2):
+            try:
+                outcome = session.execute_write(_write_batch, measurements, clients, identities, derive, hook,
+                                                precomputed or {})
+                break
+            except ConstraintError:
+                # Another writer stored one of these measurements after this batch looked (the same
+                # export from the CLI and the API, a form sent twice): rolled back whole; again, the
+                # batch finds it stored and reports it unchanged
+                if attempt:
+                    raise
     _hooked(hook, "committed")
     return outcome
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -327,3 +329,27 @@ def test_an_older_export_ingested_again_does_not_bring_back_an_old_name(atlas, t
     run(atlas, [tmp_path / "july.json"])
     [i] = one(atlas, "MATCH (i:ClientIdentity {client_key: 'K-NAME'}) RETURN i.name AS name")
     assert i["name"] == "Anna Bakker"
+
+
+def test_the_same_measurement_written_by_two_at_once_lands_once_and_neither_fails(atlas, tmp_path):
+    # The second writer looked for the measurement before the first committed it, then met the
+    # unique id: a ConstraintError (a 500 through the API), its whole batch lost.
+    shutil.copy(EXAMPLES / "wcm.json", tmp_path / "m.json")
+    second: dict = {}
+
+    def meanwhile(stage: str) -> None:
+        if stage == "clients" and "thread" not in second:  # inside the first writer's transaction
+            def write() -> None:
+                try:
+                    second["report"] = run(atlas, [tmp_path / "m.json"])
+                except Exception as exc:  # noqa: BLE001  asserted below
+                    second["error"] = exc
+            second["thread"] = threading.Thread(target=write)
+            second["thread"].start()
+            time.sleep(1.5)  # the second has looked (nothing stored yet) and waits for the client's lock
+
+    first = run(atlas, [tmp_path / "m.json"], hook=meanwhile)
+    second["thread"].join(60)
+    assert "error" not in second, second.get("error")
+    assert (first.landed, second["report"].landed, second["report"].unchanged) == (1, 0, 1)
+    assert one(atlas, "MATCH (m:Measurement) RETURN count(m) AS n")[0]["n"] == 1

@@ -59,6 +59,18 @@ RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 """
 
 
+# What a decision may be about, by kind (a gate decision names the client's gate, checked apart)
+_TARGET = {"vacancy": "MATCH (t:Vacancy {id: $target}) RETURN count(t) > 0 AS found",
+           "candidate": "MATCH (t:Vacancy {id: $target}) RETURN count(t) > 0 AS found",
+           "occupation": "MATCH (t:Occupation {uri: $target}) RETURN count(t) > 0 AS found"}
+
+
+def advice_target_exists(driver: Driver, database: str, kind: str, target: str) -> bool:
+    """Whether the vacancy or occupation a decision is about exists."""
+    records, _, _ = read(driver, _TARGET[kind], database, target=target)
+    return records[0]["found"]
+
+
 def decision_recorded(tx: ManagedTransaction, *, client_key: str, coach: str, kind: str, advice_ref: str,
                       choice: str, reason_code: str, reason_text: str) -> dict | None:
     """The stored decision, or None when the client does not exist; in the transaction that also

@@ -130,6 +130,11 @@ def test_decision_and_consent_services(api):
     with pytest.raises(decisions.InvalidDecision) as bad:
         decisions.record_decision(ctx, "K-1", "vacancy", "V-1", "override", "no-such-code", "x")
     assert bad.value.problems == [("reason_code", "unknown value")]
+    for kind, target in (("vacancy", "V-404"), ("candidate", "V-404"), ("occupation", "foo")):
+        with pytest.raises(decisions.InvalidDecision) as nowhere:  # stored with a 201 before
+            decisions.record_decision(ctx, "K-1", kind, target, "follow", "agrees_with_advice", "")
+        assert [f for f, _ in nowhere.value.problems] == ["target"]
+    assert decisions.record_decision(ctx, "K-1", "occupation", OCC, "follow", "agrees_with_advice", "")["choice"] == "follow"
     with pytest.raises(ApiProblem) as hidden:  # coach-b's client: the shared 404, before anything else
         decisions.record_decision(ctx, "K-2", "vacancy", "V-1", "follow", "agrees_with_advice", "")
     assert hidden.value.status == 404

@@ -352,6 +352,8 @@ CASES = [
          lambda d, w: write_unit(d, w.db, lambda tx: decision_repository.decision_recorded(
              tx, client_key="K-1", coach="coach-a", kind="vacancy", advice_ref="V-1", choice="follow",
              reason_code="agrees_with_advice", reason_text=""))),
+    case("decision_repository.advice_target_exists", "read",
+         lambda d, w: decision_repository.advice_target_exists(d, w.db, "occupation", OCC)),
     case("decision_repository.decisions_for_many", "read",
          lambda d, w: decision_repository.decisions_for_many(d, w.db, ["K-1", "K-2"], None)),
     case("decision_repository.list_decisions", "read",

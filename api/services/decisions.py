@@ -47,6 +47,8 @@ def record_decision(ctx: Ctx, key: str, kind: str, target: str, choice: str, rea
     if gated:
         # None: a profile derived before gate_measured was kept, measured as the pages show it (views.shown_gate)
         problems += check_gate_target(gated["gate"], gated["gate_measured"] is not False, target)
+    elif not decision_repository.advice_target_exists(ctx.driver, ctx.database, k.value, target):
+        problems.append(("target", f"there is no {k.value} {target!r} to decide on"))
     if problems:
         raise InvalidDecision(problems)
     ref, coach = advice_ref(k, target), ctx.principal.subject

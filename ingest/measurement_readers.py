@@ -234,6 +234,8 @@ def _csv_record(source: str, rows: list[dict], numbers: list[int]) -> Measuremen
                                                   f"in another row of this measurement",
                                   f"{cell!r} verschilt van {target[column]!r} in een andere rij van deze meting"))
                 continue
+            if column not in target:  # a problem with the value names the row it came from
+                field_rows[column if target is data else f"identity/{column}"] = number
             target[column] = cell
         scale, block = row.get("scale", "").strip(), row.get("block", "").strip()
         if scale:

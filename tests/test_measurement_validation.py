@@ -322,3 +322,14 @@ def test_a_key_given_twice_in_one_object_is_refused_where_it_stands():
     assert isinstance(item, FileProblem) and item.problem.field == "scores/Samenwerken"
     [ok] = list(read_json_text(json.dumps(base()), "once.json"))  # every key once: read as before
     assert not isinstance(ok, FileProblem) and ok.data["client_key"] == "K-1"
+
+
+def test_a_bad_value_in_a_column_of_the_whole_measurement_names_its_row():
+    head = "client_key,instrument,measured_at,scale,score,postcode,hours_available\n"
+    for rows, field, row in (("K-1,abc,2024-05-01,Samenwerken,7,,\nK-1,abc,2024-05-01,Communiceren,6,12AB,\n",
+                              "postcode", "row 2"),
+                             ("K-1,abc,2024-05-01,Samenwerken,7,,\nK-1,abc,2024-05-01,Communiceren,6,,32 uur\n",
+                              "hours_available", "row 2")):
+        [record] = list(read_csv_text(head + rows, "wide.csv"))
+        found = {p.field: p.location for p in validate(record, PROFILES, TODAY).problems}
+        assert found == {field: row}  # not "rows 1-2"

@@ -754,3 +754,12 @@ def test_a_vacancy_without_requirements_is_not_called_fully_met(api):
     page = b.get("/klanten/K-1/ontwikkelpunten?vacature=V-EMPTY")
     assert page.status_code == 200 and "Voor dit doel zijn geen eisen bekend" in page.text
     assert "aan elke eis is voldaan" not in page.text
+
+
+def test_each_cards_buttons_name_what_they_decide_on(api):
+    b = signed_in(api, "coach")
+    page = b.get("/klanten/K-1/vacatures").text
+    for title in ("Kok", "Zelfstandig kok"):  # two cards: a screen reader tells their buttons apart
+        assert f'aria-label="volgen: {title}"' in page and f'aria-label="afwijken: {title}"' in page
+        assert f'aria-label="Toestemming geven: {title}"' in page
+    assert 'aria-label="volgen: kok"' in b.get("/klanten/K-1/beroepen").text

@@ -287,3 +287,18 @@ def test_employer_desk_adds_a_vacancy_and_sees_an_identity_only_after_consent(li
     look(desk, shots, "employer-shortlist-consented")
     desk.close()
     coach.close()
+
+
+def test_a_slider_moved_after_the_session_ended_asks_to_sign_in_again(live, chromium):
+    # The fragment's fetch was sent on to the sign-in page; the whole sign-in page used to land
+    # inside the what-if box. Now the page reloads, asks to sign in, and comes back after.
+    base, tokens = live
+    gap = "/klanten/K-1/ontwikkelpunten?vacature=V-1"
+    page = sign_in(chromium, base, tokens["coach"], gap)
+    page.context.clear_cookies()  # the session ended (signed out elsewhere, or timed out)
+    page.locator("input[name='l:onet:1.C.1.a']").fill("100")
+    page.wait_for_url(re.compile(r"/aanmelden"), timeout=5000)
+    assert page.locator("#whatif").count() == 0  # the sign-in page itself, not a gap page with it inside
+    page.fill("#token", tokens["coach"])
+    page.click("button:text('Aanmelden')")
+    page.wait_for_url(re.compile(re.escape(base + gap) + "$"))

@@ -145,7 +145,7 @@ def read_csv_text(text: str, source: str) -> Iterator[ReadItem]:
         return
     groups: dict[tuple, list[tuple[int, dict]]] = {}
     for number, row in table.rows:
-        if table.separator == ";":  # Dutch Excel writes decimal commas: "6,5"
+        if table.separator in (";", "\t"):  # Dutch Excel writes decimal commas: "6,5"
             row = {c: _DECIMAL_COMMA.sub(r"\1.\2", v) if c in NUMBER_COLUMNS else v for c, v in row.items()}
         groups.setdefault(_group_key(row), []).append((number, row))
     ambiguous = _join_partial_keys(groups)

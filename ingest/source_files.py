@@ -201,10 +201,10 @@ def numbered_lines(text: str) -> Iterator[NumberedLine]:
 # ---------------------------------------------------------------- CSV
 
 def csv_separator(text: str) -> str:
-    """`;` when the header (the first line with text) has more of them than commas (Dutch Excel
-    writes `;`), else `,`."""
+    """Whichever of `,`, `;` (Dutch Excel's "CSV") and a tab (Excel's "Unicode text", UTF-16) the
+    header (the first line with text) holds most of; `,` when it holds none."""
     header = next((line for line in io.StringIO(text, newline=None) if line.strip()), "")
-    return ";" if header.count(";") > header.count(",") else ","
+    return max((",", ";", "\t"), key=header.count)  # a tie keeps the earlier: `,` before `;`
 
 
 @dataclass(frozen=True)

@@ -333,3 +333,15 @@ def test_a_bad_value_in_a_column_of_the_whole_measurement_names_its_row():
         [record] = list(read_csv_text(head + rows, "wide.csv"))
         found = {p.field: p.location for p in validate(record, PROFILES, TODAY).problems}
         assert found == {field: row}  # not "rows 1-2"
+
+
+def test_excels_unicode_text_export_is_read_tab_separated_with_decimal_commas(tmp_path):
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, tabs between cells, Dutch decimal commas
+    path = tmp_path / "export.csv"
+    path.write_text("client_key\tinstrument\tmeasured_at\tscale\tscore\n"
+                    "K-1\tabc\t01-05-2024\tSamenwerken\t6,5\nK-1\tabc\t01-05-2024\tCommuniceren\t6\n",
+                    encoding="utf-16")
+    [record] = list(read_file(path))
+    m = validate(record, PROFILES, TODAY).measurement
+    assert m is not None and len(m.scores) == 2 and m.measured_at == date(2024, 5, 1)
+    assert sorted(s.raw for s in m.scores) == [6.0, 6.5]

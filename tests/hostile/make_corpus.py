@@ -150,13 +150,15 @@ def measurement_cases() -> dict[str, tuple[bytes, dict]]:
         "numbers_list.json": (js([1, 2, 3]), expect(0, 3, "object")),
         "string.json": (js("client_key"), expect(0, 1, "object")),
         "null.json": (b"null", expect(0, 1, "object")),
-        "duplicate_key.json": (raw_json('{"client_key": "H-X", ' + js(m()).decode()[1:]), expect(1, 0)),
+        # a key given twice: refused where it stands (json.loads kept the last, silently)
+        "duplicate_key.json": (raw_json('{"client_key": "H-X", ' + js(m()).decode()[1:]), expect(0, 1, "given twice")),
         "unknown_field.json": (js(m(salary=1)), expect(0, 1, "salary")),
         "bad_date.json": (js(m(measured_at="2024-13-45")), expect(0, 1, "measured_at")),
         "mixed.jsonl": (b"\n".join([js(m("H-001")), b"{oops", js(m("H-002"))]), expect(2, 1, "line 2")),
         "missing_column.csv": (long_csv([row], header=LONG_HEADER.replace("client_key", "klant")).encode(),
                                expect(0, 1, "client_key")),
-        "tab_separated.csv": (long_csv([row]).replace(",", "\t").encode(), expect(0, 1, "client_key")),
+        # as Excel's "Unicode text" separates cells: read like `;` and `,`
+        "tab_separated.csv": (long_csv([row]).replace(",", "\t").encode(), expect(1, 0)),
         # an unquoted separator in one row: that row's whole measurement is rejected, never landed in part
         "ragged.csv": (long_csv([row + ",extra,cells,here", row2]).encode(), expect(0, 1, "10 cells")),
         "ragged_other_client.csv": (long_csv([row + ",x", row2, row2.replace("H-001", "H-002")]).encode(),

@@ -763,3 +763,15 @@ def test_each_cards_buttons_name_what_they_decide_on(api):
         assert f'aria-label="volgen: {title}"' in page and f'aria-label="afwijken: {title}"' in page
         assert f'aria-label="Toestemming geven: {title}"' in page
     assert 'aria-label="volgen: kok"' in b.get("/klanten/K-1/beroepen").text
+
+
+def test_a_refused_override_keeps_its_form_open_beside_the_error_and_the_menu_is_named_as_a_menu(api):
+    b = signed_in(api, "coach")
+    page = b.get("/klanten/K-1/vacatures")
+    assert '<nav aria-label="Hoofdmenu">' in page.text
+    refused = b.post("/klanten/K-1/besluit", data={"csrf": csrf_of(page.text), "kind": "vacancy", "target": "V-1",
+                                                   "choice": "override", "reason_code": "other", "reason_text": ""})
+    shown = b.get(refused.headers["location"]).text
+    card = shown[shown.index('id="v-V-1"'):]
+    card = card[:card.index("</article>")]
+    assert 'role="alert"' in card and "<details open>" in card  # not a closed form under the error

@@ -225,7 +225,7 @@ WORDS: dict[str, tuple[str, str]] = {
                          "opnieuw.", "The data cannot be reached at the moment. Please try again in half a minute."),
     "back": ("Terug", "Back"),
     "language": ("English", "Nederlands"),
-    "home": ("Start", "Home"),
+    "main_menu": ("Hoofdmenu", "Main menu"),
     "welcome_admin": ("Beheer (tokens, toewijzingen, auditlog) gaat via de API: zie /docs.",
                       "Administration (tokens, assignments, audit log) is done through the API: see /docs."),
 }

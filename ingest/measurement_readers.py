@@ -197,22 +197,28 @@ def _same_day(column: str, one: str, other: str) -> bool:
 
 
 def _join_partial_keys(groups: dict[tuple, list]) -> dict[tuple, list[tuple[int, dict]]]:
-    """Rows that leave a key cell empty (an empty cell is ignored, README) join the one measurement
-    whose other key cells they share: a row without its date must not land apart from, or leave
-    out of, the rest of its measurement. Where several fit, the row's number is returned with
-    each of them (they are rejected whole, the row named); where none fits, it stays alone."""
+    """Rows that leave a key cell empty (an empty cell is ignored, docs/measurements.md) join the
+    one measurement whose other key cells they share: a row without its date must not land apart
+    from, or leave out of, the rest of its measurement. Where several fit, the rows are returned
+    with each of them (they are rejected whole, the rows named); where none fits, they stay alone."""
+    by_client: dict[str, list[tuple]] = {}
+    for key in groups:
+        if key[0] != "id":
+            by_client.setdefault(key[0], []).append(key)
     ambiguous: dict[tuple, list[tuple[int, dict]]] = {}
     for key in [k for k in groups if k[0] != "id" and "" in k]:
-        fits = [k for k in groups if k is not key and k[0] != "id" and
-                all(a == "" or a == b for a, b in zip(key, k)) and k.count("") < key.count("")]
+        # looked for among the same client's measurements only (a file without instrument_version
+        # has an empty cell in every key: against every group it took 8.9 s for 4,000 measurements)
+        near = by_client[key[0]] if key[0] else [k for k in groups if k[0] != "id"]
+        fits = [k for k in near if k != key and k in groups and k.count("") < key.count("") and
+                all(a == "" or a == b for a, b in zip(key, k))]
         if len(fits) == 1:
             groups[fits[0]].extend(groups.pop(key))
+            groups[fits[0]].sort(key=lambda member: member[0])  # in file order, as read
         elif fits:
             for fit in fits:
                 ambiguous.setdefault(fit, []).extend(groups[key])
             del groups[key]
-    for members in groups.values():
-        members.sort(key=lambda member: member[0])  # in file order, as read
     return ambiguous
 
 

@@ -55,13 +55,8 @@ def record_reads(driver: Driver, database: str, principal: Principal, client_key
                  endpoint: str, before_an_act: bool = False) -> int:
     """One entry per client read; returns how many were written. `before_an_act`: committed before
     this returns, also inside a request (an erasure that follows must find the entry written)."""
-    pending = _submit(driver, database, principal, [(key, None, action) for key in client_keys], endpoint)
-    if before_an_act:
-        if pending is not None:
-            pending.result()
-    else:
-        _committed(pending)
-    return len(client_keys)
+    return _write(driver, database, principal, [(key, None, action) for key in client_keys], endpoint,
+                  here=before_an_act)
 
 
 def record_reads_of(driver: Driver, database: str, principal: Principal, client_key: str, actions: list[str],
@@ -103,16 +98,17 @@ def act_recorded(tx: ManagedTransaction, principal: Principal, action: str, endp
 
 
 def _write(driver: Driver, database: str, principal: Principal, entries: list[tuple[str | None, str | None, str]],
-           endpoint: str) -> int:
-    """Entries of (client key, target, action), committed before this returns."""
-    _committed(_submit(driver, database, principal, entries, endpoint))
+           endpoint: str, here: bool = False) -> int:
+    """Entries of (client key, target, action), committed before the answer starts (`here`: before
+    this returns)."""
+    _committed(_submit(driver, database, principal, entries, endpoint), here)
     return len(entries)
 
 
-def _committed(pending: Future | None) -> None:
-    """Returns once the entries are committed, raising if they could not be; inside a request the
-    edge waits instead, before the answer starts (and answers with the error if they failed)."""
-    if pending is not None and not request_context.hold_answer_for(pending):
+def _committed(pending: Future | None, here: bool = False) -> None:
+    """Returns once the entries are committed, raising if they could not be; inside a request, unless
+    `here`, the edge waits instead, before the answer starts (and answers with the error if they failed)."""
+    if pending is not None and (here or not request_context.hold_answer_for(pending)):
         pending.result()
 
 

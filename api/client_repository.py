@@ -154,8 +154,6 @@ SET e.epoch = coalesce(e.epoch, 0) + 1
 RETURN count(*) AS n
 """
 
-_VACANCY_EXISTS = "MATCH (v:Vacancy {id: $id}) RETURN v.id AS id"
-
 # Fields of a measurement that are JSON text in the graph and data in the API.
 _JSON_FIELDS = ("blocks_json", "sensitive_json", "gates_json", "work_history_json", "raw_scores_json")
 
@@ -262,11 +260,6 @@ def measurement_snapshot(driver: Driver, database: str, key: str) -> list[dict]:
     """Every stored property of every measurement of a client (tests: decisions leave them untouched)."""
     records, _, _ = read(driver, _MEASUREMENT_FINGERPRINT, database, key=key)
     return [plain(m) for m in records[0]["ms"]]
-
-
-def vacancy_exists(driver: Driver, database: str, vacancy_id: str) -> bool:
-    records, _, _ = read(driver, _VACANCY_EXISTS, database, id=vacancy_id)
-    return bool(records)
 
 
 def consent_given(tx: ManagedTransaction, key: str, vacancy_id: str, subject: str) -> str | None:

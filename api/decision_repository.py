@@ -60,8 +60,8 @@ RETURN size(rows) AS total, rows[$offset..$offset + $limit] AS items
 
 
 # What a decision may be about, by kind (a gate decision names the client's gate, checked apart)
-_TARGET = {"vacancy": "MATCH (t:Vacancy {id: $target}) RETURN count(t) > 0 AS found",
-           "candidate": "MATCH (t:Vacancy {id: $target}) RETURN count(t) > 0 AS found",
+_VACANCY_THERE = "MATCH (t:Vacancy {id: $target}) RETURN count(t) > 0 AS found"
+_TARGET = {"vacancy": _VACANCY_THERE, "candidate": _VACANCY_THERE,
            "occupation": "MATCH (t:Occupation {uri: $target}) RETURN count(t) > 0 AS found"}
 
 

@@ -386,8 +386,6 @@ CASES = [
          lambda d, w: client_repository.measurements(d, w.db, "K-1", 0, 10)),
     case("client_repository.measurement_snapshot", "read",
          lambda d, w: client_repository.measurement_snapshot(d, w.db, "K-1")),
-    case("client_repository.vacancy_exists", "read",
-         lambda d, w: client_repository.vacancy_exists(d, w.db, "V-1")),
     case("client_repository.consent_given (in a write unit)", "write",
          lambda d, w: write_unit(d, w.db, lambda tx: client_repository.consent_given(tx, "K-2", "V-1", "coach-b"))),
     case("client_repository.consent_withdrawn (in a write unit)", "write",

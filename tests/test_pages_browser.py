@@ -302,3 +302,12 @@ def test_a_slider_moved_after_the_session_ended_asks_to_sign_in_again(live, chro
     page.fill("#token", tokens["coach"])
     page.click("button:text('Aanmelden')")
     page.wait_for_url(re.compile(re.escape(base + gap) + "$"))
+
+
+def test_a_client_who_is_not_matchable_sees_development_points_without_vacancies(live, chromium, shots):
+    base, tokens = live
+    page = sign_in(chromium, base, tokens["coach"], "/klanten/K-3/ontwikkelpunten?vacature=V-1")
+    assert "Deze klant is nu niet plaatsbaar" in page.locator("main").inner_text()
+    assert page.locator("table.gaps th:text('Opent')").count() == 0
+    assert "plaats tussen" not in page.locator("p.help").inner_text()  # no rank to change either
+    look(page, shots, "coach-gap-not-matchable")

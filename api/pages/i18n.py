@@ -177,6 +177,12 @@ WORDS: dict[str, tuple[str, str]] = {
                      "Move a competency to another level: the fit, the place among all candidates and the "
                      "vacancies within the travel distance change with it. A competency not yet measured "
                      "starts at the level it counts as now. Nothing is stored."),
+    # for a client who is not matchable: no rank and no vacancies change (none are suggested)
+    "what_if_help_unplaced": ("Schuif een competentie naar een ander niveau: de geschiktheid verandert mee. Een "
+                              "competentie die nog niet gemeten is, begint bij het niveau waarop ze nu meetelt. "
+                              "Er wordt niets opgeslagen.",
+                              "Move a competency to another level: the fit changes with it. A competency not yet "
+                              "measured starts at the level it counts as now. Nothing is stored."),
     "calculate": ("Bereken", "Calculate"),
     "now": ("nu", "now"),
     "counts_as": ("telt nu als", "counts now as"),

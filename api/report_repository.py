@@ -14,7 +14,7 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from graph_schema.db import read
 
@@ -62,11 +62,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def save_version(driver: Driver, database: str, key: str, digest: str, content_json: str, by: str) -> bool:
-    """Stores (or touches) a version; False when the client does not exist."""
-    records, _, _ = driver.execute_query(_SAVE, key=key, hash=digest, content_json=content_json, by=by, now=_now(),
-                                         database_=database)
-    return bool(records)
+def version_saved(tx: ManagedTransaction, key: str, digest: str, content_json: str, by: str) -> bool:
+    """In the act's transaction (graph_schema.db.write_unit): stores (or touches) a version; False
+    when the client does not exist."""
+    return tx.run(_SAVE, key=key, hash=digest, content_json=content_json, by=by, now=_now()).single() is not None
 
 
 def latest_version(driver: Driver, database: str, key: str) -> dict | None:
@@ -89,16 +88,12 @@ def version(driver: Driver, database: str, key: str, digest: str) -> dict | None
     return r
 
 
-def acknowledge(driver: Driver, database: str, key: str, digest: str, content_json: str, role: str, by: str,
-                present: str | None) -> dict | None:
-    """Records one acknowledgement of the version (stored with it if new); None when the client
-    does not exist."""
-    aid, now = uuid.uuid4().hex, _now()
-    records, _, _ = driver.execute_query(_ACKNOWLEDGE, key=key, hash=digest, content_json=content_json, role=role,
-                                         by=by, present=present, id=aid, now=now, database_=database)
-    if not records:
-        return None
-    return {"id": aid, "role": role, "by": by, "present": present, "at": now, "hash": digest}
+def acknowledged(tx: ManagedTransaction, key: str, digest: str, content_json: str, role: str, by: str,
+                 present: str | None) -> bool:
+    """In the act's transaction: records one acknowledgement of the version (stored with it if
+    new); False when the client does not exist."""
+    return tx.run(_ACKNOWLEDGE, key=key, hash=digest, content_json=content_json, role=role, by=by, present=present,
+                  id=uuid.uuid4().hex, now=_now()).single() is not None
 
 
 def acknowledgements(driver: Driver, database: str, key: str) -> list[dict]:

@@ -237,6 +237,36 @@ def test_both_acknowledgements_are_stored_with_the_hash_and_a_change_needs_new_o
     assert len(acks_in_graph(api)) == 3
 
 
+def test_a_report_act_whose_audit_entry_cannot_be_written_is_not_stored_either(api, monkeypatch):
+    # A save or an acknowledgement and its entry are one transaction: before, the act was stored
+    # and the entry written after it, so a failure between them left a signature nobody logged.
+    from api import audit
+
+    def versions() -> int:
+        return api.driver.execute_query("MATCH (v:ReportVersion {client_key: 'K-1'}) RETURN count(v) AS n",
+                                        database_=api.db).records[0]["n"]
+
+    def entries(action: str) -> int:
+        return api.driver.execute_query("MATCH (a:AuditEntry {client_key: 'K-1', action: $action}) RETURN count(a) AS n",
+                                        action=action, database_=api.db).records[0]["n"]
+
+    coach = signed_in(api, "coach")
+    _, digest, token = opened(coach)
+    held, acks, signed = versions(), len(acks_in_graph(api)), entries("acknowledge_report_client")
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "act_recorded", refused)
+    saved = coach.post(PAGE, data={"csrf": token, "agreements": "Een afspraak die niet mag blijven.", "report_lang": "nl"})
+    seen = coach.post(PAGE + "/gezien", data={"csrf": token, "role": "client", "hash": digest})
+    assert saved.status_code == 500 and seen.status_code == 500
+    assert (versions(), len(acks_in_graph(api)), entries("acknowledge_report_client")) == (held, acks, signed)
+    monkeypatch.undo()
+    assert coach.post(PAGE + "/gezien", data={"csrf": token, "role": "client", "hash": digest}).status_code == 303
+    assert (len(acks_in_graph(api)), entries("acknowledge_report_client")) == (acks + 1, signed + 1)
+
+
 def test_sensitive_blocks_only_when_the_coach_includes_them(api):
     coach = signed_in(api, "coach")
     html, plain, token = opened(coach)

@@ -51,10 +51,9 @@ def _as_read_by(ctx: Ctx, found: dict) -> dict:
 def save_report(ctx: Ctx, app_state, key: str, agreements: str, include_sensitive: bool, lang: str) -> str:
     visible_client(ctx, key)
     digest = service.save(ctx.driver, ctx.database, app_state, key, options(agreements, include_sensitive, lang),
-                          ctx.principal.subject, words_for)
+                          ctx.principal.subject, words_for, _entry(ctx, key, "save_report"))
     if digest is None:
         raise client_not_found()
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "save_report", ctx.endpoint)
     return digest
 
 
@@ -62,9 +61,12 @@ def acknowledge(ctx: Ctx, app_state, key: str, role: str, seen_hash: str) -> str
     """ok | changed (the report on the screen is no longer the current one: nothing stored)."""
     visible_client(ctx, key)
     result = service.acknowledge(ctx.driver, ctx.database, app_state, key, role, seen_hash, ctx.principal.subject,
-                                 words_for)
+                                 words_for, _entry(ctx, key, f"acknowledge_report_{role}"))
     if result == "not_found":
         raise client_not_found()
-    if result == "ok":
-        audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], f"acknowledge_report_{role}", ctx.endpoint)
     return result
+
+
+def _entry(ctx: Ctx, key: str, action: str):
+    """The audit entry of a report act, written in the act's own transaction."""
+    return lambda tx: audit.act_recorded(tx, ctx.principal, action, ctx.endpoint, client_key=key)

@@ -1,7 +1,9 @@
 """The client report: reads what it needs through the existing services and repositories (client
 profile, measurements, ranked vacancies and occupations, gaps, decisions), builds its content with
 the pure api/report.py, and stores versions and acknowledgements (api/report_repository.py).
-Access checks and audit are the caller's (the page adapter), as for the other services.
+Access checks and audit are the caller's (the page adapter), as for the other services; a save
+and an acknowledgement write the caller's audit entry (`entry`) in their own transaction, so that
+neither is ever stored without the other.
 
 `words(lang)` is the caller's: {"instruments": id -> short name, "reasons": code -> words,
 "observation": instrument ids that are a coach's own observation}.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from api import client_repository
 from api import report, sensitive
@@ -18,6 +20,7 @@ from api import report_repository as repo
 from api.services import clients as client_service
 from api.services import matching
 from competency_atlas.names import labelled
+from graph_schema.db import write_unit
 from ingest.profile_builder import CERTIFICATE, WORK_HISTORY
 from matcher.service import NotFound
 
@@ -26,6 +29,7 @@ OCCUPATIONS = 3  # advised occupations
 GAP_VACANCIES, GAP_OCCUPATIONS = 3, 2  # the advice whose gaps make up "ontwikkelpunten"
 
 Words = Callable[[str], dict]
+Entry = Callable[[ManagedTransaction], None]  # the act's audit entry, in the act's transaction
 
 
 def evidence_kind(c: dict, instrument_of: dict[str, str], observation: frozenset[str]) -> str:
@@ -129,18 +133,21 @@ def stored(driver: Driver, database: str, key: str, digest: str) -> dict | None:
             "intact": report.content_hash(found["content"]) == digest}
 
 
-def save(driver: Driver, database: str, app_state, key: str, opts: dict, by: str, words: Words) -> str | None:
+def save(driver: Driver, database: str, app_state, key: str, opts: dict, by: str, words: Words,
+         entry: Entry) -> str | None:
     """Stores the report with the coach's choices (agreements, sensitive blocks, language) as a
     version; returns its hash (None: no such client)."""
     built = build(driver, database, app_state, key, opts, words)
     if built is None:
         return None
-    stored = repo.save_version(driver, database, key, built["hash"], report.canonical_json(built["content"]), by)
+    content = report.canonical_json(built["content"])
+    stored = write_unit(driver, database, lambda tx: _with(entry, tx, repo.version_saved(tx, key, built["hash"],
+                                                                                         content, by)))
     return built["hash"] if stored else None
 
 
 def acknowledge(driver: Driver, database: str, app_state, key: str, role: str, seen_hash: str, coach: str,
-                words: Words) -> str:
+                words: Words, entry: Entry) -> str:
     """"Gezien en besproken" by the coach or by the client (with the coach present), for the
     version that was on the screen: `changed` when the report is no longer that version (nothing is
     stored then), `not_found` without a client, else `ok`."""
@@ -150,6 +157,14 @@ def acknowledge(driver: Driver, database: str, app_state, key: str, role: str, s
     if now["hash"] != seen_hash:
         return "changed"
     by, present = (coach, None) if role == "coach" else ("client", coach)
-    stored = repo.acknowledge(driver, database, key, now["hash"], report.canonical_json(now["content"]), role, by,
-                              present)
+    content = report.canonical_json(now["content"])
+    stored = write_unit(driver, database, lambda tx: _with(entry, tx, repo.acknowledged(tx, key, now["hash"], content,
+                                                                                        role, by, present)))
     return "ok" if stored else "not_found"
+
+
+def _with(entry: Entry, tx: ManagedTransaction, stored: bool) -> bool:
+    """The act's entry beside what it stored (nothing stored: no entry, and nothing to roll back)."""
+    if stored:
+        entry(tx)
+    return stored

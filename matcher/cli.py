@@ -86,10 +86,12 @@ def occupations(client_key: str, top: int = typer.Option(20, "--top", min=1), la
 
 @match_app.command("gap")
 def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or an occupation URI"),
-        radius_km: float | None = RADIUS, lang: str = LANG, as_json: bool = JSON) -> None:
+        radius_km: float | None = RADIUS, lang: str = LANG, as_json: bool = JSON,
+        ranks: bool = typer.Option(False, "--ranks", help="also the client's place on the target's list once "
+                                                          "each is reached (scores every client once)")) -> None:
     """Competencies to develop for a target, ranked by what they raise and unlock."""
     kind = _target_kind(target)
-    items = _run(lambda s: s.gap(client_key, kind, target, radius_km, lang))
+    items = _run(lambda s: s.gap(client_key, kind, target, radius_km, lang, ranks))
     if as_json:
         typer.echo(json.dumps({"client": client_key, "target": target, "gap": [gap_as_dict(g) for g in items]},
                               indent=2, ensure_ascii=False))
@@ -97,7 +99,8 @@ def gap(client_key: str, target: str = typer.Argument(..., help="a vacancy id or
     typer.echo(f"To develop for {target}:")
     for g in items:
         typer.echo(f"  {'essential' if g.requirement.essential else 'optional '} {g.requirement.label:<40} "
-                   f"{g.status.value:<10} +{g.gain:.2f} fit, unlocks {g.unlocks} vacancies ({g.trait})")
+                   f"{g.status.value:<10} +{g.gain:.2f} fit, unlocks {g.unlocks} vacancies ({g.trait})"
+                   + (f", rank {g.rank_now} -> {g.rank_after}" if g.rank_now is not None else ""))
 
 
 def _fit(parts: dict) -> str:

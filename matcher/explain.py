@@ -52,6 +52,10 @@ class GapItem:
     gain: float  # how much the expected fit rises when this competency reaches the required level
     trait: str  # trainable | stable
     unlocks: int = 0  # open vacancies nearby that would come within reach
+    # the client's place on the target's list now and once this competency reached the level
+    # (None: not asked, or a client who is not matchable)
+    rank_now: int | None = None
+    rank_after: int | None = None
 
 
 def gap_items(requirements: list[Requirement], profile: dict[str, Evidence], traits: dict[str, str]) -> list[GapItem]:
@@ -82,6 +86,11 @@ def gap_items(requirements: list[Requirement], profile: dict[str, Evidence], tra
 
 def with_unlocks(items: list[GapItem], unlocks: dict[str, int]) -> list[GapItem]:
     return [replace(g, unlocks=unlocks.get(g.requirement.competency, 0)) for g in items]
+
+
+def with_ranks(items: list[GapItem], now: int, after: dict[str, int]) -> list[GapItem]:
+    """`after`: the place once each competency reached its level (competency -> place)."""
+    return [replace(g, rank_now=now, rank_after=after[g.requirement.competency]) for g in items]
 
 
 def _level(profile: dict[str, Evidence], req: Requirement) -> float:

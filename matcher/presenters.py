@@ -87,7 +87,8 @@ def gap_as_dict(g: GapItem) -> dict:
             "counted_as_level": None if g.current_level is not None else round(
                 level_counted_as(g.requirement.required_level, g.requirement.prior), 3),
             "required_level": round(g.requirement.required_level, 3), "gain": round(g.gain, 4),
-            "unlocks": g.unlocks, "trait": g.trait}
+            "unlocks": g.unlocks, "trait": g.trait,
+            **({"rank_now": g.rank_now, "rank_after": g.rank_after} if g.rank_now is not None else {})}
 
 
 def what_if_as_dict(w: WhatIf) -> dict:

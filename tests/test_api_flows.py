@@ -145,6 +145,12 @@ def test_gap_for_an_advisor_names_each_requirement_and_adds_up_to_the_fit(api):
     assert {q["label_lang"] for q in english["requirements"]} == {"en"}
     assert abs(sum(q["contribution"] for q in body["requirements"]) - body["fit"]) < 1e-3
     assert {g["competency"] for g in body["gaps"]} <= set(labels)
+    assert body["gaps"] and not any("rank_now" in g for g in body["gaps"])  # scoring every client: when asked
+    ranked = api.client.get("/clients/K-1/gap?vacancy_id=V-1&ranks=true", headers=api.h("ctc_advisor")).json()["gaps"]
+    for g in ranked:  # each place as the what-if of reaching that level alone counts it
+        w = api.client.post("/clients/K-1/what-if", headers=api.h("ctc_advisor"), json={
+            "vacancy_id": "V-1", "changes": [{"competency": g["competency"], "level": g["required_level"]}]}).json()
+        assert (g["rank_now"], g["rank_after"]) == (w["rank_before"], w["rank_after"])
 
 
 def test_a_changed_vacancy_shows_its_new_requirements_after_the_rebuild(api):

@@ -460,6 +460,11 @@ def test_gap_page_and_what_if_fragment(api):
     unknown = [(c, int(v)) for c, _, v in sliders if gaps[c]["current_level"] is None]
     assert unknown and all(v == 5 * round(gaps[c]["counted_as_level"] * 20) > 0 for c, v in unknown)
     assert "telt nu als" in r.text
+    # each point's place once reached, where it climbs ("rang 14 → 3"), as the API counts it
+    placed = api.client.get("/clients/K-2/gap", params={"vacancy_id": "V-1", "ranks": "true"},
+                            headers=api.h("coach_b")).json()["gaps"]
+    climbs = [f"rang {g['rank_now']} → {g['rank_after']}" for g in placed if g["rank_after"] < g["rank_now"]]
+    assert climbs and re.findall(r'<span class="rank-change"[^>]*>([^<]+)</span>', r.text) == climbs
 
 
 def test_gap_for_an_occupation_is_titled_in_the_page_language(api):

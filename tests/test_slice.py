@@ -83,6 +83,16 @@ def test_client_outputs_gap_and_what_if(clean_db, settings):
     for g in gap:  # the gap's "opens" is the what-if of reaching the required level: one implementation
         same = service.what_if("C-0002", [(g.requirement.competency, g.requirement.required_level)], "vacancy", "V-0001")
         assert same.opens == g.unlocks and abs(same.after.fit - same.before.fit - g.gain) < 1e-9
+    placed = service.gap("C-0003", "vacancy", "V-0001", ranks=True)  # the place once reached: the same what-if
+    assert placed and all(g.rank_now is not None for g in placed) and not any(g.rank_now for g in gap)
+    for g in placed:
+        same = service.what_if("C-0003", [(g.requirement.competency, g.requirement.required_level)], "vacancy", "V-0001")
+        assert (g.rank_now, g.rank_after) == (same.rank_before, same.rank_after)
+    assert any(g.rank_after < g.rank_now for g in placed)  # a change that climbs, or the test proves little
+    shown = CliRunner().invoke(app, ["match", "gap", "C-0003", "V-0001", "--json", "--ranks"])
+    assert shown.exit_code == 0, shown.output
+    assert [(g["rank_now"], g["rank_after"]) for g in json.loads(shown.output)["gap"]] == [
+        (g.rank_now, g.rank_after) for g in placed]
     # C-0003, measured well below on accuracy and teamwork, would pass C-0002 at top marks on both
     w = service.what_if("C-0003", [("slice:accuracy", 1.0), ("slice:teamwork", 1.0)], "vacancy", "V-0001")
     assert (w.rank_before, w.rank_after) == (3, 2) and w.after.fit > w.before.fit

@@ -188,6 +188,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "counts_as": ("telt nu als", "counts now as"),
     "needed": ("nodig", "needed"),
     "opens": ("opent", "opens"),
+    "rank_short": ("rang", "rank"),
     "vacancies_within": ("vacatures binnen", "vacancies within"),
     "rank_vacancy": ("Plaats tussen alle kandidaten voor deze vacature", "Place among all candidates for this vacancy"),
     "rank_occupation": ("Plaats tussen alle klanten voor dit beroep", "Place among all clients for this occupation"),

@@ -141,7 +141,7 @@ def gap(key: str = KEY, vacature: str | None = TARGET_VACANCY, beroep: str | Non
     """Ontwikkelpunten for a vacancy or occupation, with the what-if of moved sliders (no JavaScript:
     the form reloads this page)."""
     found = call(p, advice.client_gap, p.ctx, p.request.app.state, key, *_target(p, vacature, beroep), p.lang,
-                 adapters.hidden_from(p.ctx))
+                 adapters.hidden_from(p.ctx), True)  # with each point's place once reached
     changes = _changes(p)
     return render(p, "gap.html", key=key, g=found, w=_what_if(p, key, vacature, beroep, changes),
                   vacature=vacature, beroep=beroep, moved={c: round(lv * 100) for c, lv in changes})

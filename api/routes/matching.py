@@ -51,8 +51,11 @@ def client_occupations(request: Request, key: str = KEY, page: Paging = Depends(
             summary="What stands between a client and a vacancy or occupation")
 def client_gap(request: Request, key: str = KEY, vacancy_id: str | None = Query(None, min_length=1, max_length=200),
                occupation_uri: str | None = Query(None, min_length=1, max_length=500),
+               ranks: bool = Query(False, description="Also each gap's rank_now and rank_after: the client's place "
+                                                      "on the target's list now and once that competency reached "
+                                                      "its level (scores every client for the target once)."),
                lang: str = Depends(language), ctx: Ctx = Depends(require("client_matching"))):
-    return advice.client_gap(ctx, request.app.state, key, vacancy_id, occupation_uri, lang)
+    return advice.client_gap(ctx, request.app.state, key, vacancy_id, occupation_uri, lang, ranks=ranks)
 
 
 @router.post("/clients/{key}/what-if", response_model=WhatIfOut, responses=NOT_FOUND,

@@ -88,13 +88,13 @@ def target(ctx: Ctx, service: MatchService, vacancy_id: str | None, occupation_u
 
 
 def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,
-               lang: str = "nl", hidden: frozenset[str] = frozenset()) -> dict:
+               lang: str = "nl", hidden: frozenset[str] = frozenset(), ranks: bool = False) -> dict:
     """What stands between the client and a vacancy or occupation (api/services/matching.py)."""
     client = client_with_gate(ctx, key)
     service = matching.matcher(app_state, ctx.driver, ctx.database)
     goal = target(ctx, service, vacancy_id, occupation_uri, lang)
     with _recording(ctx, key, "gap"), _not_indexed():
-        return matching.gap(service, client, goal, lang, hidden)
+        return matching.gap(service, client, goal, lang, hidden, ranks)
 
 
 def client_what_if(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,

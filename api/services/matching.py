@@ -266,14 +266,15 @@ def occupations_for_client(service: MatchService, client: dict, offset: int, lim
 # ---------------------------------------------------------------- gap and what-if
 
 def gap(service: MatchService, client: dict, target: Target, lang: str = "nl",
-        hidden: frozenset[str] = frozenset()) -> dict:
+        hidden: frozenset[str] = frozenset(), ranks: bool = False) -> dict:
     """What stands between the client and the target: essential first, then by how much each
     raises the fit, with how many open vacancies within the client's travel radius it would bring
     within reach. The fit is the one its ranked row shows (for a vacancy: distance, hours and
     education taken off, each named).
     `hidden` competencies (what a sensitive scale measured, for a reader who is not the client's
-    coach) are left out of the lists, as from a ranked row."""
-    items = service.gap(client["key"], target.kind, target.id, lang=lang)
+    coach) are left out of the lists, as from a ranked row. `ranks`: each with the client's place on
+    the target's list once reached (matcher/service.py)."""
+    items = service.gap(client["key"], target.kind, target.id, lang=lang, ranks=ranks)
     match, pair = service.fit(client["key"], target.kind, target.id, lang)
     return {"target": {"kind": target.kind, "id": target.id, "title": target.title, "title_lang": target.title_lang},
             **penalised_parts(match, pair),

@@ -210,6 +210,9 @@ def api(clients: int = typer.Option(100_000, "--clients", min=100, help="Generat
         concurrency: int = typer.Option(16, "--concurrency", min=1, help="Concurrent coaches (threads)."),
         workers: int = typer.Option(1, "--workers", min=1, help="uvicorn worker processes."),
         seconds: float = typer.Option(60.0, "--seconds", min=1.0, help="Length of the timed load."),
+        warmup: float = typer.Option(30.0, "--warmup", min=0.0,
+                                     help="Seconds of the same load before the timed part, not counted "
+                                          "(Neo4j's JIT compiler and the service's caches warm up)."),
         max_requests: int = typer.Option(200_000, "--max-requests", min=1, help="Stop the load after this many."),
         caseload: int = typer.Option(0, "--caseload", min=0,
                                      help="Clients per bench coach (0: every bench client on one coach)."),
@@ -224,7 +227,7 @@ def api(clients: int = typer.Option(100_000, "--clients", min=100, help="Generat
     from api.bench_api import command
 
     command(clients, vacancies, concurrency, workers, seconds, max_requests, caseload or None, seed, keep,
-            warm_timeout, visible_timeout, as_json)
+            warm_timeout, visible_timeout, as_json, warmup_s=warmup)
 
 
 @bench_app.command("soak")

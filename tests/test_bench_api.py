@@ -9,7 +9,7 @@ import socket
 import numpy as np
 import pytest
 
-from api.bench_api import (MIX, WRITE_SHARE, LoadConnection, MemorySampler, Sample, build_request, extra_worker_mb,
+from api.bench_api import (MIX, WRITE_SHARE, Load, LoadConnection, MemorySampler, Sample, build_request, extra_worker_mb,
                            figures, memory_growth, percentile, sign_in, soak_figures, summarise, waarneming_scales, worker_pids)
 from api_fixtures import OCC, SKILLS, api, served  # noqa: F401  (fixture)
 
@@ -98,6 +98,24 @@ def test_every_request_kind_of_the_mix_answers_through_the_load_connection(api):
         anonymous = LoadConnection(url, {}, timeout_s=30)
         assert anonymous.get("/clients/K-1").status_code == 401
         assert anonymous.get("/klanten").status_code == 303  # a redirect is the answer: not followed
+
+
+def test_requests_of_the_warm_up_are_sent_but_not_counted(api):  # noqa: F811
+    import time
+
+    work = {"pools": {"coach-a": ["K-1"]}, "vacancies": [{"id": "V-1", "occupation": OCC, "requirements": SKILLS[:3]}]}
+    with served(api.app) as url:
+        def load(warm_s: float) -> tuple[Load, int]:
+            audited = api.driver.execute_query("MATCH (a:AuditEntry) RETURN count(a) AS n", database_=api.db).records[0]["n"]
+            now = time.perf_counter()
+            run = Load(url, {"coach-a": api.tokens["coach"]}, work, 1.0, 10_000, 1, counted_from=now + warm_s)
+            run.worker(0, now + 1.0)
+            return run, api.driver.execute_query("MATCH (a:AuditEntry) RETURN count(a) AS n",
+                                                 database_=api.db).records[0]["n"] - audited
+        warm, sent = load(5.0)  # the whole second is warm-up: requests reach the service, none is counted
+        assert sent > 0 and warm.samples == [] and warm.issued == 0
+        timed, _ = load(0.0)
+        assert len(timed.samples) == timed.issued > 0 and all(s.status in (200, 201, 303) for s in timed.samples)
 
 
 def test_cleanup_removes_the_bench_population_and_what_the_load_wrote_on_it(clean_db, settings):

@@ -376,6 +376,7 @@ def test_a_competency_without_a_dutch_label_is_shown_in_english_and_marked_engli
     assert f'<td><span lang="en">{english}</span> <span class="muted">' in gap
     assert f'Wat als: <span lang="en">{english}</span></label>' in gap
     assert f'<span lang="en">{english}</span>' in b.get("/klanten/K-1/beroepen").text  # the occupation cards
+    assert f'<td><span lang="en">{english}</span> <span class="muted">' in b.get("/klanten/K-1/vacatures").text
     api.driver.execute_query("MATCH (o:Occupation {uri: $uri}) SET o.label_nl = null", uri=OCC, database_=api.db)
     assert '<strong><span lang="en">cook</span></strong>' in b.get(
         "/klanten/K-1/ontwikkelpunten", params={"beroep": OCC}).text  # the gap's target, named in English

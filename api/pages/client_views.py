@@ -73,7 +73,7 @@ def requirement_rows(row: dict, evidence: dict[str, dict], info: views.SourceInf
     for status in views.STATUSES:
         for c in row.get(status, []):
             e = evidence.get(c["uri"])
-            out.append({"label": c["label"], "status": status,
+            out.append({"label": c["label"], "label_lang": c.get("label_lang"), "status": status,
                         "essential": c["essential"],
                         "evidence": "" if e is None or status == "unknown" else
                         "; ".join(dict.fromkeys(info.describe(s) for s in e.get("sources") or []))})

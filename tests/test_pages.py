@@ -468,6 +468,18 @@ def test_gap_page_and_what_if_fragment(api):
     assert climbs and re.findall(r'<span class="rank-change"[^>]*>([^<]+)</span>', r.text) == climbs
 
 
+def test_gap_page_names_where_each_level_measured_below_comes_from(api):
+    # Principle 2 of the brief: evidence, not verdicts — a point measured below its level says from
+    # which measurement and how old; an unmeasured one has nothing to name.
+    gaps = api.client.get("/clients/K-2/gap", params={"vacancy_id": "V-1"}, headers=api.h("coach_b")).json()["gaps"]
+    page = signed_in(api, "coach_b").get("/klanten/K-2/ontwikkelpunten?vacature=V-1").text
+    rows = re.findall(r"<tr>\s*<td>(.*?)</tr>", page, re.S)
+    assert len(rows) == len(gaps) and any(g["current_level"] is not None for g in gaps)
+    for g, row in zip(gaps, rows):
+        evidence = re.findall(r"<td>(.*?)</td>", row, re.S)[2]  # after the competency: status, level, evidence
+        assert evidence == ("ABC-meting, 12-04-2024" if g["current_level"] is not None else ""), (g, row)
+
+
 def test_gap_for_an_occupation_is_titled_in_the_page_language(api):
     b = signed_in(api, "coach_b")
     nl = b.get("/klanten/K-2/ontwikkelpunten", params={"beroep": OCC})

@@ -75,6 +75,17 @@ def client_vacancies(ctx: Ctx, app_state: Any, key: str, max_km: float | None, o
             "pinned": ranked["pinned"], "total": ranked["total"], **found}
 
 
+def client_gap(ctx: Ctx, app_state: Any, key: str, vacancy_id: str | None, occupation_uri: str | None,
+               lang: str) -> dict:
+    """The gap with each point's place once reached (api/services/advice.py), and what names the
+    evidence of the points measured below their level (read after the audited gap, like a ranked
+    page's)."""
+    gap = advice.client_gap(ctx, app_state, key, vacancy_id, occupation_uri, lang, hidden_from(ctx), ranks=True)
+    named = {g["competency"] for g in gap["gaps"]}
+    found = client_repository.evidence_sources(ctx.driver, ctx.database, key, named) or NO_SOURCES
+    return {"gap": gap, **found}
+
+
 def search_occupations(ctx: Ctx, cache: dict, q: str, lang: str, top: int = 10) -> list[dict]:
     """The fused look-up of GET /occupations?q= over Dutch and English titles, each hit named in
     the page's language."""

@@ -72,12 +72,24 @@ def requirement_rows(row: dict, evidence: dict[str, dict], info: views.SourceInf
     out = []
     for status in views.STATUSES:
         for c in row.get(status, []):
-            e = evidence.get(c["uri"])
             out.append({"label": c["label"], "label_lang": c.get("label_lang"), "status": status,
                         "essential": c["essential"],
-                        "evidence": "" if e is None or status == "unknown" else
-                        "; ".join(dict.fromkeys(info.describe(s) for s in e.get("sources") or []))})
+                        "evidence": "" if status == "unknown" else evidence_text(evidence.get(c["uri"]), info)})
     return sorted(out, key=lambda r: (not r["essential"], views.STATUSES.index(r["status"]), r["label"].lower()))
+
+
+def evidence_text(e: dict | None, info: views.SourceInfo) -> str:
+    """Where a competency's evidence comes from and how old it is: "ABC-meting, 12-04-2024;
+    werkervaring: kok, 6 jaar" ("" without evidence)."""
+    return "" if e is None else "; ".join(dict.fromkeys(info.describe(s) for s in e.get("sources") or []))
+
+
+def gap_view(data: dict, lang: str) -> dict:
+    """The gap with, per point measured below its level, where that level comes from."""
+    info = source_info(data["measurements"], data["work_history"], lang)
+    return {**data["gap"], "gaps": [{**g, "evidence": "" if g["current_level"] is None else
+                                     evidence_text(data["evidence"].get(g["competency"]), info)}
+                                    for g in data["gap"]["gaps"]]}
 
 
 def place(vacancy: dict) -> str | None:

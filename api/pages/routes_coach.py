@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from api.access import Role
 from api.decisions import ReasonCode
 from api.pages import adapters
-from api.pages.client_views import client_view, sensitive_rows, vacancies_view
+from api.pages.client_views import client_view, gap_view, sensitive_rows, vacancies_view
 from api.pages.i18n import reason_label
 from api.pages.web import Page, PageError, call, page, posted, redirect, render
 from api.services import advice, caseload as caseload_service, consent as consent_service
@@ -140,10 +140,9 @@ def gap(key: str = KEY, vacature: str | None = TARGET_VACANCY, beroep: str | Non
         p: Page = Depends(page("client_matching"))):
     """Ontwikkelpunten for a vacancy or occupation, with the what-if of moved sliders (no JavaScript:
     the form reloads this page)."""
-    found = call(p, advice.client_gap, p.ctx, p.request.app.state, key, *_target(p, vacature, beroep), p.lang,
-                 adapters.hidden_from(p.ctx), True)  # with each point's place once reached
+    found = call(p, adapters.client_gap, p.ctx, p.request.app.state, key, *_target(p, vacature, beroep), p.lang)
     changes = _changes(p)
-    return render(p, "gap.html", key=key, g=found, w=_what_if(p, key, vacature, beroep, changes),
+    return render(p, "gap.html", key=key, g=gap_view(found, p.lang), w=_what_if(p, key, vacature, beroep, changes),
                   vacature=vacature, beroep=beroep, moved={c: round(lv * 100) for c, lv in changes})
 
 

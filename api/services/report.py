@@ -141,8 +141,8 @@ def save(driver: Driver, database: str, app_state, key: str, opts: dict, by: str
     if built is None:
         return None
     content = report.canonical_json(built["content"])
-    stored = write_unit(driver, database, lambda tx: _with(entry, tx, repo.version_saved(tx, key, built["hash"],
-                                                                                         content, by)))
+    stored = write_unit(driver, database, _with_entry(entry, lambda tx: repo.version_saved(tx, key, built["hash"],
+                                                                                           content, by)))
     return built["hash"] if stored else None
 
 
@@ -158,13 +158,16 @@ def acknowledge(driver: Driver, database: str, app_state, key: str, role: str, s
         return "changed"
     by, present = (coach, None) if role == "coach" else ("client", coach)
     content = report.canonical_json(now["content"])
-    stored = write_unit(driver, database, lambda tx: _with(entry, tx, repo.acknowledged(tx, key, now["hash"], content,
-                                                                                        role, by, present)))
+    stored = write_unit(driver, database, _with_entry(entry, lambda tx: repo.acknowledged(tx, key, now["hash"], content,
+                                                                                          role, by, present)))
     return "ok" if stored else "not_found"
 
 
-def _with(entry: Entry, tx: ManagedTransaction, stored: bool) -> bool:
-    """The act's entry beside what it stored (nothing stored: no entry, and nothing to roll back)."""
-    if stored:
-        entry(tx)
-    return stored
+def _with_entry(entry: Entry, store: Callable[[ManagedTransaction], bool]) -> Callable[[ManagedTransaction], bool]:
+    """One transaction: what the act stores and, if it stored anything (the client exists), its entry."""
+    def unit(tx: ManagedTransaction) -> bool:
+        stored = store(tx)
+        if stored:
+            entry(tx)
+        return stored
+    return unit

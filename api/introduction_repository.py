@@ -38,11 +38,12 @@ SET r.status = 'answered', r.answer = $answer, r.answered_at = datetime($now), r
 """
 
 
-def record_request(driver: Driver, database: str, key: str, vacancy_id: str, requested_by: str) -> bool:
-    """True when this is a new request (asking twice changes nothing)."""
-    records, _, _ = driver.execute_query(_REQUEST, key=key, vacancy=vacancy_id, by=requested_by,
-                                         now=datetime.now(timezone.utc).isoformat(), database_=database)
-    return bool(records and records[0]["new"])
+def request_recorded(tx: ManagedTransaction, key: str, vacancy_id: str, requested_by: str) -> bool:
+    """In the act's transaction (graph_schema.db.write_unit): True when this is a new request (asking
+    twice changes nothing)."""
+    record = tx.run(_REQUEST, key=key, vacancy=vacancy_id, by=requested_by,
+                    now=datetime.now(timezone.utc).isoformat()).single()
+    return bool(record and record["new"])
 
 
 def open_requests(driver: Driver, database: str, keys: list[str]) -> dict[str, list[dict]]:

@@ -139,6 +139,28 @@ def test_an_act_whose_audit_entry_cannot_be_written_is_not_stored_either(api, mo
     assert acts == 1
 
 
+def test_an_introduction_request_whose_audit_entry_cannot_be_written_is_not_stored_either(api, monkeypatch):
+    # The desk's request and its entry are one transaction (were two: the request, then the entry).
+    card = api.client.get("/vacancies/V-1/candidates", headers=api.h("employer_desk")).json()["items"][0]
+
+    def state() -> tuple[list, int]:
+        requests = api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN properties(r) AS p ORDER BY r.client_key, "
+                                            "r.vacancy_id", database_=api.db).records
+        entries = api.driver.execute_query("MATCH (a:AuditEntry {action: 'introduction_request'}) RETURN count(a) AS n",
+                                           database_=api.db).records[0]["n"]
+        return [dict(r["p"]) for r in requests], entries
+
+    before = state()
+    monkeypatch.setattr(audit, "act_recorded", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("disk full")))
+    asked = api.client.post("/vacancies/V-1/introductions", json={"candidate": card["candidate"]},
+                            headers=api.h("employer_desk"))
+    assert asked.status_code == 500 and state() == before
+    monkeypatch.undo()
+    assert api.client.post("/vacancies/V-1/introductions", json={"candidate": card["candidate"]},
+                           headers=api.h("employer_desk")).status_code == 200
+    assert state()[1] == before[1] + 1
+
+
 def test_every_request_leaves_the_in_flight_count_as_it_found_it(api, monkeypatch):
     # A request left counted would make every later lone request linger for the others.
     before = request_context.in_flight()

@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 from neo4j import WRITE_ACCESS, RoutingControl
 
-from api import (audit, client_repository, decision_repository, desk_repository, match_repository, mi_repository,
-                 report_repository, vacancy_reads)
+from api import (audit, client_repository, decision_repository, desk_repository, introduction_repository,
+                 match_repository, mi_repository, report_repository, vacancy_reads)
 from api.access import Principal, Role
 from api.services import lookup as lookup_service
 from api.services import measurements as measurement_service
@@ -403,6 +403,15 @@ CASES = [
          lambda d, w: write_unit(d, w.db,
                                  lambda tx: audit.act_recorded(tx, ADMIN, "routing", "TEST", client_key="K-1"))),
     case("audit.list_entries", "read", lambda d, w: audit.list_entries(d, w.db, client_key="K-1")),
+    # api/introduction_repository.py
+    case("introduction_repository.request_recorded (in a write unit)", "write",
+         lambda d, w: write_unit(d, w.db, lambda tx: introduction_repository.request_recorded(tx, "K-1", "V-1",
+                                                                                             "desk-a"))),
+    case("introduction_repository.open_requests", "read",
+         lambda d, w: introduction_repository.open_requests(d, w.db, ["K-1"])),
+    case("introduction_repository.request_answered (in a write unit)", "write",
+         lambda d, w: write_unit(d, w.db, lambda tx: introduction_repository.request_answered(tx, "K-1", "V-1",
+                                                                                             "consent", "coach-a"))),
     case("audit.record_nothing", "write", lambda d, w: audit.record_nothing(d, w.db)),
 ]
 

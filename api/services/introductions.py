@@ -8,6 +8,7 @@ from typing import Any
 from api import audit, introduction_repository
 from api.deps import Ctx
 from api.services import shortlist
+from graph_schema.db import write_unit
 
 SHORTLIST_DEPTH = 200  # a desk can ask for anyone it could have seen on the shortlist
 
@@ -21,6 +22,11 @@ def request_introduction(ctx: Ctx, app_state: Any, vacancy_id: str, candidate: s
     key = found.get(candidate)
     if key is None:
         return False
-    introduction_repository.record_request(ctx.driver, ctx.database, key, vacancy_id, ctx.principal.subject)
-    audit.record_reads(ctx.driver, ctx.database, ctx.principal, [key], "introduction_request", ctx.endpoint)
+
+    def ask(tx) -> None:  # the request and its entry stand or fall together
+        introduction_repository.request_recorded(tx, key, vacancy_id, ctx.principal.subject)
+        audit.act_recorded(tx, ctx.principal, "introduction_request", ctx.endpoint, client_key=key,
+                           target=f"vacancy:{vacancy_id}")
+
+    write_unit(ctx.driver, ctx.database, ask)
     return True

@@ -608,7 +608,11 @@ def test_an_employer_desk_asks_an_introduction_and_the_coach_sees_it_on_the_case
     assert card["introduction_asked_at"] and not card["consented"]
     unknown = desk.post("/werkgever/vacatures/V-1/kennismaking", data={"csrf": csrf_of(shortlist.text),
                                                                      "candidate": "C-0000000000000000"})
-    assert unknown.status_code == 404  # not on this shortlist: nothing to ask
+    # not on this shortlist (any more): nothing asked, and the desk is told so on the list as it is now
+    assert unknown.status_code == 303 and unknown.headers["location"] == "/werkgever/vacatures/V-1?verlopen=1"
+    assert "staat niet meer op de lijst" in desk.get(unknown.headers["location"]).text
+    assert desk.post("/werkgever/vacatures/V-404/kennismaking", data={"csrf": csrf_of(shortlist.text),
+                                                                    "candidate": pseudonym}).status_code == 404
     rows = api.driver.execute_query("MATCH (r:IntroductionRequest) RETURN r.client_key AS k, r.requested_by AS by",
                                     database_=api.db).records
     assert len(rows) == 1 and rows[0]["by"] == "desk-1"

@@ -50,6 +50,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "request_introduction": ("Vraag kennismaking aan", "Request an introduction"),
     "introduction_open": ("Kennismaking gevraagd op", "Introduction asked on"),
     "introduction_open_after": ("; de coach heeft nog niet gereageerd.", "; the coach has not answered yet."),
+    "candidate_gone": ("Deze kandidaat staat niet meer op de lijst van deze vacature: er is niets gevraagd. "
+                       "Hieronder de lijst zoals die nu is.",
+                       "This candidate is no longer on this vacancy's list: nothing was asked. Below, the list as it "
+                       "is now."),
     "introduction_asked": ("Gevraagd: de coach van deze kandidaat ziet uw verzoek.",
                            "Asked: this candidate's coach sees your request."),
     "ingest_result": ("Resultaat", "Result"),

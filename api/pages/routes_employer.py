@@ -75,16 +75,20 @@ def introduction(vacancy_id: str = Path(..., min_length=1, max_length=200),
     """'Vraag kennismaking aan': the same service as POST /vacancies/{id}/introductions."""
     p, form = sent
     candidate = form.get("candidate", "")
-    if not request_introduction(p.ctx, p.request.app.state, vacancy_id, candidate):
+    asked = request_introduction(p.ctx, p.request.app.state, vacancy_id, candidate)
+    if asked is None:  # no such vacancy
         raise PageError(404, "not_found", p)
-    return redirect(p, f"/werkgever/vacatures/{quote(vacancy_id, safe='')}?gevraagd={quote(candidate, safe='')}")
+    # a pseudonym no longer on the list (the client left it since the page was drawn): said in words
+    outcome = f"gevraagd={quote(candidate, safe='')}" if asked else "verlopen=1"
+    return redirect(p, f"/werkgever/vacatures/{quote(vacancy_id, safe='')}?{outcome}")
 
 
 @router.get("/werkgever/vacatures/{vacancy_id}")
 def shortlist(vacancy_id: str = Path(..., min_length=1, max_length=200), offset: int = Query(0, ge=0, le=10_000),
-              gevraagd: str | None = Query(None, max_length=100), p: Page = Depends(page("candidates", DESK))):
+              gevraagd: str | None = Query(None, max_length=100), verlopen: bool = False,
+              p: Page = Depends(page("candidates", DESK))):
     found = shortlist_service.candidates(p.ctx, p.request.app.state, vacancy_id, offset, PER_PAGE, p.lang)
     if found is None:
         raise PageError(404, "not_found", p)
     return render(p, "shortlist.html", vacancy={"id": vacancy_id, "title": found["title"]}, cards=found["items"],
-                  total=found["total"], offset=offset, per_page=PER_PAGE, asked=gevraagd)
+                  total=found["total"], offset=offset, per_page=PER_PAGE, asked=gevraagd, gone=verlopen)

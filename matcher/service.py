@@ -421,7 +421,8 @@ class MatchService:
         row = self._require("client", client)  # second: a rebuild the target waited for keeps it
         targets = self._targets(target_kind)
         profile = self.index.profile_of(client)
-        items = gap_items(self._requirements(targets, target, lang), profile, self.traits)
+        requirements = self._requirements(targets, target, lang)
+        items = gap_items(requirements, profile, self.traits)
         within = self.index.open_within(row, radius_km or self._own_radius(row))
         scores = self.index.ranked_scores(row)  # what a vacancy opens is judged by the fit its row shows
         # one change per competency (a target listing one twice: the last, as before)
@@ -432,15 +433,14 @@ class MatchService:
         items = with_unlocks(items, unlocks)
         if not ranks or not items:
             return items
-        places = self._places(targets, target, t, row, profile, wanted, lang)
+        places = self._places(targets, t, row, requirements, profile, wanted)
         return items if places is None else with_ranks(items, *places)
 
-    def _places(self, targets: Targets, target: str, t: int, row: int, profile: dict[str, Evidence],
-                changes: dict[str, float], lang: str) -> tuple[int, dict[str, int]] | None:
+    def _places(self, targets: Targets, t: int, row: int, requirements: Requirements, profile: dict[str, Evidence],
+                changes: dict[str, float]) -> tuple[int, dict[str, int]] | None:
         """The client's place on the target's list now and after each change alone, by the
         what-if's rule (the fit it adds, against every other client as held); None for a client
         who is not matchable."""
-        requirements = self._requirements(targets, target, lang)
         before = score_requirements(requirements, profile).fit
         gains = [score_requirements(requirements, hypothetical(profile, [c])).fit - before for c in changes.items()]
         places = self.index.ranks(targets, t, row, [0.0, *gains])

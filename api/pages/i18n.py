@@ -194,6 +194,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "opens": ("opent", "opens"),
     "rank_short": ("rang", "rank"),
     "vacancies_within": ("vacatures binnen", "vacancies within"),
+    "vacancy_within": ("vacature binnen", "vacancy within"),
     "rank_vacancy": ("Plaats tussen alle kandidaten voor deze vacature", "Place among all candidates for this vacancy"),
     "rank_occupation": ("Plaats tussen alle klanten voor dit beroep", "Place among all clients for this occupation"),
     "trainable": ("te trainen", "trainable"),

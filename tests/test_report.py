@@ -100,6 +100,7 @@ def test_content_is_plain_words_and_its_hash_is_canonical():
     assert [d["label"] for d in content["develop"]] == ["Plannen"] and content["not_measured"] == ["Hygiëne"]
     w = words("nl")
     assert develop_line(content["develop"][0], w) == "Plannen (wenselijk): +2 vacatures binnen 30 km"  # the client's radius
+    assert develop_line({**content["develop"][0], "opens": 1}, w) == "Plannen (wenselijk): +1 vacature binnen 30 km"
     assert develop_line({**content["develop"][0], "opens": 0}, w) == "Plannen (wenselijk)"  # no "+0"
     assert content["sensitive"] is None and "G2" not in str(content) and "dwang" not in str(content)
     assert "welzijn" not in str(content)  # a competency measured by a sensitive scale is left out too

@@ -25,6 +25,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "essential": ("noodzakelijk", "essential"),
     "optional": ("wenselijk", "optional"),
     "vacancies_within": ("vacatures binnen", "vacancies within"),  # the gap's reach, the client's travel radius
+    "vacancy_within": ("vacature binnen", "vacancy within"),
     "needed_for": ("Nodig voor", "Needed for"),
     "no_develop": ("Er zijn geen ontwikkelpunten gevonden.", "No competencies to develop were found."),
     "not_measured": ("Nog niet gemeten, maar wel nodig voor dit werk", "Not measured yet, but needed for this work"),
@@ -168,7 +169,8 @@ def opens_text(d: dict, w) -> str:
     "+0" says nothing the client can use)."""
     if not d.get("opens"):
         return ""
-    return f"+{d['opens']} {w('vacancies_within')} {number(d.get('reach_km') or DEFAULT_RADIUS_KM, w.lang)} km"
+    within = w("vacancy_within" if d["opens"] == 1 else "vacancies_within")  # words, not content: the hash stays
+    return f"+{d['opens']} {within} {number(d.get('reach_km') or DEFAULT_RADIUS_KM, w.lang)} km"
 
 
 def changed_line(state: dict, w) -> str:

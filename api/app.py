@@ -13,7 +13,6 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 
-import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -21,7 +20,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api import audit
+from api import audit, threads
 from api.auth import TokenStore, tokens_file
 from api.body_guard import BodyGuard
 from api.deps import Database, pseudonym_secret
@@ -131,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        anyio.to_thread.current_default_thread_limiter().total_tokens = s.api_threads
+        threads.configure(s.api_threads, s.api_long_threads)
         audit.GROUP_COMMIT.linger_s = s.api_audit_linger_ms / 1000
         try:
             driver = db.driver()  # connect and migrate now, so the first request does not pay for it

@@ -84,11 +84,15 @@ class Settings:
     # and how many come back per second (api/throttle.py).
     api_throttle_burst: int = field(default_factory=lambda: int(_env("ATLAS_API_THROTTLE_BURST", "20")))
     api_throttle_refill_per_s: float = field(default_factory=lambda: float(_env("ATLAS_API_THROTTLE_REFILL", "0.2")))
-    # Threads that run a worker's request handlers at once (anyio's default is 40). Handlers are
-    # mostly Python holding the GIL: with 8 in flight per worker, a thread each, they spent their
-    # time handing the GIL around. 4 answered 134 requests/s at concurrency 16 against 108-118 with 8
-    # or 40 (docs/bench-api.md); the others wait in the event loop, not in a thread.
-    api_threads: int = field(default_factory=lambda: int(_env("ATLAS_API_THREADS", "4")))
+    # Threads that run a worker's request handlers at once (anyio's default is 40; api/threads.py).
+    # Handlers are mostly Python holding the GIL: the fewer at once, the less each waits for it,
+    # and the others wait their turn in the event loop. 4 answered 134 requests/s at concurrency 16
+    # against 108-118 with 8 or 40; 2 and 1 the slowest read in ~1.6 times a request's mean time
+    # against ~1.8 with 4 (docs/bench-api.md, sessions 10 and 34).
+    api_threads: int = field(default_factory=lambda: int(_env("ATLAS_API_THREADS", "2")))
+    # Threads of their own for handlers that may run long (batch ingests, uploads, management
+    # information, a report as PDF), so that they never hold the session's few.
+    api_long_threads: int = field(default_factory=lambda: int(_env("ATLAS_API_LONG_THREADS", "2")))
     # How long the audit writer waits for more requests' entries before it commits, while other
     # requests are in flight (api/audit.GroupCommit); answers wait for their commit in the event
     # loop, not in a thread. 0: commit at once.

@@ -258,3 +258,80 @@ def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, setting
         for t in calls:
             t.join(10)
     assert most[0] == 2  # six at once, two handled at a time
+
+
+def test_an_api_read_takes_one_trip_to_the_thread_pool_and_its_answer_is_still_validated(api, monkeypatch):
+    """FastAPI would validate a sync endpoint's answer in a second trip to the pool, queueing again
+    behind every request that arrived meanwhile (api/json_route.py): one trip, the same answer."""
+    import anyio.to_thread
+
+    from api.json_route import JsonRoute
+    from api.routes import clients
+
+    trips, run_sync = [], anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kwargs):
+        trips.append(func)
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    r = api.client.get("/clients/K-1", headers=api.h("coach"))
+    assert r.status_code == 200 and r.json()["key"] == "K-1" and r.headers["content-type"] == "application/json"
+    assert len(trips) == 1
+    assert all(isinstance(route, JsonRoute) for route in clients.router.routes)
+    # what the endpoint returns is still checked against the model: a wrong answer is a 500, not sent
+    monkeypatch.setattr(clients.service, "read_profile", lambda *a, **k: {"key": "K-1"})
+    wrong = api.client.get("/clients/K-1", headers=api.h("coach"))
+    assert wrong.status_code == 500 and wrong.headers["content-type"].startswith("application/problem+json")
+    assert "key" not in wrong.json()
+
+
+def test_a_long_running_handler_never_holds_the_threads_of_a_session(clean_db, settings, tmp_path):
+    """One session thread: while a long handler (an upload, management information) runs on its own
+    threads, a session's request is still answered; long ones queue among themselves."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.threads import long_running
+    from api_fixtures import api_settings
+
+    app = create_app(api_settings(settings, tmp_path, api_threads=1, api_long_threads=1))
+    release, running, most = threading.Event(), [0], [0]
+    lock = threading.Lock()
+
+    @app.get("/_long")
+    @long_running
+    def long() -> dict:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait(30)
+        with lock:
+            running[0] -= 1
+        return {"long": True}
+
+    @app.get("/_quick")
+    def quick() -> dict:  # a plain handler, on the session's one thread
+        return {"quick": True}
+
+    with TestClient(app) as client:
+        answers = []
+        calls = [threading.Thread(target=lambda: answers.append(client.get("/_long").json())) for _ in range(2)]
+        for t in calls:
+            t.start()
+        try:
+            deadline = time.monotonic() + 10
+            while running[0] == 0 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            sent = time.monotonic()
+            assert client.get("/_quick").json() == {"quick": True}
+            assert time.monotonic() - sent < 5  # not after a long one gave up its wait (30 s)
+            assert running[0] == 1  # the second long one waits for the first
+        finally:
+            release.set()
+        for t in calls:
+            t.join(10)
+    assert answers == [{"long": True}] * 2 and most[0] == 1

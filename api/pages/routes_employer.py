@@ -15,6 +15,7 @@ from api.pages.web import Page, PageError, page, posted, redirect, render
 from api.services import desks, shortlist as shortlist_service
 from api.services.introductions import request_introduction
 from api.services.vacancies import ingest_vacancy_batch, ingest_vacancy_text
+from api.threads import long_running
 
 router = APIRouter()
 DESK = frozenset({Role.EMPLOYER_DESK})
@@ -62,6 +63,7 @@ def add_vacancy(sent=Depends(posted("vacancy_ingest", DESK))):
 
 
 @router.post("/werkgever/bestand")
+@long_running
 def upload(sent=Depends(posted("vacancy_ingest", DESK))):
     p, form = sent
     result = ingest_vacancy_text(p.ctx, p.request.app.state.cache, form.get("content", ""), form.get("filename", ""))

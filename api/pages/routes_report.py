@@ -13,6 +13,7 @@ from api.access import Role
 from api.pages import report_adapters as adapters
 from api.pages import report_words, session
 from api.pages.web import SECURITY_HEADERS, Page, PageError, call, form_fields, page, redirect, render
+from api.threads import long_running
 
 router = APIRouter()
 KEY = Path(..., min_length=1, max_length=200)
@@ -63,6 +64,7 @@ def report_page(key: str = KEY, versie: str | None = VERSION, fout: str | None =
 
 
 @router.get("/klanten/{key}/rapport.pdf")
+@long_running
 def report_pdf_file(key: str = KEY, versie: str | None = VERSION, p: Page = Depends(reader)):
     now = _report(p, key, versie)
     # fpdf on the first PDF, not at import: ~20 MB of private memory in every API worker, most of

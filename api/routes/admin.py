@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from api import audit, client_repository
 from api.access import CLIENT_READERS as CASELOAD_ROLES
 from api.deps import Ctx, Paging, paging, require
+from api.json_route import JsonRoute
 from api.models import AssignmentIn, AuditEntryOut, DeskIn, DeskOut, Page, TokenCreatedOut, TokenIn, TokenOut
 from api.problems import ApiProblem
 from api.services import desks
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(route_class=JsonRoute, prefix="/admin", tags=["admin"])
 
 
 @router.post("/tokens", response_model=TokenCreatedOut, status_code=201,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Request
 
 from api.deps import Ctx, Paging, paging, require
+from api.json_route import JsonRoute
 from api.models import ClientProfileOut, ClientSummary, ErasureOut, GateOut, MeasurementOut, Page, Problem
 from api.problems import PROBLEM_MEDIA_TYPE
 from api.services import caseload
 from api.services import clients as service
 from ingest import client_keys
 
-router = APIRouter(prefix="/clients", tags=["clients"])
+router = APIRouter(route_class=JsonRoute, prefix="/clients", tags=["clients"])
 KEY = Path(..., min_length=1, max_length=client_keys.MAX_LENGTH, pattern=client_keys.PATTERN,
            description=f"The client's pseudonymous key: {client_keys.RULE}.", examples=["K-000123"])
 NOT_FOUND = {404: {"description": "No such client in your caseload (also when it exists but is not yours).",

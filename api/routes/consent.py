@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path
 
 from api.deps import Ctx, require
+from api.json_route import JsonRoute
 from api.models import ConsentIn, ConsentOut
 from api.problems import ApiProblem
 from api.routes.clients import KEY, NOT_FOUND
 from api.services import consent as service
 
-router = APIRouter(tags=["consent"])
+router = APIRouter(route_class=JsonRoute, tags=["consent"])
 
 
 @router.post("/clients/{key}/consents", response_model=ConsentOut, status_code=201, responses=NOT_FOUND,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from api.deps import Ctx, Paging, paging, require
+from api.json_route import JsonRoute
 from api.models import DecisionIn, DecisionOut, Page
 from api.problems import ApiProblem
 from api.routes.clients import KEY, NOT_FOUND
 from api.services import decisions as service
 
-router = APIRouter(tags=["decisions"])
+router = APIRouter(route_class=JsonRoute, tags=["decisions"])
 
 
 @router.post("/clients/{key}/decisions", response_model=DecisionOut, status_code=201, responses=NOT_FOUND,

@@ -7,10 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import Role
 from api.deps import Ctx, require
+from api.json_route import JsonRoute
 from api.problems import ApiProblem, forbidden
 from api.services.introductions import request_introduction
 
-router = APIRouter(tags=["matching"])
+router = APIRouter(route_class=JsonRoute, tags=["matching"])
 
 
 class IntroductionIn(BaseModel):

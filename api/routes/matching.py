@@ -11,12 +11,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import Ctx, Paging, language, paging, require
+from api.json_route import JsonRoute
 from api.models import CandidatesOut, ClientMatchesOut, GapOut, WhatIfIn, WhatIfOut
 from api.problems import ApiProblem
 from api.routes.clients import KEY, NOT_FOUND
 from api.services import advice, shortlist
 
-router = APIRouter(tags=["matching"])
+router = APIRouter(route_class=JsonRoute, tags=["matching"])
 
 
 @router.get("/vacancies/{vacancy_id}/candidates", response_model=CandidatesOut, response_model_exclude_none=True,

@@ -7,12 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from api.deps import Ctx, require
+from api.json_route import JsonRoute
 from api.models import IngestOut
 from api.models import ObservationIn
 from api.routes.clients import KEY
 from api.services.measurements import ingest_measurement_batch, record_observation
+from api.threads import long_running
 
-router = APIRouter(tags=["measurements"])
+router = APIRouter(route_class=JsonRoute, tags=["measurements"])
 MAX_ITEMS = 1000
 EXAMPLE = [{"client_key": "K-000123", "instrument": "abc", "measured_at": "2024-05-02",
             "administered_by": "coach C-17", "scores": {"samenwerken": 7}, "blocks": {"cluster": "G2"},
@@ -20,6 +22,7 @@ EXAMPLE = [{"client_key": "K-000123", "instrument": "abc", "measured_at": "2024-
 
 
 @router.post("/measurements", response_model=IngestOut, summary="Ingest a batch of measurements")
+@long_running
 def ingest_measurements(request: Request,
                         items: list[dict[str, Any]] = Body(..., min_length=1, max_length=MAX_ITEMS, examples=[EXAMPLE]),
                         ctx: Ctx = Depends(require("measurement_ingest"))):

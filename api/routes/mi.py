@@ -8,20 +8,24 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from api import sensitive
 from api.access import Role
 from api.deps import Ctx, require
+from api.json_route import JsonRoute
 from api.problems import ApiProblem
 from api.services import desks, mi as service
 from api.services.matching import matcher
+from api.threads import long_running
 
-router = APIRouter(prefix="/mi", tags=["management information"])
+router = APIRouter(route_class=JsonRoute, prefix="/mi", tags=["management information"])
 
 
 @router.get("/client-base", response_model=dict[str, Any], summary="The client base by gate, profile and region")
+@long_running
 def client_base(ctx: Ctx = Depends(require("mi"))):
     return service.client_base(ctx.driver, ctx.database, ctx.settings.mi_min_group)
 
 
 @router.get("/missing-competencies", response_model=dict[str, Any],
             summary="Competencies most often missing, for a region's open vacancies or an occupation")
+@long_running
 def missing_competencies(region: str | None = Query(None, min_length=1, max_length=50),
                          occupation_uri: str | None = Query(None, min_length=1, max_length=500),
                          ctx: Ctx = Depends(require("mi"))):
@@ -38,6 +42,7 @@ def missing_competencies(region: str | None = Query(None, min_length=1, max_leng
 
 @router.get("/vacancies/{vacancy_id}/exclusions", response_model=dict[str, Any],
             summary="Per requirement: otherwise suitable candidates it excludes")
+@long_running
 def exclusions(request: Request, vacancy_id: str = Path(..., min_length=1, max_length=200),
                ctx: Ctx = Depends(require("mi_vacancy"))):
     if not desks.works_for(ctx, vacancy_id):

@@ -4,11 +4,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import Ctx, Lang, Paging, paging, require
+from api.json_route import JsonRoute
 from api.models import ConceptHit, OccupationProfileOut, Page
 from api.problems import ApiProblem
 from api.services.lookup import occupation_profile_view, search_concepts
 
-router = APIRouter(tags=["occupations & competencies"])
+router = APIRouter(route_class=JsonRoute, tags=["occupations & competencies"])
 MAX_HITS = 500
 
 

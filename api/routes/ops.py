@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+from api.json_route import JsonRoute
 from api.metrics import CONTENT_TYPE
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=JsonRoute, tags=["operations"])
 
 
 @router.get("/healthz", summary="The process is up (the database is not asked)")

@@ -7,12 +7,14 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
 from api import vacancy_reads
 from api.deps import Ctx, Paging, paging, require
+from api.json_route import JsonRoute
 from api.models import IngestOut, Page, VacancyOut
 from api.problems import ApiProblem
 from api.services import desks
 from api.services.vacancies import ingest_vacancy_batch
+from api.threads import long_running
 
-router = APIRouter(prefix="/vacancies", tags=["vacancies"])
+router = APIRouter(route_class=JsonRoute, prefix="/vacancies", tags=["vacancies"])
 MAX_ITEMS = 500
 EXAMPLE = [{"@context": "https://schema.org", "@type": "JobPosting", "identifier": "V-0001", "title": "Kok",
             "description": "Wij zoeken een zelfstandig werkend kok. Je kunt goed samenwerken.",
@@ -23,6 +25,7 @@ EXAMPLE = [{"@context": "https://schema.org", "@type": "JobPosting", "identifier
 
 
 @router.post("", response_model=IngestOut, summary="Ingest a batch of vacancies (JobPosting JSON-LD)")
+@long_running
 def ingest_vacancies(request: Request,
                      items: list[dict[str, Any]] = Body(..., min_length=1, max_length=MAX_ITEMS, examples=[EXAMPLE]),
                      ctx: Ctx = Depends(require("vacancy_ingest"))):

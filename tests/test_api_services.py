@@ -3,6 +3,8 @@ overview (search, newest measurement and open gate decisions in a fixed number o
 hours/education filters done in the index, decisions and consent."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
@@ -46,6 +48,23 @@ class CountingDriver:
     @property
     def execute_query_bookmark_manager(self):
         return self.driver.execute_query_bookmark_manager
+
+
+class InFlight:
+    """How many threads are inside `with` at once now, and the most there ever were."""
+
+    def __init__(self):
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self.now -= 1
 
 
 def ctx_of(api, subject: str = "coach-a", role: Role = Role.COACH, driver=None) -> Ctx:
@@ -227,7 +246,6 @@ def test_a_ranked_rows_lists_follow_the_rule_whatever_the_requirements_evidence_
 
 
 def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, settings, tmp_path):
-    import threading
     import time
 
     import anyio.to_thread
@@ -237,17 +255,12 @@ def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, setting
     from api_fixtures import api_settings
 
     app = create_app(api_settings(settings, tmp_path, api_threads=2))
-    running, most = [0], [0]
-    lock = threading.Lock()
+    handling = InFlight()
 
     @app.get("/_slow")
     def slow() -> dict:  # a sync handler, as every route of the API is
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        time.sleep(0.2)
-        with lock:
-            running[0] -= 1
+        with handling:
+            time.sleep(0.2)
         return {}
 
     with TestClient(app) as client:
@@ -257,7 +270,7 @@ def test_request_handlers_run_on_as_many_threads_as_configured(clean_db, setting
             t.start()
         for t in calls:
             t.join(10)
-    assert most[0] == 2  # six at once, two handled at a time
+    assert handling.most == 2  # six at once, two handled at a time
 
 
 def test_an_api_read_takes_one_trip_to_the_thread_pool_and_its_answer_is_still_validated(api, monkeypatch):
@@ -289,7 +302,6 @@ def test_an_api_read_takes_one_trip_to_the_thread_pool_and_its_answer_is_still_v
 def test_a_long_running_handler_never_holds_the_threads_of_a_session(clean_db, settings, tmp_path):
     """One session thread: while a long handler (an upload, management information) runs on its own
     threads, a session's request is still answered; long ones queue among themselves."""
-    import threading
     import time
 
     from fastapi.testclient import TestClient
@@ -299,18 +311,13 @@ def test_a_long_running_handler_never_holds_the_threads_of_a_session(clean_db, s
     from api_fixtures import api_settings
 
     app = create_app(api_settings(settings, tmp_path, api_threads=1, api_long_threads=1))
-    release, running, most = threading.Event(), [0], [0]
-    lock = threading.Lock()
+    release, handling = threading.Event(), InFlight()
 
     @app.get("/_long")
     @long_running
     def long() -> dict:
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        release.wait(30)
-        with lock:
-            running[0] -= 1
+        with handling:
+            release.wait(30)
         return {"long": True}
 
     @app.get("/_quick")
@@ -324,14 +331,14 @@ def test_a_long_running_handler_never_holds_the_threads_of_a_session(clean_db, s
             t.start()
         try:
             deadline = time.monotonic() + 10
-            while running[0] == 0 and time.monotonic() < deadline:
+            while handling.now == 0 and time.monotonic() < deadline:
                 time.sleep(0.02)
             sent = time.monotonic()
             assert client.get("/_quick").json() == {"quick": True}
             assert time.monotonic() - sent < 5  # not after a long one gave up its wait (30 s)
-            assert running[0] == 1  # the second long one waits for the first
+            assert handling.now == 1  # the second long one waits for the first
         finally:
             release.set()
         for t in calls:
             t.join(10)
-    assert answers == [{"long": True}] * 2 and most[0] == 1
+    assert answers == [{"long": True}] * 2 and handling.most == 1

@@ -40,6 +40,9 @@ log = logging.getLogger("atlas.api")
 RETRY_AFTER_S = 5
 SWAGGER = "/static/swagger"  # swagger-ui-dist, vendored in api/pages/static/swagger (VERSION.txt)
 
+# The JSON API's routers (each of its routes a JsonRoute); the pages come from api.pages.
+API_MODULES = (occupations, clients, measurements, vacancies, matching, introductions, decisions, consent, mi, admin, ops)
+
 _PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 COMMON_RESPONSES = {
     401: {"description": "No or unknown bearer token.", "content": _PROBLEM_CONTENT},
@@ -162,8 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = {}
     app.state.metrics = Metrics(app.state)
     _install_handlers(app)
-    for module in (occupations, clients, measurements, vacancies, matching, introductions, decisions, consent, mi,
-                   admin, ops):
+    for module in API_MODULES:
         app.include_router(module.router)
     install_pages(app)  # the server-rendered pages (api/pages), under Dutch paths beside the API
     _install_docs(app)

@@ -5,7 +5,7 @@ FastAPI runs each plain `def` handler on anyio's default thread pool. The reques
 session (rankings, gaps, pages) take ~5-20 ms of CPU, mostly Python holding the GIL: the fewer run
 at once, the less each waits for the GIL while the others hold it, and the rest wait their turn
 in the event loop, in order. At concurrency 16, two or one such thread a worker answered the
-slowest read in ~1.6 times the mean time a request took, four in ~1.8 (docs/bench-api.md "Session
+slowest read in ~1.6 times the mean time a request took, four in ~1.9 (docs/bench-api.md "Session
 34"). So few: Settings.api_threads. But then two uploads of a thousand measurements would hold
 both and every coach on that worker would wait for them; handlers that may run long (batch
 ingests, a file upload, management information over every client, a report as PDF) are marked

@@ -88,7 +88,7 @@ class Settings:
     # Handlers are mostly Python holding the GIL: the fewer at once, the less each waits for it,
     # and the others wait their turn in the event loop. 4 answered 134 requests/s at concurrency 16
     # against 108-118 with 8 or 40; 2 and 1 the slowest read in ~1.6 times a request's mean time
-    # against ~1.8 with 4 (docs/bench-api.md, sessions 10 and 34).
+    # against ~1.9 with 4 (docs/bench-api.md, sessions 10 and 34).
     api_threads: int = field(default_factory=lambda: int(_env("ATLAS_API_THREADS", "2")))
     # Threads of their own for handlers that may run long (batch ingests, uploads, management
     # information, a report as PDF), so that they never hold the session's few.

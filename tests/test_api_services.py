@@ -278,6 +278,7 @@ def test_an_api_read_takes_one_trip_to_the_thread_pool_and_its_answer_is_still_v
     behind every request that arrived meanwhile (api/json_route.py): one trip, the same answer."""
     import anyio.to_thread
 
+    from api.app import API_MODULES
     from api.json_route import JsonRoute
     from api.routes import clients
 
@@ -291,7 +292,7 @@ def test_an_api_read_takes_one_trip_to_the_thread_pool_and_its_answer_is_still_v
     r = api.client.get("/clients/K-1", headers=api.h("coach"))
     assert r.status_code == 200 and r.json()["key"] == "K-1" and r.headers["content-type"] == "application/json"
     assert len(trips) == 1
-    assert all(isinstance(route, JsonRoute) for route in clients.router.routes)
+    assert all(isinstance(route, JsonRoute) for module in API_MODULES for route in module.router.routes)
     # what the endpoint returns is still checked against the model: a wrong answer is a 500, not sent
     monkeypatch.setattr(clients.service, "read_profile", lambda *a, **k: {"key": "K-1"})
     wrong = api.client.get("/clients/K-1", headers=api.h("coach"))
@@ -342,3 +343,16 @@ def test_a_long_running_handler_never_holds_the_threads_of_a_session(clean_db, s
         for t in calls:
             t.join(10)
     assert answers == [{"long": True}] * 2 and handling.most == 1
+
+
+def test_the_handlers_that_may_run_long_are_the_ones_on_their_own_threads():
+    """Batch ingests, the desk's upload, management information and the report PDF never hold a
+    session's threads (api/threads.py); every other handler is a session's."""
+    from api.app import API_MODULES
+    from api.pages import MODULES as PAGE_MODULES
+
+    long = {(method, route.path) for module in (*API_MODULES, *PAGE_MODULES) for route in module.router.routes
+            for method in route.methods if route.endpoint.__code__.co_name == "on_long_threads"}
+    assert long == {("POST", "/measurements"), ("POST", "/vacancies"), ("GET", "/mi/client-base"),
+                    ("GET", "/mi/missing-competencies"), ("GET", "/mi/vacancies/{vacancy_id}/exclusions"),
+                    ("POST", "/werkgever/bestand"), ("GET", "/klanten/{key}/rapport.pdf")}

@@ -12,10 +12,11 @@ from api.pages import routes_auth, routes_coach, routes_employer, routes_occupat
 from api.pages.web import PageError, SignInRequired, redirect, render, sign_in_url
 
 STATIC = Path(__file__).parent / "static"
+MODULES = (routes_auth, routes_coach, routes_report, routes_occupations, routes_employer)
 
 
 def install(app: FastAPI) -> None:
-    for module in (routes_auth, routes_coach, routes_report, routes_occupations, routes_employer):
+    for module in MODULES:
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

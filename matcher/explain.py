@@ -1,7 +1,8 @@
 """Explanations, gaps and what-ifs: pure functions over the numbers the index ranked with.
 
 Nothing here is written separately from the fit: an explanation is `score_requirements` on the
-same requirements and evidence, with the same distance penalty beside it; a gap is the fit gained
+same requirements and evidence (for a page of ranked rows, matcher/rows.py: the same numbers),
+with the same distance penalty beside it; a gap is the fit gained
 by raising one competency; a what-if re-scores a `hypothetical` profile.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from matcher.profile import MEASURED_CONFIDENCE
-from matcher.scoring import (DistancePolicy, Evidence, MatchScore, Requirement, Requirements, Status,
+from matcher.scoring import (DistancePolicy, Evidence, MatchScore, Requirement, Requirements, RowScore, Status,
                              distance_penalty, score_requirements)
 
 # A target whose expected fit (after penalties) reaches this counts as "within reach" when counting
@@ -25,7 +26,7 @@ WHAT_IF_CONFIDENCE = MEASURED_CONFIDENCE
 @dataclass(frozen=True)
 class Explained:
     """One ranked pair (client, vacancy or occupation) with everything the fit consists of."""
-    match: MatchScore
+    match: MatchScore | RowScore  # a RowScore for a page's ranked rows, which name no evidence
     distance_km: float | None
     distance_penalty: float
 

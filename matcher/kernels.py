@@ -12,6 +12,7 @@ the output and keeps it in cache while it walks every required column.
 """
 from __future__ import annotations
 
+import math
 import os
 
 # numba's parallel kernels run on OpenMP (libgomp) here, whose worker threads spin ~10 ms after
@@ -100,6 +101,50 @@ def score_spans(which, start, stop, base, req_cols, required, share, cols, level
     for k in range(which.shape[0]):
         s, e = start[k], stop[k]
         out[which[k]] = score_one(base, req_cols, required, share, cols[s:e], level[s:e], conf[s:e], prior, table)
+
+
+@njit(cache=True)
+def score_rows(req_start, req_stop, req_cols, required, weight, prior, margin,
+               ev_start, ev_stop, ev_cols, level, conf, inferred, spread, shift, no_weight, code_at, sums, codes):
+    """matcher/scoring.score_requirements for many (target, client) pairs at once, without an object
+    per requirement: pair p is the requirements req_start[p]:req_stop[p] (columns ascending) against
+    the evidence ev_start[p]:ev_stop[p] (columns ascending). Per pair, sums[p] = fit, fit_low,
+    fit_high, coverage, measured; per requirement, codes[code_at[p] + i - req_start[p]] = 0 unknown,
+    1 met, 2 partly met, 3 missing (-1 for a target whose weights add up to nothing: none named). The same
+    operations in the same order as score_requirements, in double precision, without fastmath:
+    the same numbers to the last bit (tests/test_rows.py), so a ranked row, a gap and the CLI agree."""
+    root2 = math.sqrt(2.0)
+    for p in range(req_start.shape[0]):
+        r0, r1 = req_start[p], req_stop[p]
+        total = 0.0
+        for i in range(r0, r1):
+            total += weight[i]
+        if total <= 0.0:
+            sums[p, 0], sums[p, 1], sums[p, 2], sums[p, 3], sums[p, 4] = no_weight, 0.0, 1.0, 0.0, 0.0
+            codes[code_at[p]:code_at[p] + r1 - r0] = -1
+            continue
+        fit = low = proven = covered = measured = 0.0
+        j, e1 = ev_start[p], ev_stop[p]
+        at = code_at[p] - r0
+        for i in range(r0, r1):
+            share = weight[i] / total
+            c = req_cols[i]
+            while j < e1 and ev_cols[j] < c:
+                j += 1
+            if j < e1 and ev_cols[j] == c:  # j stays: a competency listed twice meets the same evidence
+                lv, k, r = np.float64(level[j]), np.float64(conf[j]), required[i]
+                cr = 1.0 if r <= 0.0 else 0.5 * (1.0 + math.erf(((lv - r) / spread + shift) / root2))
+                fit += share * (k * cr + (1.0 - k) * prior[i])
+                low += share * k * cr
+                proven += share * k
+                covered += share
+                if not inferred[j]:
+                    measured += share
+                codes[at + i] = 1 if lv >= r else (2 if lv >= r - margin[i] else 3)
+            else:
+                fit += share * prior[i]
+                codes[at + i] = 0
+        sums[p, 0], sums[p, 1], sums[p, 2], sums[p, 3], sums[p, 4] = fit, low, min(1.0, low + 1.0 - proven), covered, measured
 
 
 @njit(cache=True)

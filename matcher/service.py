@@ -23,7 +23,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from competency_atlas.lookup_repository import concept_names
 from competency_atlas.not_advised import not_advised_occupations
 from matcher import repository
-from matcher.explain import (GOOD_MATCH, Explained, GapItem, explain, gap_items, hypothetical, with_ranks,
+from matcher.explain import (GOOD_MATCH, Explained, GapItem, gap_items, hypothetical, with_ranks,
                              with_unlocks)
 from matcher import index_store
 from matcher.freshness import changes_since, graph_state, key_hash, patchable, written_here
@@ -31,7 +31,8 @@ from matcher.index import MatchIndex, Ranked, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
 from matcher.preferences import preference
-from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidence, MatchScore, Requirements,
+from matcher.rows import score_rows
+from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidence, MatchScore, Requirements, RowScore,
                              distance_penalty, score_requirements, shortfall)
 
 
@@ -299,16 +300,16 @@ class MatchService:
         if facts is None or provenance:
             details = repository.client_details(self.driver, self.database, keys, provenance)
             facts = {key: d.facts for key, d in details.items()}
-        requirements = self._requirements(self.index.vacancies, vacancy, lang)
+        index = self.index  # one index for the requirements and the rows they score (a rebuild may renumber columns)
+        requirements = self._requirements(index.vacancies, vacancy, lang)
         uris = {r.competency for r in requirements}
         evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}
-        index = self.index  # one index for the mask and the rows it masks (a rebuild may renumber columns)
-        asked = index.columns_of(index.vacancies, vacancy)  # each client's evidence there only
+        scores = _scores(index, index.vacancies, [(key, vacancy) for key in keys], {vacancy: requirements}, provenance)
         out = []
-        for rank, key in enumerate(keys, start=first_rank):
+        for rank, key, score in zip(range(first_rank, first_rank + len(keys)), keys, scores):
             pair = self._circumstances(index.clients.row[key], idx, constraints.distance)
             out.append(Match(
-                rank, key, _explained(requirements, index.profile_of(key, asked), pair),
+                rank, key, _explained(score, pair),
                 hours_short=pair.hours_short, education_short=pair.education_short, facts=facts.get(key, {}),
                 evidence=evidence.get(key, {}),
                 preference=preference(occupation, facts.get(key, {}).get("preferred_occupations", []))))
@@ -354,14 +355,15 @@ class MatchService:
                          constraints: Constraints, lang: str, provenance: bool, first_rank: int = 1) -> list[Match]:
         facts = self.vacancy_facts(keys)
         wished = details.facts.get("preferred_occupations", [])
-        profile = self.index.profile_of(client)
-        requirements = {vid: self._requirements(self.index.vacancies, vid, lang) for vid in keys}
+        index = self.index
+        requirements = {vid: self._requirements(index.vacancies, vid, lang) for vid in keys}
         evidence = self._provenance(client, details, requirements.values()) if provenance else {}
+        scores = _scores(index, index.vacancies, [(client, vid) for vid in keys], requirements, provenance)
         out = []
-        for rank, vid in enumerate(keys, start=first_rank):
-            pair = self._circumstances(row, self.index.vacancies.row[vid], constraints.distance)
+        for rank, vid, score in zip(range(first_rank, first_rank + len(keys)), keys, scores):
+            pair = self._circumstances(row, index.vacancies.row[vid], constraints.distance)
             out.append(Match(
-                rank, vid, _explained(requirements[vid], profile, pair), evidence=evidence,
+                rank, vid, _explained(score, pair), evidence=evidence,
                 hours_short=pair.hours_short, education_short=pair.education_short, facts=facts.get(vid, {}), preference=preference(facts.get(vid, {}).get("occupation"), wished)))
         return out
 
@@ -378,12 +380,13 @@ class MatchService:
         keys = list(dict.fromkeys([*ranked.keys, *[u for u in similar_from if u in self.index.occupations.row
                                                    and u not in self.not_advised]]))
         occupation_facts = self.occupation_facts(keys, lang)
-        profile = self.index.profile_of(client)
         details = self._details(client, provenance, facts)
         wished = details.facts.get("preferred_occupations", [])
-        requirements = {uri: self._requirements(self.index.occupations, uri, lang) for uri in keys}
+        index = self.index
+        requirements = {uri: self._requirements(index.occupations, uri, lang) for uri in keys}
         evidence = self._provenance(client, details, requirements.values()) if provenance else {}
-        scored = [(explain(requirements[uri], profile), uri) for uri in keys]
+        scores = _scores(index, index.occupations, [(client, uri) for uri in keys], requirements, provenance)
+        scored = [(Explained(score, None, 0.0), uri) for score, uri in zip(scores, keys)]
         scored.sort(key=lambda p: (-p[0].match.fit, p[1]))
         out = []
         for rank, (explained, uri) in enumerate(scored, start=1):
@@ -624,8 +627,22 @@ def _read_missing(known: dict, uris: Sequence[str], read) -> None:
         known.update({u: found.get(u) for u in missing})
 
 
-def _explained(requirements, profile: dict[str, Evidence], pair: Circumstances) -> Explained:
-    return Explained(score_requirements(requirements, profile), pair.distance_km, pair.distance_penalty)
+def _explained(score: MatchScore | RowScore, pair: Circumstances) -> Explained:
+    return Explained(score, pair.distance_km, pair.distance_penalty)
+
+
+def _scores(index: MatchIndex, targets: Targets, pairs: Sequence[tuple[str, str]],
+            requirements: dict[str, Requirements], provenance: bool) -> list[MatchScore | RowScore]:
+    """Each (client, target) pair scored on the target's requirements: with provenance (the CLI
+    lists every requirement with its evidence) as MatchScores, else as the rows a page names
+    (matcher/rows.py: the same numbers, one compiled pass for the page)."""
+    if provenance:
+        profiles = {client: index.profile_of(client) for client, _ in pairs}
+        return [score_requirements(requirements[t], profiles[client]) for client, t in pairs]
+    clients = index.clients
+    evidence = {client: clients.entries(clients.row[client]) for client, _ in pairs}
+    return score_rows([(requirements[t], targets.competency[targets.span(targets.row[t])], evidence[client])
+                       for client, t in pairs])
 
 
 def _settle_heap() -> None:

@@ -7,7 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from matcher.scoring import Status
+from api.services.matching import explain
+from matcher.scoring import RowScore, Status
 from matcher.explain import GOOD_MATCH
 from competency_atlas.not_advised import not_advised_occupations
 from matcher.service import MatchService, ServiceStopping
@@ -33,7 +34,12 @@ def test_rows_without_provenance_rank_and_explain_the_same(clean_db, settings):
     service = MatchService(clean_db, settings.neo4j_database)
     full, total = service.candidates_page("V-0001", 10)
     lean, lean_total = service.candidates_page("V-0001", 10, provenance=False)  # the API's rows
-    assert [(m.subject, m.explained, m.facts) for m in lean] == [(m.subject, m.explained, m.facts) for m in full]
+
+    def shown(m):  # what a row shows: its numbers, distance and named requirements (lean: a RowScore)
+        e = m.explained
+        return m.subject, m.fit, m.fit_low, m.fit_high, e.distance_km, e.distance_penalty, explain(e.match), m.facts
+    assert [shown(m) for m in lean] == [shown(m) for m in full]
+    assert {type(m.explained.match) for m in lean} == {RowScore}
     assert total == lean_total and all(m.evidence for m in full) and not any(m.evidence for m in lean)
     client = full[0].subject
     for kind in ("vacancies", "occupations"):

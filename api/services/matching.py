@@ -18,7 +18,7 @@ from api.warmup import plan_hot_reads
 from competency_atlas.instrument_profiles import shipped_profiles
 from competency_atlas.names import name_in
 from matcher.presenters import fit_parts, gap_as_dict, penalised_parts, score_parts, what_if_as_dict
-from matcher.scoring import MatchScore, Requirement, Status
+from matcher.scoring import MET_CODE, NOT_NAMED, PARTLY_MET_CODE, UNKNOWN_CODE, MatchScore, RowScore
 from matcher.index import Scope
 from matcher.service import Match, MatchService, ServiceStopping
 from matcher.traits import competency_traits
@@ -39,7 +39,7 @@ class Target:
 NAMED = 10  # met and unknown requirements a ranked row names, each; the gap lists every one
 
 
-def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
+def explain(match: MatchScore | RowScore, hidden: frozenset[str] = frozenset()) -> dict:
     """Fit, range, coverage and the competencies per status (labels), for cards and lists.
 
     Met and unknown requirements are named up to NAMED each, essential first and the heaviest
@@ -49,39 +49,28 @@ def explain(match: MatchScore, hidden: frozenset[str] = frozenset()) -> dict:
     many: naming them all on every ranked row made a page of 20 rows 150-300 KB, most of its
     serialising and sending time. `hidden` (an employer desk's sensitive competencies) is neither
     named nor counted."""
-    results = match.results
+    requirements, codes = match.requirements, match.codes.tolist()
+    if hidden:
+        codes = [NOT_NAMED if r.competency in hidden else c for r, c in zip(requirements, codes)]
     met, partly, missing = [], [], []
-    for i in match.evidenced:  # only these can be met, partly met or missing (in requirement order)
-        r = results[i]
-        if hidden and r.requirement.competency in hidden:
-            continue
-        if r.status is Status.MET:
-            met.append(i)
-        elif r.status is Status.PARTLY_MET:
-            partly.append(r.requirement)
-        else:
-            missing.append(r.requirement)
+    for i, code in enumerate(codes):  # in requirement order
+        if code > UNKNOWN_CODE:
+            (met if code == MET_CODE else partly if code == PARTLY_MET_CODE else missing).append(i)
     met.sort(key=match.place.__getitem__)  # essential and heaviest first
     unknown = []
     for i in match.heaviest:  # essential and heaviest first: the first NAMED are shown
         if len(unknown) >= NAMED:
             break
-        r = results[i]
-        if r.status is Status.UNKNOWN and not (hidden and r.requirement.competency in hidden):
-            unknown.append(r.requirement)
-    unknowns = len(results) - len(match.evidenced) - (_hidden_unknowns(results, hidden) if hidden else 0)
-    return {**fit_parts(match), "met": _refs([results[i].requirement for i in met[:NAMED]]),
-            "met_more": max(0, len(met) - NAMED), "partly_met": _refs(partly), "missing": _refs(missing),
-            "unknown": _refs(unknown), "unknown_more": max(0, unknowns - NAMED)}
+        if codes[i] == UNKNOWN_CODE:
+            unknown.append(i)
+    return {**fit_parts(match), "met": _refs(requirements, met[:NAMED]), "met_more": max(0, len(met) - NAMED),
+            "partly_met": _refs(requirements, partly), "missing": _refs(requirements, missing),
+            "unknown": _refs(requirements, unknown), "unknown_more": max(0, codes.count(UNKNOWN_CODE) - NAMED)}
 
 
-def _hidden_unknowns(results, hidden: frozenset[str]) -> int:
-    return sum(1 for r in results if r.status is Status.UNKNOWN and r.requirement.competency in hidden)
-
-
-def _refs(requirements: list[Requirement]) -> list[dict]:
+def _refs(requirements, indices: list[int]) -> list[dict]:
     return [{"uri": q.competency, "label": q.label, "label_lang": q.label_lang, "essential": q.essential}
-            for q in requirements]
+            for q in map(requirements.__getitem__, indices)]
 
 
 def detail(match: MatchScore) -> list[dict]:

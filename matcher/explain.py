@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from matcher.profile import MEASURED_CONFIDENCE
-from matcher.scoring import (DistancePolicy, Evidence, MatchScore, Requirement, Requirements, RowScore, Status,
+from matcher.scoring import (DistancePolicy, Evidence, MatchScore, Requirement, Requirements, Status,
                              distance_penalty, score_requirements)
+
+if TYPE_CHECKING:  # the rows' kernels (numba) load only where ranking does, not with every command
+    from matcher.rows import RowScore
 
 # A target whose expected fit (after penalties) reaches this counts as "within reach" when counting
 # how many vacancies a gap or a what-if opens: set from the measured distribution of the demo's

@@ -21,9 +21,9 @@ import numpy as np
 
 from matcher import kernels
 from matcher.lru import LruMap
-from matcher.rows import score_rows
+from matcher.rows import Names, row_target, score_rows
 from matcher.scoring import (DEFAULT_RADIUS_KM, PRIOR, SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement,
-                             Requirements, partly_margin, prior_of, requirement_weight)
+                             partly_margin, prior_of, requirement_weight)
 
 ROW_BLOCK = 1 << 16  # client rows per thread block: the block's slice of the output stays in cache
 N_PARTS = 8  # independent top-k heaps in the final pass, merged afterwards
@@ -474,9 +474,10 @@ class MatchIndex:
         cols, levels, confs = (np.array(a) for a in self.clients.evidence(row))
         evidence_scores(self.occupations, cols, levels, confs, self.prior)
         if len(self.vacancies.keys):
-            key = self.vacancies.keys[0]
-            score_rows([(Requirements(self.requirements_of(self.vacancies, key)), self.vacancies.competency[
-                self.vacancies.span(0)], self.clients.entries(row))])  # a ranked page's rows
+            t, s = self.vacancies, self.vacancies.span(0)
+            target = row_target(t.competency[s], t.required[s], t.importance[s], t.essential[s], self.prior,
+                                Names.of(self.competencies, {}))
+            score_rows([(target, self.clients.entries(row))])  # a ranked page's rows
             s, p = self.vacancies.span(0), PatchedEvidence.of({row: (cols, levels, confs)})
             kernels.score_spans(p.rows, p.start, p.stop, 0.0, self.vacancies.competency[s], self.vacancies.required[s],
                                 self.vacancies.share[s], p.cols, p.levels, p.confs, self.prior, kernels.CREDIT_TABLE,

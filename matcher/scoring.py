@@ -252,37 +252,15 @@ class MatchScore:
     def by_status(self, status: Status) -> list[RequirementResult]:
         return [r for r in self.results if r.status is status]
 
-    # What a ranked row is named from, as RowScore has it (api/services/matching.explain)
-    @property
-    def requirements(self) -> tuple[Requirement, ...]:
-        return tuple(r.requirement for r in self.results)
-
+    # What a ranked row is named from, as matcher/rows.RowScore has it (api/services/matching.explain)
     @property
     def codes(self) -> np.ndarray:
         return np.array([CODE_OF_STATUS[r.status] for r in self.results], dtype=np.int8)
 
-
-@dataclass(frozen=True, slots=True)
-class RowScore:
-    """A ranked row's score: MatchScore's sums and each requirement's status as a code, without a
-    result object per requirement (matcher/rows.py makes them for a page at once: a MatchScore
-    cost ~200 µs a row to make, most of a ranked page's time)."""
-    fit: float
-    fit_low: float
-    fit_high: float
-    coverage: float
-    measured: float
-    requirements: Requirements
-    codes: np.ndarray  # int8 per requirement, in its order: STATUS_OF_CODE's index, or NOT_NAMED
-
-    @property
-    def heaviest(self) -> tuple[int, ...]:
-        """The requirements' indices in the order a row names them (MatchScore.heaviest)."""
-        return self.requirements.heaviest
-
-    @property
-    def place(self) -> tuple[int, ...]:
-        return self.requirements.place
+    def named(self, i: int) -> tuple[str, str, str | None, bool]:
+        """uri, label, label language and essential of requirement i."""
+        r = self.results[i].requirement
+        return r.competency, r.label, r.label_lang, r.essential
 
 
 def credit(level: float, required: float) -> float:
@@ -341,19 +319,8 @@ class Requirements(tuple):
         for at, i in enumerate(self.heaviest):
             place[i] = at
         self.place = tuple(place)
-        self._arrays = None
         return self
 
-    @property
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """required level, weight, prior and partly-met margin per requirement (float64, in order),
-        for matcher/kernels.score_rows; made on first use and kept with the list."""
-        if self._arrays is None:
-            priors = list(map(_PRIOR, self))
-            self._arrays = (np.array([r.required_level for r in self], dtype=np.float64),
-                            np.array(list(map(_WEIGHT, self)), dtype=np.float64), np.array(priors, dtype=np.float64),
-                            np.array(list(map(partly_margin, priors)), dtype=np.float64))
-        return self._arrays
 
 
 _COMPETENCY, _ESSENTIAL, _PRIOR, _WEIGHT = (itemgetter(i) for i in (0, 4, 6, 7))  # Requirement's

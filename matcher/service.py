@@ -31,13 +31,16 @@ from matcher.index import MatchIndex, Ranked, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
 from matcher.preferences import preference
-from matcher.rows import score_rows
-from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidence, MatchScore, Requirements, RowScore,
+from matcher.rows import Names, RowScore, RowTarget, row_target, score_rows
+from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidence, MatchScore, Requirements,
                              distance_penalty, score_requirements, shortfall)
 
 
 log = logging.getLogger("atlas.matcher")
-REQUIREMENT_LISTS_KEPT = 1536  # labelled requirement lists kept: ~57 MB a worker when full (~38 KiB a list)
+# Labelled requirement lists kept for gaps, what-ifs and the CLI (~38 KiB a list); ranked rows keep
+# what they need of a target apart, much smaller (~6 KB: matcher/rows.RowTarget)
+REQUIREMENT_LISTS_KEPT = 512
+ROW_TARGETS_KEPT = 2048
 FACTS_KEPT = 8192  # occupations' display facts kept, per language (vacancies': in the index)
 
 
@@ -127,6 +130,9 @@ class MatchService:
         self._kinds: dict[str, str | None] = {}  # uri -> atlas kind, as read so far; emptied by a rebuild
         # (targets, key, lang) -> labelled requirements: they change only with a rebuild
         self._requirement_lists: LruMap[tuple[Targets, Requirements]] = LruMap(REQUIREMENT_LISTS_KEPT)
+        # (targets, key, lang) -> what ranked rows need of a target's requirements (matcher/rows.py)
+        self._row_targets: LruMap[tuple[Targets, RowTarget]] = LruMap(ROW_TARGETS_KEPT)
+        self._names: dict[str, Names] = {}  # lang -> the index's competencies named; emptied by a rebuild
         self._facts_kept: LruMap[dict] = LruMap(FACTS_KEPT)  # (uri, lang) -> facts; emptied by a rebuild
 
     @property
@@ -222,6 +228,8 @@ class MatchService:
             self._labels = self._preloaded_labels(index)  # a rebuild may follow an atlas build
             self._kinds = {}
             self._requirement_lists = LruMap(REQUIREMENT_LISTS_KEPT)
+            self._row_targets = LruMap(ROW_TARGETS_KEPT)
+            self._names = {}
             self._facts_kept = LruMap(FACTS_KEPT)
         _settle_heap()
 
@@ -301,10 +309,9 @@ class MatchService:
             details = repository.client_details(self.driver, self.database, keys, provenance)
             facts = {key: d.facts for key, d in details.items()}
         index = self.index  # one index for the requirements and the rows they score (a rebuild may renumber columns)
-        requirements = self._requirements(index.vacancies, vacancy, lang)
-        uris = {r.competency for r in requirements}
+        scores, requirements = self._scored(index, index.vacancies, [(key, vacancy) for key in keys], lang, provenance)
+        uris = {r.competency for reqs in requirements.values() for r in reqs}
         evidence = {key: repository.provenance(key, d, uris) for key, d in details.items()} if provenance else {}
-        scores = _scores(index, index.vacancies, [(key, vacancy) for key in keys], {vacancy: requirements}, provenance)
         out = []
         for rank, key, score in zip(range(first_rank, first_rank + len(keys)), keys, scores):
             pair = self._circumstances(index.clients.row[key], idx, constraints.distance)
@@ -356,9 +363,8 @@ class MatchService:
         facts = self.vacancy_facts(keys)
         wished = details.facts.get("preferred_occupations", [])
         index = self.index
-        requirements = {vid: self._requirements(index.vacancies, vid, lang) for vid in keys}
+        scores, requirements = self._scored(index, index.vacancies, [(client, vid) for vid in keys], lang, provenance)
         evidence = self._provenance(client, details, requirements.values()) if provenance else {}
-        scores = _scores(index, index.vacancies, [(client, vid) for vid in keys], requirements, provenance)
         out = []
         for rank, vid, score in zip(range(first_rank, first_rank + len(keys)), keys, scores):
             pair = self._circumstances(row, index.vacancies.row[vid], constraints.distance)
@@ -383,9 +389,8 @@ class MatchService:
         details = self._details(client, provenance, facts)
         wished = details.facts.get("preferred_occupations", [])
         index = self.index
-        requirements = {uri: self._requirements(index.occupations, uri, lang) for uri in keys}
+        scores, requirements = self._scored(index, index.occupations, [(client, uri) for uri in keys], lang, provenance)
         evidence = self._provenance(client, details, requirements.values()) if provenance else {}
-        scores = _scores(index, index.occupations, [(client, uri) for uri in keys], requirements, provenance)
         scored = [(Explained(score, None, 0.0), uri) for score, uri in zip(scores, keys)]
         scored.sort(key=lambda p: (-p[0].match.fit, p[1]))
         out = []
@@ -531,6 +536,36 @@ class MatchService:
     def _targets(self, kind: str) -> Targets:
         return self.index.vacancies if kind == "vacancy" else self.index.occupations
 
+    def _scored(self, index: MatchIndex, targets: Targets, pairs: Sequence[tuple[str, str]], lang: str,
+                provenance: bool) -> tuple[list[MatchScore | RowScore], dict[str, Requirements]]:
+        """Each (client, target) pair scored: with provenance (the CLI lists every requirement with
+        its evidence) as MatchScores, with the requirement lists they name; else as the rows a page
+        names (matcher/rows.py: the same numbers, one compiled pass for the page, no lists)."""
+        if provenance:
+            lists = {t: self._requirements(targets, t, lang) for _, t in pairs}
+            profiles = {client: index.profile_of(client) for client, _ in pairs}
+            return [score_requirements(lists[t], profiles[client]) for client, t in pairs], lists
+        row_targets = {t: self._row_target(index, targets, t, lang) for _, t in pairs}
+        clients = index.clients
+        evidence = {client: clients.entries(clients.row[client]) for client, _ in pairs}
+        return score_rows([(row_targets[t], evidence[client]) for client, t in pairs]), {}
+
+    def _row_target(self, index: MatchIndex, targets: Targets, key: str, lang: str) -> RowTarget:
+        """A target's requirements as ranked rows need them, kept like the labelled lists (~6 KB
+        each against ~38)."""
+        slot = (id(targets), key, lang)
+        held = self._row_targets.get(slot)
+        if held is not None and held[0] is targets:
+            return held[1]
+        names = self._names.get(lang)
+        if names is None or names.competencies is not index.competencies:
+            names = self._names[lang] = Names.of(index.competencies, self._all_known_labels(lang))
+        s = targets.span(targets.row[key])
+        made = row_target(targets.competency[s], targets.required[s], targets.importance[s], targets.essential[s],
+                          index.prior, names)
+        self._row_targets.put(slot, (targets, made))
+        return made
+
     def _requirements(self, targets: Targets, key: str, lang: str):
         """A vacancy's or occupation's labelled requirements, kept (they change only with a rebuild):
         building them was a third of the time of a client's occupation list (~100 per occupation)."""
@@ -629,20 +664,6 @@ def _read_missing(known: dict, uris: Sequence[str], read) -> None:
 
 def _explained(score: MatchScore | RowScore, pair: Circumstances) -> Explained:
     return Explained(score, pair.distance_km, pair.distance_penalty)
-
-
-def _scores(index: MatchIndex, targets: Targets, pairs: Sequence[tuple[str, str]],
-            requirements: dict[str, Requirements], provenance: bool) -> list[MatchScore | RowScore]:
-    """Each (client, target) pair scored on the target's requirements: with provenance (the CLI
-    lists every requirement with its evidence) as MatchScores, else as the rows a page names
-    (matcher/rows.py: the same numbers, one compiled pass for the page)."""
-    if provenance:
-        profiles = {client: index.profile_of(client) for client, _ in pairs}
-        return [score_requirements(requirements[t], profiles[client]) for client, t in pairs]
-    clients = index.clients
-    evidence = {client: clients.entries(clients.row[client]) for client, _ in pairs}
-    return score_rows([(requirements[t], targets.competency[targets.span(targets.row[t])], evidence[client])
-                       for client, t in pairs])
 
 
 def _settle_heap() -> None:

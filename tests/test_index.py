@@ -432,8 +432,7 @@ from matcher import index_store, kernels
 from matcher.index import ClientPatch
 index_store.save(build(6), Path({folder!r}), "i")
 idx = index_store.load(Path({folder!r}), "i")  # mapped, read-only arrays: the types a server ranks with
-from matcher.rows import score_rows
-from matcher.scoring import Requirements
+from matcher.rows import Names, row_target, score_rows
 kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.reached_changes,
          kernels.finish_top, kernels.score_spans, kernels.open_within, kernels.score_rows]
 idx.warm()
@@ -448,9 +447,10 @@ idx.vacancies_for(c, 10)
 idx.occupations_for(c, 10)
 scores = idx.target_scores(idx.vacancies, 5)
 idx.reached_changes(idx.vacancies, scores, idx.open_within(5, 40.0), 5, [[(2, 0.9, 1.0)]], 0.5)
-t = idx.vacancies
-reqs = Requirements(idx.requirements_of(t, t.keys[3]))
-score_rows([(reqs, t.competency[t.span(3)], idx.clients.entries(r)) for r in (5, 6)])  # a patched client, a mapped one
+t, s = idx.vacancies, idx.vacancies.span(3)
+target = row_target(t.competency[s], t.required[s], t.importance[s], t.essential[s], idx.prior,
+                    Names.of(idx.competencies, {{}}))
+score_rows([(target, idx.clients.entries(r)) for r in (5, 6)])  # a patched client, a mapped one
 print(json.dumps({{"warmed": warmed, "after": [len(k.signatures) for k in kinds]}}))
 """
 

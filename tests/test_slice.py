@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.services.matching import explain
-from matcher.scoring import RowScore, Status
+from matcher.rows import RowScore
+from matcher.scoring import Status
 from matcher.explain import GOOD_MATCH
 from competency_atlas.not_advised import not_advised_occupations
 from matcher.service import MatchService, ServiceStopping

@@ -18,7 +18,8 @@ from api.warmup import plan_hot_reads
 from competency_atlas.instrument_profiles import shipped_profiles
 from competency_atlas.names import name_in
 from matcher.presenters import fit_parts, gap_as_dict, penalised_parts, score_parts, what_if_as_dict
-from matcher.scoring import MET_CODE, NOT_NAMED, PARTLY_MET_CODE, UNKNOWN_CODE, MatchScore, RowScore
+from matcher.rows import RowScore
+from matcher.scoring import MET_CODE, NOT_NAMED, PARTLY_MET_CODE, UNKNOWN_CODE, MatchScore
 from matcher.index import Scope
 from matcher.service import Match, MatchService, ServiceStopping
 from matcher.traits import competency_traits
@@ -49,9 +50,9 @@ def explain(match: MatchScore | RowScore, hidden: frozenset[str] = frozenset()) 
     many: naming them all on every ranked row made a page of 20 rows 150-300 KB, most of its
     serialising and sending time. `hidden` (an employer desk's sensitive competencies) is neither
     named nor counted."""
-    requirements, codes = match.requirements, match.codes.tolist()
+    codes = match.codes.tolist()
     if hidden:
-        codes = [NOT_NAMED if r.competency in hidden else c for r, c in zip(requirements, codes)]
+        codes = [NOT_NAMED if match.named(i)[0] in hidden else c for i, c in enumerate(codes)]
     met, partly, missing = [], [], []
     for i, code in enumerate(codes):  # in requirement order
         if code > UNKNOWN_CODE:
@@ -63,14 +64,14 @@ def explain(match: MatchScore | RowScore, hidden: frozenset[str] = frozenset()) 
             break
         if codes[i] == UNKNOWN_CODE:
             unknown.append(i)
-    return {**fit_parts(match), "met": _refs(requirements, met[:NAMED]), "met_more": max(0, len(met) - NAMED),
-            "partly_met": _refs(requirements, partly), "missing": _refs(requirements, missing),
-            "unknown": _refs(requirements, unknown), "unknown_more": max(0, codes.count(UNKNOWN_CODE) - NAMED)}
+    return {**fit_parts(match), "met": _refs(match, met[:NAMED]), "met_more": max(0, len(met) - NAMED),
+            "partly_met": _refs(match, partly), "missing": _refs(match, missing),
+            "unknown": _refs(match, unknown), "unknown_more": max(0, codes.count(UNKNOWN_CODE) - NAMED)}
 
 
-def _refs(requirements, indices: list[int]) -> list[dict]:
-    return [{"uri": q.competency, "label": q.label, "label_lang": q.label_lang, "essential": q.essential}
-            for q in map(requirements.__getitem__, indices)]
+def _refs(match: MatchScore | RowScore, indices: list[int]) -> list[dict]:
+    return [{"uri": uri, "label": label, "label_lang": lang, "essential": essential}
+            for uri, label, lang, essential in map(match.named, indices)]
 
 
 def detail(match: MatchScore) -> list[dict]:

@@ -38,7 +38,7 @@ from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidenc
 
 log = logging.getLogger("atlas.matcher")
 # Labelled requirement lists kept for gaps, what-ifs and the CLI (~38 KiB a list); ranked rows keep
-# what they need of a target apart, much smaller (~6 KB: matcher/rows.RowTarget)
+# what they need of a target apart, much smaller (6.6 KiB: matcher/rows.RowTarget)
 REQUIREMENT_LISTS_KEPT = 512
 ROW_TARGETS_KEPT = 2048
 FACTS_KEPT = 8192  # occupations' display facts kept, per language (vacancies': in the index)
@@ -551,8 +551,8 @@ class MatchService:
         return score_rows([(row_targets[t], evidence[client]) for client, t in pairs]), {}
 
     def _row_target(self, index: MatchIndex, targets: Targets, key: str, lang: str) -> RowTarget:
-        """A target's requirements as ranked rows need them, kept like the labelled lists (~6 KB
-        each against ~38)."""
+        """A target's requirements as ranked rows need them, kept like the labelled lists (6.6 KiB
+        each against 38.2 KiB)."""
         slot = (id(targets), key, lang)
         held = self._row_targets.get(slot)
         if held is not None and held[0] is targets:

@@ -240,9 +240,6 @@ class MatchScore:
     fit_high: float  # if everything not proven turned out met
     coverage: float  # share of the requirement weight with evidence
     results: tuple[RequirementResult, ...]
-    # the indices of the results with evidence, ascending (every other one is unknown): a row names
-    # its requirements from these (api/services/matching.py), not from a pass over all ~100 results
-    evidenced: tuple[int, ...]
     measured: float = 0.0  # of it, the share whose evidence was measured or observed, not inferred
     # the results' indices in the order a row names them (Requirements.heaviest), worked out once per
     # target, and each result's place in that order
@@ -322,7 +319,6 @@ class Requirements(tuple):
         return self
 
 
-
 _COMPETENCY, _ESSENTIAL, _PRIOR, _WEIGHT = (itemgetter(i) for i in (0, 4, 6, 7))  # Requirement's
 _CONTRIBUTION = itemgetter(4)  # RequirementResult.contribution
 _result = tuple.__new__  # a RequirementResult made in C: a named tuple's own __new__ is a Python call
@@ -333,7 +329,7 @@ def score_requirements(requirements: Sequence[Requirement], profile: dict[str, E
         requirements = Requirements(requirements)
     total = requirements.total
     if total <= 0:
-        return MatchScore(PRIOR, 0.0, 1.0, 0.0, (), ())
+        return MatchScore(PRIOR, 0.0, 1.0, 0.0, ())
     results, low, proven, covered, measured = list(requirements.unknown), 0.0, 0.0, 0.0, 0.0
     evidenced = _with_evidence(requirements, profile)
     for i in evidenced:  # in requirement order: the same sums as a full pass
@@ -349,7 +345,7 @@ def score_requirements(requirements: Sequence[Requirement], profile: dict[str, E
         measured += 0.0 if evidence.inferred else share
     return MatchScore(fit=sum(map(_CONTRIBUTION, results)), fit_low=low, fit_high=min(1.0, low + 1.0 - proven),
                       coverage=covered, results=tuple(results), measured=measured, heaviest=requirements.heaviest,
-                      evidenced=tuple(evidenced), place=requirements.place)
+                      place=requirements.place)
 
 
 def _with_evidence(requirements: Requirements, profile: dict[str, Evidence]) -> list[int]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from matcher import kernels
 from matcher.lru import LruMap
-from matcher.rows import Names, row_target, score_rows
+from matcher.rows import Names, RowTarget, row_target, score_rows
 from matcher.scoring import (DEFAULT_RADIUS_KM, PRIOR, SHORTFALL_PENALTY, Constraints, DistancePolicy, Evidence, Requirement,
                              partly_margin, prior_of, requirement_weight)
 
@@ -474,9 +474,7 @@ class MatchIndex:
         cols, levels, confs = (np.array(a) for a in self.clients.evidence(row))
         evidence_scores(self.occupations, cols, levels, confs, self.prior)
         if len(self.vacancies.keys):
-            t, s = self.vacancies, self.vacancies.span(0)
-            target = row_target(t.competency[s], t.required[s], t.importance[s], t.essential[s], self.prior,
-                                Names.of(self.competencies, {}))
+            target = self.row_target(self.vacancies, self.vacancies.keys[0], Names.of(self.competencies, {}))
             score_rows([(target, self.clients.entries(row))])  # a ranked page's rows
             s, p = self.vacancies.span(0), PatchedEvidence.of({row: (cols, levels, confs)})
             kernels.score_spans(p.rows, p.start, p.stop, 0.0, self.vacancies.competency[s], self.vacancies.required[s],
@@ -557,12 +555,6 @@ class MatchIndex:
         return sole, int((evidence & eligible).sum())
 
     # ---- the numbers behind a score, for explanations --------------------------------------
-    def columns_of(self, targets: Targets, key: str) -> np.ndarray:
-        """A mask over the competency columns: those the target asks for."""
-        mask = np.zeros(len(self.competencies), dtype=np.bool_)
-        mask[targets.competency[targets.span(targets.row[key])]] = True
-        return mask
-
     def requirements_of(self, targets: Targets, key: str,
                         labels: dict[str, tuple[str, str] | None] | None = None) -> list[Requirement]:
         """The requirements as ranked, labelled from `labels` (uri -> (label, language); missing or
@@ -574,13 +566,16 @@ class MatchIndex:
         return Requirement.columns(uris, [labels.get(u) or (u, None) for u in uris], targets.required[s],
                                    targets.importance[s], targets.essential[s], self.prior[cols])
 
-    def profile_of(self, client: str, within: np.ndarray | None = None) -> dict[str, Evidence]:
-        """The client's evidence by competency; `within` (a mask over the columns): only there. A
-        candidate list explains 20 clients for one target, which asks ~100 of their ~90 each."""
+    def row_target(self, targets: Targets, key: str, names: Names) -> RowTarget:
+        """What a page's ranked rows need of one target's requirements (matcher/rows.py)."""
+        s = targets.span(targets.row[key])
+        return row_target(targets.competency[s], targets.required[s], targets.importance[s], targets.essential[s],
+                          self.prior, names)
+
+    def profile_of(self, client: str) -> dict[str, Evidence]:
+        """The client's evidence by competency (a gap, a what-if, the CLI's rows; a page's ranked
+        rows read the arrays themselves: row_target)."""
         cols, levels, confs, inferred = self.clients.entries(self.clients.row[client])
-        if within is not None:
-            keep = within[cols]
-            cols, levels, confs, inferred = cols[keep], levels[keep], confs[keep], inferred[keep]
         return {self.competencies[c]: Evidence(l, k, "profile", None, f)
                 for c, l, k, f in zip(cols.tolist(), levels.tolist(), confs.tolist(), inferred.tolist())}
 

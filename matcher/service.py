@@ -31,7 +31,7 @@ from matcher.index import MatchIndex, Ranked, Scope, Targets, distance_km
 from matcher.index_repository import client_patches, load_index
 from matcher.lru import LruMap
 from matcher.preferences import preference
-from matcher.rows import Names, RowScore, RowTarget, row_target, score_rows
+from matcher.rows import Names, RowScore, RowTarget, score_rows
 from matcher.scoring import (Circumstances, Constraints, DistancePolicy, Evidence, MatchScore, Requirements,
                              distance_penalty, score_requirements, shortfall)
 
@@ -560,9 +560,7 @@ class MatchService:
         names = self._names.get(lang)
         if names is None or names.competencies is not index.competencies:
             names = self._names[lang] = Names.of(index.competencies, self._all_known_labels(lang))
-        s = targets.span(targets.row[key])
-        made = row_target(targets.competency[s], targets.required[s], targets.importance[s], targets.essential[s],
-                          index.prior, names)
+        made = index.row_target(targets, key, names)
         self._row_targets.put(slot, (targets, made))
         return made
 

@@ -432,7 +432,7 @@ from matcher import index_store, kernels
 from matcher.index import ClientPatch
 index_store.save(build(6), Path({folder!r}), "i")
 idx = index_store.load(Path({folder!r}), "i")  # mapped, read-only arrays: the types a server ranks with
-from matcher.rows import Names, row_target, score_rows
+from matcher.rows import Names, score_rows
 kinds = [kernels.score_clients, kernels.score_vacancies, kernels.score_one, kernels.reached_changes,
          kernels.finish_top, kernels.score_spans, kernels.open_within, kernels.score_rows]
 idx.warm()
@@ -447,9 +447,7 @@ idx.vacancies_for(c, 10)
 idx.occupations_for(c, 10)
 scores = idx.target_scores(idx.vacancies, 5)
 idx.reached_changes(idx.vacancies, scores, idx.open_within(5, 40.0), 5, [[(2, 0.9, 1.0)]], 0.5)
-t, s = idx.vacancies, idx.vacancies.span(3)
-target = row_target(t.competency[s], t.required[s], t.importance[s], t.essential[s], idx.prior,
-                    Names.of(idx.competencies, {{}}))
+target = idx.row_target(idx.vacancies, idx.vacancies.keys[3], Names.of(idx.competencies, {{}}))
 score_rows([(target, idx.clients.entries(r)) for r in (5, 6)])  # a patched client, a mapped one
 print(json.dumps({{"warmed": warmed, "after": [len(k.signatures) for k in kinds]}}))
 """

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from api.services.matching import explain
 from matcher.index import ClientEntries, ClientPatch, Clients, MatchIndex, RequirementEntries, Targets
-from matcher.rows import Names, row_target, score_rows
+from matcher.rows import Names, score_rows
 from matcher.scoring import CODE_OF_STATUS, NOT_NAMED, Requirements, score_requirements
 
 URIS = [f"onet:{i}" for i in range(5)] + [f"esco:{i}" for i in range(5)]  # both priors
@@ -44,12 +44,6 @@ def indexes(draw) -> tuple[MatchIndex, dict]:
     return MatchIndex(list(URIS), clients, targets, targets), labels
 
 
-def target_of(index: MatchIndex, key: str, names: Names):
-    t = index.vacancies
-    s = t.span(t.row[key])
-    return row_target(t.competency[s], t.required[s], t.importance[s], t.essential[s], index.prior, names)
-
-
 def sums(score) -> tuple[float, ...]:
     return score.fit, score.fit_low, score.fit_high, score.coverage, score.measured
 
@@ -59,7 +53,7 @@ def sums(score) -> tuple[float, ...]:
 def test_rows_scored_at_once_are_score_requirements_to_the_last_bit(drawn, data):
     index, labels = drawn
     names = Names.of(index.competencies, labels)
-    targets = {k: target_of(index, k, names) for k in index.vacancies.keys}
+    targets = {k: index.row_target(index.vacancies, k, names) for k in index.vacancies.keys}
     # pairs sharing a target or a client, as a candidate list and a client's vacancy list do
     pairs = data.draw(st.lists(st.tuples(st.sampled_from(index.clients.keys), st.sampled_from(index.vacancies.keys)),
                                min_size=1, max_size=6))
@@ -88,10 +82,10 @@ def test_a_patched_clients_row_is_scored_from_its_new_evidence():
                                             np.ones(1, np.float32)), np.zeros(1, bool), NO_POSITION.reshape(1, 3), n)
     index = MatchIndex(list(URIS), clients, targets, targets)
     names = Names.of(index.competencies, {})
-    before = score_rows([(target_of(index, "t0", names), index.clients.entries(0))])[0]
+    before = score_rows([(index.row_target(index.vacancies, "t0", names), index.clients.entries(0))])[0]
     index.clients.patch(ClientPatch("c0", np.arange(n, dtype=np.int32), np.linspace(0, 1, n), np.full(n, 0.9), False,
                                     NO_POSITION, math.nan, math.nan))
-    (row,) = score_rows([(target_of(index, "t0", names), index.clients.entries(0))])
+    (row,) = score_rows([(index.row_target(index.vacancies, "t0", names), index.clients.entries(0))])
     full = score_requirements(Requirements(index.requirements_of(index.vacancies, "t0")), index.profile_of("c0"))
     assert sums(row) == sums(full) != sums(before)
     assert row.coverage == 1.0 and before.coverage < 1.0

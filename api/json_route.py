@@ -6,7 +6,8 @@ Under load each trip queues for one of the pool's few threads (Settings.api_thre
 every request that arrived meanwhile: an API read waited for a thread twice where a page (which
 returns its own Response) waited once. A JsonRoute validates and serialises in the endpoint's
 own thread, as FastAPI would (the same model, the route's exclude_none and aliases, its status
-code), and hands FastAPI a finished Response; the declared model still documents the route.
+code), and hands FastAPI a finished Response; the declared model still documents the route. A
+handler marked `@long_running` (api/threads.py) is answered on its own threads the same way.
 """
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 
+from api.threads import long_running
+
 
 class JsonRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         self._adapter: TypeAdapter | None = None
-        if not inspect.iscoroutinefunction(endpoint):  # an async endpoint runs on the loop: no trip to save
+        handler = getattr(endpoint, "runs_long", None)
+        if handler is not None:  # api/threads.long_running: answered on the long-running threads, not the loop
+            endpoint = long_running(self._answering(handler))
+        elif not inspect.iscoroutinefunction(endpoint):  # an async endpoint runs on the loop: no trip to save
             endpoint = self._answering(endpoint)
         super().__init__(path, endpoint, **kwargs)
         if self.response_model is not None and isinstance(self.response_class, DefaultPlaceholder):

@@ -35,6 +35,7 @@ def long_running(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)  # FastAPI reads the parameters through __wrapped__
     async def on_long_threads(*args: Any, **kwargs: Any) -> Any:
         return await anyio.to_thread.run_sync(functools.partial(handler, *args, **kwargs), limiter=_limiter())
+    on_long_threads.runs_long = handler  # api/json_route.JsonRoute answers on these threads too
     return on_long_threads
 
 

@@ -345,6 +345,45 @@ def test_a_long_running_handler_never_holds_the_threads_of_a_session(clean_db, s
     assert answers == [{"long": True}] * 2 and handling.most == 1
 
 
+def test_a_long_running_handlers_answer_is_validated_on_its_thread_not_the_event_loop():
+    """An upload's answer (a thousand rows' outcomes) is validated and serialised where the handler
+    ran, as a session's is: never on the event loop, which every request of the worker waits on."""
+    from fastapi import APIRouter, FastAPI
+    from fastapi.testclient import TestClient
+    from pydantic import BaseModel, field_validator
+
+    from api.json_route import JsonRoute
+    from api.threads import long_running
+
+    where: dict[str, int] = {}
+
+    class Out(BaseModel):
+        n: int
+
+        @field_validator("n")
+        @classmethod
+        def seen(cls, n: int) -> int:
+            where["validated"] = threading.get_ident()
+            return n
+
+    router = APIRouter(route_class=JsonRoute)
+
+    @router.get("/_long", response_model=Out)
+    @long_running
+    def long(bad: bool = False) -> dict:
+        where["handled"] = threading.get_ident()
+        return {"n": "not a number"} if bad else {"n": 7}
+
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/_long")
+        assert r.status_code == 200 and r.json() == {"n": 7}
+        assert where["validated"] == where["handled"]
+        assert client.get("/_long", params={"bad": True}).status_code == 500  # still checked against the model
+    assert router.routes[0].endpoint.__code__.co_name == "on_long_threads"
+
+
 def test_the_handlers_that_may_run_long_are_the_ones_on_their_own_threads():
     """Batch ingests, the desk's upload, management information and the report PDF never hold a
     session's threads (api/threads.py); every other handler is a session's."""
